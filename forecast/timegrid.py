@@ -1,0 +1,259 @@
+"""Time grid and time-zone handling.
+
+All timestamps inside Shiftcast are timezone-aware UTC at interval start. The
+grid is aligned in UTC (interval starts are whole multiples of the interval
+since the Unix epoch), so series from different customer zones sum directly.
+Local time appears only at the edges: parsing user files, per-day labour rules
+and display. A local day is 23, 24 or 25 hours long; nothing here assumes 24.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError, Problem, file_label
+from forecast.schema import INTERVAL_CHOICES_MIN
+
+# An offset counts only after a clock time, so a date such as 2025-06-01 is naive.
+_OFFSET_RE = r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$"
+_ISO_NAIVE_FORMATS = ("ISO8601",)
+# Explicit non-ISO formats seen in helpdesk exports. Slash dates are tried both
+# month-first and day-first; when both read every row the file is ambiguous.
+_OTHER_FORMATS = (
+    "%Y-%b-%d %H:%M:%S",
+    "%Y-%b-%d %H:%M",
+    "%d-%b-%Y %H:%M:%S",
+    "%d-%b-%Y %H:%M",
+)
+_SLASH_FORMATS = (
+    ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
+    ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"),
+    ("%m/%d/%Y", "%d/%m/%Y"),
+)
+
+
+def check_interval(interval_min: int) -> int:
+    """Return ``interval_min`` if the grid supports it, else raise ValueError."""
+    if interval_min not in INTERVAL_CHOICES_MIN:
+        raise ValueError(
+            f"interval_min must be one of {', '.join(map(str, INTERVAL_CHOICES_MIN))} minutes, "
+            f"got {interval_min!r}"
+        )
+    return interval_min
+
+
+def _try_format(values: pd.Series, fmt: str) -> pd.Series | None:
+    try:
+        return pd.to_datetime(values, format=fmt)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _parse_naive(values: pd.Series) -> pd.Series | None:
+    """Parse naive timestamp strings with one format for the whole column, or None."""
+    for fmt in _ISO_NAIVE_FORMATS + _OTHER_FORMATS:
+        parsed = _try_format(values, fmt)
+        if parsed is not None:
+            return parsed
+    for month_first, day_first in _SLASH_FORMATS:
+        a = _try_format(values, month_first)
+        b = _try_format(values, day_first)
+        if a is not None and b is not None and not a.equals(b):
+            raise _AmbiguousDayMonth()
+        if a is not None:
+            return a
+        if b is not None:
+            return b
+    return None
+
+
+class _AmbiguousDayMonth(Exception):
+    pass
+
+
+def _first_bad_rows(values: pd.Series, lines: np.ndarray, file: str, column: str, expected: str) -> InputError:
+    """Find which values do not parse, one by one (only on the error path)."""
+    problems = []
+    for value, line in zip(values.tolist(), lines.tolist()):
+        ok = False
+        try:
+            ok = not pd.isna(pd.to_datetime(value, format="ISO8601"))
+        except (ValueError, TypeError, OverflowError):
+            for fmt in _OTHER_FORMATS + tuple(f for pair in _SLASH_FORMATS for f in pair):
+                try:
+                    pd.to_datetime(value, format=fmt)
+                    ok = True
+                    break
+                except (ValueError, TypeError, OverflowError):
+                    continue
+        if not ok:
+            problems.append(Problem(file, f"expected {expected}, found {value!r}", int(line), column))
+        if len(problems) >= 50:
+            break
+    if not problems:
+        problems.append(
+            Problem(file, f"expected {expected} in one consistent format for the whole column", None, column)
+        )
+    return InputError(problems)
+
+
+def parse_timestamps(
+    values: pd.Series,
+    tz: pd.Series | str,
+    *,
+    file: str = "<data>",
+    column: str = "ds",
+    lines: np.ndarray | None = None,
+) -> pd.Series:
+    """Parse timestamp strings to timezone-aware UTC.
+
+    Values with a UTC offset or ``Z`` are taken as they are. Naive values are
+    local wall-clock time in ``tz`` (one IANA zone, or one per row).
+
+    Parameters
+    ----------
+    values : pd.Series of str
+        The raw column.
+    tz : str or pd.Series of str
+        Zone for naive values: one name, or a series aligned with ``values``.
+    file, column : str
+        Used in error messages.
+    lines : np.ndarray of int, optional
+        File line of each value (header = line 1) for error messages.
+
+    Returns
+    -------
+    pd.Series
+        ``datetime64[ns, UTC]`` aligned with ``values``.
+
+    Raises
+    ------
+    InputError
+        Unparseable values, local times that do not exist (spring forward) or
+        are ambiguous (fall back) in their zone, and day/month ambiguity.
+    """
+    file = file_label(file)
+    n = len(values)
+    if lines is None:
+        lines = np.arange(2, n + 2)
+    strings = values.astype("string").str.strip()
+    missing = strings.isna() | (strings == "")
+    if missing.any():
+        bad = np.flatnonzero(missing.to_numpy())
+        raise InputError(
+            [Problem(file, "expected a timestamp, found an empty cell", int(lines[i]), column) for i in bad]
+        )
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    has_offset = strings.str.contains(_OFFSET_RE, regex=True).to_numpy()
+    expected = "an ISO 8601 timestamp such as 2025-11-28T14:15:00Z"
+
+    if has_offset.any():
+        aware = strings[has_offset]
+        try:
+            parsed = pd.to_datetime(aware, format="ISO8601", utc=True)
+        except (ValueError, TypeError, OverflowError):
+            raise _first_bad_rows(aware, lines[has_offset], file, column, expected) from None
+        out[has_offset] = parsed.astype("datetime64[ns, UTC]")
+
+    naive_pos = np.flatnonzero(~has_offset)
+    if len(naive_pos):
+        naive = strings.iloc[naive_pos]
+        try:
+            parsed = _parse_naive(naive)
+        except _AmbiguousDayMonth:
+            raise InputError.one(
+                file,
+                "dates read both as month/day and as day/month; use ISO 8601 (YYYY-MM-DD hh:mm)",
+                column=column,
+            ) from None
+        if parsed is None:
+            raise _first_bad_rows(naive, lines[naive_pos], file, column, expected)
+        local_all = parsed.astype("datetime64[ns]").reset_index(drop=True)
+        zones = np.full(n, tz, dtype=object) if isinstance(tz, str) else tz.to_numpy(dtype=object)
+        zones = zones[naive_pos]
+        utc_all = np.empty(len(naive_pos), dtype="datetime64[ns]")
+        problems: list[Problem] = []
+        for zone in pd.unique(zones):
+            sel = np.flatnonzero(zones == zone)
+            local = local_all.iloc[sel]
+            utc = local.dt.tz_localize(zone, nonexistent="NaT", ambiguous="NaT")
+            bad = utc.isna().to_numpy()
+            if bad.any():
+                # A time that fails with ambiguous=True too does not exist at all.
+                gap = local[bad].dt.tz_localize(zone, nonexistent="NaT", ambiguous=np.ones(bad.sum(), bool)).isna()
+                for value, line, is_gap in zip(local[bad], lines[naive_pos[sel[bad]]], gap):
+                    kind = "does not exist (clocks go forward)" if is_gap else "is ambiguous (clocks go back, it happens twice)"
+                    problems.append(
+                        Problem(
+                            file,
+                            f"local time {value:%Y-%m-%d %H:%M} {kind} in {zone}; "
+                            "give the UTC offset, e.g. 2025-11-02T01:30:00-05:00",
+                            int(line),
+                            column,
+                        )
+                    )
+            utc_all[sel] = utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+        if problems:
+            raise InputError(problems)
+        out.iloc[naive_pos] = pd.to_datetime(utc_all).tz_localize("UTC")
+    return out
+
+
+def floor_to_grid(ds: pd.Series, interval_min: int) -> pd.Series:
+    """Floor UTC timestamps to the start of their grid interval."""
+    return ds.dt.floor(f"{check_interval(interval_min)}min")
+
+
+def off_grid(ds: pd.Series, interval_min: int) -> np.ndarray:
+    """Boolean mask of timestamps that are not interval starts on the grid."""
+    return (ds != floor_to_grid(ds, interval_min)).to_numpy()
+
+
+def make_grid(start: pd.Timestamp, end: pd.Timestamp, interval_min: int) -> pd.DatetimeIndex:
+    """Interval starts from ``start`` (inclusive) to ``end`` (exclusive), UTC.
+
+    ``start`` is floored to the grid; ``end`` is exclusive.
+    """
+    start = pd.Timestamp(start).tz_convert("UTC").floor(f"{check_interval(interval_min)}min")
+    end = pd.Timestamp(end).tz_convert("UTC")
+    grid = pd.date_range(start, end, freq=f"{interval_min}min", inclusive="left")
+    return grid.as_unit("ns")
+
+
+def local_midnight(day: pd.Timestamp | str, tz: str) -> pd.Timestamp:
+    """UTC instant of 00:00 local time on ``day`` in ``tz``.
+
+    Midnight exists in every IANA zone we support; where a zone skips it the
+    first existing instant of the day is returned.
+    """
+    naive = pd.Timestamp(day).tz_localize(None).normalize() if pd.Timestamp(day).tzinfo else pd.Timestamp(day).normalize()
+    return naive.tz_localize(tz, nonexistent="shift_forward", ambiguous=True).tz_convert("UTC")
+
+
+def local_day_grid(first_day: str | pd.Timestamp, days: int, tz: str, interval_min: int) -> pd.DatetimeIndex:
+    """UTC interval starts covering ``days`` whole local days in ``tz``.
+
+    Across a daylight-saving change a local day has 23 or 25 hours, so the
+    number of intervals varies; no interval is created or lost.
+    """
+    start = local_midnight(first_day, tz)
+    end = local_midnight(pd.Timestamp(first_day) + pd.Timedelta(days=days), tz)
+    return make_grid(start, end, interval_min)
+
+
+def local_dates(ds: pd.Series | pd.DatetimeIndex, tz: str | pd.Series) -> pd.Series:
+    """Local calendar date of each UTC timestamp (as ``datetime.date`` objects)."""
+    if isinstance(tz, str):
+        s = pd.Series(ds)
+        return s.dt.tz_convert(tz).dt.date
+    s = pd.Series(ds, index=tz.index)
+    out = pd.Series(index=s.index, dtype=object)
+    for zone, idx in tz.groupby(tz, sort=False).groups.items():
+        out.loc[idx] = s.loc[idx].dt.tz_convert(zone).dt.date
+    return out
+
+
+def to_local_naive(ds: pd.Series, tz: str) -> pd.Series:
+    """Wall-clock local time in ``tz`` without zone (for display and per-day rules)."""
+    return ds.dt.tz_convert(tz).dt.tz_localize(None)

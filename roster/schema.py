@@ -1,0 +1,184 @@
+"""Configuration models: service targets, labour rules, agents and time off.
+
+Units are in the names (``aht_s``, ``target_s``, ``min_rest_h``); rates are
+fractions in [0, 1]. Local clock times (``"06:00"``) are in the agent's site
+zone. Files are read by :mod:`roster.io`, which turns validation errors into
+:class:`forecast.errors.InputError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, is_valid_tz
+
+QueueModel = Literal["erlang_c", "erlang_a", "chat", "deferred"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ChannelTarget(_Strict):
+    """Service target and handling parameters of one channel."""
+
+    model: QueueModel = Field(
+        description="erlang_c / erlang_a for calls, chat for concurrent chats, deferred for email and social"
+    )
+    target_sl: float = Field(gt=0, lt=1, description="share of contacts answered within target_s, in (0, 1)")
+    target_s: float = Field(gt=0, description="answer-time target in seconds (hours of backlog for deferred work)")
+    aht_s: float = Field(gt=0, description="default average handle time per contact in seconds")
+    patience_s: float | None = Field(
+        default=None, gt=0, description="mean customer patience in seconds before abandoning (erlang_a)"
+    )
+    max_abandon_rate: float | None = Field(
+        default=None, gt=0, lt=1, description="highest acceptable share of abandoned contacts (erlang_a)"
+    )
+    concurrency: float = Field(
+        default=1.0, ge=1, description="average simultaneous contacts per agent (chat); 1 elsewhere"
+    )
+    max_concurrency: int = Field(default=1, ge=1, description="most simultaneous contacts one agent holds (chat)")
+    shrinkage: float = Field(
+        default=0.3, ge=0, lt=1, description="share of paid time not available for contacts (absence, training, meetings)"
+    )
+    max_occupancy: float = Field(default=0.9, gt=0, le=1, description="cap on the share of available time busy")
+    open_from: dt.time | None = Field(
+        default=None, description="local opening time in each customer zone (deferred work queues overnight)"
+    )
+    open_until: dt.time | None = Field(default=None, description="local closing time")
+
+    @model_validator(mode="after")
+    def _check(self) -> "ChannelTarget":
+        if self.model == "erlang_a" and self.patience_s is None:
+            raise ValueError("model erlang_a needs patience_s (mean patience in seconds)")
+        if self.max_concurrency < self.concurrency:
+            raise ValueError("max_concurrency must be at least concurrency")
+        if (self.open_from is None) != (self.open_until is None):
+            raise ValueError("give both open_from and open_until, or neither")
+        return self
+
+
+class Targets(_Strict):
+    """Targets for every channel (keys: channel names)."""
+
+    channels: dict[str, ChannelTarget]
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, v: dict[str, ChannelTarget]) -> dict[str, ChannelTarget]:
+        unknown = [c for c in v if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(unknown)}; expected {', '.join(CHANNELS)}")
+        if not v:
+            raise ValueError("at least one channel is needed")
+        return v
+
+    def for_channel(self, channel: str) -> ChannelTarget:
+        try:
+            return self.channels[channel]
+        except KeyError:
+            raise KeyError(f"no target for channel {channel!r}; the targets file covers {', '.join(self.channels)}") from None
+
+
+class Contract(_Strict):
+    """A contract type: weekly hours, days and the shift lengths it allows."""
+
+    min_week_h: float = Field(ge=0, description="fewest paid hours per week")
+    max_week_h: float = Field(gt=0, description="most paid hours per week")
+    max_days_per_week: int = Field(ge=1, le=7)
+    shift_lengths_h: list[float] = Field(min_length=1, description="allowed shift spans in hours, lunch included")
+    earliest_start: dt.time = Field(default=dt.time(0, 0), description="earliest shift start, site local time")
+    latest_start: dt.time = Field(default=dt.time(23, 59), description="latest shift start, site local time")
+    hourly_cost: float = Field(default=0.0, ge=0, description="cost of one paid hour, for budgets and what-ifs")
+
+    @model_validator(mode="after")
+    def _check(self) -> "Contract":
+        if self.min_week_h > self.max_week_h:
+            raise ValueError("min_week_h is above max_week_h")
+        if any(h <= 0 or h > 16 for h in self.shift_lengths_h):
+            raise ValueError("shift_lengths_h must be between 0 and 16 hours")
+        return self
+
+
+class BreakRules(_Strict):
+    """Breaks and lunch inside a shift, placed relative to its start."""
+
+    break_min: int = Field(default=15, ge=0, description="length of a short paid break in minutes")
+    break_every_h: float = Field(default=2.0, gt=0, description="one short break per this many hours worked")
+    lunch_min: int = Field(default=30, ge=0, description="lunch length in minutes")
+    lunch_from_shift_h: float = Field(default=6.0, gt=0, description="shifts this long or longer get a lunch")
+    lunch_paid: bool = Field(default=False, description="whether lunch counts as paid time")
+    earliest_break_after_h: float = Field(default=1.0, ge=0, description="no break in the first hours of a shift")
+    latest_break_before_end_h: float = Field(default=1.0, ge=0, description="no break in the last hours of a shift")
+
+
+class LabourRules(_Strict):
+    """Labour rules, expressed in the agent's local time."""
+
+    interval_min: int = Field(default=15, description="roster grid in minutes")
+    shift_start_step_min: int = Field(default=30, description="shifts start on multiples of this, local time")
+    min_rest_h: float = Field(default=11, ge=0, description="minimum rest between two shifts in hours")
+    max_shifts_per_day: int = Field(default=1, ge=1, le=1, description="shifts per local day (one)")
+    max_days_per_week: int = Field(default=5, ge=1, le=7)
+    max_consecutive_days: int = Field(default=6, ge=1, le=14)
+    min_days_off_per_week: int = Field(default=2, ge=0, le=7)
+    breaks: BreakRules = Field(default_factory=BreakRules)
+    contracts: dict[str, Contract]
+
+    @field_validator("interval_min")
+    @classmethod
+    def _grid(cls, v: int) -> int:
+        if v not in INTERVAL_CHOICES_MIN:
+            raise ValueError(f"must be one of {INTERVAL_CHOICES_MIN}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> "LabourRules":
+        if self.shift_start_step_min % self.interval_min:
+            raise ValueError("shift_start_step_min must be a multiple of interval_min")
+        if not self.contracts:
+            raise ValueError("at least one contract is needed")
+        return self
+
+
+class Agent(_Strict):
+    """One agent, as read from the agents file."""
+
+    agent_id: str = Field(min_length=1)
+    name: str = ""
+    site: str = Field(min_length=1)
+    site_tz: str
+    contract: str
+    skills: tuple[str, ...] = Field(min_length=1, description="channels this agent may serve")
+    earliest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
+    latest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
+    preferred_days_off: tuple[int, ...] = Field(
+        default=(), description="weekdays the agent prefers off (0 = Monday), a soft wish"
+    )
+
+    @field_validator("site_tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        if not is_valid_tz(v):
+            raise ValueError(f"unknown time zone {v!r}; expected an IANA name such as Europe/Lisbon")
+        return v
+
+    @field_validator("skills")
+    @classmethod
+    def _skills(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in v if s not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {', '.join(unknown)}; expected {', '.join(CHANNELS)}")
+        return v
+
+
+class TimeOff(_Strict):
+    """A period an agent cannot work (holiday, training, sick leave); UTC bounds."""
+
+    agent_id: str
+    start: dt.datetime
+    end: dt.datetime
+    reason: str = ""

@@ -1,0 +1,24 @@
+"""The ``shiftcast`` command line.
+
+Each stage has its own module that registers its command on :data:`app`:
+``plan`` (the whole pipeline), ``forecast``, ``staff``, ``simulate``,
+``roster`` and ``app`` (the Streamlit planner). Bad input is reported as a
+short message naming file, line and column, with exit status 2.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ui.cli.common import app, run_app
+
+# Importing a command module registers its command on `app`.
+from ui.cli import plan_cmd  # noqa: F401,E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``shiftcast`` console script."""
+    return run_app(sys.argv[1:] if argv is None else argv)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,80 @@
+"""Shared pieces of the command line: the typer app, paths, progress and errors."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from forecast.errors import InputError
+
+app = typer.Typer(
+    name="shiftcast",
+    help="Forecast contact volume, turn it into staffing and build agent rosters for e-commerce customer service.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True, soft_wrap=True)
+out = Console()
+
+#: The bundled sample data (a fictional shop), used when no data folder is given.
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+def quiet_libraries() -> None:
+    """Silence chatty third-party loggers (called by commands, never at import)."""
+    for name in ("cmdstanpy", "prophet", "py.warnings"):
+        logging.getLogger(name).disabled = True
+
+
+@contextmanager
+def progress_bar(enabled: bool = True):
+    """A rich progress display; yields a callback ``report(task, done, total)``."""
+    if not enabled or not sys.stderr.isatty():
+        def report(task: str, done: float, total: float | None = None) -> None:
+            if total and done == total or done == 0:
+                console.print(f"[dim]{task}{'' if not total else f' ({int(done)}/{int(total)})'}[/dim]")
+        yield report
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(), console=console, transient=False,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(task: str, done: float, total: float | None = None) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total or 1)
+            bar.update(tasks[task], completed=done, total=total or 1)
+
+        yield report
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def _root() -> None:
+    """Forecast contact volume, turn it into staffing and build agent rosters."""
+
+
+def run_app(argv: list[str]) -> int:
+    """Run the typer app, turning input errors into clean messages (exit 2)."""
+    try:
+        app(args=argv, prog_name="shiftcast", standalone_mode=True)
+    except InputError as exc:
+        console.print("[bold red]error: bad input[/bold red]", highlight=False)
+        for line in str(exc).splitlines():
+            console.print(f"  {line}", highlight=False, markup=False)
+        return 2
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
