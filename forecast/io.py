@@ -16,9 +16,11 @@ instants; naive timestamps are wall-clock time in the row's customer zone
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -85,13 +87,19 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     if not text.strip():
         raise InputError.one(name, "the file is empty; expected a CSV with a header row")
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            # pandas warns (and drops data) when rows have more fields than the header
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=True,
+                index_col=False,
+                engine="c",
+            )
+    except pd.errors.ParserWarning:
+        raise _field_count_error(text, name) from None
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"line (\d+)", msg)
@@ -113,6 +121,17 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
         lines = np.arange(2, len(df) + 2)
     df["_line"] = lines
     return df
+
+
+def _field_count_error(text: str, name: str) -> InputError:
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows)
+    problems = [
+        Problem(name, f"is not a well-formed CSV: expected {len(header)} fields as in the header, saw {len(row)}", rows.line_num)
+        for row in rows
+        if row and len(row) != len(header)
+    ]
+    return InputError(problems or [Problem(name, "is not a well-formed CSV: rows and header differ in length")])
 
 
 def require_columns(df: pd.DataFrame, required: list[str], file: str, what: str) -> None:
@@ -347,16 +366,17 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> pd.DataF
 
     dup = frame.duplicated(["channel", "tz", "ds"], keep=False)
     if dup.any():
-        first_line = frame[dup].groupby(["channel", "tz", "ds"])["_line"].transform("min")
+        d = frame[dup]
+        first_line = d.groupby(["channel", "tz", "ds"])["_line"].transform("min")
         problems = [
             Problem(
                 file,
-                f"duplicate interval {row.channel}/{row.tz} {row.ds:%Y-%m-%d %H:%M}Z (first given on line {fl})",
-                int(row._line),
+                f"duplicate interval {channel}/{tz} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})",
+                int(line),
                 "ds",
             )
-            for row, fl in zip(frame[dup].itertuples(), first_line)
-            if row._line != fl
+            for channel, tz, ds, line, first in zip(d["channel"], d["tz"], d["ds"], d["_line"], first_line)
+            if line != first
         ]
         raise InputError(problems)
 

@@ -1,0 +1,85 @@
+"""Loading targets, labour rules, agents and time off."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from forecast.errors import InputError
+from roster.io import load_agents, load_rules, load_targets, load_time_off
+
+
+def test_sample_configuration_loads(samples):
+    targets = load_targets(samples / "targets.toml")
+    assert set(targets.channels) == {"voice", "chat", "email", "social"}
+    assert targets.channels["chat"].max_concurrency >= targets.channels["chat"].concurrency
+    rules = load_rules(samples / "rules.toml")
+    assert rules.min_rest_h == 11 and "full_time" in rules.contracts
+    agents = load_agents(samples / "agents.csv", rules)
+    assert len(agents) == 120 and {a.site for a in agents} == {"Charlotte", "Lisbon"}
+    time_off = load_time_off(samples / "time_off.csv", agents)
+    assert all(t.end > t.start for t in time_off)
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('[channels.voice]\nmodel="erlang_c"\ntarget_sl=0.8\ntarget_s=20\naht_s=-3\n', "key 'channels.voice.aht_s': expected greater than 0, found -3"),
+        ('[channels.voice]\nmodel="erlang_c"\ntarget_sl=1.5\ntarget_s=20\naht_s=300\n', "channels.voice.target_sl"),
+        ('[channels.voice]\nmodel="erlang_c"\ntarget_sl=0.8\ntarget_s=0\naht_s=300\n', "channels.voice.target_s"),
+        ('[channels.voice]\nmodel="erlang_a"\ntarget_sl=0.8\ntarget_s=20\naht_s=300\n', "needs patience_s"),
+        ('[channels.chat]\nmodel="chat"\ntarget_sl=0.8\ntarget_s=60\naht_s=300\nconcurrency=0.5\n', "channels.chat.concurrency"),
+        ('[channels.fax]\nmodel="erlang_c"\ntarget_sl=0.8\ntarget_s=20\naht_s=300\n', "unknown channel(s) fax"),
+        ('[channels.voice]\nmodel="erlang_c"\ntarget_sl=0.8\ntarget_s=20\naht=300\n', "key 'channels.voice.aht': unknown setting"),
+        ("[channels.voice\n", "is not valid TOML"),
+        ("", "the file is empty"),
+    ],
+)
+def test_bad_targets_name_the_channel_and_parameter(write, toml, expected):
+    with pytest.raises(InputError) as info:
+        load_targets(write("targets.toml", toml))
+    assert expected in str(info.value)
+    assert str(info.value).startswith("targets.toml")
+
+
+def test_bad_rules_are_reported(write, samples):
+    text = (samples / "rules.toml").read_text().replace("min_week_h = 32", "min_week_h = 50")
+    with pytest.raises(InputError, match="min_week_h is above max_week_h"):
+        load_rules(write("rules.toml", text))
+
+
+AGENTS_HEADER = "agent_id,name,site,site_tz,contract,skills,earliest_start,latest_start,preferred_days_off\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "column"),
+    [
+        ("A1,Ann,Lisbon,Europe/Lisboa,full_time,voice,,,", "unknown time zone", "site_tz"),
+        ("A1,Ann,Lisbon,Europe/Lisbon,full_time,fax,,,", "unknown channel(s) fax", "skills"),
+        ("A1,Ann,Lisbon,Europe/Lisbon,zero_hours,voice,,,", "unknown contract 'zero_hours'", "contract"),
+        ("A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,25:00,,", "valid time", "earliest_start"),
+        ("A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,,,someday", "expected weekdays", "preferred_days_off"),
+    ],
+)
+def test_bad_agents_rows(write, samples, row, expected, column):
+    rules = load_rules(samples / "rules.toml")
+    with pytest.raises(InputError) as info:
+        load_agents(write("agents.csv", AGENTS_HEADER + row + "\n"), rules)
+    assert expected in str(info.value)
+    assert (2, column) in [(p.line, p.column) for p in info.value.problems]
+
+
+def test_duplicate_agents_are_refused(write):
+    row = "A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,,,\n"
+    with pytest.raises(InputError, match="duplicate agent_id 'A1' \\(first on line 2\\)"):
+        load_agents(write("agents.csv", AGENTS_HEADER + row + row))
+
+
+def test_time_off_is_in_the_agents_site_zone(write):
+    agents = load_agents(write("agents.csv", AGENTS_HEADER + "A1,Ann,Charlotte,America/New_York,full_time,voice,,,\n"))
+    off = load_time_off(write("off.csv", "agent_id,start,end,reason\nA1,2026-11-24,2026-11-24,vacation\n"), agents)
+    assert off[0].start == dt.datetime(2026, 11, 24, 5, tzinfo=dt.timezone.utc)
+    assert off[0].end == dt.datetime(2026, 11, 25, 5, tzinfo=dt.timezone.utc)
+    with pytest.raises(InputError, match="unknown agent_id 'B7'"):
+        load_time_off(write("off2.csv", "agent_id,start,end\nB7,2026-11-24,2026-11-25\n"), agents)
