@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from pathlib import Path
 
 import typer
 
 from forecast.errors import InputError
-from ui.cli.common import SAMPLE_DIR, app, out
-from ui.inputs import load_inputs
+from ui.cli.common import SAMPLE_DIR, app, out, progress_bar, quiet_libraries
+from roster.inputs import load_inputs
+from roster.plan import PlanSettings, run_plan, write_plan
+
+
+def _parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a date as YYYY-MM-DD, found {value!r}", param_hint=option) from None
 
 
 @app.command()
@@ -28,3 +40,53 @@ def check(
         out.print(f"note: {note}")
     if not len(h):
         raise InputError.one("history", "no contacts")
+
+
+@app.command()
+def plan(
+    data: Path = typer.Option(
+        SAMPLE_DIR, "--data", help="Folder with history, events, agents, time_off, targets and rules files (default: the bundled sample)."
+    ),
+    out_dir: Path = typer.Option(Path("out"), "--out", help="Folder to write the plan's CSV files into."),
+    horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast and staff."),
+    interval_min: int = typer.Option(None, "--interval-min", help="Grid in minutes (15, 30 or 60); default: the history's."),
+    week_start: str = typer.Option(
+        None,
+        "--week-start",
+        callback=lambda v: _parse_date(v, "--week-start"),
+        help="First day of the roster (YYYY-MM-DD, site local); default: the first Monday of the horizon.",
+    ),
+    weeks: int = typer.Option(1, "--weeks", min=1, max=8, help="Weeks to roster."),
+    time_limit_s: float = typer.Option(60.0, "--time-limit", min=1, help="Roster solver time limit in seconds."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Solver threads (0 = all cores)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed for the solver and the simulator."),
+    backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Backtest forecast models and pick the best per series."),
+    simulate: bool = typer.Option(True, "--simulate/--no-simulate", help="Check the roster's service level by simulation."),
+) -> None:
+    """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
+
+    Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
+    simulation.csv and roster.ics into --out, then prints a summary.
+    """
+    quiet_libraries()
+    started = time.perf_counter()
+    settings = PlanSettings(
+        horizon_days=horizon_days,
+        interval_min=interval_min,
+        week_start=week_start,
+        weeks=weeks,
+        time_limit_s=time_limit_s,
+        workers=workers,
+        seed=seed,
+        backtest=backtest,
+        simulate=simulate,
+    )
+    with progress_bar() as report:
+        inputs = load_inputs(data, interval_min=interval_min)
+        result = run_plan(inputs, settings, progress=report)
+    written = write_plan(result, out_dir)
+    result.timings["total"] = time.perf_counter() - started
+    for note in inputs.notes + result.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    out.print(result.summary_text())
+    out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}/")
