@@ -11,7 +11,6 @@ import typer
 from forecast.errors import InputError
 from ui.cli.common import SAMPLE_DIR, app, out, progress_bar, quiet_libraries
 from roster.inputs import load_inputs
-from roster.plan import PlanSettings, run_plan, write_plan
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:
@@ -68,6 +67,8 @@ def plan(
     Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
     simulation.csv and roster.ics into --out, then prints a summary.
     """
+    from roster.plan import PlanSettings, run_plan, write_plan
+
     quiet_libraries()
     started = time.perf_counter()
     settings = PlanSettings(
