@@ -424,7 +424,35 @@ def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame
     if notes is not None:
         notes.append(f"{file}: {len(df)} contacts counted into {interval_min}-minute intervals")
     frame = _complete_grid(frame, interval_min, spans, None, file, "")
+    if notes is not None:
+        notes += _silent_stretches(frame, file)
     return _finish(frame)
+
+
+#: Whole UTC days without a single contact, in a row, that are worth a note.
+SILENT_DAYS_NOTE = 2
+
+
+def _silent_stretches(frame: pd.DataFrame, file: str) -> list[str]:
+    """Notes on runs of whole days with no contact on any series (likely missing data)."""
+    daily = frame.groupby(frame["ds"].dt.floor("D"))["volume"].sum()
+    silent = (daily == 0).to_numpy()
+    out, i = [], 0
+    while i < len(silent):
+        if silent[i]:
+            j = i
+            while j + 1 < len(silent) and silent[j + 1]:
+                j += 1
+            if j - i + 1 >= SILENT_DAYS_NOTE:
+                out.append(
+                    f"{file}: no contacts at all from {daily.index[i]:%Y-%m-%d} to {daily.index[j]:%Y-%m-%d} "
+                    f"({j - i + 1} days), counted as zero; is data missing there? "
+                    "(exclude such days from training with an event of kind 'exclude')"
+                )
+            i = j + 1
+        else:
+            i += 1
+    return out
 
 
 # --------------------------------------------------------------------------- #

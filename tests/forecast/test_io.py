@@ -245,3 +245,11 @@ def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_csv_atomic(pd.DataFrame({"a": [1]}), target)
     assert target.read_text() == "a\n1\n"
+
+
+def test_a_contact_log_with_a_long_silence_gets_a_note(write):
+    text = "created_at,channel,tz\n2025-01-05T10:00:00Z,voice,UTC\n2025-01-20T10:00:00Z,voice,UTC\n"
+    notes: list[str] = []
+    df = load_history(write("log.csv", text), notes=notes)
+    assert df["volume"].sum() == 2
+    assert any("no contacts at all from 2025-01-06 to 2025-01-19 (14 days)" in n for n in notes)

@@ -1,0 +1,175 @@
+"""End to end: ``shiftcast plan`` on a small slice of the sample data.
+
+The invariants are recomputed here from the output files alone, without the
+solver or its validator: skills, contracts, availability and labour rules of
+every shift, and coverage = agents on the channel per interval, breaks excluded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from roster.io import load_agents, load_rules, load_time_off, load_targets
+from ui.cli import main
+
+FORECAST_COLUMNS = ["ds", "channel", "tz", "volume", "volume_lo", "volume_hi", "aht_s", "model"]
+REQUIREMENT_COLUMNS = ["ds", "channel", "agents_required", "target_sl", "target_s", "predicted_sl"]
+ROSTER_COLUMNS = ["agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"]
+COVERAGE_COLUMNS = ["ds", "channel", "required", "scheduled"]
+
+
+@pytest.fixture(scope="module")
+def small_data(samples_dir, tmp_path_factory) -> "pathlib.Path":  # noqa: F821
+    """Ten weeks of history scaled to a 24-agent team, the sample configuration."""
+    folder = tmp_path_factory.mktemp("small")
+    history = pd.read_csv(samples_dir / "history.csv.gz")
+    history = history[history["ds"] >= "2026-09-13T00:00:00Z"].copy()
+    history["volume"] = np.round(history["volume"] * 0.2).astype(int)
+    history.loc[history["volume"] == 0, "aht_s"] = np.nan
+    history.to_csv(folder / "history.csv", index=False)
+    agents = pd.read_csv(samples_dir / "agents.csv", keep_default_na=False)
+    agents = pd.concat([agents[agents["site"] == "Charlotte"].head(14), agents[agents["site"] == "Lisbon"].head(10)])
+    agents.to_csv(folder / "agents.csv", index=False)
+    time_off = pd.read_csv(samples_dir / "time_off.csv")
+    time_off[time_off["agent_id"].isin(agents["agent_id"])].to_csv(folder / "time_off.csv", index=False)
+    for name in ("targets.toml", "rules.toml", "events.csv"):
+        shutil.copy(samples_dir / name, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def samples_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def plan_out(small_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    code = main(
+        ["plan", "--data", str(small_data), "--out", str(out), "--horizon-days", "14", "--time-limit", "15", "--workers", "2"]
+    )
+    assert code == 0
+    return out
+
+
+def read(out, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name, keep_default_na=False, na_values=[""])
+
+
+def test_plan_writes_the_four_csvs_with_their_columns(plan_out):
+    for name, columns in [
+        ("forecast.csv", FORECAST_COLUMNS),
+        ("requirements.csv", REQUIREMENT_COLUMNS),
+        ("roster.csv", ROSTER_COLUMNS),
+        ("coverage.csv", COVERAGE_COLUMNS),
+    ]:
+        df = read(plan_out, name)
+        assert len(df) > 0, name
+        assert set(columns) <= set(df.columns), (name, set(columns) - set(df.columns))
+    forecast = read(plan_out, "forecast.csv")
+    assert forecast["ds"].str.endswith("Z").all()
+    assert (forecast["volume"] >= 0).all()
+    assert (forecast["volume_lo"] <= forecast["volume"] + 1e-9).all()
+    assert (forecast["volume"] <= forecast["volume_hi"] + 1e-9).all()
+    assert pd.to_datetime(forecast["ds"]).min() == pd.Timestamp("2026-11-22T00:00Z")
+    req = read(plan_out, "requirements.csv")
+    assert (req["agents_required"] >= 0).all()
+    assert (req["agents_required"] == np.round(req["agents_required"])).all()
+
+
+def _roster(plan_out):
+    roster = read(plan_out, "roster.csv")
+    for col in ("start_utc", "end_utc"):
+        roster[col] = pd.to_datetime(roster[col], utc=True)
+    return roster
+
+
+def test_every_shift_respects_skills_contract_and_availability(plan_out, small_data):
+    rules = load_rules(small_data / "rules.toml")
+    agents = {a.agent_id: a for a in load_agents(small_data / "agents.csv", rules)}
+    time_off = load_time_off(small_data / "time_off.csv", list(agents.values()))
+    roster = _roster(plan_out)
+    assert set(roster["activity"]) <= {"shift", "break", "lunch"}
+    shifts = roster[roster["activity"] == "shift"]
+    assert len(shifts) > 0
+
+    for agent_id, rows in roster.groupby("agent_id"):
+        agent = agents[agent_id]
+        contract = rules.contracts[agent.contract]
+        own = rows[rows["activity"] == "shift"]
+        assert (rows["site_tz"] == agent.site_tz).all()
+        # skills: every channel segment is one the agent may serve
+        assert set(own["channel"]) <= set(agent.skills), agent_id
+        # a shift may be split into channel segments: join contiguous segments per local day
+        spans = own.groupby("local_date").agg(start=("start_utc", "min"), end=("end_utc", "max")).sort_values("start")
+        for local_date, span in spans.iterrows():
+            length_h = (span["end"] - span["start"]).total_seconds() / 3600
+            assert any(abs(length_h - h) < 1e-6 for h in contract.shift_lengths_h), (agent_id, local_date, length_h)
+            start_local = span["start"].tz_convert(agent.site_tz)
+            assert str(start_local.date()) == local_date
+            earliest = agent.earliest_start or contract.earliest_start
+            latest = agent.latest_start or contract.latest_start
+            assert earliest <= start_local.time() <= latest, (agent_id, local_date, start_local)
+            for off in time_off:
+                if off.agent_id == agent_id:
+                    assert span["end"] <= pd.Timestamp(off.start) or span["start"] >= pd.Timestamp(off.end), (agent_id, off)
+        # labour rules: one shift per local day (by construction of spans), rest, days per week
+        rest_h = (spans["start"].iloc[1:].to_numpy() - spans["end"].iloc[:-1].to_numpy()) / np.timedelta64(1, "h")
+        assert (rest_h >= rules.min_rest_h - 1e-9).all(), (agent_id, rest_h)
+        assert len(spans) <= min(contract.max_days_per_week, rules.max_days_per_week)
+        # breaks and lunches lie inside the agent's shift of that day
+        for _, brk in rows[rows["activity"] != "shift"].iterrows():
+            span = spans.loc[brk["local_date"]]
+            assert span["start"] <= brk["start_utc"] and brk["end_utc"] <= span["end"], (agent_id, brk.to_dict())
+
+
+def test_coverage_equals_rostered_agents_per_interval(plan_out):
+    roster = _roster(plan_out)
+    coverage = read(plan_out, "coverage.csv")
+    coverage["ds"] = pd.to_datetime(coverage["ds"], utc=True)
+    step = coverage["ds"].drop_duplicates().sort_values().diff().min()
+
+    def intervals(rows):
+        for row in rows.itertuples():
+            for ts in pd.date_range(row.start_utc, row.end_utc, freq=step, inclusive="left"):
+                yield row.agent_id, ts, row.channel
+
+    on_channel = pd.DataFrame(intervals(roster[roster["activity"] == "shift"]), columns=["agent_id", "ds", "channel"])
+    away = pd.DataFrame(intervals(roster[roster["activity"] != "shift"]), columns=["agent_id", "ds", "channel"])
+    working = on_channel.merge(away[["agent_id", "ds"]], on=["agent_id", "ds"], how="left", indicator=True)
+    working = working[working["_merge"] == "left_only"]
+    counted = working.groupby(["ds", "channel"]).size().rename("counted").reset_index()
+    check = coverage.merge(counted, on=["ds", "channel"], how="left").fillna({"counted": 0})
+    assert (check["scheduled"] == check["counted"]).all(), check[check["scheduled"] != check["counted"]].head()
+
+
+def test_coverage_requirement_matches_requirements_csv(plan_out):
+    coverage = read(plan_out, "coverage.csv")
+    req = read(plan_out, "requirements.csv")
+    merged = coverage.merge(req[["ds", "channel", "agents_required"]], on=["ds", "channel"], how="left")
+    assert merged["agents_required"].notna().all()
+    assert (merged["required"] == merged["agents_required"]).all()
+
+
+def test_the_console_script_reports_bad_input_cleanly(tmp_path):
+    (tmp_path / "history.csv").write_text("ds,channel,tz,volume\n2025-06-02T12:00:00Z,fax,UTC,3\n")
+    for name in ("agents.csv", "targets.toml", "rules.toml"):
+        (tmp_path / name).write_text("x")
+    proc = subprocess.run(
+        [sys.executable, "-m", "ui.cli", "plan", "--data", str(tmp_path), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "history.csv, line 2, column 'channel': unknown channel 'fax'" in proc.stderr
+    assert not (tmp_path / "out").exists()
