@@ -1,0 +1,188 @@
+"""Holiday and sales-event effects: where each event acts, and how much.
+
+Every event occurrence (one row of the events table: an event for one channel
+and customer zone, with UTC ``start``/``end`` and day windows) acts on three
+parts of the timeline, each with its own multiplier on normal volume:
+
+* ``core``: the intervals in ``[start, end)``;
+* ``pre<j>``: the whole local day ``j`` days before the start (the pre-event
+  ramp; ``lower_window`` days);
+* ``post<j>``: the whole local day ``j`` days after the end (the after-sale
+  tail, "where is my order"; ``upper_window`` days).
+
+Multipliers are learned per channel and effect key from past occurrences:
+the ratio of actual volume to a reference (the mean of the same interval in
+the four previous weeks, event-free intervals only), pooled over zones. The
+key is the event kind (``black_friday``, ``flash_sale`` ...), or the holiday's
+name for public holidays (Christmas Day is not Labour Day), falling back to
+the kind when a holiday was never seen. A planned event with an ``uplift``
+uses that multiplier for its core. Kinds ``outage`` and ``exclude`` mark
+periods to leave out of training instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.models import LocalFrame
+
+EXCLUDE_KINDS = ("outage", "exclude")
+REFERENCE_WEEKS = 4
+MULTIPLIER_BOUNDS = (0.05, 10.0)
+
+
+@dataclass
+class Window:
+    """One part of one event occurrence on a grid."""
+
+    event: str
+    key: str
+    fallback: str | None
+    index: np.ndarray
+    fixed: float | None = None
+
+
+@dataclass
+class SeriesEvents:
+    windows: list[Window] = field(default_factory=list)
+    excluded: np.ndarray | None = None
+
+
+def event_key(row) -> tuple[str, str | None]:
+    if row.source == "holiday":
+        return f"holiday:{row.event}", "holiday"
+    return str(row.kind), None
+
+
+def windows_for(events: pd.DataFrame, frame: LocalFrame) -> SeriesEvents:
+    """Event windows of one series' events on its grid."""
+    out = SeriesEvents(excluded=np.zeros(len(frame.ds), dtype=bool))
+    if events is None or events.empty:
+        return out
+    ds = frame.ds
+    tz = None
+    for row in events.itertuples(index=False):
+        tz = row.tz
+        lo = ds.searchsorted(row.start)
+        hi = ds.searchsorted(row.end)
+        if row.kind in EXCLUDE_KINDS:
+            out.excluded[lo:hi] = True
+            continue
+        key, fallback = event_key(row)
+        if hi > lo:
+            fixed = float(row.uplift) if pd.notna(row.uplift) else None
+            out.windows.append(Window(row.event, f"{key}|core", f"{fallback}|core" if fallback else None, np.arange(lo, hi), fixed))
+        first_day = _local_day(row.start, tz)
+        last_day = _local_day(row.end - pd.Timedelta(1, "ns"), tz)
+        for j in range(1, int(row.lower_window) + 1):
+            idx = np.flatnonzero(frame.day == first_day - j)
+            if len(idx):
+                out.windows.append(Window(row.event, f"{key}|pre{j}", f"{fallback}|pre{j}" if fallback else None, idx))
+        for j in range(1, int(row.upper_window) + 1):
+            idx = np.flatnonzero(frame.day == last_day + j)
+            if len(idx):
+                out.windows.append(Window(row.event, f"{key}|post{j}", f"{fallback}|post{j}" if fallback else None, idx))
+    return out
+
+
+def _local_day(ts: pd.Timestamp, tz: str) -> int:
+    local = ts.tz_convert(tz).tz_localize(None).normalize()
+    return int(local.value // (86_400 * 10**9))
+
+
+def reference(y: np.ndarray, affected: np.ndarray, week: int) -> np.ndarray:
+    """Mean of the same interval in the previous weeks, event-free values only."""
+    clean = np.where(affected, np.nan, y)
+    stack = np.full((REFERENCE_WEEKS, len(y)), np.nan)
+    for k in range(1, REFERENCE_WEEKS + 1):
+        stack[k - 1, k * week :] = clean[: len(y) - k * week]
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmean(stack, axis=0)
+
+
+def affected_mask(ev: SeriesEvents, n: int) -> np.ndarray:
+    mask = ev.excluded.copy() if ev.excluded is not None else np.zeros(n, dtype=bool)
+    for w in ev.windows:
+        mask[w.index] = True
+    return mask
+
+
+def accumulate(sums: dict[str, list[float]], y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> None:
+    """Add one series' evidence for each effect key, using intervals before ``end`` only.
+
+    Only intervals touched by exactly one window count, so overlapping events
+    do not blur each other's effect.
+    """
+    count = np.zeros(len(y), dtype=np.int16)
+    for w in ev.windows:
+        count[w.index] += 1
+    usable = (count == 1) & ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
+    usable[end:] = False
+    for w in ev.windows:
+        if w.fixed is not None:
+            continue
+        idx = w.index[usable[w.index]]
+        if len(idx) == 0:
+            continue
+        acc = sums.setdefault(w.key, [0.0, 0.0, 0])
+        acc[0] += float(y[idx].sum())
+        acc[1] += float(ref[idx].sum())
+        acc[2] += 1
+
+
+def learned(sums: dict[str, list[float]]) -> dict[str, float]:
+    """Multipliers from pooled sums; generic holiday keys pool all holidays."""
+    out: dict[str, float] = {}
+    generic: dict[str, list[float]] = {}
+    for key, (a, r, n) in sums.items():
+        if r > 0:
+            out[key] = float(np.clip(a / r, *MULTIPLIER_BOUNDS))
+        if key.startswith("holiday:"):
+            part = key.rsplit("|", 1)[1]
+            g = generic.setdefault(f"holiday|{part}", [0.0, 0.0])
+            g[0] += a
+            g[1] += r
+    for key, (a, r) in generic.items():
+        if r > 0:
+            out.setdefault(key, float(np.clip(a / r, *MULTIPLIER_BOUNDS)))
+    return out
+
+
+def multiplier(ev: SeriesEvents, effects: dict[str, float], n: int) -> tuple[np.ndarray, list[str]]:
+    """Product of the multipliers of every window covering each interval.
+
+    Returns the multiplier per interval and the names of events that have no
+    uplift and no past occurrence to learn from (they get no effect).
+    """
+    mult = np.ones(n)
+    unknown: list[str] = []
+    for w in ev.windows:
+        if w.fixed is not None:
+            m = w.fixed
+        elif w.key in effects:
+            m = effects[w.key]
+        elif w.fallback and w.fallback in effects:
+            m = effects[w.fallback]
+        else:
+            if w.key.endswith("|core"):
+                unknown.append(w.event)
+            continue
+        mult[w.index] *= m
+    return mult, unknown
+
+
+def event_names(ev: SeriesEvents, n: int, lo: int) -> np.ndarray:
+    """Names of the events acting on each interval from ``lo`` on (';'-joined)."""
+    names = [[] for _ in range(n - lo)]
+    for w in ev.windows:
+        for i in w.index[(w.index >= lo) & (w.index < n)]:
+            if w.event not in names[i - lo]:
+                names[i - lo].append(w.event)
+    return np.array(["; ".join(x) for x in names], dtype=object)
