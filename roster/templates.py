@@ -1,0 +1,125 @@
+"""Shift templates: where a shift may start, how long it is, where its breaks go.
+
+A template is one possible shift for one agent on one local day: a start on
+the ``shift_start_step_min`` grid of the agent's site clock, between the
+agent's (or contract's) earliest and latest start, with a length the contract
+allows. Its pauses follow the break rules: a shift of ``L`` hours has
+``ceil(L / break_every_h) - 1`` pauses spread evenly over it, the middle one
+being the lunch on shifts of ``lunch_from_shift_h`` or more; none in the first
+``earliest_break_after_h`` or the last ``latest_break_before_end_h`` hours.
+Agents alternate between two break offsets 15 minutes apart so that a team
+starting together does not pause together.
+
+Everything is converted to UTC here; a local start that does not exist (the
+skipped hour of a daylight-saving change) is not offered, and a shift that
+spans the change has its true length in UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from roster.schema import Agent, BreakRules, Contract, LabourRules, TimeOff
+
+
+@dataclass(frozen=True)
+class Pause:
+    kind: str  # "break" | "lunch"
+    start: pd.Timestamp  # UTC
+    end: pd.Timestamp
+
+
+@dataclass(frozen=True)
+class Template:
+    day_index: int  # local day within the roster (0 = week_start)
+    local_date: dt.date
+    start: pd.Timestamp  # UTC
+    end: pd.Timestamp  # UTC
+    length_h: float
+    paid_h: float
+    pauses: tuple[Pause, ...]
+
+
+def pauses_for(start: pd.Timestamp, length_h: float, rules: BreakRules, stagger: int, step_min: int) -> tuple[Pause, ...]:
+    """Breaks and lunch of a shift starting at ``start`` (UTC) lasting ``length_h`` hours."""
+    count = max(0, math.ceil(length_h / rules.break_every_h - 1e-9) - 1)
+    if count == 0:
+        return ()
+    lunch_at = count // 2 if length_h >= rules.lunch_from_shift_h and rules.lunch_min > 0 else None
+    step = pd.Timedelta(minutes=step_min)
+    lo = start + pd.Timedelta(hours=rules.earliest_break_after_h)
+    end = start + pd.Timedelta(hours=length_h)
+    out = []
+    for j in range(count):
+        kind = "lunch" if j == lunch_at else "break"
+        minutes = rules.lunch_min if kind == "lunch" else rules.break_min
+        if minutes <= 0:
+            continue
+        dur = pd.Timedelta(minutes=minutes)
+        hi = end - pd.Timedelta(hours=rules.latest_break_before_end_h) - dur
+        at = start + pd.Timedelta(hours=length_h * (j + 1) / (count + 1)) - dur / 2
+        at = start + ((at - start) // step) * step + stagger * step
+        at = min(max(at, lo), hi)
+        at = start + math.ceil((at - start) / step) * step if (at - start) % step else at
+        if at < start or at + dur > end:
+            continue
+        out.append(Pause(kind, at, at + dur))
+    # keep pauses apart: drop one that would overlap the previous
+    kept: list[Pause] = []
+    for p in sorted(out, key=lambda p: p.start):
+        if kept and p.start < kept[-1].end:
+            continue
+        kept.append(p)
+    return tuple(kept)
+
+
+def paid_hours(length_h: float, pauses: tuple[Pause, ...], rules: BreakRules) -> float:
+    unpaid = 0.0
+    if not rules.lunch_paid:
+        unpaid = sum((p.end - p.start).total_seconds() / 3600 for p in pauses if p.kind == "lunch")
+    return length_h - unpaid
+
+
+def start_window(agent: Agent, contract: Contract) -> tuple[dt.time, dt.time]:
+    return agent.earliest_start or contract.earliest_start, agent.latest_start or contract.latest_start
+
+
+def agent_templates(
+    agent: Agent,
+    stagger: int,
+    rules: LabourRules,
+    week_start: dt.date,
+    days: int,
+    time_off: list[TimeOff],
+    span: tuple[pd.Timestamp, pd.Timestamp],
+) -> list[Template]:
+    """Every shift the agent may work in the roster's ``days`` local days."""
+    contract = rules.contracts[agent.contract]
+    earliest, latest = start_window(agent, contract)
+    step = rules.shift_start_step_min
+    out: list[Template] = []
+    off = [(pd.Timestamp(t.start), pd.Timestamp(t.end)) for t in time_off if t.agent_id == agent.agent_id]
+    first = earliest.hour * 60 + earliest.minute
+    last = latest.hour * 60 + latest.minute
+    first = int(math.ceil(first / step) * step)
+    for d in range(days):
+        day = week_start + dt.timedelta(days=d)
+        for minute in range(first, last + 1, step):
+            local = pd.Timestamp(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)))
+            try:
+                start = local.tz_localize(agent.site_tz, nonexistent="raise", ambiguous="raise").tz_convert("UTC")
+            except Exception:  # skipped or repeated hour at a DST change: not offered
+                continue
+            for length_h in contract.shift_lengths_h:
+                end = start + pd.Timedelta(hours=length_h)
+                if start < span[0] or start >= span[1]:
+                    continue
+                if any(start < o_end and end > o_start for o_start, o_end in off):
+                    continue
+                pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
+                out.append(Template(d, day, start, end, length_h, paid_hours(length_h, pauses, rules.breaks), pauses))
+    return out
