@@ -20,10 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from forecast.errors import InputError
 from forecast.io import iso_utc, write_csv_atomic
 from forecast.pipeline import ForecastResult, run_forecast
-from forecast.timegrid import local_midnight
 from roster.inputs import Inputs
 from roster.simulate import simulate as simulate_plan
-from roster.solver import RosterResult, SolverConfig, solve_roster
+from roster.solver import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing import required_staff
 
 Progress = Callable[[str, float, float | None], None]
@@ -65,23 +64,6 @@ class PlanResult:
 
     def summary_text(self) -> str:
         return format_summary(self.summary(), self.timings)
-
-
-def default_week_start(forecast_start: pd.Timestamp, site_zones: list[str]) -> dt.date:
-    """The first Monday whose local midnight, at every site, is inside the forecast."""
-    day = (forecast_start - pd.Timedelta(days=1)).date()
-    while True:
-        day += dt.timedelta(days=1)
-        if day.weekday() == 0 and all(local_midnight(day, tz) >= forecast_start for tz in site_zones):
-            return day
-
-
-def roster_span(week_start: dt.date, weeks: int, site_zones: list[str]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """UTC span covering ``weeks`` local weeks from ``week_start`` at every site."""
-    end_day = week_start + dt.timedelta(days=7 * weeks)
-    start = min(local_midnight(week_start, tz) for tz in site_zones)
-    end = max(local_midnight(end_day, tz) for tz in site_zones)
-    return start, end
 
 
 def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None) -> PlanResult:
@@ -138,11 +120,22 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
         t = time.perf_counter()
         in_span = (requirements["ds"] >= span_start) & (requirements["ds"] < span_end)
         demand = requirements.loc[in_span, ["ds", "channel", "volume", "aht_s"]]
-        staffing = roster.coverage.rename(columns={"scheduled": "agents"})[["ds", "channel", "agents"]]
+        staffing = available_agents(roster.coverage, inputs.targets)
         simulation = simulate_plan(demand, staffing, inputs.targets, seed=settings.seed)
         timings["simulation"] = time.perf_counter() - t
 
     return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, notes, timings)
+
+
+def available_agents(coverage: pd.DataFrame, targets) -> pd.DataFrame:
+    """Agents expected at work on each channel: scheduled less the channel's shrinkage, rounded.
+
+    Shrinkage (absence, training, meetings) is why requirements are grossed up;
+    the simulation takes it back off so it tests the service customers get.
+    """
+    shrink = coverage["channel"].map({c: t.shrinkage for c, t in targets.channels.items()}).fillna(0.0)
+    agents = np.round(coverage["scheduled"] * (1.0 - shrink) + 1e-9)
+    return pd.DataFrame({"ds": coverage["ds"], "channel": coverage["channel"], "agents": agents})
 
 
 # --------------------------------------------------------------------------- #

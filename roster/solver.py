@@ -344,7 +344,7 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         if self.first is None:
             self.first = time.perf_counter() - self.t0
         if self.progress:
-            self.progress(f"roster: solution {self.solutions}, objective {self.ObjectiveValue():,.0f}", min(self.WallTime(), self.limit), self.limit)
+            self.progress("roster search (s)", min(self.WallTime(), self.limit), self.limit)
 
 
 def solve_roster(

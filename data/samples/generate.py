@@ -131,7 +131,9 @@ TARGETS_TOML = """\
 #        deferred (email, social: a backlog answered within target_s).
 # target_sl: share answered within target_s seconds. aht_s: default handle time,
 # used where the history has none. shrinkage: share of paid time not available
-# for contacts. max_occupancy: cap on the busy share of available time.
+# for contacts (absence, training, meetings; breaks and lunches are placed in the
+# roster itself, so they are not part of it). max_occupancy: cap on the busy
+# share of available time.
 
 [channels.voice]
 model = "erlang_a"
@@ -139,7 +141,7 @@ target_sl = 0.80
 target_s = 20
 aht_s = 330
 patience_s = 150
-shrinkage = 0.30
+shrinkage = 0.15
 max_occupancy = 0.88
 
 [channels.chat]
@@ -149,7 +151,7 @@ target_s = 60
 aht_s = 560
 concurrency = 2.5
 max_concurrency = 3
-shrinkage = 0.30
+shrinkage = 0.15
 max_occupancy = 0.85
 
 [channels.email]
@@ -157,7 +159,7 @@ model = "deferred"
 target_sl = 0.90
 target_s = 14400      # 4 hours; set 86400 for 24 hours
 aht_s = 380
-shrinkage = 0.25
+shrinkage = 0.12
 max_occupancy = 0.95
 
 [channels.social]
@@ -165,7 +167,7 @@ model = "deferred"
 target_sl = 0.90
 target_s = 3600       # 1 hour
 aht_s = 260
-shrinkage = 0.25
+shrinkage = 0.12
 max_occupancy = 0.95
 """
 

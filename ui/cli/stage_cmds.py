@@ -1,0 +1,192 @@
+"""One command per stage: ``forecast``, ``staff``, ``roster`` and ``simulate``.
+
+Each reads the files the previous stage wrote (or the user's own), writes its
+outputs atomically into ``--out``, and reports bad input as file, line and
+column without a traceback.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import typer
+
+from forecast.errors import InputError
+from forecast.io import iso_utc, load_output_table, write_csv_atomic
+from ui.cli.common import app, out, progress_bar, quiet_libraries
+from ui.cli.plan_cmd import _parse_date
+
+INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
+
+
+def _load_forecast(path: Path) -> pd.DataFrame:
+    return load_output_table(
+        path, what="a forecast", required=["ds", "channel", "volume"],
+        numbers={"volume": {"minimum": 0}}, optional_numbers={"aht_s": {"strictly_positive": True}},
+    )
+
+
+def _load_requirements(path: Path) -> pd.DataFrame:
+    return load_output_table(
+        path, what="a requirements file", required=["ds", "channel", "agents_required"],
+        numbers={"agents_required": {"minimum": 0}},
+        optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
+    )
+
+
+@app.command("forecast")
+def forecast_cmd(
+    history: Path = typer.Option(..., "--history", help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s])."),
+    events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
+    horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
+    interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
+    model: str = typer.Option("auto", "--model", help="auto (best per series in the backtest), ets or snaive."),
+    backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
+) -> None:
+    """Forecast contacts and handle time per channel and customer zone.
+
+    Writes forecast.csv (ds in UTC, channel, tz, volume with 10%/90% bounds,
+    aht_s, model, event contribution) and accuracy.csv (backtest WAPE, MASE,
+    bias and interval coverage per series, model and horizon).
+    """
+    from forecast.io import load_events, load_history
+    from forecast.pipeline import run_forecast
+
+    quiet_libraries()
+    t = time.perf_counter()
+    notes: list[str] = []
+    hist = load_history(history, interval_min=interval_min, notes=notes)
+    ev = None
+    if events is not None:
+        ev = load_events(events, zones=sorted(hist["tz"].unique()), channels=sorted(hist["channel"].unique()))
+    with progress_bar() as report:
+        result = run_forecast(hist, ev, horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest, progress=report)
+    f = result.forecast.assign(ds=iso_utc(result.forecast["ds"]))
+    write_csv_atomic(result.accuracy, out_dir / "accuracy.csv")
+    write_csv_atomic(f, out_dir / "forecast.csv")
+    for note in notes + result.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    fc = result.forecast
+    out.print(f"forecast {fc['ds'].min():%Y-%m-%d %H:%M}Z to {fc['ds'].max():%Y-%m-%d %H:%M}Z, {fc['volume'].sum():,.0f} contacts")
+    for channel, g in fc.groupby("channel"):
+        out.print(f"  {channel:<7}{g['volume'].sum():>10,.0f}  models: {', '.join(sorted(g['model'].unique()))}")
+    if len(result.accuracy):
+        acc = result.accuracy[(result.accuracy["horizon"] == "all")]
+        piv = acc.groupby("model").apply(lambda g: (g["wape"] * g["actual"]).sum() / g["actual"].sum(), include_groups=False)
+        out.print("backtest WAPE (all series): " + ", ".join(f"{m} {v:.1%}" for m, v in piv.items()))
+    out.print(f"wrote forecast.csv, accuracy.csv to {out_dir}/ in {time.perf_counter() - t:.1f}s")
+
+
+@app.command("staff")
+def staff_cmd(
+    forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
+    targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
+    interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
+) -> None:
+    """Agents needed per channel and interval to meet each channel's target.
+
+    Writes requirements.csv: ds, channel, volume, aht_s, agents_net (on the
+    channel), agents_required (to schedule, after shrinkage), target_sl,
+    target_s and the predicted service level, answer time and abandonment.
+    """
+    from roster.io import load_targets
+    from roster.staffing import required_staff
+
+    fc = _load_forecast(forecast)
+    tg = load_targets(targets)
+    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast))
+    write_csv_atomic(req.assign(ds=iso_utc(req["ds"])), out_dir / "requirements.csv")
+    h = pd.Timedelta(np.min(np.diff(np.sort(req["ds"].unique())))).total_seconds() / 3600 if req["ds"].nunique() > 1 else 0.25
+    out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
+    for channel, g in req.groupby("channel"):
+        sl = (g["predicted_sl"] * g["volume"]).sum() / g["volume"].sum() if g["volume"].sum() else float("nan")
+        out.print(f"{channel:<8}{g['volume'].sum():>10,.0f}{g['agents_required'].sum() * h:>10,.0f}{g['agents_required'].max():>6}{sl:>9.1%}{g['target_sl'].iloc[0]:>8.0%}")
+    out.print(f"wrote requirements.csv to {out_dir}/")
+
+
+@app.command("roster")
+def roster_cmd(
+    requirements: Path = typer.Option(..., "--requirements", help="requirements.csv (ds, channel, agents_required)."),
+    agents: Path = typer.Option(..., "--agents", help="agents.csv (agent_id, site, site_tz, contract, skills, ...)."),
+    rules: Path = typer.Option(None, "--rules", help="rules.toml (labour rules and contracts); default: the one beside the agents file."),
+    time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
+    week_start: str = typer.Option(None, "--week-start", callback=lambda v: _parse_date(v, "--week-start"), help="First roster day (YYYY-MM-DD); default: the first Monday of the requirements."),
+    weeks: int = typer.Option(1, "--weeks", min=1, max=8, help="Weeks to roster."),
+    time_limit_s: float = typer.Option(60.0, "--time-limit", min=1, help="Solver time limit in seconds."),
+    workers: int = typer.Option(0, "--workers", min=0, help="Solver threads (0 = all cores)."),
+    seed: int = typer.Option(0, "--seed", help="Solver random seed."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, coverage.csv and roster.ics."),
+) -> None:
+    """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
+
+    Writes roster.csv (one row per activity), coverage.csv (required vs
+    scheduled per channel and interval) and roster.ics (a calendar).
+    """
+    from roster.export import write_coverage_csv, write_ics, write_roster_csv
+    from roster.io import load_agents, load_rules, load_time_off
+    from roster.solver import SolverConfig, solve_roster
+
+    rules_path = rules or agents.parent / "rules.toml"
+    if not rules_path.is_file():
+        raise InputError.one(str(rules_path), "rules file not found; give --rules")
+    lr = load_rules(rules_path)
+    ag = load_agents(agents, lr)
+    off_path = time_off or (agents.parent / "time_off.csv")
+    off = load_time_off(off_path, ag) if off_path.is_file() else []
+    req = _load_requirements(requirements)
+    cfg = SolverConfig(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    with progress_bar() as report:
+        result = solve_roster(req, ag, lr, off, week_start=week_start, weeks=weeks, config=cfg, progress=report)
+    write_roster_csv(result.roster, out_dir / "roster.csv")
+    write_coverage_csv(result.coverage, out_dir / "coverage.csv")
+    write_ics(result.roster, out_dir / "roster.ics")
+    k = result.kpis
+    for note in result.notes:
+        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    out.print(
+        f"roster: {k['shifts']} shifts for {k['agents_rostered']} agents, {k['paid_h']:,.0f} paid hours; "
+        f"agent-hours required {k['required_agent_h']:,.0f}, scheduled {k['scheduled_agent_h']:,.0f}, short {k['under_agent_h']:,.0f}, "
+        f"over {k['over_agent_h']:,.0f}; status {k['status']}, gap to bound {k['gap']:.1%}"
+    )
+    out.print(result.penalties.to_string(index=False))
+    out.print(f"wrote roster.csv, coverage.csv, roster.ics to {out_dir}/")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    plan: Path = typer.Option(..., "--plan", help="A plan folder with requirements.csv and coverage.csv (as `shiftcast plan` writes)."),
+    targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the bundled sample's."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    runs: int = typer.Option(3, "--runs", min=1, max=100, help="Independent replications (counts summed)."),
+) -> None:
+    """Simulate a plan's roster against its forecast and print service level vs target.
+
+    Arrivals are Poisson at the forecast rate, handle times and patience
+    exponential; agents at work are the rostered ones less shrinkage.
+    Writes simulation.csv into the plan folder.
+    """
+    from roster.io import load_targets
+    from roster.plan import available_agents
+    from roster.simulate import simulate, simulation_summary
+    from ui.cli.common import SAMPLE_DIR
+
+    tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
+    req = _load_requirements(plan / "requirements.csv")
+    if "volume" not in req.columns or "aht_s" not in req.columns:
+        raise InputError.one(str(plan / "requirements.csv"), "needs columns volume and aht_s to simulate")
+    cov = load_output_table(
+        plan / "coverage.csv", what="a coverage file", required=["ds", "channel", "scheduled"], numbers={"scheduled": {"minimum": 0}}
+    )
+    demand = req[req["ds"].isin(cov["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
+    sim = simulate(demand, available_agents(cov, tg), tg, seed=seed, runs=runs)
+    write_csv_atomic(sim.assign(ds=iso_utc(sim["ds"])), plan / "simulation.csv")
+    summ = simulation_summary(sim)
+    out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")
+    for r in summ.itertuples():
+        out.print(f"{r.channel:<8}{r.offered:>9,.0f}{r.service_level:>8.1%}{r.target_sl:>8.0%}{r.abandon_rate:>9.1%}{r.asa_s:>8.0f}{r.intervals_meeting_target:>8.0%}")
+    out.print(f"wrote simulation.csv to {plan}/")
