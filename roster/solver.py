@@ -447,6 +447,11 @@ def solve_roster(
             "variables": len(m.x),
         }
     )
+    from roster.validation import validate_roster
+
+    violations = validate_roster(roster, agents, rules, time_off, week_start=week_start, weeks=weeks)
+    kpis["violations"] = len(violations)
+    notes += [f"rule violation: {v}" for v in violations[:20]]
     if kpis["under_agent_intervals"]:
         notes.append(
             f"the agents cannot cover the requirement everywhere: {kpis['intervals_understaffed']} channel-intervals are short "
