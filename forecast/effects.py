@@ -98,6 +98,8 @@ def reference(y: np.ndarray, affected: np.ndarray, week: int) -> np.ndarray:
     clean = np.where(affected, np.nan, y)
     stack = np.full((REFERENCE_WEEKS, len(y)), np.nan)
     for k in range(1, REFERENCE_WEEKS + 1):
+        if k * week >= len(y):
+            break
         stack[k - 1, k * week :] = clean[: len(y) - k * week]
     with np.errstate(all="ignore"):
         import warnings

@@ -1,0 +1,54 @@
+import numpy as np
+import pytest
+
+from roster import queueing as q
+
+
+def test_published_erlang_c_value():
+    # 100 calls per 30 minutes, AHT 180 s, 80% within 20 s -> 14 agents, SL 0.888
+    a = 100 * 180 / 1800
+    assert q.erlang_c_agents(np.array([a]), 180, 20, 0.8)[0] == 14
+    assert q.erlang_c_metrics(14, a, 180, 20)["sl"] == pytest.approx(0.8884, abs=5e-4)
+    assert q.erlang_c_metrics(13, a, 180, 20)["sl"] < 0.8
+
+
+def test_zero_volume_needs_no_agents_and_is_not_an_error():
+    n = q.erlang_c_agents(np.array([0.0, 0.0]), 300, 20, 0.8, 0.9)
+    assert n.tolist() == [0, 0]
+    assert q.erlang_a_agents(np.array([0.0]), 300, 120, 20, 0.8)[0] == 0
+    m = q.erlang_c_metrics(0, 0.0, 300, 20)
+    assert m["sl"] == 1.0 and m["asa_s"] == 0.0
+
+
+def test_erlang_c_is_stable_for_ten_thousand_agents():
+    a = np.array([9500.0])
+    n = q.erlang_c_agents(a, 300, 20, 0.8)
+    assert 9500 < n[0] < 9700
+    assert np.isfinite(q.erlang_c_metrics(n, a, 300, 20)["sl"]).all()
+
+
+def test_occupancy_cap_binds_at_high_load():
+    a = np.array([200.0])
+    free = q.erlang_c_agents(a, 300, 20, 0.8, 1.0)[0]
+    capped = q.erlang_c_agents(a, 300, 20, 0.8, 0.85)[0]
+    assert capped >= np.ceil(200 / 0.85) > free
+
+
+def test_erlang_a_tends_to_erlang_c_as_patience_grows():
+    a = 10.0
+    c = q.erlang_c_metrics(14, a, 180, 20)["sl"]
+    aa = q.erlang_a_metrics(14, a / 180, 180, 1e6, 20)["sl"]
+    assert float(aa) == pytest.approx(float(c), abs=1e-3)
+
+
+def test_erlang_a_needs_no_more_agents_than_erlang_c_and_reports_abandonment():
+    lam = np.array([0.02, 0.05, 0.1])
+    na = q.erlang_a_agents(lam, 330, 150, 20, 0.8)
+    nc = q.erlang_c_agents(lam * 330, 330, 20, 0.8)
+    assert (na <= nc).all() and (na > 0).all()
+    m = q.erlang_a_metrics(na, lam, 330, 150, 20)
+    assert (m["sl"] >= 0.8).all()
+    assert ((m["abandon_rate"] > 0) & (m["abandon_rate"] < 0.2)).all()
+    # one agent fewer misses the target: the answer is minimal
+    m1 = q.erlang_a_metrics(na - 1, lam, 330, 150, 20)
+    assert (m1["sl"] < 0.8).all()

@@ -1,0 +1,62 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.errors import InputError
+from roster.schema import ChannelTarget, Targets
+from roster.staffing import required_staff
+
+
+def _forecast(channel="voice", volume=40.0, n=96 * 2, aht=300.0, zones=("America/New_York",)):
+    ds = pd.date_range("2026-06-01", periods=n, freq="15min", tz="UTC")
+    return pd.concat([pd.DataFrame({"ds": ds, "channel": channel, "tz": z, "volume": volume, "aht_s": aht}) for z in zones])
+
+
+def targets(**channels):
+    return Targets(channels=channels)
+
+
+def test_columns_zones_summed_and_shrinkage_grossed_up():
+    t = targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=300, shrinkage=0.2, max_occupancy=1.0))
+    req = required_staff(_forecast(volume=20.0, zones=("America/New_York", "Europe/London")), t)
+    assert len(req) == 192
+    for col in ["ds", "channel", "volume", "aht_s", "agents_net", "agents_required", "target_sl", "target_s", "predicted_sl", "predicted_asa_s", "predicted_abandon_rate", "model"]:
+        assert col in req.columns
+    assert (req["volume"] == 40.0).all()
+    assert (req["agents_required"] == np.ceil(req["agents_net"] / 0.8 - 1e-9)).all()
+    assert (req["predicted_sl"] >= 0.8).all()
+
+
+def test_chat_uses_slots_so_fewer_agents_than_one_chat_each():
+    one = targets(chat=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=60, aht_s=600, shrinkage=0.0, max_occupancy=1.0))
+    multi = targets(chat=ChannelTarget(model="chat", target_sl=0.8, target_s=60, aht_s=600, concurrency=2.5, max_concurrency=3, shrinkage=0.0, max_occupancy=1.0))
+    f = _forecast("chat", volume=60.0, aht=600.0)
+    n1 = required_staff(f, one)["agents_net"].iloc[0]
+    n2 = required_staff(f, multi)["agents_net"].iloc[0]
+    assert n2 == pytest.approx(np.ceil(n1 / 2.5), abs=1)
+    assert n2 < n1
+
+
+def test_deferred_backlog_meets_the_response_target():
+    t = targets(email=ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=400, shrinkage=0.0, max_occupancy=0.9))
+    vol = np.where((np.arange(96 * 7) % 96) // 4 == 10, 200.0, 5.0)  # a burst at 10:00 every day
+    f = _forecast("email", volume=vol, n=96 * 7, aht=400.0)
+    req = required_staff(f, t)
+    assert (req["model"] == "deferred").all()
+    # staffing is spread over the 4-hour window instead of following the burst
+    assert req["agents_net_exact"].max() < (200 * 400 / 900) / 0.9
+    assert req["predicted_sl"].dropna().min() >= 0.9
+    assert req["backlog"].max() > 0
+
+
+def test_unknown_channel_in_forecast_is_a_clear_error():
+    t = targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=300))
+    with pytest.raises(InputError, match="no target for channel"):
+        required_staff(_forecast("chat"), t)
+
+
+def test_missing_aht_uses_the_target_default():
+    t = targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=250))
+    f = _forecast(volume=30.0)
+    f["aht_s"] = np.nan
+    assert (required_staff(f, t)["aht_s"] == 250).all()

@@ -1,0 +1,73 @@
+"""Each stage's command on a small slice of the sample data, chained as a user would."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    d = tmp_path_factory.mktemp("stages")
+    h = pd.read_csv(SAMPLES / "history.csv.gz")
+    h = h[h["ds"] >= "2026-10-04T00:00:00Z"].copy()
+    h["volume"] = np.round(h["volume"] * 0.1).astype(int)
+    h.loc[h["volume"] == 0, "aht_s"] = np.nan
+    h.to_csv(d / "history.csv", index=False)
+    agents = pd.read_csv(SAMPLES / "agents.csv", keep_default_na=False)
+    pd.concat([agents[agents["site"] == "Charlotte"].head(8), agents[agents["site"] == "Lisbon"].head(6)]).to_csv(d / "agents.csv", index=False)
+    assert main(["forecast", "--history", str(d / "history.csv"), "--events", str(SAMPLES / "events.csv"), "--horizon-days", "9", "--out", str(d / "f")]) == 0
+    assert main(["staff", "--forecast", str(d / "f" / "forecast.csv"), "--targets", str(SAMPLES / "targets.toml"), "--out", str(d / "s")]) == 0
+    assert main(["roster", "--requirements", str(d / "s" / "requirements.csv"), "--agents", str(d / "agents.csv"), "--rules", str(SAMPLES / "rules.toml"),
+                 "--time-limit", "10", "--workers", "2", "--out", str(d / "r")]) == 0
+    for name in ("requirements.csv",):
+        (d / "r" / name).write_bytes((d / "s" / name).read_bytes())
+    assert main(["simulate", "--plan", str(d / "r"), "--targets", str(SAMPLES / "targets.toml")]) == 0
+    return d
+
+
+def test_forecast_command_writes_forecast_and_accuracy(chain):
+    f = pd.read_csv(chain / "f" / "forecast.csv")
+    assert {"ds", "channel", "tz", "volume", "volume_lo", "volume_hi", "aht_s", "model"} <= set(f.columns)
+    assert f["ds"].str.endswith("Z").all() and len(f) == 9 * 96 * 12
+    acc = pd.read_csv(chain / "f" / "accuracy.csv")
+    assert {"wape", "mase", "bias", "coverage_80", "horizon", "model"} <= set(acc.columns)
+
+
+def test_staff_command_writes_requirements(chain):
+    r = pd.read_csv(chain / "s" / "requirements.csv")
+    assert {"ds", "channel", "agents_required", "target_sl", "predicted_sl", "agents_net"} <= set(r.columns)
+    assert len(r) == 9 * 96 * 4
+
+
+def test_roster_and_simulate_commands_write_their_files(chain):
+    roster = pd.read_csv(chain / "r" / "roster.csv")
+    assert {"agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"} <= set(roster.columns)
+    assert (chain / "r" / "roster.ics").read_text().startswith("BEGIN:VCALENDAR")
+    cov = pd.read_csv(chain / "r" / "coverage.csv")
+    assert {"ds", "channel", "required", "scheduled"} <= set(cov.columns)
+    sim = pd.read_csv(chain / "r" / "simulation.csv")
+    assert {"offered", "answered", "abandoned", "service_level", "asa_s", "occupancy", "backlog", "target_sl"} <= set(sim.columns)
+
+
+def test_bad_forecast_file_names_file_line_and_column(tmp_path, capsys):
+    bad = tmp_path / "forecast.csv"
+    bad.write_text("ds,channel,volume\n2026-11-23T00:00:00Z,voice,12\n2026-11-23T00:15:00Z,voice,-3\n")
+    code = main(["staff", "--forecast", str(bad), "--targets", str(SAMPLES / "targets.toml"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "forecast.csv, line 3, column 'volume'" in err and "-3" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_naive_timestamps_in_a_stage_file_are_rejected(tmp_path, capsys):
+    bad = tmp_path / "requirements.csv"
+    bad.write_text("ds,channel,agents_required\n2026-11-23 00:00,voice,2\n")
+    code = main(["roster", "--requirements", str(bad), "--agents", str(SAMPLES / "agents.csv"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "Z or an offset" in capsys.readouterr().err
