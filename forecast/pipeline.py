@@ -231,6 +231,7 @@ def run_forecast(
     preds = _predict_all(series, frames, grid, n_hist, out_hi, per_day, step_min, keep_effects=True)
     out = []
     effects_rows = []
+    unknown_events: dict[str, list[str]] = {}
     for s in series:
         key = (s.channel, s.tz)
         p_all = preds[key]
@@ -257,6 +258,11 @@ def run_forecast(
             )
         )
         notes.extend(p.get("notes", []))
+        for e in p.get("unknown", []):
+            unknown_events.setdefault(e, []).append(f"{s.channel}/{s.tz}")
+    for e, where in unknown_events.items():
+        scope = "every series" if len(where) == len(series) else ", ".join(where)
+        notes.append(f"event '{e}' has no uplift and no past occurrence of its kind to learn from ({scope}); forecast without its effect")
     for channel, eff in preds["_effects"].items():
         for k, m in sorted(eff.items()):
             effects_rows.append({"channel": channel, "key": k, "multiplier": m})
@@ -312,11 +318,8 @@ def _predict_all(series, frames, grid, origin, stop, per_day, step_min, keep_eff
 def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, per_day: int, effects: dict) -> dict:
     n_full = len(s.y)
     mult, unknown = fx.multiplier(s.ev, effects, n_full)
-    notes = [
-        f"{s.channel}/{s.tz}: event '{e}' has no uplift and no past occurrence of its kind to learn from; forecast without its effect"
-        for e in dict.fromkeys(unknown)
-        if (s.ev.windows and any(w.event == e and w.index.max() >= origin for w in s.ev.windows))
-    ]
+    notes: list[str] = []
+    unknown_future = [e for e in dict.fromkeys(unknown) if any(w.event == e and w.index.max() >= origin for w in s.ev.windows)]
     y = s.y.copy()
     y[origin:] = np.nan
     y[s.ev.excluded] = np.nan
@@ -331,7 +334,7 @@ def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, pe
     observed = y[s.first : origin]
     if np.nansum(observed) == 0:
         z = np.zeros(stop - origin)
-        return {"zero": {"mu": z, "lo": z, "hi": z, "contrib": z, "notes": [f"{s.channel}/{s.tz}: no contacts in the history; forecast is zero"]}}
+        return {"zero": {"mu": z, "lo": z, "hi": z, "contrib": z, "unknown": [], "notes": [f"{s.channel}/{s.tz}: no contacts in the history; forecast is zero"]}}
 
     hist_frame = fm.LocalFrame(frame.ds[:origin], frame.day[:origin], frame.weekday[:origin], frame.slot[:origin])
     # seasonal naive: last week as it was, events included
@@ -340,6 +343,7 @@ def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, pe
     ld = np.log1p(daily_raw.dropna())
     sn_sd = float(np.nanstd((ld - ld.shift(7)).to_numpy())) if len(ld) > 14 else 0.15
     preds["snaive"] = _with_bounds(sn, np.zeros_like(sn), sn_sd, origin, frame, cut, d_lo, per_day, notes)
+    preds["snaive"]["unknown"] = unknown_future
 
     clean = y / mult
     daily = fm.daily_totals(hist_frame, clean[:origin], last_day)
@@ -364,6 +368,7 @@ def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, pe
     m = mult[origin:stop]
     mu = base * m
     preds["ets"] = _with_bounds(mu, mu - base, sd, origin, frame, cut, d_lo, per_day, notes)
+    preds["ets"]["unknown"] = unknown_future
     return preds
 
 

@@ -13,7 +13,7 @@ import sys
 from ui.cli.common import app, run_app
 
 # Importing a command module registers its command on `app`.
-from ui.cli import plan_cmd, stage_cmds  # noqa: F401,E402
+from ui.cli import app_cmd, plan_cmd, stage_cmds  # noqa: F401,E402
 
 
 def main(argv: list[str] | None = None) -> int:
