@@ -155,7 +155,7 @@ def retail_events(years: Iterable[int], zones: Iterable[str], channels: Iterable
 
 
 def holiday_events(years: Iterable[int], zones: Iterable[str], channels: Iterable[str] = CHANNELS) -> pd.DataFrame:
-    """Public holidays of each zone's country (kind ``holiday``), per channel.
+    """Public (and, where listed, optional) holidays of each zone's country (kind ``holiday``), per channel.
 
     Zones whose country the `holidays` package does not cover get none.
     """
@@ -167,9 +167,13 @@ def holiday_events(years: Iterable[int], zones: Iterable[str], channels: Iterabl
         if country is None:
             continue
         try:
-            cal = holidays.country_holidays(country, subdiv=subdiv, years=years)
-        except (NotImplementedError, KeyError):
-            continue
+            # widely observed optional days (Ontario's Civic Holiday, Easter Monday in Canada) where the package has them
+            cal = holidays.country_holidays(country, subdiv=subdiv, years=years, categories=("public", "optional"))
+        except (NotImplementedError, KeyError, ValueError):
+            try:
+                cal = holidays.country_holidays(country, subdiv=subdiv, years=years)
+            except (NotImplementedError, KeyError):
+                continue
         for day, name in sorted(cal.items()):
             rows += _rows(name, "holiday", day, day, tz, channels, "holiday")
     return _frame(rows)

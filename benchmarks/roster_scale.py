@@ -1,0 +1,88 @@
+"""Roster solver at scale: the sample team and a generated 200-agent team.
+
+    python benchmarks/roster_scale.py [--time-limit 60] [--workers 2]
+
+Prints, per instance: seconds to build the model, to the first roster and in
+all; paid agent-hours and scheduled agent-hours on channels vs the sum of the
+requirement (over-staffing %), understaffed agent-intervals, the gap to the
+solver's bound, and the validator's verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from roster.schema import Agent  # noqa: E402
+
+
+def sample_requirements():
+    from forecast.io import load_events, load_history
+    from forecast.pipeline import run_forecast
+    from roster.io import load_targets
+    from roster.staffing import required_staff
+
+    h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
+    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
+    fc = run_forecast(h, ev, horizon_days=28, backtest=False).forecast
+    return required_staff(fc, load_targets(ROOT / "data" / "samples" / "targets.toml"))
+
+
+def run(name, req, agents, rules, time_off, week_start, limit, workers):
+    from roster.solver import SolverConfig, solve_roster
+
+    t = time.perf_counter()
+    res = solve_roster(req, agents, rules, time_off, week_start=week_start, config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))
+    total = time.perf_counter() - t
+    k = res.kpis
+    over = (k["scheduled_agent_h"] - k["required_agent_h"] + k["under_agent_h"]) / k["required_agent_h"]
+    first = (k["build_s"] + k["first_solution_s"]) if k["first_solution_s"] is not None else float("nan")
+    print(f"\n== {name}: {len(agents)} agents, week of {week_start}, {k['variables']:,} shift variables")
+    print(f"model build {k['build_s']:.1f} s; first roster at {first:.1f} s; total {total:.1f} s ({k['status']})")
+    print(f"requirement {k['required_agent_h']:,.0f} agent-h; scheduled on channels {k['scheduled_agent_h']:,.0f}; paid {k['paid_h']:,.0f} h")
+    print(f"understaffed: {k['under_agent_intervals']:,} agent-intervals ({k['under_agent_h']:,.1f} agent-h); over-staffed: {k['over_agent_h']:,.1f} agent-h ({over:.1%} of the requirement)")
+    print(f"gap to bound {k['gap']:.1%}; validator: {'OK' if k['violations'] == 0 else str(k['violations']) + ' violations'}")
+
+
+def generated(n_agents, rules, seed=3):
+    rng = np.random.default_rng(seed)
+    skills = [("voice",), ("voice", "chat"), ("chat", "email"), ("email", "social"), ("voice", "chat", "email", "social")]
+    agents = []
+    for i in range(n_agents):
+        site_tz = "America/New_York" if i % 5 < 3 else "Europe/Lisbon"
+        agents.append(Agent(agent_id=f"G{i:03d}", site="NY" if site_tz.startswith("America") else "LIS", site_tz=site_tz,
+                            contract="full_time" if rng.random() < 0.75 else "part_time", skills=skills[rng.integers(len(skills))]))
+    return agents
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--time-limit", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    import datetime as dt
+
+    from roster.io import load_agents, load_rules, load_time_off
+
+    rules = load_rules(ROOT / "data" / "samples" / "rules.toml")
+    agents = load_agents(ROOT / "data" / "samples" / "agents.csv", rules)
+    off = load_time_off(ROOT / "data" / "samples" / "time_off.csv", agents)
+    req = sample_requirements()
+    for week in (dt.date(2026, 11, 23), dt.date(2026, 12, 7)):
+        run("sample team", req, agents, rules, off, week, a.time_limit, a.workers)
+    # a 200-agent team facing the same demand scaled so that it can be covered
+    big = generated(200, rules)
+    scaled = req.assign(agents_required=np.ceil(req["agents_required"] * 1.25).astype(int))
+    run("generated team", scaled, big, rules, [], dt.date(2026, 12, 7), a.time_limit, a.workers)
+
+
+if __name__ == "__main__":
+    main()
