@@ -156,51 +156,114 @@ def _erlang_a_one(n: int, lam: float, mu: float, theta: float, t_s: float) -> tu
     return sl, abandon, asa, busy / n
 
 
-def erlang_a_metrics(n, lam, aht_s, patience_s, t_s) -> dict[str, np.ndarray]:
-    """Exact Erlang A figures per interval at ``n`` agents."""
-    n, lam, aht_s, patience_s, t_s = np.broadcast_arrays(
-        np.asarray(n, dtype=np.int64), np.asarray(lam, float), np.asarray(aht_s, float), np.asarray(patience_s, float), np.asarray(t_s, float)
-    )
-    out = np.array(
-        [_erlang_a_one(int(ni), li, 1.0 / ai, 1.0 / pi, ti) for ni, li, ai, pi, ti in zip(n.ravel(), lam.ravel(), aht_s.ravel(), patience_s.ravel(), t_s.ravel())]
-    ).reshape(n.shape + (4,)) if n.size else np.zeros(n.shape + (4,))
-    return {"sl": out[..., 0], "abandon_rate": out[..., 1], "asa_s": out[..., 2], "occupancy": out[..., 3]}
+def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndarray, t_s: np.ndarray):
+    """Exact M/M/n+M figures, one row per interval (:func:`_erlang_a_one` is the scalar reference)."""
+    n = np.asarray(n, dtype=np.int64)
+    m_q = int(min(3000, max(50, np.max(10 * np.sqrt(lam / theta) + 5 * lam / theta))))
+    k_max = int(n.max()) + m_q
+    k = np.arange(1, k_max + 1)[None, :]
+    death = np.minimum(k, n[:, None]) * mu[:, None] + np.maximum(k - n[:, None], 0) * theta[:, None]
+    with np.errstate(divide="ignore"):
+        logp = np.concatenate([np.zeros((len(n), 1)), np.cumsum(np.log(lam)[:, None] - np.log(death), axis=1)], axis=1)
+    # states above n + m_q are cut for every interval
+    states = np.arange(k_max + 1)[None, :]
+    logp = np.where(states <= n[:, None] + m_q, logp, -np.inf)
+    logp -= logp.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    p /= p.sum(axis=1, keepdims=True)
+    queue = np.maximum(states - n[:, None], 0)
+    eq = (p * queue).sum(axis=1)
+    busy = (p * np.minimum(states, n[:, None])).sum(axis=1)
+    # pure-birth process through queue positions, rates n mu + m theta (m = 1..m_q)
+    rates = n[:, None] * mu[:, None] + np.arange(1, m_q + 1)[None, :] * theta[:, None]
+    big = rates[:, -1]
+    x = big * t_s
+    terms = int(np.max(x + 10 * np.sqrt(x) + 20))
+    from scipy import stats as _st
+
+    w = _st.poisson.pmf(np.arange(terms + 1)[None, :], x[:, None])
+    adv = np.concatenate([rates / big[:, None], np.zeros((len(n), 1))], axis=1)
+    dist = np.zeros((len(n), m_q + 1))
+    dist[:, 0] = 1.0
+    total = np.zeros_like(dist)
+    for j in range(terms + 1):
+        total += w[:, j : j + 1] * dist
+        moved = dist * adv
+        dist = dist - moved
+        dist[:, 1:] += moved[:, :-1]
+    reach = np.cumsum(total[:, ::-1], axis=1)[:, ::-1]  # P(X >= m)
+    j = np.arange(m_q)[None, :]
+    served = n[:, None] * mu[:, None] / (n[:, None] * mu[:, None] + (j + 1) * theta[:, None]) * reach[:, 1 : m_q + 1]
+    idx = np.minimum(n[:, None] + j, k_max)
+    p_queue = np.take_along_axis(p, idx, axis=1)
+    below = np.where(states < n[:, None], p, 0.0).sum(axis=1)
+    sl = below + (p_queue * served).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        occ = np.where(n > 0, busy / np.maximum(n, 1), 0.0)
+    return sl, theta * eq / lam, eq / lam, occ
 
 
 def erlang_a_agents(lam, aht_s, patience_s, t_s, target_sl, max_abandon_rate=None, max_occupancy=1.0) -> np.ndarray:
     """Fewest agents meeting the service level (and abandonment, occupancy caps) in M/M/n+M.
 
-    The search starts below the Erlang C answer (patience only lowers the
-    need) and walks up; zero volume needs zero agents.
+    A binary search between half the offered load and Erlang C's answer
+    (patience only lowers the need), run for all intervals at once; zero
+    volume needs zero agents.
     """
     lam = np.asarray(lam, dtype=float)
-    aht_s = np.broadcast_to(np.asarray(aht_s, float), lam.shape)
-    a = lam * aht_s
-    c_need = erlang_c_agents(a, aht_s, t_s, target_sl, max_occupancy)
-    out = np.zeros(lam.shape, dtype=np.int64)
-    cache: dict[tuple, int] = {}
-    for i in np.flatnonzero(lam > 0):
-        key = (round(lam[i], 9), round(aht_s[i], 6))
-        if key in cache:
-            out[i] = cache[key]
-            continue
-        pat = float(np.broadcast_to(np.asarray(patience_s, float), lam.shape)[i])
-        tt = float(np.broadcast_to(np.asarray(t_s, float), lam.shape)[i])
-        tgt = float(np.broadcast_to(np.asarray(target_sl, float), lam.shape)[i])
+    shape = lam.shape
+    aht = np.broadcast_to(np.asarray(aht_s, float), shape).astype(float)
+    pat = np.broadcast_to(np.asarray(patience_s, float), shape).astype(float)
+    tt = np.broadcast_to(np.asarray(t_s, float), shape).astype(float)
+    tgt = np.broadcast_to(np.asarray(target_sl, float), shape).astype(float)
+    out = np.zeros(shape, dtype=np.int64)
+    live = np.flatnonzero(lam > 0)
+    if not len(live):
+        return out
+    a = lam * aht
+    hi = np.maximum(1, erlang_c_agents(a, aht, tt, tgt, max_occupancy)[live]).astype(np.int64)
+    lo = np.maximum(1, np.floor(a[live] * 0.5)).astype(np.int64)
+    L, M, TH, T, G = lam[live], 1.0 / aht[live], 1.0 / pat[live], tt[live], tgt[live]
 
-        def ok(k: int) -> bool:
-            sl, ab, _, occ = _erlang_a_one(k, lam[i], 1.0 / aht_s[i], 1.0 / pat, tt)
-            return sl >= tgt - 1e-12 and (max_abandon_rate is None or ab <= max_abandon_rate) and occ <= max_occupancy + 1e-12
+    def ok(n, sel):
+        sl, ab, _, occ = _erlang_a_vec(n, L[sel], M[sel], TH[sel], T[sel])
+        good = (sl >= G[sel] - 1e-12) & (occ <= max_occupancy + 1e-12)
+        if max_abandon_rate is not None:
+            good &= ab <= max_abandon_rate
+        return good
 
-        lo, hi = max(1, int(np.floor(a[i] * 0.5))), max(1, int(c_need[i]))
-        while not ok(hi):  # rare: quick abandons can cost service level
-            lo, hi = hi + 1, hi * 2
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if ok(mid):
-                hi = mid
-            else:
-                lo = mid + 1
-        cache[key] = hi
-        out[i] = hi
+    everything = np.arange(len(live))
+    bad = ~ok(hi, everything)
+    while bad.any():  # rare: quick abandons cost service level, search higher
+        sel = np.flatnonzero(bad)
+        lo[sel] = hi[sel] + 1
+        hi[sel] = hi[sel] * 2
+        bad[sel] = ~ok(hi[sel], sel)
+    while True:
+        open_ = np.flatnonzero(lo < hi)
+        if not len(open_):
+            break
+        mid = (lo[open_] + hi[open_]) // 2
+        good = ok(mid, open_)
+        hi[open_[good]] = mid[good]
+        lo[open_[~good]] = mid[~good] + 1
+    out[live] = hi
     return out
+
+
+def erlang_a_metrics(n, lam, aht_s, patience_s, t_s) -> dict[str, np.ndarray]:
+    """Exact Erlang A figures per interval at ``n`` agents: service level, abandonment, ASA, occupancy."""
+    shape = np.broadcast(n, lam, aht_s, patience_s, t_s).shape
+    n, lam, aht_s, patience_s, t_s = (np.atleast_1d(np.asarray(v, float)).ravel() for v in np.broadcast_arrays(n, lam, aht_s, patience_s, t_s))
+    sl = np.ones(n.shape)
+    ab = np.zeros(n.shape)
+    asa = np.zeros(n.shape)
+    occ = np.zeros(n.shape)
+    live = lam > 0
+    none = live & (n == 0)
+    sl[none], ab[none], asa[none] = 0.0, 1.0, patience_s[none]
+    go = np.flatnonzero(live & (n > 0))
+    if len(go):
+        s, a, w, o = _erlang_a_vec(n[go].astype(np.int64), lam[go], 1.0 / aht_s[go], 1.0 / patience_s[go], t_s[go])
+        sl[go], ab[go], asa[go], occ[go] = s, a, w, o
+    return {"sl": sl.reshape(shape), "abandon_rate": ab.reshape(shape), "asa_s": asa.reshape(shape), "occupancy": occ.reshape(shape)}

@@ -52,3 +52,14 @@ def test_erlang_a_needs_no_more_agents_than_erlang_c_and_reports_abandonment():
     # one agent fewer misses the target: the answer is minimal
     m1 = q.erlang_a_metrics(na - 1, lam, 330, 150, 20)
     assert (m1["sl"] < 0.8).all()
+
+
+def test_vectorised_erlang_a_matches_the_scalar_reference():
+    rng = np.random.default_rng(5)
+    lam = rng.uniform(0.001, 0.3, 40)
+    n = q.erlang_a_agents(lam, 330, 150, 20, 0.8)
+    vec = q.erlang_a_metrics(n, lam, 330, 150, 20)
+    for i in range(len(lam)):
+        sl, ab, asa, occ = q._erlang_a_one(int(n[i]), lam[i], 1 / 330, 1 / 150, 20)
+        assert vec["sl"][i] == pytest.approx(sl, abs=1e-9)
+        assert vec["abandon_rate"][i] == pytest.approx(ab, abs=1e-9)
