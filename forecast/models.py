@@ -12,6 +12,10 @@ Models (all return the expected volume per UTC interval):
 ``snaive``
     Seasonal naive, the baseline: the same local weekday and time of day in
     the last complete local week, events and all.
+``prophet`` (optional: slower, off the default path)
+    The same daily-totals-times-profile structure with Prophet (weekly and
+    yearly seasonality, linear trend) fitting the cleaned daily totals; the
+    events enter through the same learned multipliers.
 ``ets``
     How workforce tools forecast: daily totals, cleaned of holiday and event
     effects, modelled with damped-trend Holt-Winters (statsmodels
@@ -30,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MODELS = ("snaive", "ets")
+MODELS = ("snaive", "ets", "prophet")
+DEFAULT_CANDIDATES = ("snaive", "ets")
 PROFILE_WEEKS = 8
 ETS_MAX_DAYS = 730
 MIN_ETS_DAYS = 21
@@ -143,3 +148,22 @@ def snaive(frame_hist: LocalFrame, y: np.ndarray, last_complete_day: int, frame_
     if np.isnan(out).any():  # a slot that did not exist last week (DST): neighbouring value
         out = pd.Series(out).ffill().bfill().fillna(0.0).to_numpy()
     return np.maximum(np.nan_to_num(out), 0.0)
+
+
+def prophet_daily(daily: pd.Series, future_days: np.ndarray) -> tuple[np.ndarray, float]:
+    """Prophet forecast of clean daily totals (index: local day numbers), and the relative residual sd."""
+    import logging
+
+    logging.getLogger("cmdstanpy").disabled = True
+    logging.getLogger("prophet").disabled = True
+    from prophet import Prophet
+
+    y = daily.iloc[-ETS_MAX_DAYS:]
+    ds = pd.to_datetime(y.index.to_numpy(), unit="D")
+    m = Prophet(weekly_seasonality=True, yearly_seasonality=len(y) >= 400, daily_seasonality=False, uncertainty_samples=0)
+    m.fit(pd.DataFrame({"ds": ds, "y": y.to_numpy()}))
+    fit = m.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
+    fut = m.predict(pd.DataFrame({"ds": pd.to_datetime(future_days, unit="D")}))["yhat"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = (y.to_numpy() - fit) / np.maximum(fit, 1.0)
+    return np.maximum(fut, 0.0), float(np.nanstd(rel[7:])) if len(rel) > 14 else 0.1

@@ -111,6 +111,7 @@ def run_forecast(
     model: str = "auto",
     backtest: bool = True,
     progress: Progress | None = None,
+    candidates: tuple[str, ...] | None = None,
 ) -> ForecastResult:
     """Forecast every channel and customer zone of ``history``.
 
@@ -126,13 +127,19 @@ def run_forecast(
         Days to forecast from the end of the history (24-hour UTC days).
     interval_min : int, optional
         Output grid in minutes; None keeps the history's grid.
-    model : {"auto", "snaive", "ets"}
-        "auto" chooses per series by backtest WAPE.
+    model : {"auto", "snaive", "ets", "prophet"}
+        "auto" chooses per series by backtest WAPE among ``candidates``.
     backtest : bool
         Run the rolling-origin backtest (needed for "auto").
     progress : callable, optional
         ``progress(task, done, total)``.
+    candidates : tuple of str, optional
+        Models to backtest; default snaive and ets (plus the one asked for).
+        Prophet is slower and off the default path.
     """
+    candidates = tuple(candidates or fm.DEFAULT_CANDIDATES)
+    if model not in ("auto",) + candidates and model in fm.MODELS:
+        candidates = candidates + (model,)
     if model not in MODEL_CHOICES:
         raise InputError.one("--model", f"unknown model {model!r}; expected one of {', '.join(MODEL_CHOICES)}")
     if horizon_days < 1:
@@ -198,7 +205,7 @@ def run_forecast(
         for i, origin in enumerate(sorted(origins)):
             if progress:
                 progress("forecast backtest", i, len(origins))
-            preds = _predict_all(series, frames, grid, origin, origin + h_days * per_day, per_day, step_min)
+            preds = _predict_all(series, frames, grid, origin, origin + h_days * per_day, per_day, step_min, candidates)
             for s in series:
                 y = s.y[origin : origin + h_days * per_day]
                 scale = _mase_scale(s.y[:origin], week)
@@ -228,7 +235,8 @@ def run_forecast(
             choice[key] = "ets"
 
     # ---- final forecast --------------------------------------------------
-    preds = _predict_all(series, frames, grid, n_hist, out_hi, per_day, step_min, keep_effects=True)
+    final_models = tuple(sorted(set(choice.values())))
+    preds = _predict_all(series, frames, grid, n_hist, out_hi, per_day, step_min, final_models)
     out = []
     effects_rows = []
     unknown_events: dict[str, list[str]] = {}
@@ -303,7 +311,7 @@ def _score(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return g[cols].reset_index(drop=True), choice
 
 
-def _predict_all(series, frames, grid, origin, stop, per_day, step_min, keep_effects=False) -> dict:
+def _predict_all(series, frames, grid, origin, stop, per_day, step_min, models=fm.DEFAULT_CANDIDATES) -> dict:
     """Every model's prediction for every series on ``grid[origin:stop]``, trained before ``origin``."""
     sums: dict[str, dict[str, list[float]]] = {}
     for s in series:
@@ -311,11 +319,11 @@ def _predict_all(series, frames, grid, origin, stop, per_day, step_min, keep_eff
     effects = {c: fx.learned(v) for c, v in sums.items()}
     out: dict = {"_effects": effects}
     for s in series:
-        out[(s.channel, s.tz)] = _predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}))
+        out[(s.channel, s.tz)] = _predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}), models)
     return out
 
 
-def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, per_day: int, effects: dict) -> dict:
+def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, per_day: int, effects: dict, models=fm.DEFAULT_CANDIDATES) -> dict:
     n_full = len(s.y)
     mult, unknown = fx.multiplier(s.ev, effects, n_full)
     notes: list[str] = []
@@ -369,6 +377,15 @@ def _predict_series(s: _Series, frame: fm.LocalFrame, origin: int, stop: int, pe
     mu = base * m
     preds["ets"] = _with_bounds(mu, mu - base, sd, origin, frame, cut, d_lo, per_day, notes)
     preds["ets"]["unknown"] = unknown_future
+    if "prophet" in models:
+        pf, psd = fm.prophet_daily(daily, future_days)
+        pbase = fm.spread_daily(sub, pd.Series(pf, index=future_days), profile)[cut]
+        preds["prophet"] = _with_bounds(pbase * m, pbase * m - pbase, psd, origin, frame, cut, d_lo, per_day, notes)
+        preds["prophet"]["unknown"] = unknown_future
+    if "ets" not in models:
+        del preds["ets"]
+    if "snaive" not in models and len(preds) > 1:
+        del preds["snaive"]
     return preds
 
 

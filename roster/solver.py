@@ -254,29 +254,50 @@ def build(requirements, agents, rules, time_off, week_start, weeks, span, config
     return m, grid, cover
 
 
-def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int) -> dict:
-    """A feasible roster built greedily, used as the solver's starting point.
+def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, week_start: dt.date | None = None,
+                config: SolverConfig | None = None, budget_s: float = 5.0) -> dict:
+    """A good feasible roster built by a greedy pass and agent-by-agent local search.
 
-    Agents are taken in turn; each takes, day by day, the shift and channel that
-    covers most still-uncovered requirement, keeping rest, days and weekly
-    hours within the rules, until its contract minimum is met and no shift
-    adds coverage.
+    The solver starts from it (a complete hint is its first solution), so a
+    valid roster exists from the first seconds whatever the instance size.
+    Each agent in turn takes, day by day, the shift and channel with the best
+    objective gain (understaffing it removes, weighted as in the model, less
+    its paid cost and any preferred-day-off penalty) while keeping rest, days
+    and weekly hours within the rules; shifts needed for the contract minimum
+    come first. Then, until no agent improves or ``budget_s`` runs out, each
+    agent's week is taken out and rebuilt the same way against everyone else's.
     """
+    config = config or SolverConfig()
+    t_end = time.perf_counter() + budget_s
     channels = sorted(set(m.grid["channel"]))
     remaining = {c: np.zeros(m.n_int) for c in channels}
+    weight = {c: np.zeros(m.n_int) for c in channels}
     for row in m.grid.itertuples(index=False):
         remaining[row.channel][row.gi] = row.agents_required
+        if (row.ds, row.channel) in m.under_cost:
+            weight[row.channel][row.gi] = m.under_cost[(row.ds, row.channel)]
     rest = pd.Timedelta(hours=rules.min_rest_h)
-    chosen: dict = {}
-    order = sorted(range(len(agents)), key=lambda ai: (len(agents[ai].skills), ai))
-    for ai in order:
+    pref_days = {}
+    if week_start is not None:
+        for ai, a in enumerate(agents):
+            pref_days[ai] = {d for d in range(7 * weeks) if (week_start + dt.timedelta(days=d)).weekday() in a.preferred_days_off}
+
+    def gain(ai, k) -> float:
+        idx = m.work_idx[(ai, k[1])]
+        r = remaining[k[2]][idx]
+        g = float(weight[k[2]][idx][r > 0].sum()) - m.cost[m.x[k]]
+        if m.templates[ai][k[1]].day_index in pref_days.get(ai, ()):
+            g -= config.preference_weight
+        return g
+
+    def build_agent(ai) -> list:
         agent = agents[ai]
         contract = rules.contracts[agent.contract]
         limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
         temps = m.templates[ai]
         keys = m.agent_keys[ai]
         if not keys:
-            continue
+            return []
         days_available = len({temps[k[1]].day_index for k in keys})
         min_q = int(np.floor(contract.min_week_h * 4 * min(days_available, 7) / 7))
         max_q = int(round(contract.max_week_h * 4))
@@ -286,18 +307,17 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int) 
             paid = 0
             days_used: set = set()
             while len(days_used) < limit:
-                best, best_score = None, 0.0
+                best, best_score = None, -np.inf if paid < min_q else 0.0
                 for k in week_keys:
                     t = temps[k[1]]
-                    if t.day_index in days_used or paid + m.paid[m.x[k]] > max_q:
+                    q = m.paid[m.x[k]]
+                    if t.day_index in days_used or paid + q > max_q:
                         continue
-                    if any(abs((t.start - temps[p[1]].start).total_seconds()) < 86400 * 2 and
-                           (t.start < temps[p[1]].end + rest and temps[p[1]].start < t.end + rest) for p in picked):
+                    if any(t.start < temps[p[1]].end + rest and temps[p[1]].start < t.end + rest for p in picked):
                         continue
-                    idx = m.work_idx[(ai, k[1])]
-                    score = float(np.minimum(remaining[k[2]][idx], 1.0).sum()) - 0.01 * t.paid_h
+                    score = gain(ai, k)
                     if paid < min_q:
-                        score += 1000.0 + t.paid_h  # the contract minimum comes first
+                        score += 1e7 * min(q, min_q - paid)  # the contract minimum comes first
                     if score > best_score:
                         best, best_score = k, score
                 if best is None:
@@ -306,9 +326,39 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int) 
                 days_used.add(temps[best[1]].day_index)
                 paid += m.paid[m.x[best]]
                 remaining[best[2]][m.work_idx[(ai, best[1])]] -= 1
-        for k in picked:
-            chosen[k] = 1
-    return chosen
+        return picked
+
+    def objective() -> float:
+        under = sum(float((np.maximum(remaining[c], 0) * weight[c]).sum()) for c in channels)
+        return under + sum(m.cost[m.x[k]] for ks in plan.values() for k in ks)
+
+    order = sorted(range(len(agents)), key=lambda ai: (len(agents[ai].skills), ai))
+    plan = {ai: build_agent(ai) for ai in order}
+    rng = np.random.default_rng(config.seed)
+    best_obj = objective()
+    while time.perf_counter() < t_end:
+        improved = False
+        for ai in rng.permutation(len(agents)):
+            if time.perf_counter() >= t_end:
+                break
+            old = plan[ai]
+            for k in old:
+                remaining[k[2]][m.work_idx[(ai, k[1])]] += 1
+            new = build_agent(ai)
+            plan[ai] = new
+            obj = objective()
+            if obj < best_obj - 1e-6:
+                best_obj, improved = obj, True
+            else:  # keep the old week
+                for k in new:
+                    remaining[k[2]][m.work_idx[(ai, k[1])]] += 1
+                for k in old:
+                    remaining[k[2]][m.work_idx[(ai, k[1])]] -= 1
+                plan[ai] = old
+        if not improved:
+            break
+    m.hint_objective = best_obj
+    return {k: 1 for ks in plan.values() for k in ks}
 
 
 def _add_hint(m: _Model, hint: dict) -> None:
@@ -415,35 +465,46 @@ def solve_roster(
         + sum(config.preference_weight * v for _, _, v in m.pref)
     )
     m.model.Minimize(objective)
-    hint = greedy_hint(m, agents, rules, weeks)
-    _add_hint(m, hint)
     build_s = time.perf_counter() - t_start
 
+    t_h = time.perf_counter()
+    hint = greedy_hint(m, agents, rules, weeks, week_start, config, budget_s=0.6 * max(0.0, config.time_limit_s - build_s))
+    hint_s = time.perf_counter() - t_h
+    _add_hint(m, hint)
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = config.time_limit_s
+    limit = max(1.0, config.time_limit_s - build_s - hint_s)
+    solver.parameters.max_time_in_seconds = limit
     solver.parameters.num_workers = config.workers or 0
     solver.parameters.random_seed = config.seed
     solver.parameters.log_search_progress = config.log
-    cb = _Progress(progress, config.time_limit_s)
+    cb = _Progress(progress, limit)
     status = solver.Solve(m.model, cb)
     status_name = solver.StatusName(status)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        if status == cp_model.INFEASIBLE:
-            raise InputError(explain_infeasible(agents, rules, time_off, week_start, weeks, span))
-        raise InputError.one(
-            "roster", f"no roster found within the time limit ({config.time_limit_s:.0f} s, status {status_name}); raise --time-limit"
-        )
-    roster = _roster_frame(m, solver, agents)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = {k for k, v in m.x.items() if solver.BooleanValue(v)}
+        under = {k: solver.Value(v) for k, v in m.under.items()}
+        obj, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
+    elif status == cp_model.INFEASIBLE:
+        raise InputError(explain_infeasible(agents, rules, time_off, week_start, weeks, span))
+    else:  # the solver found nothing better in time: the heuristic roster stands
+        chosen = set(hint)
+        under = None
+        obj, bound = m.hint_objective, float("nan")
+        status_name = "HEURISTIC"
+        notes.append(f"the solver found no better roster in {limit:.0f} s; this is the heuristic roster (raise --time-limit)")
+    roster = _roster_frame(m, chosen, agents)
     coverage = coverage_from_roster(roster, grid.drop(columns="gi"), rules.interval_min)
     obj = solver.ObjectiveValue()
     bound = solver.BestObjectiveBound()
     gap = (obj - bound) / max(abs(obj), 1.0)
-    pen = _penalties(m, solver, config)
+    pen = _penalties(m, chosen, config)
     kpis = _kpis(roster, coverage, rules, agents, step)
     kpis.update(
         {
             "objective": obj, "bound": bound, "gap": gap, "status": status_name,
-            "build_s": build_s, "first_solution_s": cb.first, "solve_s": time.perf_counter() - t_start - build_s,
+            "build_s": build_s, "heuristic_s": hint_s, "heuristic_objective": m.hint_objective,
+            "first_solution_s": hint_s + (cb.first if cb.first is not None else 0.0),
+            "solve_s": time.perf_counter() - t_start - build_s,
             "variables": len(m.x),
         }
     )
@@ -464,11 +525,9 @@ def _local_iso(ts: pd.Timestamp, tz: str) -> str:
     return ts.tz_convert(tz).isoformat()
 
 
-def _roster_frame(m: _Model, solver: cp_model.CpSolver, agents: list[Agent]) -> pd.DataFrame:
+def _roster_frame(m: _Model, chosen: set, agents: list[Agent]) -> pd.DataFrame:
     rows = []
-    for (ai, ti, c), v in m.x.items():
-        if not solver.BooleanValue(v):
-            continue
+    for (ai, ti, c) in sorted(chosen):
         a = agents[ai]
         t = m.templates[ai][ti]
         base = {"agent_id": a.agent_id, "site_tz": a.site_tz, "local_date": t.local_date.isoformat(), "channel": c}
@@ -485,15 +544,27 @@ def _roster_frame(m: _Model, solver: cp_model.CpSolver, agents: list[Agent]) -> 
     return df[ROSTER_COLUMNS + ["paid_h"]].reset_index(drop=True)
 
 
-def _penalties(m: _Model, solver, config: SolverConfig) -> pd.DataFrame:
-    under_n = sum(solver.Value(v) for v in m.under.values())
-    under_cost = sum(m.under_cost[k] * solver.Value(v) for k, v in m.under.items())
-    paid_cost = sum(c for v, c in m.cost.items() if solver.BooleanValue(v))
-    pref_n = sum(solver.Value(v) for _, _, v in m.pref)
+def _penalties(m: _Model, chosen: set, config: SolverConfig) -> pd.DataFrame:
+    """What each soft part of the objective costs in this roster."""
+    cov = defaultdict(int)
+    worked = set()
+    for k in chosen:
+        worked.add((k[0], m.templates[k[0]][k[1]].day_index))
+        for i in m.work_idx[(k[0], k[1])]:
+            cov[(int(i), k[2])] += 1
+    under_n = under_cost = 0
+    for row in m.grid.itertuples(index=False):
+        key = (row.ds, row.channel)
+        if key in m.under:
+            short = max(0, int(row.agents_required) - cov.get((int(row.gi), row.channel), 0))
+            under_n += short
+            under_cost += short * m.under_cost[key]
+    paid_cost = sum(m.cost[m.x[k]] for k in chosen)
+    pref_n = sum(1 for ai, d, _ in m.pref if (ai, d) in worked)
     return pd.DataFrame(
         [
             {"penalty": "understaffing", "count": under_n, "unit": "agent-intervals short", "cost": under_cost},
-            {"penalty": "paid hours", "count": sum(m.paid[v] for v in m.cost if solver.BooleanValue(v)) / 4, "unit": "hours", "cost": paid_cost},
+            {"penalty": "paid hours", "count": sum(m.paid[m.x[k]] for k in chosen) / 4, "unit": "hours", "cost": paid_cost},
             {"penalty": "preferred day off worked", "count": pref_n, "unit": "agent-days", "cost": pref_n * config.preference_weight},
         ]
     )

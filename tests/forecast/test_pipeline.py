@@ -119,3 +119,10 @@ def test_zero_series_forecasts_zero_with_a_note():
 def test_unknown_model_is_rejected():
     with pytest.raises(InputError, match="unknown model"):
         run_forecast(synthetic(start="2026-02-01"), model="magic")
+
+
+def test_prophet_is_an_optional_model_scored_beside_the_others():
+    res = run_forecast(synthetic(start="2025-12-01"), horizon_days=7, model="prophet")
+    assert (res.forecast["model"] == "prophet").all()
+    assert {"prophet", "ets", "snaive"} <= set(res.accuracy["model"])
+    assert res.forecast["volume"].sum() > 0

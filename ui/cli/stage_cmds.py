@@ -43,7 +43,8 @@ def forecast_cmd(
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
     horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
     interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
-    model: str = typer.Option("auto", "--model", help="auto (best per series in the backtest), ets or snaive."),
+    model: str = typer.Option("auto", "--model", help="auto (best per series in the backtest), ets, snaive or prophet."),
+    with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 20 s more on the sample)."),
     backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
 ) -> None:
@@ -64,7 +65,10 @@ def forecast_cmd(
     if events is not None:
         ev = load_events(events, zones=sorted(hist["tz"].unique()), channels=sorted(hist["channel"].unique()))
     with progress_bar() as report:
-        result = run_forecast(hist, ev, horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest, progress=report)
+        result = run_forecast(
+            hist, ev, horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest, progress=report,
+            candidates=("snaive", "ets", "prophet") if with_prophet else None,
+        )
     f = result.forecast.assign(ds=iso_utc(result.forecast["ds"]))
     write_csv_atomic(result.accuracy, out_dir / "accuracy.csv")
     write_csv_atomic(f, out_dir / "forecast.csv")

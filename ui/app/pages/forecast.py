@@ -13,7 +13,7 @@ if inp is None:
 with st.form("forecast_form"):
     c = st.columns(4)
     horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=28, step=7)
-    model = c[1].selectbox("Model", ["auto", "ets", "snaive"], help="auto: the best per series in the backtest")
+    model = c[1].selectbox("Model", ["auto", "ets", "snaive", "prophet"], help="auto: the best of ets and seasonal naive per series in the backtest; prophet is slower")
     backtest = c[2].checkbox("Backtest", value=True, help="score the models on the last weeks")
     run = c[3].form_submit_button("Run forecast", type="primary")
 if run:
