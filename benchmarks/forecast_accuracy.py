@@ -3,7 +3,8 @@
     python benchmarks/forecast_accuracy.py [--skip-ottawa] [--skip-prophet]
 
 Prints, per model and horizon bucket, WAPE, MASE, bias and the coverage of
-the 10-90% interval from the rolling-origin backtest (4 origins a week apart,
+the 10-90% interval (raw, and after calibration checked leave-one-origin-out)
+from the rolling-origin backtest (4 origins a week apart,
 28 days ahead), and the seconds for the backtest plus the final forecast.
 The real data is the City of Ottawa 311 contact centre's 2014 call log in
 ../shared/data/ottawa311_2014 (read in place, never copied), counted per hour
@@ -35,14 +36,17 @@ MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug"]
 
 def pooled(acc: pd.DataFrame) -> pd.DataFrame:
     """Volume-weighted scores over series, per model and horizon."""
-    acc = acc.assign(abs_err=acc["wape"] * acc["actual"], err=acc["bias"] * acc["actual"], inside=acc["coverage_80"] * acc["n"])
-    g = acc.groupby(["model", "horizon"]).agg(abs_err=("abs_err", "sum"), err=("err", "sum"), actual=("actual", "sum"), inside=("inside", "sum"), n=("n", "sum"), mase=("mase", "mean"))
+    acc = acc.assign(abs_err=acc["wape"] * acc["actual"], err=acc["bias"] * acc["actual"], inside=acc["coverage_80"] * acc["n"],
+                     inside_cal=acc["coverage_80_calibrated"] * acc["n"])
+    g = acc.groupby(["model", "horizon"]).agg(abs_err=("abs_err", "sum"), err=("err", "sum"), actual=("actual", "sum"), inside=("inside", "sum"),
+                                              inside_cal=("inside_cal", "sum"), n=("n", "sum"), mase=("mase", "mean"))
     g["wape"] = g["abs_err"] / g["actual"]
     g["bias"] = g["err"] / g["actual"]
     g["coverage_80"] = g["inside"] / g["n"]
+    g["coverage_80_cal"] = g["inside_cal"] / g["n"]
     order = {b[0]: i for i, b in enumerate(BUCKETS)} | {"all": 9}
     g = g.reset_index().sort_values(["horizon", "model"], key=lambda s: s.map(order) if s.name == "horizon" else s)
-    return g[["model", "horizon", "wape", "mase", "bias", "coverage_80"]]
+    return g[["model", "horizon", "wape", "mase", "bias", "coverage_80", "coverage_80_cal"]]
 
 
 def show(title: str, acc: pd.DataFrame, seconds: float, extra: pd.DataFrame | None = None) -> None:

@@ -161,9 +161,13 @@ def prophet_daily(daily: pd.Series, future_days: np.ndarray) -> tuple[np.ndarray
     y = daily.iloc[-ETS_MAX_DAYS:]
     ds = pd.to_datetime(y.index.to_numpy(), unit="D")
     m = Prophet(weekly_seasonality=True, yearly_seasonality=len(y) >= 400, daily_seasonality=False, uncertainty_samples=0)
-    m.fit(pd.DataFrame({"ds": ds, "y": y.to_numpy()}))
-    fit = m.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
-    fut = m.predict(pd.DataFrame({"ds": pd.to_datetime(future_days, unit="D")}))["yhat"].to_numpy()
+    import warnings
+
+    with warnings.catch_warnings():  # Prophet uses a pandas keyword deprecated in pandas 3
+        warnings.simplefilter("ignore")
+        m.fit(pd.DataFrame({"ds": ds, "y": y.to_numpy()}))
+        fit = m.predict(pd.DataFrame({"ds": ds}))["yhat"].to_numpy()
+        fut = m.predict(pd.DataFrame({"ds": pd.to_datetime(future_days, unit="D")}))["yhat"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = (y.to_numpy() - fit) / np.maximum(fit, 1.0)
     return np.maximum(fut, 0.0), float(np.nanstd(rel[7:])) if len(rel) > 14 else 0.1

@@ -194,6 +194,7 @@ def run_forecast(
     # ---- backtest --------------------------------------------------------
     accuracy = pd.DataFrame()
     choice: dict[tuple[str, str], str] = {}
+    zs: dict[tuple[str, str, str], list] = {}  # standardised errors per series and model, per origin
     spread: dict[tuple[str, str, str], float] = {}
     if backtest:
         h_days = min(horizon_days, BACKTEST_MAX_DAYS)
@@ -211,6 +212,10 @@ def run_forecast(
                 scale = _mase_scale(s.y[:origin], week)
                 lead = (np.arange(len(y)) / per_day)
                 for name, p in preds[(s.channel, s.tz)].items():
+                    sd = (p["hi"] - p["mu"]) / Z80
+                    with np.errstate(divide="ignore", invalid="ignore"):
+                        z = np.where(sd > 0, np.abs(y - p["mu"]) / sd, np.where(np.abs(y - p["mu"]) > 0, np.inf, 0.0))
+                    zs.setdefault((s.channel, s.tz, name), []).append((grid[origin], lead, z))
                     for bucket, lo_d, hi_d in BUCKETS + (("all", 0, 10_000),):
                         sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(y)
                         if not sel.any():
@@ -227,6 +232,8 @@ def run_forecast(
             progress("forecast backtest", len(origins), len(origins))
         if rows:
             accuracy, choice = _score(pd.DataFrame(rows))
+            spread, calibrated = _calibrate(zs)
+            accuracy = accuracy.merge(calibrated, on=["channel", "tz", "model", "horizon"], how="left")
     for s in series:
         key = (s.channel, s.tz)
         if model != "auto":
@@ -246,7 +253,13 @@ def run_forecast(
         name = choice[key] if choice[key] in p_all else next(iter(p_all))
         if name != choice[key]:
             notes.append(f"{s.channel}/{s.tz}: model {choice[key]} not available ({p_all[name].get('why', '')}); using {name}")
-        p = p_all[name]
+        p = dict(p_all[name])
+        lead = np.arange(out_hi - out_lo) / per_day
+        c = np.ones(len(lead))
+        for bucket, lo_d, hi_d in BUCKETS:  # widen or narrow the band so that it covers 80% in the backtest
+            c[(lead >= lo_d) & (lead < hi_d)] = spread.get((s.channel, s.tz, name, bucket), 1.0)
+        sd = (p["hi"][: len(c)] - p["mu"][: len(c)]) / Z80 * c
+        p["lo"], p["hi"] = np.maximum(p["mu"][: len(c)] - Z80 * sd, 0.0), p["mu"][: len(c)] + Z80 * sd
         n = out_hi - out_lo
         aht = _aht_forecast(s, frames[s.tz], n_hist, per_day)[: n]
         out.append(
@@ -287,6 +300,46 @@ def _mase_scale(y: np.ndarray, week: int) -> float:
     d = np.abs(y[week:] - y[:-week])
     d = d[~np.isnan(d)]
     return float(d.mean()) if len(d) else float("nan")
+
+
+def _calibrate(zs: dict) -> tuple[dict, pd.DataFrame]:
+    """Band widths that cover 80% in the backtest, per series, model and horizon bucket.
+
+    The factor scales the band so that 80% of the backtest errors at that lead
+    fall inside. ``coverage_80_calibrated`` is measured honestly: each
+    origin's errors are scored with the factors learned from the other
+    origins only.
+    """
+
+    def factor(z: np.ndarray) -> float:
+        z = z[~np.isnan(z)]
+        return float(np.clip(np.quantile(z, 0.8) / Z80, 0.3, 5.0)) if len(z) else 1.0
+
+    factors, rows = {}, []
+    for key, per_origin in zs.items():
+        for bucket, lo_d, hi_d in BUCKETS:
+            parts = [z[(lead >= lo_d) & (lead < hi_d)] for _, lead, z in per_origin]
+            if not sum(len(p) for p in parts):
+                continue
+            factors[key + (bucket,)] = factor(np.concatenate(parts))
+        inside: dict[str, list[bool]] = {}
+        for i, (_, lead, z) in enumerate(per_origin):
+            others = [o for j, o in enumerate(per_origin) if j != i]
+            if not others:
+                continue
+            for bucket, lo_d, hi_d in BUCKETS:
+                sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(z)
+                if not sel.any():
+                    continue
+                c = factor(np.concatenate([oz[(ol >= lo_d) & (ol < hi_d)] for _, ol, oz in others]))
+                ok = (z[sel] <= Z80 * c).tolist()
+                inside.setdefault(bucket, []).extend(ok)
+                inside.setdefault("all", []).extend(ok)
+        for bucket, vals in inside.items():
+            rows.append({"channel": key[0], "tz": key[1], "model": key[2], "horizon": bucket, "coverage_80_calibrated": float(np.mean(vals)),
+                         "band_factor": factors.get(key + (bucket,), np.nan)})
+    cols = ["channel", "tz", "model", "horizon", "coverage_80_calibrated", "band_factor"]
+    return factors, pd.DataFrame(rows, columns=cols)
 
 
 def _score(raw: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
