@@ -44,9 +44,10 @@ def run(name, req, agents, rules, time_off, week_start, limit, workers):
     total = time.perf_counter() - t
     k = res.kpis
     over = (k["scheduled_agent_h"] - k["required_agent_h"] + k["under_agent_h"]) / k["required_agent_h"]
-    first = (k["build_s"] + k["first_solution_s"]) if k["first_solution_s"] is not None else float("nan")
+    first = k["build_s"] + k["first_solution_s"]
     print(f"\n== {name}: {len(agents)} agents, week of {week_start}, {k['variables']:,} shift variables")
-    print(f"model build {k['build_s']:.1f} s; first roster at {first:.1f} s; total {total:.1f} s ({k['status']})")
+    print(f"model build {k['build_s']:.1f} s; first roster at {first:.1f} s; local search done at {k['build_s'] + k['heuristic_s']:.1f} s; total {total:.1f} s ({k['status']})")
+    print(f"objective: heuristic {k['heuristic_objective']:,.0f}, final {k['objective']:,.0f}, solver bound {k['bound']:,.0f}")
     print(f"requirement {k['required_agent_h']:,.0f} agent-h; scheduled on channels {k['scheduled_agent_h']:,.0f}; paid {k['paid_h']:,.0f} h")
     print(f"understaffed: {k['under_agent_intervals']:,} agent-intervals ({k['under_agent_h']:,.1f} agent-h); over-staffed: {k['over_agent_h']:,.1f} agent-h ({over:.1%} of the requirement)")
     print(f"gap to bound {k['gap']:.1%}; validator: {'OK' if k['violations'] == 0 else str(k['violations']) + ' violations'}")
