@@ -267,3 +267,131 @@ def erlang_a_metrics(n, lam, aht_s, patience_s, t_s) -> dict[str, np.ndarray]:
         s, a, w, o = _erlang_a_vec(n[go].astype(np.int64), lam[go], 1.0 / aht_s[go], 1.0 / patience_s[go], t_s[go])
         sl[go], ab[go], asa[go], occ[go] = s, a, w, o
     return {"sl": sl.reshape(shape), "abandon_rate": ab.reshape(shape), "asa_s": asa.reshape(shape), "occupancy": occ.reshape(shape)}
+
+
+# --------------------------------------------------------------------------- #
+# Chat: agents holding several chats, handle time growing with concurrency
+# --------------------------------------------------------------------------- #
+
+
+def chat_rate(j: np.ndarray, aht1_s: np.ndarray, growth: float) -> np.ndarray:
+    """Chats per second one agent finishes while holding ``j`` chats.
+
+    Each of the ``j`` chats takes ``aht1_s * (1 + growth * (j - 1))`` seconds,
+    so the agent's throughput is ``j / (aht1_s * (1 + growth * (j - 1)))``.
+    """
+    j = np.asarray(j, dtype=float)
+    return np.where(j > 0, j / (aht1_s * (1.0 + growth * np.maximum(j - 1.0, 0.0))), 0.0)
+
+
+def single_chat_aht(aht_s, concurrency: float, growth: float):
+    """Handle time of a chat held alone, from the one measured at average ``concurrency``."""
+    return np.asarray(aht_s, float) / (1.0 + growth * (concurrency - 1.0))
+
+
+def chat_metrics(n, lam, aht_s, t_s, concurrency: float, max_concurrency: int, growth: float) -> dict[str, np.ndarray]:
+    """First-reply service level, ASA, wait probability and occupancy of a chat queue.
+
+    The model (after Tezcan and Zhang, "Routing and staffing in customer
+    service chat systems with impatient customers", Operations Research 62(4),
+    2014): ``n`` agents each hold up to ``max_concurrency`` chats; a new chat
+    goes to the least busy agent, so ``m`` chats are spread evenly; an agent
+    holding ``j`` chats finishes them at :func:`chat_rate` (handle time grows
+    with concurrency by ``growth`` per extra chat, the slow-down measured in
+    the field by Goes, Ilk, Lin and Zhao, Management Science 2018). The number
+    of chats is a birth-death process; once every slot is full, waiting chats
+    are answered at the full-load rate, so the first-reply wait beyond ``t_s``
+    has the Erlang C form ``P(wait) * exp(-(mu_full - lam) * t_s)``.
+    ``aht_s`` is the handle time measured while agents hold ``concurrency``
+    chats on average (what helpdesks report).
+    """
+    n, lam, aht_s, t_s = (np.atleast_1d(np.asarray(v, float)).ravel() for v in np.broadcast_arrays(n, lam, aht_s, t_s))
+    shape = np.broadcast(n, lam).shape
+    k = int(max_concurrency)
+    aht1 = single_chat_aht(aht_s, concurrency, growth)
+    slots = (n * k).astype(np.int64)
+    top = int(slots.max()) if slots.size else 0
+    m = np.arange(1, top + 1)[None, :]
+    nn = np.maximum(n[:, None], 1)
+    q, r = np.floor_divide(m, nn), np.mod(m, nn)
+    mu = r * chat_rate(q + 1, aht1[:, None], growth) + (nn - r) * chat_rate(q, aht1[:, None], growth)
+    valid = m <= slots[:, None]
+    with np.errstate(divide="ignore"):
+        steps = np.where(valid, np.log(np.maximum(lam, 1e-300))[:, None] - np.log(np.where(valid, mu, 1.0)), 0.0)
+    logp = np.concatenate([np.zeros((len(n), 1)), np.cumsum(steps, axis=1)], axis=1)
+    logp = np.where(np.arange(top + 1)[None, :] <= slots[:, None], logp, -np.inf)
+    mu_full = n * chat_rate(k, aht1, growth)
+    stable = (mu_full > lam) & (n > 0)
+    rho = np.where(stable, lam / np.where(mu_full > 0, mu_full, 1.0), 1.0)
+    top_log = logp.max(axis=1, keepdims=True)
+    p = np.exp(logp - top_log)
+    p_full = np.take_along_axis(p, np.minimum(slots, top)[:, None], axis=1)[:, 0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = p.sum(axis=1) - p_full + p_full / (1.0 - rho)  # geometric queue beyond the last slot
+        p_wait = np.where(stable, (p_full / (1.0 - rho)) / total, 1.0)
+        sl = np.where(stable, 1.0 - p_wait * np.exp(-(mu_full - lam) * t_s), 0.0)
+        asa = np.where(stable, p_wait / (mu_full - lam), np.inf)
+        occ = np.where(n > 0, np.minimum(lam / (n * chat_rate(concurrency, aht1, growth)), 1.0), 0.0)
+    zero = lam <= 0
+    sl, asa, p_wait = np.where(zero, 1.0, sl), np.where(zero, 0.0, asa), np.where(zero, 0.0, p_wait)
+    return {"sl": sl.reshape(shape), "asa_s": asa.reshape(shape), "p_wait": p_wait.reshape(shape), "occupancy": occ.reshape(shape),
+            "abandon_rate": np.zeros(shape)}
+
+
+def chat_agents(lam, aht_s, t_s, target_sl, concurrency: float, max_concurrency: int, growth: float, max_occupancy: float = 1.0) -> np.ndarray:
+    """Fewest agents meeting the first-reply target and the occupancy cap (see :func:`chat_metrics`)."""
+    lam = np.atleast_1d(np.asarray(lam, float))
+    aht = np.broadcast_to(np.asarray(aht_s, float), lam.shape)
+    out = np.zeros(lam.shape, dtype=np.int64)
+    live = np.flatnonzero(lam > 0)
+    if not len(live):
+        return out
+    L, A = lam[live], aht[live]
+    aht1 = single_chat_aht(A, concurrency, growth)
+    lo = np.maximum(1, np.floor(L / chat_rate(max_concurrency, aht1, growth))).astype(np.int64)
+    hi = np.maximum(lo, np.ceil(L * A / max(concurrency, 1.0) / max_occupancy) + 3).astype(np.int64)
+
+    def ok(n, sel):
+        mtr = chat_metrics(n, L[sel], A[sel], t_s, concurrency, max_concurrency, growth)
+        return (mtr["sl"] >= target_sl - 1e-12) & (mtr["occupancy"] <= max_occupancy + 1e-12)
+
+    bad = ~ok(hi, np.arange(len(live)))
+    while bad.any():
+        sel = np.flatnonzero(bad)
+        lo[sel], hi[sel] = hi[sel] + 1, hi[sel] * 2
+        if hi.max() > MAX_AGENTS:
+            raise ValueError("the chat load needs more agents than the search allows")
+        bad[sel] = ~ok(hi[sel], sel)
+    while True:
+        open_ = np.flatnonzero(lo < hi)
+        if not len(open_):
+            break
+        mid = (lo[open_] + hi[open_]) // 2
+        good = ok(mid, open_)
+        hi[open_[good]] = mid[good]
+        lo[open_[~good]] = mid[~good] + 1
+    out[live] = hi
+    return out
+
+
+def modified_offered_load(lam: np.ndarray, aht_s: np.ndarray, interval_s: float) -> np.ndarray:
+    """Offered load that follows time-varying arrivals (modified offered load).
+
+    The expected number of contacts in service in an infinite-server queue
+    with the same arrivals and exponential handle times (Jennings, Mandelbaum,
+    Massey and Whitt, Management Science 1996): ``m`` relaxes towards
+    ``lam * aht`` at the rate the work drains, so after a sharp rise the load
+    lags the arrivals and after a peak it stays high while the peak's contacts
+    are still being handled. Equal to ``lam * aht`` when arrivals are steady.
+    """
+    lam = np.asarray(lam, float)
+    aht = np.broadcast_to(np.asarray(aht_s, float), lam.shape)
+    decay = np.exp(-interval_s / aht)
+    target = lam * aht
+    m = np.empty_like(target)
+    prev = target[0] if len(target) else 0.0
+    for i in range(len(target)):
+        prev = prev * decay[i] + target[i] * (1.0 - decay[i])
+        m[i] = prev
+    # average over the interval rather than its end point
+    return np.maximum(0.5 * (m + np.concatenate([[target[0]], m[:-1]])) if len(m) else m, 0.0)

@@ -41,6 +41,10 @@ class ChannelTarget(_Strict):
         default=1.0, ge=1, description="average simultaneous contacts per agent (chat); 1 elsewhere"
     )
     max_concurrency: int = Field(default=1, ge=1, description="most simultaneous contacts one agent holds (chat)")
+    handle_time_growth: float = Field(
+        default=0.25, ge=0, le=2,
+        description="chat: relative growth of one chat's handle time per extra chat the agent holds (0.25 = +25%)",
+    )
     shrinkage: float = Field(
         default=0.3, ge=0, lt=1, description="share of paid time not available for contacts (absence, training, meetings)"
     )

@@ -3,7 +3,9 @@
 How we prove a plan: contacts arrive as a Poisson process at the forecast
 rate of each interval, handle times are exponential with the interval's mean
 (``aht_s``), callers on ``erlang_a`` channels abandon after an exponential
-patience, chats are served by ``agents * concurrency`` chat slots, and email
+patience, chats follow the chat model of :func:`roster.queueing.chat_metrics`
+(agents hold up to ``max_concurrency`` chats, a chat's handle time grows with
+the number held; simulated as the birth-death process itself), and email
 and social are a backlog worked first-in-first-out by the agents on them,
 carried across intervals. Service is first-come-first-served and
 non-preemptive; when staffing drops at an interval boundary, agents finish
@@ -37,6 +39,78 @@ def _servers(agents: np.ndarray, t: ChannelTarget) -> np.ndarray:
     if t.model == "chat":
         return np.floor(agents * t.concurrency + 1e-9).astype(np.int64)
     return np.floor(agents + 1e-9).astype(np.int64)
+
+
+def simulate_chat(volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, interval_s: float, t: ChannelTarget, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Event-by-event simulation of the chat model: arrivals, completions at the agents' throughput, FIFO first replies."""
+    from collections import deque
+
+    from roster.queueing import chat_rate, single_chat_aht
+
+    n = len(volume)
+    k_max = t.max_concurrency
+    offered = np.zeros(n, dtype=np.int64)
+    answered = np.zeros(n)
+    in_target = np.zeros(n)
+    wait_sum = np.zeros(n)
+    busy = np.zeros(n)
+    backlog = np.zeros(n)
+    queue: deque = deque()  # (arrival time, arrival interval)
+    m = 0
+    now = 0.0
+
+    def rate(m_: int, agents_: int, aht1: float) -> float:
+        if m_ <= 0:
+            return 0.0
+        nn = max(agents_, -(-m_ // k_max))  # agents finish the chats in hand
+        q, r = divmod(m_, nn)
+        return float(r * chat_rate(q + 1, aht1, t.handle_time_growth) + (nn - r) * chat_rate(q, aht1, t.handle_time_growth))
+
+    for k in range(n):
+        end = (k + 1) * interval_s
+        lam = max(float(volume[k]), 0.0) / interval_s
+        cap = int(agents[k]) * k_max
+        aht1 = float(single_chat_aht(aht_s[k], t.concurrency, t.handle_time_growth))
+        while queue and m < cap:  # more agents this interval: answer waiting chats
+            arr, ka = queue.popleft()
+            answered[ka] += 1
+            wait_sum[ka] += now - arr
+            in_target[ka] += (now - arr) <= t.target_s
+            m += 1
+        while True:
+            mu = rate(m, int(agents[k]), aht1)
+            total = lam + mu
+            step = rng.exponential(1.0 / total) if total > 0 else np.inf
+            if now + step >= end:
+                busy[k] += m * (end - now)
+                now = end
+                break
+            busy[k] += m * step
+            now += step
+            if rng.random() * total < lam:
+                offered[k] += 1
+                if m < cap:
+                    answered[k] += 1
+                    in_target[k] += 1
+                    m += 1
+                else:
+                    queue.append((now, k))
+            else:
+                m -= 1
+                if queue and m < cap:
+                    arr, ka = queue.popleft()
+                    answered[ka] += 1
+                    wait_sum[ka] += now - arr
+                    in_target[ka] += (now - arr) <= t.target_s
+                    m += 1
+        backlog[k] = len(queue)
+    capacity = np.asarray(agents, float) * interval_s * t.concurrency
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sl = np.where(offered > 0, in_target / offered, np.nan)
+        asa = np.where(answered > 0, wait_sum / answered, np.nan)
+        occ = np.where(capacity > 0, busy / capacity, np.nan)
+    return {"offered": offered, "answered": answered.astype(int), "abandoned": np.zeros(n, dtype=int), "answered_in_target": in_target.astype(int),
+            "service_level": sl, "asa_s": asa, "occupancy": occ, "backlog": backlog}
 
 
 def simulate_channel(
@@ -157,7 +231,8 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
         g = g.sort_values("ds")
         total = None
         for _ in range(max(1, runs)):
-            r = simulate_channel(g["volume"].to_numpy(), g["aht_s"].to_numpy(), g["agents"].to_numpy(), interval_s, t, rng)
+            sim_fn = simulate_chat if t.model == "chat" else simulate_channel
+            r = sim_fn(g["volume"].to_numpy(), g["aht_s"].to_numpy(), g["agents"].to_numpy(), interval_s, t, rng)
             if total is None:
                 total = {k: np.nan_to_num(v.astype(float)) * (1 if k in ("offered", "answered", "abandoned", "answered_in_target", "backlog") else 0) for k, v in r.items()}
                 extra = {k: [r[k]] for k in ("asa_s", "occupancy")}

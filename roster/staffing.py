@@ -11,11 +11,13 @@ Each channel is staffed as its target means:
     M/M/n+M, service level counting abandons as misses, optional cap on the
     abandonment rate.
 ``chat``
-    An agent holds ``concurrency`` chats on average (``aht_s`` is the handle
-    time of one chat measured while agents hold that many, so it already
-    includes the slow-down of multitasking). Chats are served by chat *slots*:
-    Erlang C over ``agents * concurrency`` slots gives the first-reply
-    service level; agents = slots / concurrency, rounded up.
+    Agents hold up to ``max_concurrency`` chats, and a chat's handle time
+    grows with the number held (``handle_time_growth`` per extra chat;
+    ``aht_s`` is the handle time measured at ``concurrency`` chats on
+    average). The number of chats is a birth-death process with the agents'
+    state-dependent throughput (:func:`roster.queueing.chat_metrics`, after
+    Tezcan and Zhang 2014); fewest agents whose first-reply service level
+    meets the target.
 ``deferred``
     Email and social: a backlog answered within ``target_s``
     (:mod:`roster.deferred`).
@@ -65,7 +67,7 @@ def _interval_s(ds: pd.Series) -> float:
     return float(np.min(np.diff(u)) / np.timedelta64(1, "s")) if len(u) > 1 else 900.0
 
 
-def staff_channel(g: pd.DataFrame, t: ChannelTarget, interval_s: float, channel: str) -> pd.DataFrame:
+def staff_channel(g: pd.DataFrame, t: ChannelTarget, interval_s: float, channel: str, peak_correction: bool = False) -> pd.DataFrame:
     """Requirements for one channel's intervals (sorted by ``ds``)."""
     vol = g["volume"].to_numpy(dtype=float)
     aht = g["aht_s"].to_numpy(dtype=float)
@@ -73,6 +75,9 @@ def staff_channel(g: pd.DataFrame, t: ChannelTarget, interval_s: float, channel:
         bad = g.loc[np.isnan(vol) | (vol < 0), "ds"].iloc[0]
         raise InputError.one("forecast", f"channel {channel}: volume missing or negative at {bad:%Y-%m-%d %H:%M}Z")
     lam = vol / interval_s
+    if peak_correction and t.model != "deferred":
+        # staff for the load actually in the system when arrivals change fast (modified offered load)
+        lam = q.modified_offered_load(lam, aht, interval_s) / aht
     a = lam * aht
     out = pd.DataFrame({"ds": g["ds"].to_numpy(), "channel": channel, "volume": vol, "aht_s": aht})
     backlog = np.full(len(vol), np.nan)
@@ -85,10 +90,9 @@ def staff_channel(g: pd.DataFrame, t: ChannelTarget, interval_s: float, channel:
         m = q.erlang_a_metrics(n, lam, aht, t.patience_s, t.target_s)
         exact = n.astype(float)
     elif t.model == "chat":
-        slots = q.erlang_c_agents(a, aht, t.target_s, t.target_sl, t.max_occupancy)
-        n = np.ceil(slots / t.concurrency - 1e-9).astype(np.int64)
-        m = q.erlang_c_metrics(np.floor(n * t.concurrency + 1e-9), a, aht, t.target_s)
-        exact = slots / t.concurrency
+        n = q.chat_agents(lam, aht, t.target_s, t.target_sl, t.concurrency, t.max_concurrency, t.handle_time_growth, t.max_occupancy)
+        m = q.chat_metrics(n, lam, aht, t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
+        exact = n.astype(float)
     else:
         if t.open_from is not None:
             raise InputError.one(
@@ -127,7 +131,9 @@ def _warmup(work: np.ndarray, interval_s: float, target_s: float) -> np.ndarray:
     return np.resize(work[: d - 1], d - 1)
 
 
-def required_staff(forecast: pd.DataFrame, targets: Targets, *, interval_min: int | None = None, file: str = "forecast") -> pd.DataFrame:
+def required_staff(
+    forecast: pd.DataFrame, targets: Targets, *, interval_min: int | None = None, file: str = "forecast", peak_correction: bool = False
+) -> pd.DataFrame:
     """Staffing requirements per channel and interval.
 
     Parameters
@@ -141,6 +147,12 @@ def required_staff(forecast: pd.DataFrame, targets: Targets, *, interval_min: in
     interval_min : int, optional
         Staffing grid in minutes; None keeps the forecast's grid. A coarser
         grid sums the volume.
+    peak_correction : bool
+        Staff calls and chats for the modified offered load
+        (:func:`roster.queueing.modified_offered_load`) instead of the
+        stationary one: it matters where volume changes sharply from one
+        interval to the next relative to the handle time (a flash sale's
+        start, the evening chat peak).
     """
     if forecast.empty:
         raise InputError.one(file, "the forecast is empty")
@@ -160,7 +172,7 @@ def required_staff(forecast: pd.DataFrame, targets: Targets, *, interval_min: in
     for channel, g in totals.groupby("channel", sort=True):
         g = g.sort_values("ds")
         try:
-            parts.append(staff_channel(g, targets.channels[channel], interval_s, channel))
+            parts.append(staff_channel(g, targets.channels[channel], interval_s, channel, peak_correction))
         except ValueError as exc:
             raise InputError.one("targets", f"channels.{channel}: {exc}") from None
     req = pd.concat(parts, ignore_index=True).sort_values(["ds", "channel"], ignore_index=True)

@@ -151,6 +151,7 @@ target_s = 60
 aht_s = 560
 concurrency = 2.5
 max_concurrency = 3
+handle_time_growth = 0.25   # a chat takes 25% longer per extra chat held
 shrinkage = 0.15
 max_occupancy = 0.85
 

@@ -63,3 +63,25 @@ def test_vectorised_erlang_a_matches_the_scalar_reference():
         sl, ab, asa, occ = q._erlang_a_one(int(n[i]), lam[i], 1 / 330, 1 / 150, 20)
         assert vec["sl"][i] == pytest.approx(sl, abs=1e-9)
         assert vec["abandon_rate"][i] == pytest.approx(ab, abs=1e-9)
+
+
+def test_chat_model_reduces_to_erlang_c_with_one_chat_and_no_slowdown():
+    lam = np.array([100 / 1800])
+    assert q.chat_metrics(14, lam, 180, 20, 1.0, 1, 0.0)["sl"][0] == pytest.approx(0.8884, abs=5e-4)
+    assert q.chat_agents(lam, 180, 20, 0.8, 1.0, 1, 0.0)[0] == 14
+
+
+def test_chat_slowdown_costs_agents():
+    lam = np.array([0.05])
+    fast = q.chat_agents(lam, 560, 60, 0.8, 2.5, 3, 0.0)[0]
+    slow = q.chat_agents(lam, 560, 60, 0.8, 2.5, 3, 0.5)[0]
+    one = q.chat_agents(lam, 560, 60, 0.8, 1.0, 1, 0.0)[0]
+    assert fast < one  # concurrency helps
+    assert q.chat_metrics(slow, lam, 560, 60, 2.5, 3, 0.5)["sl"][0] >= 0.8
+
+
+def test_modified_offered_load_lags_a_step_and_matches_steady_load():
+    lam = np.r_[np.full(8, 0.01), np.full(8, 0.1)]
+    m = q.modified_offered_load(lam, 300.0, 900.0)
+    assert m[2] == pytest.approx(3.0, rel=1e-6)
+    assert m[8] < 30.0 and m[-1] == pytest.approx(30.0, rel=0.01)

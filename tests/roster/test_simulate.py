@@ -45,3 +45,18 @@ def test_no_agents_builds_a_backlog_that_is_worked_off_later():
     assert sim["backlog"].iloc[31] > 400
     assert sim["backlog"].iloc[-1] < 20
     assert sim["answered"].sum() > 0.95 * sim["offered"].sum()
+
+
+def test_chat_simulation_agrees_with_the_chat_model():
+    t = Targets(channels={"chat": ChannelTarget(model="chat", target_sl=0.8, target_s=60, aht_s=560, concurrency=2.5, max_concurrency=3,
+                                               handle_time_growth=0.25, max_occupancy=1.0)})
+    demand = _demand("chat", 40.0, 560.0, 400)
+    lam = 40 / 900
+    n = int(q.chat_agents(np.array([lam]), 560, 60, 0.8, 2.5, 3, 0.25)[0])
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=11)
+    s = simulation_summary(sim).iloc[0]
+    expected = float(q.chat_metrics(n, lam, 560, 60, 2.5, 3, 0.25)["sl"][0])
+    assert s["service_level"] == pytest.approx(expected, abs=0.03)
+    # one agent fewer is visibly worse
+    worse = simulation_summary(simulate(demand, demand[["ds", "channel"]].assign(agents=n - 1), t, seed=11)).iloc[0]
+    assert worse["service_level"] < s["service_level"]

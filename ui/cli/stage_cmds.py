@@ -90,6 +90,7 @@ def staff_cmd(
     forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
     interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
+    peak_correction: bool = typer.Option(False, "--peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -103,7 +104,7 @@ def staff_cmd(
 
     fc = _load_forecast(forecast)
     tg = load_targets(targets)
-    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast))
+    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction)
     write_csv_atomic(req.assign(ds=iso_utc(req["ds"])), out_dir / "requirements.csv")
     h = pd.Timedelta(np.min(np.diff(np.sort(req["ds"].unique())))).total_seconds() / 3600 if req["ds"].nunique() > 1 else 0.25
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
