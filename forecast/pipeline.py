@@ -312,7 +312,7 @@ def _calibrate(zs: dict) -> tuple[dict, pd.DataFrame]:
     """
 
     def factor(z: np.ndarray) -> float:
-        z = z[~np.isnan(z)]
+        z = np.minimum(z[~np.isnan(z)], 1e6)  # an error where the band had no width counts as far outside
         return float(np.clip(np.quantile(z, 0.8) / Z80, 0.3, 5.0)) if len(z) else 1.0
 
     factors, rows = {}, []
