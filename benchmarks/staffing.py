@@ -79,6 +79,13 @@ def main() -> None:
     print(s[["channel", "offered", "analytic_sl", "service_level", "target_sl", "abandon_rate", "intervals_meeting_target"]].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     print("(intervals_meeting_target: share of intervals with contacts whose simulated SL meets the target; "
           "small intervals are noisy: a 15-minute interval with 5 calls passes or fails on one call)")
+    print("\nWhat meeting the target in 95% of intervals would cost (staffing is for the expected service level):")
+    for extra in (1, 2):
+        more = req[["ds", "channel"]].assign(agents=req["agents_net"] + np.where(req["volume"] > 0, extra, 0))
+        s2 = simulation_summary(simulate(req[["ds", "channel", "volume", "aht_s"]], more, tg, seed=1, runs=1))
+        hours = (more["agents"] - req["agents_net"]).sum() / 4
+        print(f"  +{extra} agent per busy interval (+{hours:,.0f} agent-hours, +{hours / (req['agents_net'].sum() / 4):.0%}): "
+              + ", ".join(f"{r.channel} {r.intervals_meeting_target:.0%}" for r in s2.itertuples()))
 
 
 if __name__ == "__main__":

@@ -174,6 +174,9 @@ def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndar
     queue = np.maximum(states - n[:, None], 0)
     eq = (p * queue).sum(axis=1)
     busy = (p * np.minimum(states, n[:, None])).sum(axis=1)
+    # only queue positions with non-negligible probability matter for the service level
+    last = np.where(p > 1e-14, states, 0).max(axis=1)
+    m_q = int(min(m_q, max(5, int((last - n).max()) + 2)))
     # pure-birth process through queue positions, rates n mu + m theta (m = 1..m_q)
     rates = n[:, None] * mu[:, None] + np.arange(1, m_q + 1)[None, :] * theta[:, None]
     big = rates[:, -1]
