@@ -18,6 +18,7 @@ spans the change has its true length in UTC.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass
 
@@ -46,6 +47,17 @@ class Template:
 
 def pauses_for(start: pd.Timestamp, length_h: float, rules: BreakRules, stagger: int, step_min: int) -> tuple[Pause, ...]:
     """Breaks and lunch of a shift starting at ``start`` (UTC) lasting ``length_h`` hours."""
+    return tuple(Pause(kind, start + a, start + b) for kind, a, b in _pause_offsets(length_h, rules, stagger, step_min))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pause_offsets(length_h: float, rules: BreakRules, stagger: int, step_min: int) -> tuple[tuple[str, pd.Timedelta, pd.Timedelta], ...]:
+    """Pauses as offsets from the shift start (they depend only on the length and the rules)."""
+    start = pd.Timestamp("2000-01-01T00:00Z")
+    return tuple((p.kind, p.start - start, p.end - start) for p in _place_pauses(start, length_h, rules, stagger, step_min))
+
+
+def _place_pauses(start: pd.Timestamp, length_h: float, rules: BreakRules, stagger: int, step_min: int) -> tuple[Pause, ...]:
     count = max(0, math.ceil(length_h / rules.break_every_h - 1e-9) - 1)
     if count == 0:
         return ()
