@@ -58,6 +58,9 @@ class SolverConfig(BaseModel):
     peak_weight: int = Field(default=1000, ge=0, description="extra cost of a missing agent at the channel's peak (scaled by requirement / peak)")
     cost_weight: int = Field(default=10, ge=0, description="objective units per currency unit of paid time")
     preference_weight: int = Field(default=300, ge=0, description="cost of working on a preferred day off")
+    weekend_weight: int = Field(default=200, ge=0, description="fairness: cost of each weekend day an agent works beyond one a week")
+    late_weight: int = Field(default=100, ge=0, description="fairness: cost of each late shift an agent works beyond two a week")
+    late_start_h: float = Field(default=14.0, ge=0, lt=24, description="a shift starting at or after this local hour is a late shift")
     log: bool = False
 
 
@@ -208,12 +211,36 @@ def add_preferences(m: _Model, agents: list[Agent], week_start: dt.date) -> None
             m.pref.append((ai, d, var))
 
 
+def is_late(t: Template, tz: str, config: SolverConfig) -> bool:
+    local = t.start.tz_convert(tz)
+    return local.hour + local.minute / 60 >= config.late_start_h
+
+
+def add_fairness(m: _Model, agents: list[Agent], week_start: dt.date, weeks: int, config: SolverConfig) -> None:
+    """Soft: at most one weekend day and two late shifts a week per agent before a cost applies."""
+    for ai, agent in enumerate(agents):
+        for w in range(weeks):
+            weekend = [m.day_var[(ai, d)] for d in range(7 * w, 7 * w + 7)
+                       if (ai, d) in m.day_var and (week_start + dt.timedelta(days=d)).weekday() >= 5]
+            if len(weekend) > 1 and config.weekend_weight:
+                e = m.model.NewIntVar(0, len(weekend), f"weekend_excess_{ai}_{w}")
+                m.model.Add(e >= sum(weekend) - 1)
+                m.fair.append(("weekend", ai, e, config.weekend_weight))
+            late = [m.x[k] for k in m.agent_keys[ai]
+                    if 7 * w <= m.templates[ai][k[1]].day_index < 7 * w + 7 and is_late(m.templates[ai][k[1]], agent.site_tz, config)]
+            if len(late) > 2 and config.late_weight:
+                e = m.model.NewIntVar(0, 7, f"late_excess_{ai}_{w}")
+                m.model.Add(e >= sum(late) - 2)
+                m.fair.append(("late", ai, e, config.late_weight))
+
+
 def build(requirements, agents, rules, time_off, week_start, weeks, span, config, step):
     grid = _grid(requirements, span, rules.interval_min)
     channels = set(grid["channel"])
     model = cp_model.CpModel()
     m = _Model(model, {}, [], defaultdict(list), {}, {}, {}, {}, {}, [])
     m._index = defaultdict(list)
+    m.fair = []
     m.agent_keys = defaultdict(list)
     m.work_idx = {}
     m.n_int = int((span[1] - span[0]) / step)
@@ -282,12 +309,22 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, 
         for ai, a in enumerate(agents):
             pref_days[ai] = {d for d in range(7 * weeks) if (week_start + dt.timedelta(days=d)).weekday() in a.preferred_days_off}
 
-    def gain(ai, k) -> float:
+    late = {(ai, k[1]): is_late(m.templates[ai][k[1]], agents[ai].site_tz, config) for ai in range(len(agents)) for k in m.agent_keys[ai]}
+    weekend_day = {d for d in range(7 * weeks) if week_start is not None and (week_start + dt.timedelta(days=d)).weekday() >= 5}
+
+    def gain(ai, k, picked=()) -> float:
         idx = m.work_idx[(ai, k[1])]
         r = remaining[k[2]][idx]
         g = float(weight[k[2]][idx][r > 0].sum()) - m.cost[m.x[k]]
-        if m.templates[ai][k[1]].day_index in pref_days.get(ai, ()):
+        t = m.templates[ai][k[1]]
+        if t.day_index in pref_days.get(ai, ()):
             g -= config.preference_weight
+        w = t.day_index // 7
+        same_week = [p for p in picked if m.templates[ai][p[1]].day_index // 7 == w]
+        if t.day_index in weekend_day and sum(m.templates[ai][p[1]].day_index in weekend_day for p in same_week) >= 1:
+            g -= config.weekend_weight
+        if late[(ai, k[1])] and sum(late[(ai, p[1])] for p in same_week) >= 2:
+            g -= config.late_weight
         return g
 
     def build_agent(ai) -> list:
@@ -315,7 +352,7 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, 
                         continue
                     if any(t.start < temps[p[1]].end + rest and temps[p[1]].start < t.end + rest for p in picked):
                         continue
-                    score = gain(ai, k)
+                    score = gain(ai, k, picked)
                     if paid < min_q:
                         score += 1e7 * min(q, min_q - paid)  # the contract minimum comes first
                     if score > best_score:
@@ -330,7 +367,14 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, 
 
     def objective() -> float:
         under = sum(float((np.maximum(remaining[c], 0) * weight[c]).sum()) for c in channels)
-        return under + sum(m.cost[m.x[k]] for ks in plan.values() for k in ks)
+        soft = 0.0
+        for ai, ks in plan.items():
+            for w in range(weeks):
+                wk = [k for k in ks if m.templates[ai][k[1]].day_index // 7 == w]
+                soft += config.weekend_weight * max(0, sum(m.templates[ai][k[1]].day_index in weekend_day for k in wk) - 1)
+                soft += config.late_weight * max(0, sum(late[(ai, k[1])] for k in wk) - 2)
+                soft += config.preference_weight * sum(m.templates[ai][k[1]].day_index in pref_days.get(ai, ()) for k in wk)
+        return under + soft + sum(m.cost[m.x[k]] for ks in plan.values() for k in ks)
 
     order = sorted(range(len(agents)), key=lambda ai: (len(agents[ai].skills), ai))
     t0 = time.perf_counter()
@@ -360,6 +404,8 @@ def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, 
         if not improved:
             break
     m.hint_objective = best_obj
+    m.late_of = late
+    m.week_start_weekend = lambda d: d in weekend_day
     return {k: 1 for ks in plan.values() for k in ks}
 
 
@@ -461,10 +507,12 @@ def solve_roster(
     add_consecutive_days(m, agents, rules, 7 * weeks)
     add_coverage(m, grid, cover, config)
     add_preferences(m, agents, week_start)
+    add_fairness(m, agents, week_start, weeks, config)
     objective = (
         sum(m.under_cost[k] * v for k, v in m.under.items())
         + sum(c * v for v, c in m.cost.items())
         + sum(config.preference_weight * v for _, _, v in m.pref)
+        + sum(w * e for _, _, e, w in m.fair)
     )
     m.model.Minimize(objective)
     build_s = time.perf_counter() - t_start
@@ -496,9 +544,7 @@ def solve_roster(
         notes.append(f"the solver found no better roster in {limit:.0f} s; this is the heuristic roster (raise --time-limit)")
     roster = _roster_frame(m, chosen, agents)
     coverage = coverage_from_roster(roster, grid.drop(columns="gi"), rules.interval_min)
-    obj = solver.ObjectiveValue()
-    bound = solver.BestObjectiveBound()
-    gap = (obj - bound) / max(abs(obj), 1.0)
+    gap = (obj - bound) / max(abs(obj), 1.0) if np.isfinite(bound) else float("nan")
     pen = _penalties(m, chosen, config)
     kpis = _kpis(roster, coverage, rules, agents, step)
     kpis.update(
@@ -563,8 +609,18 @@ def _penalties(m: _Model, chosen: set, config: SolverConfig) -> pd.DataFrame:
             under_cost += short * m.under_cost[key]
     paid_cost = sum(m.cost[m.x[k]] for k in chosen)
     pref_n = sum(1 for ai, d, _ in m.pref if (ai, d) in worked)
+    by_agent_week = defaultdict(list)
+    for k in chosen:
+        t = m.templates[k[0]][k[1]]
+        by_agent_week[(k[0], t.day_index // 7)].append(k)
+    weekend_n = late_n = 0
+    for (ai, w), ks in by_agent_week.items():
+        weekend_n += max(0, sum(m.week_start_weekend(m.templates[ai][k[1]].day_index) for k in ks) - 1)
+        late_n += max(0, sum(m.late_of[(ai, k[1])] for k in ks) - 2)
     return pd.DataFrame(
         [
+            {"penalty": "weekend days beyond one a week", "count": weekend_n, "unit": "agent-days", "cost": weekend_n * config.weekend_weight},
+            {"penalty": "late shifts beyond two a week", "count": late_n, "unit": "shifts", "cost": late_n * config.late_weight},
             {"penalty": "understaffing", "count": under_n, "unit": "agent-intervals short", "cost": under_cost},
             {"penalty": "paid hours", "count": sum(m.paid[m.x[k]] for k in chosen) / 4, "unit": "hours", "cost": paid_cost},
             {"penalty": "preferred day off worked", "count": pref_n, "unit": "agent-days", "cost": pref_n * config.preference_weight},

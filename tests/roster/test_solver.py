@@ -134,3 +134,17 @@ def test_validator_catches_broken_rules():
     assert "without the skill" in text
     assert "shift of 7 h" in text
     assert "h rest" in text
+
+
+def test_weekends_are_shared_when_cover_allows():
+    lr = rules()
+    ws = dt.date(2026, 6, 1)
+    agents = [agent(i) for i in range(8)]
+    req = requirements(ws, ["America/New_York"], level=2)
+    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    check(res, agents, lr, week_start=ws)
+    shifts = res.roster[res.roster["activity"] == "shift"]
+    weekend = shifts[pd.to_datetime(shifts["local_date"]).dt.day_of_week >= 5]
+    assert weekend.groupby("agent_id")["local_date"].nunique().max() <= 1
+    pen = res.penalties.set_index("penalty")
+    assert pen.loc["weekend days beyond one a week", "count"] == 0

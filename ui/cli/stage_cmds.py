@@ -156,7 +156,8 @@ def roster_cmd(
     out.print(
         f"roster: {k['shifts']} shifts for {k['agents_rostered']} agents, {k['paid_h']:,.0f} paid hours; "
         f"agent-hours required {k['required_agent_h']:,.0f}, scheduled {k['scheduled_agent_h']:,.0f}, short {k['under_agent_h']:,.0f}, "
-        f"over {k['over_agent_h']:,.0f}; status {k['status']}, gap to bound {k['gap']:.1%}"
+        f"over {k['over_agent_h']:,.0f}; status {k['status']}, gap to the solver's bound "
+        + ("n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}")
     )
     out.print(result.penalties.to_string(index=False))
     out.print(f"wrote roster.csv, coverage.csv, roster.ics to {out_dir}/")

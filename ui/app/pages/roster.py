@@ -58,7 +58,8 @@ m[1].metric("Shifts", f"{k['shifts']}")
 m[2].metric("Required agent-h", f"{k['required_agent_h']:,.0f}")
 m[3].metric("Short agent-h", f"{k['under_agent_h']:,.0f}")
 m[4].metric("Over agent-h", f"{k['over_agent_h']:,.0f}")
-m[5].metric("Gap to bound", f"{k['gap']:.1%}", help=f"status {k['status']}; objective {k['objective']:,.0f}, bound {k['bound']:,.0f}")
+m[5].metric("Gap to bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}",
+            help=f"status {k['status']}; objective {k['objective']:,.0f}, solver bound {k['bound']:,.0f} (the solver's bound is its linear relaxation, loose on rosters)")
 
 show_tz = st.selectbox("Show times in", state.zone_choices(), key="ro_tz")
 cov = res.coverage.copy()
