@@ -79,9 +79,9 @@ def main() -> None:
     req = sample_requirements()
     for week in (dt.date(2026, 11, 23), dt.date(2026, 12, 7)):
         run("sample team", req, agents, rules, off, week, a.time_limit, a.workers)
-    # a 200-agent team facing the same demand scaled so that it can be covered
+    # a 200-agent team (1.67x the sample team) facing the sample demand scaled by 1.6, between its contract minimum and maximum hours
     big = generated(200, rules)
-    scaled = req.assign(agents_required=np.ceil(req["agents_required"] * 1.25).astype(int))
+    scaled = req.assign(agents_required=np.ceil(req["agents_required"] * 1.6).astype(int))
     run("generated team", scaled, big, rules, [], dt.date(2026, 12, 7), a.time_limit, a.workers)
 
 
