@@ -649,25 +649,35 @@ def _kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agen
 
 
 def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list:
-    """Which agent's hard rules contradict each other: solve each agent alone."""
+    """Which agent's hard rules contradict each other: each agent's rules solved alone."""
     from forecast.errors import Problem
 
     problems = []
     for agent in agents:
         contract = rules.contracts[agent.contract]
-        temps = agent_templates(agent, 0, rules, week_start, 7 * weeks, list(time_off), span)
-        days = {t.day_index for t in temps}
         limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
-        best = sum(sorted((max(t.paid_h for t in temps if t.day_index == d) for d in days), reverse=True)[:limit]) if temps else 0.0
+        m, _, _ = build(pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]}), [agent], rules,
+                        time_off, week_start, weeks, span, SolverConfig(), pd.Timedelta(minutes=rules.interval_min))
+        add_one_shift_per_day(m)
+        add_rest(m, rules)
+        add_weekly_hours(m, [agent], rules, weeks, [])
+        add_days_per_week(m, [agent], rules, weeks)
+        add_consecutive_days(m, [agent], rules, 7 * weeks)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = 5.0
+        if solver.Solve(m.model) != cp_model.INFEASIBLE:
+            continue
+        temps = m.templates[0]
+        days = {t.day_index for t in temps}
         need = contract.min_week_h * min(len(days), 7) / 7
+        best = sum(sorted((max(t.paid_h for t in temps if t.day_index == d) for d in days), reverse=True)[:limit]) if temps else 0.0
         if best + 1e-9 < need:
-            problems.append(
-                Problem(
-                    "rules",
-                    f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week, but with "
-                    f"at most {limit} days, shifts of {contract.shift_lengths_h} h and the agent's availability at most {best:.1f} fit",
-                )
-            )
+            why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
+                   f"allow at most {best:.1f} paid hours")
+        else:
+            why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
+                   f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
+        problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
     if not problems:
-        problems.append(Problem("rules", "the labour rules contradict each other (rest, days and weekly hours together); relax min_week_h or min_rest_h"))
+        problems.append(Problem("rules", "the labour rules contradict each other across agents; relax min_week_h or min_rest_h"))
     return problems
