@@ -85,14 +85,22 @@ def test_main_flow_in_chromium(server, tmp_path):
         assert "+" in extra.locator('[data-testid="stMetricValue"]').inner_text()
         page.screenshot(path=SHOTS / "3-whatif.png", full_page=True)
 
+        page.get_by_role("link", name="Staffing").click()
+        expect(page.get_by_text("Explain one interval")).to_be_visible()
+        expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+        page.screenshot(path=SHOTS / "3b-staffing.png", full_page=True)
+
         page.get_by_role("link", name="Roster").click()
         limit = page.get_by_label("Solver time limit (s)")
         limit.fill("10")
         limit.press("Enter")
         page.get_by_role("button", name="Build roster").click()
         expect(page.locator('[data-testid="stMetric"]').filter(has_text="Paid hours")).to_be_visible()
-        expect(page.get_by_text("shifts starting on").first).to_be_visible()
         page.screenshot(path=SHOTS / "4-roster.png", full_page=True)
+        gantt = page.get_by_text("shifts starting on").first
+        gantt.scroll_into_view_if_needed()
+        expect(gantt).to_be_visible()
+        page.screenshot(path=SHOTS / "4b-roster-gantt.png", full_page=True)
 
         page.get_by_role("link", name="Export").click()
         button = page.get_by_role("button", name="roster.csv")
