@@ -5,9 +5,12 @@ seconds, ``n`` agents (servers), ``t_s`` the answer-time target in seconds.
 Offered load ``a = lam * aht_s`` in Erlangs.
 
 Erlang C (M/M/n) uses the Erlang B recursion, which is numerically stable for
-any number of agents (no factorials, no overflow). Erlang A (M/M/n+M) uses
-the exact birth-death chain with exponential patience; the service level is
-the share of *all* callers answered within ``t_s`` (abandons count as misses):
+any number of agents (no factorials, no overflow). Erlang A (M/M/n+M) is the
+exact birth-death chain with exponential patience; the service level is the
+share of *all* callers answered within ``t_s`` (abandons count as misses).
+The vectorised :func:`_erlang_a_vec` evaluates it in closed form (Erlang B
+and one series per interval); the scalar :func:`_erlang_a_one` evaluates the
+same chain the long way, as the reference the tests hold it to:
 
     SL = P(k < n) + sum_j P(k = n + j) * n mu / (n mu + (j + 1) theta) * P(S_{j+1} <= t)
 
@@ -19,7 +22,7 @@ exponentials with rates ``n mu + i theta`` (i = 1..m), computed for every
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 MAX_AGENTS = 20_000
 
@@ -75,34 +78,47 @@ def erlang_c_agents(a, aht_s, t_s, target_sl, max_occupancy=1.0) -> np.ndarray:
     """Fewest agents meeting the service level and the occupancy cap (M/M/n).
 
     Zero load needs zero agents. Vectorised: one Erlang B step per candidate
-    agent count, for all intervals at once.
+    agent count for all intervals at once, dropping intervals as they are
+    settled. Raises ValueError when a load needs more than ``MAX_AGENTS``.
     """
     a = np.asarray(a, dtype=float)
-    aht_s = np.broadcast_to(np.asarray(aht_s, dtype=float), a.shape)
-    t_s = np.broadcast_to(np.asarray(t_s, dtype=float), a.shape)
-    target = np.broadcast_to(np.asarray(target_sl, dtype=float), a.shape)
-    occ_cap = np.broadcast_to(np.asarray(max_occupancy, dtype=float), a.shape)
+    shape = a.shape
+    a = a.ravel()
+    aht_s, t_s, target, occ_cap = (
+        np.broadcast_to(np.asarray(v, dtype=float), shape).ravel() for v in (aht_s, t_s, target_sl, max_occupancy)
+    )
     need = np.zeros(a.shape, dtype=np.int64)
-    todo = a > 0
-    if not todo.any():
-        return need
-    top = int(np.ceil(np.max(a[todo] / occ_cap[todo]) + 10 * np.sqrt(np.max(a[todo])) + 20))
-    if top > MAX_AGENTS:
+    idx = np.flatnonzero(a > 0)
+    if not len(idx):
+        return need.reshape(shape)
+    top = np.max(a[idx] / occ_cap[idx]) + 10 * np.sqrt(np.max(a[idx])) + 20
+    if not top <= MAX_AGENTS:
         raise ValueError(f"offered load needs more than {MAX_AGENTS} agents")
-    b = np.ones(a.shape)
-    for k in range(1, top + 1):
-        b = a * b / (k + a * b)
-        if not todo.any():
-            break
-        c = _c_from_b(k, a, b)
+    # intervals in order of the fewest agents the occupancy cap allows: at agent count k only
+    # a prefix of them can be settled, and settled ones are dropped now and then
+    idx = idx[np.argsort(a[idx] / occ_cap[idx], kind="stable")]
+    A, H, T, G, O = a[idx], aht_s[idx], t_s[idx], target[idx], occ_cap[idx]
+    floor_n = A / O
+    b = np.ones(len(idx))
+    live = np.ones(len(idx), dtype=bool)
+    for k in range(1, int(np.ceil(top)) + 1):
+        b = A * b / (k + A * b)
+        m = int(np.searchsorted(floor_n, k * (1 + 1e-9), side="right"))
+        if not m:
+            continue
+        Ak, bk = A[:m], b[:m]
+        c = _c_from_b(k, Ak, bk)
         with np.errstate(over="ignore", invalid="ignore"):
-            sl = np.where(k > a, 1.0 - c * np.exp(-(k - a) * t_s / aht_s), 0.0)
-        ok = todo & (sl >= target - 1e-12) & (a / k <= occ_cap + 1e-12)
-        need[ok] = k
-        todo &= ~ok
-    if todo.any():
-        raise ValueError("no agent count up to the search bound meets the target")
-    return need
+            sl = np.where(k > Ak, 1.0 - c * np.exp(-(k - Ak) * T[:m] / H[:m]), 0.0)
+        ok = live[:m] & (sl >= G[:m] - 1e-12) & (Ak / k <= O[:m] + 1e-12)
+        need[idx[:m][ok]] = k
+        live[:m] &= ~ok
+        left = np.count_nonzero(live)
+        if not left:
+            return need.reshape(shape)
+        if left < 0.7 * len(idx):
+            idx, A, H, T, G, O, b, floor_n, live = (v[live] for v in (idx, A, H, T, G, O, b, floor_n, live))
+    raise ValueError("no agent count up to the search bound meets the target")
 
 
 # --------------------------------------------------------------------------- #
@@ -156,54 +172,93 @@ def _erlang_a_one(n: int, lam: float, mu: float, theta: float, t_s: float) -> tu
     return sl, abandon, asa, busy / n
 
 
-def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndarray, t_s: np.ndarray):
-    """Exact M/M/n+M figures, one row per interval (:func:`_erlang_a_one` is the scalar reference)."""
-    n = np.asarray(n, dtype=np.int64)
-    m_q = int(min(3000, max(50, np.max(10 * np.sqrt(lam / theta) + 5 * lam / theta))))
-    k_max = int(n.max()) + m_q
-    k = np.arange(1, k_max + 1)[None, :]
-    death = np.minimum(k, n[:, None]) * mu[:, None] + np.maximum(k - n[:, None], 0) * theta[:, None]
-    with np.errstate(divide="ignore"):
-        logp = np.concatenate([np.zeros((len(n), 1)), np.cumsum(np.log(lam)[:, None] - np.log(death), axis=1)], axis=1)
-    # states above n + m_q are cut for every interval
-    states = np.arange(k_max + 1)[None, :]
-    logp = np.where(states <= n[:, None] + m_q, logp, -np.inf)
-    logp -= logp.max(axis=1, keepdims=True)
-    p = np.exp(logp)
-    p /= p.sum(axis=1, keepdims=True)
-    queue = np.maximum(states - n[:, None], 0)
-    eq = (p * queue).sum(axis=1)
-    busy = (p * np.minimum(states, n[:, None])).sum(axis=1)
-    # only queue positions with non-negligible probability matter for the service level
-    last = np.where(p > 1e-14, states, 0).max(axis=1)
-    m_q = int(min(m_q, max(5, int((last - n).max()) + 2)))
-    # pure-birth process through queue positions, rates n mu + m theta (m = 1..m_q)
-    rates = n[:, None] * mu[:, None] + np.arange(1, m_q + 1)[None, :] * theta[:, None]
-    big = rates[:, -1]
-    x = big * t_s
-    terms = int(np.max(x + 10 * np.sqrt(x) + 20))
-    from scipy import stats as _st
+#: cells (rows x terms) of one block of the series in :func:`_log_kummer`
+_SERIES_CELLS = 2_000_000
 
-    w = _st.poisson.pmf(np.arange(terms + 1)[None, :], x[:, None])
-    adv = np.concatenate([rates / big[:, None], np.zeros((len(n), 1))], axis=1)
-    dist = np.zeros((len(n), m_q + 1))
-    dist[:, 0] = 1.0
-    total = np.zeros_like(dist)
-    for j in range(terms + 1):
-        total += w[:, j : j + 1] * dist
-        moved = dist * adv
-        dist = dist - moved
-        dist[:, 1:] += moved[:, :-1]
-    reach = np.cumsum(total[:, ::-1], axis=1)[:, ::-1]  # P(X >= m)
-    j = np.arange(m_q)[None, :]
-    served = n[:, None] * mu[:, None] / (n[:, None] * mu[:, None] + (j + 1) * theta[:, None]) * reach[:, 1 : m_q + 1]
-    idx = np.minimum(n[:, None] + j, k_max)
-    p_queue = np.take_along_axis(p, idx, axis=1)
-    below = np.where(states < n[:, None], p, 0.0).sum(axis=1)
-    sl = below + (p_queue * served).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        occ = np.where(n > 0, busy / np.maximum(n, 1), 0.0)
-    return sl, theta * eq / lam, eq / lam, occ
+
+def _log_kummer(z: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logs of ``S0 = sum_{j>=0} z**j / ((a+1)(a+2)...(a+j))`` and of ``S1 = S0 - 1``, per row.
+
+    ``z > 0``, ``a > 0``. The terms rise while ``j < z - a`` and then fall at
+    least as fast as a Gaussian of width ``sqrt(z)``, so the sum is taken over
+    ``9 sqrt(z) + 20`` terms either side of the largest, beyond which every
+    term is below ``1e-17`` of it; the first term of the window comes from
+    ``gammaln`` when the window does not start at 0. ``S1`` is summed without
+    the ``j = 0`` term, so it keeps its precision when ``S0`` is close to 1.
+    Rows are processed in blocks of similar window width.
+    """
+    z = np.asarray(z, float)
+    a = np.asarray(a, float)
+    s0, s1 = np.empty(z.shape), np.empty(z.shape)
+    peak = np.maximum(np.floor(z - a), 0.0)
+    half = np.ceil(9.0 * np.sqrt(z) + 20.0)
+    lo = np.maximum(peak - half, 0.0)
+    width = (peak + half - lo + 1).astype(np.int64)
+    order = np.argsort(width, kind="stable")
+    start = 0
+    while start < len(order):
+        stop = min(len(order), start + max(1, _SERIES_CELLS // int(width[order[start]])))
+        while stop > start + 1 and width[order[stop - 1]] * (stop - start) > 2 * _SERIES_CELLS:
+            stop = start + (stop - start) // 2
+        rows = order[start:stop]
+        wmax = int(width[rows].max())
+        zr, ar, lr = z[rows], a[rows], lo[rows]
+        with np.errstate(invalid="ignore"):
+            first = np.where(lr > 0, lr * np.log(zr) - special.gammaln(ar + lr + 1.0) + special.gammaln(ar + 1.0), 0.0)
+        logt = np.empty((len(rows), wmax))
+        logt[:, 0] = first
+        np.cumsum(np.log(zr)[:, None] - np.log(ar[:, None] + lr[:, None] + np.arange(1, wmax)[None, :]), axis=1, out=logt[:, 1:])
+        logt[:, 1:] += first[:, None]
+        logt[np.arange(wmax)[None, :] >= width[rows][:, None]] = -np.inf
+        top = logt.max(axis=1)
+        e = np.exp(logt - top[:, None])
+        total = e.sum(axis=1)
+        s0[rows] = top + np.log(total)
+        with np.errstate(divide="ignore"):
+            s1[rows] = top + np.log(np.where(lr > 0, total, total - e[:, 0]))
+        start = stop
+    return s0, s1
+
+
+def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndarray, t_s: np.ndarray):
+    """Exact M/M/n+M figures, one row per interval (``n >= 1``, ``lam > 0``).
+
+    Returns service level within ``t_s`` (abandons count as misses),
+    abandonment share, ASA of all callers (s) and occupancy, from closed
+    forms of the birth-death chain (the M/M/n+G formulas of Mandelbaum and
+    Zeltyn with exponential patience). With ``x = lam / theta``,
+    ``a = n mu / theta``, ``R = S0(x, a)`` (:func:`_log_kummer`, the queue
+    states' weight relative to state ``n``) and ``B`` the Erlang B blocking of
+    ``n`` agents at load ``lam / mu``:
+
+    - P(wait) = B R / (1 - B + B R); pi_n = P(wait) / R;
+    - abandonment = P(wait) (1 - (R - 1) / (rho R)), rho = lam / (n mu);
+      ASA = abandonment / theta (Little's law on the queue);
+    - the offered wait ``V`` has density ``n mu pi_n exp(-n mu s + x (1 - e^{-theta s}))``
+      for ``s > 0``, and a caller is answered within ``t_s`` when
+      ``V <= t_s`` and its patience outlasts ``V``, so
+      SL = 1 - P(wait) + pi_n (a / x) (R - 1 - e^{x (1 - c)} c^a S1(x c, a)),
+      ``c = exp(-theta t_s)`` (the integral is an incomplete gamma function,
+      summed as the same series).
+
+    :func:`_erlang_a_one` computes the same figures the long way (stationary
+    distribution and uniformisation) and is the reference in the tests.
+    """
+    n = np.asarray(n, dtype=np.int64)
+    nf = n.astype(float)
+    x = lam / theta
+    a = nf * mu / theta
+    c = np.exp(-theta * t_s)
+    b = erlang_b(n, lam / mu)
+    log_r, log_r1 = _log_kummer(x, a)
+    _, log_rc = _log_kummer(x * c, a)
+    p_wait = b / (b + (1.0 - b) * np.exp(-log_r))
+    q1 = np.exp(log_r1 - log_r)  # (R - 1) / R
+    q2 = np.exp(x * (1.0 - c) - nf * mu * t_s + log_rc - log_r)
+    sl = 1.0 - p_wait + p_wait * (a / x) * np.maximum(q1 - q2, 0.0)
+    abandon = np.clip(p_wait * (1.0 - (a / x) * q1), 0.0, 1.0)
+    occ = np.minimum(lam / (nf * mu) * (1.0 - abandon), 1.0)
+    return np.clip(sl, 0.0, 1.0), abandon, abandon / theta, occ
 
 
 def erlang_a_agents(lam, aht_s, patience_s, t_s, target_sl, max_abandon_rate=None, max_occupancy=1.0) -> np.ndarray:
@@ -239,6 +294,8 @@ def erlang_a_agents(lam, aht_s, patience_s, t_s, target_sl, max_abandon_rate=Non
     bad = ~ok(hi, everything)
     while bad.any():  # rare: quick abandons cost service level, search higher
         sel = np.flatnonzero(bad)
+        if hi[sel].max() > MAX_AGENTS:
+            raise ValueError(f"no agent count up to {MAX_AGENTS} meets the target")
         lo[sel] = hi[sel] + 1
         hi[sel] = hi[sel] * 2
         bad[sel] = ~ok(hi[sel], sel)

@@ -85,3 +85,22 @@ def test_modified_offered_load_lags_a_step_and_matches_steady_load():
     m = q.modified_offered_load(lam, 300.0, 900.0)
     assert m[2] == pytest.approx(3.0, rel=1e-6)
     assert m[8] < 30.0 and m[-1] == pytest.approx(30.0, rel=0.01)
+
+
+def test_erlang_a_closed_form_matches_the_scalar_chain_across_regimes():
+    # short and long patience, light and overloaded intervals, agents below and above the minimum
+    rng = np.random.default_rng(11)
+    lam = rng.uniform(0.001, 0.6, 30)
+    aht = rng.uniform(60, 900, 30)
+    patience = rng.choice([15.0, 90.0, 400.0, 3000.0], 30)
+    t_s = rng.uniform(5, 120, 30)
+    load = lam * aht
+    for n in (np.maximum(1, np.floor(0.6 * load)), np.ceil(load) + 1, np.ceil(load * 1.3) + 3):
+        n = n.astype(np.int64)
+        vec = q.erlang_a_metrics(n, lam, aht, patience, t_s)
+        for i in range(len(lam)):
+            sl, ab, asa, occ = q._erlang_a_one(int(n[i]), lam[i], 1 / aht[i], 1 / patience[i], t_s[i])
+            assert vec["sl"][i] == pytest.approx(sl, abs=1e-9)
+            assert vec["abandon_rate"][i] == pytest.approx(ab, abs=1e-9)
+            assert vec["asa_s"][i] == pytest.approx(asa, abs=1e-7)
+            assert vec["occupancy"][i] == pytest.approx(occ, abs=1e-9)
