@@ -43,12 +43,24 @@ MIN_ETS_DAYS = 21
 
 @dataclass
 class LocalFrame:
-    """Local-time coordinates of a UTC grid in one zone."""
+    """Local-time coordinates of a UTC grid in one zone.
+
+    Attributes
+    ----------
+    ds : DatetimeIndex
+        UTC interval starts.
+    day : ndarray of int
+        Local date of each interval, as whole days since 1970-01-01.
+    weekday : ndarray of int
+        Local weekday, 0 = Monday.
+    slot : ndarray of int
+        Local time of day in minutes since local midnight (0-1439).
+    """
 
     ds: pd.DatetimeIndex
-    day: np.ndarray  # local date as integer days since 1970-01-01
-    weekday: np.ndarray  # 0 = Monday
-    slot: np.ndarray  # minutes since local midnight
+    day: np.ndarray
+    weekday: np.ndarray
+    slot: np.ndarray
 
     @classmethod
     def of(cls, ds: pd.DatetimeIndex, tz: str) -> "LocalFrame":
@@ -56,15 +68,50 @@ class LocalFrame:
         day = (local.normalize().asi8 // (86_400 * 10**9)).astype(np.int64)
         return cls(ds, day, local.day_of_week.to_numpy(), (local.hour * 60 + local.minute).to_numpy())
 
+    def part(self, lo: int, hi: int) -> "LocalFrame":
+        """The intervals ``lo:hi`` of this frame."""
+        return LocalFrame(self.ds[lo:hi], self.day[lo:hi], self.weekday[lo:hi], self.slot[lo:hi])
+
+
+def _week_table(weekday: np.ndarray, slot: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` per local (weekday, minute of day) as a 7 x 1440 table; NaN where never seen."""
+    key = weekday.astype(np.int64) * 1440 + slot
+    total = np.bincount(key, weights=values, minlength=7 * 1440)
+    count = np.bincount(key, minlength=7 * 1440)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan).reshape(7, 1440)
+
 
 def daily_totals(frame: LocalFrame, y: np.ndarray, last_complete_day: int) -> pd.Series:
-    """Sum per local day over complete days; a day with any missing value is NaN."""
-    first_day = frame.day[0] + (0 if frame.slot[0] == 0 else 1)
+    """Contacts per local day over complete days; a day with any missing value is NaN.
+
+    Parameters
+    ----------
+    frame : LocalFrame
+        Local coordinates of ``y``'s intervals.
+    y : ndarray
+        Contacts per interval (NaN = unknown or excluded).
+    last_complete_day : int
+        Last local day to total (days since 1970-01-01).
+
+    Returns
+    -------
+    Series
+        Totals indexed by local day number, from the first whole local day.
+    """
+    first_day = int(frame.day[0]) + (0 if frame.slot[0] == 0 else 1)
     sel = (frame.day >= first_day) & (frame.day <= last_complete_day)
-    s = pd.Series(y[sel]).groupby(frame.day[sel]).sum(min_count=1)
-    has_nan = pd.Series(np.isnan(y[sel])).groupby(frame.day[sel]).any()
-    s[has_nan.to_numpy()] = np.nan
-    return s
+    n = int(last_complete_day) - first_day + 1
+    if n <= 0 or not sel.any():
+        return pd.Series(dtype=float)
+    d = frame.day[sel] - first_day
+    v = y[sel]
+    missing = np.isnan(v)
+    total = np.bincount(d, weights=np.where(missing, 0.0, v), minlength=n)
+    bad = np.bincount(d, weights=missing, minlength=n) > 0
+    present = np.bincount(d, minlength=n) > 0
+    total[bad] = np.nan
+    return pd.Series(total[present], index=np.arange(first_day, first_day + n)[present])
 
 
 def fill_weekly(s: pd.Series) -> pd.Series:
@@ -77,52 +124,138 @@ def fill_weekly(s: pd.Series) -> pd.Series:
     return s.interpolate(limit_direction="both")
 
 
-def intraday_profile(frame: LocalFrame, clean: np.ndarray, train_end_day: int) -> pd.Series:
-    """Mean share of the local day per (weekday, slot) over the last weeks of clean data."""
+def intraday_profile(frame: LocalFrame, clean: np.ndarray, train_end_day: int) -> np.ndarray:
+    """Mean share of the local day per (weekday, minute of day) over the last weeks of clean data.
+
+    Returns a 7 x 1440 table (weekday 0 = Monday, local minute of day); times
+    never seen are 0. Weekdays never seen (short history) borrow the average
+    shape of the others.
+    """
     first = train_end_day - 7 * PROFILE_WEEKS + 1
     sel = (frame.day >= first) & (frame.day <= train_end_day) & ~np.isnan(clean)
-    df = pd.DataFrame({"day": frame.day[sel], "weekday": frame.weekday[sel], "slot": frame.slot[sel], "y": clean[sel]})
-    total = df.groupby("day")["y"].transform("sum")
-    df = df[total > 0]
-    df["share"] = df["y"] / total[total > 0]
-    prof = df.groupby(["weekday", "slot"])["share"].mean()
-    if prof.empty:
-        return prof
-    # weekdays never seen (short history) borrow the average shape of the others
-    full = pd.MultiIndex.from_product([range(7), sorted(df["slot"].unique())], names=["weekday", "slot"])
-    by_slot = prof.groupby(level="slot").mean()
-    prof = prof.reindex(full)
-    fill = by_slot.reindex(prof.index.get_level_values("slot")).to_numpy()
-    prof = prof.fillna(pd.Series(fill, index=prof.index))
-    return prof.fillna(0.0)
+    day, y = frame.day[sel] - first, clean[sel]
+    total = np.bincount(day, weights=y, minlength=7 * PROFILE_WEEKS)[day]
+    ok = total > 0
+    if not ok.any():
+        return np.zeros((7, 1440))
+    prof = _week_table(frame.weekday[sel][ok], frame.slot[sel][ok], y[ok] / total[ok])
+    seen = ~np.isnan(prof)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_slot = np.nansum(prof, axis=0) / seen.sum(axis=0)
+    prof = np.where(seen, prof, by_slot[None, :])
+    return np.nan_to_num(prof, nan=0.0)
 
 
-def spread_daily(frame: LocalFrame, daily: pd.Series, profile: pd.Series) -> np.ndarray:
-    """Spread local daily totals over the intervals of each local day by the profile."""
-    key = pd.MultiIndex.from_arrays([frame.weekday, frame.slot])
-    share = profile.reindex(key).to_numpy(dtype=float)
-    share = np.nan_to_num(share, nan=0.0)
-    day_sum = pd.Series(share).groupby(frame.day).transform("sum").to_numpy()
-    # renormalise over the slots that exist that day (23/25-hour days)
+def spread_daily(frame: LocalFrame, daily: pd.Series, profile: np.ndarray) -> np.ndarray:
+    """Spread local daily totals over the intervals of each local day by the profile.
+
+    The profile's shares are renormalised over the slots that exist on each
+    local day (23- and 25-hour days), so each day's total is kept exactly.
+    """
+    share = profile[frame.weekday, frame.slot]
+    d = frame.day - frame.day[0]
+    day_sum = np.bincount(d, weights=share)[d]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = np.where(day_sum > 0, share / day_sum, 0.0)
     totals = daily.reindex(frame.day).to_numpy(dtype=float)
     return np.nan_to_num(totals * share, nan=0.0)
 
 
-def ets_daily(log_daily: np.ndarray, steps: int) -> tuple[np.ndarray, float]:
-    """Damped-trend Holt-Winters (weekly) forecast of log daily totals, and the residual sd."""
-    from statsmodels.tsa.holtwinters import ExponentialSmoothing
+@dataclass
+class EtsFit:
+    """Estimated Holt-Winters parameters and the first local day of the data they were fitted on."""
 
-    y = log_daily[-ETS_MAX_DAYS:]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        fit = ExponentialSmoothing(
-            y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated"
-        ).fit()
-    resid = y - fit.fittedvalues
+    params: dict
+    start_day: int
+
+
+def hw_filter(y: np.ndarray, p: dict) -> tuple[np.ndarray, float, float, np.ndarray]:
+    """Run additive damped-trend Holt-Winters with known parameters over ``y``.
+
+    The recursions of statsmodels' ``ExponentialSmoothing(trend="add",
+    damped_trend=True, seasonal="add")``, written as a plain loop (statsmodels
+    runs the same loop with array operations, ten times slower on 700 days).
+
+    Parameters
+    ----------
+    y : ndarray
+        The series (here log daily totals).
+    p : dict
+        ``smoothing_level``, ``smoothing_trend``, ``smoothing_seasonal``,
+        ``damping_trend``, ``initial_level``, ``initial_trend`` and
+        ``initial_seasons`` (one per season, the first for ``y[0]``).
+
+    Returns
+    -------
+    fitted : ndarray
+        One-step-ahead predictions of ``y``.
+    level, trend : float
+        Final states.
+    seasons : ndarray
+        Seasonal states for the next ``len(initial_seasons)`` steps.
+    """
+    alpha, beta, gamma, phi = p["smoothing_level"], p["smoothing_trend"], p["smoothing_seasonal"], p["damping_trend"]
+    m, n = len(p["initial_seasons"]), len(y)
+    seasons = list(p["initial_seasons"]) + [0.0] * n
+    level, trend = float(p["initial_level"]), float(p["initial_trend"])
+    fitted = np.empty(n)
+    for t, obs in enumerate(y.tolist()):
+        base = level + phi * trend
+        st = seasons[t]
+        fitted[t] = base + st
+        new_level = alpha * (obs - st) + (1 - alpha) * base
+        trend = beta * (new_level - level) + (1 - beta) * phi * trend
+        seasons[t + m] = gamma * (obs - base) + (1 - gamma) * st
+        level = new_level
+    return fitted, level, trend, np.array(seasons[n:])
+
+
+def hw_forecast(level: float, trend: float, phi: float, seasons: np.ndarray, steps: int) -> np.ndarray:
+    """Holt-Winters forecast ``steps`` ahead from the final states of :func:`hw_filter`."""
+    h = np.arange(1, steps + 1)
+    return level + np.cumsum(phi**h) * trend + seasons[(h - 1) % len(seasons)]
+
+
+def ets_daily(log_daily: pd.Series, steps: int, fit: EtsFit | None = None) -> tuple[np.ndarray, float, EtsFit]:
+    """Damped-trend Holt-Winters (weekly) forecast of log daily totals.
+
+    Parameters
+    ----------
+    log_daily : Series
+        Log daily totals on consecutive local days (index: day numbers).
+    steps : int
+        Days to forecast after the last one.
+    fit : EtsFit, optional
+        Parameters estimated earlier (on data starting at ``fit.start_day``):
+        the model is then only run forward over the current data, which is
+        how the backtest updates the model between re-estimations.
+
+    Returns
+    -------
+    forecast : ndarray
+        Log daily totals for the next ``steps`` days.
+    sd : float
+        Standard deviation of the one-step residuals (log scale).
+    fit : EtsFit
+        The parameters used.
+    """
+    if fit is not None and fit.start_day in log_daily.index:
+        y = log_daily[log_daily.index >= fit.start_day].to_numpy()
+    else:
+        from statsmodels.tsa.holtwinters import ExponentialSmoothing
+
+        y = log_daily.to_numpy()[-ETS_MAX_DAYS:]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = ExponentialSmoothing(
+                y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated"
+            ).fit(use_brute=False)
+        keys = ("smoothing_level", "smoothing_trend", "smoothing_seasonal", "damping_trend", "initial_level", "initial_trend", "initial_seasons")
+        fit = EtsFit({k: res.params[k] for k in keys}, int(log_daily.index[-len(y)]))
+    fitted, level, trend, seasons = hw_filter(y, fit.params)
+    resid = y - fitted
     sd = float(np.nanstd(resid[7:])) if len(resid) > 14 else 0.1
-    return np.asarray(fit.forecast(steps)), sd
+    return hw_forecast(level, trend, fit.params["damping_trend"], seasons, steps), sd, fit
 
 
 def yearly_drift(log_daily: pd.Series, last_day: int, future_days: np.ndarray) -> np.ndarray:
@@ -141,10 +274,8 @@ def yearly_drift(log_daily: pd.Series, last_day: int, future_days: np.ndarray) -
 def snaive(frame_hist: LocalFrame, y: np.ndarray, last_complete_day: int, frame_out: LocalFrame) -> np.ndarray:
     """Same local weekday and slot in the last complete local week."""
     sel = (frame_hist.day > last_complete_day - 7) & (frame_hist.day <= last_complete_day)
-    last = pd.Series(y[sel], index=pd.MultiIndex.from_arrays([frame_hist.weekday[sel], frame_hist.slot[sel]]))
-    last = last.groupby(level=[0, 1]).mean()
-    key = pd.MultiIndex.from_arrays([frame_out.weekday, frame_out.slot])
-    out = last.reindex(key).to_numpy(dtype=float)
+    table = _week_table(frame_hist.weekday[sel], frame_hist.slot[sel], y[sel])
+    out = table[frame_out.weekday, frame_out.slot]
     if np.isnan(out).any():  # a slot that did not exist last week (DST): neighbouring value
         out = pd.Series(out).ffill().bfill().fillna(0.0).to_numpy()
     return np.maximum(np.nan_to_num(out), 0.0)

@@ -60,7 +60,39 @@ def test_backtest_scores_models_per_horizon_and_chooses(dst_result):
     assert {"day-ahead", "week-ahead", "all"} <= set(acc["horizon"])
     assert acc["wape"].between(0, 2).all()
     assert acc["coverage_80"].between(0, 1).all()
-    assert acc.loc[acc["chosen"], "model"].nunique() == 1
+    buckets = acc[acc["horizon"] != "all"]
+    assert (buckets.groupby("horizon")["chosen"].sum() == 1).all()  # one model per series and horizon
+    assert not acc.loc[acc["model"] == "auto", "chosen"].any()
+    day = acc[(acc["horizon"] == "day-ahead")].set_index("model")
+    assert day.loc["snaive", "origins"] >= 28  # daily origins score the day-ahead leads
+
+
+def test_final_forecast_is_stitched_by_lead_time_with_each_models_band(monkeypatch):
+    from forecast import backtest as bk
+
+    real = bk.score
+
+    def chosen_by_hand(trials, per_day):
+        res = real(trials, per_day)
+        for bucket, _, _ in bk.BUCKETS:
+            res.choice[("voice", TZ, bucket)] = "snaive" if bucket == "day-ahead" else "ets"
+            res.band_factor[("voice", TZ, "ets", bucket)] = 2.0 if bucket == "week-ahead" else 1.0
+            res.band_factor[("voice", TZ, "snaive", bucket)] = 1.0
+        return res
+
+    monkeypatch.setattr(bk, "score", chosen_by_hand)
+    res = run_forecast(synthetic(start="2025-12-01"), horizon_days=9)
+    plain = run_forecast(synthetic(start="2025-12-01"), horizon_days=9, model="ets", backtest=False)
+    f = res.forecast.set_index("ds")
+    lead_h = (f.index - f.index[0]) / pd.Timedelta(hours=1)
+    assert (f.loc[lead_h < 24, "model"] == "snaive").all()
+    assert (f.loc[lead_h >= 24, "model"] == "ets").all()
+    p = plain.forecast.set_index("ds")
+    week = (lead_h >= 24) & (lead_h < 7 * 24)
+    month = lead_h >= 7 * 24
+    np.testing.assert_allclose(f.loc[week, "volume"], p.loc[week, "volume"])
+    np.testing.assert_allclose((f["volume_hi"] - f["volume"])[week], 2 * (p["volume_hi"] - p["volume"])[week])
+    np.testing.assert_allclose((f["volume_hi"] - f["volume"])[month], (p["volume_hi"] - p["volume"])[month])
 
 
 def test_short_history_falls_back_to_seasonal_naive_with_a_note():

@@ -1,0 +1,282 @@
+"""Rolling-origin backtest: scores, the automatic choice of model and calibrated bands.
+
+Every candidate model forecasts each series from many past origins, trained
+only on what came before. Origins (all at the same time of day as the end of
+the history):
+
+* ``DAILY_ORIGINS`` daily origins over the last weeks, each forecasting
+  ``DAILY_DAYS`` days (or up to the end of the history): they score the
+  day-ahead and week-ahead leads on many days;
+* ``WEEKLY_ORIGINS`` weekly origins before the end of the history minus
+  ``WEEKLY_DAYS``, each forecasting ``WEEKLY_DAYS`` days: they score the
+  month-ahead leads.
+
+Errors are grouped by horizon bucket (lead time in days from the origin):
+day-ahead ``[0, 1)``, week-ahead ``[1, 7)``, month-ahead ``[7, ...)``.
+
+**Out of sample.** Whatever is learned from the backtest (which model to use,
+how wide the band must be) is checked on forecasts it was not learned from:
+a trial's bucket is scored with what was learned from the trials whose whole
+forecast window does not overlap that bucket's days. (With daily origins a
+day-ahead day is judged by the other days' forecasts; a month-ahead window by
+origins at least three weeks away.)
+
+**Automatic choice** (``auto``): per series and horizon bucket, the model with
+the lowest WAPE over the backtest. The ``auto`` rows of the accuracy table are
+that procedure's own out-of-sample score: in each trial and bucket, the model
+chosen without that trial's days.
+
+**Calibrated bands.** The raw 10%/90% band of a model is scaled per series,
+model and bucket by the factor that puts 80% of the backtest's errors inside;
+``coverage_80_calibrated`` is the coverage of the scaled band, out of sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast.predict import Z80, OriginPredictions, Series
+
+BUCKETS = (("day-ahead", 0, 1), ("week-ahead", 1, 7), ("month-ahead", 7, 10_000))
+DAILY_ORIGINS = 28
+DAILY_DAYS = 7
+WEEKLY_ORIGINS = 8
+WEEKLY_DAYS = 28
+#: Days of history an origin needs before it (for the earliest series).
+MIN_TRAIN_DAYS = 14
+BAND_FACTOR_BOUNDS = (0.3, 5.0)
+AUTO = "auto"
+
+
+def schedule(n_hist: int, per_day: int, horizon_days: int, first: int) -> dict[int, int]:
+    """Backtest origins (grid indices) and the number of intervals each forecasts.
+
+    Parameters
+    ----------
+    n_hist : int
+        Grid index of the end of the history (the forecast origin).
+    per_day : int
+        Intervals per 24 hours.
+    horizon_days : int
+        Forecast horizon asked for, in days; no trial looks further ahead.
+    first : int
+        Grid index of the first observed interval of the earliest series.
+    """
+    out: dict[int, int] = {}
+    short = min(horizon_days, DAILY_DAYS)
+    for k in range(1, DAILY_ORIGINS + 1):
+        o = n_hist - k * per_day
+        out[o] = max(out.get(o, 0), min(short * per_day, n_hist - o))
+    long = min(horizon_days, WEEKLY_DAYS)
+    if long > DAILY_DAYS:
+        for k in range(WEEKLY_ORIGINS):
+            o = n_hist - long * per_day - 7 * k * per_day
+            out[o] = max(out.get(o, 0), long * per_day)
+    return {o: n for o, n in sorted(out.items()) if o - first >= MIN_TRAIN_DAYS * per_day}
+
+
+@dataclass
+class Trial:
+    """One model's forecast of one series from one origin, beside the actuals."""
+
+    key: tuple[str, str]
+    model: str
+    origin: int  # grid index
+    y: np.ndarray  # actual contacts
+    mu: np.ndarray
+    sd: np.ndarray  # raw standard deviation per interval
+    scale: float  # MASE scale: mean absolute weekly difference before the origin
+
+    def window(self, lo_d: float, hi_d: float, per_day: int) -> tuple[int, int]:
+        """Grid indices ``[a, b)`` of the bucket's intervals in this trial (empty if a >= b)."""
+        a = self.origin + int(lo_d * per_day)
+        b = self.origin + min(int(hi_d * per_day), len(self.y))
+        return a, b
+
+
+@dataclass
+class BacktestResult:
+    """Backtest outcome used by the final forecast.
+
+    Attributes
+    ----------
+    accuracy : DataFrame
+        Scores per series, model (and ``auto``) and horizon bucket.
+    choice : dict
+        ``(channel, tz, bucket) -> model`` chosen for the final forecast.
+    band_factor : dict
+        ``(channel, tz, model, bucket) -> factor`` for the raw band.
+    origins : list of Timestamp
+        The origins (UTC).
+    """
+
+    accuracy: pd.DataFrame
+    choice: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    band_factor: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+    origins: list[pd.Timestamp] = field(default_factory=list)
+
+
+Predictor = Callable[[int, int], OriginPredictions]
+
+
+def run_trials(series: list[Series], predict: Predictor, origins: dict[int, int], per_day: int,
+               progress: Callable[[str, float, float | None], None] | None = None) -> list[Trial]:
+    """Forecast from every origin (in time order) and keep each model's forecast beside the actuals."""
+    week = 7 * per_day
+    trials: list[Trial] = []
+    for i, (origin, n) in enumerate(origins.items()):
+        if progress:
+            progress("forecast backtest", i, len(origins))
+        preds = predict(origin, origin + n)
+        for s in series:
+            y = s.y[origin : origin + n]
+            scale = _mase_scale(s.y[:origin], week)
+            for name, p in preds.by_series[s.key].models.items():
+                trials.append(Trial(s.key, name, origin, y, p.mu, p.sd, scale))
+    if progress:
+        progress("forecast backtest", len(origins), len(origins))
+    return trials
+
+
+def _mase_scale(y: np.ndarray, week: int) -> float:
+    d = np.abs(y[week:] - y[:-week])
+    d = d[~np.isnan(d)]
+    return float(d.mean()) if len(d) else float("nan")
+
+
+def _bucket_parts(trials: list[Trial], per_day: int) -> pd.DataFrame:
+    """Error sums per trial and bucket (one row each)."""
+    rows = []
+    for t_i, t in enumerate(trials):
+        lead = np.arange(len(t.y)) / per_day
+        for bucket, lo_d, hi_d in BUCKETS:
+            sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(t.y)
+            if not sel.any():
+                continue
+            y, mu, sd = t.y[sel], t.mu[sel], t.sd[sel]
+            a, b = t.window(lo_d, hi_d, per_day)
+            rows.append({
+                "trial": t_i, "channel": t.key[0], "tz": t.key[1], "model": t.model, "horizon": bucket, "origin": t.origin,
+                "win_lo": a, "win_hi": b, "abs_err": float(np.abs(y - mu).sum()), "err": float((mu - y).sum()),
+                "actual": float(y.sum()), "n": int(sel.sum()), "scale": t.scale,
+                "inside": int(((y >= np.maximum(mu - Z80 * sd, 0.0)) & (y <= mu + Z80 * sd)).sum()),
+            })
+    return pd.DataFrame(rows)
+
+
+def _z(t: Trial, lo_d: float, hi_d: float, per_day: int) -> np.ndarray:
+    """Standardised absolute errors in one bucket; an error where the band had no width counts as far outside."""
+    lead = np.arange(len(t.y)) / per_day
+    sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(t.y)
+    err = np.abs(t.y[sel] - t.mu[sel])
+    sd = t.sd[sel]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, err / sd, np.where(err > 0, np.inf, 0.0))
+    return np.minimum(z, 1e6)
+
+
+def band_factor(z: np.ndarray) -> float:
+    """Factor on the raw band so that 80% of the standardised errors ``z`` fall inside."""
+    z = z[~np.isnan(z)]
+    return float(np.clip(np.quantile(z, 0.8) / Z80, *BAND_FACTOR_BOUNDS)) if len(z) else 1.0
+
+
+def score(trials: list[Trial], per_day: int) -> BacktestResult:
+    """Scores, the automatic choice (checked out of sample) and calibrated bands."""
+    parts = _bucket_parts(trials, per_day)
+    if parts.empty:
+        return BacktestResult(pd.DataFrame())
+    spans = {t.origin: (t.origin, t.origin + len(t.y)) for t in trials}
+    choice: dict[tuple[str, str, str], str] = {}
+    factors: dict[tuple[str, str, str, str], float] = {}
+    auto_rows, cal_rows = [], []
+    for (c, tz, bucket), g in parts.groupby(["channel", "tz", "horizon"], sort=False):
+        lo_d, hi_d = _bucket_days(bucket)
+        origins = np.sort(g["origin"].unique())
+        win = g.drop_duplicates("origin").set_index("origin").loc[origins, ["win_lo", "win_hi"]].to_numpy()
+        s_lo = np.array([spans[o][0] for o in origins])
+        s_hi = np.array([spans[o][1] for o in origins])
+        # apart[i, j]: origin j's whole forecast window misses the days of origin i's bucket
+        apart = (s_hi[None, :] <= win[:, :1]) | (s_lo[None, :] >= win[:, 1:])
+        abs_err = g.pivot_table(index="origin", columns="model", values="abs_err", aggfunc="sum").reindex(origins)
+        actual = g.groupby("origin")["actual"].first().reindex(origins).to_numpy()
+        models = list(abs_err.columns)
+        e = abs_err.to_numpy()
+        have = ~np.isnan(e)
+        # the choice for the final forecast: lowest WAPE over every origin
+        choice[(c, tz, bucket)] = models[_argmin_wape(np.nansum(e, axis=0), (have * actual[:, None]).sum(axis=0))]
+        # the same choice made for each origin without its days: auto's out-of-sample score
+        err_sum = np.where(have, e, 0.0).T @ apart.T.astype(float)  # model x origin
+        act_sum = (have * actual[:, None]).T @ apart.T.astype(float)
+        picked = {}
+        for i, o in enumerate(origins):
+            if apart[i].any():
+                m = models[_argmin_wape(err_sum[:, i], act_sum[:, i])]
+                if have[i, models.index(m)]:
+                    picked[o] = m
+        # band factors per model, and every band checked without its own days
+        zs = {}
+        for m, gm in g.groupby("model"):
+            trial_of = dict(zip(gm["origin"], gm["trial"]))
+            zs[m] = {o: _z(trials[t], lo_d, hi_d, per_day) for o, t in trial_of.items()}
+            factors[(c, tz, m, bucket)] = band_factor(np.concatenate(list(zs[m].values())))
+        for m in models + [AUTO]:
+            inside = n = 0
+            for i, o in enumerate(origins):
+                used = picked.get(o) if m == AUTO else m
+                if used is None or o not in zs[used]:
+                    continue
+                others = [zs[used][p] for j, p in enumerate(origins) if apart[i, j] and p in zs[used]]
+                if not others:
+                    continue
+                f = band_factor(np.concatenate(others))
+                inside += int((zs[used][o] <= Z80 * f).sum())
+                n += len(zs[used][o])
+            cal_rows.append({"channel": c, "tz": tz, "model": m, "horizon": bucket, "cal_inside": inside, "cal_n": n})
+        rows = g.set_index(["origin", "model"])
+        for o, m in picked.items():
+            r = rows.loc[(o, m)].to_dict()
+            auto_rows.append(r | {"origin": o, "model": AUTO})
+    auto = pd.DataFrame(auto_rows)
+    allp = pd.concat([parts, auto], ignore_index=True) if len(auto) else parts
+    table = _table(allp, pd.DataFrame(cal_rows), choice, factors)
+    return BacktestResult(table, choice, factors, sorted(spans))
+
+
+def _argmin_wape(abs_err: np.ndarray, actual: np.ndarray) -> int:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wape = np.where(actual > 0, abs_err / actual, np.inf)
+    return int(np.argmin(wape))
+
+
+def _bucket_days(bucket: str) -> tuple[float, float]:
+    return next((lo, hi) for b, lo, hi in BUCKETS if b == bucket)
+
+
+def _table(parts: pd.DataFrame, cal: pd.DataFrame, choice: dict, factors: dict) -> pd.DataFrame:
+    """Accuracy per series, model and bucket, plus ``all`` over the buckets."""
+    everything = parts.assign(horizon="all")
+    p = pd.concat([parts, everything], ignore_index=True)
+    g = p.groupby(["channel", "tz", "model", "horizon"], as_index=False).agg(
+        abs_err=("abs_err", "sum"), err=("err", "sum"), actual=("actual", "sum"), n=("n", "sum"),
+        scale=("scale", "mean"), inside=("inside", "sum"), origins=("origin", "nunique"),
+    )
+    c_all = cal.assign(horizon="all").groupby(["channel", "tz", "model", "horizon"], as_index=False)[["cal_inside", "cal_n"]].sum()
+    cal = pd.concat([cal, c_all], ignore_index=True)
+    g = g.merge(cal, on=["channel", "tz", "model", "horizon"], how="left")
+    g["wape"] = g["abs_err"] / g["actual"].where(g["actual"] > 0)
+    g["mase"] = (g["abs_err"] / g["n"]) / g["scale"].where(g["scale"] > 0)
+    g["bias"] = g["err"] / g["actual"].where(g["actual"] > 0)
+    g["coverage_80"] = g["inside"] / g["n"]
+    g["coverage_80_calibrated"] = g["cal_inside"] / g["cal_n"].where(g["cal_n"] > 0)
+    g["band_factor"] = [factors.get((c, tz, m, h), np.nan) for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
+    g["chosen"] = [choice.get((c, tz, h)) == m for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
+    order = {b[0]: i for i, b in enumerate(BUCKETS)} | {"all": len(BUCKETS)}
+    g = g.sort_values(["channel", "tz", "horizon", "model"], key=lambda s: s.map(order) if s.name == "horizon" else s)
+    cols = ["channel", "tz", "model", "horizon", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated",
+            "band_factor", "origins", "n", "actual", "chosen"]
+    return g[cols].reset_index(drop=True)

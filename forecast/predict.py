@@ -1,0 +1,234 @@
+"""Every model's prediction of every series from one forecast origin.
+
+The pipeline and the backtest both call :func:`predict_origin`: train on the
+intervals before ``origin`` only (event effects included), predict the
+intervals ``origin:stop``. A series is one channel in one customer zone on
+the common UTC grid; the models in :mod:`forecast.models` work in the zone's
+local days and times.
+
+Each prediction carries its expected volume per interval ``mu``, a raw
+standard deviation ``sd`` (Poisson noise plus a daily level error growing with
+the lead time; the 10%/90% bounds are ``mu -/+ Z80 * sd`` before calibration)
+and ``contrib``, the part of ``mu`` due to events and holidays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from forecast import effects as fx
+from forecast import models as fm
+
+Z80 = 1.2815515655446004  # 10% / 90% quantiles of the normal
+SPREAD_GROWTH_PER_DAY = 0.08
+#: Days between re-estimations of the Holt-Winters parameters in the backtest
+#: (in between, the model is only run forward over the new days); the final
+#: forecast always re-estimates them.
+ETS_REFIT_DAYS = 7
+
+
+@dataclass
+class Series:
+    """One channel in one customer zone on the common UTC grid.
+
+    Attributes
+    ----------
+    y : ndarray
+        Contacts per interval on the whole grid (NaN after the history).
+    aht : ndarray
+        Handle time per interval in seconds (NaN where unknown).
+    ev : SeriesEvents
+        Event windows and the intervals excluded from training.
+    ref : ndarray
+        Event-free reference per interval (for learning event effects).
+    first : int
+        Grid index of the first observed interval.
+    """
+
+    channel: str
+    tz: str
+    y: np.ndarray
+    aht: np.ndarray
+    ev: fx.SeriesEvents
+    ref: np.ndarray
+    first: int
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.channel, self.tz)
+
+
+@dataclass
+class Prediction:
+    """One model's prediction of one series over ``origin:stop``."""
+
+    mu: np.ndarray  # expected contacts per interval
+    sd: np.ndarray  # raw standard deviation per interval (before calibration)
+    contrib: np.ndarray  # contacts due to events and holidays (part of mu)
+
+    @property
+    def lo(self) -> np.ndarray:
+        return np.maximum(self.mu - Z80 * self.sd, 0.0)
+
+    @property
+    def hi(self) -> np.ndarray:
+        return self.mu + Z80 * self.sd
+
+
+@dataclass
+class SeriesPredictions:
+    """Every model's prediction of one series from one origin."""
+
+    models: dict[str, Prediction]
+    notes: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # future events with nothing to learn from
+    why: dict[str, str] = field(default_factory=dict)  # model -> why it is missing
+
+
+@dataclass
+class OriginPredictions:
+    by_series: dict[tuple[str, str], SeriesPredictions]
+    effects: dict[str, dict[str, float]]  # channel -> effect key -> multiplier
+
+
+@dataclass
+class EtsCache:
+    """Holt-Winters parameters per series, re-estimated every ``ETS_REFIT_DAYS``.
+
+    Origins must be visited in increasing order, so parameters are always
+    estimated on data before the origin that uses them.
+    """
+
+    fits: dict[tuple[str, str], tuple[int, fm.EtsFit]] = field(default_factory=dict)
+
+    def get(self, key: tuple[str, str], last_day: int) -> fm.EtsFit | None:
+        hit = self.fits.get(key)
+        if hit is None or not 0 <= last_day - hit[0] < ETS_REFIT_DAYS:
+            return None
+        return hit[1]
+
+    def put(self, key: tuple[str, str], last_day: int, fit: fm.EtsFit) -> None:
+        hit = self.fits.get(key)
+        if hit is None or hit[1] is not fit:
+            self.fits[key] = (last_day, fit)
+
+
+def predict_origin(
+    series: list[Series],
+    frames: dict[str, fm.LocalFrame],
+    origin: int,
+    stop: int,
+    per_day: int,
+    models: tuple[str, ...] = fm.DEFAULT_CANDIDATES,
+    ets_cache: EtsCache | None = None,
+) -> OriginPredictions:
+    """Every model's prediction of every series on ``grid[origin:stop]``, trained before ``origin``.
+
+    Event effects are learned per channel, pooled over zones, from the
+    intervals before ``origin``.
+    """
+    sums: dict[str, dict[str, list[float]]] = {}
+    for s in series:
+        fx.accumulate(sums.setdefault(s.channel, {}), s.y, s.ref, s.ev, origin)
+    effects = {c: fx.learned(v) for c, v in sums.items()}
+    out = {
+        s.key: predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}), models, ets_cache)
+        for s in series
+    }
+    return OriginPredictions(out, effects)
+
+
+def predict_series(
+    s: Series,
+    frame: fm.LocalFrame,
+    origin: int,
+    stop: int,
+    per_day: int,
+    effects: dict[str, float],
+    models: tuple[str, ...] = fm.DEFAULT_CANDIDATES,
+    ets_cache: EtsCache | None = None,
+) -> SeriesPredictions:
+    """The requested models' predictions of one series on ``origin:stop`` (grid indices)."""
+    n_full = len(s.y)
+    mult, unknown = fx.multiplier(s.ev, effects, n_full)
+    unknown_future = [e for e in dict.fromkeys(unknown) if any(w.event == e and w.index.max() >= origin for w in s.ev.windows)]
+    y = s.y.copy()
+    y[origin:] = np.nan
+    y[s.ev.excluded] = np.nan
+    last_day = int(frame.day[origin]) - 1
+    # extend the output to whole local days so intraday shares are normalised over the full day
+    d_lo = int(np.searchsorted(frame.day, frame.day[origin], side="left"))
+    d_hi = int(np.searchsorted(frame.day, frame.day[min(stop, n_full) - 1], side="right"))
+    sub = frame.part(d_lo, d_hi)
+    cut = slice(origin - d_lo, stop - d_lo)
+    lead_days = np.arange(stop - origin) / per_day
+    out = SeriesPredictions({}, unknown=unknown_future)
+
+    observed = y[s.first : origin]
+    if np.nansum(observed) == 0:
+        z = np.zeros(stop - origin)
+        out.models["zero"] = Prediction(z, z, z)
+        out.notes.append(f"{s.channel}/{s.tz}: no contacts in the history; forecast is zero")
+        return out
+
+    hist = frame.part(0, origin)
+    # seasonal naive: last week as it was, events included
+    sn = fm.snaive(hist, np.nan_to_num(s.y[:origin]), last_day, sub)[cut]
+    daily_raw = fm.daily_totals(hist, s.y[:origin], last_day)
+    ld = np.log1p(daily_raw.dropna())
+    sn_sd = float(np.nanstd((ld - ld.shift(7)).to_numpy())) if len(ld) > 14 else 0.15
+    out.models["snaive"] = Prediction(sn, band_sd(sn, sn_sd, lead_days), np.zeros_like(sn))
+
+    clean = y / mult
+    daily = fm.daily_totals(hist, clean[:origin], last_day)
+    daily = daily[daily.index >= int(frame.day[s.first]) + (0 if frame.slot[s.first] == 0 else 1)]
+    n_days = int(daily.notna().sum())
+    if n_days < fm.MIN_ETS_DAYS:
+        why = f"only {n_days} complete days of history"
+        for m in models:
+            if m != "snaive":
+                out.why[m] = why
+        out.notes.append(f"{s.channel}/{s.tz}: {why} (ets needs {fm.MIN_ETS_DAYS}); using seasonal naive")
+        return out
+    daily = fm.fill_weekly(daily)
+    log_daily = np.log1p(np.maximum(daily, 0.0))
+    future_days = np.arange(last_day + 1, int(sub.day[-1]) + 1)
+    cached = ets_cache.get(s.key, last_day) if ets_cache is not None else None
+    fc, sd, fit = fm.ets_daily(log_daily, len(future_days), cached)
+    if ets_cache is not None:
+        ets_cache.put(s.key, last_day, fit)
+    if len(daily) >= 400:
+        fc = fc + fm.yearly_drift(log_daily, last_day, future_days)
+    daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
+    profile = fm.intraday_profile(hist, clean[:origin], last_day)
+    base = fm.spread_daily(sub, daily_fc, profile)[cut]
+    m = mult[origin:stop]
+    mu = base * m
+    out.models["ets"] = Prediction(mu, band_sd(mu, sd, lead_days), mu - base)
+    if "prophet" in models:
+        pf, psd = fm.prophet_daily(daily, future_days)
+        pbase = fm.spread_daily(sub, pd.Series(pf, index=future_days), profile)[cut]
+        out.models["prophet"] = Prediction(pbase * m, band_sd(pbase * m, psd, lead_days), pbase * m - pbase)
+    for name in list(out.models):
+        if name not in models and len(out.models) > 1:
+            del out.models[name]
+    return out
+
+
+def band_sd(mu: np.ndarray, sd_log_daily: float, lead_days: np.ndarray) -> np.ndarray:
+    """Raw standard deviation per interval: Poisson noise plus a daily level error.
+
+    Parameters
+    ----------
+    mu : ndarray
+        Expected contacts per interval.
+    sd_log_daily : float
+        Standard deviation of the daily level error on the log scale (one day ahead).
+    lead_days : ndarray
+        Lead time of each interval in days; the level error grows with it.
+    """
+    sd_rel = sd_log_daily * np.sqrt(1.0 + SPREAD_GROWTH_PER_DAY * lead_days)
+    return np.sqrt(np.maximum(mu, 0.0) + (sd_rel * mu) ** 2)
