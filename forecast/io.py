@@ -447,7 +447,8 @@ def _silent_stretches(frame: pd.DataFrame, file: str) -> list[str]:
                 out.append(
                     f"{file}: no contacts at all from {daily.index[i]:%Y-%m-%d} to {daily.index[j]:%Y-%m-%d} "
                     f"({j - i + 1} days), counted as zero; is data missing there? "
-                    "(exclude such days from training with an event of kind 'exclude')"
+                    "(the forecast leaves such gaps out of training where contacts were expected; "
+                    "an event of kind 'exclude' marks any other period to leave out)"
                 )
             i = j + 1
         else:

@@ -28,6 +28,7 @@ import pandas as pd
 from forecast import backtest as bk
 from forecast import effects as fx
 from forecast import models as fm
+from forecast import outliers
 from forecast.backtest import BUCKETS, BacktestResult
 from forecast.errors import InputError
 from forecast.events import calendar_events
@@ -37,6 +38,9 @@ from forecast.timegrid import make_grid
 Progress = Callable[[str, float, float | None], None]
 
 MODEL_CHOICES = ("auto",) + fm.MODELS
+#: A series whose first contact comes this many days or more after its first row starts at that contact's day.
+LATE_START_DAYS = 7
+MAX_EXCLUSION_NOTES = 10
 
 
 @dataclass
@@ -169,6 +173,7 @@ def run_forecast(
 
     frames = {tz: fm.LocalFrame.of(grid, tz) for tz in zones}
     series: list[Series] = []
+    excluded_notes: list[str] = []
     for (channel, tz), g in history.groupby(["channel", "tz"], sort=True):
         idx = grid.searchsorted(g["ds"])
         y = np.full(len(grid), np.nan)
@@ -176,9 +181,18 @@ def run_forecast(
         aht = np.full(len(grid), np.nan)
         if "aht_s" in g:
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
+        first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
         ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
+        found = outliers.find(y, frames[tz], fx.affected_mask(ev, len(grid)), per_day)
+        for e in found:
+            ev.excluded[e.lo : e.hi] = True
+        excluded_notes += outliers.describe(found, grid, tz, f"{channel}/{tz}")
         ref = fx.reference(y, fx.affected_mask(ev, len(grid)), week)
-        series.append(Series(channel, tz, y, aht, ev, ref, int(idx.min())))
+        series.append(Series(channel, tz, y, aht, ev, ref, first))
+    if len(excluded_notes) > MAX_EXCLUSION_NOTES:
+        rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
+        excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
+    notes += excluded_notes
 
     # ---- backtest --------------------------------------------------------
     def predict(origin: int, stop: int, models=candidates, cache=None) -> OriginPredictions:
@@ -254,6 +268,28 @@ def run_forecast(
 
 def _dedupe(notes: list[str]) -> list[str]:
     return list(dict.fromkeys(notes))
+
+
+def _late_start(y: np.ndarray, frame: fm.LocalFrame, first: int, per_day: int, label: str, tz: str, notes: list[str]) -> int:
+    """Where a series really starts: the local day of its first contact, if that comes a week or more late.
+
+    A contact log spans every series from the first contact of any, so a
+    channel launched later shows weeks of zeros before its first contact;
+    those are not history, and ``y`` is set to NaN there (in place). Returns
+    the grid index of the series' first interval.
+    """
+    hit = np.flatnonzero(np.nan_to_num(y[first:]) > 0)
+    if not len(hit):
+        return first
+    start = int(np.searchsorted(frame.day, frame.day[first + hit[0]], side="left"))
+    if start - first < LATE_START_DAYS * per_day:
+        return first
+    y[first:start] = np.nan
+    notes.append(
+        f"{label}: no contacts before {frame.ds[start].tz_convert(tz):%Y-%m-%d} ({tz}), "
+        f"{(start - first) / per_day:.0f} days after the history begins; the series is taken to start then"
+    )
+    return start
 
 
 def _aht_forecast(s: Series, frame: fm.LocalFrame, origin: int, per_day: int) -> np.ndarray:

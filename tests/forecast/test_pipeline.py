@@ -158,3 +158,15 @@ def test_prophet_is_an_optional_model_scored_beside_the_others():
     assert (res.forecast["model"] == "prophet").all()
     assert {"prophet", "ets", "snaive"} <= set(res.accuracy["model"])
     assert res.forecast["volume"].sum() > 0
+
+
+def test_series_that_starts_late_is_trained_from_its_first_contact():
+    hist = synthetic(start="2025-11-01")
+    chat = synthetic(start="2025-11-01", channel="chat", seed=1)
+    chat.loc[chat["ds"] < "2026-01-15T05:00Z", "volume"] = 0.0  # launched mid-January; the log spans it from November
+    res = run_forecast(pd.concat([hist, chat]), horizon_days=7)
+    assert any(n.startswith("chat/America/New_York: no contacts before 2026-01-15") for n in res.notes)
+    f = res.forecast
+    ratio = f.loc[f["channel"] == "chat", "volume"].sum() / f.loc[f["channel"] == "voice", "volume"].sum()
+    assert ratio == pytest.approx(1.0, rel=0.1)  # same underlying volume once it runs
+    assert not any("left out of training" in n for n in res.notes)
