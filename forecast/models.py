@@ -249,7 +249,7 @@ def ets_daily(log_daily: pd.Series, steps: int, fit: EtsFit | None = None) -> tu
             warnings.simplefilter("ignore")
             res = ExponentialSmoothing(
                 y, trend="add", damped_trend=True, seasonal="add", seasonal_periods=7, initialization_method="estimated"
-            ).fit(use_brute=False)
+            ).fit(method="SLSQP", use_brute=False)
         keys = ("smoothing_level", "smoothing_trend", "smoothing_seasonal", "damping_trend", "initial_level", "initial_trend", "initial_seasons")
         fit = EtsFit({k: res.params[k] for k in keys}, int(log_daily.index[-len(y)]))
     fitted, level, trend, seasons = hw_filter(y, fit.params)
