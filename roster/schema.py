@@ -17,6 +17,9 @@ from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, is_valid_tz
 
 QueueModel = Literal["erlang_c", "erlang_a", "chat", "deferred"]
 
+#: quantiles of the forecast volume a channel can be staffed for, and the forecast column holding each
+VOLUME_QUANTILES = {0.1: "volume_lo", 0.9: "volume_hi"}
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -50,9 +53,44 @@ class ChannelTarget(_Strict):
     )
     max_occupancy: float = Field(default=0.9, gt=0, le=1, description="cap on the share of available time busy")
     open_from: dt.time | None = Field(
-        default=None, description="local opening time in each customer zone (deferred work queues overnight)"
+        default=None,
+        description="deferred work: local time the channel opens each day, in open_tz (contacts wait overnight; "
+        "the response clock counts open hours only)",
     )
-    open_until: dt.time | None = Field(default=None, description="local closing time")
+    open_until: dt.time | None = Field(
+        default=None, description="deferred work: local closing time in open_tz; before open_from = open past midnight"
+    )
+    open_tz: str = Field(
+        default="UTC", description="IANA zone of open_from and open_until (e.g. America/New_York); default UTC"
+    )
+    volume_quantile: float | None = Field(
+        default=None,
+        description="staff for this quantile of the forecast volume instead of its mean: 0.9 (volume_hi) or 0.1 (volume_lo)",
+    )
+
+    @field_validator("open_tz")
+    @classmethod
+    def _open_tz(cls, v: str) -> str:
+        if not is_valid_tz(v):
+            raise ValueError("unknown time zone; expected an IANA name such as America/New_York")
+        return v
+
+    @field_validator("open_from", "open_until")
+    @classmethod
+    def _whole_minutes(cls, v: dt.time | None) -> dt.time | None:
+        if v is not None and (v.second or v.microsecond or v.tzinfo is not None):
+            raise ValueError("expected a local time in whole minutes such as 08:00, without a zone (use open_tz)")
+        return v
+
+    @field_validator("volume_quantile")
+    @classmethod
+    def _quantile(cls, v: float | None) -> float | None:
+        if v is not None and v not in VOLUME_QUANTILES:
+            raise ValueError(
+                "the forecast has the 10% and 90% quantiles of volume (volume_lo, volume_hi): expected 0.1 or 0.9, "
+                "or leave it out to staff for the mean"
+            )
+        return v
 
     @model_validator(mode="after")
     def _check(self) -> "ChannelTarget":
@@ -62,6 +100,14 @@ class ChannelTarget(_Strict):
             raise ValueError("max_concurrency must be at least concurrency")
         if (self.open_from is None) != (self.open_until is None):
             raise ValueError("give both open_from and open_until, or neither")
+        if self.open_from is not None:
+            if self.model != "deferred":
+                raise ValueError(
+                    "opening hours (open_from/open_until) apply to deferred channels; a call or chat line's closed hours "
+                    "are the hours its history and forecast have no contacts, and no contacts need no agents"
+                )
+            if self.open_from == self.open_until:
+                raise ValueError("open_from and open_until are equal; leave both out for a channel that never closes")
         return self
 
 

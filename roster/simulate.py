@@ -22,6 +22,7 @@ with ``target_sl`` beside.
 from __future__ import annotations
 
 import heapq
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -31,7 +32,7 @@ from roster.schema import ChannelTarget, Targets
 
 SIM_COLUMNS = [
     "ds", "channel", "offered", "answered", "abandoned", "answered_in_target", "service_level", "asa_s",
-    "occupancy", "backlog", "agents", "target_sl", "target_s", "model",
+    "occupancy", "backlog", "agents", "target_sl", "target_s", "model", "censored", "service_level_se",
 ]
 
 
@@ -41,53 +42,85 @@ def _servers(agents: np.ndarray, t: ChannelTarget) -> np.ndarray:
     return np.floor(agents + 1e-9).astype(np.int64)
 
 
+class _Draws:
+    """Standard exponential and uniform random numbers drawn in blocks (an event loop takes them one by one)."""
+
+    def __init__(self, rng: np.random.Generator, block: int = 65_536):
+        self._rng, self._block = rng, block
+        self._exp: list[float] = []
+        self._uni: list[float] = []
+
+    def exponential(self) -> float:
+        if not self._exp:
+            self._exp = self._rng.standard_exponential(self._block).tolist()
+        return self._exp.pop()
+
+    def uniform(self) -> float:
+        if not self._uni:
+            self._uni = self._rng.random(self._block).tolist()
+        return self._uni.pop()
+
+
 def simulate_chat(volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, interval_s: float, t: ChannelTarget, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Event-by-event simulation of the chat model: arrivals, completions at the agents' throughput, FIFO first replies."""
     from collections import deque
 
-    from roster.queueing import chat_rate, single_chat_aht
+    from roster.queueing import single_chat_aht
 
     n = len(volume)
     k_max = t.max_concurrency
-    offered = np.zeros(n, dtype=np.int64)
-    answered = np.zeros(n)
-    in_target = np.zeros(n)
-    wait_sum = np.zeros(n)
-    busy = np.zeros(n)
-    backlog = np.zeros(n)
+    # per-interval tallies as Python lists: the event loop updates them one at a time
+    offered = [0] * n
+    answered = [0] * n
+    in_target = [0] * n
+    wait_sum = [0.0] * n
+    busy = [0.0] * n
+    backlog = [0] * n
     queue: deque = deque()  # (arrival time, arrival interval)
     m = 0
     now = 0.0
+    growth = t.handle_time_growth
+    # throughput of one agent holding j chats, in units of 1 / (single-chat handle time)
+    phi = [j / (1.0 + growth * max(j - 1, 0)) for j in range(k_max + 2)]
+    target_s = t.target_s
+    draws = _Draws(rng)
 
     def rate(m_: int, agents_: int, aht1: float) -> float:
         if m_ <= 0:
             return 0.0
         nn = max(agents_, -(-m_ // k_max))  # agents finish the chats in hand
         q, r = divmod(m_, nn)
-        return float(r * chat_rate(q + 1, aht1, t.handle_time_growth) + (nn - r) * chat_rate(q, aht1, t.handle_time_growth))
+        return (r * phi[q + 1] + (nn - r) * phi[q]) / aht1
 
+    vol = np.maximum(np.asarray(volume, float), 0.0).tolist()
+    staff = [int(v) for v in agents]
+    aht1s = np.asarray(single_chat_aht(np.asarray(aht_s, float), t.concurrency, growth), float).tolist()
     for k in range(n):
         end = (k + 1) * interval_s
-        lam = max(float(volume[k]), 0.0) / interval_s
-        cap = int(agents[k]) * k_max
-        aht1 = float(single_chat_aht(aht_s[k], t.concurrency, t.handle_time_growth))
+        lam = vol[k] / interval_s
+        n_k = staff[k]
+        cap = n_k * k_max
+        aht1 = aht1s[k]
         while queue and m < cap:  # more agents this interval: answer waiting chats
             arr, ka = queue.popleft()
             answered[ka] += 1
             wait_sum[ka] += now - arr
-            in_target[ka] += (now - arr) <= t.target_s
+            in_target[ka] += (now - arr) <= target_s
             m += 1
         while True:
-            mu = rate(m, int(agents[k]), aht1)
+            mu = rate(m, n_k, aht1)
             total = lam + mu
-            step = rng.exponential(1.0 / total) if total > 0 else np.inf
+            if total <= 0:
+                now = end
+                break
+            step = draws.exponential() / total
             if now + step >= end:
                 busy[k] += m * (end - now)
                 now = end
                 break
             busy[k] += m * step
             now += step
-            if rng.random() * total < lam:
+            if draws.uniform() * total < lam:
                 offered[k] += 1
                 if m < cap:
                     answered[k] += 1
@@ -101,96 +134,132 @@ def simulate_chat(volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, int
                     arr, ka = queue.popleft()
                     answered[ka] += 1
                     wait_sum[ka] += now - arr
-                    in_target[ka] += (now - arr) <= t.target_s
+                    in_target[ka] += (now - arr) <= target_s
                     m += 1
         backlog[k] = len(queue)
+    censored = [0] * n  # still waiting at the end, not yet past the target: outcome unknown
+    for arr, ka in queue:
+        censored[ka] += (now - arr) <= target_s
+    offered, answered, in_target = np.array(offered), np.array(answered, float), np.array(in_target, float)
+    wait_sum, busy, backlog, censored = np.array(wait_sum), np.array(busy), np.array(backlog, float), np.array(censored)
     capacity = np.asarray(agents, float) * interval_s * t.concurrency
     with np.errstate(divide="ignore", invalid="ignore"):
-        sl = np.where(offered > 0, in_target / offered, np.nan)
+        sl = np.where(offered > censored, in_target / (offered - censored), np.nan)
         asa = np.where(answered > 0, wait_sum / answered, np.nan)
         occ = np.where(capacity > 0, busy / capacity, np.nan)
     return {"offered": offered, "answered": answered.astype(int), "abandoned": np.zeros(n, dtype=int), "answered_in_target": in_target.astype(int),
-            "service_level": sl, "asa_s": asa, "occupancy": occ, "backlog": backlog}
+            "censored": censored, "service_level": sl, "asa_s": asa, "occupancy": occ, "backlog": backlog}
+
+
+def _busy_per_interval(start: np.ndarray, end: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Seconds of service inside each interval ``[bounds[k], bounds[k+1])``, summed over contacts served over ``[start, end)``."""
+
+    def integral(x: np.ndarray, times: np.ndarray) -> np.ndarray:  # sum over contacts of max(0, x - time)
+        times = np.sort(times)
+        before = np.searchsorted(times, x, side="left")
+        csum = np.concatenate([[0.0], np.cumsum(times)])
+        return before * x - csum[before]
+
+    total = integral(bounds, start) - integral(bounds, end)
+    return np.diff(total)
 
 
 def simulate_channel(
-    volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, interval_s: float, t: ChannelTarget, rng: np.random.Generator
+    volume: np.ndarray,
+    aht_s: np.ndarray,
+    agents: np.ndarray,
+    interval_s: float,
+    t: ChannelTarget,
+    rng: np.random.Generator,
+    open_s: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
-    """Simulate one channel over consecutive intervals; arrays are per interval."""
+    """Simulate one call or deferred channel over consecutive intervals; arrays are per interval.
+
+    Multi-server first-come-first-served queue with Poisson arrivals (uniform
+    within each interval), exponential handle times and, on ``erlang_a``
+    channels, exponential patience. ``open_s`` (seconds open per interval,
+    :func:`roster.deferred.open_seconds`) makes it run on the business clock:
+    contacts arriving while closed wait for the opening, agents work only
+    while open and waits count open seconds. Calls count as answered in
+    target when their wait is within ``target_s``; deferred contacts when
+    their reply is sent (handling finished) within ``target_s``, and their
+    ``asa_s`` is the time to that reply. Contacts still waiting at the end
+    whose target time is not yet up are ``censored``: counted as offered, left
+    out of the service level.
+    """
     n = len(volume)
-    servers = _servers(np.asarray(agents, float), t)
+    open_s = np.full(n, float(interval_s)) if open_s is None else np.asarray(open_s, float)
+    bounds = np.concatenate([[0.0], np.cumsum(open_s)])  # business clock at interval starts (and the end)
+    servers = np.where(open_s > 0, _servers(np.asarray(agents, float), t), 0)
     counts = rng.poisson(np.maximum(np.asarray(volume, float), 0.0))
     idx = np.repeat(np.arange(n), counts)
-    arrive = (idx + rng.random(len(idx))) * interval_s
+    arrive = bounds[idx] + rng.random(len(idx)) * open_s[idx]
     order = np.argsort(arrive, kind="stable")
     arrive, idx = arrive[order], idx[order]
     service = rng.exponential(1.0, len(idx)) * np.asarray(aht_s, float)[idx]
     patience = rng.exponential(t.patience_s, len(idx)) if t.model == "erlang_a" else np.full(len(idx), np.inf)
-    horizon_end = n * interval_s
+    horizon_end = float(bounds[-1])
 
     busy: list[float] = []  # end times of contacts in service
     last_start = 0.0
-    start = np.full(len(idx), np.nan)
-    abandoned = np.zeros(len(idx), dtype=bool)
-    busy_time = np.zeros(n)
-    for i in range(len(idx)):
-        tt = max(arrive[i], last_start)
-        deadline = arrive[i] + patience[i]
+    k = 0
+    edges, staff = bounds.tolist(), servers.tolist()
+    start = [np.nan] * len(idx)
+    gave_up = [False] * len(idx)
+    for i, (arr, pat) in enumerate(zip(arrive.tolist(), patience.tolist())):
+        tt = arr if arr > last_start else last_start
+        deadline = arr + pat
         while True:
             while busy and busy[0] <= tt:
                 heapq.heappop(busy)
-            k = int(tt // interval_s)
-            if k >= n:
-                tt = np.inf
+            while k < n and edges[k + 1] <= tt:
+                k += 1
+            if k >= n or tt > deadline:
                 break
-            if len(busy) < servers[k]:
+            if len(busy) < staff[k]:
                 break
-            nxt_end = busy[0] if busy else np.inf
-            nxt_boundary = (k + 1) * interval_s
-            tt = min(nxt_end, nxt_boundary)
+            tt = min(busy[0] if busy else np.inf, edges[k + 1])
         if tt > deadline:
-            abandoned[i] = True
+            gave_up[i] = True
             continue
-        if not np.isfinite(tt):
+        if k >= n:
             continue  # still waiting at the end of the horizon
         start[i] = tt
         last_start = tt
-        end = tt + service[i]
-        heapq.heappush(busy, end)
-        # attribute busy time to intervals
-        a, b = tt, min(end, horizon_end)
-        ka, kb = int(a // interval_s), int(min(b, horizon_end - 1e-9) // interval_s)
-        if ka == kb:
-            busy_time[ka] += b - a
-        else:
-            busy_time[ka] += (ka + 1) * interval_s - a
-            busy_time[ka + 1 : kb] += interval_s
-            busy_time[kb] += b - kb * interval_s
+        heapq.heappush(busy, tt + service[i])
 
-    wait = start - arrive
+    start = np.array(start)
     answered = ~np.isnan(start)
-    in_target = answered & (wait <= t.target_s)
+    abandoned = np.array(gave_up, dtype=bool) & (arrive + patience <= horizon_end)
+    deferred = t.model == "deferred"
+    reply = np.where(answered, start + (service if deferred else 0.0), np.inf)
+    in_target = answered & (reply - arrive <= t.target_s)
+    censored = ~answered & ~abandoned & (arrive + t.target_s > horizon_end)
     offered = np.bincount(idx, minlength=n)
     ans = np.bincount(idx, weights=answered, minlength=n)
     ab = np.bincount(idx, weights=abandoned, minlength=n)
     ok = np.bincount(idx, weights=in_target, minlength=n)
-    wsum = np.bincount(idx[answered], weights=wait[answered], minlength=n)
+    cen = np.bincount(idx, weights=censored, minlength=n)
+    wsum = np.bincount(idx[answered], weights=(reply - arrive)[answered], minlength=n)
     # backlog at each interval end: arrived, not started and not abandoned by then
-    ends = (np.arange(n) + 1) * interval_s
-    started_by = np.searchsorted(np.sort(start[answered]), ends, side="right")
-    arrived_by = np.searchsorted(arrive, ends, side="right")
-    gone_at = np.sort(np.where(abandoned, arrive + patience, np.inf))
-    abandoned_by = np.searchsorted(gone_at, ends, side="right")
-    backlog = arrived_by - started_by - abandoned_by
-    capacity = np.asarray(agents, float) * interval_s * (t.concurrency if t.model == "chat" else 1.0)
+    arrived_by = np.cumsum(offered)
+    started_by = np.searchsorted(np.sort(start[answered]), bounds[1:], side="left")
+    gone_by = np.searchsorted(np.sort(np.where(abandoned, arrive + patience, np.inf)), bounds[1:], side="right")
+    backlog = arrived_by - started_by - gone_by
+    ends = np.minimum(start[answered] + service[answered], horizon_end)
+    busy_time = _busy_per_interval(np.minimum(start[answered], horizon_end), ends, bounds)
+    capacity = np.asarray(agents, float) * open_s
     with np.errstate(divide="ignore", invalid="ignore"):
-        sl = np.where(offered > 0, ok / offered, np.nan)
+        sl = np.where(offered > cen, ok / (offered - cen), np.nan)
         asa = np.where(ans > 0, wsum / ans, np.nan)
         occ = np.where(capacity > 0, busy_time / capacity, np.nan)
     return {
         "offered": offered, "answered": ans.astype(int), "abandoned": ab.astype(int), "answered_in_target": ok.astype(int),
-        "service_level": sl, "asa_s": asa, "occupancy": occ, "backlog": np.maximum(backlog, 0),
+        "censored": cen.astype(int), "service_level": sl, "asa_s": asa, "occupancy": occ, "backlog": np.maximum(backlog, 0),
     }
+
+
+_SUMMED = ("offered", "answered", "abandoned", "answered_in_target", "censored", "backlog")
 
 
 def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, seed: int = 0, runs: int = 1) -> pd.DataFrame:
@@ -206,12 +275,23 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
         ``ds``, ``channel``, ``agents`` (agents working the channel; a
         roster's coverage ``scheduled``). Missing intervals have no agents.
     targets : Targets
-        Targets and handling parameters per channel.
+        Targets and handling parameters per channel (opening hours of
+        deferred channels included).
     seed : int
         Seed of the random arrivals, handle times and patience.
     runs : int
-        Independent replications; counts are summed over them.
+        Independent replications of the whole horizon. Counts are averaged
+        over them; ``service_level`` is the interval's total answered in
+        target over its total offered (less censored), an estimate of its
+        expected service level, and ``service_level_se`` its Monte Carlo
+        standard error (ratio estimator over the runs; NaN with one run).
+
+    Returns
+    -------
+    DataFrame
+        :data:`SIM_COLUMNS`, one row per channel and interval.
     """
+    from roster.deferred import open_seconds
     from roster.staffing import channel_totals
 
     if demand.empty:
@@ -223,33 +303,32 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
     u = np.sort(merged["ds"].unique())
     interval_s = float(np.min(np.diff(u)) / np.timedelta64(1, "s")) if len(u) > 1 else 900.0
     rng = np.random.default_rng(seed)
+    runs_n = max(1, runs)
     parts = []
     for channel, g in merged.groupby("channel", sort=True):
         if channel not in targets.channels:
             raise InputError.one("demand", f"no target for channel {channel!r}")
         t = targets.channels[channel]
         g = g.sort_values("ds")
-        total = None
-        for _ in range(max(1, runs)):
-            sim_fn = simulate_chat if t.model == "chat" else simulate_channel
-            r = sim_fn(g["volume"].to_numpy(), g["aht_s"].to_numpy(), g["agents"].to_numpy(), interval_s, t, rng)
-            if total is None:
-                total = {k: np.nan_to_num(v.astype(float)) * (1 if k in ("offered", "answered", "abandoned", "answered_in_target", "backlog") else 0) for k, v in r.items()}
-                extra = {k: [r[k]] for k in ("asa_s", "occupancy")}
-            else:
-                for k in ("offered", "answered", "abandoned", "answered_in_target", "backlog"):
-                    total[k] += r[k]
-                for k in ("asa_s", "occupancy"):
-                    extra[k].append(r[k])
-        runs_n = max(1, runs)
+        open_s = open_seconds(g["ds"], interval_s, t.open_from, t.open_until, t.open_tz) if t.model == "deferred" else None
+        per_run = []
+        for _ in range(runs_n):
+            args = (g["volume"].to_numpy(), g["aht_s"].to_numpy(), g["agents"].to_numpy(), interval_s, t, rng)
+            per_run.append(simulate_chat(*args) if t.model == "chat" else simulate_channel(*args, open_s=open_s))
+        total = {k: np.sum([np.asarray(r[k], float) for r in per_run], axis=0) for k in _SUMMED}
+        ok = np.array([r["answered_in_target"] for r in per_run], float)
+        known = np.array([r["offered"] - r["censored"] for r in per_run], float)
         with np.errstate(divide="ignore", invalid="ignore"):
-            sl = np.where(total["offered"] > 0, total["answered_in_target"] / total["offered"], np.nan)
-        import warnings
-
+            sl = np.where(known.sum(axis=0) > 0, ok.sum(axis=0) / known.sum(axis=0), np.nan)
+            if runs_n > 1:
+                resid = ((ok - sl * known) ** 2).sum(axis=0) / (runs_n * (runs_n - 1))
+                se = np.sqrt(resid) / known.mean(axis=0)
+            else:
+                se = np.full(len(g), np.nan)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            asa = np.nanmean(np.vstack(extra["asa_s"]), axis=0)
-            occ = np.nanmean(np.vstack(extra["occupancy"]), axis=0)
+            asa = np.nanmean(np.vstack([r["asa_s"] for r in per_run]), axis=0)
+            occ = np.nanmean(np.vstack([r["occupancy"] for r in per_run]), axis=0)
         parts.append(
             pd.DataFrame(
                 {
@@ -259,6 +338,7 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
                     "service_level": np.round(sl, 4), "asa_s": np.round(asa, 1), "occupancy": np.round(occ, 4),
                     "backlog": total["backlog"] / runs_n, "agents": g["agents"].to_numpy(),
                     "target_sl": t.target_sl, "target_s": t.target_s, "model": t.model,
+                    "censored": total["censored"] / runs_n, "service_level_se": np.round(se, 4),
                 }
             )
         )
@@ -266,20 +346,35 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
 
 
 def simulation_summary(sim: pd.DataFrame) -> pd.DataFrame:
-    """Per channel: offered, simulated service level vs target, abandonment, share of intervals meeting the target."""
+    """Per channel: offered, simulated service level vs target, abandonment and the intervals meeting the target.
+
+    ``service_level`` is answered in target over offered (less censored) for
+    the whole channel. Over the intervals with contacts,
+    ``intervals_meeting_target`` is the share whose simulated service level
+    is at least the target (with one run, one day's luck; with many, the
+    interval's expected service level), and ``intervals_not_below_target``
+    the share not significantly below it: service level plus twice its
+    standard error at least the target (NaN without a standard error, i.e.
+    one run).
+    """
     rows = []
     for channel, g in sim.groupby("channel", sort=True):
         off = g["offered"].sum()
-        busy = g[g["offered"] > 0]
+        cen = g["censored"].sum() if "censored" in g else 0.0
+        busy = g[(g["offered"] > 0) & g["service_level"].notna()]
+        se = busy["service_level_se"] if "service_level_se" in busy else pd.Series(np.nan, index=busy.index)
         rows.append(
             {
                 "channel": channel,
                 "offered": off,
-                "service_level": g["answered_in_target"].sum() / off if off else np.nan,
+                "service_level": g["answered_in_target"].sum() / (off - cen) if off > cen else np.nan,
                 "target_sl": g["target_sl"].iloc[0],
                 "abandon_rate": g["abandoned"].sum() / off if off else 0.0,
                 "asa_s": float((g["asa_s"] * g["answered"]).sum() / g["answered"].sum()) if g["answered"].sum() else np.nan,
                 "intervals_meeting_target": float((busy["service_level"] >= busy["target_sl"]).mean()) if len(busy) else np.nan,
+                "intervals_not_below_target": float((busy["service_level"] + 2 * se >= busy["target_sl"]).mean())
+                if len(busy) and se.notna().all() else np.nan,
+                "intervals": int(len(busy)),
             }
         )
     return pd.DataFrame(rows)

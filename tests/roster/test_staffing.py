@@ -67,8 +67,57 @@ def test_peak_correction_lags_a_sharp_rise_in_calls():
     t = targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=600, shrinkage=0.0, max_occupancy=1.0))
     vol = np.r_[np.full(8, 5.0), np.full(8, 60.0), np.full(8, 5.0)]
     f = _forecast(volume=vol, n=24, aht=600.0)
-    plain = required_staff(f, t)["agents_net"].to_numpy()
-    mol = required_staff(f, t, peak_correction=True)["agents_net"].to_numpy()
+    plain = required_staff(f, t, peak_correction=False)["agents_net"].to_numpy()
+    mol = required_staff(f, t)["agents_net"].to_numpy()  # the default
     assert mol[8] < plain[8]  # the first interval of the rise: calls have not piled up yet
     assert mol[16] > plain[16]  # after the peak its calls are still being handled
     assert (mol[2:6] == plain[2:6]).all()  # steady: no change
+
+
+def test_a_channel_can_be_staffed_for_the_90_percent_quantile():
+    f = _forecast(volume=30.0, n=96)
+    f["volume_lo"], f["volume_hi"] = 22.0, 41.0
+    voice = dict(model="erlang_c", target_sl=0.8, target_s=20, aht_s=300, shrinkage=0.0, max_occupancy=1.0)
+    mean = required_staff(f, targets(voice=ChannelTarget(**voice)))
+    hi = required_staff(f, targets(voice=ChannelTarget(**voice, volume_quantile=0.9)))
+    assert (hi["volume"] == 30.0).all() and (hi["volume_staffed"] == 41.0).all()  # the demand stays the mean
+    assert (hi["agents_net"] > mean["agents_net"]).all()
+    assert (required_staff(f, targets(voice=ChannelTarget(**voice)), volume_quantile=0.9)["agents_net"] == hi["agents_net"]).all()
+    with pytest.raises(InputError, match="voice.*90% quantile.*volume_hi"):
+        required_staff(f.drop(columns=["volume_hi"]), targets(voice=ChannelTarget(**voice)), volume_quantile=0.9)
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("volume", np.nan, "channel voice: volume missing"),
+        ("volume", -2.0, "channel voice: volume missing, negative"),
+        ("volume", np.inf, "channel voice: volume missing, negative or infinite"),
+        ("aht_s", 0.0, "channel voice: aht_s .* above 0 seconds, found 0"),
+        ("aht_s", -40.0, "channel voice: aht_s .* above 0 seconds, found -40"),
+    ],
+)
+def test_bad_forecast_values_name_the_channel_and_the_column(column, value, message):
+    f = _forecast(volume=20.0, n=8)
+    f.loc[3, column] = value
+    with pytest.raises(InputError, match=message):
+        required_staff(f, targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=300)))
+
+
+@pytest.mark.parametrize("model", ["erlang_c", "erlang_a", "chat", "deferred"])
+def test_an_impossible_load_is_reported_with_its_interval_not_searched_forever(model):
+    f = _forecast(volume=20.0, n=8)
+    f.loc[5, "volume"] = 1e12
+    kw = dict(patience_s=120) if model == "erlang_a" else dict(concurrency=2.0, max_concurrency=3) if model == "chat" else {}
+    t = targets(voice=ChannelTarget(model=model, target_sl=0.8, target_s=3600 if model == "deferred" else 20, aht_s=300, **kw))
+    with pytest.raises(InputError, match=r"channel voice: no staffing can carry the load at 2026-06-01 01:15Z"):
+        required_staff(f, t)
+
+
+def test_calls_are_staffed_for_the_modified_offered_load_by_default():
+    t = targets(voice=ChannelTarget(model="erlang_a", target_sl=0.8, target_s=20, aht_s=330, patience_s=150))
+    vol = np.r_[np.full(8, 40.0), np.full(8, 5.0)]  # the end of a peak
+    f = _forecast(volume=vol, n=16, aht=330.0)
+    default = required_staff(f, t)["agents_net"].to_numpy()
+    plain = required_staff(f, t, peak_correction=False)["agents_net"].to_numpy()
+    assert default[8] > plain[8]  # the peak's calls are still being handled
