@@ -15,7 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from forecast.errors import InputError, Problem, file_label
-from forecast.io import read_table, require_columns
+from forecast.io import load_output_table, read_table, require_columns
 from forecast.timegrid import parse_timestamps
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 
@@ -204,3 +204,29 @@ def agents_frame(agents: list[Agent]) -> pd.DataFrame:
         ]
     )
 
+
+def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
+    """Load a forecast to staff (as ``shiftcast forecast`` writes it).
+
+    Columns: ``ds`` (ISO 8601 instant), ``channel``, optional ``tz``,
+    ``volume`` (contacts, 0 or more), optional ``aht_s`` (seconds, above 0;
+    empty = the target's default) and ``volume_lo`` / ``volume_hi`` (the 10%
+    and 90% quantiles). A problem on a row also names that row's channel.
+    """
+    try:
+        return load_output_table(
+            path, what="a forecast", required=["ds", "channel", "volume"], numbers={"volume": {"minimum": 0}},
+            optional_numbers={"aht_s": {"strictly_positive": True}, "volume_lo": {"minimum": 0}, "volume_hi": {"minimum": 0}},
+            label=label,
+        )
+    except InputError as exc:
+        if not any(p.line is not None for p in exc.problems):
+            raise
+        raw = read_table(path, label=label)
+        channel = dict(zip(raw["_line"].astype(int), raw["channel"].str.strip().str.lower())) if "channel" in raw else {}
+        raise InputError(
+            [
+                Problem(p.file, f"{p.message} (channel {channel[p.line]})", p.line, p.column) if p.line in channel else p
+                for p in exc.problems
+            ]
+        ) from None

@@ -22,13 +22,6 @@ from ui.cli.plan_cmd import _parse_date
 INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
 
 
-def _load_forecast(path: Path) -> pd.DataFrame:
-    return load_output_table(
-        path, what="a forecast", required=["ds", "channel", "volume"],
-        numbers={"volume": {"minimum": 0}}, optional_numbers={"aht_s": {"strictly_positive": True}},
-    )
-
-
 def _load_requirements(path: Path) -> pd.DataFrame:
     return load_output_table(
         path, what="a requirements file", required=["ds", "channel", "agents_required"],
@@ -90,7 +83,8 @@ def staff_cmd(
     forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
     interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
-    peak_correction: bool = typer.Option(False, "--peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load)."),
+    peak_correction: bool = typer.Option(True, "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
+    volume_quantile: float = typer.Option(None, "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi) or 0.1 (volume_lo); default: each channel's volume_quantile in the targets, else the mean."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -99,12 +93,12 @@ def staff_cmd(
     channel), agents_required (to schedule, after shrinkage), target_sl,
     target_s and the predicted service level, answer time and abandonment.
     """
-    from roster.io import load_targets
+    from roster.io import load_forecast, load_targets
     from roster.staffing import required_staff
 
-    fc = _load_forecast(forecast)
+    fc = load_forecast(forecast)
     tg = load_targets(targets)
-    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction)
+    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction, volume_quantile=volume_quantile)
     write_csv_atomic(req.assign(ds=iso_utc(req["ds"])), out_dir / "requirements.csv")
     h = pd.Timedelta(np.min(np.diff(np.sort(req["ds"].unique())))).total_seconds() / 3600 if req["ds"].nunique() > 1 else 0.25
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
