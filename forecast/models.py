@@ -22,7 +22,7 @@ Models (all return the expected volume per UTC interval):
     ``ExponentialSmoothing``, weekly seasonality on log volume) plus the
     year-over-year seasonal drift when there is more than a year of history;
     then spread over the day with an intraday profile per local weekday
-    learned from recent weeks; then event and holiday multipliers learned
+    learned from the last year, recent weeks weighing most; then event and holiday multipliers learned
     from their past occurrences (see :mod:`forecast.effects`).
 """
 
@@ -36,7 +36,8 @@ import pandas as pd
 
 MODELS = ("snaive", "ets", "prophet")
 DEFAULT_CANDIDATES = ("snaive", "ets")
-PROFILE_WEEKS = 8
+PROFILE_WEEKS = 52
+PROFILE_HALF_LIFE_WEEKS = 16
 ETS_MAX_DAYS = 730
 MIN_ETS_DAYS = 21
 
@@ -125,20 +126,35 @@ def fill_weekly(s: pd.Series) -> pd.Series:
 
 
 def intraday_profile(frame: LocalFrame, clean: np.ndarray, train_end_day: int) -> np.ndarray:
-    """Mean share of the local day per (weekday, minute of day) over the last weeks of clean data.
+    """Share of the local day per (weekday, minute of day), recent weeks weighing most.
+
+    Each complete local day (no missing or excluded interval) of the last
+    ``PROFILE_WEEKS`` weeks up to ``train_end_day`` gives its intervals'
+    shares of the day's total; the profile is their weighted mean per local
+    weekday and time of day, a day's weight halving every
+    ``PROFILE_HALF_LIFE_WEEKS`` weeks of age (so a shape that drifts with the
+    seasons is followed, while the noise of single days averages out).
 
     Returns a 7 x 1440 table (weekday 0 = Monday, local minute of day); times
     never seen are 0. Weekdays never seen (short history) borrow the average
     shape of the others.
     """
     first = train_end_day - 7 * PROFILE_WEEKS + 1
-    sel = (frame.day >= first) & (frame.day <= train_end_day) & ~np.isnan(clean)
+    sel = (frame.day >= first) & (frame.day <= train_end_day)
     day, y = frame.day[sel] - first, clean[sel]
-    total = np.bincount(day, weights=y, minlength=7 * PROFILE_WEEKS)[day]
-    ok = total > 0
+    n = 7 * PROFILE_WEEKS
+    missing = np.bincount(day, weights=np.isnan(y), minlength=n) > 0
+    total = np.bincount(day, weights=np.nan_to_num(y), minlength=n)
+    ok = ~missing[day] & (total[day] > 0)
     if not ok.any():
         return np.zeros((7, 1440))
-    prof = _week_table(frame.weekday[sel][ok], frame.slot[sel][ok], y[ok] / total[ok])
+    age_weeks = (n - 1 - day[ok]) / 7.0
+    weight = 0.5 ** (age_weeks / PROFILE_HALF_LIFE_WEEKS)
+    key = frame.weekday[sel][ok].astype(np.int64) * 1440 + frame.slot[sel][ok]
+    num = np.bincount(key, weights=weight * y[ok] / total[day[ok]], minlength=7 * 1440)
+    den = np.bincount(key, weights=weight, minlength=7 * 1440)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        prof = np.where(den > 0, num / den, np.nan).reshape(7, 1440)
     seen = ~np.isnan(prof)
     with np.errstate(invalid="ignore", divide="ignore"):
         by_slot = np.nansum(prof, axis=0) / seen.sum(axis=0)

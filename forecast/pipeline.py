@@ -41,6 +41,8 @@ MODEL_CHOICES = ("auto",) + fm.MODELS
 #: A series whose first contact comes this many days or more after its first row starts at that contact's day.
 LATE_START_DAYS = 7
 MAX_EXCLUSION_NOTES = 10
+#: Weeks of history behind the handle-time forecast.
+AHT_WEEKS = 8
 
 
 @dataclass
@@ -294,7 +296,7 @@ def _late_start(y: np.ndarray, frame: fm.LocalFrame, first: int, per_day: int, l
 
 def _aht_forecast(s: Series, frame: fm.LocalFrame, origin: int, per_day: int) -> np.ndarray:
     """Volume-weighted handle time per local weekday and time of day over the last weeks."""
-    lo = max(0, origin - fm.PROFILE_WEEKS * 7 * per_day)
+    lo = max(0, origin - AHT_WEEKS * 7 * per_day)
     vol = np.nan_to_num(s.y[lo:origin])
     aht = s.aht[lo:origin]
     ok = ~np.isnan(aht) & (vol > 0)
