@@ -60,3 +60,36 @@ def test_chat_simulation_agrees_with_the_chat_model():
     # one agent fewer is visibly worse
     worse = simulation_summary(simulate(demand, demand[["ds", "channel"]].assign(agents=n - 1), t, seed=11)).iloc[0]
     assert worse["service_level"] < s["service_level"]
+
+
+def test_replications_give_the_expected_service_level_and_its_standard_error():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    agents = demand[["ds", "channel"]].assign(agents=7)
+    one = simulate(demand, agents, t, seed=5, runs=1)
+    few = simulate(demand, agents, t, seed=5, runs=10)
+    many = simulate(demand, agents, t, seed=5, runs=40)
+    assert one["service_level_se"].isna().all()
+    assert (many["service_level_se"] > 0).all()
+    # four times the replications, half the standard error
+    assert few["service_level_se"].mean() / many["service_level_se"].mean() == pytest.approx(2.0, rel=0.3)
+    # every interval's estimate is near the steady-state value (the first starts empty, so it is better)
+    expected = float(q.erlang_c_metrics(7, 30 * 180 / 900, 180, 20)["sl"])
+    assert (np.abs(many["service_level"].iloc[2:] - expected) < 4 * many["service_level_se"].iloc[2:] + 0.01).mean() >= 0.95
+    s = simulation_summary(many).iloc[0]
+    assert s["intervals_not_below_target"] >= s["intervals_meeting_target"]
+    assert np.isnan(simulation_summary(one).iloc[0]["intervals_not_below_target"])
+
+
+def test_deferred_replies_count_at_the_end_of_handling_and_late_unknowns_are_censored():
+    # plenty of agents: nobody waits, so the reply comes one handle time after arrival
+    t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=600, aht_s=600)})
+    demand = _demand("email", 10.0, 600.0, 16)
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=50), t, seed=3, runs=4)
+    s = simulation_summary(sim).iloc[0]
+    assert 0.5 < s["service_level"] < 0.75  # P(exponential handle time <= its mean) = 63%
+    assert (sim["asa_s"].dropna() > 300).all()  # time to reply, not time to start
+    # nobody at work: nothing answered, and the contacts of the last ten minutes are not yet late
+    none = simulate(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
+    assert none["answered"].sum() == 0 and none["censored"].iloc[-1] > 0 and none["censored"].iloc[:-1].sum() == 0
+    assert (none["service_level"].iloc[:-1] == 0).all()
