@@ -28,8 +28,10 @@ Calls and chats are staffed by default for the modified offered load
 (:func:`roster.queueing.modified_offered_load`): the load actually in the
 system when volume changes from one interval to the next, so the staffing
 stays up while a peak's contacts are still being handled. Simulated on the
-sample, stationary staffing (``peak_correction=False``) left about one voice
-interval in ten below target after a peak.
+sample (100 replications of 4 weeks), stationary staffing
+(``peak_correction=False``) left 6% of voice intervals with an expected
+service level below target, mostly just after a peak; the correction, 2%,
+for 3.5% more voice agent-hours.
 
 A channel with ``volume_quantile = 0.9`` in the targets (or every channel,
 with ``volume_quantile=0.9`` here) is staffed for the forecast's 90% quantile
