@@ -59,23 +59,37 @@ def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
 
 
 def roster_calendar(roster: pd.DataFrame, agent_id: str | None = None) -> bytes:
-    """An iCalendar file with one event per shift, break and lunch (all agents, or one)."""
+    """An iCalendar file with one event per shift (its channels in the title) and one per break and lunch (all agents, or one)."""
     from icalendar import Calendar, Event
 
     cal = Calendar()
     cal.add("prodid", "-//Shiftcast//roster//EN")
     cal.add("version", "2.0")
     rows = roster if agent_id is None else roster[roster["agent_id"] == agent_id]
-    for r in rows.itertuples(index=False):
-        ev = Event()
-        label = {"shift": f"Shift: {r.channel}", "break": "Break", "lunch": "Lunch"}[r.activity]
-        ev.add("summary", label if agent_id else f"{r.agent_id} {label}")
-        ev.add("dtstart", pd.Timestamp(r.start_utc).to_pydatetime())
-        ev.add("dtend", pd.Timestamp(r.end_utc).to_pydatetime())
-        ev.add("uid", f"{r.agent_id}-{pd.Timestamp(r.start_utc):%Y%m%dT%H%M%SZ}-{r.activity}@shiftcast")
-        ev.add("description", f"agent {r.agent_id}, site time zone {r.site_tz}, local date {r.local_date}")
-        cal.add_component(ev)
+    shifts = rows[rows["activity"] == "shift"]
+    key = shifts["shift_id"] if "shift_id" in shifts else shifts["agent_id"] + "-" + shifts["local_date"].astype(str)
+    for _, g in shifts.groupby(key, sort=False):
+        g = g.sort_values("start_utc")
+        first = g.iloc[0]
+        channels = list(dict.fromkeys(g["channel"].fillna("")))
+        plan = "; ".join(f"{r.channel} {pd.Timestamp(r.start_utc).tz_convert(r.site_tz):%H:%M}-{pd.Timestamp(r.end_utc).tz_convert(r.site_tz):%H:%M}"
+                         for r in g.itertuples(index=False))
+        _event(cal, Event, first.agent_id, f"Shift: {', '.join(channels)}", g["start_utc"].min(), g["end_utc"].max(), "shift",
+               f"agent {first.agent_id}, site time zone {first.site_tz}, local date {first.local_date}; channels (site time): {plan}", agent_id)
+    for r in rows[rows["activity"] != "shift"].itertuples(index=False):
+        _event(cal, Event, r.agent_id, {"break": "Break", "lunch": "Lunch"}.get(r.activity, r.activity), r.start_utc, r.end_utc, r.activity,
+               f"agent {r.agent_id}, site time zone {r.site_tz}, local date {r.local_date}", agent_id)
     return cal.to_ical()
+
+
+def _event(cal, Event, who, label, start, end, kind, description, agent_id) -> None:
+    ev = Event()
+    ev.add("summary", label if agent_id else f"{who} {label}")
+    ev.add("dtstart", pd.Timestamp(start).to_pydatetime())
+    ev.add("dtend", pd.Timestamp(end).to_pydatetime())
+    ev.add("uid", f"{who}-{pd.Timestamp(start):%Y%m%dT%H%M%SZ}-{kind}@shiftcast")
+    ev.add("description", description)
+    cal.add_component(ev)
 
 
 def write_ics(roster: pd.DataFrame, path: str | Path, agent_id: str | None = None) -> Path:

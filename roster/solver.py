@@ -1,33 +1,39 @@
-"""Agent-level weekly roster with OR-Tools CP-SAT.
+"""Weekly agent rosters: the search that turns staffing requirements into shifts.
 
-One boolean per (agent, shift template, channel): the agent works that shift
-(with its breaks and lunch, see :mod:`roster.templates`) serving that channel
-(a documented blend: one channel per shift, chosen by the model among the
-agent's skills). Hard rules, one function per constraint family:
+How a roster is built (every step keeps every hard rule; see
+:mod:`roster.heuristic` for the rules and the objective):
 
-* :func:`add_one_shift_per_day` — at most one shift per local day;
-* :func:`add_rest` — at least ``min_rest_h`` between two shifts;
-* :func:`add_weekly_hours` — contract's min/max paid hours per local week
-  (the minimum prorated by the days the agent is available);
-* :func:`add_days_per_week` — max working days, min days off;
-* :func:`add_consecutive_days` — max consecutive working days;
-* skills, start windows and time off hold by construction of the templates.
+1. **Pools and templates** (:mod:`roster.pools`): agents alike in site,
+   contract, start window and skills share their shift templates (local day,
+   start, length, break placement) on the roster's UTC grid.
+2. **Coverage programme** (:mod:`roster.bound`), in a background thread: the
+   relaxed coverage model solved with HiGHS gives a lower bound on any
+   roster's objective and a fractional plan of shifts per pool.
+3. **First roster** (:func:`roster.heuristic.construct`): greedy, in seconds
+   for hundreds of agents.
+4. **Local search** (:func:`roster.heuristic.local_search`): single-shift
+   moves and ruin-and-recreate of a few agents' weeks, while the programme
+   solves; then again from the programme's plan placed on agents
+   (:func:`roster.heuristic.from_counts`); the better roster stands.
+5. **Exact CP-SAT** (:mod:`roster.model`): when the team is small enough,
+   the whole agent-level model is solved by OR-Tools CP-SAT from the best
+   roster found, to optimality where time allows.
+6. **Channels** (:mod:`roster.channels`): each agent's channel per interval,
+   exactly, switching only where coverage needs it.
 
-Soft objective (weights in :class:`SolverConfig`), in this order of weight:
-understaffing (each missing agent-interval costs ``under_weight``, more at
-the channel's peak: a missing agent at the peak costs more than at a quiet
-hour), then paid hours at each contract's hourly cost, then working on a
-preferred day off. Coverage never blocks a roster: if the agents cannot
-cover the requirement the roster is still produced with the shortfall per
-channel and interval in the coverage table. If the hard rules themselves
-contradict each other, the error names the agent and the rule.
+Every roster is checked by :func:`roster.validation.validate_roster`, which
+recomputes every hard rule from the roster alone. The result reports the
+objective, the programme's bound and the gap, the first-roster time, the
+named penalties and, if the agents cannot cover the requirement, the
+shortfall per channel and interval (never a bare "infeasible"). If an
+agent's own rules contradict each other, the error names the agent and rule.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,23 +42,35 @@ import pandas as pd
 from ortools.sat.python import cp_model
 from pydantic import BaseModel, ConfigDict, Field
 
-from forecast.errors import InputError
+from forecast.errors import InputError, Problem
 from forecast.timegrid import local_midnight
+from roster import model as agent_model
+from roster.bound import CoverageLP, solve_coverage_lp
+from roster.channels import assign_channels
 from roster.coverage import coverage_from_roster
+from roster.heuristic import RosterState, construct, exact_channels, fill_minimums, from_counts, local_search
+from roster.pools import make_grid, make_pools
 from roster.schema import Agent, LabourRules, TimeOff
-from roster.templates import Template, agent_templates
 
 Progress = Callable[[str, float, float | None], None]
 ROSTER_COLUMNS = ["agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"]
 
 
 class SolverConfig(BaseModel):
-    """Solver settings and objective weights."""
+    """Solver settings and objective weights (objective units).
+
+    A missing agent for one interval costs ``under_weight`` plus up to
+    ``peak_weight`` at the channel's peak (scaled by requirement / peak):
+    under-staffing comes first, and most where it hurts most customers. Paid
+    time costs ``cost_weight`` per currency unit of the contract's hourly
+    cost (24/h at weight 10: 60 per agent-quarter-hour, so an agent short
+    for a quarter hour outweighs four paid hours). Soft rules come last.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    time_limit_s: float = Field(default=60.0, gt=0, description="wall-clock limit in seconds")
-    workers: int = Field(default=0, ge=0, description="search threads; 0 = all cores")
+    time_limit_s: float = Field(default=60.0, gt=0, description="wall-clock limit for the whole roster step, in seconds")
+    workers: int = Field(default=0, ge=0, description="CP-SAT search threads; 0 = all cores")
     seed: int = Field(default=0, description="random seed of the search")
     under_weight: int = Field(default=1000, ge=0, description="cost of one missing agent for one interval")
     peak_weight: int = Field(default=1000, ge=0, description="extra cost of a missing agent at the channel's peak (scaled by requirement / peak)")
@@ -61,7 +79,8 @@ class SolverConfig(BaseModel):
     weekend_weight: int = Field(default=200, ge=0, description="fairness: cost of each weekend day an agent works beyond one a week")
     late_weight: int = Field(default=100, ge=0, description="fairness: cost of each late shift an agent works beyond two a week")
     late_start_h: float = Field(default=14.0, ge=0, lt=24, description="a shift starting at or after this local hour is a late shift")
-    log: bool = False
+    bound: bool = Field(default=True, description="solve the coverage programme (lower bound and a start for the search)")
+    exact_max_options: int = Field(default=12_000, ge=0, description="solve the whole agent-level CP-SAT model when the team has at most this many shift options")
 
 
 @dataclass
@@ -93,356 +112,30 @@ def roster_span(week_start: dt.date, weeks: int, site_zones: list[str]) -> tuple
     return min(local_midnight(week_start, tz) for tz in site_zones), max(local_midnight(end_day, tz) for tz in site_zones)
 
 
-# --------------------------------------------------------------------------- #
-# Model
-# --------------------------------------------------------------------------- #
-
-
-@dataclass
-class _Model:
-    model: cp_model.CpModel
-    x: dict  # (agent index, template index, channel) -> var
-    templates: list[list[Template]]
-    by_day: dict  # (agent index, day) -> list of vars
-    day_var: dict  # (agent index, day) -> IntVar (0/1)
-    under: dict  # (interval, channel) -> var
-    under_cost: dict
-    paid: dict  # var -> paid quarter hours
-    cost: dict  # var -> objective cost of its paid time
-    pref: list  # (agent, day, var)
-
-
-def _grid(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], step_min: int) -> pd.DataFrame:
-    req = requirements[(requirements["ds"] >= span[0]) & (requirements["ds"] < span[1])]
-    return req[["ds", "channel", "agents_required"]].copy()
-
-
-def add_one_shift_per_day(m: _Model) -> None:
-    for key, vs in m.by_day.items():
-        d = m.model.NewBoolVar(f"work_{key[0]}_{key[1]}")
-        m.model.Add(sum(vs) == d)
-        m.day_var[key] = d
-
-
-def add_rest(m: _Model, rules: LabourRules) -> None:
-    rest = pd.Timedelta(hours=rules.min_rest_h)
-    for ai, temps in enumerate(m.templates):
-        by_day = defaultdict(list)
-        for ti, t in enumerate(temps):
-            by_day[t.day_index].append(ti)
-        for d, tis in by_day.items():
-            nxt = by_day.get(d + 1, [])
-            if not nxt:
-                continue
-            for ti in tis:
-                t = temps[ti]
-                clash = [tj for tj in nxt if temps[tj].start < t.end + rest]
-                if not clash:
-                    continue
-                mine = [v for (a, i, c), v in _vars_of(m, ai, [ti])]
-                theirs = [v for (a, i, c), v in _vars_of(m, ai, clash)]
-                if mine and theirs:
-                    m.model.Add(sum(mine) + sum(theirs) <= 1)
-
-
-def _vars_of(m: _Model, ai: int, tis: list[int]):
-    out = []
-    for ti in tis:
-        for key in m._index.get((ai, ti), []):
-            out.append((key, m.x[key]))
-    return out
-
-
-def add_weekly_hours(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, notes: list[str]) -> None:
-    for ai, agent in enumerate(agents):
-        contract = rules.contracts[agent.contract]
-        for w in range(weeks):
-            keys = m.agent_keys[ai]
-            terms = [(m.x[k], m.paid[m.x[k]]) for k in keys if w * 7 <= m.templates[ai][k[1]].day_index < w * 7 + 7]
-            days_available = len({m.templates[ai][k[1]].day_index for k in keys})
-            total = sum(v * q for v, q in terms) if terms else 0
-            max_q = int(round(contract.max_week_h * 4))
-            min_q = int(np.floor(contract.min_week_h * 4 * min(days_available, 7) / 7))
-            if terms:
-                m.model.Add(total <= max_q)
-                if min_q > 0:
-                    m.model.Add(total >= min_q)
-
-
-def add_days_per_week(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int) -> None:
-    for ai, agent in enumerate(agents):
-        contract = rules.contracts[agent.contract]
-        limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
-        for w in range(weeks):
-            ds = [m.day_var[(ai, d)] for d in range(w * 7, w * 7 + 7) if (ai, d) in m.day_var]
-            if ds:
-                m.model.Add(sum(ds) <= limit)
-
-
-def add_consecutive_days(m: _Model, agents: list[Agent], rules: LabourRules, days: int) -> None:
-    k = rules.max_consecutive_days
-    if k >= days:
-        return
-    for ai in range(len(agents)):
-        for d0 in range(0, days - k):
-            ds = [m.day_var[(ai, d)] for d in range(d0, d0 + k + 1) if (ai, d) in m.day_var]
-            if len(ds) == k + 1:
-                m.model.Add(sum(ds) <= k)
-
-
-def add_coverage(m: _Model, grid: pd.DataFrame, cover: dict, config: SolverConfig) -> None:
-    peak = grid.groupby("channel")["agents_required"].max().to_dict()
-    for row in grid.itertuples(index=False):
-        req = int(row.agents_required)
-        if req <= 0:
-            continue
-        key = (row.ds, row.channel)
-        terms = cover.get((int(row.gi), row.channel), [])
-        u = m.model.NewIntVar(0, req, f"under_{row.channel}_{row.ds:%m%d%H%M}")
-        m.model.Add(sum(terms) + u >= req)
-        m.under[key] = u
-        m.under_cost[key] = config.under_weight + int(round(config.peak_weight * req / max(peak[row.channel], 1)))
-
-
-def add_preferences(m: _Model, agents: list[Agent], week_start: dt.date) -> None:
-    for (ai, d), var in m.day_var.items():
-        weekday = (week_start + dt.timedelta(days=d)).weekday()
-        if weekday in agents[ai].preferred_days_off:
-            m.pref.append((ai, d, var))
-
-
-def is_late(t: Template, tz: str, config: SolverConfig) -> bool:
-    local = t.start.tz_convert(tz)
-    return local.hour + local.minute / 60 >= config.late_start_h
-
-
-def add_fairness(m: _Model, agents: list[Agent], week_start: dt.date, weeks: int, config: SolverConfig) -> None:
-    """Soft: at most one weekend day and two late shifts a week per agent before a cost applies."""
-    for ai, agent in enumerate(agents):
-        for w in range(weeks):
-            weekend = [m.day_var[(ai, d)] for d in range(7 * w, 7 * w + 7)
-                       if (ai, d) in m.day_var and (week_start + dt.timedelta(days=d)).weekday() >= 5]
-            if len(weekend) > 1 and config.weekend_weight:
-                e = m.model.NewIntVar(0, len(weekend), f"weekend_excess_{ai}_{w}")
-                m.model.Add(e >= sum(weekend) - 1)
-                m.fair.append(("weekend", ai, e, config.weekend_weight))
-            late = [m.x[k] for k in m.agent_keys[ai]
-                    if 7 * w <= m.templates[ai][k[1]].day_index < 7 * w + 7 and is_late(m.templates[ai][k[1]], agent.site_tz, config)]
-            if len(late) > 2 and config.late_weight:
-                e = m.model.NewIntVar(0, 7, f"late_excess_{ai}_{w}")
-                m.model.Add(e >= sum(late) - 2)
-                m.fair.append(("late", ai, e, config.late_weight))
-
-
-def build(requirements, agents, rules, time_off, week_start, weeks, span, config, step):
-    grid = _grid(requirements, span, rules.interval_min)
-    channels = set(grid["channel"])
-    model = cp_model.CpModel()
-    m = _Model(model, {}, [], defaultdict(list), {}, {}, {}, {}, {}, [])
-    m._index = defaultdict(list)
-    m.fair = []
-    m.agent_keys = defaultdict(list)
-    m.work_idx = {}
-    m.n_int = int((span[1] - span[0]) / step)
-    cover: dict = defaultdict(list)
-    t0 = span[0]
-    n = int((span[1] - t0) / step)
-    present = {c: np.zeros(n, dtype=bool) for c in channels}
-    gi = ((grid["ds"] - t0) / step).astype(int).to_numpy()
-    for c in channels:
-        present[c][gi[(grid["channel"] == c).to_numpy()]] = True
-    for ai, agent in enumerate(agents):
-        temps = agent_templates(agent, ai % 2, rules, week_start, 7 * weeks, list(time_off), span)
-        m.templates.append(temps)
-        skills = [c for c in agent.skills if c in channels]
-        contract = rules.contracts[agent.contract]
-        for ti, t in enumerate(temps):
-            a = int((t.start - t0) / step)
-            b = min(int(np.ceil((t.end - t0) / step)), n)
-            work = np.zeros(max(b - a, 0), dtype=bool) | True
-            for p in t.pauses:
-                pa, pb = int((p.start - t0) / step) - a, int(np.ceil((p.end - t0) / step)) - a
-                work[max(pa, 0) : max(pb, 0)] = False
-            idx = np.arange(a, b)[work]
-            m.work_idx[(ai, ti)] = idx
-            for c in skills:
-                v = model.NewBoolVar(f"x_{agent.agent_id}_{ti}_{c}")
-                key = (ai, ti, c)
-                m.x[key] = v
-                m._index[(ai, ti)].append(key)
-                m.agent_keys[ai].append(key)
-                m.by_day[(ai, t.day_index)].append(v)
-                m.paid[v] = int(round(t.paid_h * 4))
-                m.cost[v] = int(round(t.paid_h * contract.hourly_cost * config.cost_weight))
-                for i in idx[present[c][idx]]:
-                    cover[(int(i), c)].append(v)
-    grid = grid.assign(gi=gi)
-    m.grid = grid
-    return m, grid, cover
-
-
-def greedy_hint(m: _Model, agents: list[Agent], rules: LabourRules, weeks: int, week_start: dt.date | None = None,
-                config: SolverConfig | None = None, budget_s: float = 5.0) -> dict:
-    """A good feasible roster built by a greedy pass and agent-by-agent local search.
-
-    The solver starts from it (a complete hint is its first solution), so a
-    valid roster exists from the first seconds whatever the instance size.
-    Each agent in turn takes, day by day, the shift and channel with the best
-    objective gain (understaffing it removes, weighted as in the model, less
-    its paid cost and any preferred-day-off penalty) while keeping rest, days
-    and weekly hours within the rules; shifts needed for the contract minimum
-    come first. Then, until no agent improves or ``budget_s`` runs out, each
-    agent's week is taken out and rebuilt the same way against everyone else's.
-    """
-    config = config or SolverConfig()
-    t_end = time.perf_counter() + budget_s
-    channels = sorted(set(m.grid["channel"]))
-    remaining = {c: np.zeros(m.n_int) for c in channels}
-    weight = {c: np.zeros(m.n_int) for c in channels}
-    for row in m.grid.itertuples(index=False):
-        remaining[row.channel][row.gi] = row.agents_required
-        if (row.ds, row.channel) in m.under_cost:
-            weight[row.channel][row.gi] = m.under_cost[(row.ds, row.channel)]
-    rest = pd.Timedelta(hours=rules.min_rest_h)
-    pref_days = {}
-    if week_start is not None:
-        for ai, a in enumerate(agents):
-            pref_days[ai] = {d for d in range(7 * weeks) if (week_start + dt.timedelta(days=d)).weekday() in a.preferred_days_off}
-
-    late = {(ai, k[1]): is_late(m.templates[ai][k[1]], agents[ai].site_tz, config) for ai in range(len(agents)) for k in m.agent_keys[ai]}
-    weekend_day = {d for d in range(7 * weeks) if week_start is not None and (week_start + dt.timedelta(days=d)).weekday() >= 5}
-
-    def gain(ai, k, picked=()) -> float:
-        idx = m.work_idx[(ai, k[1])]
-        r = remaining[k[2]][idx]
-        g = float(weight[k[2]][idx][r > 0].sum()) - m.cost[m.x[k]]
-        t = m.templates[ai][k[1]]
-        if t.day_index in pref_days.get(ai, ()):
-            g -= config.preference_weight
-        w = t.day_index // 7
-        same_week = [p for p in picked if m.templates[ai][p[1]].day_index // 7 == w]
-        if t.day_index in weekend_day and sum(m.templates[ai][p[1]].day_index in weekend_day for p in same_week) >= 1:
-            g -= config.weekend_weight
-        if late[(ai, k[1])] and sum(late[(ai, p[1])] for p in same_week) >= 2:
-            g -= config.late_weight
-        return g
-
-    def build_agent(ai) -> list:
-        agent = agents[ai]
-        contract = rules.contracts[agent.contract]
-        limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
-        temps = m.templates[ai]
-        keys = m.agent_keys[ai]
-        if not keys:
-            return []
-        days_available = len({temps[k[1]].day_index for k in keys})
-        min_q = int(np.floor(contract.min_week_h * 4 * min(days_available, 7) / 7))
-        max_q = int(round(contract.max_week_h * 4))
-        picked: list = []
-        for w in range(weeks):
-            week_keys = [k for k in keys if w * 7 <= temps[k[1]].day_index < w * 7 + 7]
-            paid = 0
-            days_used: set = set()
-            while len(days_used) < limit:
-                best, best_score = None, -np.inf if paid < min_q else 0.0
-                for k in week_keys:
-                    t = temps[k[1]]
-                    q = m.paid[m.x[k]]
-                    if t.day_index in days_used or paid + q > max_q:
-                        continue
-                    if any(t.start < temps[p[1]].end + rest and temps[p[1]].start < t.end + rest for p in picked):
-                        continue
-                    score = gain(ai, k, picked)
-                    if paid < min_q:
-                        score += 1e7 * min(q, min_q - paid)  # the contract minimum comes first
-                    if score > best_score:
-                        best, best_score = k, score
-                if best is None:
-                    break
-                picked.append(best)
-                days_used.add(temps[best[1]].day_index)
-                paid += m.paid[m.x[best]]
-                remaining[best[2]][m.work_idx[(ai, best[1])]] -= 1
-        return picked
-
-    def objective() -> float:
-        under = sum(float((np.maximum(remaining[c], 0) * weight[c]).sum()) for c in channels)
-        soft = 0.0
-        for ai, ks in plan.items():
-            for w in range(weeks):
-                wk = [k for k in ks if m.templates[ai][k[1]].day_index // 7 == w]
-                soft += config.weekend_weight * max(0, sum(m.templates[ai][k[1]].day_index in weekend_day for k in wk) - 1)
-                soft += config.late_weight * max(0, sum(late[(ai, k[1])] for k in wk) - 2)
-                soft += config.preference_weight * sum(m.templates[ai][k[1]].day_index in pref_days.get(ai, ()) for k in wk)
-        return under + soft + sum(m.cost[m.x[k]] for ks in plan.values() for k in ks)
-
-    order = sorted(range(len(agents)), key=lambda ai: (len(agents[ai].skills), ai))
-    t0 = time.perf_counter()
-    plan = {ai: build_agent(ai) for ai in order}
-    m.first_roster_s = time.perf_counter() - t0  # a complete, valid roster exists from here on
-    rng = np.random.default_rng(config.seed)
-    best_obj = objective()
-    while time.perf_counter() < t_end:
-        improved = False
-        for ai in rng.permutation(len(agents)):
-            if time.perf_counter() >= t_end:
-                break
-            old = plan[ai]
-            for k in old:
-                remaining[k[2]][m.work_idx[(ai, k[1])]] += 1
-            new = build_agent(ai)
-            plan[ai] = new
-            obj = objective()
-            if obj < best_obj - 1e-6:
-                best_obj, improved = obj, True
-            else:  # keep the old week
-                for k in new:
-                    remaining[k[2]][m.work_idx[(ai, k[1])]] += 1
-                for k in old:
-                    remaining[k[2]][m.work_idx[(ai, k[1])]] -= 1
-                plan[ai] = old
-        if not improved:
-            break
-    m.hint_objective = best_obj
-    m.late_of = late
-    m.week_start_weekend = lambda d: d in weekend_day
-    return {k: 1 for ks in plan.values() for k in ks}
-
-
-def _add_hint(m: _Model, hint: dict) -> None:
-    """Hint every variable (a complete hint is taken as the first solution)."""
-    for k, v in m.x.items():
-        m.model.AddHint(v, hint.get(k, 0))
-    worked = defaultdict(int)
-    cov = defaultdict(int)
-    for k, val in hint.items():
-        if val:
-            worked[(k[0], m.templates[k[0]][k[1]].day_index)] = 1
-            for i in m.work_idx[(k[0], k[1])]:
-                cov[(int(i), k[2])] += 1
-    for key, d in m.day_var.items():
-        m.model.AddHint(d, worked.get(key, 0))
-    for row in m.grid.itertuples(index=False):
-        key = (row.ds, row.channel)
-        if key in m.under:
-            m.model.AddHint(m.under[key], max(0, int(row.agents_required) - cov.get((int(row.gi), row.channel), 0)))
-
-
-class _Progress(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress | None, limit: float):
-        super().__init__()
-        self.progress = progress
-        self.limit = limit
-        self.t0 = time.perf_counter()
-        self.first: float | None = None
-        self.solutions = 0
-
-    def on_solution_callback(self) -> None:
-        self.solutions += 1
-        if self.first is None:
-            self.first = time.perf_counter() - self.t0
-        if self.progress:
-            self.progress("roster search (s)", min(self.WallTime(), self.limit), self.limit)
+def _prepare(requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, week_start, weeks):
+    if not agents:
+        raise InputError.one("agents", "no agents to roster")
+    req = requirements.copy()
+    step = pd.Timedelta(minutes=rules.interval_min)
+    u = np.sort(req["ds"].unique())
+    req_step = pd.Timedelta(np.min(np.diff(u))) if len(u) > 1 else step
+    if req_step < step or req_step % step:
+        raise InputError.one(
+            "requirements", f"the requirements' grid ({req_step.total_seconds() / 60:.0f} min) does not fit the roster grid of {rules.interval_min} min"
+        )
+    if req_step > step:  # repeat each coarse interval on the finer roster grid
+        k = int(req_step / step)
+        req = pd.concat([req.assign(ds=req["ds"] + i * step) for i in range(k)], ignore_index=True)
+    site_zones = sorted({a.site_tz for a in agents})
+    week_start = week_start or default_week_start(req["ds"].min(), site_zones)
+    span = roster_span(week_start, weeks, site_zones)
+    if req["ds"].min() > span[0] or req["ds"].max() + step < span[1]:
+        raise InputError.one(
+            "requirements",
+            f"the requirements ({req['ds'].min():%Y-%m-%d %H:%M}Z to {req['ds'].max() + step:%Y-%m-%d %H:%M}Z) do not cover the "
+            f"roster weeks from {week_start} ({span[0]:%Y-%m-%d %H:%M}Z to {span[1]:%Y-%m-%d %H:%M}Z)",
+        )
+    return req, step, week_start, span
 
 
 def solve_roster(
@@ -472,160 +165,227 @@ def solve_roster(
     weeks : int
     config : SolverConfig, optional
     progress : callable, optional
-        ``progress(task, done_s, limit_s)`` on every improving solution.
+        ``progress(task, done_s, limit_s)`` as the search goes.
     """
     config = config or SolverConfig()
     t_start = time.perf_counter()
-    if not agents:
-        raise InputError.one("agents", "no agents to roster")
-    req = requirements.copy()
-    step = pd.Timedelta(minutes=rules.interval_min)
-    u = np.sort(req["ds"].unique())
-    req_step = pd.Timedelta(np.min(np.diff(u))) if len(u) > 1 else step
-    if req_step < step or req_step % step:
-        raise InputError.one(
-            "requirements", f"the requirements' grid ({req_step.total_seconds() / 60:.0f} min) does not fit the roster grid of {rules.interval_min} min"
-        )
-    if req_step > step:  # repeat each coarse interval on the finer roster grid
-        k = int(req_step / step)
-        req = pd.concat([req.assign(ds=req["ds"] + i * step) for i in range(k)], ignore_index=True)
-    site_zones = sorted({a.site_tz for a in agents})
-    week_start = week_start or default_week_start(req["ds"].min(), site_zones)
-    span = roster_span(week_start, weeks, site_zones)
-    if req["ds"].min() > span[0] or req["ds"].max() + step < span[1]:
-        raise InputError.one(
-            "requirements",
-            f"the requirements ({req['ds'].min():%Y-%m-%d %H:%M}Z to {req['ds'].max() + step:%Y-%m-%d %H:%M}Z) do not cover the "
-            f"roster weeks from {week_start} ({span[0]:%Y-%m-%d %H:%M}Z to {span[1]:%Y-%m-%d %H:%M}Z)",
-        )
+    deadline = t_start + config.time_limit_s
+    req, step, week_start, span = _prepare(requirements, agents, rules, week_start, weeks)
     notes: list[str] = []
-    m, grid, cover = build(req, agents, rules, time_off, week_start, weeks, span, config, step)
-    add_one_shift_per_day(m)
-    add_rest(m, rules)
-    add_weekly_hours(m, agents, rules, weeks, notes)
-    add_days_per_week(m, agents, rules, weeks)
-    add_consecutive_days(m, agents, rules, 7 * weeks)
-    add_coverage(m, grid, cover, config)
-    add_preferences(m, agents, week_start)
-    add_fairness(m, agents, week_start, weeks, config)
-    objective = (
-        sum(m.under_cost[k] * v for k, v in m.under.items())
-        + sum(c * v for v, c in m.cost.items())
-        + sum(config.preference_weight * v for _, _, v in m.pref)
-        + sum(w * e for _, _, e, w in m.fair)
-    )
-    m.model.Minimize(objective)
-    build_s = time.perf_counter() - t_start
 
-    t_h = time.perf_counter()
-    hint = greedy_hint(m, agents, rules, weeks, week_start, config, budget_s=0.6 * max(0.0, config.time_limit_s - build_s))
-    hint_s = time.perf_counter() - t_h
-    _add_hint(m, hint)
-    solver = cp_model.CpSolver()
-    limit = max(1.0, config.time_limit_s - build_s - hint_s)
-    solver.parameters.max_time_in_seconds = limit
-    solver.parameters.num_workers = config.workers or 0
-    solver.parameters.random_seed = config.seed
-    solver.parameters.log_search_progress = config.log
-    cb = _Progress(progress, limit)
-    status = solver.Solve(m.model, cb)
-    status_name = solver.StatusName(status)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = {k for k, v in m.x.items() if solver.BooleanValue(v)}
-        under = {k: solver.Value(v) for k, v in m.under.items()}
-        obj, bound = solver.ObjectiveValue(), solver.BestObjectiveBound()
-    elif status == cp_model.INFEASIBLE:
-        raise InputError(explain_infeasible(agents, rules, time_off, week_start, weeks, span))
-    else:  # the solver found nothing better in time: the heuristic roster stands
-        chosen = set(hint)
-        under = None
-        obj, bound = m.hint_objective, float("nan")
-        status_name = "HEURISTIC"
-        notes.append(f"the solver found no better roster in {limit:.0f} s; this is the heuristic roster (raise --time-limit)")
-    roster = _roster_frame(m, chosen, agents)
-    coverage = coverage_from_roster(roster, grid.drop(columns="gi"), rules.interval_min)
-    gap = (obj - bound) / max(abs(obj), 1.0) if np.isfinite(bound) else float("nan")
-    pen = _penalties(m, chosen, config)
-    kpis = _kpis(roster, coverage, rules, agents, step)
-    kpis.update(
-        {
-            "objective": obj, "bound": bound, "gap": gap, "status": status_name,
-            "build_s": build_s, "heuristic_s": hint_s, "heuristic_objective": m.hint_objective,
-            "first_solution_s": m.first_roster_s,
-            "solve_s": time.perf_counter() - t_start - build_s,
-            "variables": len(m.x),
-        }
-    )
-    from roster.validation import validate_roster
+    last_report = [0.0]
+
+    def report(task: str, force: bool = True) -> None:
+        now = time.perf_counter()
+        if progress and (force or now - last_report[0] >= 0.5):
+            last_report[0] = now
+            progress(task, min(now - t_start, config.time_limit_s), config.time_limit_s)
+
+    grid = make_grid(req, span, step, config.under_weight, config.peak_weight)
+    pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, grid, config.cost_weight, config.late_start_h)
+    new_state = lambda: RosterState(pools, agents, rules, grid, config, weeks, week_start)  # noqa: E731
+    build_s = time.perf_counter() - t_start
+    report("roster: shift templates built")
+
+    lp: dict[str, CoverageLP] = {}
+    thread = None
+    if config.bound:
+        def _solve() -> None:
+            lp["result"] = solve_coverage_lp(pools, agents, rules, grid, weeks, time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+
+        thread = threading.Thread(target=_solve, name="coverage-programme", daemon=True)
+        thread.start()
+
+    rng = np.random.default_rng(config.seed)
+    best = new_state()
+    construct(best)
+    _place_short_agents(best, agents, rules, time_off, week_start, weeks, span, deadline)
+    exact_channels(best)
+    first_s = time.perf_counter() - t_start
+    first_obj = best.objective()
+    report("roster: first roster")
+    reserve = min(3.0, 0.05 * config.time_limit_s)
+
+    def search(s: RosterState, until: float) -> None:
+        local_search(s, until, rng, progress=lambda obj: report("roster: local search", force=False))
+
+    # improve the first roster while the programme solves on the other core
+    while time.perf_counter() < deadline - reserve:
+        before = best.objective()
+        search(best, deadline - reserve if thread is None or not thread.is_alive() else min(deadline - reserve, time.perf_counter() + 5.0))
+        if thread is None or not thread.is_alive():
+            break
+        if best.objective() >= before - 1e-6:
+            thread.join(timeout=max(0.0, deadline - reserve - time.perf_counter()))
+            break
+    if thread is not None:
+        thread.join(timeout=max(0.0, deadline - reserve - time.perf_counter()))
+    programme = lp.get("result")
+    if thread is not None and thread.is_alive():
+        notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
+    if programme is not None and programme.counts is not None and time.perf_counter() < deadline - reserve - 1.0:
+        alt = new_state()
+        from_counts(alt, programme.counts, rng)
+        _place_short_agents(alt, agents, rules, time_off, week_start, weeks, span, deadline)
+        exact_channels(alt)
+        search(alt, deadline - reserve)
+        if alt.objective() < best.objective() and not any(alt.deficit(a) for a in range(len(agents))):
+            best = alt
+    if time.perf_counter() < deadline - reserve:
+        search(best, deadline - reserve)
+    options = sum(int(p.allowed.sum()) for p in pools)
+    status = "HEURISTIC"
+    if options <= config.exact_max_options and time.perf_counter() < deadline - reserve:
+        status = _exact(best, config, deadline - reserve)
+    t_finish = time.perf_counter()
+    chans = assign_channels(best)
+    roster = roster_frame(best, chans, agents)
+    grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])][["ds", "channel", "agents_required"]]
+    coverage = coverage_from_roster(roster, grid_req, rules.interval_min)
+
+    from roster.validation import score_roster, validate_roster
 
     violations = validate_roster(roster, agents, rules, time_off, week_start=week_start, weeks=weeks)
-    kpis["violations"] = len(violations)
+    score = score_roster(roster, grid_req, agents, rules, config, week_start=week_start, weeks=weeks)
+    objective = score.objective
+    bound = programme.objective if programme is not None and np.isfinite(programme.objective) else float("nan")
+    if programme is not None and programme.status != "optimal":
+        notes.append(f"the coverage programme was not solved within the time limit ({programme.status}), so there is no lower bound; raise --time-limit")
+    gap = (objective - bound) / max(abs(objective), 1.0) if np.isfinite(bound) else float("nan")
+    kpis = _kpis(roster, coverage, rules, agents, step)
+    kpis.update({
+        "objective": objective, "bound": bound, "gap": gap, "status": status,
+        "build_s": build_s, "first_solution_s": first_s, "first_objective": first_obj,
+        "heuristic_s": time.perf_counter() - t_start - build_s, "heuristic_objective": first_obj,
+        "solve_s": time.perf_counter() - t_start,
+        "variables": options,
+        "bound_short_agent_h": programme.short_agent_h if programme is not None else float("nan"),
+        "bound_at_work_agent_h": programme.at_work_agent_h if programme is not None else float("nan"),
+        "bound_s": programme.seconds if programme is not None else float("nan"),
+        "channel_switches": int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
+        "violations": len(violations),
+        "finish_s": time.perf_counter() - t_finish,
+    })
     notes += [f"rule violation: {v}" for v in violations[:20]]
     if kpis["under_agent_intervals"]:
         notes.append(
             f"the agents cannot cover the requirement everywhere: {kpis['intervals_understaffed']} channel-intervals are short "
             f"by {kpis['under_agent_h']:,.1f} agent-hours in all (see coverage.csv)"
+            + (f"; even the coverage programme's relaxation leaves {programme.short_agent_h:,.1f} agent-hours short"
+               if programme is not None and np.isfinite(programme.short_agent_h) else "")
         )
-    return RosterResult(roster, coverage, kpis, pen, bound, gap, status_name, notes)
+    report("roster: done")
+    return RosterResult(roster, coverage, kpis, score.penalties, bound, gap, status, notes)
 
 
-def _local_iso(ts: pd.Timestamp, tz: str) -> str:
-    return ts.tz_convert(tz).isoformat()
+def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
+    """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly."""
+    short = [a for a in range(len(agents)) if s.deficit(a)]
+    if not short:
+        return
+    short = fill_minimums(s)
+    if not short:
+        return
+    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, only_contradictions=True)
+    if problems:
+        raise InputError(problems)
+    for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
+        for d in list(s.state[a].shifts):
+            s.remove(a, d)
+        m = agent_model.build(s, [a], set(range(s.days)))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(1.0, min(10.0, deadline - time.perf_counter()))
+        solver.parameters.num_workers = 1
+        if solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            agent_model.apply(m, solver, s)
 
 
-def _roster_frame(m: _Model, chosen: set, agents: list[Agent]) -> pd.DataFrame:
+def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
+    """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one."""
+    everyone = list(range(len(s.agents)))
+    saved = {a: dict(s.state[a].shifts) for a in everyone}
+    saved_chan = {a: {d: s.state[a].chan[d][1] for d in saved[a]} for a in everyone}
+    before = s.objective()
+    for a in everyone:
+        for d in list(s.state[a].shifts):
+            s.remove(a, d)
+    m = agent_model.build(s, everyone, set(range(s.days)))
+    agent_model.hint(m, s, saved)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
+    solver.parameters.num_workers = config.workers or 0
+    solver.parameters.random_seed = config.seed
+    status = solver.Solve(m.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        agent_model.apply(m, solver, s)
+        exact_channels(s)
+        if s.objective() <= before + 1e-6:
+            return solver.StatusName(status)
+        for a in everyone:
+            for d in list(s.state[a].shifts):
+                s.remove(a, d)
+    for a in everyone:
+        for d, t in saved[a].items():
+            s.add(a, t, saved_chan[a][d])
+    exact_channels(s)
+    return "HEURISTIC"
+
+
+# --------------------------------------------------------------------------- #
+# Output
+# --------------------------------------------------------------------------- #
+
+
+def roster_frame(s: RosterState, chans: dict[tuple[int, int], np.ndarray], agents: list[Agent]) -> pd.DataFrame:
+    """The roster as one row per activity.
+
+    A shift is written as consecutive ``shift`` rows, one per stretch on one
+    channel, that together span it (``shift_id`` groups them); each pause is
+    a ``break`` or ``lunch`` row inside the stretch it interrupts, with that
+    stretch's channel. ``paid_h`` is each row's paid time.
+    """
     rows = []
-    for (ai, ti, c) in sorted(chosen):
-        a = agents[ai]
-        t = m.templates[ai][ti]
-        base = {"agent_id": a.agent_id, "site_tz": a.site_tz, "local_date": t.local_date.isoformat(), "channel": c}
-        rows.append({**base, "activity": "shift", "start_utc": t.start, "end_utc": t.end, "paid_h": t.paid_h})
-        for p in t.pauses:
-            rows.append({**base, "activity": p.kind, "start_utc": p.start, "end_utc": p.end, "paid_h": np.nan})
+    for a, st in enumerate(s.state):
+        agent = agents[a]
+        p = s.pools[st.pool]
+        for d, t in sorted(st.shifts.items()):
+            tpl = p.templates[t]
+            idx = p.work[t]
+            chan = chans.get((a, d), np.full(len(idx), -1))
+            starts = s.grid.t0 + idx * s.grid.step
+            # channel changes happen at the start of a work interval; the shift's first stretch starts at its start
+            cuts = [tpl.start]
+            names = []
+            current = None
+            for ts, c in zip(starts, chan):
+                name = s.grid.channels[c] if c >= 0 else (p.skills[0] if p.skills else "")
+                if current is None:
+                    current = name
+                elif name != current:
+                    cuts.append(ts)
+                    names.append(current)
+                    current = name
+            names.append(current if current is not None else (p.skills[0] if p.skills else ""))
+            cuts.append(tpl.end)
+            shift_id = f"{agent.agent_id}-{tpl.local_date.isoformat()}"
+            base = {"agent_id": agent.agent_id, "site_tz": agent.site_tz, "local_date": tpl.local_date.isoformat(), "shift_id": shift_id}
+            for (a0, b0), name in zip(zip(cuts, cuts[1:]), names):
+                unpaid = sum(((min(q.end, b0) - max(q.start, a0)).total_seconds() / 3600 for q in tpl.pauses
+                              if q.kind == "lunch" and not s.rules.breaks.lunch_paid and q.start < b0 and q.end > a0))
+                rows.append({**base, "activity": "shift", "channel": name, "start_utc": a0, "end_utc": b0,
+                             "paid_h": (b0 - a0).total_seconds() / 3600 - unpaid})
+            for q in tpl.pauses:
+                k = max(j for j in range(len(cuts) - 1) if cuts[j] <= q.start)
+                rows.append({**base, "activity": q.kind, "channel": names[k], "start_utc": q.start, "end_utc": q.end, "paid_h": np.nan})
+    cols = ROSTER_COLUMNS + ["paid_h", "shift_id"]
     if not rows:
-        return pd.DataFrame(columns=ROSTER_COLUMNS + ["paid_h"])
+        return pd.DataFrame(columns=cols)
     df = pd.DataFrame(rows)
-    df["start_local"] = [_local_iso(s, tz) for s, tz in zip(df["start_utc"], df["site_tz"])]
-    df["end_local"] = [_local_iso(s, tz) for s, tz in zip(df["end_utc"], df["site_tz"])]
+    df["start_local"] = [ts.tz_convert(tz).isoformat() for ts, tz in zip(df["start_utc"], df["site_tz"])]
+    df["end_local"] = [ts.tz_convert(tz).isoformat() for ts, tz in zip(df["end_utc"], df["site_tz"])]
     order = {"shift": 0, "break": 1, "lunch": 1}
     df = df.assign(_o=df["activity"].map(order)).sort_values(["agent_id", "start_utc", "_o"]).drop(columns="_o")
-    return df[ROSTER_COLUMNS + ["paid_h"]].reset_index(drop=True)
-
-
-def _penalties(m: _Model, chosen: set, config: SolverConfig) -> pd.DataFrame:
-    """What each soft part of the objective costs in this roster."""
-    cov = defaultdict(int)
-    worked = set()
-    for k in chosen:
-        worked.add((k[0], m.templates[k[0]][k[1]].day_index))
-        for i in m.work_idx[(k[0], k[1])]:
-            cov[(int(i), k[2])] += 1
-    under_n = under_cost = 0
-    for row in m.grid.itertuples(index=False):
-        key = (row.ds, row.channel)
-        if key in m.under:
-            short = max(0, int(row.agents_required) - cov.get((int(row.gi), row.channel), 0))
-            under_n += short
-            under_cost += short * m.under_cost[key]
-    paid_cost = sum(m.cost[m.x[k]] for k in chosen)
-    pref_n = sum(1 for ai, d, _ in m.pref if (ai, d) in worked)
-    by_agent_week = defaultdict(list)
-    for k in chosen:
-        t = m.templates[k[0]][k[1]]
-        by_agent_week[(k[0], t.day_index // 7)].append(k)
-    weekend_n = late_n = 0
-    for (ai, w), ks in by_agent_week.items():
-        weekend_n += max(0, sum(m.week_start_weekend(m.templates[ai][k[1]].day_index) for k in ks) - 1)
-        late_n += max(0, sum(m.late_of[(ai, k[1])] for k in ks) - 2)
-    return pd.DataFrame(
-        [
-            {"penalty": "weekend days beyond one a week", "count": weekend_n, "unit": "agent-days", "cost": weekend_n * config.weekend_weight},
-            {"penalty": "late shifts beyond two a week", "count": late_n, "unit": "shifts", "cost": late_n * config.late_weight},
-            {"penalty": "understaffing", "count": under_n, "unit": "agent-intervals short", "cost": under_cost},
-            {"penalty": "paid hours", "count": sum(m.paid[m.x[k]] for k in chosen) / 4, "unit": "hours", "cost": paid_cost},
-            {"penalty": "preferred day off worked", "count": pref_n, "unit": "agent-days", "cost": pref_n * config.preference_weight},
-        ]
-    )
+    return df[cols].reset_index(drop=True)
 
 
 def _kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agents: list[Agent], step: pd.Timedelta) -> dict:
@@ -637,7 +397,7 @@ def _kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agen
     return {
         "paid_h": float(shifts["paid_h"].sum()),
         "cost": float((shifts["paid_h"] * shifts["agent_id"].map(cost_of)).sum()),
-        "shifts": int(len(shifts)),
+        "shifts": int(shifts["shift_id"].nunique()) if "shift_id" in shifts else int(len(shifts)),
         "agents_rostered": int(shifts["agent_id"].nunique()),
         "required_agent_h": float(coverage["required"].sum() * h),
         "scheduled_agent_h": float(coverage["scheduled"].sum() * h),
@@ -648,29 +408,35 @@ def _kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agen
     }
 
 
-def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list:
-    """Which agent's hard rules contradict each other: each agent's rules solved alone."""
-    from forecast.errors import Problem
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span, *, only_contradictions: bool = False) -> list:
+    """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
+
+    Returns one problem per agent whose contract minimum cannot be reached
+    within its days, shift lengths, rest, consecutive-day rule and
+    availability, naming the agent and the rule.
+    """
+    from roster.pools import make_grid as _grid
 
     problems = []
     for agent in agents:
         contract = rules.contracts[agent.contract]
         limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
-        m, _, _ = build(pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]}), [agent], rules,
-                        time_off, week_start, weeks, span, SolverConfig(), pd.Timedelta(minutes=rules.interval_min))
-        add_one_shift_per_day(m)
-        add_rest(m, rules)
-        add_weekly_hours(m, [agent], rules, weeks, [])
-        add_days_per_week(m, [agent], rules, weeks)
-        add_consecutive_days(m, [agent], rules, 7 * weeks)
+        req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
+        step = pd.Timedelta(minutes=rules.interval_min)
+        grid = _grid(req, span, step, 0, 0)
+        pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9)
+        s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)
+        m = agent_model.build(s, [0], set(range(7 * weeks)))
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = 5.0
+        solver.parameters.num_workers = 1
         if solver.Solve(m.model) != cp_model.INFEASIBLE:
             continue
-        temps = m.templates[0]
-        days = {t.day_index for t in temps}
+        temps = pools[0].templates
+        allowed = pools[0].allowed[0]
+        days = {t.day_index for t, ok in zip(temps, allowed) if ok and t.day_index < 7}
         need = contract.min_week_h * min(len(days), 7) / 7
-        best = sum(sorted((max(t.paid_h for t in temps if t.day_index == d) for d in days), reverse=True)[:limit]) if temps else 0.0
+        best = sum(sorted((max(t.paid_h for t, ok in zip(temps, allowed) if ok and t.day_index == d) for d in days), reverse=True)[:limit]) if days else 0.0
         if best + 1e-9 < need:
             why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
                    f"allow at most {best:.1f} paid hours")
@@ -678,6 +444,6 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list
             why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
                    f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
         problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
-    if not problems:
+    if not problems and not only_contradictions:
         problems.append(Problem("rules", "the labour rules contradict each other across agents; relax min_week_h or min_rest_h"))
     return problems

@@ -7,8 +7,9 @@ allows. Its pauses follow the break rules: a shift of ``L`` hours has
 ``ceil(L / break_every_h) - 1`` pauses spread evenly over it, the middle one
 being the lunch on shifts of ``lunch_from_shift_h`` or more; none in the first
 ``earliest_break_after_h`` or the last ``latest_break_before_end_h`` hours.
-Agents alternate between two break offsets 15 minutes apart so that a team
-starting together does not pause together.
+Each shift comes in ``BREAK_PLACEMENTS`` variants whose pauses are one grid
+step apart, so that a team starting together need not pause together; the
+solver chooses the variant.
 
 Everything is converted to UTC here; a local start that does not exist (the
 skipped hour of a daylight-saving change) is not offered, and a shift that
@@ -26,6 +27,9 @@ import pandas as pd
 
 from roster.schema import Agent, BreakRules, Contract, LabourRules, TimeOff
 
+#: break placements offered per shift start and length (pauses shifted by one grid step each)
+BREAK_PLACEMENTS = 2
+
 
 @dataclass(frozen=True)
 class Pause:
@@ -36,6 +40,8 @@ class Pause:
 
 @dataclass(frozen=True)
 class Template:
+    """One shift an agent may work: local day, UTC span, paid hours and pauses."""
+
     day_index: int  # local day within the roster (0 = week_start)
     local_date: dt.date
     start: pd.Timestamp  # UTC
@@ -43,6 +49,7 @@ class Template:
     length_h: float
     paid_h: float
     pauses: tuple[Pause, ...]
+    stagger: int = 0  # which of the break placements (0 .. BREAK_PLACEMENTS - 1)
 
 
 def pauses_for(start: pd.Timestamp, length_h: float, rules: BreakRules, stagger: int, step_min: int) -> tuple[Pause, ...]:
@@ -100,38 +107,99 @@ def start_window(agent: Agent, contract: Contract) -> tuple[dt.time, dt.time]:
     return agent.earliest_start or contract.earliest_start, agent.latest_start or contract.latest_start
 
 
+@functools.lru_cache(maxsize=256)
+def shift_starts(site_tz: str, earliest: dt.time, latest: dt.time, step_min: int, week_start: dt.date, days: int) -> tuple[tuple[int, dt.date, pd.Timestamp], ...]:
+    """``(day index, local date, UTC start)`` of every start on the site clock's grid between ``earliest`` and ``latest``.
+
+    Starts that do not exist in local time (the skipped hour of a
+    daylight-saving change) or are ambiguous (the repeated hour) are left out.
+    """
+    out = []
+    first = earliest.hour * 60 + earliest.minute
+    last = latest.hour * 60 + latest.minute
+    first = int(math.ceil(first / step_min) * step_min)
+    for d in range(days):
+        day = week_start + dt.timedelta(days=d)
+        for minute in range(first, last + 1, step_min):
+            local = pd.Timestamp(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)))
+            try:
+                start = local.tz_localize(site_tz, nonexistent="raise", ambiguous="raise").tz_convert("UTC")
+            except Exception:  # skipped or repeated hour at a DST change: not offered
+                continue
+            out.append((d, day, start))
+    return tuple(out)
+
+
+def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: int, time_off: list[TimeOff]) -> set[int]:
+    """Local days (indices from ``week_start``) on which the agent has at least one shift not blocked by time off."""
+    contract = rules.contracts[agent.contract]
+    earliest, latest = start_window(agent, contract)
+    off = time_off_spans(time_off, agent.agent_id)
+    out = set()
+    for d, _, start in shift_starts(agent.site_tz, earliest, latest, rules.shift_start_step_min, week_start, days):
+        if d in out:
+            continue
+        for length_h in contract.shift_lengths_h:
+            if not any(start < b and start + pd.Timedelta(hours=length_h) > a for a, b in off):
+                out.add(d)
+                break
+    return out
+
+
+def profile_templates(
+    site_tz: str,
+    contract: Contract,
+    earliest: dt.time,
+    latest: dt.time,
+    rules: LabourRules,
+    week_start: dt.date,
+    days: int,
+    span: tuple[pd.Timestamp, pd.Timestamp],
+) -> list[Template]:
+    """Every shift of a contract and start window at a site, in ``days`` local days from ``week_start``.
+
+    Each start on the ``shift_start_step_min`` grid of the site clock (local
+    time) and each allowed length comes in ``BREAK_PLACEMENTS`` variants that
+    differ in where the breaks and lunch fall, so that the solver can stagger
+    a team's pauses. Starts that do not exist in local time (the skipped hour
+    of a daylight-saving change) or that are ambiguous are not offered.
+    """
+    out: list[Template] = []
+    for d, day, start in shift_starts(site_tz, earliest, latest, rules.shift_start_step_min, week_start, days):
+        if start < span[0] or start >= span[1]:
+            continue
+        for length_h in contract.shift_lengths_h:
+            end = start + pd.Timedelta(hours=length_h)
+            seen = set()
+            for stagger in range(BREAK_PLACEMENTS):
+                pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
+                key = tuple((p.kind, p.start) for p in pauses)
+                if key in seen:  # short shifts without pauses have one variant
+                    continue
+                seen.add(key)
+                out.append(Template(d, day, start, end, length_h, paid_hours(length_h, pauses, rules.breaks), pauses, stagger))
+    return out
+
+
+def blocked(t: Template, off: list[tuple[pd.Timestamp, pd.Timestamp]]) -> bool:
+    """Whether the shift overlaps any of the periods ``off`` (UTC)."""
+    return any(t.start < b and t.end > a for a, b in off)
+
+
+def time_off_spans(time_off: list[TimeOff], agent_id: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    return [(pd.Timestamp(t.start), pd.Timestamp(t.end)) for t in time_off if t.agent_id == agent_id]
+
+
 def agent_templates(
     agent: Agent,
-    stagger: int,
     rules: LabourRules,
     week_start: dt.date,
     days: int,
     time_off: list[TimeOff],
     span: tuple[pd.Timestamp, pd.Timestamp],
 ) -> list[Template]:
-    """Every shift the agent may work in the roster's ``days`` local days."""
+    """Every shift the agent may work in the roster's ``days`` local days (time off removed)."""
     contract = rules.contracts[agent.contract]
     earliest, latest = start_window(agent, contract)
-    step = rules.shift_start_step_min
-    out: list[Template] = []
-    off = [(pd.Timestamp(t.start), pd.Timestamp(t.end)) for t in time_off if t.agent_id == agent.agent_id]
-    first = earliest.hour * 60 + earliest.minute
-    last = latest.hour * 60 + latest.minute
-    first = int(math.ceil(first / step) * step)
-    for d in range(days):
-        day = week_start + dt.timedelta(days=d)
-        for minute in range(first, last + 1, step):
-            local = pd.Timestamp(dt.datetime.combine(day, dt.time(minute // 60, minute % 60)))
-            try:
-                start = local.tz_localize(agent.site_tz, nonexistent="raise", ambiguous="raise").tz_convert("UTC")
-            except Exception:  # skipped or repeated hour at a DST change: not offered
-                continue
-            for length_h in contract.shift_lengths_h:
-                end = start + pd.Timedelta(hours=length_h)
-                if start < span[0] or start >= span[1]:
-                    continue
-                if any(start < o_end and end > o_start for o_start, o_end in off):
-                    continue
-                pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
-                out.append(Template(d, day, start, end, length_h, paid_hours(length_h, pauses, rules.breaks), pauses))
-    return out
+    off = time_off_spans(time_off, agent.agent_id)
+    return [t for t in profile_templates(agent.site_tz, contract, earliest, latest, rules, week_start, days, span) if not blocked(t, off)]

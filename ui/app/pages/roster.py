@@ -59,7 +59,12 @@ m[2].metric("Required agent-h", f"{k['required_agent_h']:,.0f}")
 m[3].metric("Short agent-h", f"{k['under_agent_h']:,.0f}")
 m[4].metric("Over agent-h", f"{k['over_agent_h']:,.0f}")
 m[5].metric("Gap to bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}",
-            help=f"status {k['status']}; objective {k['objective']:,.0f}, solver bound {k['bound']:,.0f} (the solver's bound is its linear relaxation, loose on rosters)")
+            help=f"objective {k['objective']:,.0f} against the lower bound {k['bound']:,.0f} from the coverage programme "
+                 "(shifts as fractions: no roster can do better); n/a when the programme did not finish in the time limit")
+if k.get("bound_short_agent_h") == k.get("bound_short_agent_h") and k.get("bound_short_agent_h", 0) > 0:
+    st.caption(f"Even with shifts as fractions, {k['bound_short_agent_h']:,.0f} agent-hours cannot be covered by these agents, "
+               f"rules and shift shapes; this roster leaves {k['under_agent_h']:,.0f} short. "
+               f"First roster after {k['first_solution_s']:.1f} s; {k['channel_switches']:,} channel switches in {k['shifts']:,} shifts.")
 
 show_tz = st.selectbox("Show times in", state.zone_choices(), key="ro_tz")
 cov = res.coverage.copy()
@@ -101,12 +106,13 @@ g["what"] = g.apply(lambda r: r["channel"] if r["activity"] == "shift" else r["a
 if g.empty:
     st.caption("No shifts for this selection.")
 else:
-    order = g[g["activity"] == "shift"].sort_values("start")["agent_id"].tolist()
+    order = list(dict.fromkeys(g[g["activity"] == "shift"].sort_values("start")["agent_id"]))
     gantt = alt.Chart(g).mark_bar().encode(
-        x=alt.X("start:T", title=f"time ({show_tz})"), x2="end:T", y=alt.Y("agent_id:N", sort=order, title=None),
+        x=alt.X("start:T", title=f"time ({show_tz})"), x2="end:T",
+        y=alt.Y("agent_id:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelFontSize=11)),
         color=alt.Color("what:N", title="activity", scale=alt.Scale(domain=["voice", "chat", "email", "social", "break", "lunch"], range=["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#bab0ac", "#79706e"])),
         tooltip=["agent_id", "activity", "channel", alt.Tooltip("start:T", format="%H:%M"), alt.Tooltip("end:T", format="%H:%M"), "site_tz"],
-    ).properties(height=max(200, 16 * len(order)), title=f"shifts starting on {day} (site local date)")
+    ).properties(height=max(200, 22 * len(order)), title=f"shifts starting on {day} (site local date)")
     st.altair_chart(gantt, width="stretch")
 st.subheader("Why it looks like this")
 st.dataframe(res.penalties, width="stretch")

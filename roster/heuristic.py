@@ -1,0 +1,580 @@
+"""Fast roster construction and improvement at the agent level.
+
+A :class:`RosterState` holds a complete roster under construction: each
+agent's shift per local day (a template of the agent's pool, see
+:mod:`roster.pools`), the channel each agent serves in each interval at
+work, and the requirement still uncovered per channel and interval. Every
+change keeps the hard rules: at most one shift per local day, ``min_rest_h``
+between shifts, the contract's days and paid hours per week, the longest run
+of consecutive days, skills, start windows and time off (the last three by
+construction of the templates).
+
+The objective is the solver's (:class:`roster.solver.SolverConfig`): each
+missing agent per interval costs the channel's under-staffing weight, every
+shift its paid time, and the soft rules their penalties (preferred day off,
+weekend days beyond one and late shifts beyond two a week).
+
+:func:`construct` builds a first roster greedily: the template with the best
+gain (under-staffing it removes, less its cost) across all pools goes to the
+pool's agent who most needs hours, until no shift pays for itself; agents
+still below their contract minimum then take their best remaining shifts.
+All gains of a pool are one sparse product, so a 200-agent week builds in
+seconds. :func:`improve` is a ruin-and-recreate local search: a few agents'
+weeks are taken out and rebuilt greedily against everyone else's, and the
+change is kept if the objective falls.
+
+An agent at work serves one channel per interval here (the one among its
+skills that needs it most); :mod:`roster.channels` then fixes one channel
+per stretch between pauses, exactly.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from roster.pools import Grid, Pool, agent_limits
+from roster.schema import Agent, LabourRules
+
+BIG = 1e9
+
+
+@dataclass
+class _Agent:
+    pool: int
+    k: int  # row in the pool's ``allowed``
+    shifts: dict[int, int] = field(default_factory=dict)  # local day -> template
+    chan: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # day -> (intervals, channel or -1)
+    pref_days: frozenset = frozenset()
+
+
+class RosterState:
+    """A complete roster under construction (see the module docstring)."""
+
+    def __init__(self, pools: list[Pool], agents: list[Agent], rules: LabourRules, grid: Grid, config, weeks: int, week_start):
+        self.pools, self.agents, self.rules, self.grid, self.config, self.weeks = pools, agents, rules, grid, config, weeks
+        self.days = 7 * weeks
+        self.req = np.stack([grid.required[c] for c in grid.channels]).astype(np.int64)
+        self.w = np.stack([grid.under_cost[c] for c in grid.channels]).astype(float)
+        self.pw = self.w.copy()  # priority weights the greedy steers by (raised where it left gaps before)
+        self.rem = self.req.copy()
+        self.skill_idx = [np.array([grid.channels.index(c) for c in p.skills], dtype=np.int64) for p in pools]
+        self.rest_ns = int(rules.min_rest_h * 3600 * 1e9)
+        self.max_consecutive = rules.max_consecutive_days
+        self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
+        self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.min_q = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_q = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_shift_q = np.zeros(len(agents), dtype=np.int64)
+        self.masks = []
+        for p in pools:
+            md, mn, mx = agent_limits(p, agents, rules, weeks)
+            for k, ai in enumerate(p.agents):
+                pref = frozenset(d for d in range(self.days)
+                                 if (week_start.toordinal() + d) % 7 in _ordinal_weekdays(agents[ai].preferred_days_off))
+                self.state[ai] = _Agent(p.index, k, pref_days=pref)
+                self.max_days[ai], self.min_q[ai], self.max_q[ai] = md[k], mn[k], mx[k]
+                self.max_shift_q[ai] = int(p.paid_q.max()) if len(p.paid_q) else 0
+            self.masks.append(p.allowed.copy())
+        self.week_of = [p.day // 7 for p in pools]
+        # templates are in local-day order: each day's are one slice of the pool's arrays
+        self.day_lo = [np.searchsorted(p.day, np.arange(self.days), side="left") for p in pools]
+        self.day_hi = [np.searchsorted(p.day, np.arange(self.days), side="right") for p in pools]
+        for p in pools:
+            if len(p.day) and np.any(np.diff(p.day) < 0):
+                raise ValueError("pool templates must be sorted by local day")
+        self.cost_total = 0.0
+        self.soft_total = 0.0
+        self.first_roster_s = float("nan")
+
+    # ------------------------------------------------------------------ #
+    # objective
+    # ------------------------------------------------------------------ #
+    def under_cost(self) -> float:
+        return float((self.w * np.maximum(self.rem, 0)).sum())
+
+    def objective(self) -> float:
+        return self.under_cost() + self.cost_total + self.soft_total
+
+    def soft_penalty(self, ai: int, ti: int) -> float:
+        """What adding template ``ti`` to agent ``ai`` costs in soft rules, given its other shifts."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        cfg = self.config
+        d = int(p.day[ti])
+        pen = cfg.preference_weight if d in st.pref_days else 0.0
+        w = d // 7
+        same = [t for dd, t in st.shifts.items() if dd // 7 == w]
+        if p.weekend[ti] and sum(bool(p.weekend[t]) for t in same) >= 1:
+            pen += cfg.weekend_weight
+        if p.late[ti] and sum(bool(p.late[t]) for t in same) >= 2:
+            pen += cfg.late_weight
+        return pen
+
+    def soft_penalties(self, ai: int, cand: np.ndarray) -> np.ndarray:
+        """:meth:`soft_penalty` for many templates of the agent's pool at once."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        cfg = self.config
+        day = p.day[cand]
+        pen = np.where(np.isin(day, list(st.pref_days)), float(cfg.preference_weight), 0.0) if st.pref_days else np.zeros(len(cand))
+        if st.shifts:
+            wk = day // 7
+            n_weekend = np.zeros(self.weeks, dtype=np.int64)
+            n_late = np.zeros(self.weeks, dtype=np.int64)
+            for d, t in st.shifts.items():
+                n_weekend[d // 7] += bool(p.weekend[t])
+                n_late[d // 7] += bool(p.late[t])
+            pen = pen + np.where(p.weekend[cand] & (n_weekend[wk] >= 1), float(cfg.weekend_weight), 0.0)
+            pen = pen + np.where(p.late[cand] & (n_late[wk] >= 2), float(cfg.late_weight), 0.0)
+        return pen
+
+    def agent_soft(self, ai: int) -> float:
+        """Soft penalties of one agent's whole roster."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        cfg = self.config
+        total = cfg.preference_weight * sum(1 for d in st.shifts if d in st.pref_days)
+        for w in range(self.weeks):
+            ts = [t for d, t in st.shifts.items() if d // 7 == w]
+            total += cfg.weekend_weight * max(0, sum(bool(p.weekend[t]) for t in ts) - 1)
+            total += cfg.late_weight * max(0, sum(bool(p.late[t]) for t in ts) - 2)
+        return float(total)
+
+    # ------------------------------------------------------------------ #
+    # moves
+    # ------------------------------------------------------------------ #
+    def value(self, pi: int) -> np.ndarray:
+        """Per interval: the most a pool's agent at work is worth there (its neediest skill)."""
+        s = self.skill_idx[pi]
+        if not len(s):
+            return np.zeros(self.grid.n)
+        return (self.pw[s] * (self.rem[s] > 0)).max(axis=0)
+
+    def gains(self, pi: int) -> np.ndarray:
+        """Objective gain of one more shift of each of the pool's templates (soft rules aside)."""
+        p = self.pools[pi]
+        return p.cover @ self.value(pi) - p.cost
+
+    def add(self, ai: int, ti: int, chan: np.ndarray | None = None) -> None:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        d = int(p.day[ti])
+        idx = p.work[ti]
+        if chan is None:
+            s = self.skill_idx[st.pool]
+            if len(s) and len(idx):
+                sub = self.pw[s][:, idx] * (self.rem[s][:, idx] > 0)
+                best = sub.argmax(axis=0)
+                chan = np.where(sub.max(axis=0) > 0, s[best], -1)
+            else:
+                chan = np.full(len(idx), -1)
+        ok = chan >= 0
+        np.subtract.at(self.rem, (chan[ok], idx[ok]), 1)
+        self.soft_total -= self.agent_soft(ai)
+        st.shifts[d] = ti
+        st.chan[d] = (idx, chan)
+        self.soft_total += self.agent_soft(ai)
+        self.cost_total += float(p.cost[ti])
+        self._update_mask(ai)
+
+    def remove(self, ai: int, d: int) -> tuple[int, np.ndarray]:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        ti = st.shifts[d]
+        idx, chan = st.chan.pop(d)
+        ok = chan >= 0
+        np.add.at(self.rem, (chan[ok], idx[ok]), 1)
+        self.soft_total -= self.agent_soft(ai)
+        del st.shifts[d]
+        self.soft_total += self.agent_soft(ai)
+        self.cost_total -= float(p.cost[ti])
+        self._update_mask(ai)
+        return ti, chan
+
+    def _update_mask(self, ai: int) -> None:
+        """Templates the agent could still add without breaking a hard rule."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        lo, hi = self.day_lo[st.pool], self.day_hi[st.pool]
+        m = p.allowed[st.k].copy()
+        for d, t in st.shifts.items():
+            m[lo[d] : hi[d]] = False
+            if d > 0:
+                sl = slice(lo[d - 1], hi[d - 1])
+                m[sl] &= p.end_ns[sl] + self.rest_ns <= p.start_ns[t]
+            if d + 1 < self.days:
+                sl = slice(lo[d + 1], hi[d + 1])
+                m[sl] &= p.start_ns[sl] >= p.end_ns[t] + self.rest_ns
+        for w in range(self.weeks):
+            sl = slice(lo[7 * w], hi[min(7 * w + 6, self.days - 1)])
+            ts = [t for d, t in st.shifts.items() if d // 7 == w]
+            if len(ts) >= self.max_days[ai, w]:
+                m[sl] = False
+            else:
+                used = int(sum(p.paid_q[t] for t in ts))
+                m[sl] &= p.paid_q[sl] <= self.max_q[ai, w] - used
+        if self.max_consecutive < self.days:
+            k = self.max_consecutive
+            worked = np.zeros(self.days + 2, dtype=bool)
+            for d in st.shifts:
+                worked[d + 1] = True
+            for e in range(self.days):
+                if worked[e + 1]:
+                    continue
+                left = 0
+                while e - left - 1 >= 0 and worked[e - left]:
+                    left += 1
+                right = 0
+                while e + right + 1 < self.days and worked[e + right + 2]:
+                    right += 1
+                if left + right + 1 > k:
+                    m[lo[e] : hi[e]] = False
+        self.masks[st.pool][st.k] = m
+
+    def used_q(self, ai: int, w: int) -> int:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        return int(sum(p.paid_q[t] for d, t in st.shifts.items() if d // 7 == w))
+
+    def days_used(self, ai: int, w: int) -> int:
+        return sum(1 for d in self.state[ai].shifts if d // 7 == w)
+
+    def min_reachable(self, ai: int, ti: int) -> bool:
+        """Whether the agent can still reach its weekly minimum after taking ``ti``."""
+        p = self.pools[self.state[ai].pool]
+        w = int(p.day[ti]) // 7
+        need = self.min_q[ai, w] - self.used_q(ai, w) - int(p.paid_q[ti])
+        if need <= 0:
+            return True
+        days_left = self.max_days[ai, w] - self.days_used(ai, w) - 1
+        return days_left * self.max_shift_q[ai] >= need
+
+    def deficit(self, ai: int) -> int:
+        return int(sum(max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)))
+
+    # ------------------------------------------------------------------ #
+    # building an agent's week
+    # ------------------------------------------------------------------ #
+    def rebuild(self, ai: int) -> None:
+        """Give an agent (with no shifts) its best week against everyone else's: minimum hours first."""
+        st = self.state[ai]
+        pi = st.pool
+        p = self.pools[pi]
+        while True:
+            mask = self.masks[pi][st.k]
+            if not mask.any():
+                return
+            g = self.gains(pi)
+            cand = np.flatnonzero(mask)
+            score = g[cand] - self.soft_penalties(ai, cand)
+            short = np.array([max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)])
+            wk = self.week_of[pi][cand]
+            need = short[wk]
+            score = score + np.where(need > 0, BIG * np.minimum(p.paid_q[cand], need), 0.0)
+            order = np.argsort(-score)
+            picked = None
+            for j in order:
+                if score[j] <= 0:
+                    break
+                t = int(cand[j])
+                if self.min_reachable(ai, t):
+                    picked = t
+                    break
+            if picked is None:
+                return
+            self.add(ai, picked)
+
+
+def _ordinal_weekdays(days: tuple[int, ...]) -> set[int]:
+    """Weekdays (0 = Monday) as residues of ``date.toordinal() % 7`` (ordinal 1 = Monday)."""
+    return {(d + 1) % 7 for d in days}
+
+
+def construct(s: RosterState, deadline: float | None = None) -> None:
+    """Greedy first roster (see the module docstring)."""
+    t0 = time.perf_counter()
+    n_pools = len(s.pools)
+    gains = [s.gains(pi) for pi in range(n_pools)]
+    while True:
+        best_val, best = 0.0, None
+        for pi in range(n_pools):
+            cnt = s.masks[pi].any(axis=0)
+            if not cnt.any():
+                continue
+            g = np.where(cnt, gains[pi], -np.inf)
+            t = int(g.argmax())
+            if g[t] > best_val:
+                best_val, best = g[t], (pi, t)
+        if best is None:
+            break
+        pi, t = best
+        ai = _pick_agent(s, pi, t)
+        if ai is None:  # no agent can take it without missing a minimum later: drop the template for now
+            s.masks[pi][:, t] = False
+            continue
+        s.add(ai, t)
+        changed = set(s.pools[pi].skills)
+        for pj in range(n_pools):
+            if changed & set(s.pools[pj].skills):
+                gains[pj] = s.gains(pj)
+    for ai in range(len(s.agents)):  # rebuild masks the template drops above may have cleared
+        s._update_mask(ai)
+    fill_minimums(s)
+    s.first_roster_s = time.perf_counter() - t0
+
+
+def _pick_agent(s: RosterState, pi: int, t: int) -> int | None:
+    p = s.pools[pi]
+    rows = np.flatnonzero(s.masks[pi][:, t])
+    best, best_key = None, None
+    for k in rows:
+        ai = p.agents[k]
+        if not s.min_reachable(ai, t):
+            continue
+        key = (-s.deficit(ai), s.soft_penalty(ai, t), sum(p.paid_q[x] for x in s.state[ai].shifts.values()), ai)
+        if best_key is None or key < best_key:
+            best, best_key = ai, key
+    return best
+
+
+def fill_minimums(s: RosterState) -> list[int]:
+    """Agents below their contract minimum take their best remaining shifts; returns those still below."""
+    short = []
+    for ai in range(len(s.agents)):
+        if not s.deficit(ai):
+            continue
+        st = s.state[ai]
+        p = s.pools[st.pool]
+        for _ in range(s.days):
+            if not s.deficit(ai):
+                break
+            mask = s.masks[st.pool][st.k]
+            cand = np.flatnonzero(mask)
+            if not len(cand):
+                break
+            g = s.gains(st.pool)[cand] - s.soft_penalties(ai, cand)
+            wk = s.week_of[st.pool][cand]
+            need = np.array([max(0, s.min_q[ai, w] - s.used_q(ai, w)) for w in range(s.weeks)])[wk]
+            g = np.where(need > 0, g + BIG * np.minimum(p.paid_q[cand], need), -np.inf)
+            ok = [j for j in np.argsort(-g) if np.isfinite(g[j]) and s.min_reachable(ai, int(cand[j]))]
+            if not ok:
+                break
+            s.add(ai, int(cand[ok[0]]))
+        if s.deficit(ai):  # start the agent's week again, minimum first
+            for d in list(st.shifts):
+                s.remove(ai, d)
+            s.rebuild(ai)
+            if s.deficit(ai):
+                short.append(ai)
+    return short
+
+
+def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=None) -> int:
+    """Ruin and recreate until ``deadline`` or nothing improves for a while; returns accepted moves.
+
+    Half the moves ruin agents around a gap: a channel-interval still short
+    is drawn (weighted by its cost), and up to four agents with that skill
+    whose site can reach it are taken out; the others ruin a random agent and
+    up to three who share a skill with it. The ruined agents' weeks are
+    rebuilt greedily in random order; the change is kept if the objective
+    falls.
+    """
+    n = len(s.agents)
+    if n == 0:
+        return 0
+    skills_of = [set(s.skill_idx[s.state[a].pool].tolist()) for a in range(n)]
+    best = s.objective()
+    accepted = 0
+    stale = 0
+    while time.perf_counter() < deadline and stale < 2 * n + 20:
+        k = int(rng.integers(1, min(4, n) + 1))
+        short = np.maximum(s.rem, 0) * s.w
+        if rng.random() < 0.5 and short.sum() > 0:
+            flat = short.ravel() / short.sum()
+            c, i = divmod(int(rng.choice(len(flat), p=flat)), s.grid.n)
+            near = [a for a in range(n) if c in skills_of[a] and _reaches(s, a, i)]
+            group = list(rng.choice(near, size=min(k, len(near)), replace=False)) if near else [int(rng.integers(n))]
+        else:
+            first = int(rng.integers(n))
+            others = [a for a in range(n) if a != first and skills_of[first] & skills_of[a]]
+            group = [first] + (list(rng.choice(others, size=min(k - 1, len(others)), replace=False)) if others and k > 1 else [])
+        group = [int(a) for a in group]
+        saved = {a: dict(s.state[a].shifts) for a in group}
+        saved_chan = {a: {d: s.state[a].chan[d][1] for d in s.state[a].shifts} for a in group}
+        for a in group:
+            for d in list(s.state[a].shifts):
+                s.remove(a, d)
+        for a in rng.permutation(group):
+            s.rebuild(int(a))
+        obj = s.objective()
+        if obj < best - 1e-6 and not any(s.deficit(a) for a in group):
+            best = obj
+            accepted += 1
+            stale = 0
+            if progress:
+                progress(best)
+        else:
+            for a in group:
+                for d in list(s.state[a].shifts):
+                    s.remove(a, d)
+            for a in group:
+                for d, t in saved[a].items():
+                    s.add(a, t, saved_chan[a][d])
+            stale += 1
+    return accepted
+
+
+def _reaches(s: RosterState, a: int, i: int) -> bool:
+    """Whether one of the agent's templates keeps it at work in interval ``i``."""
+    st = s.state[a]
+    p = s.pools[st.pool]
+    col = p.cover[:, i]
+    return bool(col.nnz and p.allowed[st.k][col.indices].any())
+
+
+def reshift(s: RosterState, deadline: float, rng: np.random.Generator) -> int:
+    """Move single shifts: each shift in turn is taken out and the agent's best shift put back.
+
+    The replacement may start at another time, have another length or break
+    placement, or fall on another day; the agent may also stay off if the
+    shift did not pay for itself (and its minimum hours allow). Kept when
+    the objective falls. Repeats until a pass changes nothing or ``deadline``.
+    """
+    moves = 0
+    while time.perf_counter() < deadline:
+        changed = 0
+        items = [(a, d) for a in range(len(s.agents)) for d in s.state[a].shifts]
+        for j in rng.permutation(len(items)):
+            if time.perf_counter() >= deadline:
+                break
+            a, d = items[j]
+            st = s.state[a]
+            if d not in st.shifts:
+                continue
+            before = s.objective()
+            old_t, old_chan = s.remove(a, d)
+            mask = s.masks[st.pool][st.k]
+            cand = np.flatnonzero(mask)
+            best_t = None
+            if len(cand):
+                g = s.gains(st.pool)[cand] - s.soft_penalties(a, cand)
+                for jj in np.argsort(-g)[:8]:
+                    t = int(cand[jj])
+                    if s.min_reachable(a, t):
+                        best_t = t
+                        break
+            if best_t is not None and best_t != old_t:
+                s.add(a, best_t)
+                if s.objective() < before - 1e-6 and not s.deficit(a):
+                    changed += 1
+                    continue
+                s.remove(a, int(s.pools[st.pool].day[best_t]))
+            elif best_t is None and not s.deficit(a) and s.objective() < before - 1e-6:
+                changed += 1  # dropping the shift is better
+                continue
+            s.add(a, old_t, old_chan)
+        moves += changed
+        if not changed:
+            break
+    return moves
+
+
+def exact_channels(s: RosterState) -> None:
+    """Re-choose every interval's channel by the exact per-interval assignment (:mod:`roster.channels`)."""
+    from roster.channels import assign_channels
+
+    chans = assign_channels(s)
+    s.rem = s.req.copy()
+    for (a, d), chan in chans.items():
+        idx = s.state[a].chan[d][0]
+        s.state[a].chan[d] = (idx, chan)
+        ok = chan >= 0
+        np.subtract.at(s.rem, (chan[ok], idx[ok]), 1)
+
+
+def rebalance_channels(s: RosterState) -> None:
+    """Re-choose every interval's channel, the least flexible agents first (keeps shifts)."""
+    items = [(len(s.skill_idx[s.state[a].pool]), a, d) for a in range(len(s.agents)) for d in s.state[a].shifts]
+    for _, a, d in items:
+        idx, chan = s.state[a].chan[d]
+        ok = chan >= 0
+        np.add.at(s.rem, (chan[ok], idx[ok]), 1)
+    for _, a, d in sorted(items):
+        st = s.state[a]
+        idx, _ = st.chan[d]
+        sk = s.skill_idx[st.pool]
+        if len(sk) and len(idx):
+            sub = s.w[sk][:, idx] * (s.rem[sk][:, idx] > 0)
+            chan = np.where(sub.max(axis=0) > 0, sk[sub.argmax(axis=0)], -1)
+        else:
+            chan = np.full(len(idx), -1)
+        ok = chan >= 0
+        np.subtract.at(s.rem, (chan[ok], idx[ok]), 1)
+        st.chan[d] = (idx, chan)
+
+
+def squeaky(new_state, deadline: float, *, iterations: int = 12, raise_by: float = 0.5, prices: np.ndarray | None = None) -> RosterState:
+    """Greedy constructions steered by priority weights that rise where the last one left gaps.
+
+    ``new_state()`` returns an empty :class:`RosterState`. The first round
+    steers by the true weights (or by ``prices``, e.g. the coverage
+    programme's dual prices); after each round, the weight of every
+    channel-interval left short grows by ``raise_by`` (the squeaky wheel
+    gets the grease). Returns the best roster by the true objective.
+    """
+    best, pw = None, prices
+    for _ in range(iterations):
+        s = new_state()
+        if pw is not None:
+            s.pw = pw.copy()
+        construct(s)
+        rebalance_channels(s)
+        if best is None or s.objective() < best.objective():
+            best = s
+        if time.perf_counter() >= deadline:
+            break
+        pw = s.pw * np.where(s.rem > 0, 1.0 + raise_by, 1.0)
+    best.pw = best.w.copy()
+    rebalance_channels(best)
+    return best
+
+
+def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generator) -> None:
+    """Place a fractional shift plan (shifts per pool template) on agents, then fill greedily.
+
+    Each template gets the whole part of its count plus one with the
+    probability of the fractional part; the largest counts are placed first,
+    each on the pool's agent who most needs hours and can take it.
+    """
+    items = []
+    for pi, cnt in enumerate(counts):
+        for t in np.flatnonzero(cnt > 1e-6):
+            k = int(np.floor(cnt[t] + 1e-9))
+            k += int(rng.random() < cnt[t] - k)
+            items += [(-cnt[t], pi, int(t))] * k
+    items.sort()
+    for _, pi, t in items:
+        if not s.masks[pi][:, t].any():
+            continue
+        ai = _pick_agent(s, pi, t)
+        if ai is not None:
+            s.add(ai, t)
+    construct(s)
+    rebalance_channels(s)
+
+
+def local_search(s: RosterState, deadline: float, rng: np.random.Generator, progress=None) -> None:
+    """Single-shift moves and ruin-and-recreate in turn until neither improves or ``deadline``."""
+    while time.perf_counter() < deadline:
+        before = s.objective()
+        reshift(s, deadline, rng)
+        exact_channels(s)
+        improve(s, min(deadline, time.perf_counter() + 5.0), rng, progress)
+        exact_channels(s)
+        if progress:
+            progress(s.objective())
+        if s.objective() > before - 1e-6 * max(1.0, abs(before)):
+            break
