@@ -116,34 +116,62 @@ def affected_mask(ev: SeriesEvents, n: int) -> np.ndarray:
     return mask
 
 
-def accumulate(sums: dict[str, list[float]], y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> None:
-    """Add one series' evidence for each effect key, using intervals before ``end`` only.
+@dataclass
+class Evidence:
+    """What past occurrences say about each effect key, pooled over the series of one channel.
 
-    Only intervals touched by exactly one window count, so overlapping events
-    do not blur each other's effect.
+    ``single`` holds, per key, the contacts and the reference volume of the
+    intervals touched by that key's windows alone (and the number of
+    windows). ``combos`` holds the same sums for intervals touched by several
+    windows at once, per combination of ``(key, fallback, fixed)``: Boxing
+    Day is both a holiday and a sale day, New Year's Day falls inside the
+    post-Christmas returns.
     """
+
+    single: dict[str, list[float]] = field(default_factory=dict)
+    combos: dict[tuple, list[float]] = field(default_factory=dict)
+
+
+def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> None:
+    """Add one series' evidence for each effect key, using intervals before ``end`` only."""
     count = np.zeros(len(y), dtype=np.int16)
     for w in ev.windows:
         count[w.index] += 1
-    usable = (count == 1) & ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
+    usable = ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
     usable[end:] = False
-    for w in ev.windows:
-        if w.fixed is not None:
-            continue
+    cover: dict[int, list[int]] = {}
+    for k, w in enumerate(ev.windows):
         idx = w.index[usable[w.index]]
         if len(idx) == 0:
             continue
-        acc = sums.setdefault(w.key, [0.0, 0.0, 0])
-        acc[0] += float(y[idx].sum())
-        acc[1] += float(ref[idx].sum())
-        acc[2] += 1
+        alone = idx[count[idx] == 1]
+        if len(alone) and w.fixed is None:
+            acc = evidence.single.setdefault(w.key, [0.0, 0.0, 0])
+            acc[0] += float(y[alone].sum())
+            acc[1] += float(ref[alone].sum())
+            acc[2] += 1
+        for i in idx[count[idx] > 1].tolist():
+            cover.setdefault(i, []).append(k)
+    for i, ks in cover.items():
+        combo = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
+        acc = evidence.combos.setdefault(combo, [0.0, 0.0])
+        acc[0] += float(y[i])
+        acc[1] += float(ref[i])
 
 
-def learned(sums: dict[str, list[float]]) -> dict[str, float]:
-    """Multipliers from pooled sums; generic holiday keys pool all holidays."""
+def learned(evidence: Evidence, max_rounds: int = 3) -> dict[str, float]:
+    """Multipliers per effect key from pooled evidence.
+
+    First from intervals where one window acts alone; generic holiday keys
+    (``holiday|core`` ...) pool every holiday. Then, for intervals where
+    several windows act together and all but one of them have a multiplier
+    (their own or their fallback's), the remaining one gets what is left of
+    the ratio: the sale on Boxing Day is learned net of the holiday. Repeated
+    while that teaches something new.
+    """
     out: dict[str, float] = {}
     generic: dict[str, list[float]] = {}
-    for key, (a, r, n) in sums.items():
+    for key, (a, r, n) in evidence.single.items():
         if r > 0:
             out[key] = float(np.clip(a / r, *MULTIPLIER_BOUNDS))
         if key.startswith("holiday:"):
@@ -154,6 +182,34 @@ def learned(sums: dict[str, list[float]]) -> dict[str, float]:
     for key, (a, r) in generic.items():
         if r > 0:
             out.setdefault(key, float(np.clip(a / r, *MULTIPLIER_BOUNDS)))
+
+    def value(key: str, fallback: str | None, fixed: float | None) -> tuple[float | None, bool]:
+        """A window's multiplier so far, and whether it is its own (not its fallback's)."""
+        if fixed is not None:
+            return fixed, True
+        if key in out:
+            return out[key], True
+        return (out[fallback], False) if fallback in out else (None, False)
+
+    for _ in range(max_rounds):
+        residual: dict[str, list[float]] = {}
+        for combo, (a, r) in evidence.combos.items():
+            values = [value(*w) for w in combo]
+            unknown = [i for i, (v, _) in enumerate(values) if v is None]
+            borrowed = [i for i, (v, own) in enumerate(values) if v is not None and not own]
+            # learn the one window that has nothing, else the one that only borrows its fallback's value
+            target = unknown if unknown else borrowed
+            if len(target) != 1 or sum(w[0] == combo[target[0]][0] for w in combo) != 1:
+                continue
+            others = float(np.prod([v for i, (v, _) in enumerate(values) if i != target[0]]))
+            acc = residual.setdefault(combo[target[0]][0], [0.0, 0.0])
+            acc[0] += a
+            acc[1] += r * others
+        new = {k: float(np.clip(a / r, *MULTIPLIER_BOUNDS)) for k, (a, r) in residual.items() if r > 0}
+        new = {k: v for k, v in new.items() if out.get(k) != v}
+        if not new:
+            break
+        out.update(new)
     return out
 
 

@@ -14,6 +14,7 @@ and ``contrib``, the part of ``mu`` due to events and holidays.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,6 +69,7 @@ class Prediction:
     mu: np.ndarray  # expected contacts per interval
     sd: np.ndarray  # raw standard deviation per interval (before calibration)
     contrib: np.ndarray  # contacts due to events and holidays (part of mu)
+    seconds: float = 0.0  # time to fit the model and predict
 
     @property
     def lo(self) -> np.ndarray:
@@ -130,15 +132,32 @@ def predict_origin(
     Event effects are learned per channel, pooled over zones, from the
     intervals before ``origin``.
     """
-    sums: dict[str, dict[str, list[float]]] = {}
-    for s in series:
-        fx.accumulate(sums.setdefault(s.channel, {}), s.y, s.ref, s.ev, origin)
-    effects = {c: fx.learned(v) for c, v in sums.items()}
+    effects = learn_effects(series, origin)
     out = {
         s.key: predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}), models, ets_cache)
         for s in series
     }
     return OriginPredictions(out, effects)
+
+
+def learn_effects(series: list[Series], origin: int) -> dict[str, dict[str, float]]:
+    """Event and holiday multipliers per channel (pooled over zones) from the intervals before ``origin``."""
+    evidence: dict[str, fx.Evidence] = {}
+    for s in series:
+        fx.accumulate(evidence.setdefault(s.channel, fx.Evidence()), s.y, s.ref, s.ev, origin)
+    return {c: fx.learned(v) for c, v in evidence.items()}
+
+
+def clean_daily_totals(s: Series, frame: fm.LocalFrame, origin: int, mult: np.ndarray) -> pd.Series:
+    """Contacts per complete local day before ``origin``, divided by the event and holiday multipliers.
+
+    Days with an interval left out of training are NaN. Index: local day
+    numbers (days since 1970-01-01), from the series' first whole local day.
+    """
+    y = s.y[:origin].copy()
+    y[s.ev.excluded[:origin]] = np.nan
+    daily = fm.daily_totals(frame.part(0, origin), y / mult[:origin], int(frame.day[origin]) - 1)
+    return daily[daily.index >= int(frame.day[s.first]) + (0 if frame.slot[s.first] == 0 else 1)]
 
 
 def predict_series(
@@ -151,7 +170,12 @@ def predict_series(
     models: tuple[str, ...] = fm.DEFAULT_CANDIDATES,
     ets_cache: EtsCache | None = None,
 ) -> SeriesPredictions:
-    """The requested models' predictions of one series on ``origin:stop`` (grid indices)."""
+    """The requested models' predictions of one series on ``origin:stop`` (grid indices).
+
+    Seasonal naive is always made (it is the fallback); each prediction
+    records the seconds its model took, shared preparation included.
+    """
+    clock = time.perf_counter()
     n_full = len(s.y)
     mult, unknown = fx.multiplier(s.ev, effects, n_full)
     unknown_future = [e for e in dict.fromkeys(unknown) if any(w.event == e and w.index.max() >= origin for w in s.ev.windows)]
@@ -173,6 +197,7 @@ def predict_series(
         out.models["zero"] = Prediction(z, z, z)
         out.notes.append(f"{s.channel}/{s.tz}: no contacts in the history; forecast is zero")
         return out
+    shared_s, clock = _lap(clock)
 
     hist = frame.part(0, origin)
     # seasonal naive: last week as it was, events included
@@ -180,11 +205,14 @@ def predict_series(
     daily_raw = fm.daily_totals(hist, s.y[:origin], last_day)
     ld = np.log1p(daily_raw.dropna())
     sn_sd = float(np.nanstd((ld - ld.shift(7)).to_numpy())) if len(ld) > 14 else 0.15
-    out.models["snaive"] = Prediction(sn, band_sd(sn, sn_sd, lead_days), np.zeros_like(sn))
+    seconds, clock = _lap(clock)
+    out.models["snaive"] = Prediction(sn, band_sd(sn, sn_sd, lead_days), np.zeros_like(sn), shared_s + seconds)
+    if not set(models) & {"ets", "prophet"}:
+        return out
 
+    # daily totals cleaned of events, and the intraday profile (ets and prophet)
     clean = y / mult
-    daily = fm.daily_totals(hist, clean[:origin], last_day)
-    daily = daily[daily.index >= int(frame.day[s.first]) + (0 if frame.slot[s.first] == 0 else 1)]
+    daily = clean_daily_totals(s, frame, origin, mult)
     n_days = int(daily.notna().sum())
     if n_days < fm.MIN_ETS_DAYS:
         why = f"only {n_days} complete days of history"
@@ -196,26 +224,37 @@ def predict_series(
     daily = fm.fill_weekly(daily)
     log_daily = np.log1p(np.maximum(daily, 0.0))
     future_days = np.arange(last_day + 1, int(sub.day[-1]) + 1)
-    cached = ets_cache.get(s.key, last_day) if ets_cache is not None else None
-    fc, sd, fit = fm.ets_daily(log_daily, len(future_days), cached)
-    if ets_cache is not None:
-        ets_cache.put(s.key, last_day, fit)
-    if len(daily) >= 400:
-        fc = fc + fm.yearly_drift(log_daily, last_day, future_days)
-    daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
     profile = fm.intraday_profile(hist, clean[:origin], last_day)
-    base = fm.spread_daily(sub, daily_fc, profile)[cut]
     m = mult[origin:stop]
-    mu = base * m
-    out.models["ets"] = Prediction(mu, band_sd(mu, sd, lead_days), mu - base)
+    seconds, clock = _lap(clock)
+    shared_s += seconds
+
+    if "ets" in models:
+        cached = ets_cache.get(s.key, last_day) if ets_cache is not None else None
+        fc, sd, fit = fm.ets_daily(log_daily, len(future_days), cached)
+        if ets_cache is not None:
+            ets_cache.put(s.key, last_day, fit)
+        if len(daily) >= 400:
+            fc = fc + fm.yearly_drift(log_daily, last_day, future_days)
+        daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
+        base = fm.spread_daily(sub, daily_fc, profile)[cut]
+        mu = base * m
+        seconds, clock = _lap(clock)
+        out.models["ets"] = Prediction(mu, band_sd(mu, sd, lead_days), mu - base, shared_s + seconds)
     if "prophet" in models:
         pf, psd = fm.prophet_daily(daily, future_days)
         pbase = fm.spread_daily(sub, pd.Series(pf, index=future_days), profile)[cut]
-        out.models["prophet"] = Prediction(pbase * m, band_sd(pbase * m, psd, lead_days), pbase * m - pbase)
-    for name in list(out.models):
-        if name not in models and len(out.models) > 1:
-            del out.models[name]
+        seconds, clock = _lap(clock)
+        out.models["prophet"] = Prediction(pbase * m, band_sd(pbase * m, psd, lead_days), pbase * m - pbase, shared_s + seconds)
+    if "snaive" not in models:
+        del out.models["snaive"]
     return out
+
+
+def _lap(clock: float) -> tuple[float, float]:
+    """Seconds since ``clock``, and the new clock."""
+    now = time.perf_counter()
+    return now - clock, now
 
 
 def band_sd(mu: np.ndarray, sd_log_daily: float, lead_days: np.ndarray) -> np.ndarray:
