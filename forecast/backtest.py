@@ -90,6 +90,7 @@ class Trial:
     mu: np.ndarray
     sd: np.ndarray  # raw standard deviation per interval
     scale: float  # MASE scale: mean absolute weekly difference before the origin
+    seconds: float = 0.0  # time the model took to fit and predict
 
     def window(self, lo_d: float, hi_d: float, per_day: int) -> tuple[int, int]:
         """Grid indices ``[a, b)`` of the bucket's intervals in this trial (empty if a >= b)."""
@@ -105,7 +106,13 @@ class BacktestResult:
     Attributes
     ----------
     accuracy : DataFrame
-        Scores per series, model (and ``auto``) and horizon bucket.
+        Scores per series, model (and ``auto``) and horizon bucket (and
+        ``all``): ``wape``, ``mase``, ``bias`` (mean error / mean actual),
+        ``coverage_80`` (raw band), ``coverage_80_calibrated`` (out of
+        sample), ``band_factor``, ``origins``, ``n`` (intervals scored),
+        ``actual`` (contacts), ``chosen`` (the model the final forecast uses
+        for that series and bucket) and ``fit_predict_s`` (seconds the model
+        took over every origin for that series).
     choice : dict
         ``(channel, tz, bucket) -> model`` chosen for the final forecast.
     band_factor : dict
@@ -133,10 +140,14 @@ def run_trials(series: list[Series], predict: Predictor, origins: dict[int, int]
             progress("forecast backtest", i, len(origins))
         preds = predict(origin, origin + n)
         for s in series:
+            if origin - s.first < MIN_TRAIN_DAYS * per_day:  # a series that starts late joins when it has the history
+                continue
             y = s.y[origin : origin + n]
             scale = _mase_scale(s.y[:origin], week)
             for name, p in preds.by_series[s.key].models.items():
-                trials.append(Trial(s.key, name, origin, y, p.mu, p.sd, scale))
+                if name == "zero":  # no contacts before the origin: nothing to choose or calibrate
+                    continue
+                trials.append(Trial(s.key, name, origin, y, p.mu, p.sd, scale, p.seconds))
     if progress:
         progress("forecast backtest", len(origins), len(origins))
     return trials
@@ -243,7 +254,12 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
             auto_rows.append(r | {"origin": o, "model": AUTO})
     auto = pd.DataFrame(auto_rows)
     allp = pd.concat([parts, auto], ignore_index=True) if len(auto) else parts
+    seconds: dict[tuple[str, str, str], float] = {}
+    for t in trials:  # auto costs what all its candidates cost
+        for m in (t.model, AUTO):
+            seconds[t.key + (m,)] = seconds.get(t.key + (m,), 0.0) + t.seconds
     table = _table(allp, pd.DataFrame(cal_rows), choice, factors)
+    table["fit_predict_s"] = [seconds.get((c, tz, m), np.nan) for c, tz, m in zip(table["channel"], table["tz"], table["model"])]
     return BacktestResult(table, choice, factors, sorted(spans))
 
 

@@ -19,6 +19,7 @@ x customer zone):
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -97,6 +98,105 @@ def regrid(history: pd.DataFrame, interval_min: int | None) -> tuple[pd.DataFram
     return g.drop(columns="work"), interval_min
 
 
+@dataclass
+class Prepared:
+    """The series of a history on a common grid, ready for the models.
+
+    Attributes
+    ----------
+    series : list of Series
+        One per channel and customer zone, with their event windows and the
+        intervals left out of training.
+    frames : dict
+        Local coordinates of ``grid`` per customer zone.
+    grid : DatetimeIndex
+        UTC interval starts from the start of the history to two days past the horizon.
+    per_day : int
+        Intervals per 24 hours.
+    n_hist, n_out : int
+        Grid indices of the end of the history and of the horizon.
+    events : DataFrame
+        Every event acting on the series (holidays, retail events, the user's).
+    notes : list of str
+    """
+
+    series: list[Series]
+    frames: dict[str, fm.LocalFrame]
+    grid: pd.DatetimeIndex
+    per_day: int
+    n_hist: int
+    n_out: int
+    events: pd.DataFrame
+    notes: list[str]
+
+
+def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, horizon_days: int = 28, interval_min: int | None = None) -> Prepared:
+    """Put every series of ``history`` on one UTC grid with its events and exclusions (see :func:`run_forecast`)."""
+    notes: list[str] = []
+    history, step_min = regrid(history, interval_min)
+    step = pd.Timedelta(minutes=step_min)
+    per_day = int(round(1440 / step_min))
+    week = 7 * per_day
+
+    hist_start = history["ds"].min()
+    start = history["ds"].max() + step
+    end = start + pd.Timedelta(days=horizon_days)
+    span_days = (start - hist_start) / pd.Timedelta(days=1)
+    if span_days < 7:
+        raise InputError.one(
+            "history", f"the history covers {span_days:.1f} days; at least 7 days are needed to forecast a week's pattern"
+        )
+    if horizon_days > span_days:
+        notes.append(
+            f"the horizon ({horizon_days} days) is longer than the history ({span_days:.0f} days): "
+            "the forecast repeats patterns it has seen only once"
+        )
+    grid = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)
+    n_hist = grid.searchsorted(start)
+    out_hi = grid.searchsorted(end)
+
+    zones = sorted(history["tz"].unique())
+    channels = sorted(history["channel"].unique())
+    cal = calendar_events(hist_start, end + pd.Timedelta(days=2), zones, channels)
+    all_events = cal
+    if events is not None and len(events):
+        user = events[events["tz"].isin(zones) & events["channel"].isin(channels)]
+        unused = sorted(set(events["event"]) - set(user["event"]))
+        if unused:
+            notes.append(f"events outside the history's channels and zones, ignored: {', '.join(unused)}")
+        repeated = user.duplicated(["event", "kind", "channel", "tz", "start", "end"])
+        if repeated.any():
+            names = ", ".join(f"'{e}'" for e in dict.fromkeys(user.loc[repeated, "event"]))
+            notes.append(f"events listed more than once with the same kind, times and scope, counted once: {names}")
+            user = user[~repeated]
+        all_events = pd.concat([cal, user], ignore_index=True)
+        notes += _overlap_notes(all_events, start, end)
+
+    frames = {tz: fm.LocalFrame.of(grid, tz) for tz in zones}
+    series: list[Series] = []
+    excluded_notes: list[str] = []
+    for (channel, tz), g in history.groupby(["channel", "tz"], sort=True):
+        idx = grid.searchsorted(g["ds"])
+        y = np.full(len(grid), np.nan)
+        y[idx] = g["volume"].to_numpy(dtype=float)
+        aht = np.full(len(grid), np.nan)
+        if "aht_s" in g:
+            aht[idx] = g["aht_s"].to_numpy(dtype=float)
+        first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
+        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
+        found = outliers.find(y, frames[tz], fx.affected_mask(ev, len(grid)), per_day)
+        for e in found:
+            ev.excluded[e.lo : e.hi] = True
+        excluded_notes += outliers.describe(found, grid, tz, f"{channel}/{tz}")
+        ref = fx.reference(y, fx.affected_mask(ev, len(grid)), week)
+        series.append(Series(channel, tz, y, aht, ev, ref, first))
+    if len(excluded_notes) > MAX_EXCLUSION_NOTES:
+        rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
+        excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
+    notes += excluded_notes
+    return Prepared(series, frames, grid, per_day, int(n_hist), int(out_hi), all_events, notes)
+
+
 def run_forecast(
     history: pd.DataFrame,
     events: pd.DataFrame | None = None,
@@ -139,62 +239,10 @@ def run_forecast(
         raise InputError.one("--model", f"unknown model {model!r}; expected one of {', '.join(MODEL_CHOICES)}")
     if horizon_days < 1:
         raise InputError.one("--horizon-days", "the horizon must be at least one day")
-    notes: list[str] = []
-    history, step_min = regrid(history, interval_min)
-    step = pd.Timedelta(minutes=step_min)
-    per_day = int(round(1440 / step_min))
-    week = 7 * per_day
-
-    hist_start = history["ds"].min()
-    start = history["ds"].max() + step
-    end = start + pd.Timedelta(days=horizon_days)
-    span_days = (start - hist_start) / pd.Timedelta(days=1)
-    if span_days < 7:
-        raise InputError.one(
-            "history", f"the history covers {span_days:.1f} days; at least 7 days are needed to forecast a week's pattern"
-        )
-    if horizon_days > span_days:
-        notes.append(
-            f"the horizon ({horizon_days} days) is longer than the history ({span_days:.0f} days): "
-            "the forecast repeats patterns it has seen only once"
-        )
-    grid = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)
-    n_hist = grid.searchsorted(start)
-    out_lo, out_hi = n_hist, grid.searchsorted(end)
-
-    zones = sorted(history["tz"].unique())
-    channels = sorted(history["channel"].unique())
-    cal = calendar_events(hist_start, end + pd.Timedelta(days=2), zones, channels)
-    all_events = cal
-    if events is not None and len(events):
-        user = events[events["tz"].isin(zones) & events["channel"].isin(channels)]
-        all_events = pd.concat([cal, user], ignore_index=True)
-        unused = sorted(set(events["event"]) - set(user["event"]))
-        if unused:
-            notes.append(f"events outside the history's channels and zones, ignored: {', '.join(unused)}")
-
-    frames = {tz: fm.LocalFrame.of(grid, tz) for tz in zones}
-    series: list[Series] = []
-    excluded_notes: list[str] = []
-    for (channel, tz), g in history.groupby(["channel", "tz"], sort=True):
-        idx = grid.searchsorted(g["ds"])
-        y = np.full(len(grid), np.nan)
-        y[idx] = g["volume"].to_numpy(dtype=float)
-        aht = np.full(len(grid), np.nan)
-        if "aht_s" in g:
-            aht[idx] = g["aht_s"].to_numpy(dtype=float)
-        first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
-        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
-        found = outliers.find(y, frames[tz], fx.affected_mask(ev, len(grid)), per_day)
-        for e in found:
-            ev.excluded[e.lo : e.hi] = True
-        excluded_notes += outliers.describe(found, grid, tz, f"{channel}/{tz}")
-        ref = fx.reference(y, fx.affected_mask(ev, len(grid)), week)
-        series.append(Series(channel, tz, y, aht, ev, ref, first))
-    if len(excluded_notes) > MAX_EXCLUSION_NOTES:
-        rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
-        excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
-    notes += excluded_notes
+    prep = prepare(history, events, horizon_days=horizon_days, interval_min=interval_min)
+    series, frames, grid, per_day, n_hist = prep.series, prep.frames, prep.grid, prep.per_day, prep.n_hist
+    notes = list(prep.notes)
+    out_lo, out_hi = n_hist, prep.n_out
 
     # ---- backtest --------------------------------------------------------
     def predict(origin: int, stop: int, models=candidates, cache=None) -> OriginPredictions:
@@ -204,7 +252,7 @@ def run_forecast(
     if backtest:
         origins = bk.schedule(n_hist, per_day, horizon_days, min(s.first for s in series))
         if not origins:
-            notes.append("the history is too short to backtest; models are chosen without it")
+            notes.append("the history is too short to backtest; models are chosen without it and the 10-90% bands are not calibrated")
         cache = EtsCache()
         trials = bk.run_trials(series, lambda o, e: predict(o, e, candidates, cache), origins, per_day, progress)
         if trials:
@@ -231,9 +279,8 @@ def run_forecast(
                 continue
             want = choice[s.key + (bucket,)]
             name = want if want in sp.models else next(iter(sp.models))
-            if name != want and name != "zero":
-                why = sp.why.get(want, "not available")
-                notes.append(f"{s.channel}/{s.tz}: model {want} not available ({why}); using {name}")
+            if name != want and name != "zero" and want not in sp.why:  # (sp.notes say why)
+                notes.append(f"{s.channel}/{s.tz}: model {want} not available; using {name}")
             p = sp.models[name]
             # widen or narrow the band so that it covers 80% in the backtest
             f = bt.band_factor.get((s.channel, s.tz, name, bucket), 1.0)
@@ -259,17 +306,44 @@ def run_forecast(
             unknown_events.setdefault(e, []).append(f"{s.channel}/{s.tz}")
     for e, where in unknown_events.items():
         scope = "every series" if len(where) == len(series) else ", ".join(where)
-        notes.append(f"event '{e}' has no uplift and no past occurrence of its kind to learn from ({scope}); forecast without its effect")
+        notes.append(
+            f"event '{e}' has no uplift and no past occurrence of its kind to learn from ({scope}); forecast without its effect"
+            + _kind_hint(e, prep.events, final.effects)
+        )
     effects_rows = [
         {"channel": channel, "key": k, "multiplier": m} for channel, eff in final.effects.items() for k, m in sorted(eff.items())
     ]
     forecast = pd.concat(out, ignore_index=True).sort_values(["ds", "channel", "tz"], ignore_index=True)
     forecast["ds"] = forecast["ds"].dt.as_unit("ns")
-    return ForecastResult(forecast, bt.accuracy, _dedupe(notes), pd.DataFrame(effects_rows), all_events)
+    return ForecastResult(forecast, bt.accuracy, _dedupe(notes), pd.DataFrame(effects_rows), prep.events)
 
 
 def _dedupe(notes: list[str]) -> list[str]:
     return list(dict.fromkeys(notes))
+
+
+def _overlap_notes(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list[str]:
+    """Notes on the user's events that overlap another event inside the horizon ``[start, end)`` (UTC)."""
+    ev = events[(events["end"] > start) & (events["start"] < end)]
+    mine = ev[ev["source"] == "file"].drop_duplicates(["event", "channel", "tz", "start", "end"])
+    pairs: dict[tuple[str, str], None] = {}
+    for (channel, tz), g in ev.groupby(["channel", "tz"]):
+        m = mine[(mine["channel"] == channel) & (mine["tz"] == tz)]
+        for a in m.itertuples(index=False):
+            hit = g[(g["event"] != a.event) & (g["start"] < a.end) & (g["end"] > a.start)]
+            for b in hit["event"]:
+                pairs[tuple(sorted((a.event, b)))] = None
+    return [f"events '{a}' and '{b}' overlap in the horizon; where both act their effects are multiplied" for a, b in pairs]
+
+
+def _kind_hint(event: str, events: pd.DataFrame, effects: dict[str, dict[str, float]]) -> str:
+    """' (did you mean ...?)' when the event's kind is close to a kind the forecast has learned."""
+    kinds = events.loc[events["event"] == event, "kind"]
+    if kinds.empty:
+        return ""
+    learned = sorted({k.split("|")[0] for eff in effects.values() for k in eff if not k.startswith("holiday")})
+    close = difflib.get_close_matches(str(kinds.iloc[0]), learned, n=2, cutoff=0.75)
+    return f" (its kind is '{kinds.iloc[0]}'; did you mean {' or '.join(close)}?)" if close else ""
 
 
 def _late_start(y: np.ndarray, frame: fm.LocalFrame, first: int, per_day: int, label: str, tz: str, notes: list[str]) -> int:
