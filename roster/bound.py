@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.optimize import linprog
 
 from roster.pools import Grid, Pool, agent_limits
 from roster.schema import Agent, LabourRules
@@ -187,45 +188,24 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
 
 
 def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, n_int: int, time_limit_s: float):
-    """Minimise ``c x`` subject to ``a_ub x <= b_ub``, ``0 <= x <= ub`` with HiGHS.
+    """Minimise ``c x`` subject to ``a_ub x <= b_ub``, ``0 <= x <= ub`` with HiGHS (through SciPy).
 
-    Interior point with crossover, so the solution is a vertex (few
-    fractional shift counts) and the duals are exact. With ``n_int`` the
-    first columns are integers (branch and bound, best solution in time).
-    Returns ``(x, row duals or None, objective)`` or None if nothing was found.
+    Interior point followed by crossover, so the solution is a vertex (few
+    fractional shift counts) and the duals are exact. With ``n_int`` the first
+    columns are integers (branch and bound, best solution in time). Returns
+    ``(x, row duals or None, objective)`` or None if nothing was found.
     """
-    import highspy
-
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(max(1.0, time_limit_s)))
-    h.setOptionValue("threads", 1)
-    if not n_int:
-        h.setOptionValue("solver", "ipm")
-        h.setOptionValue("run_crossover", "on")
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(c)
-    lp.num_row_ = a_ub.shape[0]
-    lp.col_cost_ = c
-    lp.col_lower_ = np.zeros(len(c))
-    lp.col_upper_ = np.where(np.isfinite(ub), ub, highspy.kHighsInf)
-    lp.row_lower_ = np.full(a_ub.shape[0], -highspy.kHighsInf)
-    lp.row_upper_ = b_ub
-    csc = a_ub.tocsc()
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr
-    lp.a_matrix_.index_ = csc.indices
-    lp.a_matrix_.value_ = csc.data
-    lp.a_matrix_.num_col_ = len(c)
-    lp.a_matrix_.num_row_ = a_ub.shape[0]
+    bounds = np.c_[np.zeros(len(c)), ub]
+    options = {"time_limit": float(max(1.0, time_limit_s))}
     if n_int:
-        lp.integrality_ = [highspy.HighsVarType.kInteger] * n_int + [highspy.HighsVarType.kContinuous] * (len(c) - n_int)
-    h.passModel(lp)
-    h.run()
-    status = h.getModelStatus()
-    sol = h.getSolution()
-    if status != highspy.HighsModelStatus.kOptimal and not (n_int and sol.value_valid):
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        integrality = np.zeros(len(c))
+        integrality[:n_int] = 1
+        res = milp(c, constraints=LinearConstraint(a_ub, -np.inf, b_ub), bounds=Bounds(bounds[:, 0], bounds[:, 1]),
+                   integrality=integrality, options=options)
+        return None if res.x is None else (res.x, None, float(res.fun))
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ipm", options=options)
+    if res.status != 0:
         return None
-    x = np.asarray(sol.col_value)
-    duals = np.asarray(sol.row_dual) if (not n_int and sol.dual_valid) else None
-    return x, duals, float(h.getInfo().objective_function_value)
+    return res.x, res.ineqlin.marginals, float(res.fun)

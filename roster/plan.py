@@ -194,10 +194,12 @@ def plan_summary(result: PlanResult) -> dict:
         "scheduled_agent_h": float(cov["scheduled"].sum() * h),
         "paid_h": float(result.roster.kpis.get("paid_h", float("nan"))),
         "agents_rostered": int(shifts["agent_id"].nunique()),
-        "shifts": int(len(shifts)),
+        "shifts": int(result.roster.kpis.get("shifts", shifts[["agent_id", "local_date"]].drop_duplicates().shape[0])),
         "intervals_understaffed": int((short > 0).sum()),
         "channel_intervals": int(len(cov)),
         "gap": result.roster.kpis.get("gap", float("nan")),
+        "under_agent_h": result.roster.kpis.get("under_agent_h", float("nan")),
+        "bound_short_agent_h": result.roster.kpis.get("bound_short_agent_h", float("nan")),
         "channels": per_channel,
     }
 
@@ -209,7 +211,10 @@ def format_summary(s: dict, timings: dict[str, float]) -> str:
         f"  contacts forecast: {s['contacts_horizon']:,.0f}",
         f"  roster: {s['shifts']} shifts for {s['agents_rostered']} agents, {s['paid_h']:,.0f} paid hours",
         f"  agent-hours on channels: required {s['required_agent_h']:,.0f}, rostered {s['scheduled_agent_h']:,.0f}",
-        f"  understaffed channel-intervals: {s['intervals_understaffed']} of {s['channel_intervals']}",
+        f"  understaffed channel-intervals: {s['intervals_understaffed']} of {s['channel_intervals']}"
+        + (f" ({s['under_agent_h']:,.0f} agent-h; no roster of these agents and rules can go below {s['bound_short_agent_h']:,.0f})"
+           if s.get("bound_short_agent_h") == s.get("bound_short_agent_h") and s.get("under_agent_h", 0) > 0 else ""),
+        "  roster objective: " + ("no lower bound within the time limit" if s["gap"] != s["gap"] else f"{s['gap']:.1%} above its lower bound"),
         "",
         f"  {'channel':<8}{'contacts':>10}{'req h':>9}{'rost h':>9}{'short ivl':>10}{'sim SL':>8}{'target':>8}{'ivl ok':>8}",
     ]

@@ -150,9 +150,11 @@ def roster_cmd(
     out.print(
         f"roster: {k['shifts']} shifts for {k['agents_rostered']} agents, {k['paid_h']:,.0f} paid hours; "
         f"agent-hours required {k['required_agent_h']:,.0f}, scheduled {k['scheduled_agent_h']:,.0f}, short {k['under_agent_h']:,.0f}, "
-        f"over {k['over_agent_h']:,.0f}; status {k['status']}, gap to the solver's bound "
-        + ("n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}")
+        f"over {k['over_agent_h']:,.0f}; first roster after {k['first_solution_s']:.1f} s; status {k['status']}, gap to the lower bound "
+        + ("n/a (the coverage programme did not finish; raise --time-limit)" if k["gap"] != k["gap"] else f"{k['gap']:.1%}")
     )
+    if k["under_agent_h"] > 0 and k["bound_short_agent_h"] == k["bound_short_agent_h"]:
+        out.print(f"understaffing no roster of these agents and rules can avoid: {k['bound_short_agent_h']:,.1f} agent-hours (this roster: {k['under_agent_h']:,.1f})")
     out.print(result.penalties.to_string(index=False))
     out.print(f"wrote roster.csv, coverage.csv, roster.ics to {out_dir}/")
 
