@@ -22,8 +22,9 @@ Models (all return the expected volume per UTC interval):
     ``ExponentialSmoothing``, weekly seasonality on log volume) plus the
     year-over-year seasonal drift when there is more than a year of history;
     then spread over the day with an intraday profile per local weekday
-    learned from the last year, recent weeks weighing most; then event and holiday multipliers learned
-    from their past occurrences (see :mod:`forecast.effects`).
+    learned from the last year, recent weeks weighing most; then event and
+    holiday multipliers learned from their past occurrences (see
+    :mod:`forecast.effects`).
 """
 
 from __future__ import annotations
