@@ -88,6 +88,7 @@ class RosterState:
         self.cost_total = 0.0
         self.soft_total = 0.0
         self.first_roster_s = float("nan")
+        self._reach_cache = None
 
     # ------------------------------------------------------------------ #
     # objective
@@ -395,7 +396,8 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
         if rng.random() < 0.5 and short.sum() > 0:
             flat = short.ravel() / short.sum()
             c, i = divmod(int(rng.choice(len(flat), p=flat)), s.grid.n)
-            near = [a for a in range(n) if c in skills_of[a] and _reaches(s, a, i)]
+            reach = _reach(s)
+            near = [a for a in range(n) if c in skills_of[a] and reach[a, i]]
             group = list(rng.choice(near, size=min(k, len(near)), replace=False)) if near else [int(rng.integers(n))]
         else:
             first = int(rng.integers(n))
@@ -427,12 +429,17 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     return accepted
 
 
-def _reaches(s: RosterState, a: int, i: int) -> bool:
-    """Whether one of the agent's templates keeps it at work in interval ``i``."""
-    st = s.state[a]
-    p = s.pools[st.pool]
-    col = p.cover[:, i]
-    return bool(col.nnz and p.allowed[st.k][col.indices].any())
+def _reach(s: RosterState) -> np.ndarray:
+    """(agents, intervals): one of the agent's templates keeps it at work in the interval (computed once)."""
+    if getattr(s, "_reach_cache", None) is None:
+        out = np.zeros((len(s.agents), s.grid.n), dtype=bool)
+        for a, st in enumerate(s.state):
+            p = s.pools[st.pool]
+            allowed = np.flatnonzero(p.allowed[st.k])
+            if len(allowed):
+                out[a] = np.asarray(p.cover[allowed].sum(axis=0)).ravel() > 0
+        s._reach_cache = out
+    return s._reach_cache
 
 
 def reshift(s: RosterState, deadline: float, rng: np.random.Generator) -> int:
