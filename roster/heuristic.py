@@ -112,6 +112,9 @@ class RosterState:
             pen += cfg.weekend_weight
         if p.late[ti] and sum(bool(p.late[t]) for t in same) >= 2:
             pen += cfg.late_weight
+        if cfg.split_off_weight:
+            worked = {dd - 7 * w for dd in st.shifts if dd // 7 == w}
+            pen += cfg.split_off_weight * (days_off_apart(worked | {d - 7 * w}) - days_off_apart(worked))
         return pen
 
     def soft_penalties(self, ai: int, cand: np.ndarray) -> np.ndarray:
@@ -130,6 +133,15 @@ class RosterState:
                 n_late[d // 7] += bool(p.late[t])
             pen = pen + np.where(p.weekend[cand] & (n_weekend[wk] >= 1), float(cfg.weekend_weight), 0.0)
             pen = pen + np.where(p.late[cand] & (n_late[wk] >= 2), float(cfg.late_weight), 0.0)
+        if cfg.split_off_weight and len(cand):
+            delta = np.zeros(self.days)
+            for w in range(self.weeks):
+                worked = {d - 7 * w for d in st.shifts if d // 7 == w}
+                base = days_off_apart(worked)
+                for j in range(7):
+                    if 7 * w + j < self.days:
+                        delta[7 * w + j] = days_off_apart(worked | {j}) - base
+            pen = pen + cfg.split_off_weight * delta[day]
         return pen
 
     def agent_soft(self, ai: int) -> float:
@@ -142,6 +154,8 @@ class RosterState:
             ts = [t for d, t in st.shifts.items() if d // 7 == w]
             total += cfg.weekend_weight * max(0, sum(bool(p.weekend[t]) for t in ts) - 1)
             total += cfg.late_weight * max(0, sum(bool(p.late[t]) for t in ts) - 2)
+            if cfg.split_off_weight:
+                total += cfg.split_off_weight * days_off_apart({d - 7 * w for d in st.shifts if d // 7 == w})
         return float(total)
 
     # ------------------------------------------------------------------ #
@@ -287,6 +301,14 @@ class RosterState:
             if picked is None:
                 return
             self.add(ai, picked)
+
+
+def days_off_apart(worked: set[int]) -> int:
+    """1 if a week's days off (days 0-6 not in ``worked``) number two or more and no two follow each other, else 0."""
+    off = [j for j in range(7) if j not in worked]
+    if len(off) < 2:
+        return 0
+    return 0 if any(b == a + 1 for a, b in zip(off, off[1:])) else 1
 
 
 def _ordinal_weekdays(days: tuple[int, ...]) -> set[int]:

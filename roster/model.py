@@ -20,9 +20,9 @@ Hard rules, one function per family:
 Soft objective (weights in :class:`roster.solver.SolverConfig`): missing
 agents per channel and interval (:func:`add_coverage`), paid time at the
 contract's hourly cost, and the soft rules :func:`add_preferences` (working
-a preferred day off) and :func:`add_fairness` (weekend days beyond one and
-late shifts beyond two a week). Each soft family returns its named penalty
-terms.
+a preferred day off), :func:`add_fairness` (weekend days beyond one and late
+shifts beyond two a week) and :func:`add_days_off_together` (a week whose
+days off are all apart). Each soft family records its named penalty terms.
 
 With every agent and day free this is the whole roster problem (used as is
 for small teams); :mod:`roster.solver` uses it as the large-neighbourhood
@@ -67,6 +67,7 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     add_coverage(m, s, free_agents)
     add_preferences(m, s)
     add_fairness(m, s, free_agents)
+    add_days_off_together(m, s, free_agents)
     m.terms["paid time"] = [(int(s.pools[s.state[a].pool].cost[t]), v) for (a, t), v in m.x.items()]
     m.model.Minimize(sum(c * v for terms in m.terms.values() for c, v in terms))
     return m
@@ -230,6 +231,50 @@ def add_fairness(m: SubModel, s: RosterState, free_agents) -> None:
                 late_terms.append((cfg.late_weight, e))
     m.terms["weekend days beyond one a week"] = weekend_terms
     m.terms["late shifts beyond two a week"] = late_terms
+
+
+def add_days_off_together(m: SubModel, s: RosterState, free_agents) -> None:
+    """Soft: two days off in a row each week; a week whose days off are all apart costs ``split_off_weight``."""
+    weight = s.config.split_off_weight
+    terms = []
+    if weight:
+        for a in free_agents:
+            fixed = set(s.state[a].shifts)
+            for w in range(s.weeks):
+                days = range(7 * w, min(7 * w + 7, s.days))
+                free = {d: m.work[(a, d)] for d in days if (a, d) in m.work}
+                if not free:
+                    continue
+                off = {d: (1 - free[d]) if d in free else (0 if d in fixed else 1) for d in days}
+                pairs = []
+                for d in days:
+                    if d + 1 not in off:
+                        continue
+                    x, y = off[d], off[d + 1]
+                    if isinstance(x, int) and isinstance(y, int):
+                        if x and y:
+                            pairs = None
+                            break
+                        continue
+                    pv = m.model.NewBoolVar(f"off_pair_{a}_{d}")
+                    for o in (x, y):
+                        if isinstance(o, int):
+                            if not o:
+                                m.model.Add(pv == 0)
+                        else:
+                            m.model.Add(pv <= o)
+                    pairs.append(pv)
+                if pairs is None:
+                    continue  # two fixed days off in a row already
+                n_off = sum(off.values())
+                split = m.model.NewBoolVar(f"days_off_apart_{a}_{w}")
+                # apart: at least two days off and no pair; with fewer than two days off there is nothing to pair
+                two = m.model.NewBoolVar(f"two_off_{a}_{w}")
+                m.model.Add(n_off >= 2).OnlyEnforceIf(two)
+                m.model.Add(n_off <= 1).OnlyEnforceIf(two.Not())
+                m.model.Add(split >= two - sum(pairs))
+                terms.append((weight, split))
+    m.terms["days off apart"] = terms
 
 
 def hint(m: SubModel, s: RosterState, shifts: dict[int, dict[int, int]]) -> None:

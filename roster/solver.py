@@ -79,6 +79,7 @@ class SolverConfig(BaseModel):
     weekend_weight: int = Field(default=200, ge=0, description="fairness: cost of each weekend day an agent works beyond one a week")
     late_weight: int = Field(default=100, ge=0, description="fairness: cost of each late shift an agent works beyond two a week")
     late_start_h: float = Field(default=14.0, ge=0, lt=24, description="a shift starting at or after this local hour is a late shift")
+    split_off_weight: int = Field(default=150, ge=0, description="cost of a week whose days off are all apart (two days off in a row preferred)")
     bound: bool = Field(default=True, description="solve the coverage programme (lower bound and a start for the search)")
     exact_max_options: int = Field(default=12_000, ge=0, description="solve the whole agent-level CP-SAT model when the team has at most this many shift options")
 

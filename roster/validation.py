@@ -167,7 +167,8 @@ def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[
     ``requirements`` has ``ds, channel, agents_required`` on the roster's
     grid. The penalties table names each part of the objective: missing
     agents, paid hours, and the soft rules (weekend days beyond one and late
-    shifts beyond two a week, preferred days off worked).
+    shifts beyond two a week, preferred days off worked, weeks whose days off
+    are all apart).
     """
     from roster.coverage import coverage_from_roster
 
@@ -191,6 +192,10 @@ def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[
     weekend_n = int((wk["weekend"] - 1).clip(lower=0).sum())
     late_n = int((wk["late"] - 2).clip(lower=0).sum())
     pref_n = int(per["pref"].sum())
+    from roster.heuristic import days_off_apart
+
+    per["wday"] = (per["date"] - pd.Timestamp(week_start)).dt.days % 7
+    apart_n = int(sum(days_off_apart(set(g["wday"])) for _, g in per.groupby(["agent_id", "week"])))
     penalties = pd.DataFrame(
         [
             {"penalty": "understaffing", "count": float(short.sum()), "unit": "agent-intervals short", "cost": under_cost},
@@ -198,6 +203,7 @@ def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[
             {"penalty": "weekend days beyond one a week", "count": weekend_n, "unit": "agent-days", "cost": weekend_n * config.weekend_weight},
             {"penalty": "late shifts beyond two a week", "count": late_n, "unit": "shifts", "cost": late_n * config.late_weight},
             {"penalty": "preferred day off worked", "count": pref_n, "unit": "agent-days", "cost": pref_n * config.preference_weight},
+            {"penalty": "days off apart (none two in a row)", "count": apart_n, "unit": "agent-weeks", "cost": apart_n * config.split_off_weight},
         ]
     )
     return Score(float(penalties["cost"].sum()), cov, penalties)

@@ -102,3 +102,12 @@ def test_masks_forbid_what_the_rules_forbid():
     for d in (2, 3, 4, 5):
         s.add(0, int(np.flatnonzero(s.masks[0][0] & (p.day == d))[0]))
     assert not s.masks[0][0].any()  # five days a week at most
+
+
+def test_days_off_apart_rule():
+    from roster.heuristic import days_off_apart
+
+    assert days_off_apart({0, 2, 4, 5, 6}) == 1  # off Tuesday and Thursday
+    assert days_off_apart({0, 1, 2, 3, 4}) == 0  # off the weekend
+    assert days_off_apart({0, 1, 2, 3, 4, 5}) == 0  # one day off: nothing to pair
+    assert days_off_apart(set()) == 0
