@@ -207,8 +207,11 @@ def solve_roster(
     report("roster: first roster")
     reserve = min(3.0, 0.05 * config.time_limit_s)
 
+    options = sum(int(p.allowed.sum()) for p in pools)
+    small = options <= config.exact_max_options  # small teams: converge, then leave the time to the exact model
+
     def search(s: RosterState, until: float) -> None:
-        local_search(s, until, rng, progress=lambda obj: report("roster: local search", force=False))
+        local_search(s, until, rng, progress=lambda obj: report("roster: local search", force=False), kicks=not small)
 
     # improve the first roster while the programme solves on the other core
     while time.perf_counter() < deadline - reserve:
@@ -234,9 +237,8 @@ def solve_roster(
             best = alt
     if time.perf_counter() < deadline - reserve:
         search(best, deadline - reserve)
-    options = sum(int(p.allowed.sum()) for p in pools)
     status = "HEURISTIC"
-    if options <= config.exact_max_options and time.perf_counter() < deadline - reserve:
+    if small and time.perf_counter() < deadline - reserve:
         status = _exact(best, config, deadline - reserve)
     t_finish = time.perf_counter()
     chans = assign_channels(best)
