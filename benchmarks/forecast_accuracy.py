@@ -343,7 +343,8 @@ def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidate
     whose days do not overlap it (as the pipeline scores ``auto``): always
     ets; the best model per series over all horizons; the best per series and
     horizon bucket (what ships); and combinations weighted by inverse WAPE
-    squared, by inverse squared error, and equally.
+    squared, by inverse squared error, equally, and by inverse WAPE squared
+    among the models within 10% of the best.
     """
     prep = prepare(h, ev, horizon_days=28)
     per_day = prep.per_day
@@ -354,7 +355,8 @@ def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidate
     by = {(t.key, t.model, t.origin): t for t in trials}
     models = sorted({t.model for t in trials})
     spans = {t.origin: (t.origin, t.origin + len(t.y)) for t in trials}
-    rules = ["ets", "best over all horizons", "best per horizon (auto)", "weights 1/WAPE^2", "weights 1/MSE", "equal weights"]
+    rules = ["ets", "best over all horizons", "best per horizon (auto)", "weights 1/WAPE^2", "weights 1/MSE", "equal weights",
+             "1/WAPE^2, within 10% of best"]
     err = {(r, b): 0.0 for r in rules for b, _, _ in BUCKETS}
     act = {b: 0.0 for b, _, _ in BUCKETS}
     for key in sorted({t.key for t in trials}):
@@ -404,6 +406,8 @@ def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidate
                 add("weights 1/WAPE^2", {m: 1 / max(wape[m], 1e-9) ** 2 for m in mu})
                 add("weights 1/MSE", {m: 1 / max(mse[m], 1e-9) for m in mu})
                 add("equal weights", {m: 1.0 for m in mu})
+                best = min(wape[m] for m in mu)
+                add("1/WAPE^2, within 10% of best", {m: 1 / max(wape[m], 1e-9) ** 2 for m in mu if wape[m] <= 1.1 * best})
     print(f"\n== choosing or combining {', '.join(models)}, {which}: WAPE out of sample per horizon")
     print(f"   {'rule':<28}" + "".join(f"{b:>13}" for b, _, _ in BUCKETS))
     for r in rules:

@@ -223,7 +223,8 @@ def run_forecast(
     interval_min : int, optional
         Output grid in minutes; None keeps the history's grid.
     model : {"auto", "snaive", "ets", "prophet"}
-        "auto" chooses per series by backtest WAPE among ``candidates``.
+        "auto" chooses per series and horizon bucket by backtest WAPE among
+        ``candidates`` and stitches the forecast by lead time.
     backtest : bool
         Run the rolling-origin backtest (needed for "auto").
     progress : callable, optional

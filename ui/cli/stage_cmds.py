@@ -36,8 +36,8 @@ def forecast_cmd(
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
     horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
     interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
-    model: str = typer.Option("auto", "--model", help="auto (best per series in the backtest), ets, snaive or prophet."),
-    with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 20 s more on the sample)."),
+    model: str = typer.Option("auto", "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
+    with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 90 s more on the sample)."),
     backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
 ) -> None:
