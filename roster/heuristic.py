@@ -426,11 +426,8 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
             others = [a for a in range(n) if a != first and skills_of[first] & skills_of[a]]
             group = [first] + (list(rng.choice(others, size=min(k - 1, len(others)), replace=False)) if others and k > 1 else [])
         group = [int(a) for a in group]
-        saved = {a: dict(s.state[a].shifts) for a in group}
-        saved_chan = {a: {d: s.state[a].chan[d][1] for d in s.state[a].shifts} for a in group}
-        for a in group:
-            for d in list(s.state[a].shifts):
-                s.remove(a, d)
+        saved = snapshot(s, group)
+        clear(s, group)
         for a in rng.permutation(group):
             s.rebuild(int(a))
         obj = s.objective()
@@ -441,12 +438,7 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
             if progress:
                 progress(best)
         else:
-            for a in group:
-                for d in list(s.state[a].shifts):
-                    s.remove(a, d)
-            for a in group:
-                for d, t in saved[a].items():
-                    s.add(a, t, saved_chan[a][d])
+            restore(s, saved)
             stale += 1
     return accepted
 
@@ -595,15 +587,22 @@ def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generat
     rebalance_channels(s)
 
 
-def snapshot(s: RosterState) -> dict:
-    """Every agent's shifts and channels, to come back to."""
-    return {a: {d: (t, st.chan[d][1].copy()) for d, t in st.shifts.items()} for a, st in enumerate(s.state)}
+def snapshot(s: RosterState, agents=None) -> dict:
+    """Agents' shifts and channels (all agents by default), to come back to with :func:`restore`."""
+    who = range(len(s.state)) if agents is None else agents
+    return {a: {d: (t, s.state[a].chan[d][1].copy()) for d, t in s.state[a].shifts.items()} for a in who}
+
+
+def clear(s: RosterState, agents) -> None:
+    """Take every shift of ``agents`` out."""
+    for a in agents:
+        for d in list(s.state[a].shifts):
+            s.remove(a, d)
 
 
 def restore(s: RosterState, snap: dict) -> None:
-    for a, st in enumerate(s.state):
-        for d in list(st.shifts):
-            s.remove(a, d)
+    """Put the snapshot's agents back as they were (other agents are left alone)."""
+    clear(s, snap)
     for a, days in snap.items():
         for d, (t, chan) in days.items():
             s.add(a, t, chan)
@@ -647,9 +646,7 @@ def _kick(s: RosterState, rng: np.random.Generator) -> None:
     reach = _reach(s)
     score = reach.astype(float) @ short + 1.0
     group = [int(a) for a in rng.choice(n, size=min(k, n), replace=False, p=score / score.sum())]
-    for a in group:
-        for d in list(s.state[a].shifts):
-            s.remove(a, d)
+    clear(s, group)
     for a in rng.permutation(group):
         s.rebuild(int(a))
     exact_channels(s)

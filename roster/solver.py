@@ -48,7 +48,7 @@ from roster import model as agent_model
 from roster.bound import CoverageLP, solve_coverage_lp
 from roster.channels import assign_channels
 from roster.coverage import coverage_from_roster
-from roster.heuristic import RosterState, construct, exact_channels, fill_minimums, from_counts, local_search
+from roster.heuristic import RosterState, clear, construct, exact_channels, fill_minimums, from_counts, local_search, restore, snapshot
 from roster.pools import make_grid, make_pools
 from roster.schema import Agent, LabourRules, TimeOff
 
@@ -293,8 +293,7 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
     if problems:
         raise InputError(problems)
     for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
-        for d in list(s.state[a].shifts):
-            s.remove(a, d)
+        clear(s, [a])
         m = agent_model.build(s, [a], set(range(s.days)))
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(1.0, min(10.0, deadline - time.perf_counter()))
@@ -306,14 +305,11 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
 def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one."""
     everyone = list(range(len(s.agents)))
-    saved = {a: dict(s.state[a].shifts) for a in everyone}
-    saved_chan = {a: {d: s.state[a].chan[d][1] for d in saved[a]} for a in everyone}
+    saved = snapshot(s)
     before = s.objective()
-    for a in everyone:
-        for d in list(s.state[a].shifts):
-            s.remove(a, d)
+    clear(s, everyone)
     m = agent_model.build(s, everyone, set(range(s.days)))
-    agent_model.hint(m, s, saved)
+    agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()})
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
     solver.parameters.num_workers = config.workers or 0
@@ -324,12 +320,7 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
         exact_channels(s)
         if s.objective() <= before + 1e-6:
             return solver.StatusName(status)
-        for a in everyone:
-            for d in list(s.state[a].shifts):
-                s.remove(a, d)
-    for a in everyone:
-        for d, t in saved[a].items():
-            s.add(a, t, saved_chan[a][d])
+    restore(s, saved)
     exact_channels(s)
     return "HEURISTIC"
 
