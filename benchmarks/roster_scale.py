@@ -56,7 +56,8 @@ def run(name, req, agents, rules, time_off, week_start, limit, workers):
           f"over-staffed: {k['over_agent_h']:,.1f} agent-h = {over:.1%} over the requirement (scheduled - covered requirement)")
     if k["bound_at_work_agent_h"] == k["bound_at_work_agent_h"]:
         b_over = (k["bound_at_work_agent_h"] - need + k["bound_short_agent_h"]) / need
-        print(f"the relaxation (fractional shifts, the best any roster could do): {k['bound_short_agent_h']:,.1f} agent-h short, "
+        print(f"the relaxation (fractional shifts, the best any roster could do): {k['bound_short_agent_h']:,.1f} agent-h short "
+              f"({k['unreachable_agent_h']:,.1f} of them where no agent with the skill can work at all, e.g. before a site's week begins), "
               f"{b_over:.1%} over: under-staffing below it is impossible with these agents, rules and shift shapes")
     print(f"validator: {'OK' if k['violations'] == 0 else str(k['violations']) + ' violations'}")
 

@@ -41,6 +41,7 @@ class CoverageLP:
     objective: float  # lower bound on the roster objective (nan if not solved)
     counts: list[np.ndarray] | None  # per pool: shifts per template (fractional)
     prices: np.ndarray | None  # (channels, intervals): value of one more agent at work
+    short: np.ndarray | None  # (channels, intervals): agents missing even in the relaxation
     short_agent_h: float  # agent-hours left uncovered
     at_work_agent_h: float  # agent-hours at work
     seconds: float
@@ -170,7 +171,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     res = _highs(c_vec, a_ub, b_ub, ub, n_int=len(cost) if integer else 0, time_limit_s=time_limit_s)
     seconds = time.perf_counter() - t_start
     if res is None:
-        return CoverageLP("time limit reached", float("nan"), None, None, float("nan"), float("nan"), seconds)
+        return CoverageLP("time limit reached", float("nan"), None, None, None, float("nan"), float("nan"), seconds)
     x, duals, fun = res
     counts = []
     for p, idx, off in zip(pools, keep, offset):
@@ -181,10 +182,13 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     if duals is not None:
         for key, r in cover_rows.items():
             prices[key] = -duals[r]
-    short = sum(x[u] for u in under_cols.values())
+    short_ci = np.zeros((n_chan, grid.n))
+    for (c, i), u in under_cols.items():
+        short_ci[c, i] = x[u]
+    short = short_ci.sum()
     work = sum(float(cnt @ np.asarray(p.cover.sum(axis=1)).ravel()) for p, cnt in zip(pools, counts))
     h = grid.step / pd.Timedelta(hours=1)
-    return CoverageLP("optimal", fun, counts, prices, short * h, work * h, seconds)
+    return CoverageLP("optimal", fun, counts, prices, short_ci, short * h, work * h, seconds)
 
 
 def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, n_int: int, time_limit_s: float):

@@ -39,6 +39,7 @@ from roster.pools import Grid, Pool, agent_limits
 from roster.schema import Agent, LabourRules
 
 BIG = 1e9
+MAX_RUIN = 4  # agents ruined together at most in one ruin-and-recreate move
 
 
 @dataclass
@@ -413,13 +414,13 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     accepted = 0
     stale = 0
     while time.perf_counter() < deadline and stale < 2 * n + 20:
-        k = int(rng.integers(1, min(4, n) + 1))
+        k = int(rng.integers(1, min(MAX_RUIN, n) + 1))
         short = np.maximum(s.rem, 0) * s.w
         if rng.random() < 0.5 and short.sum() > 0:
             flat = short.ravel() / short.sum()
             c, i = divmod(int(rng.choice(len(flat), p=flat)), s.grid.n)
-            reach = _reach(s)
-            near = [a for a in range(n) if c in skills_of[a] and reach[a, i]]
+            can = reach(s)
+            near = [a for a in range(n) if c in skills_of[a] and can[a, i]]
             group = list(rng.choice(near, size=min(k, len(near)), replace=False)) if near else [int(rng.integers(n))]
         else:
             first = int(rng.integers(n))
@@ -443,7 +444,7 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     return accepted
 
 
-def _reach(s: RosterState) -> np.ndarray:
+def reach(s: RosterState) -> np.ndarray:
     """(agents, intervals): one of the agent's templates keeps it at work in the interval (computed once)."""
     if getattr(s, "_reach_cache", None) is None:
         out = np.zeros((len(s.agents), s.grid.n), dtype=bool)
@@ -643,8 +644,7 @@ def _kick(s: RosterState, rng: np.random.Generator) -> None:
     n = len(s.agents)
     k = max(2, n // 20)
     short = (np.maximum(s.rem, 0) * s.w).sum(axis=0)
-    reach = _reach(s)
-    score = reach.astype(float) @ short + 1.0
+    score = reach(s).astype(float) @ short + 1.0
     group = [int(a) for a in rng.choice(n, size=min(k, n), replace=False, p=score / score.sum())]
     clear(s, group)
     for a in rng.permutation(group):

@@ -266,6 +266,7 @@ def solve_roster(
         "bound_at_work_agent_h": programme.at_work_agent_h if programme is not None else float("nan"),
         "bound_s": programme.seconds if programme is not None else float("nan"),
         "channel_switches": int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
+        "unreachable_agent_h": _unreachable_agent_h(best),
         "violations": len(violations),
         "finish_s": time.perf_counter() - t_finish,
     })
@@ -276,9 +277,24 @@ def solve_roster(
             f"by {kpis['under_agent_h']:,.1f} agent-hours in all (see coverage.csv)"
             + (f"; even the coverage programme's relaxation leaves {programme.short_agent_h:,.1f} agent-hours short"
                if programme is not None and np.isfinite(programme.short_agent_h) else "")
+            + (f"; {kpis['unreachable_agent_h']:,.1f} agent-hours are required where no agent with the skill can work at all "
+               "(outside every start window, or before a site's roster week begins: the previous week's roster covers those)"
+               if kpis["unreachable_agent_h"] > 0 else "")
         )
     report("roster: done")
     return RosterResult(roster, coverage, kpis, score.penalties, bound, gap, status, notes)
+
+
+def _unreachable_agent_h(s: RosterState) -> float:
+    """Agent-hours required where no agent with the channel's skill has any shift that keeps it at work."""
+    from roster.heuristic import reach
+
+    can = reach(s)
+    skill = np.zeros((len(s.agents), s.req.shape[0]), dtype=bool)
+    for a, st in enumerate(s.state):
+        skill[a, s.skill_idx[st.pool]] = True
+    reachable = (skill.T.astype(np.int64) @ can.astype(np.int64)) > 0
+    return float(s.req[~reachable].sum() * (s.grid.step / pd.Timedelta(hours=1)))
 
 
 def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
