@@ -9,7 +9,7 @@ import pandas as pd
 
 from forecast.errors import InputError
 from forecast.io import load_events, load_history
-from roster.io import load_agents, load_rules, load_targets, load_time_off
+from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 
 #: File names looked for in a data folder, first match wins.
@@ -20,6 +20,7 @@ FILE_NAMES = {
     "time_off": ("time_off.csv",),
     "targets": ("targets.toml",),
     "rules": ("rules.toml",),
+    "templates": ("templates.csv",),
 }
 REQUIRED = ("history", "agents", "targets", "rules")
 
@@ -62,6 +63,8 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Input
     zones = sorted(history["tz"].unique())
     events = load_events(files["events"], zones=zones) if files["events"] else None
     rules = load_rules(files["rules"])
+    if files["templates"]:
+        rules = load_shift_templates(files["templates"], rules)
     agents = load_agents(files["agents"], rules)
     time_off = load_time_off(files["time_off"], agents) if files["time_off"] else []
     targets = load_targets(files["targets"])

@@ -7,6 +7,8 @@ and the key (TOML) or line and column (CSV).
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,9 +17,9 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from forecast.errors import InputError, Problem, file_label
-from forecast.io import load_output_table, read_table, require_columns
+from forecast.io import load_output_table, parse_numbers, read_table, require_columns
 from forecast.timegrid import parse_timestamps
-from roster.schema import Agent, LabourRules, Targets, TimeOff
+from roster.schema import Agent, LabourRules, ShiftType, Targets, TimeOff
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -75,6 +77,56 @@ def load_rules(path: str | Path, *, label: str | None = None) -> LabourRules:
     """Load labour rules and contracts from a TOML file (see data/samples/rules.toml)."""
     file = label or file_label(path)
     return _validate(LabourRules, _read_toml(path, file), file)
+
+
+def load_shift_templates(path: str | Path, rules: LabourRules, *, label: str | None = None) -> LabourRules:
+    """Load a shift templates file and return the rules with each listed contract's shifts fixed to them.
+
+    Columns: ``contract, name, start`` (site local ``HH:MM``) and
+    ``length_h`` (span in hours, lunch included). A contract listed here is
+    offered only these shifts (still within each agent's start window); the
+    others keep every start on the grid. Errors name the file, line and column.
+    """
+    file = label or file_label(path)
+    df = read_table(path, label=file)
+    require_columns(df, ["contract", "name", "start", "length_h"], file, "the shift templates file")
+    lengths = parse_numbers(df, "length_h", file, strictly_positive=True, what="a shift length in hours")
+    problems: list[Problem] = []
+    by_contract: dict[str, list[dict]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for rec, length in zip(df.to_dict("records"), lengths):
+        line = int(rec["_line"])
+        contract, name, start = rec["contract"].strip(), rec["name"].strip(), rec["start"].strip()
+        if contract not in rules.contracts:
+            problems.append(Problem(file, f"unknown contract {contract!r}; the rules define {', '.join(sorted(rules.contracts))}", line, "contract"))
+            continue
+        if not name:
+            problems.append(Problem(file, "expected a shift name such as early or late, found an empty cell", line, "name"))
+            continue
+        if (contract, name) in seen:
+            problems.append(Problem(file, f"shift {name!r} of contract {contract!r} already given on line {seen[(contract, name)]}", line, "name"))
+            continue
+        seen[(contract, name)] = line
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", start)
+        t = dt.time(int(m[1]), int(m[2])) if m and int(m[1]) < 24 and int(m[2]) < 60 else None
+        if t is None:
+            problems.append(Problem(file, f"expected a local start time HH:MM, found {start!r}", line, "start"))
+            continue
+        if length > 16:
+            problems.append(Problem(file, f"expected a shift of at most 16 hours, found {length:g}", line, "length_h"))
+            continue
+        by_contract.setdefault(contract, []).append({"name": name, "start": t, "length_h": float(length)})
+    if problems:
+        raise InputError(problems)
+    contracts = {}
+    for name, c in rules.contracts.items():
+        if name in by_contract:
+            shifts = by_contract[name]
+            lengths_h = sorted({s["length_h"] for s in shifts})
+            contracts[name] = c.model_copy(update={"shifts": [ShiftType(**s) for s in shifts], "shift_lengths_h": lengths_h})
+        else:
+            contracts[name] = c
+    return rules.model_copy(update={"contracts": contracts})
 
 
 def _parse_days(cell: str) -> tuple[int, ...]:

@@ -133,6 +133,14 @@ class Targets(_Strict):
             raise KeyError(f"no target for channel {channel!r}; the targets file covers {', '.join(self.channels)}") from None
 
 
+class ShiftType(_Strict):
+    """A named shift a contract may work: a fixed start (site local time) and length."""
+
+    name: str = Field(min_length=1, description="e.g. early, late, long")
+    start: dt.time = Field(description="shift start, site local time")
+    length_h: float = Field(gt=0, le=16, description="shift span in hours, lunch included")
+
+
 class Contract(_Strict):
     """A contract type: weekly hours, days and the shift lengths it allows."""
 
@@ -143,6 +151,11 @@ class Contract(_Strict):
     earliest_start: dt.time = Field(default=dt.time(0, 0), description="earliest shift start, site local time")
     latest_start: dt.time = Field(default=dt.time(23, 59), description="latest shift start, site local time")
     hourly_cost: float = Field(default=0.0, ge=0, description="cost of one paid hour, for budgets and what-ifs")
+    shifts: list[ShiftType] = Field(
+        default_factory=list,
+        description="fixed shift types (from a shift templates file); when given, the only shifts offered, "
+                    "instead of every start on the grid within the start window",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "Contract":
@@ -150,6 +163,12 @@ class Contract(_Strict):
             raise ValueError("min_week_h is above max_week_h")
         if any(h <= 0 or h > 16 for h in self.shift_lengths_h):
             raise ValueError("shift_lengths_h must be between 0 and 16 hours")
+        names = [s.name for s in self.shifts]
+        if len(set(names)) != len(names):
+            raise ValueError("shift type names must be unique within a contract")
+        for st in self.shifts:
+            if not any(abs(st.length_h - h) < 1e-9 for h in self.shift_lengths_h):
+                raise ValueError(f"shift type {st.name!r} is {st.length_h:g} h long; add {st.length_h:g} to shift_lengths_h")
         return self
 
 

@@ -130,19 +130,36 @@ def shift_starts(site_tz: str, earliest: dt.time, latest: dt.time, step_min: int
     return tuple(out)
 
 
+def contract_shifts(site_tz: str, contract: Contract, earliest: dt.time, latest: dt.time, step_min: int,
+                    week_start: dt.date, days: int) -> list[tuple[int, dt.date, pd.Timestamp, float]]:
+    """``(day index, local date, UTC start, length in hours)`` of every shift a contract offers at a site.
+
+    Every start on the grid between ``earliest`` and ``latest`` with every
+    allowed length; or, when the contract has fixed shift types (a shift
+    templates file), exactly those whose start falls in the window.
+    """
+    if not contract.shifts:
+        return [(d, day, start, length_h)
+                for d, day, start in shift_starts(site_tz, earliest, latest, step_min, week_start, days)
+                for length_h in contract.shift_lengths_h]
+    out = []
+    for st in contract.shifts:
+        if not earliest <= st.start <= latest:
+            continue
+        for d, day, start in shift_starts(site_tz, st.start, st.start, 1, week_start, days):
+            out.append((d, day, start, st.length_h))
+    return sorted(out, key=lambda x: (x[0], x[2], x[3]))
+
+
 def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: int, time_off: list[TimeOff]) -> set[int]:
     """Local days (indices from ``week_start``) on which the agent has at least one shift not blocked by time off."""
     contract = rules.contracts[agent.contract]
     earliest, latest = start_window(agent, contract)
     off = time_off_spans(time_off, agent.agent_id)
     out = set()
-    for d, _, start in shift_starts(agent.site_tz, earliest, latest, rules.shift_start_step_min, week_start, days):
-        if d in out:
-            continue
-        for length_h in contract.shift_lengths_h:
-            if not any(start < b and start + pd.Timedelta(hours=length_h) > a for a, b in off):
-                out.add(d)
-                break
+    for d, _, start, length_h in contract_shifts(agent.site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
+        if d not in out and not any(start < b and start + pd.Timedelta(hours=length_h) > a for a, b in off):
+            out.add(d)
     return out
 
 
@@ -159,25 +176,25 @@ def profile_templates(
     """Every shift of a contract and start window at a site, in ``days`` local days from ``week_start``.
 
     Each start on the ``shift_start_step_min`` grid of the site clock (local
-    time) and each allowed length comes in ``BREAK_PLACEMENTS`` variants that
+    time) and each allowed length (or each of the contract's fixed shift
+    types, see :func:`contract_shifts`) comes in ``BREAK_PLACEMENTS`` variants that
     differ in where the breaks and lunch fall, so that the solver can stagger
     a team's pauses. Starts that do not exist in local time (the skipped hour
     of a daylight-saving change) or that are ambiguous are not offered.
     """
     out: list[Template] = []
-    for d, day, start in shift_starts(site_tz, earliest, latest, rules.shift_start_step_min, week_start, days):
+    for d, day, start, length_h in contract_shifts(site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
         if start < span[0] or start >= span[1]:
             continue
-        for length_h in contract.shift_lengths_h:
-            end = start + pd.Timedelta(hours=length_h)
-            seen = set()
-            for stagger in range(BREAK_PLACEMENTS):
-                pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
-                key = tuple((p.kind, p.start) for p in pauses)
-                if key in seen:  # short shifts without pauses have one variant
-                    continue
-                seen.add(key)
-                out.append(Template(d, day, start, end, length_h, paid_hours(length_h, pauses, rules.breaks), pauses, stagger))
+        end = start + pd.Timedelta(hours=length_h)
+        seen = set()
+        for stagger in range(BREAK_PLACEMENTS):
+            pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
+            key = tuple((p.kind, p.start) for p in pauses)
+            if key in seen:  # short shifts without pauses have one variant
+                continue
+            seen.add(key)
+            out.append(Template(d, day, start, end, length_h, paid_hours(length_h, pauses, rules.breaks), pauses, stagger))
     return out
 
 

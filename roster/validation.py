@@ -78,6 +78,9 @@ def validate_roster(
                 problems.append(f"{agent_id} {s.local_date}: shift starts on local date {local.date()}")
             if not earliest <= local.time() <= latest:
                 problems.append(f"{agent_id} {s.local_date}: starts {local:%H:%M} local, outside {earliest:%H:%M}-{latest:%H:%M}")
+            if contract.shifts and not any(st.start == local.time() and abs(st.length_h - length) < 1e-6 for st in contract.shifts):
+                problems.append(f"{agent_id} {s.local_date}: a {length:g} h shift from {local:%H:%M} local is none of the contract's shift types "
+                                f"({', '.join(f'{st.name} {st.start:%H:%M} {st.length_h:g} h' for st in contract.shifts)})")
             for a, b in off.get(agent_id, []):
                 if s.start < b and s.end > a:
                     problems.append(f"{agent_id} {s.local_date}: shift overlaps time off {a:%Y-%m-%d %H:%M}Z-{b:%Y-%m-%d %H:%M}Z")

@@ -114,6 +114,7 @@ def roster_cmd(
     agents: Path = typer.Option(..., "--agents", help="agents.csv (agent_id, site, site_tz, contract, skills, ...)."),
     rules: Path = typer.Option(None, "--rules", help="rules.toml (labour rules and contracts); default: the one beside the agents file."),
     time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
+    templates: Path = typer.Option(None, "--templates", help="Shift templates (contract, name, start, length_h): the only shifts those contracts work; default: templates.csv beside the agents file, if any."),
     week_start: str = typer.Option(None, "--week-start", callback=lambda v: _parse_date(v, "--week-start"), help="First roster day (YYYY-MM-DD); default: the first Monday of the requirements."),
     weeks: int = typer.Option(1, "--weeks", min=1, max=8, help="Weeks to roster."),
     time_limit_s: float = typer.Option(60.0, "--time-limit", min=1, help="Solver time limit in seconds."),
@@ -127,13 +128,18 @@ def roster_cmd(
     scheduled per channel and interval) and roster.ics (a calendar).
     """
     from roster.export import write_coverage_csv, write_ics, write_roster_csv
-    from roster.io import load_agents, load_rules, load_time_off
+    from roster.io import load_agents, load_rules, load_shift_templates, load_time_off
     from roster.solver import SolverConfig, solve_roster
 
     rules_path = rules or agents.parent / "rules.toml"
     if not rules_path.is_file():
         raise InputError.one(str(rules_path), "rules file not found; give --rules")
     lr = load_rules(rules_path)
+    templates_path = templates or (agents.parent / "templates.csv")
+    if templates is not None and not templates.is_file():
+        raise InputError.one(str(templates), "shift templates file not found")
+    if templates_path.is_file():
+        lr = load_shift_templates(templates_path, lr)
     ag = load_agents(agents, lr)
     off_path = time_off or (agents.parent / "time_off.csv")
     off = load_time_off(off_path, ag) if off_path.is_file() else []
