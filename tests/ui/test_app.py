@@ -1,9 +1,16 @@
-"""Every page of the app with Streamlit's AppTest (no browser)."""
+"""Every page of the app with Streamlit's AppTest (no browser).
+
+Long steps run in a background thread, as in the browser: the tests click,
+then rerun the script until the result is in the session.
+"""
+
+import time
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from pathlib import Path
+from ui.scenarios import ScenarioStore
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app" / "main.py")
 
@@ -12,33 +19,67 @@ APP = str(Path(__file__).resolve().parents[2] / "ui" / "app" / "main.py")
 def at(small_app_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SHIFTCAST_APP_DATA", str(small_app_data))
     monkeypatch.setenv("SHIFTCAST_DATA_DIR", str(tmp_path / "store"))
-    app = AppTest.from_file(APP, default_timeout=240)
+    app = AppTest.from_file(APP, default_timeout=120)
     app.run()
     assert not app.exception, app.exception
     return app
 
 
+def rerun(at):
+    at.run()
+    assert not at.exception, at.exception
+
+
 def goto(at, page):
     at.switch_page(f"pages/{page}.py")
-    at.run()
-    assert not at.exception, at.exception
+    rerun(at)
 
 
-def forecast(at):
+def wait_for(at, done, timeout_s=180):
+    """Rerun the script until ``done()`` (a background step finished and was collected)."""
+    t0 = time.perf_counter()
+    while not done():
+        assert time.perf_counter() - t0 < timeout_s, "the background step did not finish"
+        time.sleep(0.3)
+        rerun(at)
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def metric(at, label):
+    return next(m for m in at.metric if m.label == label)
+
+
+def forecast(at, days=14, backtest=False):
     goto(at, "forecast")
-    at.number_input[0].set_value(14)
-    at.checkbox[0].uncheck()
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
+    next(n for n in at.number_input if n.label == "Horizon (days)").set_value(days)
+    cb = next(c for c in at.checkbox if c.label == "Backtest")
+    cb.check() if backtest else cb.uncheck()
+    button(at, "Run forecast").click()
+    rerun(at)
+    wait_for(at, lambda: "forecast" in at.session_state)
+
+
+def roster(at, limit_s=10):
+    goto(at, "roster")
+    next(n for n in at.number_input if n.label == "Solver time limit (s)").set_value(limit_s)
+    button(at, "Build roster").click()
+    rerun(at)
+    wait_for(at, lambda: "roster" in at.session_state)
 
 
 def test_data_page_shows_what_was_loaded(at):
     assert at.title[0].value == "Data"
-    labels = [m.label for m in at.metric]
-    assert {"History", "Contacts", "Agents", "Sites"} <= set(labels)
-    assert any(m.label == "Agents" and m.value == "16" for m in at.metric)
-    assert len(at.dataframe) >= 2
+    assert {"History", "Contacts", "Channels", "Customer zones", "Agents", "Sites"} <= {m.label for m in at.metric}
+    assert metric(at, "Agents").value == "24"
+    assert metric(at, "Channels").value == "4"
+    loaded = at.table[0].value
+    assert list(loaded.index) == ["history", "events", "agents", "time off", "targets", "labour rules"]
+    assert "15-minute intervals" in loaded.loc["history", "what was loaded"]
+    assert len(at.get("vega_lite_chart")) >= 1
+    assert any("Data" in c.value for c in at.sidebar.caption)
 
 
 def test_pages_before_the_forecast_say_what_to_do(at):
@@ -47,59 +88,201 @@ def test_pages_before_the_forecast_say_what_to_do(at):
         assert any("forecast" in i.value.lower() for i in at.info), page
 
 
-def test_forecast_staffing_whatif_roster_export_flow(at):
+def test_forecast_page_with_backtest_zoom_and_totals(at):
+    forecast(at, days=14, backtest=True)
+    assert not at.error
+    assert {"Channel", "Customer zone", "From (UTC)"} <= {s.label for s in at.selectbox}
+    subheaders = [s.value for s in at.subheader]
+    assert "Backtest accuracy and the model chosen per horizon" in subheaders
+    # the choice per horizon: one column per lead-time bucket, a model name and its WAPE in each cell
+    choice = next(d.value for d in at.dataframe if "day-ahead" in d.value.columns)
+    assert {"channel", "customer zone", "day-ahead", "week-ahead"} <= set(choice.columns)
+    assert choice["day-ahead"].str.match(r"^(ets|snaive|prophet)\s+\d+\.\d%$").all()
+    # totals over channels and a one-day zoom render without error
+    next(s for s in at.selectbox if s.label == "Channel").set_value("all channels")
+    rerun(at)
+    at.get("button_group")[0].set_value("day")
+    rerun(at)
+    assert any(m.value.startswith("**all channels, all zones") for m in at.markdown)
+    # the display zone follows the sidebar
+    at.sidebar.selectbox[0].set_value("America/New_York")
+    rerun(at)
+    assert any(s.label == "From (America/New_York)" for s in at.selectbox)
+
+
+def test_same_forecast_again_is_instant(at):
+    forecast(at, days=7)
+    first = at.session_state["forecast"]
+    button(at, "Run forecast").click()
+    rerun(at)
+    assert at.session_state["forecast"] is first  # kept, not recomputed
+    assert not at.session_state["jobs"]["forecast"].running
+
+
+def test_whatif_changes_the_numbers_and_scenarios_persist(at, tmp_path):
     forecast(at)
-    assert any(s.label == "Channel" for s in at.selectbox)
-    assert len(at.dataframe) >= 1
-
-    goto(at, "staffing")
-    assert any("agents to schedule" in m.value for m in at.markdown)
-
     goto(at, "whatif")
-    uplift = next(n for n in at.number_input if n.label.startswith("Expected uplift"))
-    uplift.set_value(2.0)
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    extra = next(m for m in at.metric if m.label == "Extra contacts")
-    assert extra.value.startswith("+") and extra.value != "+0"
-    first = extra.value
-    uplift = next(n for n in at.number_input if n.label.startswith("Expected uplift"))
-    uplift.set_value(3.0)
-    at.button[0].click()
-    at.run()
-    assert next(m for m in at.metric if m.label == "Extra contacts").value != first
-    save = next(b for b in at.button if b.label == "Save scenario")
-    save.click()
-    at.run()
-    assert not at.exception, at.exception
-    assert any("Saved" in s.value for s in at.success)
+    at.number_input(key="wi_uplift").set_value(2.0)
+    button(at, "Simulate the event").click()
+    rerun(at)
+    extra = metric(at, "Extra contacts").value
+    assert extra.startswith("+") and extra != "+0"
+    assert metric(at, "Extra agent-hours").value.endswith(" h")
+    at.number_input(key="wi_uplift").set_value(3.0)
+    button(at, "Simulate the event").click()
+    rerun(at)
+    assert metric(at, "Extra contacts").value != extra
+    assert float(metric(at, "Extra contacts").value.replace(",", "")) > float(extra.replace(",", ""))
 
-    goto(at, "roster")
-    next(n for n in at.number_input if n.label.startswith("Solver time limit")).set_value(10)
-    at.button[0].click()
-    at.run()
-    assert not at.exception, at.exception
-    assert any(m.label == "Paid hours" for m in at.metric)
+    at.text_input(key="wi_save_name").set_value("Triple")
+    button(at, "Save scenario").click()
+    rerun(at)
+    assert any("Saved 'Triple'" in s.value for s in at.success)
+    at.number_input(key="wi_uplift").set_value(1.5)
+    at.text_input(key="wi_name").set_value("Small sale")
+    button(at, "Simulate the event").click()
+    rerun(at)
+    at.text_input(key="wi_save_name").set_value("Small sale")
+    button(at, "Save scenario").click()
+    rerun(at)
+    saved = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
+    assert set(saved["name"]) == {"Triple", "Small sale"}
+
+    # persisted in DuckDB: a new store on the same file sees both
+    store = ScenarioStore(tmp_path / "store" / "scenarios.duckdb")
+    assert set(store.names()) == {"Triple", "Small sale"}
+
+    # open one back into the form, rename, delete
+    at.selectbox(key="wi_target").set_value(store.list().set_index("name").loc["Triple", "id"])
+    button(at, "Open").click()
+    rerun(at)
+    assert at.number_input(key="wi_uplift").value == 3.0
+    assert at.text_input(key="wi_name").value == "Flash sale"
+    at.text_input(key="wi_new_name").set_value("Triple uplift")
+    rerun(at)
+    button(at, "Rename to 'Triple uplift'").click()
+    rerun(at)
+    assert set(store.names()) == {"Triple uplift", "Small sale"}
+    button(at, "Delete").click()
+    rerun(at)
+    assert store.names() == ["Small sale"]
+
+
+def test_staffing_page_explains_and_restaffs(at):
+    forecast(at)
+    goto(at, "staffing")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "agents to schedule" in text and "Erlangs" in text
+    assert "peak correction" in text
+    before = at.session_state["requirements"]["agents_required"].sum()
+    at.toggle[0].set_value(True)
+    next(s for s in at.selectbox if s.label == "Staff every channel for").set_value("the 90% quantile (volume_hi)")
+    button(at, "Recompute staffing").click()
+    rerun(at)
+    req = at.session_state["requirements"]
+    assert req["agents_required"].sum() > before
+    assert (req["volume_staffed"] >= req["volume"] - 1e-9).all()
+    assert "staffed for the **90% quantile**" in "\n".join(m.value for m in at.markdown)
+    # a deferred channel explains its backlog
+    next(s for s in at.selectbox if s.label == "Channel").set_value("email")
+    rerun(at)
+    assert "backlog" in "\n".join(m.value for m in at.markdown)
+
+
+def test_roster_page_kpis_filters_and_export(at):
+    forecast(at, days=14)
+    roster(at, limit_s=10)
+    labels = {m.label for m in at.metric}
+    assert {"Paid hours", "Cost", "Shifts", "Understaffed (agent-h)", "Overstaffed (agent-h)", "Gap to lower bound"} <= labels
+    # simulated service level per channel, against the target
+    assert {f"{c} (target 80%)" for c in ("voice", "chat")} <= labels
+    assert any(s.value == "Why it looks like this" for s in at.subheader)
+    assert any(m.value.startswith("**shifts of ") for m in at.markdown)
+    # filters and the week view
+    at.multiselect(key="ro_site").set_value(["Lisbon"])
+    at.get("button_group")[0].set_value("whole week")
+    rerun(at)
+    assert any(m.value.startswith("**the week's shifts of ") for m in at.markdown)
 
     goto(at, "export")
-    assert not at.exception
+    labels = [d.label for d in at.get("download_button")]
+    for name in ("forecast.csv", "accuracy.csv", "requirements.csv", "roster.csv", "coverage.csv", "roster.ics", "calendars.zip"):
+        assert name in labels
+    assert any(label.endswith(".ics") and label != "roster.ics" for label in labels)
 
 
-def test_bad_upload_keeps_the_last_good_data(at):
-    from streamlit.runtime.uploaded_file_manager import UploadedFile  # noqa: F401
-    from ui.app import state
-    from forecast.errors import InputError
+def test_bad_uploads_show_file_line_column_and_keep_the_last_good_data(at, small_app_data):
+    at.file_uploader(key="up_history").set_value(("my_history.csv", b"when,channel,tz,count\n2026-01-01T00:00:00Z,voice,UTC,3\n", "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "my_history.csv" in err and "found columns: when, channel, tz, count" in err
+    assert "the last good data stays loaded" in err
+    assert metric(at, "Agents").value == "24"
 
-    # the page's upload path calls state.load_uploads; exercise it the way the page does
-    class Fake:
-        name = "history.csv"
-        size = 40
+    # wrong encoding: Latin-1 bytes in an agents file, reported with its line
+    agents = (small_app_data / "agents.csv").read_text().splitlines()
+    agents[3] = agents[3].replace(agents[3].split(",")[1], "Zoë Müller")
+    at.file_uploader(key="up_history").set_value(None)
+    at.file_uploader(key="up_agents").set_value(("team.csv", ("\n".join(agents) + "\n").encode("latin-1"), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "team.csv, line 4" in err and "UTF-8" in err
+    assert metric(at, "Agents").value == "24"
 
-        def getvalue(self):
-            return b"ds,channel,tz,volume\n2025-06-02T12:00:00Z,fax,UTC,3\n"
+    # a bad value: file, line and column
+    rows = (small_app_data / "agents.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    cells = rows[2].split(",")
+    cells[header.index("contract")] = "zero_hours"
+    rows[2] = ",".join(cells)
+    at.file_uploader(key="up_agents").set_value(("team.csv", ("\n".join(rows) + "\n").encode(), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "team.csv, line 3, column 'contract'" in err
+    assert metric(at, "Agents").value == "24"
 
-    import streamlit as st  # noqa: F401
+    # a good upload (one more agent) replaces the data
+    good = (small_app_data / "agents.csv").read_text().splitlines()
+    good.append(good[1].replace(good[1].split(",")[0], "A999", 1))
+    at.file_uploader(key="up_agents").set_value(("team.csv", ("\n".join(good) + "\n").encode(), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    assert not at.error, at.error[0].value
+    assert metric(at, "Agents").value == "25"
+    assert any("Loaded: team.csv" in s.value for s in at.success)
 
-    with pytest.raises(InputError, match="unknown channel 'fax'"):
-        state.load_uploads({"history": Fake()})
+
+def test_too_large_upload_is_refused_with_the_limit(at, monkeypatch):
+    monkeypatch.setenv("SHIFTCAST_MAX_UPLOAD_MB", "0.001")
+    at.file_uploader(key="up_events").set_value(("events.csv", b"event,kind,start,end\n" + b"x" * 5000, "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "events.csv" in err and "the limit is 0.001 MB" in err
+    assert metric(at, "Agents").value == "24"
+
+
+def test_scenario_store_transactions(tmp_path):
+    store = ScenarioStore(tmp_path / "s.duckdb")
+    a = store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 2, "uplift": 2.0}, {"extra_cost": 10})
+    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 3, "uplift": 2.0}, {"extra_cost": 20})
+    assert store.names() == ["A"]  # same name: replaced in one transaction
+    assert store.table().loc[0, "extra_cost"] == 20
+    b = store.save("B", {"name": "B"}, {})
+    with pytest.raises(ValueError, match="already exists"):
+        store.rename(b, "A")
+    with pytest.raises(ValueError):
+        store.save("  ", {}, {})
+
+    # a transaction that fails half-way changes nothing (the delete is rolled back)
+    with pytest.raises(Exception):
+        store._transaction([("DELETE FROM scenarios WHERE name = ?", ["B"]), ("INSERT INTO no_such_table VALUES (?)", [1])])
+    assert store.names() == ["A", "B"]
+    reopened = ScenarioStore(tmp_path / "s.duckdb")
+    assert reopened.names() == ["A", "B"]
+    reopened.delete(b)
+    assert ScenarioStore(tmp_path / "s.duckdb").names() == ["A"]
+    assert a != b

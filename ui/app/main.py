@@ -1,4 +1,8 @@
-"""Shiftcast planner app: ``shiftcast app`` (or ``streamlit run ui/app/main.py``)."""
+"""Shiftcast planner app: ``shiftcast app`` (or ``streamlit run ui/app/main.py``).
+
+Each page starts with ``state.page_setup()`` (results of finished background
+steps, the data, the sidebar), so a page also works when run on its own.
+"""
 
 import streamlit as st
 

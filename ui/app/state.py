@@ -1,119 +1,347 @@
-"""Session state of the app: what is loaded and computed, and the calls into the library.
+"""Session state of the app: what is loaded and computed, the long steps, and the calls into the library.
 
-Pages read from here and never compute business results themselves.
+Pages read from here and never compute business results themselves. Results
+carry a run number (``*_id``) so that derived views and downloads can be kept
+per result and a result computed for older data is never shown as current.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
-import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from forecast.errors import InputError
-from roster.inputs import FILE_NAMES, Inputs, load_inputs
+from forecast.errors import InputError, Problem
+from roster.inputs import FILE_NAMES, Inputs, find_files, load_inputs
+from ui.app import jobs
 from ui.cli.common import SAMPLE_DIR
 
-MAX_UPLOAD_MB = 200
+log = logging.getLogger("shiftcast.app")
+
+#: Default largest upload the app accepts per file, in MB (``$SHIFTCAST_MAX_UPLOAD_MB``); the
+#: server's own limit (``shiftcast app``) is higher, so the planner sees this clear message.
+DEFAULT_MAX_UPLOAD_MB = 100
+#: Forecasts kept per session, so going back to earlier settings is instant.
+FORECASTS_KEPT = 3
+
+UPLOAD_KINDS = {
+    "history": "History (interval counts or contact log)",
+    "events": "Events",
+    "agents": "Agents",
+    "time_off": "Time off",
+    "targets": "Targets (TOML)",
+    "rules": "Labour rules (TOML)",
+}
+
+
+# --------------------------------------------------------------------------- #
+# Data
+# --------------------------------------------------------------------------- #
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("SHIFTCAST_APP_DATA", SAMPLE_DIR))
 
 
+def max_upload_mb() -> float:
+    try:
+        return float(os.environ.get("SHIFTCAST_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+    except ValueError:
+        return float(DEFAULT_MAX_UPLOAD_MB)
+
+
+def _stamp(folder: Path) -> tuple:
+    files = [p for p in find_files(folder).values() if p is not None]
+    return tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _load_folder_cached(folder: str, stamp: tuple) -> Inputs:
+    """Validated inputs of a folder, shared by every session while its files are unchanged (read-only)."""
+    return load_inputs(folder)
+
+
+def _next_id() -> int:
+    st.session_state["run_no"] = st.session_state.get("run_no", 0) + 1
+    return st.session_state["run_no"]
+
+
 def inputs() -> Inputs | None:
     return st.session_state.get("inputs")
 
 
+def data_id() -> int | None:
+    return st.session_state.get("data_id")
+
+
 def ensure_inputs() -> Inputs | None:
-    """The loaded data; the bundled (or --data) folder on first use."""
-    if "inputs" not in st.session_state:
+    """The loaded data; the bundled (or ``--data``) folder on first use."""
+    if "inputs" not in st.session_state and "load_error" not in st.session_state:
         try:
-            with st.spinner("Loading data..."):
+            with st.spinner(f"Loading and validating {data_dir()}..."):
                 load_folder(data_dir(), source=f"folder {data_dir()}")
         except InputError as exc:
             st.session_state["load_error"] = exc
     return st.session_state.get("inputs")
 
 
-def load_folder(folder: Path, source: str) -> Inputs:
-    """Load and validate a folder; on success it replaces the data and clears results."""
-    new = load_inputs(folder)
+def _set_inputs(new: Inputs, source: str, files: dict[str, str]) -> Inputs:
     st.session_state["inputs"] = new
     st.session_state["source"] = source
+    st.session_state["source_files"] = files
+    st.session_state["data_id"] = _next_id()
     st.session_state.pop("load_error", None)
-    for key in ("forecast", "requirements", "roster", "plan_settings", "whatif"):
+    for key in ("forecast", "forecast_id", "forecast_settings", "requirements", "requirements_id", "roster", "roster_id",
+                "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts"):
         st.session_state.pop(key, None)
     return new
 
 
+def load_folder(folder: Path, source: str) -> Inputs:
+    """Load and validate a folder; on success it replaces the data and clears every result."""
+    folder = Path(folder)
+    new = _load_folder_cached(str(folder.resolve()), _stamp(folder))
+    files = {k: p.name for k, p in find_files(folder).items() if p is not None}
+    return _set_inputs(new, source, files)
+
+
+def _upload_name(kind: str, uploaded_name: str) -> str:
+    if kind == "history":
+        return "history.csv.gz" if uploaded_name.lower().endswith(".gz") else "history.csv"
+    return FILE_NAMES[kind][0]
+
+
 def load_uploads(files: dict) -> Inputs:
-    """Validate uploaded files (missing ones are taken from the current data folder)."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """Validate uploaded files (kinds not uploaded are taken from the data folder).
+
+    On success the uploads replace the loaded data; on any problem nothing
+    changes and the :class:`InputError` names the files as the planner
+    uploaded them.
+    """
+    limit = max_upload_mb()
+    too_big = [Problem(up.name, f"the file is {up.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")
+               for up in files.values() if up.size > limit * 1e6]
+    if too_big:
+        raise InputError(too_big)
+    renamed: dict[str, str] = {}
+    used: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as tmp:
         tmp = Path(tmp)
         base = data_dir()
         for kind, names in FILE_NAMES.items():
             up = files.get(kind)
             if up is not None:
-                if up.size > MAX_UPLOAD_MB * 1024 * 1024:
-                    raise InputError.one(up.name, f"the file is {up.size / 1e6:.0f} MB; the limit is {MAX_UPLOAD_MB} MB")
-                name = names[0] if not up.name.endswith(".gz") or names[0].endswith(".gz") else names[0]
-                if kind == "history":
-                    name = "history.csv.gz" if up.name.endswith(".gz") else "history.csv"
+                name = _upload_name(kind, up.name)
                 (tmp / name).write_bytes(up.getvalue())
+                renamed[name] = up.name
+                used[kind] = f"{up.name} (uploaded)"
             else:
                 src = next((base / n for n in names if (base / n).is_file()), None)
                 if src is not None:
                     (tmp / src.name).write_bytes(src.read_bytes())
-        return load_folder(tmp, source="uploaded files")
+                    used[kind] = f"{src.name} (from {base})"
+        try:
+            new = load_inputs(tmp)
+        except InputError as exc:
+            raise InputError([Problem(renamed.get(p.file, p.file), p.message, p.line, p.column) for p in exc.problems]) from None
+    return _set_inputs(new, "uploaded files", used)
 
 
-def run_forecast_and_staffing(horizon_days: int, model: str, backtest: bool, progress=None) -> None:
+# --------------------------------------------------------------------------- #
+# Long steps
+# --------------------------------------------------------------------------- #
+
+
+def _jobs() -> dict[str, jobs.Job]:
+    return st.session_state.setdefault("jobs", {})
+
+
+def job(kind: str) -> jobs.Job | None:
+    return _jobs().get(kind)
+
+
+def running(kind: str | None = None) -> list[jobs.Job]:
+    return [j for k, j in _jobs().items() if j.running and (kind is None or k == kind)]
+
+
+def collect() -> None:
+    """Move finished jobs' results into the session (results for data that has since changed are dropped)."""
+    for kind, j in _jobs().items():
+        if j.running or j.collected:
+            continue
+        j.collected = True
+        if j.error is not None:
+            if not isinstance(j.error, InputError):
+                log.error("%s failed", j.label, exc_info=j.error)
+            continue
+        if kind == "forecast":
+            if j.params.get("data_id") != data_id():
+                j.error = RuntimeError("the data changed while the forecast ran; run it again")
+                continue
+            fc, req = j.result
+            key = j.params["key"]
+            kept = st.session_state.setdefault("_forecasts", {})
+            kept[key] = (fc, req, j.elapsed_s())
+            while len(kept) > FORECASTS_KEPT:
+                kept.pop(next(iter(kept)))
+            _set_forecast(fc, req, j.params["settings"], j.elapsed_s())
+        elif kind == "roster":
+            if j.params.get("forecast_id") != st.session_state.get("forecast_id"):
+                j.error = RuntimeError("the forecast changed while the roster was being built; build it again")
+                continue
+            res, sim = j.result
+            st.session_state["roster"] = res
+            st.session_state["simulation"] = sim
+            st.session_state["roster_id"] = _next_id()
+            st.session_state["roster_settings"] = {**j.params["settings"], "requirements_id": j.params["requirements_id"],
+                                                   "seconds": j.elapsed_s()}
+
+
+def staffing_settings() -> dict:
+    return st.session_state.setdefault("staffing", {"peak_correction": True, "volume_quantile": None})
+
+
+def _set_forecast(fc, req, settings: dict, seconds: float) -> None:
+    st.session_state["forecast"] = fc
+    st.session_state["forecast_id"] = _next_id()
+    st.session_state["forecast_settings"] = {**settings, "seconds": seconds}
+    _set_requirements(req)
+    for key in ("roster", "roster_id", "roster_settings", "simulation"):
+        st.session_state.pop(key, None)
+
+
+def _set_requirements(req: pd.DataFrame) -> None:
+    st.session_state["requirements"] = req
+    st.session_state["requirements_id"] = _next_id()
+    st.session_state["requirements_settings"] = dict(staffing_settings())
+
+
+def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | None:
+    """Forecast and staff in the background; None when this forecast was already made (it is shown at once)."""
     from forecast.pipeline import run_forecast
     from roster.staffing import required_staff
 
     inp = inputs()
-    t = time.perf_counter()
-    fc = run_forecast(inp.history, inp.events, horizon_days=horizon_days, model=model, backtest=backtest, progress=progress)
-    req = required_staff(fc.forecast, inp.targets)
-    st.session_state["forecast"] = fc
-    st.session_state["requirements"] = req
-    st.session_state["forecast_s"] = time.perf_counter() - t
-    st.session_state.pop("roster", None)
-    st.session_state.pop("whatif", None)
+    staffing = dict(staffing_settings())
+    settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest}
+    key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())))
+    kept = st.session_state.get("_forecasts", {}).get(key)
+    if kept is not None:
+        _set_forecast(kept[0], kept[1], settings, kept[2])
+        return None
+
+    def work(progress):
+        fc = run_forecast(inp.history, inp.events, horizon_days=horizon_days, model=model, backtest=backtest, progress=progress)
+        progress("staffing: agents per interval and channel", 0, None)
+        return fc, required_staff(fc.forecast, inp.targets, **staffing)
+
+    j = jobs.start("forecast", f"Forecast ({horizon_days} days, {model})", work,
+                   {"data_id": data_id(), "key": key, "settings": settings})
+    _jobs()["forecast"] = j
+    return j
 
 
-def run_roster(week_start, weeks: int, time_limit_s: float, progress=None):
+def restaff(peak_correction: bool, volume_quantile: float | None) -> None:
+    """Recompute the requirements from the current forecast with other staffing settings."""
+    from roster.staffing import required_staff
+
+    st.session_state["staffing"] = {"peak_correction": peak_correction, "volume_quantile": volume_quantile}
+    fc = st.session_state["forecast"]
+    key = (st.session_state["forecast_id"], peak_correction, volume_quantile)
+    req = memo("requirements", key, lambda: required_staff(fc.forecast, inputs().targets, peak_correction=peak_correction,
+                                                            volume_quantile=volume_quantile))
+    _set_requirements(req)
+
+
+def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
+    """Solve the roster and simulate its service level in the background."""
+    from roster.plan import available_agents
+    from roster.simulate import simulate, simulation_summary
     from roster.solver import SolverConfig, solve_roster
 
     inp = inputs()
-    res = solve_roster(
-        st.session_state["requirements"], inp.agents, inp.rules, inp.time_off,
-        week_start=week_start, weeks=weeks, config=SolverConfig(time_limit_s=time_limit_s, workers=0), progress=progress,
+    req = st.session_state["requirements"]
+
+    def work(progress):
+        res = solve_roster(req, inp.agents, inp.rules, inp.time_off, week_start=week_start, weeks=weeks,
+                           config=SolverConfig(time_limit_s=time_limit_s, workers=0), progress=progress)
+        progress("simulating the roster's service level", 0, None)
+        demand = req[req["ds"].isin(res.coverage["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
+        sim = simulate(demand, available_agents(res.coverage, inp.targets), inp.targets, runs=3)
+        return res, simulation_summary(sim)
+
+    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s}
+    j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,
+                   {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
+                    "settings": settings})
+    _jobs()["roster"] = j
+    return j
+
+
+def show_job(kind: str, done_message: Callable[[], str] | None = None) -> None:
+    """The job's progress while it runs (refreshed every half second); its error once it failed."""
+    j = job(kind)
+    if j is None:
+        return
+    if j.running:
+        _progress_panel(kind)
+    elif j.error is not None:
+        if isinstance(j.error, InputError):
+            show_input_error(j.error, f" ({j.label})", keeps="earlier results are unchanged")
+        else:
+            st.error(f"**{j.label} stopped**: {type(j.error).__name__}: {j.error}. Earlier results are unchanged.")
+
+
+@st.fragment(run_every=0.5)
+def _progress_panel(kind: str) -> None:
+    j = job(kind)
+    if j is None or not j.running:
+        st.rerun(scope="app")
+    frac = j.fraction if j.fraction is not None else 0.0
+    st.progress(frac, text=f"{j.label}: {j.task} - {j.elapsed_s():.0f} s")
+    st.caption("This runs in the background: you can open other pages meanwhile; the result appears here when it is ready.")
+
+
+# --------------------------------------------------------------------------- #
+# Derived views, kept per result
+# --------------------------------------------------------------------------- #
+
+
+def memo(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per ``key`` (the latest key per ``name`` is kept in the session)."""
+    store = st.session_state.setdefault("_memo", {})
+    hit = store.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    value = compute()
+    store[name] = (key, value)
+    return value
+
+
+# --------------------------------------------------------------------------- #
+# Messages
+# --------------------------------------------------------------------------- #
+
+
+def problems_frame(exc: InputError) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"file": p.file, "line": "" if p.line is None else str(p.line), "column": p.column or "", "problem": p.message}
+         for p in exc.problems]
     )
-    st.session_state["roster"] = res
-    return res
 
 
-def show_input_error(exc: InputError, where: str = "") -> None:
-    lines = str(exc).splitlines()
-    st.error(f"**Bad input{where}** - nothing was changed; the last good data stays loaded.\n\n" + "\n".join(f"- {l}" for l in lines))
-
-
-def zone_choices() -> list[str]:
-    inp = inputs()
-    zones = ["UTC"]
-    if inp is not None:
-        zones += sorted(inp.history["tz"].unique()) + sorted({a.site_tz for a in inp.agents})
-    return list(dict.fromkeys(zones))
-
-
-def local(ds: pd.Series, tz: str) -> pd.Series:
-    """Wall-clock time in ``tz`` for display (charts say which zone)."""
-    return ds.dt.tz_convert(tz).dt.tz_localize(None)
+def show_input_error(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> None:
+    n = len(exc.problems)
+    st.error(f"**Bad input{where}**: {n} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
+             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5} more below" if n > 5 else ""))
+    if n > 1:
+        st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
 
 
 def need(key: str, message: str) -> bool:
@@ -121,3 +349,84 @@ def need(key: str, message: str) -> bool:
         st.info(message)
         return False
     return True
+
+
+# --------------------------------------------------------------------------- #
+# Time zones
+# --------------------------------------------------------------------------- #
+
+
+def zone_choices() -> list[str]:
+    inp = inputs()
+    zones = ["UTC"]
+    if inp is not None:
+        zones += sorted({a.site_tz for a in inp.agents}) + sorted(inp.history["tz"].unique())
+    return list(dict.fromkeys(zones))
+
+
+def display_tz() -> str:
+    """The zone the viewer chose for every time on every page (sidebar)."""
+    tz = st.session_state.get("display_tz", "UTC")
+    return tz if tz in zone_choices() else "UTC"
+
+
+def wall(ds: pd.Series, tz: str) -> pd.Series:
+    """Wall-clock time in ``tz`` for charts, labelled as UTC so the browser's own zone never shifts it.
+
+    Charts use a UTC time scale on these values: the axis then shows the
+    wall clock of ``tz`` whatever zone the viewer's computer is in, and
+    daylight-saving days keep their 23 or 25 hours.
+    """
+    return ds.dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
+
+
+def stamp(ts, tz: str, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
+    return pd.Timestamp(ts).tz_convert(tz).strftime(fmt)
+
+
+# --------------------------------------------------------------------------- #
+# Every page: results, data, sidebar
+# --------------------------------------------------------------------------- #
+
+
+def page_setup() -> Inputs | None:
+    """Collect finished steps, load the data on first use and draw the sidebar; returns the data."""
+    collect()
+    inp = ensure_inputs()
+    with st.sidebar:
+        st.selectbox("Show times in", zone_choices(), key="display_tz",
+                     help="Every time on every page is shown in this zone: UTC, the sites' zones or the customers' zones.")
+        for line in stage_lines():
+            st.caption(line)
+        if running():
+            _running_steps()
+    return inp
+
+
+@st.fragment(run_every=1.0)
+def _running_steps() -> None:
+    busy = running()
+    if not busy:
+        st.rerun(scope="app")
+    for j in busy:
+        st.progress(j.fraction or 0.0, text=f"{j.label}: {j.task} ({j.elapsed_s():.0f} s)")
+
+
+
+def stage_lines() -> list[str]:
+    """One line per stage done: what is loaded, forecast and rostered."""
+    lines = []
+    inp = inputs()
+    if inp is None:
+        return [":red[No data loaded]"]
+    h = inp.history
+    lines.append(f":material/check: **Data**: {h['ds'].min():%Y-%m-%d} to {h['ds'].max():%Y-%m-%d} UTC, {len(inp.agents)} agents")
+    fs = st.session_state.get("forecast_settings")
+    if fs is not None:
+        f = st.session_state["forecast"].forecast
+        lines.append(f":material/check: **Forecast**: {fs['horizon_days']} days from {f['ds'].min():%Y-%m-%d} UTC ({fs['model']})")
+    rs = st.session_state.get("roster_settings")
+    if rs is not None:
+        k = st.session_state["roster"].kpis
+        lines.append(f":material/check: **Roster**: week of {rs['week_start']}, {k['shifts']:,} shifts, {k['paid_h']:,.0f} paid h")
+    return lines

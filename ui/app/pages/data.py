@@ -1,60 +1,144 @@
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from forecast.errors import InputError
-from ui.app import state
+from roster.io import agents_frame
+from ui.app import charts, state
 
 st.title("Data")
-inp = state.ensure_inputs()
+inp = state.page_setup()
 if "load_error" in st.session_state:
-    state.show_input_error(st.session_state["load_error"], f" in {state.data_dir()}")
+    state.show_input_error(st.session_state["load_error"], f" in {state.data_dir()}", keeps="load other files below")
 
-with st.expander("Load other data", expanded=inp is None):
-    st.caption(f"Upload any of the files (CSV, optionally gzip; at most {state.MAX_UPLOAD_MB} MB each); files you do not upload are taken from {state.data_dir()}.")
-    cols = st.columns(3)
-    files = {
-        "history": cols[0].file_uploader("History (interval counts or contact log)", type=["csv", "gz"], key="up_history"),
-        "events": cols[1].file_uploader("Events", type=["csv"], key="up_events"),
-        "agents": cols[2].file_uploader("Agents", type=["csv"], key="up_agents"),
-        "time_off": cols[0].file_uploader("Time off", type=["csv"], key="up_time_off"),
-        "targets": cols[1].file_uploader("Targets (TOML)", type=["toml"], key="up_targets"),
-        "rules": cols[2].file_uploader("Labour rules (TOML)", type=["toml"], key="up_rules"),
-    }
-    c1, c2 = st.columns(2)
-    if c1.button("Validate and load uploads", type="primary", disabled=not any(files.values())):
-        try:
-            inp = state.load_uploads({k: v for k, v in files.items() if v is not None})
-            st.success("Loaded the uploaded files.")
-        except InputError as exc:
-            state.show_input_error(exc)
-    if c2.button("Reload the bundled sample"):
+with st.expander("Load other data", expanded=inp is None or "upload_error" in st.session_state):
+    st.caption(
+        f"Upload any of the files (CSV, UTF-8, optionally gzip; TOML for targets and rules; at most {state.max_upload_mb():g} MB each). "
+        f"Files you do not upload are taken from {state.data_dir()}. Everything is validated before it replaces the loaded data."
+    )
+    with st.form("upload_form"):
+        cols = st.columns(3)
+        types = {"history": ["csv", "gz"], "targets": ["toml"], "rules": ["toml"]}
+        files = {kind: cols[i % 3].file_uploader(label, type=types.get(kind, ["csv"]), key=f"up_{kind}")
+                 for i, (kind, label) in enumerate(state.UPLOAD_KINDS.items())}
+        submitted = st.form_submit_button("Validate and load uploads", type="primary")
+    if submitted:
+        chosen = {k: v for k, v in files.items() if v is not None}
+        if not chosen:
+            st.warning("Choose at least one file to upload.")
+        else:
+            try:
+                with st.spinner("Validating the uploads..."):
+                    inp = state.load_uploads(chosen)
+                st.session_state.pop("upload_error", None)
+                st.success("Loaded: " + ", ".join(v.name for v in chosen.values()) + ". Earlier forecasts and rosters were cleared.")
+            except InputError as exc:
+                st.session_state["upload_error"] = exc
+    if "upload_error" in st.session_state:
+        state.show_input_error(st.session_state["upload_error"], " in the upload")
+    if st.button(f"Reload {state.data_dir().name}"):
         try:
             inp = state.load_folder(state.data_dir(), source=f"folder {state.data_dir()}")
+            st.session_state.pop("upload_error", None)
         except InputError as exc:
             state.show_input_error(exc)
 
 if inp is None:
     st.stop()
 
+tz = state.display_tz()
 h = inp.history
+step_min = int(h["ds"].drop_duplicates().sort_values().diff().min() / pd.Timedelta(minutes=1))
+files = st.session_state.get("source_files", {})
 st.caption(f"Source: {st.session_state.get('source', '')}")
-m = st.columns(4)
-m[0].metric("History", f"{h['ds'].min():%Y-%m-%d} to {h['ds'].max():%Y-%m-%d}")
-m[1].metric("Contacts", f"{h['volume'].sum():,.0f}")
-m[2].metric("Agents", f"{len(inp.agents)}")
-m[3].metric("Sites", ", ".join(sorted({a.site for a in inp.agents})))
-st.subheader("Contacts per channel and customer zone")
-per = h.groupby(["channel", "tz"], as_index=False)["volume"].sum().pivot(index="channel", columns="tz", values="volume")
-st.dataframe(per.style.format("{:,.0f}"), width="stretch")
-daily = h.assign(day=h["ds"].dt.floor("D")).groupby(["day", "channel"], as_index=False)["volume"].sum()
-chart = alt.Chart(daily).mark_line().encode(
-    x=alt.X("day:T", title="day (UTC)"), y=alt.Y("volume:Q", title="contacts per day"), color="channel:N",
-    tooltip=["day:T", "channel:N", alt.Tooltip("volume:Q", format=",.0f")],
-).properties(height=300)
-st.altair_chart(chart, width="stretch")
-st.subheader("Team")
-from roster.io import agents_frame  # noqa: E402
 
-st.dataframe(agents_frame(inp.agents), width="stretch", height=240)
-for note in inp.notes:
-    st.caption(f"note: {note}")
+m = st.columns(6)
+m[0].metric("History", f"{(h['ds'].max() - h['ds'].min()).days + 1:,} days", help=f"{h['ds'].min():%Y-%m-%d %H:%M} to {h['ds'].max():%Y-%m-%d %H:%M} UTC")
+m[1].metric("Contacts", f"{h['volume'].sum():,.0f}")
+m[2].metric("Channels", f"{h['channel'].nunique()}")
+m[3].metric("Customer zones", f"{h['tz'].nunique()}")
+m[4].metric("Agents", f"{len(inp.agents)}")
+m[5].metric("Sites", f"{len({a.site for a in inp.agents})}")
+
+ev = inp.events
+user_events = ev.drop_duplicates("event") if ev is not None else pd.DataFrame(columns=["event", "kind", "start", "end"])
+sites = sorted({f"{a.site} ({a.site_tz})" for a in inp.agents})
+loaded = pd.DataFrame([
+    {"input": "history", "file": files.get("history", ""),
+     "what was loaded": f"{len(h):,} rows; {h['ds'].min():%Y-%m-%d %H:%M} to {h['ds'].max():%Y-%m-%d %H:%M} UTC; {step_min}-minute intervals; "
+                        f"channels {', '.join(sorted(h['channel'].unique()))}; customer zones {', '.join(sorted(h['tz'].unique()))}"},
+    {"input": "events", "file": files.get("events", "(none)"),
+     "what was loaded": f"{len(user_events)} event(s): " + ", ".join(user_events["event"].head(8)) + (" ..." if len(user_events) > 8 else "")
+                        + "; public holidays and retail events are added by the forecast"},
+    {"input": "agents", "file": files.get("agents", ""), "what was loaded": f"{len(inp.agents)} agents at {', '.join(sites)}"},
+    {"input": "time off", "file": files.get("time_off", "(none)"),
+     "what was loaded": f"{len(inp.time_off)} period(s) for {len({t.agent_id for t in inp.time_off})} agent(s)"},
+    {"input": "targets", "file": files.get("targets", ""), "what was loaded": ", ".join(
+        f"{c} {t.target_sl:.0%} in {t.target_s:g} s" for c, t in inp.targets.channels.items())},
+    {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"{inp.rules.interval_min}-minute roster grid; contracts "
+                        + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {c.hourly_cost:g}/h)" for n, c in inp.rules.contracts.items())},
+])
+st.table(loaded.set_index("input"))
+if inp.notes:
+    with st.expander(f"{len(inp.notes)} note(s) from validation"):
+        for note in inp.notes:
+            st.caption(note)
+
+st.subheader("Contacts per channel and customer zone")
+per = h.pivot_table(index="channel", columns="tz", values="volume", aggfunc="sum", margins=True, margins_name="all")
+st.dataframe(per.style.format("{:,.0f}"), width="stretch")
+
+c = st.columns([3, 2])
+c[0].subheader(f"Contacts over time ({tz})")
+grain = c[1].segmented_control("Show", ["per week, whole history", "per day, last 13 weeks"], default="per week, whole history", key="data_grain")
+weekly = grain != "per day, last 13 weeks"
+local = state.wall(h["ds"], tz)
+if weekly:
+    period = local.dt.floor("D") - pd.to_timedelta(local.dt.day_of_week, unit="D")
+    shown = h.assign(period=period)
+else:
+    shown = h[local >= local.max().floor("D") - pd.Timedelta(weeks=13)].assign(period=local.dt.floor("D"))
+per = shown.groupby(["period", "channel"], as_index=False)["volume"].sum()
+per["label"] = per["period"].dt.strftime("week of %a %Y-%m-%d" if weekly else "%a %Y-%m-%d")
+lines = alt.Chart(per).mark_line(strokeWidth=1.5, interpolate="step-after" if weekly else "linear").encode(
+    x=alt.X("period:T", title=f"{'week (Monday)' if weekly else 'day'} ({tz})", scale=alt.Scale(type="utc"),
+            axis=alt.Axis(format="%b %Y" if weekly else "%d %b", labelAngle=0)),
+    y=alt.Y("volume:Q", title=f"contacts per {'week' if weekly else 'day'}"),
+    color=alt.Color("channel:N", scale=charts.channel_scale(per["channel"])),
+    tooltip=[alt.Tooltip("label:N", title=tz), "channel:N", alt.Tooltip("volume:Q", title="contacts", format=",.0f")],
+)
+layers = [lines]
+if len(user_events):
+    marks = user_events[(user_events["start"] >= shown["ds"].min()) & (user_events["start"] <= shown["ds"].max())]
+    if len(marks):
+        marks = marks.assign(start=state.wall(marks["start"], tz), when=marks["start"].map(lambda t: state.stamp(t, tz)))
+        layers.append(alt.Chart(marks).mark_rule(color=charts.EVENT_COLORS["event"], strokeDash=[3, 3]).encode(
+            x=alt.X("start:T", scale=alt.Scale(type="utc")),
+            tooltip=[alt.Tooltip("event:N"), alt.Tooltip("kind:N"), alt.Tooltip("when:N", title=f"start ({tz})")]))
+st.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
+st.caption("Dashed red lines: the events of the events file (hover for their names); public holidays and retail events are marked on the Forecast page.")
+
+st.subheader("Service targets")
+targets = pd.DataFrame([
+    {"channel": c, "model": t.model, "target": f"{t.target_sl:.0%} within {t.target_s:g} s", "default handle time (s)": t.aht_s,
+     "shrinkage": f"{t.shrinkage:.0%}", "occupancy cap": f"{t.max_occupancy:.0%}",
+     "opening hours": (f"{t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}" if t.open_from and t.open_until else "always open")
+     if t.model == "deferred" else "-",
+     "staffed for": "mean forecast" if t.volume_quantile is None else f"{t.volume_quantile:.0%} quantile"}
+    for c, t in inp.targets.channels.items()
+])
+st.dataframe(targets, hide_index=True, width="stretch")
+
+st.subheader("Team")
+team = agents_frame(inp.agents)
+c = st.columns(2)
+c[0].dataframe(team.groupby(["site", "site_tz", "contract"], as_index=False).size().rename(columns={"size": "agents"}), hide_index=True, width="stretch")
+skills = team.assign(skill=team["skills"].str.split("|")).explode("skill").groupby(["site", "skill"]).size().unstack(fill_value=0)
+c[1].dataframe(skills, width="stretch")
+with st.expander(f"All {len(team)} agents and {len(inp.time_off)} time-off periods"):
+    st.dataframe(team, hide_index=True, width="stretch", height=300)
+    if inp.time_off:
+        off = pd.DataFrame([t.model_dump() for t in inp.time_off])
+        for col in ("start", "end"):
+            off[col] = pd.to_datetime(off[col], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
+        st.dataframe(off.rename(columns={"start": f"start ({tz})", "end": f"end ({tz})"}), hide_index=True, width="stretch")

@@ -1,34 +1,112 @@
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-from forecast.io import iso_utc
-from roster.export import roster_calendar, roster_table
+from forecast.io import iso_utc, write_csv_atomic
+from roster.export import roster_calendar, write_coverage_csv, write_roster_csv
 from ui.app import state
 
 st.title("Export")
-inp = state.ensure_inputs()
-if inp is None or not state.need("forecast", "Run the forecast (and build a roster) first."):
+inp = state.page_setup()
+if inp is None or not state.need("forecast", "Run the forecast (and build a roster) first: this page offers their files."):
     st.stop()
 
 
-def csv(df) -> bytes:
+def _iso(df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     for col in df.columns:
-        if str(df[col].dtype).startswith("datetime64") and "UTC" in str(df[col].dtype):
+        if isinstance(df[col].dtype, pd.DatetimeTZDtype):
             df[col] = iso_utc(df[col])
-    return df.to_csv(index=False).encode()
+    return df
+
+
+def file_bytes(write, *args) -> bytes:
+    """Bytes of a file as the library writes it (the same files as ``shiftcast plan``)."""
+    with tempfile.TemporaryDirectory(prefix="shiftcast-export-") as tmp:
+        path = Path(tmp) / "out"
+        write(*args, path)
+        return path.read_bytes()
+
+
+def forecast_files() -> dict[str, bytes]:
+    fc = st.session_state["forecast"]
+    return {
+        "forecast.csv": file_bytes(write_csv_atomic, _iso(fc.forecast)),
+        "accuracy.csv": file_bytes(write_csv_atomic, fc.accuracy),
+        "requirements.csv": file_bytes(write_csv_atomic, _iso(st.session_state["requirements"])),
+    }
+
+
+def roster_files() -> dict[str, bytes]:
+    res = st.session_state["roster"]
+    files = {"roster.csv": file_bytes(write_roster_csv, res.roster), "coverage.csv": file_bytes(write_coverage_csv, res.coverage),
+             "roster.ics": roster_calendar(res.roster)}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for agent in sorted(res.roster["agent_id"].unique()):
+            z.writestr(f"{agent}.ics", roster_calendar(res.roster, agent))
+    files["calendars.zip"] = buf.getvalue()
+    return files
+
+
+def size(b: bytes) -> str:
+    return f"{len(b) / 1e6:,.1f} MB" if len(b) > 1e6 else f"{len(b) / 1e3:,.0f} kB"
 
 
 fc = st.session_state["forecast"]
-st.download_button("forecast.csv", csv(fc.forecast), "forecast.csv", "text/csv")
-st.download_button("accuracy.csv", csv(fc.accuracy), "accuracy.csv", "text/csv")
-st.download_button("requirements.csv", csv(st.session_state["requirements"]), "requirements.csv", "text/csv")
-res = st.session_state.get("roster")
-if res is None:
-    st.info("Build a roster (Roster page) to export it.")
-else:
-    st.download_button("roster.csv", roster_table(res.roster).to_csv(index=False).encode(), "roster.csv", "text/csv", type="primary")
-    cov = res.coverage.assign(short=(res.coverage["required"] - res.coverage["scheduled"]).clip(lower=0))
-    st.download_button("coverage.csv", csv(cov), "coverage.csv", "text/csv")
-    st.download_button("roster.ics (all agents)", roster_calendar(res.roster), "roster.ics", "text/calendar")
-    agent = st.selectbox("One agent's calendar", sorted(res.roster["agent_id"].unique()))
-    st.download_button(f"{agent}.ics", roster_calendar(res.roster, agent), f"{agent}.ics", "text/calendar")
+f = fc.forecast
+with st.spinner("Preparing the files..."):
+    ff = state.memo("export_forecast", st.session_state["requirements_id"], forecast_files)
+st.subheader("Forecast and staffing")
+st.caption(f"Times in UTC (ISO 8601 with Z); {f['ds'].min():%Y-%m-%d %H:%M} to {f['ds'].max():%Y-%m-%d %H:%M} UTC.")
+rows = [
+    ("forecast.csv", "contacts per interval, channel and customer zone, with the 10-90% band, handle time, model and events", len(f)),
+    ("accuracy.csv", "backtest scores per channel, zone, model and horizon, and which model was chosen", len(fc.accuracy)),
+    ("requirements.csv", "agents per interval and channel (net and to schedule), targets and predicted service level",
+     len(st.session_state["requirements"])),
+]
+for name, what, n in rows:
+    c = st.columns([1, 4])
+    c[0].download_button(name, ff[name], name, "text/csv", key=f"dl_{name}", width="stretch")
+    c[1].caption(f"{what}. {n:,} rows, {size(ff[name])}.")
+
+st.subheader("Roster")
+if "roster" not in st.session_state:
+    st.info("Build a roster (Roster page) to export it and its calendars.")
+    st.stop()
+res = st.session_state["roster"]
+rs = st.session_state["roster_settings"]
+with st.spinner("Preparing the roster files and calendars..."):
+    rf = state.memo("export_roster", st.session_state["roster_id"], roster_files)
+ros = res.roster
+rows = [
+    ("roster.csv", "text/csv", "one row per activity: shift stretches (one per channel, grouped by shift_id, paid_h each), breaks and lunches; "
+                               "UTC and site local times", len(ros)),
+    ("coverage.csv", "text/csv", "required and scheduled agents per interval and channel, with short and over", len(res.coverage)),
+    ("roster.ics", "text/calendar", "the whole roster as a calendar: one event per shift (its channels in the title), break and lunch",
+     int(ros["shift_id"].nunique()) if "shift_id" in ros else len(ros)),
+    ("calendars.zip", "application/zip", "one .ics per agent, to send to each agent", int(ros["agent_id"].nunique())),
+]
+st.caption(f"Week(s) from {rs['week_start']:%a %Y-%m-%d} (site local).")
+for name, mime, what, n in rows:
+    c = st.columns([1, 4])
+    c[0].download_button(name, rf[name], name, mime, key=f"dl_{name}", type="primary" if name == "roster.csv" else "secondary", width="stretch")
+    unit = "shifts" if name == "roster.ics" else "agents" if name == "calendars.zip" else "rows"
+    c[1].caption(f"{what}. {n:,} {unit}, {size(rf[name])}.")
+
+agents = {a.agent_id: a for a in inp.agents}
+c = st.columns([2, 1, 2])
+agent = c[0].selectbox("One agent's calendar", sorted(ros["agent_id"].unique()), key="ex_agent",
+                       format_func=lambda i: f"{i} {agents[i].name} ({agents[i].site})" if i in agents else i)
+c[1].markdown("&nbsp;")
+c[1].download_button(f"{agent}.ics", roster_calendar(ros, agent), f"{agent}.ics", "text/calendar", key="dl_agent_ics", width="stretch")
+mine = ros[ros["agent_id"] == agent]
+c[2].caption(f"{mine['shift_id'].nunique() if 'shift_id' in mine else len(mine)} shift(s), "
+             f"{mine.loc[mine['activity'] == 'shift', 'paid_h'].sum():.1f} paid hours; calendar apps show the times in their own zone.")
+
+with st.expander("Preview roster.csv"):
+    st.dataframe(pd.read_csv(io.BytesIO(rf["roster.csv"]), nrows=200), hide_index=True, width="stretch", height=300)

@@ -2,85 +2,163 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from forecast.errors import InputError
-from ui.app import state
+from forecast.pipeline import MODEL_CHOICES
+from ui.app import charts, state
 
 st.title("Forecast")
-inp = state.ensure_inputs()
+inp = state.page_setup()
 if inp is None:
+    st.info("Load data first (Data page).")
     st.stop()
 
+busy = bool(state.running("forecast"))
+last = st.session_state.get("forecast_settings", {})
 with st.form("forecast_form"):
-    c = st.columns(4)
-    horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=28, step=7)
-    model = c[1].selectbox("Model", ["auto", "ets", "snaive", "prophet"], help="auto: the best of ets and seasonal naive per series in the backtest; prophet is slower")
-    backtest = c[2].checkbox("Backtest", value=True, help="score the models on the last weeks")
-    run = c[3].form_submit_button("Run forecast", type="primary")
+    c = st.columns([1, 1, 1, 1])
+    horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=int(last.get("horizon_days", 28)), step=7)
+    models = list(MODEL_CHOICES)
+    model = c[1].selectbox(
+        "Model", models, index=models.index(last.get("model", "auto")),
+        help="auto: for each channel, customer zone and horizon (day-, week-, month-ahead), the model with the lowest backtest WAPE; "
+             "or force one model everywhere (prophet is much slower)",
+    )
+    backtest = c[2].checkbox("Backtest", value=bool(last.get("backtest", True)),
+                             help="score the models from rolling origins over the last weeks (needed for auto's choice and calibrated bands)")
+    run = c[3].form_submit_button("Run forecast", type="primary", disabled=busy)
 if run:
-    bar = st.progress(0.0, text="Forecasting...")
+    if state.start_forecast(int(horizon), model, bool(backtest)) is None:
+        st.toast("This forecast was already made with these settings: shown from memory.")
+    else:
+        st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
+state.show_job("forecast")
+if busy and "forecast" not in st.session_state:
+    st.stop()
 
-    def report(task, done, total=None):
-        bar.progress(min(1.0, done / total) if total else 0.0, text=task)
-
-    try:
-        state.run_forecast_and_staffing(int(horizon), model, backtest, progress=report)
-        bar.progress(1.0, text=f"Done in {st.session_state['forecast_s']:.1f} s")
-    except InputError as exc:
-        state.show_input_error(exc)
-
-if not state.need("forecast", "Run the forecast to see it here."):
+if not state.need("forecast", "Run the forecast to see it here (about 20 s with the backtest on the sample)."):
     st.stop()
 fc = st.session_state["forecast"]
 f = fc.forecast
+fs = st.session_state["forecast_settings"]
+tz = state.display_tz()
+st.caption(
+    f"Forecast of {fs['horizon_days']} days from {state.stamp(f['ds'].min(), tz)} to {state.stamp(f['ds'].max(), tz)} ({tz}), "
+    f"model {fs['model']}, backtest {'on' if fs['backtest'] else 'off'}; made in {fs['seconds']:.1f} s."
+)
 if fc.notes:
     with st.expander(f"{len(fc.notes)} note(s) on this forecast"):
         for note in fc.notes:
             st.caption(note)
 
-c = st.columns(4)
-channel = c[0].selectbox("Channel", sorted(f["channel"].unique()))
+# ---- chart ------------------------------------------------------------------
+c = st.columns([1, 1, 1, 1])
+channels = sorted(f["channel"].unique())
+channel = c[0].selectbox("Channel", ["all channels"] + channels, index=1 if channels else 0)
 zone = c[1].selectbox("Customer zone", ["all zones"] + sorted(f["tz"].unique()))
-show_tz = c[2].selectbox("Show times in", state.zone_choices(), key="fc_tz")
-days = pd.Series(state.local(f["ds"], show_tz).dt.date.unique())
-span = c[3].selectbox("Zoom", ["whole horizon", "one week", "one day"])
-first = st.select_slider("From", options=list(days), value=days.iloc[0]) if span != "whole horizon" else days.iloc[0]
+span = c[2].segmented_control("Zoom", ["horizon", "week", "day"], default="horizon", key="fc_zoom") or "horizon"
+days = list(dict.fromkeys(state.wall(f["ds"], tz).dt.date))
+first = c[3].selectbox(f"From ({tz})", days, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon")
 
-sel = f[f["channel"] == channel] if zone == "all zones" else f[(f["channel"] == channel) & (f["tz"] == zone)]
+sel = f
+if channel != "all channels":
+    sel = sel[sel["channel"] == channel]
+if zone != "all zones":
+    sel = sel[sel["tz"] == zone]
 g = sel.groupby("ds", as_index=False)[["volume", "volume_lo", "volume_hi", "event_volume"]].sum()
-g["time"] = state.local(g["ds"], show_tz)
-if span != "whole horizon":
-    start = pd.Timestamp(first)
-    g = g[(g["time"] >= start) & (g["time"] < start + pd.Timedelta(days=7 if span == "one week" else 1))]
-title = f"time ({show_tz})"
-band = alt.Chart(g).mark_area(opacity=0.25).encode(x=alt.X("time:T", title=title), y="volume_lo:Q", y2="volume_hi:Q")
-line = alt.Chart(g).mark_line().encode(
-    x=alt.X("time:T", title=title), y=alt.Y("volume:Q", title="contacts per interval"),
-    tooltip=[alt.Tooltip("time:T", title=title, format="%Y-%m-%d %H:%M"), alt.Tooltip("volume:Q", format=",.1f"), alt.Tooltip("event_volume:Q", title="from events", format=",.1f")],
+g["time"] = state.wall(g["ds"], tz)
+lo_t, hi_t = g["time"].min(), g["time"].max() + pd.Timedelta(minutes=15)
+if span != "horizon":
+    lo_t = pd.Timestamp(first).tz_localize("UTC")
+    hi_t = lo_t + pd.Timedelta(days=7 if span == "week" else 1)
+    g = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
+g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
+
+hist = inp.history
+if channel != "all channels":
+    hist = hist[hist["channel"] == channel]
+if zone != "all zones":
+    hist = hist[hist["tz"] == zone]
+recent = pd.DataFrame()
+if span == "horizon":
+    hist = hist[hist["ds"] >= f["ds"].min() - pd.Timedelta(days=7)]
+    recent = hist.groupby("ds", as_index=False)["volume"].sum()
+    recent["time"] = state.wall(recent["ds"], tz)
+    lo_t = min(lo_t, recent["time"].min()) if len(recent) else lo_t
+
+step_min = int((f["ds"].drop_duplicates().sort_values().diff().min()) / pd.Timedelta(minutes=1))
+x = charts.x_time("time", tz, lo_t, hi_t)
+y_title = f"contacts per {step_min} min"
+band = alt.Chart(g).mark_area(opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("volume_lo:Q", title=y_title), y2="volume_hi:Q")
+line = alt.Chart(g).mark_line(color="#1f4e79", strokeWidth=1.3).encode(
+    x=x, y=alt.Y("volume:Q", title=y_title),
+    tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), alt.Tooltip("volume:Q", title="forecast", format=",.1f"),
+             alt.Tooltip("volume_lo:Q", title="10%", format=",.1f"), alt.Tooltip("volume_hi:Q", title="90%", format=",.1f"),
+             alt.Tooltip("event_volume:Q", title="from events and holidays", format=",.1f")],
 )
 layers = [band, line]
+if len(recent):
+    layers.insert(0, alt.Chart(recent).mark_line(color="#999999", strokeWidth=1).encode(x=x, y="volume:Q"))
+
 ev = fc.events
-if ev is not None and len(ev):
-    e = ev[(ev["channel"] == channel) & (ev["end"] > f["ds"].min()) & (ev["start"] <= f["ds"].max())]
+marks = pd.DataFrame()
+if ev is not None and len(ev) and len(g):
+    e = ev if channel == "all channels" else ev[ev["channel"] == channel]
     if zone != "all zones":
         e = e[e["tz"] == zone]
-    e = e.drop_duplicates("event").assign(time=lambda d: state.local(d["start"], show_tz))
-    if len(g):
-        e = e[(e["time"] >= g["time"].min()) & (e["time"] <= g["time"].max())]
+    e = e.assign(s=state.wall(e["start"], tz), e=state.wall(e["end"], tz))
+    e = e[(e["e"] > g["time"].min()) & (e["s"] <= g["time"].max())]
+    e = e.groupby(["event", "kind"], as_index=False).agg(start=("start", "min"), end=("end", "max"), s=("s", "min"), e=("e", "max"))
+    e = e.sort_values("start")
     if len(e):
-        layers.append(alt.Chart(e).mark_rule(color="firebrick", strokeDash=[4, 3]).encode(x="time:T", tooltip=["event:N", "kind:N", alt.Tooltip("time:T", format="%Y-%m-%d %H:%M")]))
-st.altair_chart(alt.layer(*layers).properties(height=360, title=f"{channel}, {zone}: forecast with 10-90% band; red lines = holidays and events"), width="stretch")
+        marks = pd.DataFrame({
+            "label": e["event"], "kind": e["kind"], "start": e["s"].clip(lower=g["time"].min()), "end": e["e"].clip(upper=hi_t),
+            "when": [f"{state.stamp(a, tz)} to {state.stamp(b, tz)} ({tz})" for a, b in zip(e["start"], e["end"])],
+        })
+        layers += charts.event_layers(marks)
+title = f"{channel}, {zone}: forecast (line) with its 10-90% band" + ("; grey: the last week of history" if len(recent) else "")
+st.markdown(f"**{title}**")
+st.altair_chart(alt.layer(*layers).properties(height=400).resolve_scale(color="independent"), width="stretch")
+if len(marks):
+    st.caption("Marked: " + "; ".join(f"**{r.label}** ({'public holiday' if r.kind == 'holiday' else r.kind}) {r.when}" for r in marks.itertuples()))
+if zone == "all zones" or channel == "all channels":
+    st.caption("Totals add the series' forecasts; their 10-90% bands are added too, so the band shown is wider than the total's own.")
 
-t = f.groupby("channel", as_index=False).agg(contacts=("volume", "sum"), from_events=("event_volume", "sum"), model=("model", lambda s: ", ".join(sorted(s.unique()))))
-st.dataframe(t.style.format({"contacts": "{:,.0f}", "from_events": "{:,.0f}"}), width="stretch")
-st.subheader("Backtest accuracy")
-if len(fc.accuracy):
-    acc = fc.accuracy[fc.accuracy["horizon"] != "all"]
-    st.dataframe(
-        acc[["channel", "tz", "model", "horizon", "wape", "mase", "bias", "coverage_80", "chosen"]].style.format(
-            {"wape": "{:.1%}", "mase": "{:.2f}", "bias": "{:+.1%}", "coverage_80": "{:.0%}"}
-        ),
-        width="stretch", height=300,
-    )
-    st.caption("WAPE: sum of absolute errors / actual contacts, per 15-minute interval. coverage_80: share of actuals inside the 10-90% band (nominal 80%).")
+# ---- totals -----------------------------------------------------------------
+per_model = f.groupby(["channel", "tz"])["model"].agg(lambda s: " -> ".join(dict.fromkeys(s)))
+t = f.groupby("channel", as_index=False).agg(contacts=("volume", "sum"), from_events=("event_volume", "sum"))
+t["peak"] = t["channel"].map(f.groupby(["channel", "ds"])["volume"].sum().groupby("channel").max())
+t[["contacts", "from_events"]] = t[["contacts", "from_events"]].round()
+t["models (day -> week -> month ahead)"] = t["channel"].map(lambda ch: "; ".join(sorted(set(per_model[ch]))))
+st.dataframe(t, hide_index=True, width="stretch", column_config={
+    "contacts": st.column_config.NumberColumn("contacts in the horizon", format="localized"),
+    "from_events": st.column_config.NumberColumn("of which from events and holidays", format="localized"),
+    "peak": st.column_config.NumberColumn(f"busiest {step_min}-min interval, all zones", format="%.1f"),
+})
+
+# ---- backtest ---------------------------------------------------------------
+st.subheader("Backtest accuracy and the model chosen per horizon")
+acc = fc.accuracy
+if acc is None or acc.empty:
+    st.caption("No backtest was run: models are not chosen by accuracy and the bands are not calibrated.")
 else:
-    st.caption("No backtest was run.")
+    buckets = [b for b in ("day-ahead", "week-ahead", "month-ahead") if b in set(acc["horizon"])]
+    chosen = acc[acc["chosen"] & acc["horizon"].isin(buckets)]
+    table = chosen.assign(cell=chosen["model"] + "  " + chosen["wape"].map(lambda w: f"{w:.1%}" if w == w else "n/a"))
+    pivot = table.pivot_table(index=["channel", "tz"], columns="horizon", values="cell", aggfunc="first")[buckets].reset_index()
+    st.dataframe(pivot.rename(columns={"tz": "customer zone"}), hide_index=True, width="stretch")
+    st.caption(
+        "Each cell: the model the backtest chose for that channel, customer zone and lead time, and its WAPE (sum of absolute errors "
+        "over actual contacts, per interval). "
+        + ("The forecast uses these choices." if fs["model"] == "auto" else f"You forced **{fs['model']}** for every series; the table shows what auto would choose.")
+    )
+    with st.expander("Every model's scores"):
+        detail = acc if channel == "all channels" else acc[acc["channel"] == channel]
+        cols = [c for c in ["channel", "tz", "horizon", "model", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated", "origins", "chosen"] if c in detail]
+        st.dataframe(detail[cols], hide_index=True, width="stretch", height=320, column_config={
+            "wape": st.column_config.NumberColumn("WAPE", format="percent"),
+            "mase": st.column_config.NumberColumn("MASE", format="%.2f"),
+            "bias": st.column_config.NumberColumn("bias", format="percent"),
+            "coverage_80": st.column_config.NumberColumn("in 10-90% band (raw)", format="percent"),
+            "coverage_80_calibrated": st.column_config.NumberColumn("in band (calibrated)", format="percent"),
+        })
+        st.caption("MASE below 1: better than last week's same interval. Bias: over (+) or under (-) forecast as a share of actual contacts. "
+                   "The band should hold 80% of actuals; 'calibrated' is after the band was widened or narrowed on earlier origins.")

@@ -1,118 +1,185 @@
+import datetime as dt
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from forecast.errors import InputError
 from roster.solver import default_week_start, roster_span
-from ui.app import state
+from ui.app import charts, state
 
 st.title("Roster")
-inp = state.ensure_inputs()
-if inp is None or not state.need("requirements", "Run the forecast first (Forecast page)."):
+inp = state.page_setup()
+if inp is None or not state.need("requirements", "Run the forecast first (Forecast page): the roster covers its requirements."):
     st.stop()
 req = st.session_state["requirements"]
-sites = sorted({a.site_tz for a in inp.agents})
-first = default_week_start(req["ds"].min(), sites)
-mondays = []
-day = first
-while True:
-    span = roster_span(day, 1, sites)
-    if span[1] > req["ds"].max() + pd.Timedelta(minutes=15):
-        break
-    mondays.append(day)
-    day += pd.Timedelta(days=7).to_pytimedelta()
+site_zones = sorted({a.site_tz for a in inp.agents})
+end = req["ds"].max() + pd.Timedelta(minutes=inp.rules.interval_min)
+first = default_week_start(req["ds"].min(), site_zones)
+mondays = [first + dt.timedelta(days=7 * i) for i in range(60) if roster_span(first + dt.timedelta(days=7 * i), 1, site_zones)[1] <= end]
 
+busy = bool(state.running("roster"))
+last = st.session_state.get("roster_settings", {})
 with st.form("roster_form"):
-    c = st.columns(3)
-    week = c[0].selectbox("Week starting (site local Monday)", mondays or [first])
-    limit = c[1].number_input("Solver time limit (s)", min_value=5, max_value=600, value=60, step=5)
-    go = c[2].form_submit_button("Build roster", type="primary")
+    c = st.columns([2, 1, 1, 1])
+    options = mondays or [first]
+    week = c[0].selectbox("Week starting (site local Monday)", options, index=options.index(last["week_start"]) if last.get("week_start") in options else 0,
+                          format_func=lambda d: d.strftime("%a %Y-%m-%d"))
+    weeks = c[1].number_input("Weeks", min_value=1, max_value=max(1, len(mondays)), value=int(last.get("weeks", 1)),
+                              help="consecutive weeks rostered together (rest and weekly rules across them)")
+    limit = c[2].number_input("Solver time limit (s)", min_value=5, max_value=600, value=int(last.get("time_limit_s", 60)), step=5,
+                              help="the whole search, from the first roster to the exact model; longer usually means fewer shortfalls")
+    c[3].markdown("&nbsp;")
+    go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
 if go:
-    import threading
+    if mondays and week + dt.timedelta(days=7 * (int(weeks) - 1)) > mondays[-1]:
+        st.error(f"The forecast ends {end:%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
+                 "Choose fewer weeks or a longer forecast horizon.")
+    else:
+        state.start_roster(week, int(weeks), float(limit))
+        st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
+state.show_job("roster")
+if busy and "roster" not in st.session_state:
+    st.stop()
 
-    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
-
-    bar = st.progress(0.0, text="Building the roster...")
-    ctx = get_script_run_ctx()
-
-    def report(task, done, total=None):
-        # the solver reports from its own thread: attach it to this session
-        add_script_run_ctx(threading.current_thread(), ctx)
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{task}: {done:.0f} of {total:.0f} s")
-
-    try:
-        res = state.run_roster(week, 1, float(limit), progress=report)
-        bar.progress(1.0, text=f"Done: {res.status}")
-    except InputError as exc:
-        state.show_input_error(exc)
-
-if not state.need("roster", "Build a roster to see it here."):
+if not state.need("roster", "Build a roster to see it here (the search takes the time limit; the sample's 120 agents need about a minute)."):
     st.stop()
 res = st.session_state["roster"]
+rs = st.session_state["roster_settings"]
+sim = st.session_state.get("simulation")
 k = res.kpis
-for note in res.notes:
-    st.warning(note)
-m = st.columns(6)
-m[0].metric("Paid hours", f"{k['paid_h']:,.0f}")
-m[1].metric("Shifts", f"{k['shifts']}")
-m[2].metric("Required agent-h", f"{k['required_agent_h']:,.0f}")
-m[3].metric("Short agent-h", f"{k['under_agent_h']:,.0f}")
-m[4].metric("Over agent-h", f"{k['over_agent_h']:,.0f}")
-m[5].metric("Gap to bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}",
-            help=f"objective {k['objective']:,.0f} against the lower bound {k['bound']:,.0f} from the coverage programme "
-                 "(shifts as fractions: no roster can do better); n/a when the programme did not finish in the time limit")
-if k.get("bound_short_agent_h") == k.get("bound_short_agent_h") and k.get("bound_short_agent_h", 0) > 0:
-    st.caption(f"Even with shifts as fractions, {k['bound_short_agent_h']:,.0f} agent-hours cannot be covered by these agents, "
-               f"rules and shift shapes; this roster leaves {k['under_agent_h']:,.0f} short. "
-               f"First roster after {k['first_solution_s']:.1f} s; {k['channel_switches']:,} channel switches in {k['shifts']:,} shifts.")
+tz = state.display_tz()
+if rs.get("requirements_id") != st.session_state.get("requirements_id"):
+    st.warning("These requirements changed after the roster was built (Staffing page): the coverage below compares with the old ones. Build it again.")
 
-show_tz = st.selectbox("Show times in", state.zone_choices(), key="ro_tz")
-cov = res.coverage.copy()
-cov["time"] = state.local(cov["ds"], show_tz)
-long = cov.melt(id_vars=["time", "channel"], value_vars=["required", "scheduled"], var_name="measure", value_name="agents")
-st.altair_chart(
-    alt.Chart(long).mark_line(interpolate="step-after").encode(
-        x=alt.X("time:T", title=f"time ({show_tz})"), y="agents:Q", color="measure:N", row=alt.Row("channel:N", title=None)
-    ).properties(height=130, width=900), width="content",
-)
+how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact model's best within the time limit",
+       "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(res.status, res.status)
+st.caption(f"Roster for the week(s) from {rs['week_start']:%a %Y-%m-%d} (site local), built in {rs['seconds']:.0f} s: {how}; "
+           f"first complete roster after {k['first_solution_s']:.1f} s. Hard rules checked by the validator: "
+           + ("all kept." if not k.get("violations") else f"**{k['violations']} violation(s)** (see the notes)."))
+if res.notes:
+    with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k.get("violations"))):
+        for note in res.notes:
+            st.markdown(f"- {note}")
 
-if st.session_state.get("whatif") is None:
-    pass
-st.subheader("Simulated service level")
-if st.button("Simulate this roster"):
-    from roster.plan import available_agents
-    from roster.simulate import simulate, simulation_summary
+m = st.columns(5)
+m[0].metric("Paid hours", f"{k['paid_h']:,.0f} h")
+m[1].metric("Cost", f"{k['cost']:,.0f}", help="paid hours x each contract's hourly cost (labour rules)")
+m[2].metric("Shifts", f"{k['shifts']:,}", help=f"{k['agents_rostered']} of {len(inp.agents)} agents rostered")
+m[3].metric("Required agent-h", f"{k['required_agent_h']:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
+m[4].metric("Channel switches", f"{k['channel_switches']:,}", help="changes of channel inside shifts")
+m = st.columns(5)
+unavoidable = k.get("bound_short_agent_h", float("nan"))
+m[0].metric("Understaffed (agent-h)", f"{k['under_agent_h']:,.0f}",
+            delta=f"{unavoidable:,.0f} unavoidable" if unavoidable == unavoidable else None, delta_color="off", delta_arrow="off",
+            help="agent-hours short of the requirement; 'unavoidable': short even in the coverage programme's relaxation (shifts as fractions), "
+                 "so no roster of these agents, rules and shift shapes can do better")
+m[1].metric("Overstaffed (agent-h)", f"{k['over_agent_h']:,.0f}", help="agent-hours scheduled above the requirement")
+m[2].metric("Short intervals", f"{k['intervals_understaffed']:,}", help="channel-intervals with fewer agents than required")
+m[3].metric("Gap to lower bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}",
+            help=f"objective {k['objective']:,.0f} against the coverage programme's lower bound "
+                 + ("(not reached within the time limit: raise it)" if k["bound"] != k["bound"] else f"{k['bound']:,.0f}")
+                 + "; 0% would be proven optimal")
+if k.get("unreachable_agent_h", 0) > 0:
+    m[4].metric("No agent can work (agent-h)", f"{k['unreachable_agent_h']:,.0f}", help="required where no agent with the skill can work at all")
 
-    d = req[req["ds"].isin(cov["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
-    with st.spinner("Simulating..."):
-        st.session_state["simulation"] = simulation_summary(simulate(d, available_agents(res.coverage, inp.targets), inp.targets, runs=3))
-if "simulation" in st.session_state:
-    st.dataframe(st.session_state["simulation"].style.format({"offered": "{:,.0f}", "service_level": "{:.1%}", "target_sl": "{:.0%}", "abandon_rate": "{:.1%}", "asa_s": "{:.0f}", "intervals_meeting_target": "{:.0%}"}), width="stretch")
+if sim is not None and len(sim):
+    st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; 3 runs)")
+    m = st.columns(len(sim))
+    for col, r in zip(m, sim.itertuples()):
+        col.metric(f"{r.channel} (target {r.target_sl:.0%})", f"{r.service_level:.1%}", delta=f"{(r.service_level - r.target_sl) * 100:+.1f} pts",
+                   help=f"{r.intervals_meeting_target:.0%} of intervals with contacts meet the target; average answer {r.asa_s:,.0f} s"
+                        + (f"; abandonment {r.abandon_rate:.1%}" if r.abandon_rate else ""))
 
-st.subheader("Agents")
-ros = res.roster.copy()
+# ---- filters ------------------------------------------------------------------
 agents = {a.agent_id: a for a in inp.agents}
-c = st.columns(4)
-site = c[0].multiselect("Site", sorted({a.site for a in inp.agents}))
-skill = c[1].multiselect("Skill", sorted({s for a in inp.agents for s in a.skills}))
+ros = res.roster
+c = st.columns(3)
+site = c[0].multiselect("Site", sorted({a.site for a in inp.agents}), key="ro_site")
+skill = c[1].multiselect("Skill", sorted({s for a in inp.agents for s in a.skills}), key="ro_skill")
+who = c[2].multiselect("Agent", sorted(ros["agent_id"].unique()), key="ro_agent",
+                       format_func=lambda i: f"{i} {agents[i].name}" if i in agents else i)
+keep_ids = {i for i, a in agents.items() if (not site or a.site in site) and (not skill or set(skill) & set(a.skills)) and (not who or i in who)}
+
+# ---- coverage -----------------------------------------------------------------
+st.subheader("Coverage vs requirement")
+cov = res.coverage.copy()
+cov["time"] = state.wall(cov["ds"], tz)
+cov["when"] = cov["time"].dt.strftime("%a %Y-%m-%d %H:%M")
+cov["short"] = (cov["required"] - cov["scheduled"]).clip(lower=0)
+cov["short_top"] = cov[["required", "scheduled"]].max(axis=1)
+lo_t, hi_t = cov["time"].min(), cov["time"].max() + pd.Timedelta(minutes=inp.rules.interval_min)
+totals = cov.groupby(["channel"], as_index=False)[["required", "scheduled", "short"]].sum()
+st.caption(f"Agents per {inp.rules.interval_min}-minute interval ({tz}): filled = scheduled on the channel, black line = required, "
+           "red = short. All agents (the filters apply to the chart of shifts below).")
+for channel in sorted(cov["channel"].unique()):
+    d = cov[cov["channel"] == channel]
+    x = charts.x_time("time", tz, lo_t, hi_t, title="")
+    tip = [alt.Tooltip("when:N", title=f"time ({tz})"), "required:Q", "scheduled:Q", "short:Q"]
+    sched = alt.Chart(d).mark_area(interpolate="step-after", opacity=0.45, color=charts.CHANNEL_COLORS.get(channel, "#4c78a8")).encode(
+        x=x, y=alt.Y("scheduled:Q", title="agents"), tooltip=tip)
+    short = alt.Chart(d).mark_area(interpolate="step-after", color=charts.SHORT_COLOR, opacity=0.8).encode(x=x, y="scheduled:Q", y2="short_top:Q")
+    need_line = alt.Chart(d).mark_line(interpolate="step-after", color="#111111", strokeWidth=1.1).encode(x=x, y="required:Q", tooltip=tip)
+    row = totals[totals["channel"] == channel].iloc[0]
+    h = inp.rules.interval_min / 60
+    title = (f"{channel}: required {row['required'] * h:,.0f} agent-h, scheduled {row['scheduled'] * h:,.0f}, "
+             f"short {row['short'] * h:,.0f}")
+    st.markdown(f"**{title}**")
+    st.altair_chart(alt.layer(sched, short, need_line).properties(height=190), width="stretch")
+
+# ---- Gantt ----------------------------------------------------------------------
+st.subheader("Shifts")
+c = st.columns([1, 2])
+view = c[0].segmented_control("Show", ["one day", "whole week"], default="one day", key="ro_view") or "one day"
 days = sorted(ros["local_date"].unique())
-day = c[2].selectbox("Local date", days)
-who = c[3].multiselect("Agent", sorted(ros["agent_id"].unique()))
-keep = ros["agent_id"].map(lambda i: (not site or agents[i].site in site) and (not skill or set(skill) & set(agents[i].skills)) and (not who or i in who))
-g = ros[keep & (ros["local_date"] == day)].copy()
-g["start"] = state.local(g["start_utc"], show_tz)
-g["end"] = state.local(g["end_utc"], show_tz)
-g["what"] = g.apply(lambda r: r["channel"] if r["activity"] == "shift" else r["activity"], axis=1)
+day = c[1].selectbox("Site local date", days, key="ro_day", disabled=view != "one day",
+                     format_func=lambda d: pd.Timestamp(d).strftime("%a %Y-%m-%d"))
+g = ros[ros["agent_id"].isin(keep_ids)]
+if view == "one day":
+    g = g[g["local_date"] == day]
+g = g.copy()
 if g.empty:
     st.caption("No shifts for this selection.")
 else:
-    order = list(dict.fromkeys(g[g["activity"] == "shift"].sort_values("start")["agent_id"]))
-    gantt = alt.Chart(g).mark_bar().encode(
-        x=alt.X("start:T", title=f"time ({show_tz})"), x2="end:T",
-        y=alt.Y("agent_id:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelFontSize=11)),
-        color=alt.Color("what:N", title="activity", scale=alt.Scale(domain=["voice", "chat", "email", "social", "break", "lunch"], range=["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#bab0ac", "#79706e"])),
-        tooltip=["agent_id", "activity", "channel", alt.Tooltip("start:T", format="%H:%M"), alt.Tooltip("end:T", format="%H:%M"), "site_tz"],
-    ).properties(height=max(200, 22 * len(order)), title=f"shifts starting on {day} (site local date)")
-    st.altair_chart(gantt, width="stretch")
+    g["start"] = state.wall(g["start_utc"], tz)
+    g["end"] = state.wall(g["end_utc"], tz)
+    g["who"] = g["agent_id"].map(lambda i: f"{i} {agents[i].name} · {agents[i].site}" if i in agents else i)
+    g["what"] = g["activity"].where(g["activity"] != "shift", g["channel"])
+    g["from_to"] = g["start"].dt.strftime("%a %H:%M") + "-" + g["end"].dt.strftime("%H:%M")
+    g["site_time"] = [f"{pd.Timestamp(a).tz_convert(z):%H:%M}-{pd.Timestamp(b).tz_convert(z):%H:%M} {z}" for a, b, z in
+                      zip(g["start_utc"], g["end_utc"], g["site_tz"])]
+    order = list(dict.fromkeys(g[g["activity"] == "shift"].sort_values(["start", "agent_id"])["who"]))
+    lo, hi = g["start"].min().floor("h"), g["end"].max().ceil("h")
+    x = alt.X("start:T", title=f"time ({tz})", scale=alt.Scale(type="utc", domain=[lo.isoformat(), hi.isoformat()]), axis=charts.time_axis(lo, hi))
+    y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False, labelFontSize=11))
+    domain = list(charts.CHANNEL_COLORS) + list(charts.PAUSE_COLORS)
+    color = alt.Color("what:N", title="activity", scale=alt.Scale(domain=domain, range=list(charts.CHANNEL_COLORS.values()) + list(charts.PAUSE_COLORS.values())),
+)
+    tip = [alt.Tooltip("who:N", title="agent"), "activity:N", "channel:N", alt.Tooltip("from_to:N", title=f"time ({tz})"),
+           alt.Tooltip("site_time:N", title="site time"), "shift_id:N"]
+    shifts = alt.Chart(g[g["activity"] == "shift"]).mark_bar(height={"band": 0.75}).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
+    pauses = alt.Chart(g[g["activity"] != "shift"]).mark_bar(height={"band": 0.45}).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
+    title = (f"shifts of {len(order)} agent(s) starting on {pd.Timestamp(day):%a %Y-%m-%d} (site local date)" if view == "one day"
+             else f"the week's shifts of {len(order)} agent(s)")
+    st.markdown(f"**{title}**")
+    st.altair_chart(alt.layer(shifts, pauses).properties(height=alt.Step(20)), width="stretch")
+    st.caption("Each bar is a shift, coloured by the channel worked in each stretch; thin bars inside are breaks (light) and lunches (dark). "
+               "Hover for the site's local time.")
+
+per_agent = ros[(ros["activity"] == "shift") & ros["agent_id"].isin(keep_ids)].groupby("agent_id").agg(
+    shifts=("shift_id", "nunique"), paid_h=("paid_h", "sum"), channels=("channel", lambda s: ", ".join(sorted(set(s)))))
+table = pd.DataFrame([{"agent": i, "name": a.name, "site": a.site, "contract": a.contract, "skills": ", ".join(a.skills)}
+                      for i, a in agents.items() if i in keep_ids]).set_index("agent").join(per_agent).fillna({"shifts": 0, "paid_h": 0, "channels": ""})
+with st.expander(f"Hours per agent ({len(table)} agents)"):
+    st.dataframe(table, width="stretch", column_config={"paid_h": st.column_config.NumberColumn("paid hours", format="%.1f"),
+                                                        "shifts": st.column_config.NumberColumn(format="%d")})
+
 st.subheader("Why it looks like this")
-st.dataframe(res.penalties, width="stretch")
+pen = res.penalties.copy()
+total = pen["cost"].sum()
+pen["share of objective"] = pen["cost"] / total if total else 0.0
+st.dataframe(pen, hide_index=True, width="stretch", column_config={
+    "count": st.column_config.NumberColumn(format="%.0f"), "cost": st.column_config.NumberColumn("objective points", format="%.0f"),
+    "share of objective": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
+})
+st.caption("The solver minimises the sum of these named penalties: understaffing first (heaviest at each channel's peak), then paid time, "
+           "then the soft rules (weekends, late shifts, preferred days off, days off together).")

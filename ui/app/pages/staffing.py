@@ -1,49 +1,185 @@
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.app import state
+from forecast.errors import InputError
+from roster import queueing as q
+from ui.app import charts, state
 
 st.title("Staffing")
-inp = state.ensure_inputs()
+inp = state.page_setup()
 if inp is None or not state.need("requirements", "Run the forecast first (Forecast page): staffing is computed with it."):
     st.stop()
+tz = state.display_tz()
+current = state.staffing_settings()
+
+with st.form("staffing_form"):
+    c = st.columns([2, 2, 1])
+    peak = c[0].toggle("Peak correction", value=current["peak_correction"],
+                       help="staff calls and chats for the load actually in the system when volume changes fast (modified offered load): "
+                            "staffing stays up while a peak's contacts are still being handled")
+    quantiles = {"each channel's target setting": None, "the mean forecast": "mean", "the 90% quantile (volume_hi)": 0.9}
+    labels = list(quantiles)
+    now = current["volume_quantile"]
+    choice = c[1].selectbox("Staff every channel for", labels, index=labels.index("the 90% quantile (volume_hi)") if now == 0.9 else 0,
+                            help="the mean forecast, or its 90% quantile so that busier-than-expected intervals are covered too")
+    apply = c[2].form_submit_button("Recompute staffing")
+if apply:
+    wanted = quantiles[choice]
+    try:
+        with st.spinner("Staffing every channel and interval..."):
+            state.restaff(peak, None if wanted in (None, "mean") else wanted)
+    except InputError as exc:
+        state.show_input_error(exc, " in the staffing", keeps="the earlier requirements stay")
 req = st.session_state["requirements"]
-c = st.columns(3)
+used = st.session_state.get("requirements_settings", current)
+if st.session_state.get("roster_settings", {}).get("requirements_id", st.session_state["requirements_id"]) != st.session_state["requirements_id"]:
+    st.warning("The roster on the Roster page was built for earlier staffing settings; build it again to follow these requirements.")
+
+c = st.columns([1, 3])
 channel = c[0].selectbox("Channel", sorted(req["channel"].unique()))
-show_tz = c[1].selectbox("Show times in", state.zone_choices(), key="st_tz")
 t = inp.targets.channels[channel]
-c[2].markdown(
-    f"**Target**: {t.target_sl:.0%} within {t.target_s:g} s ({t.model}); shrinkage {t.shrinkage:.0%}; occupancy cap {t.max_occupancy:.0%}"
-    + (f"; {t.concurrency:g} chats at once" if t.model == "chat" else "")
-)
-g = req[req["channel"] == channel].copy()
-g["time"] = state.local(g["ds"], show_tz)
+facts = [f"**{t.model}**", f"target **{t.target_sl:.0%} within {t.target_s:g} s**" + (" of open time" if t.model == "deferred" else ""),
+         f"shrinkage **{t.shrinkage:.0%}**", f"occupancy cap **{t.max_occupancy:.0%}**"]
+if t.model == "chat":
+    facts.append(f"{t.concurrency:g} chats at once on average (at most {t.max_concurrency}), +{t.handle_time_growth:.0%} handle time per extra chat")
+if t.model == "erlang_a":
+    facts.append(f"customers wait {t.patience_s:g} s on average before hanging up" + (f", abandonment at most {t.max_abandon_rate:.0%}" if t.max_abandon_rate else ""))
+if t.model == "deferred":
+    facts.append(f"open **{t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}**" if t.open_from and t.open_until else "open around the clock")
+else:
+    facts.append("peak correction **on**" if used["peak_correction"] else "peak correction off")
+q_used = used["volume_quantile"] if used["volume_quantile"] is not None else t.volume_quantile
+facts.append(f"staffed for the **{q_used:.0%} quantile** of volume" if q_used else "staffed for the mean forecast")
+c[1].markdown("  \n".join([" · ".join(facts[:4]), " · ".join(facts[4:])]))
+
+g = req[req["channel"] == channel].sort_values("ds").copy()
+g["time"] = state.wall(g["ds"], tz)
 g["date"] = g["time"].dt.strftime("%a %Y-%m-%d")
 g["time_of_day"] = g["time"].dt.strftime("%H:%M")
+g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
+step_s = float((g["ds"].diff().min()).total_seconds()) if len(g) > 1 else 900.0
+
+# marks for the heatmap's rows: holidays and events by local date
+fc = st.session_state["forecast"]
+day_marks: dict[str, list[str]] = {}
+if fc.events is not None and len(fc.events):
+    ev = fc.events[(fc.events["channel"] == channel) & (fc.events["end"] > g["ds"].min()) & (fc.events["start"] <= g["ds"].max())]
+    for r in ev.drop_duplicates(["event"]).itertuples():
+        for d in pd.date_range(state.wall(pd.Series([r.start]), tz).iloc[0].floor("D"), state.wall(pd.Series([r.end - pd.Timedelta(seconds=1)]), tz).iloc[0], freq="D"):
+            day_marks.setdefault(d.strftime("%a %Y-%m-%d"), []).append(r.event)
+g["row"] = g["date"].map(lambda d: d + ("  \u25cf " + ", ".join(dict.fromkeys(day_marks[d])) if d in day_marks else ""))
+
+st.subheader(f"{channel}: agents to schedule per interval")
 heat = alt.Chart(g).mark_rect().encode(
-    x=alt.X("time_of_day:O", title=f"time of day ({show_tz})", axis=alt.Axis(values=[f"{h:02d}:00" for h in range(0, 24, 2)])),
-    y=alt.Y("date:O", title="date", sort=None),
+    x=alt.X("time_of_day:O", title=f"time of day ({tz})", axis=alt.Axis(values=[f"{h:02d}:00" for h in range(0, 24, 2)], labelAngle=0)),
+    y=alt.Y("row:O", title=None, sort=None, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
     color=alt.Color("agents_required:Q", title="agents", scale=alt.Scale(scheme="blues")),
-    tooltip=["date:O", "time_of_day:O", "volume:Q", "agents_net:Q", "agents_required:Q", alt.Tooltip("predicted_sl:Q", format=".1%")],
-).properties(height=max(240, 14 * g["date"].nunique()), title=f"{channel}: agents to schedule per interval")
+    tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), alt.Tooltip("volume:Q", title="contacts", format=",.1f"),
+             alt.Tooltip("agents_net:Q", title="agents on the channel"), alt.Tooltip("agents_required:Q", title="agents to schedule"),
+             alt.Tooltip("predicted_sl:Q", title="predicted service level", format=".1%")],
+).properties(height=alt.Step(16))
 st.altair_chart(heat, width="stretch")
-long = g.melt(id_vars="time", value_vars=["agents_net", "agents_required"], var_name="measure", value_name="agents")
-st.altair_chart(
-    alt.Chart(long).mark_line().encode(x=alt.X("time:T", title=f"time ({show_tz})"), y="agents:Q", color="measure:N").properties(height=260),
-    width="stretch",
+st.caption("Rows are dates in the zone shown; \u25cf marks holidays and events on that date. Hover for the figures.")
+
+c = st.columns([1, 1, 2])
+span = c[0].segmented_control("Zoom", ["horizon", "week", "day"], default="week", key="st_zoom") or "horizon"
+days = list(dict.fromkeys(g["time"].dt.date))
+first = c[1].selectbox(f"From ({tz})", days, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon", key="st_from")
+view = g
+lo_t, hi_t = g["time"].min(), g["time"].max() + pd.Timedelta(seconds=step_s)
+if span != "horizon":
+    lo_t = pd.Timestamp(first).tz_localize("UTC")
+    hi_t = lo_t + pd.Timedelta(days=7 if span == "week" else 1)
+    view = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
+x = charts.x_time("time", tz, lo_t, hi_t)
+long = view.melt(id_vars=["time", "when"], value_vars=["agents_net", "agents_required"], var_name="measure", value_name="agents")
+long["measure"] = long["measure"].map({"agents_net": "on the channel", "agents_required": "to schedule"})
+agents = alt.Chart(long).mark_line(interpolate="step-after").encode(
+    x=x, y=alt.Y("agents:Q", title="agents"),
+    color=alt.Color("measure:N", title=None, scale=alt.Scale(range=[charts.CHANNEL_COLORS.get(channel, "#4c78a8"), "#333333"]),
+),
+    tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), "measure:N", "agents:Q"],
+).properties(height=260)
+sl = alt.Chart(view).mark_line(interpolate="step-after", color="#2ca02c").encode(
+    x=x, y=alt.Y("predicted_sl:Q", title="predicted service level", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+    tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), alt.Tooltip("predicted_sl:Q", format=".1%")],
 )
+target = alt.Chart(pd.DataFrame({"target": [t.target_sl]})).mark_rule(color=charts.SHORT_COLOR, strokeDash=[5, 4]).encode(y="target:Q")
+vol = alt.Chart(view).mark_area(opacity=0.3, color="#7f7f7f", interpolate="step-after").encode(
+    x=x, y=alt.Y("volume:Q", title=f"contacts per {step_s / 60:.0f} min"),
+    tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), alt.Tooltip("volume:Q", format=",.1f"), alt.Tooltip("volume_staffed:Q", title="staffed for", format=",.1f")],
+)
+staffed_line = alt.Chart(view).mark_line(interpolate="step-after", color="#333333", strokeDash=[3, 2], strokeWidth=1).encode(x=x, y="volume_staffed:Q")
+st.markdown(f"**{channel}: agents per interval**")
+st.altair_chart(agents, width="stretch")
+c = st.columns(2)
+c[0].markdown("**Contacts** (grey) and the volume staffed for (dashed)")
+c[0].altair_chart(alt.layer(vol, staffed_line).properties(height=230), width="stretch")
+c[1].markdown(f"**Predicted service level**; red: the {t.target_sl:.0%} target")
+c[1].altair_chart(alt.layer(sl, target).properties(height=230), width="stretch")
+
+# ---- explain one interval ---------------------------------------------------
 st.subheader("Explain one interval")
-pick = st.selectbox("Interval", g["time"].dt.strftime("%Y-%m-%d %H:%M").tolist(), index=int(g["agents_required"].to_numpy().argmax()))
-row = g[g["time"].dt.strftime("%Y-%m-%d %H:%M") == pick].iloc[0]
-step_s = (g["ds"].iloc[1] - g["ds"].iloc[0]).total_seconds() if len(g) > 1 else 900
-load = row["volume"] * row["aht_s"] / step_s
-st.markdown(
-    f"- **{row['volume']:.1f} contacts** in {step_s / 60:.0f} minutes, average handle time **{row['aht_s']:.0f} s**\n"
-    f"- offered load = {row['volume']:.1f} x {row['aht_s']:.0f} s / {step_s:.0f} s = **{load:.2f} Erlangs**"
-    + (f" = {load:.2f} chat slots / {t.concurrency:g} chats per agent" if t.model == "chat" else "") + "\n"
-    f"- model **{row['model']}**, target {row['target_sl']:.0%} within {row['target_s']:g} s -> **{row['agents_net']} agents on the channel**, "
-    f"predicted service level {row['predicted_sl']:.1%}, answer time {row['predicted_asa_s']:.0f} s"
-    + (f", abandonment {row['predicted_abandon_rate']:.1%}" if row["model"] == "erlang_a" else "") + "\n"
-    f"- shrinkage {row['shrinkage']:.0%}: {row['agents_net_exact']:.2f} / (1 - {row['shrinkage']:.2f}) rounded up = **{row['agents_required']} agents to schedule**"
-)
+options = list(range(len(g)))
+pick = st.selectbox(f"Interval ({tz})", options, index=int(g["agents_required"].to_numpy().argmax()),
+                    format_func=lambda i: g["when"].iloc[i] + f"  ({g['agents_required'].iloc[i]} agents)", key="st_pick")
+row = g.iloc[pick]
+n = int(row["agents_net"])
+lam_series = g["volume_staffed"].to_numpy(float) / step_s
+aht_series = g["aht_s"].to_numpy(float)
+load_mean = row["volume"] * row["aht_s"] / step_s
+load_staffed = row["volume_staffed"] * row["aht_s"] / step_s
+lines = [f"**{row['volume']:.1f} contacts** forecast in {step_s / 60:.0f} minutes from {row['when']} ({tz}), average handle time **{row['aht_s']:.0f} s**"]
+if abs(row["volume_staffed"] - row["volume"]) > 1e-6:
+    lines.append(f"staffed for **{row['volume_staffed']:.1f} contacts**, the forecast's {q_used:.0%} quantile")
+lines.append(f"offered load = {row['volume_staffed']:.1f} x {row['aht_s']:.0f} s / {step_s:.0f} s = **{load_staffed:.2f} Erlangs** (agents busy all the time)")
+if t.model != "deferred":
+    if used["peak_correction"]:
+        modified = q.modified_offered_load(lam_series, aht_series, step_s)[pick]
+        lines.append(f"peak correction: the load actually in the system here is **{modified:.2f} Erlangs** "
+                     f"({'above' if modified > load_staffed + 0.005 else 'below' if modified < load_staffed - 0.005 else 'equal to'} "
+                     "the interval's own, as contacts of the intervals before are still being handled)")
+        lam = modified / row["aht_s"]
+    else:
+        lam = load_staffed / row["aht_s"]
+    a = lam * row["aht_s"]
+    if t.model == "chat":
+        lines.append(f"chat: {a:.2f} chats in progress at once; an agent holds {t.concurrency:g} on average")
+
+    def metrics(k: int) -> dict:
+        k_ = np.array([k])
+        if t.model == "erlang_c":
+            return q.erlang_c_metrics(k_, np.array([a]), np.array([row["aht_s"]]), t.target_s)
+        if t.model == "erlang_a":
+            return q.erlang_a_metrics(k_, np.array([lam]), np.array([row["aht_s"]]), t.patience_s, t.target_s)
+        return q.chat_metrics(k_, np.array([lam]), np.array([row["aht_s"]]), t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
+
+    lines.append(f"model **{t.model}**, target {t.target_sl:.0%} within {t.target_s:g} s, occupancy at most {t.max_occupancy:.0%} "
+                 f"-> **{n} agents on the channel**: predicted service level {row['predicted_sl']:.1%}, occupancy {row['predicted_occupancy']:.0%}, "
+                 f"average answer {row['predicted_asa_s']:.0f} s" + (f", abandonment {row['predicted_abandon_rate']:.1%}" if t.model == "erlang_a" else ""))
+    if n > 0:
+        fewer = metrics(n - 1)
+        why = []
+        if float(fewer["sl"][0]) < t.target_sl:
+            why.append(f"service level {float(fewer['sl'][0]):.1%} below the target")
+        if float(fewer["occupancy"][0]) > t.max_occupancy + 1e-9:
+            why.append(f"occupancy {float(fewer['occupancy'][0]):.0%} above the cap")
+        if t.model == "erlang_a" and t.max_abandon_rate and float(fewer["abandon_rate"][0]) > t.max_abandon_rate:
+            why.append(f"abandonment {float(fewer['abandon_rate'][0]):.1%} above the cap")
+        lines.append(f"with {n - 1} agents: " + ("; ".join(why) if why else
+                     f"service level {float(fewer['sl'][0]):.1%}, occupancy {float(fewer['occupancy'][0]):.0%}"))
+else:
+    lines.append(
+        f"deferred work: contacts wait in a first-in-first-out backlog ({row['backlog']:.1f} waiting at the end of this interval); "
+        f"the fewest agent-hours over the whole horizon that answer {t.target_sl:.0%} of each interval's contacts within {t.target_s / 3600:g} open hours "
+        f"put **{row['agents_net_exact']:.2f} agents** here (a linear programme over the horizon, not this interval alone) -> **{n} on the channel**"
+    )
+    if t.open_from and t.open_until:
+        lines.append(f"open {t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}: no agents while closed; contacts then wait for the opening")
+base = float(row["agents_net_exact"]) if t.model == "deferred" else float(n)
+lines.append(f"shrinkage {row['shrinkage']:.0%}: {base:.2f} / (1 - {row['shrinkage']:.2f}) = {base / (1 - row['shrinkage']):.2f}, "
+             f"rounded up = **{row['agents_required']} agents to schedule**")
+st.markdown("\n".join(f"{i + 1}. {line}" for i, line in enumerate(lines)))
+st.caption(f"Mean load {load_mean:.2f} Erlangs; figures as the staffing computed them (requirements.csv on the Export page).")

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import altair as alt
+import duckdb
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
@@ -8,90 +9,231 @@ from pydantic import ValidationError
 from forecast.errors import InputError
 from forecast.scenario import PlannedEvent, apply_event, kinds_available
 from roster.whatif import compare, team_hourly_cost
-from ui.app import state
+from ui.app import charts, state
 from ui.scenarios import ScenarioStore
 
 st.title("What-if: a sales event")
-inp = state.ensure_inputs()
-if inp is None or not state.need("forecast", "Run the forecast first (Forecast page)."):
+inp = state.page_setup()
+if inp is None or not state.need("forecast", "Run the forecast first (Forecast page): a what-if event is laid over it."):
     st.stop()
 fc = st.session_state["forecast"]
 f = fc.forecast
 zones = sorted(f["tz"].unique())
+channels = sorted(f["channel"].unique())
 kinds = kinds_available(fc.effects)
+tz = state.display_tz()
+hourly = team_hourly_cost(inp.agents, inp.rules)
+first_day, last_day = f["ds"].min().date(), f["ds"].max().date()
+
+# defaults of the form (a saved scenario can be opened into it)
+defaults = {"wi_name": "Flash sale", "wi_day": first_day + dt.timedelta(days=5), "wi_time": dt.time(18, 0),
+            "wi_tz": "America/New_York" if "America/New_York" in zones else zones[0], "wi_duration": 6.0, "wi_mode": "uplift",
+            "wi_uplift": 1.4, "wi_like": kinds[0] if kinds else "(none learned)", "wi_channels": channels, "wi_zones": zones}
+for key, value in defaults.items():
+    st.session_state.setdefault(key, value)
 
 with st.form("whatif_form"):
     c = st.columns(3)
-    name = c[0].text_input("Event name", value="Flash sale")
-    day = c[1].date_input("Date", value=(f["ds"].min() + pd.Timedelta(days=5)).date(), min_value=f["ds"].min().date(), max_value=f["ds"].max().date())
-    at = c[2].time_input("Start time", value=dt.time(18, 0))
+    c[0].text_input("Event name", key="wi_name")
+    c[1].date_input("Date", key="wi_day", min_value=first_day, max_value=last_day)
+    c[2].time_input("Start time", key="wi_time", step=dt.timedelta(minutes=15))
     c = st.columns(3)
-    tz = c[0].selectbox("Time zone of the start", zones, index=zones.index("America/New_York") if "America/New_York" in zones else 0)
-    duration = c[1].number_input("Duration (hours)", min_value=0.5, max_value=72.0, value=6.0, step=0.5)
-    mode = c[2].radio("Effect", ["uplift", "like a past event"], horizontal=True)
+    c[0].selectbox("Time zone of the start", zones + [z for z in state.zone_choices() if z not in zones], key="wi_tz")
+    c[1].number_input("Duration (hours)", min_value=0.25, max_value=72.0, step=0.5, key="wi_duration")
+    c[2].radio("Effect", ["uplift", "like a past event"], horizontal=True, key="wi_mode",
+               help="uplift: the forecast times this factor during the event; like a past event: the multipliers the forecast learned "
+                    "from past events of that kind (e.g. last Black Friday), with their after-event days")
     c = st.columns(3)
-    uplift = c[0].number_input("Expected uplift (x normal volume)", min_value=1.0, max_value=10.0, value=1.4, step=0.1)
-    like = c[1].selectbox("Like past events of kind", kinds or ["(none learned)"])
-    channels = c[2].multiselect("Channels", sorted(f["channel"].unique()), default=sorted(f["channel"].unique()))
-    ev_zones = st.multiselect("Customer zones", zones, default=zones)
+    c[0].number_input("Expected uplift (x normal volume)", min_value=1.0, max_value=10.0, step=0.1, key="wi_uplift")
+    c[1].selectbox("Like past events of kind", kinds or ["(none learned)"], key="wi_like", disabled=not kinds)
+    c = st.columns(2)
+    c[0].multiselect("Channels", channels, key="wi_channels")
+    c[1].multiselect("Customer zones", zones, key="wi_zones")
     go = st.form_submit_button("Simulate the event", type="primary")
 
 if go:
+    ss = st.session_state
     try:
         event = PlannedEvent(
-            name=name, start=dt.datetime.combine(day, at), local_tz=tz, duration_h=duration, channels=tuple(channels), zones=tuple(ev_zones),
-            uplift=uplift if mode == "uplift" else None, like_kind=like if mode != "uplift" else None,
+            name=ss["wi_name"], start=dt.datetime.combine(ss["wi_day"], ss["wi_time"]), local_tz=ss["wi_tz"], duration_h=ss["wi_duration"],
+            channels=tuple(ss["wi_channels"]), zones=tuple(ss["wi_zones"]),
+            uplift=ss["wi_uplift"] if ss["wi_mode"] == "uplift" else None,
+            like_kind=ss["wi_like"] if ss["wi_mode"] != "uplift" else None,
         )
-        with st.spinner("Computing staffing and simulating..."):
-            scenario = apply_event(f, event, fc.effects)
-            roster = st.session_state.get("roster")
-            cmp = compare(f, scenario, inp.targets, hourly_cost=team_hourly_cost(inp.agents, inp.rules), coverage=roster.coverage if roster else None)
-        st.session_state["whatif"] = (event, cmp)
+        if not ss["wi_zones"]:
+            raise ValueError("choose at least one customer zone")
+        st.session_state["whatif_event"] = event
     except ValidationError as exc:
-        st.error("; ".join(e["msg"] for e in exc.errors()))
-    except InputError as exc:
-        state.show_input_error(exc)
+        st.error("The event is not valid: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors()))
+    except ValueError as exc:
+        st.error(f"The event is not valid: {exc}")
 
-if "whatif" in st.session_state:
-    event, cmp = st.session_state["whatif"]
-    tot = cmp.totals
-    st.subheader(f"{event.name}: scenario vs baseline")
-    m = st.columns(4)
-    m[0].metric("Extra contacts", f"{tot['extra_contacts']:+,.0f}")
-    m[1].metric("Extra agent-hours", f"{tot['extra_agent_h']:+,.1f}")
-    m[2].metric("Extra cost", f"{tot['extra_cost']:+,.0f}")
-    m[3].metric("Peak extra agents", f"{tot['peak_extra_agents']:+d}")
-    fmt = {c: "{:,.0f}" for c in cmp.summary.columns if c.startswith(("contacts", "agent_h", "extra"))}
-    fmt.update({c: "{:.1%}" for c in cmp.summary.columns if c.startswith(("sl_", "target"))})
-    st.dataframe(cmp.summary.style.format(fmt), width="stretch")
-    if not tot["simulated"]:
-        st.caption("Build a roster (Roster page) covering these days to see the service level if the roster is not changed.")
-    else:
-        st.caption("sl_baseline / sl_scenario: simulated share answered within target with the current roster, without and with the event.")
-    show_tz = st.selectbox("Show times in", state.zone_choices(), key="wi_tz")
-    iv = cmp.intervals.groupby("ds", as_index=False)[["volume_baseline", "volume_scenario", "agents_required_baseline", "agents_required_scenario"]].sum()
-    iv["time"] = state.local(iv["ds"], show_tz)
-    long = iv.melt(id_vars="time", value_vars=["agents_required_baseline", "agents_required_scenario"], var_name="plan", value_name="agents")
-    long["plan"] = long["plan"].str.replace("agents_required_", "")
-    st.altair_chart(
-        alt.Chart(long).mark_line().encode(x=alt.X("time:T", title=f"time ({show_tz})"), y=alt.Y("agents:Q", title="agents required, all channels"), color="plan:N")
-        .properties(height=300), width="stretch",
-    )
-    c = st.columns([3, 1])
-    save_name = c[0].text_input("Save as", value=event.name)
-    if c[1].button("Save scenario"):
-        ScenarioStore().save(save_name, event.model_dump(mode="json"), {k: v for k, v in tot.items() if k != "window"})
-        st.success(f"Saved '{save_name}'.")
+
+def comparison(event: PlannedEvent):
+    roster = st.session_state.get("roster")
+    key = (st.session_state["forecast_id"], event.model_dump_json(), st.session_state.get("roster_id"))
+
+    def run():
+        scenario = apply_event(f, event, fc.effects)
+        return compare(f, scenario, inp.targets, hourly_cost=hourly, coverage=roster.coverage if roster is not None else None)
+
+    with st.spinner("Staffing the scenario and simulating the current roster against it..."):
+        return state.memo("whatif", key, run)
+
+
+event = st.session_state.get("whatif_event")
+if event is not None:
+    try:
+        cmp = comparison(event)
+    except InputError as exc:
+        state.show_input_error(exc, " in the what-if event", keeps="the forecast is unchanged")
+        cmp = None
+    if cmp is not None:
+        tot = cmp.totals
+        start, end = event.span_utc()
+        st.subheader(f"{event.name}: scenario vs baseline")
+        st.caption(f"Event {state.stamp(start, tz)} to {state.stamp(end, tz)} ({tz}); compared over "
+                   f"{state.stamp(tot['window'][0], tz, '%a %Y-%m-%d')} to {state.stamp(tot['window'][1], tz, '%a %Y-%m-%d')} ({tz}).")
+        m = st.columns(4)
+        m[0].metric("Extra contacts", f"{tot['extra_contacts']:+,.0f}")
+        m[1].metric("Extra agent-hours", f"{tot['extra_agent_h']:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline")
+        m[2].metric("Extra cost", f"{tot['extra_cost']:+,.0f}",
+                    help=f"extra agent-hours x the team's average hourly cost ({hourly:,.2f} per paid hour, from the contracts in the labour rules)")
+        m[3].metric("Peak extra agents", f"{tot['peak_extra_agents']:+d}", help="the most extra agents needed in one interval, all channels")
+
+        s = cmp.summary
+        if tot["simulated"]:
+            st.markdown("**Service level if the roster is not changed** (simulated, the current roster against both forecasts)")
+            m = st.columns(len(s))
+            for col, r in zip(m, s.itertuples()):
+                col.metric(f"{r.channel} (target {r.target_sl:.0%})", f"{r.sl_scenario:.1%}" if r.sl_scenario == r.sl_scenario else "n/a",
+                           delta=f"{(r.sl_scenario - r.sl_baseline) * 100:+.1f} pts vs baseline" if r.sl_baseline == r.sl_baseline else None)
+        else:
+            roster = st.session_state.get("roster_settings")
+            st.info("Build a roster (Roster page) for the week of the event to see the service level if the roster is not changed."
+                    if roster is None else f"The roster (week of {roster['week_start']}) does not cover the event's days: "
+                    "build one for that week to see the service level if the roster is not changed.")
+        table = s.rename(columns={"contacts_baseline": "contacts, baseline", "contacts_scenario": "contacts, scenario",
+                                  "extra_contacts": "extra contacts", "agent_h_baseline": "agent-h, baseline",
+                                  "agent_h_scenario": "agent-h, scenario", "extra_agent_h": "extra agent-h", "extra_cost": "extra cost",
+                                  "peak_extra_agents": "peak extra agents", "sl_baseline": "SL if unchanged, baseline",
+                                  "sl_scenario": "SL if unchanged, scenario", "target_sl": "target SL"})
+        first = ["channel", "extra contacts", "extra agent-h", "extra cost", "peak extra agents", "SL if unchanged, scenario",
+                 "SL if unchanged, baseline", "target SL"]
+        table = table[[c for c in first if c in table.columns] + [c for c in table.columns if c not in first]]
+        fmt = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
+        fmt.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
+        fmt.update({c: "{:.1%}" for c in table.columns if "SL" in c})
+        st.dataframe(table.style.format(fmt, na_rep="n/a"), hide_index=True, width="stretch")
+
+        iv = cmp.intervals.copy()
+        iv["time"] = state.wall(iv["ds"], tz)
+        lo_t, hi_t = iv["time"].min(), iv["time"].max() + pd.Timedelta(minutes=15)
+        x = charts.x_time("time", tz, lo_t, hi_t)
+        mark = pd.DataFrame({"label": [event.name], "kind": ["what-if"], "start": state.wall(pd.Series([start]), tz),
+                             "end": state.wall(pd.Series([end]), tz), "when": [f"{state.stamp(start, tz)} to {state.stamp(end, tz)} ({tz})"]})
+        tot_iv = iv.groupby("time", as_index=False)[["agents_required_baseline", "agents_required_scenario"]].sum()
+        long = tot_iv.melt(id_vars="time", var_name="plan", value_name="agents")
+        long["plan"] = long["plan"].str.replace("agents_required_", "")
+        long["when"] = long["time"].dt.strftime("%a %Y-%m-%d %H:%M")
+        lines = alt.Chart(long).mark_line(interpolate="step-after").encode(
+            x=x, y=alt.Y("agents:Q", title="agents to schedule, all channels"),
+            color=alt.Color("plan:N", scale=alt.Scale(domain=["baseline", "scenario"], range=["#8c8c8c", "#9467bd"]), ),
+            strokeWidth=alt.condition(alt.datum.plan == "scenario", alt.value(2), alt.value(1.2)),
+            tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), "plan:N", "agents:Q"],
+        )
+        st.markdown("**Agents to schedule, all channels: baseline and scenario**")
+        st.altair_chart(alt.layer(*charts.event_layers(mark), lines).properties(height=300)
+                        .resolve_scale(color="independent"), width="stretch")
+        extra = iv[iv["extra_agents"] != 0].copy()
+        if len(extra):
+            extra["when"] = extra["time"].dt.strftime("%a %Y-%m-%d %H:%M")
+            bars = alt.Chart(extra).mark_bar(width={"band": 0.9}).encode(
+                x=alt.X("time:T", title=f"time ({tz})", scale=alt.Scale(type="utc", domain=[lo_t.isoformat(), hi_t.isoformat()]),
+                        axis=charts.time_axis(lo_t, hi_t)),
+                y=alt.Y("sum(extra_agents):Q", title="extra agents per interval"),
+                color=alt.Color("channel:N", scale=charts.channel_scale(iv["channel"])),
+                tooltip=[alt.Tooltip("when:N", title=f"time ({tz})"), "channel:N", alt.Tooltip("extra_agents:Q", title="extra agents")],
+            )
+            st.markdown("**Extra agents needed per interval, by channel**")
+            st.altair_chart(bars.properties(height=240), width="stretch")
+
+        c = st.columns([3, 1])
+        save_name = c[0].text_input("Save as", value=event.name, key="wi_save_name")
+        c[1].markdown("&nbsp;")
+        if c[1].button("Save scenario", width="stretch"):
+            results = {k: v for k, v in tot.items() if k != "window"}
+            results["channels"] = s.astype(object).where(s.notna(), None).to_dict("records")
+            try:
+                store = ScenarioStore()
+                replaced = save_name.strip() in store.names()
+                store.save(save_name, event.model_dump(mode="json"), results)
+                st.success(f"{'Replaced' if replaced else 'Saved'} '{save_name.strip()}'.")
+            except (ValueError, duckdb.Error) as exc:
+                st.error(f"Could not save the scenario: {exc}")
 
 st.subheader("Saved scenarios")
-store = ScenarioStore()
-table = store.table()
+try:
+    store = ScenarioStore()
+    table = store.table()
+except duckdb.Error as exc:
+    st.error(f"The scenario store could not be opened: {exc}")
+    st.stop()
+st.caption(f"Kept in {store.path} (one transaction per change); they stay after the app restarts.")
 if table.empty:
     st.caption("No saved scenarios yet.")
 else:
-    st.dataframe(table.drop(columns="id"), width="stretch")
-    c = st.columns([3, 1])
-    victim = c[0].selectbox("Scenario", table["id"], format_func=lambda i: table.set_index("id").loc[i, "name"])
-    if c[1].button("Delete"):
-        store.delete(victim)
-        st.rerun()
+    st.dataframe(table.drop(columns="id"), hide_index=True, width="stretch", column_config={
+        "duration_h": st.column_config.NumberColumn("hours", format="%.1f"),
+        "extra_contacts": st.column_config.NumberColumn("extra contacts", format="%.0f"),
+        "extra_agent_h": st.column_config.NumberColumn("extra agent-h", format="%.1f"),
+        "extra_cost": st.column_config.NumberColumn("extra cost", format="%.0f"),
+        "peak_extra_agents": st.column_config.NumberColumn("peak extra agents", format="%d"),
+        "lowest_sl_if_unchanged": st.column_config.NumberColumn("lowest SL if roster unchanged", format="percent"),
+    })
+    pick = st.multiselect("Compare in the chart", table["id"], format_func=lambda i: table.set_index("id").loc[i, "name"],
+                          key="wi_compare", placeholder="all saved scenarios")
+    shown = table[table["id"].isin(pick)] if pick else table
+    if len(shown) > 1:
+        long = shown.melt(id_vars="name", value_vars=["extra_agent_h", "extra_cost"], var_name="measure", value_name="value")
+        long["measure"] = long["measure"].map({"extra_agent_h": "extra agent-hours", "extra_cost": "extra cost"})
+        st.altair_chart(alt.Chart(long).mark_bar().encode(
+            y=alt.Y("name:N", title=None), x=alt.X("value:Q", title=None), color=alt.Color("name:N", legend=None),
+            column=alt.Column("measure:N", title=None), tooltip=["name:N", "measure:N", alt.Tooltip("value:Q", format=",.1f")],
+        ).properties(width=380, height=max(60, 24 * len(shown))).resolve_scale(x="independent"))
+    c = st.columns([2, 2, 1, 1])
+    target = c[0].selectbox("Scenario", table["id"], format_func=lambda i: table.set_index("id").loc[i, "name"], key="wi_target")
+    new_name = c[1].text_input("New name", key="wi_new_name")
+    c[2].markdown("&nbsp;")
+    c[3].markdown("&nbsp;")
+
+    def open_scenario(sid: str) -> None:
+        """Put a saved event in the form and compare it with the current forecast (a callback: runs before the form is drawn)."""
+        ev = store.list().set_index("id").loc[sid, "event"]
+        start = dt.datetime.fromisoformat(ev["start"])
+        values = {"wi_name": ev["name"], "wi_day": min(max(start.date(), first_day), last_day), "wi_time": start.time(),
+                  "wi_tz": ev["local_tz"], "wi_duration": float(ev["duration_h"]), "wi_mode": "uplift" if ev.get("uplift") else "like a past event",
+                  "wi_uplift": float(ev.get("uplift") or 1.4), "wi_channels": [ch for ch in ev["channels"] if ch in channels],
+                  "wi_zones": [z for z in (ev["zones"] or zones) if z in zones]}
+        if ev.get("like_kind") in kinds:
+            values["wi_like"] = ev["like_kind"]
+        st.session_state.update(values)
+        try:
+            st.session_state["whatif_event"] = PlannedEvent(**ev)
+        except ValidationError as exc:
+            st.session_state["wi_message"] = f"The saved event is no longer valid: {exc.errors()[0]['msg']}"
+
+    def rename_scenario(sid: str) -> None:
+        try:
+            store.rename(sid, st.session_state["wi_new_name"])
+            st.session_state["wi_new_name"] = ""
+        except ValueError as exc:
+            st.session_state["wi_message"] = str(exc)
+
+    c[2].button("Open", on_click=open_scenario, args=(target,), width="stretch",
+                help="put this scenario's event in the form above and compare it with the current forecast")
+    c[3].button("Delete", on_click=store.delete, args=(target,), width="stretch")
+    if new_name.strip():
+        st.button(f"Rename to '{new_name.strip()}'", on_click=rename_scenario, args=(target,))
+    if "wi_message" in st.session_state:
+        st.error(st.session_state.pop("wi_message"))
