@@ -44,6 +44,14 @@ def wait_for(at, done, timeout_s=180):
         rerun(at)
 
 
+def number(at, label):
+    return next(n for n in at.number_input if n.label == label)
+
+
+def text(at, label):
+    return next(t for t in at.text_input if t.label == label)
+
+
 def button(at, label):
     return next(b for b in at.button if b.label == label)
 
@@ -76,7 +84,7 @@ def test_data_page_shows_what_was_loaded(at):
     assert metric(at, "Agents").value == "24"
     assert metric(at, "Channels").value == "4"
     loaded = at.table[0].value
-    assert list(loaded.index) == ["history", "events", "agents", "time off", "targets", "labour rules"]
+    assert list(loaded.index) == ["history", "events", "agents", "time off", "targets", "labour rules", "shift templates"]
     assert "15-minute intervals" in loaded.loc["history", "what was loaded"]
     assert len(at.get("vega_lite_chart")) >= 1
     assert any("Data" in c.value for c in at.sidebar.caption)
@@ -122,13 +130,13 @@ def test_same_forecast_again_is_instant(at):
 def test_whatif_changes_the_numbers_and_scenarios_persist(at, tmp_path):
     forecast(at)
     goto(at, "whatif")
-    at.number_input(key="wi_uplift").set_value(2.0)
+    number(at, "Expected uplift (x normal volume)").set_value(2.0)
     button(at, "Simulate the event").click()
     rerun(at)
     extra = metric(at, "Extra contacts").value
     assert extra.startswith("+") and extra != "+0"
     assert metric(at, "Extra agent-hours").value.endswith(" h")
-    at.number_input(key="wi_uplift").set_value(3.0)
+    number(at, "Expected uplift (x normal volume)").set_value(3.0)
     button(at, "Simulate the event").click()
     rerun(at)
     assert metric(at, "Extra contacts").value != extra
@@ -138,10 +146,15 @@ def test_whatif_changes_the_numbers_and_scenarios_persist(at, tmp_path):
     button(at, "Save scenario").click()
     rerun(at)
     assert any("Saved 'Triple'" in s.value for s in at.success)
-    at.number_input(key="wi_uplift").set_value(1.5)
-    at.text_input(key="wi_name").set_value("Small sale")
+    number(at, "Expected uplift (x normal volume)").set_value(1.5)
+    text(at, "Event name").set_value("Small sale")
     button(at, "Simulate the event").click()
     rerun(at)
+    # the form keeps the last event entered when the planner comes back to the page
+    goto(at, "staffing")
+    goto(at, "whatif")
+    assert number(at, "Expected uplift (x normal volume)").value == 1.5
+    assert text(at, "Event name").value == "Small sale"
     at.text_input(key="wi_save_name").set_value("Small sale")
     button(at, "Save scenario").click()
     rerun(at)
@@ -156,8 +169,8 @@ def test_whatif_changes_the_numbers_and_scenarios_persist(at, tmp_path):
     at.selectbox(key="wi_target").set_value(store.list().set_index("name").loc["Triple", "id"])
     button(at, "Open").click()
     rerun(at)
-    assert at.number_input(key="wi_uplift").value == 3.0
-    assert at.text_input(key="wi_name").value == "Flash sale"
+    assert number(at, "Expected uplift (x normal volume)").value == 3.0
+    assert text(at, "Event name").value == "Flash sale"
     at.text_input(key="wi_new_name").set_value("Triple uplift")
     rerun(at)
     button(at, "Rename to 'Triple uplift'").click()
@@ -255,8 +268,12 @@ def test_bad_uploads_show_file_line_column_and_keep_the_last_good_data(at, small
     assert any("Loaded: team.csv" in s.value for s in at.success)
 
 
-def test_too_large_upload_is_refused_with_the_limit(at, monkeypatch):
+def test_too_large_upload_is_refused_with_the_limit(small_app_data, tmp_path, monkeypatch):
     monkeypatch.setenv("SHIFTCAST_MAX_UPLOAD_MB", "0.001")
+    monkeypatch.setenv("SHIFTCAST_APP_DATA", str(small_app_data))
+    monkeypatch.setenv("SHIFTCAST_DATA_DIR", str(tmp_path / "store"))
+    at = AppTest.from_file(APP, default_timeout=120)
+    rerun(at)
     at.file_uploader(key="up_events").set_value(("events.csv", b"event,kind,start,end\n" + b"x" * 5000, "text/csv"))
     button(at, "Validate and load uploads").click()
     rerun(at)

@@ -135,6 +135,10 @@ def test_main_flow_in_chromium(page, tmp_path):
     expect(page.get_by_text("Extra agents needed per interval, by channel")).to_be_visible()
     page.get_by_role("button", name="Save scenario").click()
     expect(page.get_by_text("Saved 'Flash sale'")).to_be_visible()
+    # the form keeps what was entered across the reruns
+    expect(page.get_by_role("spinbutton", name="Expected uplift (x normal volume)")).to_have_value("2.50")
+    expect(page.locator('[data-testid="stMultiSelect"]').filter(has_text="Channels")).to_contain_text("voice")
+    expect(page.locator('[data-testid="stTimeInput"]').locator("input")).to_have_value("18:00:00")
     shoot(page, "3-whatif.png")
 
     page.get_by_role("link", name="Staffing").click()
@@ -164,6 +168,7 @@ def test_main_flow_in_chromium(page, tmp_path):
     # back on the What-if page the same event now shows the service level if the roster is not changed
     page.get_by_role("link", name="What-if").click()
     expect(page.get_by_text("Service level if the roster is not changed")).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Expected uplift (x normal volume)")).to_have_value("2.50")
     shoot(page, "6-whatif-with-roster.png")
 
     page.get_by_role("link", name="Export").click()

@@ -37,6 +37,7 @@ UPLOAD_KINDS = {
     "time_off": "Time off",
     "targets": "Targets (TOML)",
     "rules": "Labour rules (TOML)",
+    "templates": "Shift templates (optional)",
 }
 
 

@@ -1,3 +1,5 @@
+import math
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -18,8 +20,9 @@ with st.expander("Load other data", expanded=inp is None or "upload_error" in st
     )
     with st.form("upload_form"):
         cols = st.columns(3)
-        types = {"history": ["csv", "gz"], "targets": ["toml"], "rules": ["toml"]}
-        files = {kind: cols[i % 3].file_uploader(label, type=types.get(kind, ["csv"]), key=f"up_{kind}")
+        types = {"history": ["csv", "gz"], "targets": ["toml"], "rules": ["toml"]}  # the others are CSV
+        files = {kind: cols[i % 3].file_uploader(label, type=types.get(kind, ["csv"]), key=f"up_{kind}",
+                                                 max_upload_size=max(1, math.ceil(state.max_upload_mb())))
                  for i, (kind, label) in enumerate(state.UPLOAD_KINDS.items())}
         submitted = st.form_submit_button("Validate and load uploads", type="primary")
     if submitted:
@@ -77,6 +80,9 @@ loaded = pd.DataFrame([
         f"{c} {t.target_sl:.0%} in {t.target_s:g} s" for c, t in inp.targets.channels.items())},
     {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"{inp.rules.interval_min}-minute roster grid; contracts "
                         + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {c.hourly_cost:g}/h)" for n, c in inp.rules.contracts.items())},
+    {"input": "shift templates", "file": files.get("templates", "(none)"), "what was loaded": "; ".join(
+        f"{n}: " + ", ".join(f"{s.name} {s.start:%H:%M} {s.length_h:g} h" for s in c.shifts)
+        for n, c in inp.rules.contracts.items() if c.shifts) or "none: any start in each contract's window, on the shift start grid"},
 ])
 st.table(loaded.set_index("input"))
 if inp.notes:
@@ -93,16 +99,19 @@ c[0].subheader(f"Contacts over time ({tz})")
 grain = c[1].segmented_control("Show", ["per week, whole history", "per day, last 13 weeks"], default="per week, whole history", key="data_grain")
 weekly = grain != "per day, last 13 weeks"
 local = state.wall(h["ds"], tz)
-if weekly:
+if weekly:  # whole weeks only: a partial first or last week would look like a drop
     period = local.dt.floor("D") - pd.to_timedelta(local.dt.day_of_week, unit="D")
-    shown = h.assign(period=period)
+    days = local.dt.floor("D").groupby(period).nunique()
+    shown = h.assign(period=period)[period.isin(days[days == 7].index)]
+    if shown.empty:
+        shown = h.assign(period=period)
 else:
     shown = h[local >= local.max().floor("D") - pd.Timedelta(weeks=13)].assign(period=local.dt.floor("D"))
 per = shown.groupby(["period", "channel"], as_index=False)["volume"].sum()
 per["label"] = per["period"].dt.strftime("week of %a %Y-%m-%d" if weekly else "%a %Y-%m-%d")
 lines = alt.Chart(per).mark_line(strokeWidth=1.5, interpolate="step-after" if weekly else "linear").encode(
     x=alt.X("period:T", title=f"{'week (Monday)' if weekly else 'day'} ({tz})", scale=alt.Scale(type="utc"),
-            axis=alt.Axis(format="%b %Y" if weekly else "%d %b", labelAngle=0)),
+            axis=alt.Axis(format="%b %Y" if weekly and (local.max() - local.min()).days > 180 else "%d %b", labelAngle=0)),
     y=alt.Y("volume:Q", title=f"contacts per {'week' if weekly else 'day'}"),
     color=alt.Color("channel:N", scale=charts.channel_scale(per["channel"])),
     tooltip=[alt.Tooltip("label:N", title=tz), "channel:N", alt.Tooltip("volume:Q", title="contacts", format=",.0f")],

@@ -25,44 +25,49 @@ tz = state.display_tz()
 hourly = team_hourly_cost(inp.agents, inp.rules)
 first_day, last_day = f["ds"].min().date(), f["ds"].max().date()
 
-# defaults of the form (a saved scenario can be opened into it)
-defaults = {"wi_name": "Flash sale", "wi_day": first_day + dt.timedelta(days=5), "wi_time": dt.time(18, 0),
-            "wi_tz": "America/New_York" if "America/New_York" in zones else zones[0], "wi_duration": 6.0, "wi_mode": "uplift",
-            "wi_uplift": 1.4, "wi_like": kinds[0] if kinds else "(none learned)", "wi_channels": channels, "wi_zones": zones}
-for key, value in defaults.items():
-    st.session_state.setdefault(key, value)
-
+# the form's starting values: a plain dict (not widget state), replaced when a saved scenario is opened
+form = st.session_state.setdefault("wi_form", {
+    "name": "Flash sale", "day": first_day + dt.timedelta(days=5), "time": dt.time(18, 0),
+    "tz": "America/New_York" if "America/New_York" in zones else zones[0], "duration": 6.0, "mode": "uplift",
+    "uplift": 1.4, "like": kinds[0] if kinds else None, "channels": channels, "zones": zones,
+})
+v = st.session_state.get("wi_form_version", 0)  # a new version draws the form afresh from `form`
+tz_options = zones + [z for z in state.zone_choices() if z not in zones]
+like_options = kinds or ["(none learned)"]
 with st.form("whatif_form"):
     c = st.columns(3)
-    c[0].text_input("Event name", key="wi_name")
-    c[1].date_input("Date", key="wi_day", min_value=first_day, max_value=last_day)
-    c[2].time_input("Start time", key="wi_time", step=dt.timedelta(minutes=15))
+    name = c[0].text_input("Event name", value=form["name"], key=f"wi_name_{v}")
+    day = c[1].date_input("Date", value=min(max(form["day"], first_day), last_day), min_value=first_day, max_value=last_day, key=f"wi_day_{v}")
+    at = c[2].time_input("Start time", value=form["time"], step=dt.timedelta(minutes=15), key=f"wi_time_{v}")
     c = st.columns(3)
-    c[0].selectbox("Time zone of the start", zones + [z for z in state.zone_choices() if z not in zones], key="wi_tz")
-    c[1].number_input("Duration (hours)", min_value=0.25, max_value=72.0, step=0.5, key="wi_duration")
-    c[2].radio("Effect", ["uplift", "like a past event"], horizontal=True, key="wi_mode",
-               help="uplift: the forecast times this factor during the event; like a past event: the multipliers the forecast learned "
-                    "from past events of that kind (e.g. last Black Friday), with their after-event days")
+    tz_start = c[0].selectbox("Time zone of the start", tz_options, index=tz_options.index(form["tz"]) if form["tz"] in tz_options else 0,
+                              key=f"wi_tz_{v}")
+    duration = c[1].number_input("Duration (hours)", min_value=0.25, max_value=72.0, value=float(form["duration"]), step=0.5, key=f"wi_duration_{v}")
+    mode = c[2].radio("Effect", ["uplift", "like a past event"], index=0 if form["mode"] == "uplift" else 1, horizontal=True, key=f"wi_mode_{v}",
+                      help="uplift: the forecast times this factor during the event; like a past event: the multipliers the forecast learned "
+                           "from past events of that kind (e.g. last Black Friday), with their after-event days")
     c = st.columns(3)
-    c[0].number_input("Expected uplift (x normal volume)", min_value=1.0, max_value=10.0, step=0.1, key="wi_uplift")
-    c[1].selectbox("Like past events of kind", kinds or ["(none learned)"], key="wi_like", disabled=not kinds)
+    uplift = c[0].number_input("Expected uplift (x normal volume)", min_value=1.0, max_value=10.0, value=float(form["uplift"]), step=0.1,
+                               key=f"wi_uplift_{v}")
+    like = c[1].selectbox("Like past events of kind", like_options, index=like_options.index(form["like"]) if form["like"] in like_options else 0,
+                          disabled=not kinds, key=f"wi_like_{v}")
     c = st.columns(2)
-    c[0].multiselect("Channels", channels, key="wi_channels")
-    c[1].multiselect("Customer zones", zones, key="wi_zones")
+    ev_channels = c[0].multiselect("Channels", channels, default=[x for x in form["channels"] if x in channels], key=f"wi_channels_{v}")
+    ev_zones = c[1].multiselect("Customer zones", zones, default=[z for z in form["zones"] if z in zones], key=f"wi_zones_{v}")
     go = st.form_submit_button("Simulate the event", type="primary")
 
 if go:
-    ss = st.session_state
     try:
-        event = PlannedEvent(
-            name=ss["wi_name"], start=dt.datetime.combine(ss["wi_day"], ss["wi_time"]), local_tz=ss["wi_tz"], duration_h=ss["wi_duration"],
-            channels=tuple(ss["wi_channels"]), zones=tuple(ss["wi_zones"]),
-            uplift=ss["wi_uplift"] if ss["wi_mode"] == "uplift" else None,
-            like_kind=ss["wi_like"] if ss["wi_mode"] != "uplift" else None,
-        )
-        if not ss["wi_zones"]:
+        if not ev_zones:
             raise ValueError("choose at least one customer zone")
+        event = PlannedEvent(
+            name=name, start=dt.datetime.combine(day, at), local_tz=tz_start, duration_h=duration, channels=tuple(ev_channels),
+            zones=tuple(ev_zones), uplift=uplift if mode == "uplift" else None, like_kind=like if mode != "uplift" else None,
+        )
         st.session_state["whatif_event"] = event
+        # what was entered stays in the form when the planner comes back to this page
+        st.session_state["wi_form"] = {"name": name, "day": day, "time": at, "tz": tz_start, "duration": duration, "mode": mode,
+                                       "uplift": uplift, "like": like if kinds else None, "channels": ev_channels, "zones": ev_zones}
     except ValidationError as exc:
         st.error("The event is not valid: " + "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in exc.errors()))
     except ValueError as exc:
@@ -124,6 +129,8 @@ if event is not None:
         fmt = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
         fmt.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
         fmt.update({c: "{:.1%}" for c in table.columns if "SL" in c})
+        for col in [c for c in table.columns if "SL" in c]:
+            table[col] = pd.to_numeric(table[col], errors="coerce")
         st.dataframe(table.style.format(fmt, na_rep="n/a"), hide_index=True, width="stretch")
 
         iv = cmp.intervals.copy()
@@ -211,13 +218,12 @@ else:
         """Put a saved event in the form and compare it with the current forecast (a callback: runs before the form is drawn)."""
         ev = store.list().set_index("id").loc[sid, "event"]
         start = dt.datetime.fromisoformat(ev["start"])
-        values = {"wi_name": ev["name"], "wi_day": min(max(start.date(), first_day), last_day), "wi_time": start.time(),
-                  "wi_tz": ev["local_tz"], "wi_duration": float(ev["duration_h"]), "wi_mode": "uplift" if ev.get("uplift") else "like a past event",
-                  "wi_uplift": float(ev.get("uplift") or 1.4), "wi_channels": [ch for ch in ev["channels"] if ch in channels],
-                  "wi_zones": [z for z in (ev["zones"] or zones) if z in zones]}
-        if ev.get("like_kind") in kinds:
-            values["wi_like"] = ev["like_kind"]
-        st.session_state.update(values)
+        values = {"name": ev["name"], "day": start.date(), "time": start.time(), "tz": ev["local_tz"], "duration": float(ev["duration_h"]),
+                  "mode": "uplift" if ev.get("uplift") else "like a past event", "uplift": float(ev.get("uplift") or 1.4),
+                  "like": ev.get("like_kind") or (kinds[0] if kinds else None), "channels": list(ev["channels"]),
+                  "zones": list(ev["zones"] or zones)}
+        st.session_state["wi_form"] = values
+        st.session_state["wi_form_version"] = st.session_state.get("wi_form_version", 0) + 1
         try:
             st.session_state["whatif_event"] = PlannedEvent(**ev)
         except ValidationError as exc:
