@@ -116,6 +116,9 @@ def test_forecast_page_with_backtest_zoom_and_totals(at):
     at.sidebar.selectbox[0].set_value("America/New_York")
     rerun(at)
     assert any(s.label == "From (America/New_York)" for s in at.selectbox)
+    goto(at, "staffing")  # the zone stays when the page changes
+    assert at.sidebar.selectbox[0].value == "America/New_York"
+    assert any(s.label == "Interval (America/New_York)" for s in at.selectbox)
 
 
 def test_same_forecast_again_is_instant(at):

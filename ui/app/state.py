@@ -395,7 +395,10 @@ def page_setup() -> Inputs | None:
     collect()
     inp = ensure_inputs()
     with st.sidebar:
-        st.selectbox("Show times in", zone_choices(), key="display_tz",
+        zones = zone_choices()
+        # the choice lives under its own key: a widget drawn by each page is a new widget on every page
+        st.selectbox("Show times in", zones, index=zones.index(display_tz()), key="display_tz_widget",
+                     on_change=lambda: st.session_state.update(display_tz=st.session_state["display_tz_widget"]),
                      help="Every time on every page is shown in this zone: UTC, the sites' zones or the customers' zones.")
         for line in stage_lines():
             st.caption(line)
