@@ -212,6 +212,8 @@ def test_roster_page_kpis_filters_and_export(at):
     assert {"Paid hours", "Cost", "Shifts", "Understaffed (agent-h)", "Overstaffed (agent-h)", "Gap to lower bound"} <= labels
     # simulated service level per channel, against the target
     assert {f"{c} (target 80%)" for c in ("voice", "chat")} <= labels
+    # a channel without contacts in the horizon says so instead of showing a number it cannot have
+    assert not any("nan" in str(m.value) or "nan" in str(m.delta or "") for m in at.metric)
     assert any(s.value == "Why it looks like this" for s in at.subheader)
     assert any(m.value.startswith("**shifts of ") for m in at.markdown)
     # filters and the week view

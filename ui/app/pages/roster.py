@@ -86,6 +86,10 @@ if sim is not None and len(sim):
     st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; 3 runs)")
     m = st.columns(len(sim))
     for col, r in zip(m, sim.itertuples()):
+        if r.service_level != r.service_level:  # no contacts on the channel in this horizon: nothing to measure
+            col.metric(f"{r.channel} (target {r.target_sl:.0%})", "no contacts",
+                       help="no contacts forecast on this channel in the roster's horizon")
+            continue
         col.metric(f"{r.channel} (target {r.target_sl:.0%})", f"{r.service_level:.1%}", delta=f"{(r.service_level - r.target_sl) * 100:+.1f} pts",
                    help=f"{r.intervals_meeting_target:.0%} of intervals with contacts meet the target; average answer {r.asa_s:,.0f} s"
                         + (f"; abandonment {r.abandon_rate:.1%}" if r.abandon_rate else ""))
@@ -124,6 +128,9 @@ for channel in sorted(cov["channel"].unique()):
     title = (f"{channel}: required {row['required'] * h:,.0f} agent-h, scheduled {row['scheduled'] * h:,.0f}, "
              f"short {row['short'] * h:,.0f}")
     st.markdown(f"**{title}**")
+    if not (d["required"].any() or d["scheduled"].any()):
+        st.caption(f"No {channel} requirement in this horizon and nobody scheduled on it.")
+        continue
     st.altair_chart(alt.layer(sched, short, need_line).properties(height=190), width="stretch")
 
 # ---- Gantt ----------------------------------------------------------------------
