@@ -369,6 +369,7 @@ def minimal_agents(
     max_occupancy: float,
     level_change_cost_h: float = LEVEL_CHANGE_COST_H,
     spare: np.ndarray | float | None = None,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
     """Fewest agent-hours, on a curve a roster can follow, that meet the target per arrival interval.
 
@@ -391,6 +392,9 @@ def minimal_agents(
         Share of the agents' open time spent on the work.
     level_change_cost_h : float
         Agent-hours charged per agent of change between consecutive open intervals.
+    floor : array, optional
+        Agents per interval the curve may not go below while open (a plan
+        being topped up, e.g. a what-if scenario on top of the baseline).
 
     Returns
     -------
@@ -400,8 +404,9 @@ def minimal_agents(
     work = np.asarray(work_s, float)
     open_s = np.asarray(open_s, float)
     n = len(work)
+    lo = np.zeros(n) if floor is None else np.where(open_s > 0, np.maximum(np.asarray(floor, float), 0.0), 0.0)
     if n == 0 or not (work > 0).any():
-        return np.zeros(n)
+        return lo
     # work in agent-intervals at the occupancy cap keeps the programme well scaled
     unit = interval_s * max_occupancy
     u = work / unit
@@ -450,7 +455,7 @@ def minimal_agents(
     )
     cost = np.concatenate([np.full(n, interval_s / 3600.0), np.zeros(n), np.full(2 * k, level_change_cost_h)])
     bounds = np.empty((2 * n + 2 * k, 2))
-    bounds[ix : ix + n] = np.column_stack([np.zeros(n), np.where(is_open, np.inf, 0.0)])
+    bounds[ix : ix + n] = np.column_stack([lo, np.where(is_open, np.inf, 0.0)])
     bounds[iy : iy + n] = np.column_stack([need, arrived])
     bounds[iu:] = (0.0, np.inf)
     res = linprog(
@@ -487,6 +492,7 @@ def deferred_staffing(
     open_until: dt.time | None = None,
     open_tz: str = DEFAULT_OPEN_TZ,
     level_change_cost_h: float = LEVEL_CHANGE_COST_H,
+    floor_agents: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Staffing and its predicted figures for one deferred channel over consecutive intervals.
 
@@ -503,6 +509,8 @@ def deferred_staffing(
 
     level_change_cost_h : float
         Agent-hours charged per agent of change between consecutive intervals.
+    floor_agents : array, optional
+        Agents per interval the staffing keeps at least (see :func:`minimal_agents`).
 
     Returns
     -------
@@ -528,8 +536,12 @@ def deferred_staffing(
     # first the fluid alone, to know how many agents answer each interval's contacts; then with the margin
     plain = minimal_agents(work_x, open_x, interval_s, target_s, 1.0, max_occupancy, level_change_cost_h, spare)
     margin = randomness_margin_s(aht_x, target_s, target_sl, answering_agents(plain, open_x, target_s))
+    floor_x = None
+    if floor_agents is not None:
+        fl = np.asarray(floor_agents, float)
+        floor_x = np.concatenate([fl[:ext], fl, fl[n - ext :]])
     agents_x = minimal_agents(
-        work_x, open_x, interval_s, np.maximum(target_s - margin, 0.0), 1.0, max_occupancy, level_change_cost_h, spare
+        work_x, open_x, interval_s, np.maximum(target_s - margin, 0.0), 1.0, max_occupancy, level_change_cost_h, spare, floor_x
     )
     fig = fifo_backlog(vol_x, aht_x, agents_x, interval_s, target_s, max_occupancy, open_x)
     keep = slice(ext, ext + n)

@@ -158,7 +158,9 @@ def staff_channel(
     """Requirements for one channel's consecutive intervals (sorted by ``ds``).
 
     ``g`` has ``ds`` (UTC), ``volume``, ``aht_s`` (seconds) and optionally
-    ``volume_staffed`` (the volume to staff for; default ``volume``).
+    ``volume_staffed`` (the volume to staff for; default ``volume``) and
+    ``agents_floor`` (agents on the channel to keep at least, e.g. the
+    baseline's when a scenario tops it up).
     ``predicted_*`` figures are for the staffed volume.
     """
     vol = g["volume"].to_numpy(dtype=float)
@@ -176,17 +178,19 @@ def staff_channel(
     out = pd.DataFrame({"ds": g["ds"].to_numpy(), "channel": channel, "volume": vol, "aht_s": aht})
     backlog = np.full(len(vol), np.nan)
     _check_load(a, g, t, channel, file)
+    floor = g["agents_floor"].fillna(0.0).to_numpy(dtype=float) if "agents_floor" in g else None
+    at_least = (lambda n: n) if floor is None else (lambda n: np.maximum(n, np.ceil(floor - 1e-6).astype(np.int64)))
     try:
         if t.model == "erlang_c":
-            n = q.erlang_c_agents(a, aht, t.target_s, t.target_sl, t.max_occupancy)
+            n = at_least(q.erlang_c_agents(a, aht, t.target_s, t.target_sl, t.max_occupancy))
             m = q.erlang_c_metrics(n, a, aht, t.target_s)
             exact = n.astype(float)
         elif t.model == "erlang_a":
-            n = q.erlang_a_agents(lam, aht, t.patience_s, t.target_s, t.target_sl, t.max_abandon_rate, t.max_occupancy)
+            n = at_least(q.erlang_a_agents(lam, aht, t.patience_s, t.target_s, t.target_sl, t.max_abandon_rate, t.max_occupancy))
             m = q.erlang_a_metrics(n, lam, aht, t.patience_s, t.target_s)
             exact = n.astype(float)
         elif t.model == "chat":
-            n = q.chat_agents(lam, aht, t.target_s, t.target_sl, t.concurrency, t.max_concurrency, t.handle_time_growth, t.max_occupancy)
+            n = at_least(q.chat_agents(lam, aht, t.target_s, t.target_sl, t.concurrency, t.max_concurrency, t.handle_time_growth, t.max_occupancy))
             m = q.chat_metrics(n, lam, aht, t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
             exact = n.astype(float)
         else:
@@ -196,7 +200,7 @@ def staff_channel(
                 raise InputError.one(file, f"channel {channel}: intervals missing after {_when(gap)}; a backlog needs every interval")
             res = dfr.deferred_staffing(
                 g["ds"], staffed, aht, interval_s, target_s=t.target_s, target_sl=t.target_sl, max_occupancy=t.max_occupancy,
-                open_from=t.open_from, open_until=t.open_until, open_tz=t.open_tz,
+                open_from=t.open_from, open_until=t.open_until, open_tz=t.open_tz, floor_agents=floor,
             )
             exact = res["agents"]
             n = np.ceil(exact - 1e-6).astype(np.int64)
@@ -231,6 +235,7 @@ def required_staff(
     file: str = "forecast",
     peak_correction: bool = True,
     volume_quantile: float | None = None,
+    floor: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Staffing requirements per channel and interval.
 
@@ -258,6 +263,12 @@ def required_staff(
         Staff every channel for this quantile of the forecast volume
         (``volume_lo`` / ``volume_hi``); None follows each channel's
         ``volume_quantile`` in the targets (default: the mean).
+    floor : DataFrame, optional
+        ``ds``, ``channel``, ``agents_net_exact``: agents on the channel to
+        keep at least in each interval (on the staffing grid), so that a
+        scenario which only adds contacts is staffed as a top-up of the
+        baseline (a deferred channel's programme could otherwise move work
+        between intervals and show fewer agents somewhere).
 
     Returns
     -------
@@ -281,6 +292,9 @@ def required_staff(
             totals["aht_s"] = totals["work"] / totals["volume"].where(totals["volume"] > 0)
             totals["aht_s"] = totals["aht_s"].fillna(totals["channel"].map({c: t.aht_s for c, t in targets.channels.items()}))
             totals = totals.drop(columns="work")
+    if floor is not None:
+        fl = floor[["ds", "channel", "agents_net_exact"]].rename(columns={"agents_net_exact": "agents_floor"})
+        totals = totals.merge(fl, on=["ds", "channel"], how="left")
     interval_s = _interval_s(totals["ds"])
     parts = []
     for channel, g in totals.groupby("channel", sort=True):

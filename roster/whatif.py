@@ -1,7 +1,8 @@
 """Compare a what-if scenario with the baseline: contacts, agents, cost, service level.
 
 Used by the app's What-if page and testable without it. Staffing is computed
-for both forecasts on the days the scenario changes; the service level "if
+for both forecasts on the days the scenario changes (an event that only adds
+contacts as a top-up of the baseline staffing); the service level "if
 the roster is not changed" simulates the scenario's demand against the
 agents the current roster puts on each channel (less shrinkage).
 """
@@ -49,7 +50,10 @@ def compare(
         hi = changed.max().floor("D") + pd.Timedelta(days=2)
     window = lambda f: f[(f["ds"] >= lo) & (f["ds"] < hi)]  # noqa: E731
     rb = required_staff(window(baseline), targets)
-    rs = required_staff(window(scenario), targets)
+    # an event that only adds contacts is staffed on top of the baseline: the extra agents are then never
+    # negative (a deferred channel's programme, solved afresh, could move work and show fewer agents somewhere)
+    adds_only = bool((diff["volume_s"] - diff["volume"] >= -1e-9).all())
+    rs = required_staff(window(scenario), targets, floor=rb if adds_only else None)
     step_h = float(np.min(np.diff(np.sort(rb["ds"].unique()))) / np.timedelta64(1, "h")) if rb["ds"].nunique() > 1 else 0.25
     iv = rb[["ds", "channel", "volume", "agents_required"]].merge(
         rs[["ds", "channel", "volume", "agents_required"]], on=["ds", "channel"], suffixes=("_baseline", "_scenario")

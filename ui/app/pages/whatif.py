@@ -101,7 +101,8 @@ if event is not None:
                    f"{state.stamp(tot['window'][0], tz, '%a %Y-%m-%d')} to {state.stamp(tot['window'][1], tz, '%a %Y-%m-%d')} ({tz}).")
         m = st.columns(4)
         m[0].metric("Extra contacts", f"{tot['extra_contacts']:+,.0f}")
-        m[1].metric("Extra agent-hours", f"{tot['extra_agent_h']:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline")
+        m[1].metric("Extra agent-hours", f"{tot['extra_agent_h']:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline; an event that only adds contacts "
+                    "is staffed on top of the baseline (no interval loses agents)")
         m[2].metric("Extra cost", f"{tot['extra_cost']:+,.0f}",
                     help=f"extra agent-hours x the team's average hourly cost ({hourly:,.2f} per paid hour, from the contracts in the labour rules)")
         m[3].metric("Peak extra agents", f"{tot['peak_extra_agents']:+d}", help="the most extra agents needed in one interval, all channels")
