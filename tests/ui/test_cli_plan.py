@@ -55,7 +55,7 @@ def samples_dir():
 def plan_out(small_data, tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     code = main(
-        ["plan", "--data", str(small_data), "--out", str(out), "--horizon-days", "14", "--time-limit", "15", "--workers", "2"]
+        ["plan", "--data", str(small_data), "--out", str(out), "--horizon-days", "14", "--time-limit", "15", "--workers", "2", "--runs", "5"]
     )
     assert code == 0
     return out
@@ -173,3 +173,13 @@ def test_the_console_script_reports_bad_input_cleanly(tmp_path):
     assert "Traceback" not in proc.stderr
     assert "history.csv, line 2, column 'channel': unknown channel 'fax'" in proc.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(plan_out):
+    sim = read(plan_out, "simulation.csv")
+    busy = sim[sim["offered"] > 0]
+    assert len(busy) > 0
+    # with one run the standard error is undefined; five runs give one wherever contacts came
+    assert busy["service_level_se"].notna().mean() > 0.9
+    sl = busy["service_level"].dropna()  # NaN only where every contact is still waiting at the end (censored)
+    assert len(sl) > 0.9 * len(busy) and sl.between(0, 1).all()

@@ -61,6 +61,7 @@ def plan(
     seed: int = typer.Option(0, "--seed", help="Random seed for the solver and the simulator."),
     backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Backtest forecast models and pick the best per series."),
     simulate: bool = typer.Option(True, "--simulate/--no-simulate", help="Check the roster's service level by simulation."),
+    runs: int = typer.Option(20, "--runs", min=1, max=200, help="Simulation replications (each interval's expected service level)."),
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -81,6 +82,7 @@ def plan(
         seed=seed,
         backtest=backtest,
         simulate=simulate,
+        simulation_runs=runs,
     )
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=interval_min)
