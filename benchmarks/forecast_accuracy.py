@@ -48,14 +48,13 @@ from forecast import effects as fx  # noqa: E402
 from forecast import models as fm  # noqa: E402
 from forecast.io import load_events, load_history  # noqa: E402
 from forecast.pipeline import BUCKETS, prepare, run_forecast  # noqa: E402
-from forecast.predict import EtsCache, clean_daily_totals, learn_effects, predict_origin  # noqa: E402
+from forecast.predict import EtsCache, clean_daily_totals, predict_origin  # noqa: E402
 
 OTTAWA = ROOT.parent / "shared" / "data" / "ottawa311_2014"
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug"]
 NOMINAL, COVERAGE_TOLERANCE = 0.80, 0.05
 DAY_AHEAD_GAIN_TARGET = 0.25
 SAMPLE_SECONDS_TARGET = 60.0
-ORDER = {b[0]: i for i, b in enumerate(BUCKETS)} | {"all": len(BUCKETS)}
 
 
 def pooled(acc: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +79,7 @@ def pooled(acc: pd.DataFrame) -> pd.DataFrame:
 def show(title: str, table: pd.DataFrame, wall: float, cpu: float) -> None:
     print(f"\n== {title}")
     print(f"   backtest + forecast (default models): {wall:.1f} s wall, {cpu:.1f} s CPU")
-    t = table.sort_values(["horizon", "model"], key=lambda s: s.map(ORDER) if s.name == "horizon" else s)
+    t = table.sort_values(["horizon", "model"], key=lambda s: s.map(bk.HORIZON_ORDER) if s.name == "horizon" else s)
     print("   seconds = fit + predict of that model over every origin and series (for auto: all its candidates)")
     print(t.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"))
 
@@ -127,7 +126,7 @@ def prophet_default(h: pd.DataFrame, tz: str) -> pd.DataFrame:
     logging.getLogger("prophet").disabled = True
     prep = prepare(h, None, horizon_days=28)
     s, grid, per_day = prep.series[0], prep.grid, prep.per_day
-    y = s.y.copy()
+    y = s.y
     train_y = np.where(s.ev.excluded, np.nan, y)  # the same stretches left out as for our models
     local = grid.tz_convert(tz).tz_localize(None)
     rows, seconds = [], 0.0
@@ -144,8 +143,7 @@ def prophet_default(h: pd.DataFrame, tz: str) -> pd.DataFrame:
         actual = y[origin : origin + n]
         mu = np.maximum(fc["yhat"].to_numpy(), 0.0)
         lo, hi = fc["yhat_lower"].to_numpy(), fc["yhat_upper"].to_numpy()
-        d = np.abs(y[per_day * 7 : origin] - y[: origin - per_day * 7])
-        scale = float(np.nanmean(d))
+        scale = bk._mase_scale(y[:origin], 7 * per_day)
         lead = np.arange(n) / per_day
         for bucket, lo_d, hi_d in BUCKETS:
             sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(actual)
@@ -200,8 +198,7 @@ def targets(sample: tuple | None, ottawa: tuple | None) -> None:
               f"{wall:.1f} s wall ({cpu:.1f} s CPU) on this machine (target: under {SAMPLE_SECONDS_TARGET:.0f} s on 2 cores)")
 
 
-def run_sample() -> tuple:
-    h, ev = load_sample()
+def run_sample(h: pd.DataFrame, ev: pd.DataFrame) -> tuple:
     res, wall, cpu = timed(run_forecast, h, ev, horizon_days=28)
     t = pooled(res.accuracy)
     show(f"sample: {h.groupby(['channel', 'tz']).ngroups} series, {h['ds'].nunique():,} 15-minute intervals", t, wall, cpu)
@@ -210,12 +207,8 @@ def run_sample() -> tuple:
     return t, wall, cpu
 
 
-def run_ottawa(with_prophet: bool) -> tuple | None:
-    if not OTTAWA.exists():
-        print(f"\n(skipping the Ottawa benchmark: {OTTAWA} not found)")
-        return None
-    notes: list[str] = []
-    h = load_ottawa(notes)
+def run_ottawa(h: pd.DataFrame, notes: list[str], with_prophet: bool) -> tuple:
+    """``notes``: what loading the calls said (printed with the forecast's)."""
     res, wall, cpu = timed(run_forecast, h, None, horizon_days=28)
     t = pooled(res.accuracy)
     if with_prophet:
@@ -277,7 +270,7 @@ def _short_horizon_origin(o, prep, per_day, names, err, secs, cache, sarima, sar
     t = time.perf_counter()
     preds = predict_origin(prep.series, prep.frames, o, stop, per_day, ("ets",), cache)
     secs["ets"] += time.perf_counter() - t
-    effects = learn_effects(prep.series, o)
+    effects = preds.effects  # learned before o, as the ets forecast above used them
     for s in prep.series:
         frame = prep.frames[s.tz]
         mu = preds.by_series[s.key].models["ets"].mu
@@ -361,19 +354,19 @@ def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidate
     act = {b: 0.0 for b, _, _ in BUCKETS}
     for key in sorted({t.key for t in trials}):
         os_ = sorted({t.origin for t in trials if t.key == key})
+        sums = {}  # (model, origin, bucket or "all") -> (abs error, actual, squared error)
+        for o in os_:
+            for m in models:
+                t = by.get((key, m, o))
+                if t is None:
+                    continue
+                lead = np.arange(len(t.y)) / per_day
+                for b2, l2, h2 in BUCKETS + (("all", 0, 10_000),):
+                    sel = (lead >= l2) & (lead < h2) & ~np.isnan(t.y)
+                    if sel.any():
+                        e = t.y[sel] - t.mu[sel]
+                        sums[(m, o, b2)] = (np.abs(e).sum(), t.y[sel].sum(), (e**2).sum())
         for bucket, lo_d, hi_d in BUCKETS:
-            sums = {}  # (model, origin) -> (abs error, actual, squared error) in this bucket; and over all buckets
-            for o in os_:
-                for m in models:
-                    t = by.get((key, m, o))
-                    if t is None:
-                        continue
-                    lead = np.arange(len(t.y)) / per_day
-                    for b2, l2, h2 in BUCKETS + (("all", 0, 10_000),):
-                        sel = (lead >= l2) & (lead < h2) & ~np.isnan(t.y)
-                        if sel.any():
-                            e = t.y[sel] - t.mu[sel]
-                            sums[(m, o, b2)] = (np.abs(e).sum(), t.y[sel].sum(), (e**2).sum())
             for o in os_:
                 t0 = by.get((key, "ets", o)) or next(by[(key, m, o)] for m in models if (key, m, o) in by)
                 a, b = t0.window(lo_d, hi_d, per_day)
@@ -421,14 +414,22 @@ if __name__ == "__main__":
     ap.add_argument("--short-horizon", action="store_true", help="also the study of short-horizon models (a few minutes)")
     ap.add_argument("--choice", action="store_true", help="also compare choosing per horizon with combining the models")
     a = ap.parse_args()
-    s = run_sample()
-    o = None if a.skip_ottawa else run_ottawa(not a.skip_prophet)
+    sample = load_sample()  # each data set is read once and shared by every study below
+    s = run_sample(*sample)
+    ottawa, o = None, None
+    if not a.skip_ottawa:
+        if OTTAWA.exists():
+            load_notes: list[str] = []
+            ottawa = load_ottawa(load_notes)
+            o = run_ottawa(ottawa, load_notes, not a.skip_prophet)
+        else:
+            print(f"\n(skipping the Ottawa benchmark: {OTTAWA} not found)")
     targets(s, o)
     if a.choice:
-        if not a.skip_ottawa and OTTAWA.exists():
-            choice_study("Ottawa hourly", load_ottawa(), None, ("snaive", "ets") if a.skip_prophet else ("snaive", "ets", "prophet"))
-        choice_study("sample", *load_sample(), ("snaive", "ets"))
+        if ottawa is not None:
+            choice_study("Ottawa hourly", ottawa, None, ("snaive", "ets") if a.skip_prophet else ("snaive", "ets", "prophet"))
+        choice_study("sample", *sample, ("snaive", "ets"))
     if a.short_horizon:
-        if not a.skip_ottawa and OTTAWA.exists():
-            short_horizon("Ottawa hourly", load_ottawa(), None, hourly=True)
-        short_horizon("sample", *load_sample(), hourly=False)
+        if ottawa is not None:
+            short_horizon("Ottawa hourly", ottawa, None, hourly=True)
+        short_horizon("sample", *sample, hourly=False)

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from forecast.predict import Z80, OriginPredictions, Series
+from forecast.predict import Z80, OriginPredictions, Series, band
 
 BUCKETS = (("day-ahead", 0, 1), ("week-ahead", 1, 7), ("month-ahead", 7, 10_000))
 DAILY_ORIGINS = 28
@@ -50,6 +50,8 @@ WEEKLY_DAYS = 28
 MIN_TRAIN_DAYS = 14
 BAND_FACTOR_BOUNDS = (0.3, 5.0)
 AUTO = "auto"
+#: Sort order of the accuracy table's horizons.
+HORIZON_ORDER = {b[0]: i for i, b in enumerate(BUCKETS)} | {"all": len(BUCKETS)}
 
 
 def schedule(n_hist: int, per_day: int, horizon_days: int, first: int) -> dict[int, int]:
@@ -117,14 +119,11 @@ class BacktestResult:
         ``(channel, tz, bucket) -> model`` chosen for the final forecast.
     band_factor : dict
         ``(channel, tz, model, bucket) -> factor`` for the raw band.
-    origins : list of Timestamp
-        The origins (UTC).
     """
 
     accuracy: pd.DataFrame
     choice: dict[tuple[str, str, str], str] = field(default_factory=dict)
     band_factor: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
-    origins: list[pd.Timestamp] = field(default_factory=list)
 
 
 Predictor = Callable[[int, int], OriginPredictions]
@@ -159,9 +158,14 @@ def _mase_scale(y: np.ndarray, week: int) -> float:
     return float(d.mean()) if len(d) else float("nan")
 
 
-def _bucket_parts(trials: list[Trial], per_day: int) -> pd.DataFrame:
-    """Error sums per trial and bucket (one row each)."""
+def _bucket_parts(trials: list[Trial], per_day: int) -> tuple[pd.DataFrame, dict[tuple[int, str], np.ndarray]]:
+    """Error sums per trial and bucket (one row each), and the standardised absolute errors.
+
+    The errors, keyed by ``(trial index, bucket)``, are ``|y - mu| / sd`` per
+    scored interval; an error where the band had no width counts as far outside.
+    """
     rows = []
+    zs: dict[tuple[int, str], np.ndarray] = {}
     for t_i, t in enumerate(trials):
         lead = np.arange(len(t.y)) / per_day
         for bucket, lo_d, hi_d in BUCKETS:
@@ -170,24 +174,18 @@ def _bucket_parts(trials: list[Trial], per_day: int) -> pd.DataFrame:
                 continue
             y, mu, sd = t.y[sel], t.mu[sel], t.sd[sel]
             a, b = t.window(lo_d, hi_d, per_day)
+            lo, hi = band(mu, sd)
+            abs_err = np.abs(y - mu)
             rows.append({
                 "trial": t_i, "channel": t.key[0], "tz": t.key[1], "model": t.model, "horizon": bucket, "origin": t.origin,
-                "win_lo": a, "win_hi": b, "abs_err": float(np.abs(y - mu).sum()), "err": float((mu - y).sum()),
+                "win_lo": a, "win_hi": b, "abs_err": float(abs_err.sum()), "err": float((mu - y).sum()),
                 "actual": float(y.sum()), "n": int(sel.sum()), "scale": t.scale,
-                "inside": int(((y >= np.maximum(mu - Z80 * sd, 0.0)) & (y <= mu + Z80 * sd)).sum()),
+                "inside": int(((y >= lo) & (y <= hi)).sum()),
             })
-    return pd.DataFrame(rows)
-
-
-def _z(t: Trial, lo_d: float, hi_d: float, per_day: int) -> np.ndarray:
-    """Standardised absolute errors in one bucket; an error where the band had no width counts as far outside."""
-    lead = np.arange(len(t.y)) / per_day
-    sel = (lead >= lo_d) & (lead < hi_d) & ~np.isnan(t.y)
-    err = np.abs(t.y[sel] - t.mu[sel])
-    sd = t.sd[sel]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(sd > 0, err / sd, np.where(err > 0, np.inf, 0.0))
-    return np.minimum(z, 1e6)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(sd > 0, abs_err / sd, np.where(abs_err > 0, np.inf, 0.0))
+            zs[(t_i, bucket)] = np.minimum(z, 1e6)
+    return pd.DataFrame(rows), zs
 
 
 def band_factor(z: np.ndarray) -> float:
@@ -198,7 +196,7 @@ def band_factor(z: np.ndarray) -> float:
 
 def score(trials: list[Trial], per_day: int) -> BacktestResult:
     """Scores, the automatic choice (checked out of sample) and calibrated bands."""
-    parts = _bucket_parts(trials, per_day)
+    parts, z_of = _bucket_parts(trials, per_day)
     if parts.empty:
         return BacktestResult(pd.DataFrame())
     spans = {t.origin: (t.origin, t.origin + len(t.y)) for t in trials}
@@ -206,7 +204,6 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
     factors: dict[tuple[str, str, str, str], float] = {}
     auto_rows, cal_rows = [], []
     for (c, tz, bucket), g in parts.groupby(["channel", "tz", "horizon"], sort=False):
-        lo_d, hi_d = _bucket_days(bucket)
         origins = np.sort(g["origin"].unique())
         win = g.drop_duplicates("origin").set_index("origin").loc[origins, ["win_lo", "win_hi"]].to_numpy()
         s_lo = np.array([spans[o][0] for o in origins])
@@ -233,18 +230,24 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
         zs = {}
         for m, gm in g.groupby("model"):
             trial_of = dict(zip(gm["origin"], gm["trial"]))
-            zs[m] = {o: _z(trials[t], lo_d, hi_d, per_day) for o, t in trial_of.items()}
+            zs[m] = {o: z_of[(t, bucket)] for o, t in trial_of.items()}
             factors[(c, tz, m, bucket)] = band_factor(np.concatenate(list(zs[m].values())))
+        # (model, origin) -> band factor learned without that origin's days (auto reuses its pick's)
+        oos: dict[tuple[str, int], float] = {}
+        for m in models:
+            for i, o in enumerate(origins):
+                if o not in zs[m]:
+                    continue
+                others = [zs[m][p] for j, p in enumerate(origins) if apart[i, j] and p in zs[m]]
+                if others:
+                    oos[(m, o)] = band_factor(np.concatenate(others))
         for m in models + [AUTO]:
             inside = n = 0
-            for i, o in enumerate(origins):
+            for o in origins:
                 used = picked.get(o) if m == AUTO else m
-                if used is None or o not in zs[used]:
+                f = oos.get((used, o))
+                if f is None:
                     continue
-                others = [zs[used][p] for j, p in enumerate(origins) if apart[i, j] and p in zs[used]]
-                if not others:
-                    continue
-                f = band_factor(np.concatenate(others))
                 inside += int((zs[used][o] <= Z80 * f).sum())
                 n += len(zs[used][o])
             cal_rows.append({"channel": c, "tz": tz, "model": m, "horizon": bucket, "cal_inside": inside, "cal_n": n})
@@ -260,17 +263,13 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
             seconds[t.key + (m,)] = seconds.get(t.key + (m,), 0.0) + t.seconds
     table = _table(allp, pd.DataFrame(cal_rows), choice, factors)
     table["fit_predict_s"] = [seconds.get((c, tz, m), np.nan) for c, tz, m in zip(table["channel"], table["tz"], table["model"])]
-    return BacktestResult(table, choice, factors, sorted(spans))
+    return BacktestResult(table, choice, factors)
 
 
 def _argmin_wape(abs_err: np.ndarray, actual: np.ndarray) -> int:
     with np.errstate(divide="ignore", invalid="ignore"):
         wape = np.where(actual > 0, abs_err / actual, np.inf)
     return int(np.argmin(wape))
-
-
-def _bucket_days(bucket: str) -> tuple[float, float]:
-    return next((lo, hi) for b, lo, hi in BUCKETS if b == bucket)
 
 
 def _table(parts: pd.DataFrame, cal: pd.DataFrame, choice: dict, factors: dict) -> pd.DataFrame:
@@ -291,8 +290,7 @@ def _table(parts: pd.DataFrame, cal: pd.DataFrame, choice: dict, factors: dict) 
     g["coverage_80_calibrated"] = g["cal_inside"] / g["cal_n"].where(g["cal_n"] > 0)
     g["band_factor"] = [factors.get((c, tz, m, h), np.nan) for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
     g["chosen"] = [choice.get((c, tz, h)) == m for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
-    order = {b[0]: i for i, b in enumerate(BUCKETS)} | {"all": len(BUCKETS)}
-    g = g.sort_values(["channel", "tz", "horizon", "model"], key=lambda s: s.map(order) if s.name == "horizon" else s)
+    g = g.sort_values(["channel", "tz", "horizon", "model"], key=lambda s: s.map(HORIZON_ORDER) if s.name == "horizon" else s)
     cols = ["channel", "tz", "model", "horizon", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated",
             "band_factor", "origins", "n", "actual", "chosen"]
     return g[cols].reset_index(drop=True)

@@ -32,6 +32,8 @@ from forecast.models import LocalFrame
 EXCLUDE_KINDS = ("outage", "exclude")
 REFERENCE_WEEKS = 4
 MULTIPLIER_BOUNDS = (0.05, 10.0)
+#: Most rounds of learning windows net of the others they act together with.
+LEARN_ROUNDS = 3
 
 
 @dataclass
@@ -159,7 +161,7 @@ def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEve
         acc[1] += float(ref[i])
 
 
-def learned(evidence: Evidence, max_rounds: int = 3) -> dict[str, float]:
+def learned(evidence: Evidence) -> dict[str, float]:
     """Multipliers per effect key from pooled evidence.
 
     First from intervals where one window acts alone; generic holiday keys
@@ -167,7 +169,7 @@ def learned(evidence: Evidence, max_rounds: int = 3) -> dict[str, float]:
     several windows act together and all but one of them have a multiplier
     (their own or their fallback's), the remaining one gets what is left of
     the ratio: the sale on Boxing Day is learned net of the holiday. Repeated
-    while that teaches something new.
+    while that teaches something new (at most ``LEARN_ROUNDS`` times).
     """
     out: dict[str, float] = {}
     generic: dict[str, list[float]] = {}
@@ -191,7 +193,7 @@ def learned(evidence: Evidence, max_rounds: int = 3) -> dict[str, float]:
             return out[key], True
         return (out[fallback], False) if fallback in out else (None, False)
 
-    for _ in range(max_rounds):
+    for _ in range(LEARN_ROUNDS):
         residual: dict[str, list[float]] = {}
         for combo, (a, r) in evidence.combos.items():
             values = [value(*w) for w in combo]

@@ -33,7 +33,7 @@ from forecast import outliers
 from forecast.backtest import BUCKETS, BacktestResult
 from forecast.errors import InputError
 from forecast.events import calendar_events
-from forecast.predict import Z80, EtsCache, OriginPredictions, Series, predict_origin
+from forecast.predict import EtsCache, OriginPredictions, Series, band, predict_origin
 from forecast.timegrid import make_grid
 
 Progress = Callable[[str, float, float | None], None]
@@ -184,11 +184,13 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, horizo
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
         first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
         ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
-        found = outliers.find(y, frames[tz], fx.affected_mask(ev, len(grid)), per_day)
+        affected = fx.affected_mask(ev, len(grid))
+        found = outliers.find(y, frames[tz], affected, per_day)
         for e in found:
             ev.excluded[e.lo : e.hi] = True
+            affected[e.lo : e.hi] = True
         excluded_notes += outliers.describe(found, grid, tz, f"{channel}/{tz}")
-        ref = fx.reference(y, fx.affected_mask(ev, len(grid)), week)
+        ref = fx.reference(y, affected, week)
         series.append(Series(channel, tz, y, aht, ev, ref, first))
     if len(excluded_notes) > MAX_EXCLUSION_NOTES:
         rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
@@ -246,7 +248,7 @@ def run_forecast(
     out_lo, out_hi = n_hist, prep.n_out
 
     # ---- backtest --------------------------------------------------------
-    def predict(origin: int, stop: int, models=candidates, cache=None) -> OriginPredictions:
+    def predict(origin: int, stop: int, models: tuple[str, ...], cache: EtsCache | None = None) -> OriginPredictions:
         return predict_origin(series, frames, origin, stop, per_day, models, cache)
 
     bt = BacktestResult(pd.DataFrame())
@@ -287,6 +289,7 @@ def run_forecast(
             f = bt.band_factor.get((s.channel, s.tz, name, bucket), 1.0)
             mu[sel], sd[sel], contrib[sel], names[sel] = p.mu[sel], p.sd[sel] * f, p.contrib[sel], name
         aht = _aht_forecast(s, frames[s.tz], n_hist, per_day)[:n]
+        lo, hi = band(mu, sd)
         out.append(
             pd.DataFrame(
                 {
@@ -294,8 +297,8 @@ def run_forecast(
                     "channel": s.channel,
                     "tz": s.tz,
                     "volume": mu,
-                    "volume_lo": np.maximum(mu - Z80 * sd, 0.0),
-                    "volume_hi": mu + Z80 * sd,
+                    "volume_lo": lo,
+                    "volume_hi": hi,
                     "aht_s": aht,
                     "model": names,
                     "event_volume": contrib,

@@ -71,13 +71,10 @@ class Prediction:
     contrib: np.ndarray  # contacts due to events and holidays (part of mu)
     seconds: float = 0.0  # time to fit the model and predict
 
-    @property
-    def lo(self) -> np.ndarray:
-        return np.maximum(self.mu - Z80 * self.sd, 0.0)
 
-    @property
-    def hi(self) -> np.ndarray:
-        return self.mu + Z80 * self.sd
+def band(mu: np.ndarray, sd: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 10%/90% bounds ``mu -/+ Z80 * sd``, the lower one clipped at zero."""
+    return np.maximum(mu - Z80 * sd, 0.0), mu + Z80 * sd
 
 
 @dataclass
