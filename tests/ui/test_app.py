@@ -191,6 +191,12 @@ def test_staffing_page_explains_and_restaffs(at):
     assert "agents to schedule" in text and "Erlangs" in text
     assert "peak correction" in text
     before = at.session_state["requirements"]["agents_required"].sum()
+    # peak correction (on by default) changes the numbers when turned off
+    at.toggle[0].set_value(False)
+    button(at, "Recompute staffing").click()
+    rerun(at)
+    assert at.session_state["requirements"]["agents_required"].sum() != before
+    assert "peak correction off" in "\n".join(m.value for m in at.markdown)
     at.toggle[0].set_value(True)
     next(s for s in at.selectbox if s.label == "Staff every channel for").set_value("the 90% quantile (volume_hi)")
     button(at, "Recompute staffing").click()
@@ -289,7 +295,7 @@ def test_too_large_upload_is_refused_with_the_limit(small_app_data, tmp_path, mo
 
 def test_scenario_store_transactions(tmp_path):
     store = ScenarioStore(tmp_path / "s.duckdb")
-    a = store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 2, "uplift": 2.0}, {"extra_cost": 10})
+    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 2, "uplift": 2.0}, {"extra_cost": 10})
     store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 3, "uplift": 2.0}, {"extra_cost": 20})
     assert store.names() == ["A"]  # same name: replaced in one transaction
     assert store.table().loc[0, "extra_cost"] == 20
@@ -307,4 +313,3 @@ def test_scenario_store_transactions(tmp_path):
     assert reopened.names() == ["A", "B"]
     reopened.delete(b)
     assert ScenarioStore(tmp_path / "s.duckdb").names() == ["A"]
-    assert a != b

@@ -1,4 +1,4 @@
-"""Chart building blocks shared by the pages (altair): colours, time axes that say their zone, event bands.
+"""Chart building blocks shared by the pages (altair): colours, time axes that say their zone, event bands, the zoom control.
 
 Times reach the charts as wall-clock times labelled UTC (``state.wall``) and
 every time scale here is a UTC scale, so an axis shows exactly the zone its
@@ -44,6 +44,25 @@ def time_axis(start, end) -> alt.Axis:
 
 def x_time(field: str, tz: str, start, end, title: str | None = None) -> alt.X:
     return alt.X(f"{field}:T", title=title or f"time ({tz})", scale=alt.Scale(type="utc"), axis=time_axis(start, end))
+
+
+def zoom(span_col, from_col, times: pd.Series, step: pd.Timedelta, tz: str, *, default: str, key: str,
+         from_key: str | None = None, days: pd.Series | None = None) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+    """The Zoom control (horizon, week or day) and its From date, drawn in two columns; returns the span and the window.
+
+    ``times`` are the chart's wall times (``state.wall``) on a grid of
+    ``step``; ``days`` (wall times too, ``times`` by default) give the dates
+    offered. The window ``[lo, hi)`` is the whole of ``times`` with its last
+    interval for the horizon, else the week or day from the date chosen.
+    """
+    span = span_col.segmented_control("Zoom", ["horizon", "week", "day"], default=default, key=key) or "horizon"
+    dates = list(dict.fromkeys((times if days is None else days).dt.date))
+    first = from_col.selectbox(f"From ({tz})", dates, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon",
+                               key=from_key)
+    if span == "horizon":
+        return span, times.min(), times.max() + step
+    lo = pd.Timestamp(first).tz_localize("UTC")
+    return span, lo, lo + pd.Timedelta(days=7 if span == "week" else 1)
 
 
 def event_layers(events: pd.DataFrame) -> list[alt.Chart]:

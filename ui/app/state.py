@@ -8,6 +8,7 @@ per result and a result computed for older data is never shown as current.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -24,8 +25,9 @@ from ui.cli.common import SAMPLE_DIR
 
 log = logging.getLogger("shiftcast.app")
 
-#: Default largest upload the app accepts per file, in MB (``$SHIFTCAST_MAX_UPLOAD_MB``); the
-#: server's own limit (``shiftcast app``) is higher, so the planner sees this clear message.
+#: Default largest upload the app accepts per file, in MB (``$SHIFTCAST_MAX_UPLOAD_MB``): the upload widgets
+#: state and enforce it in whole MB, ``load_uploads`` checks the exact figure, and ``shiftcast app`` sets the
+#: server's own limit (``server.maxUploadSize``) to at least this.
 DEFAULT_MAX_UPLOAD_MB = 100
 #: Forecasts kept per session, so going back to earlier settings is instant.
 FORECASTS_KEPT = 3
@@ -55,6 +57,11 @@ def max_upload_mb() -> float:
         return float(os.environ.get("SHIFTCAST_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
     except ValueError:
         return float(DEFAULT_MAX_UPLOAD_MB)
+
+
+def upload_widget_mb() -> int:
+    """The limit in whole MB for the upload widgets and the server (at least 1)."""
+    return max(1, math.ceil(max_upload_mb()))
 
 
 def _stamp(folder: Path) -> tuple:
@@ -191,7 +198,7 @@ def collect() -> None:
             kept[key] = (fc, req, j.elapsed_s())
             while len(kept) > FORECASTS_KEPT:
                 kept.pop(next(iter(kept)))
-            _set_forecast(fc, req, j.params["settings"], j.elapsed_s())
+            _set_forecast(fc, req, j.params["settings"], j.elapsed_s(), j.params["staffing"])
         elif kind == "roster":
             if j.params.get("forecast_id") != st.session_state.get("forecast_id"):
                 j.error = RuntimeError("the forecast changed while the roster was being built; build it again")
@@ -208,19 +215,21 @@ def staffing_settings() -> dict:
     return st.session_state.setdefault("staffing", {"peak_correction": True, "volume_quantile": None})
 
 
-def _set_forecast(fc, req, settings: dict, seconds: float) -> None:
+def _set_forecast(fc, req, settings: dict, seconds: float, staffing: dict) -> None:
     st.session_state["forecast"] = fc
     st.session_state["forecast_id"] = _next_id()
     st.session_state["forecast_settings"] = {**settings, "seconds": seconds}
-    _set_requirements(req)
+    _set_requirements(req, staffing)
     for key in ("roster", "roster_id", "roster_settings", "simulation"):
         st.session_state.pop(key, None)
 
 
-def _set_requirements(req: pd.DataFrame) -> None:
+def _set_requirements(req: pd.DataFrame, staffing: dict) -> None:
+    """New requirements and the staffing settings they were computed with (not the current ones: a forecast may have
+    been started before the planner re-staffed)."""
     st.session_state["requirements"] = req
     st.session_state["requirements_id"] = _next_id()
-    st.session_state["requirements_settings"] = dict(staffing_settings())
+    st.session_state["requirements_settings"] = dict(staffing)
 
 
 def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | None:
@@ -234,7 +243,7 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
     key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())))
     kept = st.session_state.get("_forecasts", {}).get(key)
     if kept is not None:
-        _set_forecast(kept[0], kept[1], settings, kept[2])
+        _set_forecast(kept[0], kept[1], settings, kept[2], staffing)
         return None
 
     def work(progress):
@@ -243,7 +252,7 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
         return fc, required_staff(fc.forecast, inp.targets, **staffing)
 
     j = jobs.start("forecast", f"Forecast ({horizon_days} days, {model})", work,
-                   {"data_id": data_id(), "key": key, "settings": settings})
+                   {"data_id": data_id(), "key": key, "settings": settings, "staffing": staffing})
     _jobs()["forecast"] = j
     return j
 
@@ -252,12 +261,13 @@ def restaff(peak_correction: bool, volume_quantile: float | None) -> None:
     """Recompute the requirements from the current forecast with other staffing settings."""
     from roster.staffing import required_staff
 
-    st.session_state["staffing"] = {"peak_correction": peak_correction, "volume_quantile": volume_quantile}
+    staffing = {"peak_correction": peak_correction, "volume_quantile": volume_quantile}
+    st.session_state["staffing"] = staffing
     fc = st.session_state["forecast"]
     key = (st.session_state["forecast_id"], peak_correction, volume_quantile)
     req = memo("requirements", key, lambda: required_staff(fc.forecast, inputs().targets, peak_correction=peak_correction,
                                                             volume_quantile=volume_quantile))
-    _set_requirements(req)
+    _set_requirements(req, staffing)
 
 
 def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
@@ -379,6 +389,11 @@ def wall(ds: pd.Series, tz: str) -> pd.Series:
     daylight-saving days keep their 23 or 25 hours.
     """
     return ds.dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
+
+
+def grid_step(ds: pd.Series) -> pd.Timedelta:
+    """The interval length of a time grid: the shortest gap between distinct interval starts."""
+    return ds.drop_duplicates().sort_values().diff().min()
 
 
 def stamp(ts, tz: str, fmt: str = "%a %Y-%m-%d %H:%M") -> str:

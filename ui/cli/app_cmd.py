@@ -21,7 +21,9 @@ def app_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
 ) -> None:
     """Start the planner app in your browser (Streamlit)."""
+    from ui.app.state import upload_widget_mb  # the server never refuses a file the app's limit allows
+
     env = dict(os.environ, SHIFTCAST_APP_DATA=str(data.resolve()))
     cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address", host,
-           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.maxUploadSize", "200"]
+           "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(max(200, upload_widget_mb()))]
     raise typer.Exit(subprocess.call(cmd, env=env))

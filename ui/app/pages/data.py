@@ -1,5 +1,3 @@
-import math
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -21,8 +19,9 @@ with st.expander("Load other data", expanded=inp is None or "upload_error" in st
     with st.form("upload_form"):
         cols = st.columns(3)
         types = {"history": ["csv", "gz"], "targets": ["toml"], "rules": ["toml"]}  # the others are CSV
+        # the widget states the limit and refuses bigger files; state.load_uploads checks the exact figure
         files = {kind: cols[i % 3].file_uploader(label, type=types.get(kind, ["csv"]), key=f"up_{kind}",
-                                                 max_upload_size=max(1, math.ceil(state.max_upload_mb())))
+                                                 max_upload_size=state.upload_widget_mb())
                  for i, (kind, label) in enumerate(state.UPLOAD_KINDS.items())}
         submitted = st.form_submit_button("Validate and load uploads", type="primary")
     if submitted:
@@ -51,7 +50,16 @@ if inp is None:
 
 tz = state.display_tz()
 h = inp.history
-step_min = int(h["ds"].drop_duplicates().sort_values().diff().min() / pd.Timedelta(minutes=1))
+
+
+def summary() -> tuple[int, pd.DataFrame]:
+    """The history's interval length in minutes and its contacts per channel and customer zone."""
+    step = int(state.grid_step(h["ds"]) / pd.Timedelta(minutes=1))
+    per = h.pivot_table(index="channel", columns="tz", values="volume", aggfunc="sum", margins=True, margins_name="all")
+    return step, per
+
+
+step_min, per_zone = state.memo("data_summary", state.data_id(), summary)
 files = st.session_state.get("source_files", {})
 st.caption(f"Source: {st.session_state.get('source', '')}")
 
@@ -91,34 +99,41 @@ if inp.notes:
             st.caption(note)
 
 st.subheader("Contacts per channel and customer zone")
-per = h.pivot_table(index="channel", columns="tz", values="volume", aggfunc="sum", margins=True, margins_name="all")
-st.dataframe(per.style.format("{:,.0f}"), width="stretch")
+st.dataframe(per_zone.style.format("{:,.0f}"), width="stretch")
 
 c = st.columns([3, 2])
 c[0].subheader(f"Contacts over time ({tz})")
 grain = c[1].segmented_control("Show", ["per week, whole history", "per day, last 13 weeks"], default="per week, whole history", key="data_grain")
 weekly = grain != "per day, last 13 weeks"
-local = state.wall(h["ds"], tz)
-if weekly:  # whole weeks only: a partial first or last week would look like a drop
-    period = local.dt.floor("D") - pd.to_timedelta(local.dt.day_of_week, unit="D")
-    days = local.dt.floor("D").groupby(period).nunique()
-    shown = h.assign(period=period)[period.isin(days[days == 7].index)]
-    if shown.empty:
-        shown = h.assign(period=period)
-else:
-    shown = h[local >= local.max().floor("D") - pd.Timedelta(weeks=13)].assign(period=local.dt.floor("D"))
-per = shown.groupby(["period", "channel"], as_index=False)["volume"].sum()
-per["label"] = per["period"].dt.strftime("week of %a %Y-%m-%d" if weekly else "%a %Y-%m-%d")
+
+
+def over_time() -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp, int]:
+    """Contacts per period and channel, the UTC span of the history shown and the days of the whole history (wall time)."""
+    local = state.wall(h["ds"], tz)
+    if weekly:  # whole weeks only: a partial first or last week would look like a drop
+        period = local.dt.floor("D") - pd.to_timedelta(local.dt.day_of_week, unit="D")
+        days = local.dt.floor("D").groupby(period).nunique()
+        shown = h.assign(period=period)[period.isin(days[days == 7].index)]
+        if shown.empty:
+            shown = h.assign(period=period)
+    else:
+        shown = h[local >= local.max().floor("D") - pd.Timedelta(weeks=13)].assign(period=local.dt.floor("D"))
+    per = shown.groupby(["period", "channel"], as_index=False)["volume"].sum()
+    per["label"] = per["period"].dt.strftime("week of %a %Y-%m-%d" if weekly else "%a %Y-%m-%d")
+    return per, shown["ds"].min(), shown["ds"].max(), (local.max() - local.min()).days
+
+
+per, shown_from, shown_to, history_days = state.memo("data_over_time", (state.data_id(), tz, weekly), over_time)
 lines = alt.Chart(per).mark_line(strokeWidth=1.5, interpolate="step-after" if weekly else "linear").encode(
     x=alt.X("period:T", title=f"{'week (Monday)' if weekly else 'day'} ({tz})", scale=alt.Scale(type="utc"),
-            axis=alt.Axis(format="%b %Y" if weekly and (local.max() - local.min()).days > 180 else "%d %b", labelAngle=0)),
+            axis=alt.Axis(format="%b %Y" if weekly and history_days > 180 else "%d %b", labelAngle=0)),
     y=alt.Y("volume:Q", title=f"contacts per {'week' if weekly else 'day'}"),
     color=alt.Color("channel:N", scale=charts.channel_scale(per["channel"])),
     tooltip=[alt.Tooltip("label:N", title=tz), "channel:N", alt.Tooltip("volume:Q", title="contacts", format=",.0f")],
 )
 layers = [lines]
 if len(user_events):
-    marks = user_events[(user_events["start"] >= shown["ds"].min()) & (user_events["start"] <= shown["ds"].max())]
+    marks = user_events[(user_events["start"] >= shown_from) & (user_events["start"] <= shown_to)]
     if len(marks):
         marks = marks.assign(start=state.wall(marks["start"], tz), when=marks["start"].map(lambda t: state.stamp(t, tz)))
         layers.append(alt.Chart(marks).mark_rule(color=charts.EVENT_COLORS["event"], strokeDash=[3, 3]).encode(

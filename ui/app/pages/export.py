@@ -41,16 +41,18 @@ def forecast_files() -> dict[str, bytes]:
     }
 
 
-def roster_files() -> dict[str, bytes]:
+def roster_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The roster's files, and each agent's calendar (the .ics files of calendars.zip) by agent id."""
     res = st.session_state["roster"]
     files = {"roster.csv": file_bytes(write_roster_csv, res.roster), "coverage.csv": file_bytes(write_coverage_csv, res.coverage),
              "roster.ics": roster_calendar(res.roster)}
+    calendars = {agent: roster_calendar(res.roster, agent) for agent in sorted(res.roster["agent_id"].unique())}
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for agent in sorted(res.roster["agent_id"].unique()):
-            z.writestr(f"{agent}.ics", roster_calendar(res.roster, agent))
+        for agent, ics in calendars.items():
+            z.writestr(f"{agent}.ics", ics)
     files["calendars.zip"] = buf.getvalue()
-    return files
+    return files, calendars
 
 
 def size(b: bytes) -> str:
@@ -81,7 +83,7 @@ if "roster" not in st.session_state:
 res = st.session_state["roster"]
 rs = st.session_state["roster_settings"]
 with st.spinner("Preparing the roster files and calendars..."):
-    rf = state.memo("export_roster", st.session_state["roster_id"], roster_files)
+    rf, calendars = state.memo("export_roster", st.session_state["roster_id"], roster_files)
 ros = res.roster
 rows = [
     ("roster.csv", "text/csv", "one row per activity: shift stretches (one per channel, grouped by shift_id, paid_h each), breaks and lunches; "
@@ -103,7 +105,7 @@ c = st.columns([2, 1, 2])
 agent = c[0].selectbox("One agent's calendar", sorted(ros["agent_id"].unique()), key="ex_agent",
                        format_func=lambda i: f"{i} {agents[i].name} ({agents[i].site})" if i in agents else i)
 c[1].markdown("&nbsp;")
-c[1].download_button(f"{agent}.ics", roster_calendar(ros, agent), f"{agent}.ics", "text/calendar", key="dl_agent_ics", width="stretch")
+c[1].download_button(f"{agent}.ics", calendars[agent], f"{agent}.ics", "text/calendar", key="dl_agent_ics", width="stretch")
 mine = ros[ros["agent_id"] == agent]
 c[2].caption(f"{mine['shift_id'].nunique() if 'shift_id' in mine else len(mine)} shift(s), "
              f"{mine.loc[mine['activity'] == 'shift', 'paid_h'].sum():.1f} paid hours; calendar apps show the times in their own zone.")

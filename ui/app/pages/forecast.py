@@ -54,9 +54,6 @@ c = st.columns([1, 1, 1, 1])
 channels = sorted(f["channel"].unique())
 channel = c[0].selectbox("Channel", ["all channels"] + channels, index=1 if channels else 0)
 zone = c[1].selectbox("Customer zone", ["all zones"] + sorted(f["tz"].unique()))
-span = c[2].segmented_control("Zoom", ["horizon", "week", "day"], default="horizon", key="fc_zoom") or "horizon"
-days = list(dict.fromkeys(state.wall(f["ds"], tz).dt.date))
-first = c[3].selectbox(f"From ({tz})", days, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon")
 
 sel = f
 if channel != "all channels":
@@ -65,11 +62,10 @@ if zone != "all zones":
     sel = sel[sel["tz"] == zone]
 g = sel.groupby("ds", as_index=False)[["volume", "volume_lo", "volume_hi", "event_volume"]].sum()
 g["time"] = state.wall(g["ds"], tz)
-lo_t, hi_t = g["time"].min(), g["time"].max() + pd.Timedelta(minutes=15)
-if span != "horizon":
-    lo_t = pd.Timestamp(first).tz_localize("UTC")
-    hi_t = lo_t + pd.Timedelta(days=7 if span == "week" else 1)
-    g = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
+step = state.grid_step(f["ds"])
+span, lo_t, hi_t = charts.zoom(c[2], c[3], g["time"], step, tz, default="horizon", key="fc_zoom",
+                               days=state.wall(f["ds"].drop_duplicates(), tz))
+g = g[(g["time"] >= lo_t) & (g["time"] < hi_t)].copy()
 g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
 
 hist = inp.history
@@ -84,7 +80,7 @@ if span == "horizon":
     recent["time"] = state.wall(recent["ds"], tz)
     lo_t = min(lo_t, recent["time"].min()) if len(recent) else lo_t
 
-step_min = int((f["ds"].drop_duplicates().sort_values().diff().min()) / pd.Timedelta(minutes=1))
+step_min = int(step / pd.Timedelta(minutes=1))
 x = charts.x_time("time", tz, lo_t, hi_t)
 y_title = f"contacts per {step_min} min"
 band = alt.Chart(g).mark_area(opacity=0.25, color="#4c78a8").encode(x=x, y=alt.Y("volume_lo:Q", title=y_title), y2="volume_hi:Q")

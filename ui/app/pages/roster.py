@@ -55,9 +55,9 @@ how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact mo
        "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(res.status, res.status)
 st.caption(f"Roster for the week(s) from {rs['week_start']:%a %Y-%m-%d} (site local), built in {rs['seconds']:.0f} s: {how}; "
            f"first complete roster after {k['first_solution_s']:.1f} s. Hard rules checked by the validator: "
-           + ("all kept." if not k.get("violations") else f"**{k['violations']} violation(s)** (see the notes)."))
+           + ("all kept." if not k["violations"] else f"**{k['violations']} violation(s)** (see the notes)."))
 if res.notes:
-    with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k.get("violations"))):
+    with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k["violations"])):
         for note in res.notes:
             st.markdown(f"- {note}")
 
@@ -68,7 +68,7 @@ m[2].metric("Shifts", f"{k['shifts']:,}", help=f"{k['agents_rostered']} of {len(
 m[3].metric("Required agent-h", f"{k['required_agent_h']:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
 m[4].metric("Channel switches", f"{k['channel_switches']:,}", help="changes of channel inside shifts")
 m = st.columns(5)
-unavoidable = k.get("bound_short_agent_h", float("nan"))
+unavoidable = k["bound_short_agent_h"]
 m[0].metric("Understaffed (agent-h)", f"{k['under_agent_h']:,.0f}",
             delta=f"{unavoidable:,.0f} unavoidable" if unavoidable == unavoidable else None, delta_color="off", delta_arrow="off",
             help="agent-hours short of the requirement; 'unavoidable': short even in the coverage programme's relaxation (shifts as fractions), "
@@ -79,7 +79,7 @@ m[3].metric("Gap to lower bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']
             help=f"objective {k['objective']:,.0f} against the coverage programme's lower bound "
                  + ("(not reached within the time limit: raise it)" if k["bound"] != k["bound"] else f"{k['bound']:,.0f}")
                  + "; 0% would be proven optimal")
-if k.get("unreachable_agent_h", 0) > 0:
+if k["unreachable_agent_h"] > 0:
     m[4].metric("No agent can work (agent-h)", f"{k['unreachable_agent_h']:,.0f}", help="required where no agent with the skill can work at all")
 
 if sim is not None and len(sim):

@@ -16,13 +16,16 @@ current = state.staffing_settings()
 
 with st.form("staffing_form"):
     c = st.columns([2, 2, 1])
-    peak = c[0].toggle("Peak correction", value=current["peak_correction"],
+    # keyed: without a key a widget whose default changed (after "Recompute staffing") is a new widget on the next
+    # run, and the next change submitted in the form would be dropped for the new default
+    peak = c[0].toggle("Peak correction", value=current["peak_correction"], key="st_peak",
                        help="staff calls and chats for the load actually in the system when volume changes fast (modified offered load): "
                             "staffing stays up while a peak's contacts are still being handled")
     quantiles = {"each channel's target setting": None, "the mean forecast": "mean", "the 90% quantile (volume_hi)": 0.9}
     labels = list(quantiles)
     now = current["volume_quantile"]
     choice = c[1].selectbox("Staff every channel for", labels, index=labels.index("the 90% quantile (volume_hi)") if now == 0.9 else 0,
+                            key="st_staff_for",
                             help="the mean forecast, or its 90% quantile so that busier-than-expected intervals are covered too")
     apply = c[2].form_submit_button("Recompute staffing")
 if apply:
@@ -84,15 +87,8 @@ st.altair_chart(heat, width="stretch")
 st.caption("Rows are dates in the zone shown; \u25cf marks holidays and events on that date. Hover for the figures.")
 
 c = st.columns([1, 1, 2])
-span = c[0].segmented_control("Zoom", ["horizon", "week", "day"], default="week", key="st_zoom") or "horizon"
-days = list(dict.fromkeys(g["time"].dt.date))
-first = c[1].selectbox(f"From ({tz})", days, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon", key="st_from")
-view = g
-lo_t, hi_t = g["time"].min(), g["time"].max() + pd.Timedelta(seconds=step_s)
-if span != "horizon":
-    lo_t = pd.Timestamp(first).tz_localize("UTC")
-    hi_t = lo_t + pd.Timedelta(days=7 if span == "week" else 1)
-    view = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
+_, lo_t, hi_t = charts.zoom(c[0], c[1], g["time"], pd.Timedelta(seconds=step_s), tz, default="week", key="st_zoom", from_key="st_from")
+view = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
 x = charts.x_time("time", tz, lo_t, hi_t)
 long = view.melt(id_vars=["time", "when"], value_vars=["agents_net", "agents_required"], var_name="measure", value_name="agents")
 long["measure"] = long["measure"].map({"agents_net": "on the channel", "agents_required": "to schedule"})

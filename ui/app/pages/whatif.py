@@ -136,7 +136,7 @@ if event is not None:
 
         iv = cmp.intervals.copy()
         iv["time"] = state.wall(iv["ds"], tz)
-        lo_t, hi_t = iv["time"].min(), iv["time"].max() + pd.Timedelta(minutes=15)
+        lo_t, hi_t = iv["time"].min(), iv["time"].max() + state.grid_step(f["ds"])
         x = charts.x_time("time", tz, lo_t, hi_t)
         mark = pd.DataFrame({"label": [event.name], "kind": ["what-if"], "start": state.wall(pd.Series([start]), tz),
                              "end": state.wall(pd.Series([end]), tz), "when": [f"{state.stamp(start, tz)} to {state.stamp(end, tz)} ({tz})"]})
