@@ -200,37 +200,42 @@ def simulate_channel(
     patience = rng.exponential(t.patience_s, len(idx)) if t.model == "erlang_a" else np.full(len(idx), np.inf)
     horizon_end = float(bounds[-1])
 
+    # The heap and the interval index k are the system's state at the clock time
+    # the callers have been followed to; it only moves forward. A caller waits
+    # from max(arrival, previous start) (first come, first served) and the
+    # clock steps to the next completion or interval edge only while that event
+    # comes before the caller's deadline: a caller who gives up first leaves
+    # the later completions and intervals to the callers behind.
     busy: list[float] = []  # end times of contacts in service
     last_start = 0.0
     k = 0
     edges, staff = bounds.tolist(), servers.tolist()
     start = [np.nan] * len(idx)
-    gave_up = [False] * len(idx)
     for i, (arr, pat) in enumerate(zip(arrive.tolist(), patience.tolist())):
         tt = arr if arr > last_start else last_start
         deadline = arr + pat
+        if tt > deadline:
+            continue  # the caller ahead started only after this one had given up
         while True:
             while busy and busy[0] <= tt:
                 heapq.heappop(busy)
             while k < n and edges[k + 1] <= tt:
                 k += 1
-            if k >= n or tt > deadline:
+            if k >= n or len(busy) < staff[k]:
                 break
-            if len(busy) < staff[k]:
-                break
-            tt = min(busy[0] if busy else np.inf, edges[k + 1])
-        if tt > deadline:
-            gave_up[i] = True
-            continue
-        if k >= n:
-            continue  # still waiting at the end of the horizon
+            nxt = busy[0] if busy and busy[0] < edges[k + 1] else edges[k + 1]
+            if nxt > deadline:
+                break  # gives up before the next completion or staffing change
+            tt = nxt
+        if k >= n or len(busy) >= staff[k]:
+            continue  # gave up, or still waiting at the end of the horizon
         start[i] = tt
         last_start = tt
         heapq.heappush(busy, tt + service[i])
 
     start = np.array(start)
     answered = ~np.isnan(start)
-    abandoned = np.array(gave_up, dtype=bool) & (arrive + patience <= horizon_end)
+    abandoned = ~answered & (arrive + patience <= horizon_end)  # not answered, patience up within the horizon
     deferred = t.model == "deferred"
     reply = np.where(answered, start + (service if deferred else 0.0), np.inf)
     in_target = answered & (reply - arrive <= t.target_s)

@@ -37,6 +37,18 @@ def test_abandonment_agrees_with_erlang_a():
     assert s["service_level"] == pytest.approx(float(m["sl"]), abs=0.04)
 
 
+def test_heavy_abandonment_agrees_with_erlang_a():
+    # a caller who gives up must not move the queue's clock past their own deadline:
+    # completions and staffing after it belong to the callers behind (else they wait too little)
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_a", target_sl=0.8, target_s=20, aht_s=300, patience_s=30)})
+    demand = _demand("voice", 60.0, 300.0, 400)
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=18), t, seed=1, runs=4)
+    s = simulation_summary(sim).iloc[0]
+    m = q.erlang_a_metrics(18, 60 / 900, 300, 30, 20)  # abandonment 19.4%, service level 74.6%
+    assert s["abandon_rate"] == pytest.approx(float(m["abandon_rate"]), abs=0.008)
+    assert s["service_level"] == pytest.approx(float(m["sl"]), abs=0.012)
+
+
 def test_no_agents_builds_a_backlog_that_is_worked_off_later():
     t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=300)})
     demand = _demand("email", 20.0, 300.0, 96)
