@@ -150,6 +150,12 @@ def business_clock(open_s: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(np.asarray(open_s, float))])
 
 
+def _first_open(open_s: np.ndarray) -> np.ndarray:
+    """Index of the first open interval at or after each interval (``n`` where none follows)."""
+    n = len(open_s)
+    return np.minimum.accumulate(np.where(open_s > 0, np.arange(n), n)[::-1])[::-1]
+
+
 def deadline_intervals(open_s: np.ndarray, target_s: float) -> np.ndarray:
     """Interval by whose end each arrival interval's contacts are due.
 
@@ -165,10 +171,7 @@ def deadline_intervals(open_s: np.ndarray, target_s: float) -> np.ndarray:
     j = np.searchsorted(clock, due + 1e-6, side="right") - 1  # last boundary within the deadline
     e = j - 1
     beyond = clock[-1] < due - 1e-6
-    idx = np.arange(n)
-    # first open interval at or after t
-    nxt = np.where(open_s > 0, idx, n)
-    first_open = np.minimum.accumulate(nxt[::-1])[::-1]
+    first_open = _first_open(open_s)
     e = np.maximum(e, first_open)
     return np.where(beyond | (first_open >= n), n, e).astype(np.int64)
 
@@ -188,7 +191,6 @@ def fifo_backlog(
     target_s: float,
     max_occupancy: float,
     open_s: np.ndarray | None = None,
-    randomness: bool = True,
 ) -> dict[str, np.ndarray]:
     """Run a first-in-first-out fluid backlog and score each interval's arrivals against the target.
 
@@ -208,21 +210,19 @@ def fifo_backlog(
         Share of the agents' open time spent on the work.
     open_s : array, optional
         Open seconds per interval (:func:`open_seconds`); default: always open.
-    randomness : bool
-        Score with the randomness of arrivals and handle times
-        (:func:`answer_time_sd_s`): each slice of an interval's work is on time
-        with probability ``Phi((target_s - wait - own) / sd)``; False scores
-        the fluid alone (a slice is on time when the fluid answers it in time).
 
     Returns
     -------
     dict of arrays, per interval
         ``sl``: expected share of the interval's contacts answered within
-        ``target_s`` (NaN where not answered within the horizon; 1 where
-        nothing arrives); ``sl_fluid``: the share the fluid answers by the
-        interval's deadline (:func:`deadline_intervals`, the figure the
-        staffing is built on); ``backlog``: contacts waiting at the interval's end;
-        ``occupancy``: work done over the agents' open time; ``asa_s``: mean
+        ``target_s``, with the randomness of arrivals and handle times
+        (:func:`answer_time_sd_s`: each slice of an interval's work is on time
+        with probability ``Phi((target_s - wait - own) / sd)``; NaN where not
+        answered within the horizon; 1 where nothing arrives); ``sl_fluid``:
+        the fluid alone, the share it answers by the interval's deadline
+        (:func:`deadline_intervals`, the figure the staffing is built on);
+        ``backlog``: contacts waiting at the interval's end; ``occupancy``:
+        work done over the agents' open time; ``asa_s``: mean
         open seconds from arrival to answer (NaN where not answered within
         the horizon); ``done_s``: work done per interval in seconds.
     """
@@ -266,17 +266,14 @@ def fifo_backlog(
     arrive = clock[:-1, None] + f[None, :] * open_s[:, None]
     wait = np.where(finished, np.maximum(finish - arrive, 0.0), np.nan)
     asa = np.where(work > 0, np.mean(wait, axis=1), 0.0)
-    if randomness:
-        aht = np.asarray(aht_s, float)
-        people = np.maximum(agents[jj - 1], 1.0)  # the agents of the interval that answers the slice
-        own = aht[:, None] * (1.0 - 1.0 / people)
-        sd = answer_time_sd_s(aht[:, None], wait, people)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(sd > 0, (target_s - wait - own) / sd, np.where(wait + own <= target_s, np.inf, -np.inf))
-        on_time = np.mean(stats.norm.cdf(z), axis=1)
-        sl_random = np.where(work > 0, np.where(finished.all(axis=1), on_time, np.nan), np.where(known, 1.0, np.nan))
-    else:
-        sl_random = sl
+    aht = np.asarray(aht_s, float)
+    people = np.maximum(agents[jj - 1], 1.0)  # the agents of the interval that answers the slice
+    own = aht[:, None] * (1.0 - 1.0 / people)
+    sd = answer_time_sd_s(aht[:, None], wait, people)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(sd > 0, (target_s - wait - own) / sd, np.where(wait + own <= target_s, np.inf, -np.inf))
+    on_time = np.mean(stats.norm.cdf(z), axis=1)
+    sl_random = np.where(work > 0, np.where(finished.all(axis=1), on_time, np.nan), np.where(known, 1.0, np.nan))
     return {"sl": sl_random, "sl_fluid": sl, "backlog": backlog, "occupancy": occupancy, "asa_s": asa, "done_s": done_in}
 
 
@@ -331,8 +328,7 @@ def answering_agents(agents: np.ndarray, open_s: np.ndarray, target_s: float) ->
     agents = np.asarray(agents, float)
     open_s = np.asarray(open_s, float)
     n = len(open_s)
-    idx = np.arange(n)
-    first = np.minimum.accumulate(np.where(open_s > 0, idx, n)[::-1])[::-1]
+    first = _first_open(open_s)
     last = np.minimum(deadline_intervals(open_s, target_s), n - 1)
     first = np.minimum(first, last)
     staffed = np.concatenate([[0.0], np.cumsum(agents * open_s)])
@@ -365,7 +361,6 @@ def minimal_agents(
     open_s: np.ndarray,
     interval_s: float,
     target_s: float | np.ndarray,
-    share: float,
     max_occupancy: float,
     level_change_cost_h: float = LEVEL_CHANGE_COST_H,
     spare: np.ndarray | float | None = None,
@@ -386,8 +381,7 @@ def minimal_agents(
     target_s : float or array
         Time within which the fluid must answer each interval's contacts, in
         open seconds (per interval: the target less :func:`randomness_margin_s`).
-    share : float
-        Share of each interval's work to finish by then, in (0, 1].
+        All of each interval's work is to be finished by then.
     max_occupancy : float
         Share of the agents' open time spent on the work.
     level_change_cost_h : float
@@ -412,11 +406,10 @@ def minimal_agents(
     u = work / unit
     share_open = open_s / interval_s
     arrived = np.cumsum(u)
-    before = arrived - u
     deadline = deadline_intervals(open_s, target_s)
     need = np.zeros(n)
     due = (deadline < n) & (u > 0)
-    np.maximum.at(need, deadline[due], before[due] + share * u[due])
+    np.maximum.at(need, deadline[due], arrived[due])
     need = np.minimum(np.maximum.accumulate(need), arrived)  # work done by t is also done by later ends
 
     is_open = open_s > 0
@@ -534,14 +527,14 @@ def deferred_staffing(
     busy_near = local_load(work_x, open_x, interval_s, target_s) > 0
     spare = np.where(busy_near, spare_agents(aht_x, target_s, target_sl), 0.0)
     # first the fluid alone, to know how many agents answer each interval's contacts; then with the margin
-    plain = minimal_agents(work_x, open_x, interval_s, target_s, 1.0, max_occupancy, level_change_cost_h, spare)
+    plain = minimal_agents(work_x, open_x, interval_s, target_s, max_occupancy, level_change_cost_h, spare)
     margin = randomness_margin_s(aht_x, target_s, target_sl, answering_agents(plain, open_x, target_s))
     floor_x = None
     if floor_agents is not None:
         fl = np.asarray(floor_agents, float)
         floor_x = np.concatenate([fl[:ext], fl, fl[n - ext :]])
     agents_x = minimal_agents(
-        work_x, open_x, interval_s, np.maximum(target_s - margin, 0.0), 1.0, max_occupancy, level_change_cost_h, spare, floor_x
+        work_x, open_x, interval_s, np.maximum(target_s - margin, 0.0), max_occupancy, level_change_cost_h, spare, floor_x
     )
     fig = fifo_backlog(vol_x, aht_x, agents_x, interval_s, target_s, max_occupancy, open_x)
     keep = slice(ext, ext + n)

@@ -157,19 +157,15 @@ def staff_channel(
 ) -> pd.DataFrame:
     """Requirements for one channel's consecutive intervals (sorted by ``ds``).
 
-    ``g`` has ``ds`` (UTC), ``volume``, ``aht_s`` (seconds) and optionally
-    ``volume_staffed`` (the volume to staff for; default ``volume``) and
-    ``agents_floor`` (agents on the channel to keep at least, e.g. the
-    baseline's when a scenario tops it up).
+    ``g`` has ``ds`` (UTC), ``volume``, ``aht_s`` (seconds), ``volume_staffed``
+    (the volume to staff for) as :func:`channel_totals` returns them, checked,
+    and optionally ``agents_floor`` (agents on the channel to keep at least,
+    e.g. the baseline's when a scenario tops it up).
     ``predicted_*`` figures are for the staffed volume.
     """
     vol = g["volume"].to_numpy(dtype=float)
-    staffed = g["volume_staffed"].to_numpy(dtype=float) if "volume_staffed" in g else vol
+    staffed = g["volume_staffed"].to_numpy(dtype=float)
     aht = g["aht_s"].to_numpy(dtype=float)
-    g = g.assign(volume_staffed=staffed)
-    if np.isnan(staffed).any() or (staffed < 0).any():
-        bad = g.loc[np.isnan(staffed) | (staffed < 0), "ds"].iloc[0]
-        raise InputError.one(file, f"channel {channel}: volume missing or negative at {_when(bad)}")
     lam = staffed / interval_s
     if peak_correction and t.model != "deferred":
         # staff for the load actually in the system when arrivals change fast (modified offered load)

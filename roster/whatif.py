@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from roster.schema import Agent, LabourRules, Targets
-from roster.simulate import simulate
+from roster.simulate import simulate, simulation_summary
 from roster.staffing import required_staff
 
 
@@ -69,7 +69,7 @@ def compare(
             staff = available_agents(cov, targets)
             for name, req in (("baseline", rb), ("scenario", rs)):
                 d = req[req["ds"].isin(cov["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
-                sims[name] = simulate(d, staff, targets, seed=seed, runs=3)
+                sims[name] = simulation_summary(simulate(d, staff, targets, seed=seed, runs=3)).set_index("channel")
     for channel, g in iv.groupby("channel"):
         row = {
             "channel": channel,
@@ -82,10 +82,8 @@ def compare(
         row["extra_contacts"] = row["contacts_scenario"] - row["contacts_baseline"]
         row["extra_agent_h"] = row["agent_h_scenario"] - row["agent_h_baseline"]
         row["extra_cost"] = row["extra_agent_h"] * hourly_cost
-        for name, sim in sims.items():
-            s = sim[sim["channel"] == channel]
-            off = s["offered"].sum()
-            row[f"sl_{name}"] = s["answered_in_target"].sum() / off if off else np.nan
+        for name, sl in sims.items():  # censored contacts (not yet late at the window's end) left out
+            row[f"sl_{name}"] = float(sl.at[channel, "service_level"]) if channel in sl.index else np.nan
         if sims:
             row["target_sl"] = targets.channels[channel].target_sl
         rows.append(row)

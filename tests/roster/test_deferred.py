@@ -60,9 +60,9 @@ def test_deadlines_count_open_hours_only():
 def test_constant_work_is_staffed_flat_with_no_idle_capacity():
     work = np.full(96, 10 * 400.0)  # ten 400-second emails every 15 minutes
     open_s = np.full(96, 900.0)
-    x = dfr.minimal_agents(work, open_s, 900.0, 2 * H, 1.0, 0.9)
+    x = dfr.minimal_agents(work, open_s, 900.0, 2 * H, 0.9)
     assert np.ptp(x) < 1e-6 and x[0] <= 4000 / (900 * 0.9) + 1e-6
-    fluid = dfr.fifo_backlog(np.full(96, 10.0), np.full(96, 400.0), x, 900.0, 2 * H, 0.9, open_s, randomness=False)
+    fluid = dfr.fifo_backlog(np.full(96, 10.0), np.full(96, 400.0), x, 900.0, 2 * H, 0.9, open_s)
     assert fluid["occupancy"] == pytest.approx(np.full(96, 0.9), rel=1e-6)  # busy to the cap: nothing idle
     assert np.nanmin(fluid["sl_fluid"]) >= 1 - 1e-6
 
@@ -71,11 +71,11 @@ def test_the_programme_meets_every_deadline_and_one_agent_less_would_not():
     rng = np.random.default_rng(3)
     work = rng.gamma(2.0, 2000.0, 4 * 96)
     open_s = np.full(len(work), 900.0)
-    x = dfr.minimal_agents(work, open_s, 900.0, 2 * H, 1.0, 0.9)
-    fluid = dfr.fifo_backlog(work / 400, np.full(len(work), 400.0), x, 900.0, 2 * H, 0.9, open_s, randomness=False)
+    x = dfr.minimal_agents(work, open_s, 900.0, 2 * H, 0.9)
+    fluid = dfr.fifo_backlog(work / 400, np.full(len(work), 400.0), x, 900.0, 2 * H, 0.9, open_s)
     assert np.nanmin(fluid["sl_fluid"]) >= 1 - 1e-6
     # minimal: taking a tenth of an agent off every interval misses a deadline
-    short = dfr.fifo_backlog(work / 400, np.full(len(work), 400.0), np.maximum(x - 0.1, 0), 900.0, 2 * H, 0.9, open_s, randomness=False)
+    short = dfr.fifo_backlog(work / 400, np.full(len(work), 400.0), np.maximum(x - 0.1, 0), 900.0, 2 * H, 0.9, open_s)
     assert np.nanmin(short["sl_fluid"]) < 1 - 1e-3
 
 

@@ -1,7 +1,5 @@
 """A shift templates file: the only shifts a contract works, validated line by line, and through the CLI."""
 
-import datetime as dt
-
 import pandas as pd
 import pytest
 
@@ -11,17 +9,9 @@ from roster.solver import solve_roster
 from roster.validation import validate_roster
 from tests.roster.roster_factory import CFG, NY, WEEK, agent, requirements, rules, valid
 
-SAMPLE = "data/samples"
 
-
-def _write(tmp_path, text):
-    path = tmp_path / "templates.csv"
-    path.write_text(text)
-    return path
-
-
-def test_feasible_only_the_listed_shifts_are_worked(tmp_path):
-    lr = load_shift_templates(_write(tmp_path, "contract,name,start,length_h\nft,early,07:00,8.5\nft,late,13:30,8.5\n"), rules())
+def test_feasible_only_the_listed_shifts_are_worked(write):
+    lr = load_shift_templates(write("templates.csv", "contract,name,start,length_h\nft,early,07:00,8.5\nft,late,13:30,8.5\n"), rules())
     assert [s.name for s in lr.contracts["ft"].shifts] == ["early", "late"]
     agents = [agent(i) for i in range(3)]
     res = solve_roster(requirements(level=2, hours=(7, 22)), agents, lr, week_start=WEEK, config=CFG)
@@ -30,8 +20,8 @@ def test_feasible_only_the_listed_shifts_are_worked(tmp_path):
     assert set(starts.dt.strftime("%H:%M")) <= {"07:00", "13:30"} and len(starts) > 0
 
 
-def test_validator_flags_a_shift_that_is_no_template(tmp_path):
-    lr = load_shift_templates(_write(tmp_path, "contract,name,start,length_h\nft,early,07:00,8.5\n"), rules())
+def test_validator_flags_a_shift_that_is_no_template(write):
+    lr = load_shift_templates(write("templates.csv", "contract,name,start,length_h\nft,early,07:00,8.5\n"), rules())
     t = pd.Timestamp("2026-06-01T12:00Z")  # 08:00 New York: inside the window, but no template starts then
     bad = pd.DataFrame({"agent_id": ["A00"], "site_tz": [NY], "local_date": ["2026-06-01"], "activity": ["shift"], "channel": ["voice"],
                         "start_utc": [t], "end_utc": [t + pd.Timedelta(hours=8.5)], "paid_h": [8.0]})
@@ -49,14 +39,14 @@ def test_validator_flags_a_shift_that_is_no_template(tmp_path):
         ("contract,start,length_h\nft,07:00,8.5\n", "name"),
     ],
 )
-def test_bad_templates_name_the_line_and_column(tmp_path, text, where):
+def test_bad_templates_name_the_line_and_column(write, text, where):
     with pytest.raises(InputError) as err:
-        load_shift_templates(_write(tmp_path, text), rules())
+        load_shift_templates(write("templates.csv", text), rules())
     assert where in str(err.value)
     assert "templates.csv" in str(err.value)
 
 
-def test_roster_command_takes_a_templates_file(tmp_path, capsys):
+def test_roster_command_takes_a_templates_file(tmp_path, capsys, write, samples):
     from ui.cli import main
 
     req = requirements(level=1, hours=(8, 20))
@@ -64,15 +54,15 @@ def test_roster_command_takes_a_templates_file(tmp_path, capsys):
     req.assign(ds=req["ds"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")).to_csv(req_path, index=False)
     agents_path = tmp_path / "agents.csv"
     agents_path.write_text("agent_id,site,site_tz,contract,skills\nA00,NY,America/New_York,full_time,voice\nA01,NY,America/New_York,full_time,voice\n")
-    (tmp_path / "rules.toml").write_text(open(f"{SAMPLE}/rules.toml").read())
-    templates = _write(tmp_path, "contract,name,start,length_h\nfull_time,day,09:00,8.5\n")
+    (tmp_path / "rules.toml").write_text((samples / "rules.toml").read_text())
+    templates = write("templates.csv", "contract,name,start,length_h\nfull_time,day,09:00,8.5\n")
     out = tmp_path / "out"
     assert main(["roster", "--requirements", str(req_path), "--agents", str(agents_path), "--templates", str(templates),
                  "--week-start", str(WEEK), "--time-limit", "6", "--out", str(out)]) == 0
     roster = pd.read_csv(out / "roster.csv")
     starts = roster[roster["activity"] == "shift"].groupby("shift_id")["start_local"].min()
     assert set(starts.str[11:16]) == {"09:00"}
-    bad = _write(tmp_path, "contract,name,start,length_h\nfull_time,day,9h,8.5\n")
+    bad = write("templates.csv", "contract,name,start,length_h\nfull_time,day,9h,8.5\n")
     code = main(["roster", "--requirements", str(req_path), "--agents", str(agents_path), "--templates", str(bad),
                  "--week-start", str(WEEK), "--time-limit", "6", "--out", str(tmp_path / "out2")])
     captured = capsys.readouterr()
@@ -80,7 +70,6 @@ def test_roster_command_takes_a_templates_file(tmp_path, capsys):
     assert not (tmp_path / "out2" / "roster.csv").exists()
 
 
-def test_sample_rules_still_load_without_templates():
-    lr = load_rules(f"{SAMPLE}/rules.toml")
+def test_sample_rules_still_load_without_templates(samples):
+    lr = load_rules(samples / "rules.toml")
     assert all(not c.shifts for c in lr.contracts.values())
-    _ = dt

@@ -7,15 +7,12 @@ import pytest
 from roster.deferred import minimal_agents
 from roster.io import load_targets
 from roster.whatif import compare
-
-SAMPLES = "data/samples/targets.toml"
+from tests.conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
 def targets():
-    from pathlib import Path
-
-    return load_targets(Path(__file__).resolve().parents[2] / SAMPLES)
+    return load_targets(SAMPLES / "targets.toml")
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +61,26 @@ def test_deferred_floor_is_kept_and_only_raised_where_needed():
     n = 96
     work = np.where((np.arange(n) > 30) & (np.arange(n) < 50), 1800.0, 200.0)
     open_s = np.full(n, 900.0)
-    free = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 1.0, 0.9)
+    free = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9)
     floor = np.full(n, 1.5)
-    topped = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 1.0, 0.9, floor=floor)
+    topped = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=floor)
     assert (topped >= floor - 1e-7).all()
     assert topped.sum() >= free.sum() - 1e-6
     # a floor below what the work needs changes nothing
-    assert np.allclose(minimal_agents(work, open_s, 900.0, 4 * 3600.0, 1.0, 0.9, floor=np.zeros(n)), free)
+    below = 0.5 * free
+    assert (below > 0.1).all()
+    assert np.allclose(minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=below), free)
+
+
+def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_end(baseline, targets):
+    # plenty of agents, but none on email in the window's last three hours: the email arriving then is still
+    # waiting at the end, within its 4-hour target (censored), neither on time nor late
+    c0 = compare(baseline, with_event(baseline, 2.5), targets, hourly_cost=20.0)
+    lo, hi = c0.totals["window"]
+    cov = c0.intervals[["ds", "channel"]].assign(scheduled=30)
+    cov.loc[(cov["channel"] == "email") & (cov["ds"] >= hi - pd.Timedelta(hours=3)), "scheduled"] = 0
+    c = compare(baseline, with_event(baseline, 2.5), targets, hourly_cost=20.0, coverage=cov, seed=1)
+    assert c.totals["simulated"]
+    email = c.summary.set_index("channel").loc["email"]
+    # every email answered is answered in minutes: the service level is not diluted by the censored ones
+    assert email["sl_baseline"] == pytest.approx(1.0) and email["sl_scenario"] == pytest.approx(1.0)

@@ -183,3 +183,31 @@ def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(p
     assert busy["service_level_se"].notna().mean() > 0.9
     sl = busy["service_level"].dropna()  # NaN only where every contact is still waiting at the end (censored)
     assert len(sl) > 0.9 * len(busy) and sl.between(0, 1).all()
+
+
+def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out):
+    from types import SimpleNamespace
+
+    from roster.plan import PlanSettings, format_summary, plan_summary
+    from roster.simulate import simulation_summary
+
+    def dated(name):
+        df = read(plan_out, name)
+        return df.assign(ds=pd.to_datetime(df["ds"], utc=True))
+
+    sim = dated("simulation.csv")
+    result = SimpleNamespace(
+        forecast=SimpleNamespace(forecast=dated("forecast.csv")),
+        roster=SimpleNamespace(coverage=dated("coverage.csv"), roster=read(plan_out, "roster.csv"), kpis={}),
+        simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
+    )
+    s = plan_summary(result)
+    assert s["simulation_runs"] == 5 and all("simulation_runs" not in c for c in s["channels"].values())
+    # censored contacts (waiting at the end, not yet late) and all-censored intervals left out, as the simulator's summary does
+    for r in simulation_summary(sim).itertuples():
+        c = s["channels"][r.channel]
+        assert c["simulated_sl"] == pytest.approx(r.service_level, nan_ok=True)
+        assert c["share_intervals_meeting_target"] == pytest.approx(r.intervals_meeting_target, nan_ok=True)
+    assert "over 5 simulated runs" in format_summary(s, {})
+    unsimulated = plan_summary(SimpleNamespace(**{**vars(result), "simulation": None}))
+    assert unsimulated["simulation_runs"] is None and "simulated runs" not in format_summary(unsimulated, {})
