@@ -35,8 +35,9 @@ for 3.5% more voice agent-hours.
 
 A channel with ``volume_quantile = 0.9`` in the targets (or every channel,
 with ``volume_quantile=0.9`` here) is staffed for the forecast's 90% quantile
-of volume (``volume_hi``) instead of its mean; customer zones' quantiles are
-summed, which is at least the quantile of the sum.
+of volume (``volume_hi``) instead of its mean (``volume_quantile="mean"``
+here staffs every channel for the mean, whatever the targets say); customer
+zones' quantiles are summed, which is at least the quantile of the sum.
 
 ``agents_net`` is agents needed on the channel; ``agents_required`` is what the
 roster must schedule on it: ``agents_net / (1 - shrinkage)`` rounded up
@@ -74,15 +75,20 @@ def _listed(stamps) -> str:
     return ", ".join(_when(s) for s in stamps[:_SHOWN]) + more
 
 
+#: ``volume_quantile`` that staffs every channel for the mean forecast, overriding the targets' settings.
+MEAN = "mean"
+
+
 def channel_totals(
-    forecast: pd.DataFrame, targets: Targets, file: str = "forecast", volume_quantile: float | None = None
+    forecast: pd.DataFrame, targets: Targets, file: str = "forecast", volume_quantile: float | str | None = None
 ) -> pd.DataFrame:
     """Sum customer zones per channel and interval.
 
     Handle time is weighted by volume; a missing ``aht_s`` takes the target's
     default. ``volume_staffed`` is the volume each channel is staffed for: the
     mean ``volume``, or the quantile column its ``volume_quantile`` names
-    (``volume_quantile`` here, when given, applies to every channel).
+    (``volume_quantile`` here, when given, applies to every channel;
+    ``"mean"`` staffs every channel for the mean).
     """
     unknown = sorted(set(forecast["channel"]) - set(targets.channels))
     if unknown:
@@ -103,12 +109,12 @@ def channel_totals(
     f["aht_s"] = aht.where(aht > 0, default)
     f["volume_staffed"] = f["volume"]
     for channel, t in targets.channels.items():
-        quantile = volume_quantile if volume_quantile is not None else t.volume_quantile
+        quantile = None if volume_quantile == MEAN else volume_quantile if volume_quantile is not None else t.volume_quantile
         rows = f["channel"] == channel
         if quantile is None or not rows.any():
             continue
         if quantile not in VOLUME_QUANTILES:
-            raise InputError.one("--volume-quantile", f"expected 0.1 or 0.9 (the forecast's volume_lo, volume_hi), found {quantile:g}")
+            raise InputError.one("--volume-quantile", f"expected 0.1 or 0.9 (the forecast's volume_lo, volume_hi) or mean, found {quantile:g}")
         col = VOLUME_QUANTILES[quantile]
         if col not in f.columns:
             raise InputError.one(
@@ -230,7 +236,7 @@ def required_staff(
     interval_min: int | None = None,
     file: str = "forecast",
     peak_correction: bool = True,
-    volume_quantile: float | None = None,
+    volume_quantile: float | str | None = None,
     floor: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Staffing requirements per channel and interval.
@@ -255,10 +261,10 @@ def required_staff(
         the stationary one: it matters where volume changes sharply from one
         interval to the next relative to the handle time (a flash sale's
         start, the end of the evening peak).
-    volume_quantile : {None, 0.1, 0.9}
+    volume_quantile : {None, 0.1, 0.9, "mean"}
         Staff every channel for this quantile of the forecast volume
-        (``volume_lo`` / ``volume_hi``); None follows each channel's
-        ``volume_quantile`` in the targets (default: the mean).
+        (``volume_lo`` / ``volume_hi``) or for its mean; None follows each
+        channel's ``volume_quantile`` in the targets (default: the mean).
     floor : DataFrame, optional
         ``ds``, ``channel``, ``agents_net_exact``: agents on the channel to
         keep at least in each interval (on the staffing grid), so that a

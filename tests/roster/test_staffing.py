@@ -85,6 +85,9 @@ def test_a_channel_can_be_staffed_for_the_90_percent_quantile():
     assert (required_staff(f, targets(voice=ChannelTarget(**voice)), volume_quantile=0.9)["agents_net"] == hi["agents_net"]).all()
     with pytest.raises(InputError, match="voice.*90% quantile.*volume_hi"):
         required_staff(f.drop(columns=["volume_hi"]), targets(voice=ChannelTarget(**voice)), volume_quantile=0.9)
+    # "mean" overrides the targets' quantile for every channel
+    back = required_staff(f, targets(voice=ChannelTarget(**voice, volume_quantile=0.9)), volume_quantile="mean")
+    assert (back["volume_staffed"] == 30.0).all() and (back["agents_net"] == mean["agents_net"]).all()
 
 
 @pytest.mark.parametrize(

@@ -205,6 +205,13 @@ def test_staffing_page_explains_and_restaffs(at):
     assert req["agents_required"].sum() > before
     assert (req["volume_staffed"] >= req["volume"] - 1e-9).all()
     assert "staffed for the **90% quantile**" in "\n".join(m.value for m in at.markdown)
+    # and back to the mean for every channel
+    next(s for s in at.selectbox if s.label == "Staff every channel for").set_value("the mean forecast")
+    button(at, "Recompute staffing").click()
+    rerun(at)
+    req = at.session_state["requirements"]
+    assert (req["volume_staffed"] == req["volume"]).all()
+    assert "staffed for the mean forecast" in "\n".join(m.value for m in at.markdown)
     # a deferred channel explains its backlog
     next(s for s in at.selectbox if s.label == "Channel").set_value("email")
     rerun(at)

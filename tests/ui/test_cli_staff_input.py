@@ -104,3 +104,7 @@ def test_volume_quantile_option_staffs_for_volume_hi(tmp_path, capsys, forecast_
     assert hi["agents_required"].sum() > mean["agents_required"].sum()
     assert _staff(tmp_path, forecast_csv, SAMPLES / "targets.toml", "--volume-quantile", "0.5") == 2
     assert "--volume-quantile: expected 0.1 or 0.9" in capsys.readouterr().err
+    assert _staff(tmp_path, forecast_csv, SAMPLES / "targets.toml", "--volume-quantile", "mean") == 0
+    assert np.allclose(pd.read_csv(tmp_path / "o" / "requirements.csv")["volume_staffed"], mean["volume"])
+    assert _staff(tmp_path, forecast_csv, SAMPLES / "targets.toml", "--volume-quantile", "high") == 2
+    assert "--volume-quantile: expected 0.1, 0.9 or mean, found 'high'" in capsys.readouterr().err

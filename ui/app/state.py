@@ -257,7 +257,7 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
     return j
 
 
-def restaff(peak_correction: bool, volume_quantile: float | None) -> None:
+def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
     """Recompute the requirements from the current forecast with other staffing settings."""
     from roster.staffing import required_staff
 

@@ -84,7 +84,7 @@ def staff_cmd(
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
     interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
     peak_correction: bool = typer.Option(True, "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
-    volume_quantile: float = typer.Option(None, "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi) or 0.1 (volume_lo); default: each channel's volume_quantile in the targets, else the mean."),
+    volume_quantile: str = typer.Option(None, "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; default: each channel's volume_quantile in the targets, else the mean."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -96,6 +96,11 @@ def staff_cmd(
     from roster.io import load_forecast, load_targets
     from roster.staffing import required_staff
 
+    if volume_quantile is not None and volume_quantile != "mean":
+        try:
+            volume_quantile = float(volume_quantile)
+        except ValueError:
+            raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {volume_quantile!r}") from None
     fc = load_forecast(forecast)
     tg = load_targets(targets)
     req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction, volume_quantile=volume_quantile)

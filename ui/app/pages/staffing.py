@@ -24,7 +24,7 @@ with st.form("staffing_form"):
     quantiles = {"each channel's target setting": None, "the mean forecast": "mean", "the 90% quantile (volume_hi)": 0.9}
     labels = list(quantiles)
     now = current["volume_quantile"]
-    choice = c[1].selectbox("Staff every channel for", labels, index=labels.index("the 90% quantile (volume_hi)") if now == 0.9 else 0,
+    choice = c[1].selectbox("Staff every channel for", labels, index=[quantiles[k] for k in labels].index(now) if now in quantiles.values() else 0,
                             key="st_staff_for",
                             help="the mean forecast, or its 90% quantile so that busier-than-expected intervals are covered too")
     apply = c[2].form_submit_button("Recompute staffing")
@@ -32,7 +32,7 @@ if apply:
     wanted = quantiles[choice]
     try:
         with st.spinner("Staffing every channel and interval..."):
-            state.restaff(peak, None if wanted in (None, "mean") else wanted)
+            state.restaff(peak, wanted)
     except InputError as exc:
         state.show_input_error(exc, " in the staffing", keeps="the earlier requirements stay")
 req = st.session_state["requirements"]
@@ -53,7 +53,7 @@ if t.model == "deferred":
     facts.append(f"open **{t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}**" if t.open_from and t.open_until else "open around the clock")
 else:
     facts.append("peak correction **on**" if used["peak_correction"] else "peak correction off")
-q_used = used["volume_quantile"] if used["volume_quantile"] is not None else t.volume_quantile
+q_used = {None: t.volume_quantile, "mean": None}.get(used["volume_quantile"], used["volume_quantile"])
 facts.append(f"staffed for the **{q_used:.0%} quantile** of volume" if q_used else "staffed for the mean forecast")
 c[1].markdown("  \n".join([" · ".join(facts[:4]), " · ".join(facts[4:])]))
 
