@@ -21,8 +21,7 @@ from forecast.errors import InputError
 from forecast.io import iso_utc, write_csv_atomic
 from forecast.pipeline import ForecastResult, run_forecast
 from roster.inputs import Inputs
-from roster.simulate import simulate as simulate_plan
-from roster.simulate import simulation_summary
+from roster.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
 from roster.solver import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing import required_staff
 
@@ -44,7 +43,7 @@ class PlanSettings(BaseModel):
     backtest: bool = Field(default=True, description="backtest the forecast models and choose per series")
     simulate: bool = Field(default=True, description="simulate the roster against the targets")
     simulation_runs: int = Field(
-        default=20, ge=1, le=200,
+        default=ROSTER_RUNS, ge=1, le=200,
         description="replications of the simulation: each interval's service level is then its expected one, not one day's luck",
     )
 
@@ -123,24 +122,10 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     simulation = None
     if settings.simulate:
         t = time.perf_counter()
-        in_span = (requirements["ds"] >= span_start) & (requirements["ds"] < span_end)
-        demand = requirements.loc[in_span, ["ds", "channel", "volume", "aht_s"]]
-        staffing = available_agents(roster.coverage, inputs.targets)
-        simulation = simulate_plan(demand, staffing, inputs.targets, seed=settings.seed, runs=settings.simulation_runs)
+        simulation = simulate_roster(requirements, roster.coverage, inputs.targets, seed=settings.seed, runs=settings.simulation_runs)
         timings["simulation"] = time.perf_counter() - t
 
     return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, notes, timings)
-
-
-def available_agents(coverage: pd.DataFrame, targets) -> pd.DataFrame:
-    """Agents expected at work on each channel: scheduled less the channel's shrinkage, rounded.
-
-    Shrinkage (absence, training, meetings) is why requirements are grossed up;
-    the simulation takes it back off so it tests the service customers get.
-    """
-    shrink = coverage["channel"].map({c: t.shrinkage for c, t in targets.channels.items()}).fillna(0.0)
-    agents = np.round(coverage["scheduled"] * (1.0 - shrink) + 1e-9)
-    return pd.DataFrame({"ds": coverage["ds"], "channel": coverage["channel"], "agents": agents})
 
 
 # --------------------------------------------------------------------------- #

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from roster.schema import Agent, LabourRules, Targets
-from roster.simulate import simulate, simulation_summary
+from roster.simulate import simulate_roster, simulation_summary
 from roster.staffing import required_staff
 
 
@@ -62,14 +62,10 @@ def compare(
     rows = []
     sims = {}
     if coverage is not None and len(coverage):
-        from roster.plan import available_agents
-
         cov = coverage[(coverage["ds"] >= lo) & (coverage["ds"] < hi)]
         if len(cov):
-            staff = available_agents(cov, targets)
             for name, req in (("baseline", rb), ("scenario", rs)):
-                d = req[req["ds"].isin(cov["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
-                sims[name] = simulation_summary(simulate(d, staff, targets, seed=seed, runs=3)).set_index("channel")
+                sims[name] = simulation_summary(simulate_roster(req, cov, targets, seed=seed)).set_index("channel")
     for channel, g in iv.groupby("channel"):
         row = {
             "channel": channel,

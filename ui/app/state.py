@@ -272,8 +272,7 @@ def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
 
 def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
     """Solve the roster and simulate its service level in the background."""
-    from roster.plan import available_agents
-    from roster.simulate import simulate, simulation_summary
+    from roster.simulate import simulate_roster, simulation_summary
     from roster.solver import SolverConfig, solve_roster
 
     inp = inputs()
@@ -283,9 +282,7 @@ def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
         res = solve_roster(req, inp.agents, inp.rules, inp.time_off, week_start=week_start, weeks=weeks,
                            config=SolverConfig(time_limit_s=time_limit_s, workers=0), progress=progress)
         progress("simulating the roster's service level", 0, None)
-        demand = req[req["ds"].isin(res.coverage["ds"].unique())][["ds", "channel", "volume", "aht_s"]]
-        sim = simulate(demand, available_agents(res.coverage, inp.targets), inp.targets, runs=3)
-        return res, simulation_summary(sim)
+        return res, simulation_summary(simulate_roster(req, res.coverage, inp.targets))
 
     settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s}
     j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,

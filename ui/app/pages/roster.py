@@ -4,6 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from roster.simulate import ROSTER_RUNS
 from roster.solver import default_week_start, roster_span
 from ui.app import charts, state
 
@@ -83,7 +84,8 @@ if k["unreachable_agent_h"] > 0:
     m[4].metric("No agent can work (agent-h)", f"{k['unreachable_agent_h']:,.0f}", help="required where no agent with the skill can work at all")
 
 if sim is not None and len(sim):
-    st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; 3 runs)")
+    st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; "
+                f"{ROSTER_RUNS} simulated runs)")
     m = st.columns(len(sim))
     for col, r in zip(m, sim.itertuples()):
         if r.service_level != r.service_level:  # no contacts on the channel in this horizon: nothing to measure
