@@ -158,6 +158,22 @@ def _check_load(a: np.ndarray, g: pd.DataFrame, t: ChannelTarget, channel: str, 
         )
 
 
+def queue_metrics(t: ChannelTarget, agents: np.ndarray, lam: np.ndarray, aht_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Service level, answer time, abandonment and occupancy of a call or chat channel at ``agents``.
+
+    ``lam`` is the arrival rate per second the channel is staffed for (after
+    any peak correction) and ``aht_s`` the handle time, per interval; the
+    channel's model (``erlang_c``, ``erlang_a`` or ``chat``) decides how.
+    """
+    if t.model == "erlang_c":
+        return q.erlang_c_metrics(agents, lam * aht_s, aht_s, t.target_s)
+    if t.model == "erlang_a":
+        return q.erlang_a_metrics(agents, lam, aht_s, t.patience_s, t.target_s)
+    if t.model == "chat":
+        return q.chat_metrics(agents, lam, aht_s, t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
+    raise ValueError(f"no queue metrics for a {t.model} channel (its work is a backlog)")
+
+
 def staff_channel(
     g: pd.DataFrame, t: ChannelTarget, interval_s: float, channel: str, peak_correction: bool = True, file: str = "forecast"
 ) -> pd.DataFrame:
@@ -181,19 +197,17 @@ def staff_channel(
     backlog = np.full(len(vol), np.nan)
     _check_load(a, g, t, channel, file)
     floor = g["agents_floor"].fillna(0.0).to_numpy(dtype=float) if "agents_floor" in g else None
-    at_least = (lambda n: n) if floor is None else (lambda n: np.maximum(n, np.ceil(floor - 1e-6).astype(np.int64)))
     try:
-        if t.model == "erlang_c":
-            n = at_least(q.erlang_c_agents(a, aht, t.target_s, t.target_sl, t.max_occupancy))
-            m = q.erlang_c_metrics(n, a, aht, t.target_s)
-            exact = n.astype(float)
-        elif t.model == "erlang_a":
-            n = at_least(q.erlang_a_agents(lam, aht, t.patience_s, t.target_s, t.target_sl, t.max_abandon_rate, t.max_occupancy))
-            m = q.erlang_a_metrics(n, lam, aht, t.patience_s, t.target_s)
-            exact = n.astype(float)
-        elif t.model == "chat":
-            n = at_least(q.chat_agents(lam, aht, t.target_s, t.target_sl, t.concurrency, t.max_concurrency, t.handle_time_growth, t.max_occupancy))
-            m = q.chat_metrics(n, lam, aht, t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
+        if t.model != "deferred":
+            if t.model == "erlang_c":
+                n = q.erlang_c_agents(a, aht, t.target_s, t.target_sl, t.max_occupancy)
+            elif t.model == "erlang_a":
+                n = q.erlang_a_agents(lam, aht, t.patience_s, t.target_s, t.target_sl, t.max_abandon_rate, t.max_occupancy)
+            else:
+                n = q.chat_agents(lam, aht, t.target_s, t.target_sl, t.concurrency, t.max_concurrency, t.handle_time_growth, t.max_occupancy)
+            if floor is not None:
+                n = np.maximum(n, np.ceil(floor - 1e-6).astype(np.int64))
+            m = queue_metrics(t, n, lam, aht)
             exact = n.astype(float)
         else:
             steps = np.diff(g["ds"].to_numpy()) / np.timedelta64(1, "s")

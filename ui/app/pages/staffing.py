@@ -5,6 +5,7 @@ import streamlit as st
 
 from forecast.errors import InputError
 from roster import queueing as q
+from roster.staffing import queue_metrics
 from ui.app import charts, state
 
 st.title("Staffing")
@@ -144,19 +145,11 @@ if t.model != "deferred":
     if t.model == "chat":
         lines.append(f"chat: {a:.2f} chats in progress at once; an agent holds {t.concurrency:g} on average")
 
-    def metrics(k: int) -> dict:
-        k_ = np.array([k])
-        if t.model == "erlang_c":
-            return q.erlang_c_metrics(k_, np.array([a]), np.array([row["aht_s"]]), t.target_s)
-        if t.model == "erlang_a":
-            return q.erlang_a_metrics(k_, np.array([lam]), np.array([row["aht_s"]]), t.patience_s, t.target_s)
-        return q.chat_metrics(k_, np.array([lam]), np.array([row["aht_s"]]), t.target_s, t.concurrency, t.max_concurrency, t.handle_time_growth)
-
     lines.append(f"model **{t.model}**, target {t.target_sl:.0%} within {t.target_s:g} s, occupancy at most {t.max_occupancy:.0%} "
                  f"-> **{n} agents on the channel**: predicted service level {row['predicted_sl']:.1%}, occupancy {row['predicted_occupancy']:.0%}, "
                  f"average answer {row['predicted_asa_s']:.0f} s" + (f", abandonment {row['predicted_abandon_rate']:.1%}" if t.model == "erlang_a" else ""))
     if n > 0:
-        fewer = metrics(n - 1)
+        fewer = queue_metrics(t, np.array([n - 1]), np.array([lam]), np.array([row["aht_s"]]))
         why = []
         if float(fewer["sl"][0]) < t.target_sl:
             why.append(f"service level {float(fewer['sl'][0]):.1%} below the target")
