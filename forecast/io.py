@@ -596,6 +596,10 @@ def iso_utc(ds: pd.Series) -> pd.Series:
     return ds.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def with_iso(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with every timezone-aware column formatted by :func:`iso_utc`, ready for a CSV."""
+    return df.assign(**{c: iso_utc(df[c]) for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)})
+
 
 def load_output_table(
     path: str | Path,

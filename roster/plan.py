@@ -18,7 +18,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from forecast.errors import InputError
-from forecast.io import iso_utc, write_csv_atomic
+from forecast.io import with_iso, write_csv_atomic
 from forecast.pipeline import ForecastResult, run_forecast
 from roster.inputs import Inputs
 from roster.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
@@ -227,14 +227,6 @@ def format_summary(s: dict, timings: dict[str, float]) -> str:
 # --------------------------------------------------------------------------- #
 
 
-def _with_iso(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    df = df.copy()
-    for col in columns:
-        if col in df.columns and isinstance(df[col].dtype, pd.DatetimeTZDtype):
-            df[col] = iso_utc(df[col])
-    return df
-
-
 def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
     """Write the plan's files; each atomically, all only after the plan succeeded."""
     from roster.export import write_coverage_csv, write_ics, write_roster_csv
@@ -242,13 +234,13 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [
-        write_csv_atomic(_with_iso(result.forecast.forecast, ["ds"]), out_dir / "forecast.csv"),
+        write_csv_atomic(with_iso(result.forecast.forecast), out_dir / "forecast.csv"),
         write_csv_atomic(result.forecast.accuracy, out_dir / "accuracy.csv"),
-        write_csv_atomic(_with_iso(result.requirements, ["ds"]), out_dir / "requirements.csv"),
+        write_csv_atomic(with_iso(result.requirements), out_dir / "requirements.csv"),
         write_roster_csv(result.roster.roster, out_dir / "roster.csv"),
         write_coverage_csv(result.roster.coverage, out_dir / "coverage.csv"),
     ]
     if result.simulation is not None:
-        written.append(write_csv_atomic(_with_iso(result.simulation, ["ds"]), out_dir / "simulation.csv"))
+        written.append(write_csv_atomic(with_iso(result.simulation), out_dir / "simulation.csv"))
     written.append(write_ics(result.roster.roster, out_dir / "roster.ics"))
     return written

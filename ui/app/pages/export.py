@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forecast.io import iso_utc, write_csv_atomic
+from forecast.io import with_iso, write_csv_atomic
 from roster.export import roster_calendar, write_coverage_csv, write_roster_csv
 from ui.app import state
 
@@ -14,14 +14,6 @@ st.title("Export")
 inp = state.page_setup()
 if inp is None or not state.need("forecast", "Run the forecast (and build a roster) first: this page offers their files."):
     st.stop()
-
-
-def _iso(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
-    for col in df.columns:
-        if isinstance(df[col].dtype, pd.DatetimeTZDtype):
-            df[col] = iso_utc(df[col])
-    return df
 
 
 def file_bytes(write, *args) -> bytes:
@@ -35,9 +27,9 @@ def file_bytes(write, *args) -> bytes:
 def forecast_files() -> dict[str, bytes]:
     fc = st.session_state["forecast"]
     return {
-        "forecast.csv": file_bytes(write_csv_atomic, _iso(fc.forecast)),
+        "forecast.csv": file_bytes(write_csv_atomic, with_iso(fc.forecast)),
         "accuracy.csv": file_bytes(write_csv_atomic, fc.accuracy),
-        "requirements.csv": file_bytes(write_csv_atomic, _iso(st.session_state["requirements"])),
+        "requirements.csv": file_bytes(write_csv_atomic, with_iso(st.session_state["requirements"])),
     }
 
 
