@@ -46,13 +46,23 @@ def test_assignment_is_optimal_per_interval_against_brute_force():
 
 
 def test_an_agent_keeps_its_channel_when_switching_gains_nothing():
-    lr = rules(contract_kw={"min_week_h": 0})
+    # voice is needed 06:00-20:00 and chat, equally, from 12:00; shifts start by 09:00 and last 8.5 h, so each starts
+    # where only voice is needed and reaches 12:00, from where serving chat instead gains nothing: the agent stays on
+    # voice throughout (chat, the first skill alphabetically, is the fallback, so staying on voice is the rule at work)
+    lr = rules(contract_kw={"min_week_h": 0, "latest_start": "09:00"})
     span = roster_span(WEEK, 1, [NY])
     ds = pd.date_range(span[0], span[1], freq="15min", inclusive="left")
     req = pd.concat([pd.DataFrame({"ds": ds, "channel": c, "agents_required": 0}) for c in ("voice", "chat")], ignore_index=True)
-    local = req["ds"].dt.tz_convert(NY)
-    req.loc[(req["channel"] == "chat") & (local.dt.hour >= 8) & (local.dt.hour < 20), "agents_required"] = 1
+    hour = req["ds"].dt.tz_convert(NY).dt.hour
+    req.loc[(req["channel"] == "voice") & (hour >= 6) & (hour < 20), "agents_required"] = 1
+    req.loc[(req["channel"] == "chat") & (hour >= 12) & (hour < 20), "agents_required"] = 1
     s = _state([agent(0, skills=("voice", "chat"))], lr, req, span)
     construct(s)
-    for arr in assign_channels(s).values():
-        assert set(arr.tolist()) == {s.grid.channels.index("chat")}  # never wanders off to voice, which needs nobody
+    voice, chat = s.grid.channels.index("voice"), s.grid.channels.index("chat")
+    assert s.skill_idx[s.state[0].pool][0] == chat  # the fallback is chat
+    chans = assign_channels(s)
+    assert len(chans) >= 3
+    for (a, d), arr in chans.items():
+        idx = s.state[a].chan[d][0]
+        assert s.req[chat, idx[0]] == 0 and s.req[chat, idx].any()  # starts before chat is needed, and reaches the tie
+        assert set(arr.tolist()) == {voice}  # never switches to chat, which would gain nothing
