@@ -1,4 +1,4 @@
-"""The coverage model as a linear programme: a lower bound, and prices for the search.
+"""The coverage model as a linear programme: a lower bound, and a start for the search.
 
 The coverage model (:mod:`roster.pools`) relaxed to real numbers is solved
 with HiGHS (through SciPy). Agents of pools with the same skills are pooled
@@ -13,10 +13,10 @@ serve at most their number across the set's channels. Rows:
 * per channel and interval: agents serving it + missing >= required.
 
 Its optimum is a valid lower bound on every roster's objective (soft rules
-aside, which only add). Its dual prices on the coverage rows say what one
-more agent is worth in each interval and channel: where only a few shifts
-can reach, an agent is worth more, which the greedy construction uses to
-decide where to put its shifts first.
+aside, which only add). Its fractional plan (shifts per template) is placed
+on agents as a second start for the search (:func:`roster.heuristic.from_counts`);
+its dual prices on the coverage rows say what one more agent is worth in
+each interval and channel (reported, not used by the search).
 """
 
 from __future__ import annotations
@@ -72,17 +72,8 @@ class _Rows:
 
 
 def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules, grid: Grid, weeks: int, *,
-                      time_limit_s: float, placements: str = "all", support: list[np.ndarray] | None = None,
-                      integer: bool = False) -> CoverageLP:
-    """Solve the relaxed coverage model.
-
-    Parameters
-    ----------
-    placements : {"all", "first"}
-        "all" keeps every break placement (a valid lower bound); "first" keeps
-        one per shift start and length, a smaller programme whose prices are
-        nearly the same (for guiding the search, not for bounding).
-    """
+                      time_limit_s: float) -> CoverageLP:
+    """Solve the relaxed coverage model (every template of every pool is a column)."""
     t_start = time.perf_counter()
     rows = _Rows()
     n_chan = len(grid.channels)
@@ -91,10 +82,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     offset = []
     n_cols = 0
     for p in pools:
-        sel = np.ones(len(p.templates), dtype=bool) if placements == "all" else np.array([t.stagger == 0 for t in p.templates], dtype=bool)
-        if support is not None:
-            sel &= support[p.index]
-        idx = np.flatnonzero(sel)
+        idx = np.arange(len(p.templates))
         keep.append(idx)
         offset.append(n_cols)
         n_cols += len(idx)
@@ -168,7 +156,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     for (c, i), u in under_cols.items():
         c_vec[u] = grid.under_cost[grid.channels[c]][i]
         ub[u] = grid.required[grid.channels[c]][i]
-    res = _highs(c_vec, a_ub, b_ub, ub, n_int=len(cost) if integer else 0, time_limit_s=time_limit_s)
+    res = _highs(c_vec, a_ub, b_ub, ub, time_limit_s=time_limit_s)
     seconds = time.perf_counter() - t_start
     if res is None:
         return CoverageLP("time limit reached", float("nan"), None, None, None, float("nan"), float("nan"), seconds)
@@ -191,24 +179,15 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     return CoverageLP("optimal", fun, counts, prices, short_ci, short * h, work * h, seconds)
 
 
-def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, n_int: int, time_limit_s: float):
+def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, time_limit_s: float):
     """Minimise ``c x`` subject to ``a_ub x <= b_ub``, ``0 <= x <= ub`` with HiGHS (through SciPy).
 
     Interior point followed by crossover, so the solution is a vertex (few
-    fractional shift counts) and the duals are exact. With ``n_int`` the first
-    columns are integers (branch and bound, best solution in time). Returns
-    ``(x, row duals or None, objective)`` or None if nothing was found.
+    fractional shift counts) and the duals are exact. Returns
+    ``(x, row duals, objective)`` or None if nothing was found.
     """
     bounds = np.c_[np.zeros(len(c)), ub]
     options = {"time_limit": float(max(1.0, time_limit_s))}
-    if n_int:
-        from scipy.optimize import Bounds, LinearConstraint, milp
-
-        integrality = np.zeros(len(c))
-        integrality[:n_int] = 1
-        res = milp(c, constraints=LinearConstraint(a_ub, -np.inf, b_ub), bounds=Bounds(bounds[:, 0], bounds[:, 1]),
-                   integrality=integrality, options=options)
-        return None if res.x is None else (res.x, None, float(res.fun))
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ipm", options=options)
     if res.status != 0:
         return None

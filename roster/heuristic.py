@@ -24,8 +24,9 @@ weeks are taken out and rebuilt greedily against everyone else's, and the
 change is kept if the objective falls.
 
 An agent at work serves one channel per interval here (the one among its
-skills that needs it most); :mod:`roster.channels` then fixes one channel
-per stretch between pauses, exactly.
+skills that needs it most); :mod:`roster.channels` then re-chooses every
+interval's channels exactly (an assignment per interval), switching an agent
+only where coverage needs it.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ class RosterState:
         self.days = 7 * weeks
         self.req = np.stack([grid.required[c] for c in grid.channels]).astype(np.int64)
         self.w = np.stack([grid.under_cost[c] for c in grid.channels]).astype(float)
-        self.pw = self.w.copy()  # priority weights the greedy steers by (raised where it left gaps before)
         self.rem = self.req.copy()
         self.skill_idx = [np.array([grid.channels.index(c) for c in p.skills], dtype=np.int64) for p in pools]
         self.rest_ns = int(rules.min_rest_h * 3600 * 1e9)
@@ -70,12 +70,13 @@ class RosterState:
         self.max_q = np.zeros((len(agents), weeks), dtype=np.int64)
         self.max_shift_q = np.zeros(len(agents), dtype=np.int64)
         self.masks = []
+        self.pref_mask = np.zeros((len(agents), self.days), dtype=bool)  # the agent's preferred days off
         for p in pools:
             md, mn, mx = agent_limits(p, agents, rules, weeks)
             for k, ai in enumerate(p.agents):
-                pref = frozenset(d for d in range(self.days)
-                                 if (week_start.toordinal() + d) % 7 in _ordinal_weekdays(agents[ai].preferred_days_off))
+                pref = frozenset(d for d in range(self.days) if (week_start.weekday() + d) % 7 in agents[ai].preferred_days_off)
                 self.state[ai] = _Agent(p.index, k, pref_days=pref)
+                self.pref_mask[ai, list(pref)] = True
                 self.max_days[ai], self.min_q[ai], self.max_q[ai] = md[k], mn[k], mx[k]
                 self.max_shift_q[ai] = int(p.paid_q.max()) if len(p.paid_q) else 0
             self.masks.append(p.allowed.copy())
@@ -88,7 +89,6 @@ class RosterState:
                 raise ValueError("pool templates must be sorted by local day")
         self.cost_total = 0.0
         self.soft_total = 0.0
-        self.first_roster_s = float("nan")
         self._reach_cache = None
 
     # ------------------------------------------------------------------ #
@@ -102,29 +102,15 @@ class RosterState:
 
     def soft_penalty(self, ai: int, ti: int) -> float:
         """What adding template ``ti`` to agent ``ai`` costs in soft rules, given its other shifts."""
-        st = self.state[ai]
-        p = self.pools[st.pool]
-        cfg = self.config
-        d = int(p.day[ti])
-        pen = cfg.preference_weight if d in st.pref_days else 0.0
-        w = d // 7
-        same = [t for dd, t in st.shifts.items() if dd // 7 == w]
-        if p.weekend[ti] and sum(bool(p.weekend[t]) for t in same) >= 1:
-            pen += cfg.weekend_weight
-        if p.late[ti] and sum(bool(p.late[t]) for t in same) >= 2:
-            pen += cfg.late_weight
-        if cfg.split_off_weight:
-            worked = {dd - 7 * w for dd in st.shifts if dd // 7 == w}
-            pen += cfg.split_off_weight * (days_off_apart(worked | {d - 7 * w}) - days_off_apart(worked))
-        return pen
+        return float(self.soft_penalties(ai, np.array([ti], dtype=np.int64))[0])
 
     def soft_penalties(self, ai: int, cand: np.ndarray) -> np.ndarray:
-        """:meth:`soft_penalty` for many templates of the agent's pool at once."""
+        """What adding each of the templates ``cand`` (of the agent's pool) costs in soft rules, given its other shifts."""
         st = self.state[ai]
         p = self.pools[st.pool]
         cfg = self.config
         day = p.day[cand]
-        pen = np.where(np.isin(day, list(st.pref_days)), float(cfg.preference_weight), 0.0) if st.pref_days else np.zeros(len(cand))
+        pen = np.where(self.pref_mask[ai, day], float(cfg.preference_weight), 0.0)
         if st.shifts:
             wk = day // 7
             n_weekend = np.zeros(self.weeks, dtype=np.int64)
@@ -136,12 +122,12 @@ class RosterState:
             pen = pen + np.where(p.late[cand] & (n_late[wk] >= 2), float(cfg.late_weight), 0.0)
         if cfg.split_off_weight and len(cand):
             delta = np.zeros(self.days)
-            for w in range(self.weeks):
-                worked = {d - 7 * w for d in st.shifts if d // 7 == w}
-                base = days_off_apart(worked)
-                for j in range(7):
-                    if 7 * w + j < self.days:
-                        delta[7 * w + j] = days_off_apart(worked | {j}) - base
+            worked: dict[int, set[int]] = {}
+            for d in set(day.tolist()):  # only the candidates' days
+                w = d // 7
+                if w not in worked:
+                    worked[w] = {dd - 7 * w for dd in st.shifts if dd // 7 == w}
+                delta[d] = days_off_apart(worked[w] | {d - 7 * w}) - days_off_apart(worked[w])
             pen = pen + cfg.split_off_weight * delta[day]
         return pen
 
@@ -167,7 +153,15 @@ class RosterState:
         s = self.skill_idx[pi]
         if not len(s):
             return np.zeros(self.grid.n)
-        return (self.pw[s] * (self.rem[s] > 0)).max(axis=0)
+        return (self.w[s] * (self.rem[s] > 0)).max(axis=0)
+
+    def best_channels(self, pi: int, idx: np.ndarray) -> np.ndarray:
+        """Per interval ``idx``: the pool's skill that still needs an agent and costs most when short (-1 if none needs one)."""
+        s = self.skill_idx[pi]
+        if not len(s) or not len(idx):
+            return np.full(len(idx), -1)
+        sub = self.w[s][:, idx] * (self.rem[s][:, idx] > 0)
+        return np.where(sub.max(axis=0) > 0, s[sub.argmax(axis=0)], -1)
 
     def gains(self, pi: int) -> np.ndarray:
         """Objective gain of one more shift of each of the pool's templates (soft rules aside)."""
@@ -180,13 +174,7 @@ class RosterState:
         d = int(p.day[ti])
         idx = p.work[ti]
         if chan is None:
-            s = self.skill_idx[st.pool]
-            if len(s) and len(idx):
-                sub = self.pw[s][:, idx] * (self.rem[s][:, idx] > 0)
-                best = sub.argmax(axis=0)
-                chan = np.where(sub.max(axis=0) > 0, s[best], -1)
-            else:
-                chan = np.full(len(idx), -1)
+            chan = self.best_channels(st.pool, idx)
         ok = chan >= 0
         np.subtract.at(self.rem, (chan[ok], idx[ok]), 1)
         self.soft_total -= self.agent_soft(ai)
@@ -271,25 +259,31 @@ class RosterState:
     def deficit(self, ai: int) -> int:
         return int(sum(max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)))
 
+    def minimum_first_scores(self, ai: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the agent's templates ``cand``, minimum hours first, and each one's week's shortfall.
+
+        A template's score is its gain less its soft penalties, plus ``BIG``
+        per paid quarter hour it brings towards a weekly minimum still short.
+        """
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        score = self.gains(st.pool)[cand] - self.soft_penalties(ai, cand)
+        short = np.array([max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)])
+        need = short[self.week_of[st.pool][cand]]
+        return score + np.where(need > 0, BIG * np.minimum(p.paid_q[cand], need), 0.0), need
+
     # ------------------------------------------------------------------ #
     # building an agent's week
     # ------------------------------------------------------------------ #
     def rebuild(self, ai: int) -> None:
         """Give an agent (with no shifts) its best week against everyone else's: minimum hours first."""
         st = self.state[ai]
-        pi = st.pool
-        p = self.pools[pi]
         while True:
-            mask = self.masks[pi][st.k]
+            mask = self.masks[st.pool][st.k]
             if not mask.any():
                 return
-            g = self.gains(pi)
             cand = np.flatnonzero(mask)
-            score = g[cand] - self.soft_penalties(ai, cand)
-            short = np.array([max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)])
-            wk = self.week_of[pi][cand]
-            need = short[wk]
-            score = score + np.where(need > 0, BIG * np.minimum(p.paid_q[cand], need), 0.0)
+            score, _ = self.minimum_first_scores(ai, cand)
             order = np.argsort(-score)
             picked = None
             for j in order:
@@ -312,14 +306,8 @@ def days_off_apart(worked: set[int]) -> int:
     return 0 if any(b == a + 1 for a, b in zip(off, off[1:])) else 1
 
 
-def _ordinal_weekdays(days: tuple[int, ...]) -> set[int]:
-    """Weekdays (0 = Monday) as residues of ``date.toordinal() % 7`` (ordinal 1 = Monday)."""
-    return {(d + 1) % 7 for d in days}
-
-
 def construct(s: RosterState, deadline: float | None = None) -> None:
     """Greedy first roster (see the module docstring)."""
-    t0 = time.perf_counter()
     n_pools = len(s.pools)
     gains = [s.gains(pi) for pi in range(n_pools)]
     while True:
@@ -347,7 +335,6 @@ def construct(s: RosterState, deadline: float | None = None) -> None:
     for ai in range(len(s.agents)):  # rebuild masks the template drops above may have cleared
         s._update_mask(ai)
     fill_minimums(s)
-    s.first_roster_s = time.perf_counter() - t0
 
 
 def _pick_agent(s: RosterState, pi: int, t: int) -> int | None:
@@ -371,7 +358,6 @@ def fill_minimums(s: RosterState) -> list[int]:
         if not s.deficit(ai):
             continue
         st = s.state[ai]
-        p = s.pools[st.pool]
         for _ in range(s.days):
             if not s.deficit(ai):
                 break
@@ -379,10 +365,8 @@ def fill_minimums(s: RosterState) -> list[int]:
             cand = np.flatnonzero(mask)
             if not len(cand):
                 break
-            g = s.gains(st.pool)[cand] - s.soft_penalties(ai, cand)
-            wk = s.week_of[st.pool][cand]
-            need = np.array([max(0, s.min_q[ai, w] - s.used_q(ai, w)) for w in range(s.weeks)])[wk]
-            g = np.where(need > 0, g + BIG * np.minimum(p.paid_q[cand], need), -np.inf)
+            score, need = s.minimum_first_scores(ai, cand)
+            g = np.where(need > 0, score, -np.inf)
             ok = [j for j in np.argsort(-g) if np.isfinite(g[j]) and s.min_reachable(ai, int(cand[j]))]
             if not ok:
                 break
@@ -527,41 +511,10 @@ def rebalance_channels(s: RosterState) -> None:
     for _, a, d in sorted(items):
         st = s.state[a]
         idx, _ = st.chan[d]
-        sk = s.skill_idx[st.pool]
-        if len(sk) and len(idx):
-            sub = s.w[sk][:, idx] * (s.rem[sk][:, idx] > 0)
-            chan = np.where(sub.max(axis=0) > 0, sk[sub.argmax(axis=0)], -1)
-        else:
-            chan = np.full(len(idx), -1)
+        chan = s.best_channels(st.pool, idx)
         ok = chan >= 0
         np.subtract.at(s.rem, (chan[ok], idx[ok]), 1)
         st.chan[d] = (idx, chan)
-
-
-def squeaky(new_state, deadline: float, *, iterations: int = 12, raise_by: float = 0.5, prices: np.ndarray | None = None) -> RosterState:
-    """Greedy constructions steered by priority weights that rise where the last one left gaps.
-
-    ``new_state()`` returns an empty :class:`RosterState`. The first round
-    steers by the true weights (or by ``prices``, e.g. the coverage
-    programme's dual prices); after each round, the weight of every
-    channel-interval left short grows by ``raise_by`` (the squeaky wheel
-    gets the grease). Returns the best roster by the true objective.
-    """
-    best, pw = None, prices
-    for _ in range(iterations):
-        s = new_state()
-        if pw is not None:
-            s.pw = pw.copy()
-        construct(s)
-        rebalance_channels(s)
-        if best is None or s.objective() < best.objective():
-            best = s
-        if time.perf_counter() >= deadline:
-            break
-        pw = s.pw * np.where(s.rem > 0, 1.0 + raise_by, 1.0)
-    best.pw = best.w.copy()
-    rebalance_channels(best)
-    return best
 
 
 def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generator) -> None:

@@ -45,8 +45,7 @@ class SubModel:
     x: dict = field(default_factory=dict)  # (agent, template) -> BoolVar
     by_day: dict = field(default_factory=dict)  # (agent, day) -> [(template, var)]
     work: dict = field(default_factory=dict)  # (agent, day) -> BoolVar (works that day)
-    z: dict = field(default_factory=dict)  # (agent, interval, channel) -> BoolVar
-    under: dict = field(default_factory=dict)  # (channel, interval) -> IntVar
+    z: dict = field(default_factory=dict)  # (pool, interval, channel) -> IntVar: the pool's free agents serving the channel
     terms: dict = field(default_factory=dict)  # penalty name -> list of (coefficient, var)
 
 
@@ -124,6 +123,11 @@ def add_rest(m: SubModel, s: RosterState, free_agents, free_days) -> None:
                 m.model.AddAtMostOne(late + early)
 
 
+def _week_vars(m: SubModel, a: int, w: int) -> list[tuple[int, cp_model.IntVar]]:
+    """The agent's ``(template, var)`` of local week ``w``, in template order (as in ``m.x``)."""
+    return [tv for d in range(7 * w, 7 * w + 7) for tv in m.by_day.get((a, d), ())]
+
+
 def _week_days(s: RosterState, a: int, w: int, m: SubModel):
     st = s.state[a]
     fixed = [d for d in st.shifts if d // 7 == w]
@@ -144,7 +148,7 @@ def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
         p = s.pools[s.state[a].pool]
         for w in range(s.weeks):
             used = s.used_q(a, w)
-            terms = [int(p.paid_q[t]) * v for (aa, t), v in m.x.items() if aa == a and p.day[t] // 7 == w]
+            terms = [int(p.paid_q[t]) * v for t, v in _week_vars(m, a, w)]
             if not terms:
                 continue
             m.model.Add(sum(terms) <= int(s.max_q[a, w]) - used)
@@ -197,7 +201,6 @@ def add_coverage(m: SubModel, s: RosterState, free_agents) -> None:
         need = int(s.rem[c, i])
         u = m.model.NewIntVar(0, need, f"u_{c}_{i}")
         m.model.Add(sum(zs) + u >= need)
-        m.under[(c, i)] = u
         terms.append((int(s.w[c, i]), u))
     m.terms["understaffing"] = terms
 
@@ -217,8 +220,9 @@ def add_fairness(m: SubModel, s: RosterState, free_agents) -> None:
         p = s.pools[st.pool]
         for w in range(s.weeks):
             fixed = [t for d, t in st.shifts.items() if d // 7 == w]
-            wk = [v for (aa, t), v in m.x.items() if aa == a and p.day[t] // 7 == w and p.weekend[t]]
-            lt = [v for (aa, t), v in m.x.items() if aa == a and p.day[t] // 7 == w and p.late[t]]
+            week = _week_vars(m, a, w)
+            wk = [v for t, v in week if p.weekend[t]]
+            lt = [v for t, v in week if p.late[t]]
             n_wk = sum(bool(p.weekend[t]) for t in fixed)
             n_lt = sum(bool(p.late[t]) for t in fixed)
             if wk and cfg.weekend_weight and n_wk + len(wk) > 1:

@@ -39,7 +39,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from roster.schema import Agent, LabourRules, TimeOff
-from roster.templates import Template, blocked, profile_templates, start_window, time_off_spans
+from roster.templates import Template, blocked, profile_templates, prorated_min_q, start_window, time_off_spans
 
 
 @dataclass
@@ -52,12 +52,6 @@ class Grid:
     channels: list[str]
     required: dict[str, np.ndarray]  # channel -> agents required per interval (int)
     under_cost: dict[str, np.ndarray]  # channel -> objective cost of one missing agent per interval
-
-    def ds(self) -> pd.DatetimeIndex:
-        return pd.date_range(self.t0, periods=self.n, freq=self.step)
-
-    def index_of(self, ts) -> np.ndarray:
-        return np.asarray((pd.DatetimeIndex(ts) - self.t0) // self.step, dtype=np.int64)
 
 
 def make_grid(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], step: pd.Timedelta,
@@ -174,7 +168,5 @@ def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int
             in_week = (day >= 7 * w) & (day < 7 * w + 7) & pool.allowed[k]
             available = len(np.unique(day[in_week]))
             max_days[k, w] = min(limit, available)
-            min_q[k, w] = int(np.floor(contract.min_week_h * 4 * min(available, 7) / 7)) if available else 0
+            min_q[k, w] = prorated_min_q(contract.min_week_h, available)
     return max_days, min_q, max_q
-
-

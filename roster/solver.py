@@ -46,7 +46,6 @@ from forecast.errors import InputError, Problem
 from forecast.timegrid import local_midnight
 from roster import model as agent_model
 from roster.bound import CoverageLP, solve_coverage_lp
-from roster.channels import assign_channels
 from roster.coverage import coverage_from_roster
 from roster.heuristic import RosterState, clear, construct, exact_channels, fill_minimums, from_counts, local_search, restore, snapshot
 from roster.pools import make_grid, make_pools
@@ -241,7 +240,9 @@ def solve_roster(
     if small and time.perf_counter() < deadline - reserve:
         status = _exact(best, config, deadline - reserve)
     t_finish = time.perf_counter()
-    chans = assign_channels(best)
+    search_obj = best.objective()
+    # every step above ends with exact_channels, which stores roster.channels.assign_channels(best) for the final shifts
+    chans = {(a, d): st.chan[d][1] for a, st in enumerate(best.state) for d in st.shifts}
     roster = roster_frame(best, chans, agents)
     grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])][["ds", "channel", "agents_required"]]
     coverage = coverage_from_roster(roster, grid_req, rules.interval_min)
@@ -259,7 +260,7 @@ def solve_roster(
     kpis.update({
         "objective": objective, "bound": bound, "gap": gap, "status": status,
         "build_s": build_s, "first_solution_s": first_s, "first_objective": first_obj,
-        "heuristic_s": time.perf_counter() - t_start - build_s, "heuristic_objective": first_obj,
+        "search_objective": search_obj,
         "solve_s": time.perf_counter() - t_start,
         "variables": options,
         "bound_short_agent_h": programme.short_agent_h if programme is not None else float("nan"),
@@ -305,7 +306,7 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
     short = fill_minimums(s)
     if not short:
         return
-    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, only_contradictions=True)
+    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span)
     if problems:
         raise InputError(problems)
     for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
@@ -418,22 +419,21 @@ def _kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agen
     }
 
 
-def explain_infeasible(agents, rules, time_off, week_start, weeks, span, *, only_contradictions: bool = False) -> list:
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list:
     """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
 
     Returns one problem per agent whose contract minimum cannot be reached
     within its days, shift lengths, rest, consecutive-day rule and
-    availability, naming the agent and the rule.
+    availability, naming the agent and the rule (empty if every agent's
+    rules allow its minimum).
     """
-    from roster.pools import make_grid as _grid
-
     problems = []
     for agent in agents:
         contract = rules.contracts[agent.contract]
         limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
         req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
         step = pd.Timedelta(minutes=rules.interval_min)
-        grid = _grid(req, span, step, 0, 0)
+        grid = make_grid(req, span, step, 0, 0)
         pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9)
         s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)
         m = agent_model.build(s, [0], set(range(7 * weeks)))
@@ -444,16 +444,23 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span, *, only
             continue
         temps = pools[0].templates
         allowed = pools[0].allowed[0]
-        days = {t.day_index for t, ok in zip(temps, allowed) if ok and t.day_index < 7}
-        need = contract.min_week_h * min(len(days), 7) / 7
-        best = sum(sorted((max(t.paid_h for t, ok in zip(temps, allowed) if ok and t.day_index == d) for d in days), reverse=True)[:limit]) if days else 0.0
-        if best + 1e-9 < need:
-            why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
-                   f"allow at most {best:.1f} paid hours")
-        else:
+        # the minimum as enforced (s.min_q: prorated by the days available, in quarter hours); the first week that
+        # days, shift lengths and availability alone cannot reach, else week 1 (rest or consecutive days are to blame)
+        why = None
+        for w in range(weeks):
+            need = s.min_q[0, w] / 4
+            longest: dict[int, float] = {}  # available day -> its longest paid shift
+            for t, ok in zip(temps, allowed):
+                if ok and 7 * w <= t.day_index < 7 * w + 7:
+                    longest[t.day_index] = max(longest.get(t.day_index, 0.0), t.paid_h)
+            best = sum(sorted(longest.values(), reverse=True)[:limit])
+            if best + 1e-9 < need:
+                why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
+                       f"allow at most {best:.1f} paid hours" + (f" in week {w + 1}" if weeks > 1 else ""))
+                break
+        if why is None:
+            need = s.min_q[0, 0] / 4
             why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
                    f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
         problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
-    if not problems and not only_contradictions:
-        problems.append(Problem("rules", "the labour rules contradict each other across agents; relax min_week_h or min_rest_h"))
     return problems

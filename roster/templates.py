@@ -163,6 +163,17 @@ def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: 
     return out
 
 
+def prorated_min_q(min_week_h: float, available_days: int) -> int:
+    """A week's contract minimum in paid quarter hours, prorated by the days the agent can work in it.
+
+    ``min_week_h`` x available days / 7, rounded down to a quarter hour; 0
+    with no day available. The one formula the solver enforces
+    (:func:`roster.pools.agent_limits`), the validator checks and the
+    infeasibility explanation quotes.
+    """
+    return int(math.floor(min_week_h * 4 * min(available_days, 7) / 7)) if available_days else 0
+
+
 def profile_templates(
     site_tz: str,
     contract: Contract,
@@ -205,18 +216,3 @@ def blocked(t: Template, off: list[tuple[pd.Timestamp, pd.Timestamp]]) -> bool:
 
 def time_off_spans(time_off: list[TimeOff], agent_id: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     return [(pd.Timestamp(t.start), pd.Timestamp(t.end)) for t in time_off if t.agent_id == agent_id]
-
-
-def agent_templates(
-    agent: Agent,
-    rules: LabourRules,
-    week_start: dt.date,
-    days: int,
-    time_off: list[TimeOff],
-    span: tuple[pd.Timestamp, pd.Timestamp],
-) -> list[Template]:
-    """Every shift the agent may work in the roster's ``days`` local days (time off removed)."""
-    contract = rules.contracts[agent.contract]
-    earliest, latest = start_window(agent, contract)
-    off = time_off_spans(time_off, agent.agent_id)
-    return [t for t in profile_templates(agent.site_tz, contract, earliest, latest, rules, week_start, days, span) if not blocked(t, off)]

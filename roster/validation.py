@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from roster.schema import Agent, LabourRules, TimeOff
-from roster.templates import BREAK_PLACEMENTS, available_days, pauses_for, start_window
+from roster.templates import BREAK_PLACEMENTS, available_days, pauses_for, prorated_min_q, start_window
 
 
 def validate_roster(
@@ -58,6 +58,9 @@ def validate_roster(
     pauses_all: dict[tuple[str, str], list] = {}
     for r in known[known["activity"] != "shift"].itertuples(index=False):
         pauses_all.setdefault((r.agent_id, r.local_date), []).append((str(r.activity), pd.Timestamp(r.start_utc), pd.Timestamp(r.end_utc)))
+    pause_days: dict[str, list] = {}  # agent -> [(local date, its pauses)], in the order of pauses_all
+    for (ag, d), ps in pauses_all.items():
+        pause_days.setdefault(ag, []).append((d, ps))
     skills_used = shifts_all.groupby("agent_id")["channel"].agg(lambda c: set(c))
     span_groups = {a: g for a, g in all_spans.groupby("agent_id")}
     for agent_id in sorted(set(known["agent_id"])):
@@ -85,9 +88,7 @@ def validate_roster(
                 if s.start < b and s.end > a:
                     problems.append(f"{agent_id} {s.local_date}: shift overlaps time off {a:%Y-%m-%d %H:%M}Z-{b:%Y-%m-%d %H:%M}Z")
             problems += _check_pauses(agent_id, s.local_date, s.start, pauses_all.get((agent_id, s.local_date), []), rules, length)
-        for (ag, d), ps in pauses_all.items():
-            if ag != agent_id:
-                continue
+        for d, ps in pause_days.get(agent_id, []):
             match = [s for s in recs if s.local_date == d]
             for kind, a, b in ps:
                 if not match:
@@ -147,7 +148,7 @@ def _check_minimum_hours(roster, agents, rules, time_off, week_start, weeks) -> 
         days = available_days(agent, rules, week_start, 7 * weeks, list(time_off))
         for w in range(weeks):
             available = sum(1 for d in days if 7 * w <= d < 7 * w + 7)
-            need = np.floor(contract.min_week_h * 4 * min(available, 7) / 7) / 4
+            need = prorated_min_q(contract.min_week_h, available) / 4
             got = float(paid.get((agent.agent_id, w), 0.0))
             if got + 1e-6 < need:
                 out.append(f"{agent.agent_id} week {w + 1}: {got:g} paid hours, contract min {need:g} for {available} available days")
