@@ -128,6 +128,19 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, notes, timings)
 
 
+def roster_weeks(requirements: pd.DataFrame, site_zones: list[str]) -> list[dt.date]:
+    """The site-local Mondays whose whole week, at every site, lies inside the requirements' intervals."""
+    ds = np.sort(requirements["ds"].unique())
+    if len(ds) == 0:
+        return []
+    first, end = pd.Timestamp(ds[0]), pd.Timestamp(ds[-1]) + (pd.Timedelta(ds[1] - ds[0]) if len(ds) > 1 else pd.Timedelta(0))
+    weeks, day = [], default_week_start(first, site_zones)
+    while roster_span(day, 1, site_zones)[1] <= end:
+        weeks.append(day)
+        day += dt.timedelta(days=7)
+    return weeks
+
+
 # --------------------------------------------------------------------------- #
 # Summary
 # --------------------------------------------------------------------------- #

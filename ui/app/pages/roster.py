@@ -4,8 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from roster.plan import roster_weeks
 from roster.simulate import ROSTER_RUNS
-from roster.solver import default_week_start, roster_span
+from roster.solver import default_week_start
 from ui.app import charts, state
 
 st.title("Roster")
@@ -14,9 +15,8 @@ if inp is None or not state.need("requirements", "Run the forecast first (Foreca
     st.stop()
 req = st.session_state["requirements"]
 site_zones = sorted({a.site_tz for a in inp.agents})
-end = req["ds"].max() + pd.Timedelta(minutes=inp.rules.interval_min)
 first = default_week_start(req["ds"].min(), site_zones)
-mondays = [first + dt.timedelta(days=7 * i) for i in range(60) if roster_span(first + dt.timedelta(days=7 * i), 1, site_zones)[1] <= end]
+mondays = roster_weeks(req, site_zones)
 
 busy = bool(state.running("roster"))
 last = st.session_state.get("roster_settings", {})
