@@ -46,7 +46,8 @@ sys.path.insert(0, str(ROOT))
 from forecast import backtest as bk  # noqa: E402
 from forecast import effects as fx  # noqa: E402
 from forecast import models as fm  # noqa: E402
-from forecast.io import load_events, load_history  # noqa: E402
+from forecast.io.events import load_events  # noqa: E402
+from forecast.io.history import load_history  # noqa: E402
 from forecast.pipeline import BUCKETS, prepare, run_forecast  # noqa: E402
 from forecast.predict import EtsCache, clean_daily_totals, predict_origin  # noqa: E402
 

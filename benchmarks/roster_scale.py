@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,10 +25,11 @@ from roster.schema import Agent  # noqa: E402
 
 
 def sample_requirements():
-    from forecast.io import load_events, load_history
+    from forecast.io.events import load_events
+    from forecast.io.history import load_history
     from forecast.pipeline import run_forecast
     from roster.io import load_targets
-    from roster.staffing import required_staff
+    from roster.staffing.requirements import required_staff
 
     h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
     ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
@@ -38,7 +38,7 @@ def sample_requirements():
 
 
 def run(name, req, agents, rules, time_off, week_start, limit, workers):
-    from roster.solver import SolverConfig, solve_roster
+    from roster.rostering import SolverConfig, solve_roster
 
     t = time.perf_counter()
     res = solve_roster(req, agents, rules, time_off, week_start=week_start, config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))

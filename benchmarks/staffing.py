@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from roster import queueing as q  # noqa: E402
+from roster.staffing import queueing as q  # noqa: E402
 
 
 def timed(fn, runs=7):
@@ -68,10 +68,12 @@ def main() -> None:
     print(f"  minimal: one agent fewer misses the target in {minimal.mean():.0%} of busy intervals; "
           f"largest SL difference from the scalar birth-death reference over 50 intervals: {err:.1e}")
 
-    from forecast.io import load_events, load_history
+    from forecast.io.events import load_events
+
+    from forecast.io.history import load_history
     from forecast.pipeline import run_forecast
     from roster.io import load_targets
-    from roster.staffing import required_staff
+    from roster.staffing.requirements import required_staff
 
     h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
     ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
@@ -136,7 +138,7 @@ def expected_service_level(req, tg, runs):
     intervals meeting the target in expectation."""
     import pandas as pd
 
-    from roster.simulate import simulate, simulation_summary
+    from roster.staffing.simulate import simulate, simulation_summary
 
     sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel", "agents_net"]].rename(columns={"agents_net": "agents"}),
                    tg, seed=1, runs=runs)
@@ -160,7 +162,7 @@ def expected_service_level(req, tg, runs):
 
 
 def one_run_shares(req, agents, tg):
-    from roster.simulate import simulate, simulation_summary
+    from roster.staffing.simulate import simulate, simulation_summary
 
     sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=agents), tg, seed=1, runs=1)
     return ", ".join(f"{r.channel} {r.intervals_meeting_target:.0%}" for r in simulation_summary(sim).itertuples())

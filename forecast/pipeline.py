@@ -1,8 +1,8 @@
 """Forecast pipeline: long history in, long forecast and accuracy table out.
 
-``run_forecast`` takes the tidy history from :func:`forecast.io.load_history`
+``run_forecast`` takes the tidy history from :func:`forecast.io.history.load_history`
 (``channel, tz, ds, volume, aht_s`` on a complete UTC grid) and the user's
-events from :func:`forecast.io.load_events`, adds each zone's public holidays
+events from :func:`forecast.io.events.load_events`, adds each zone's public holidays
 and the retail events (:mod:`forecast.events`), and for every series (channel
 x customer zone):
 
@@ -216,9 +216,9 @@ def run_forecast(
     ----------
     history : DataFrame
         ``channel, tz, ds, volume[, aht_s]``; ``ds`` UTC interval starts on a
-        complete grid (as :func:`forecast.io.load_history` returns).
+        complete grid (as :func:`forecast.io.history.load_history` returns).
     events : DataFrame, optional
-        The shop's events (as :func:`forecast.io.load_events` returns). Public
+        The shop's events (as :func:`forecast.io.events.load_events` returns). Public
         holidays and retail events are added here.
     horizon_days : int
         Days to forecast from the end of the history (24-hour UTC days).

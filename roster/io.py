@@ -17,7 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from forecast.errors import InputError, Problem, file_label
-from forecast.io import load_output_table, parse_numbers, read_table, require_columns
+from forecast.io.files import parse_numbers, read_table, require_columns
+from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import parse_timestamps
 from roster.schema import Agent, LabourRules, ShiftType, Targets, TimeOff
 

@@ -7,7 +7,8 @@ import pytest
 from forecast import effects as fx
 from forecast import outliers
 from forecast.events import calendar_events
-from forecast.io import load_events, load_history
+from forecast.io.events import load_events
+from forecast.io.history import load_history
 from forecast.models import LocalFrame
 from forecast.timegrid import make_grid
 

@@ -6,7 +6,6 @@ asserts on what is on screen and on the downloaded file, and saves a
 full-page screenshot of each step in test-artifacts/browser/.
 """
 
-import io
 import os
 import socket
 import subprocess

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roster.io import load_agents, load_rules, load_time_off, load_targets
+from roster.io import load_agents, load_rules, load_time_off
 from ui.cli import main
 
 FORECAST_COLUMNS = ["ds", "channel", "tz", "volume", "volume_lo", "volume_hi", "aht_s", "model"]
@@ -188,8 +188,8 @@ def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(p
 def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out):
     from types import SimpleNamespace
 
-    from roster.plan import PlanSettings, format_summary, plan_summary
-    from roster.simulate import simulation_summary
+    from roster.planning.plan import PlanSettings, format_summary, plan_summary
+    from roster.staffing.simulate import simulation_summary
 
     def dated(name):
         df = read(plan_out, name)

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from forecast.errors import InputError, Problem
-from roster.inputs import FILE_NAMES, Inputs, find_files, load_inputs
+from roster.planning.inputs import FILE_NAMES, Inputs, find_files, load_inputs
 from ui.app import jobs
 from ui.cli.common import SAMPLE_DIR
 
@@ -235,7 +235,7 @@ def _set_requirements(req: pd.DataFrame, staffing: dict) -> None:
 def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | None:
     """Forecast and staff in the background; None when this forecast was already made (it is shown at once)."""
     from forecast.pipeline import run_forecast
-    from roster.staffing import required_staff
+    from roster.staffing.requirements import required_staff
 
     inp = inputs()
     staffing = dict(staffing_settings())
@@ -259,7 +259,7 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
 
 def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
     """Recompute the requirements from the current forecast with other staffing settings."""
-    from roster.staffing import required_staff
+    from roster.staffing.requirements import required_staff
 
     staffing = {"peak_correction": peak_correction, "volume_quantile": volume_quantile}
     st.session_state["staffing"] = staffing
@@ -272,8 +272,8 @@ def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
 
 def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
     """Solve the roster and simulate its service level in the background."""
-    from roster.simulate import simulate_roster, simulation_summary
-    from roster.solver import SolverConfig, solve_roster
+    from roster.staffing.simulate import simulate_roster, simulation_summary
+    from roster.rostering import SolverConfig, solve_roster
 
     inp = inputs()
     req = st.session_state["requirements"]

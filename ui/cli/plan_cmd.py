@@ -10,7 +10,7 @@ import typer
 
 from forecast.errors import InputError
 from ui.cli.common import SAMPLE_DIR, app, out, progress_bar, quiet_libraries
-from roster.inputs import load_inputs
+from roster.planning.inputs import load_inputs
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:
@@ -68,7 +68,7 @@ def plan(
     Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
     simulation.csv and roster.ics into --out, then prints a summary.
     """
-    from roster.plan import PlanSettings, run_plan, write_plan
+    from roster.planning.plan import PlanSettings, run_plan, write_plan
 
     quiet_libraries()
     started = time.perf_counter()

@@ -15,7 +15,8 @@ import pandas as pd
 import typer
 
 from forecast.errors import InputError
-from forecast.io import iso_utc, load_output_table, write_csv_atomic
+from forecast.io.files import iso_utc, write_csv_atomic
+from forecast.io.stage_tables import load_output_table
 from ui.cli.common import app, out, progress_bar, quiet_libraries
 from ui.cli.plan_cmd import _parse_date
 
@@ -47,7 +48,8 @@ def forecast_cmd(
     aht_s, model, event contribution) and accuracy.csv (backtest WAPE, MASE,
     bias and interval coverage per series, model and horizon).
     """
-    from forecast.io import load_events, load_history
+    from forecast.io.events import load_events
+    from forecast.io.history import load_history
     from forecast.pipeline import run_forecast
 
     quiet_libraries()
@@ -94,7 +96,7 @@ def staff_cmd(
     target_s and the predicted service level, answer time and abandonment.
     """
     from roster.io import load_forecast, load_targets
-    from roster.staffing import required_staff
+    from roster.staffing.requirements import required_staff
 
     if volume_quantile is not None and volume_quantile != "mean":
         try:
@@ -132,9 +134,9 @@ def roster_cmd(
     Writes roster.csv (one row per activity), coverage.csv (required vs
     scheduled per channel and interval) and roster.ics (a calendar).
     """
-    from roster.export import write_coverage_csv, write_ics, write_roster_csv
+    from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
     from roster.io import load_agents, load_rules, load_shift_templates, load_time_off
-    from roster.solver import SolverConfig, solve_roster
+    from roster.rostering import SolverConfig, solve_roster
 
     rules_path = rules or agents.parent / "rules.toml"
     if not rules_path.is_file():
@@ -184,7 +186,7 @@ def simulate_cmd(
     Writes simulation.csv into the plan folder.
     """
     from roster.io import load_targets
-    from roster.simulate import simulate_roster, simulation_summary
+    from roster.staffing.simulate import simulate_roster, simulation_summary
     from ui.cli.common import SAMPLE_DIR
 
     tg = load_targets(targets or SAMPLE_DIR / "targets.toml")

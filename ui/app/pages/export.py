@@ -6,8 +6,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forecast.io import with_iso, write_csv_atomic
-from roster.export import roster_calendar, write_coverage_csv, write_roster_csv
+from forecast.io.files import with_iso, write_csv_atomic
+from roster.rostering.export import roster_calendar, write_coverage_csv, write_roster_csv
 from ui.app import state
 
 st.title("Export")

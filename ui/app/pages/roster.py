@@ -4,9 +4,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from roster.plan import roster_weeks
-from roster.simulate import ROSTER_RUNS
-from roster.solver import default_week_start
+from roster.rostering import default_week_start, roster_weeks
+from roster.staffing.simulate import ROSTER_RUNS
 from ui.app import charts, state
 
 st.title("Roster")
@@ -33,7 +32,7 @@ with st.form("roster_form"):
     go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
 if go:
     if mondays and week + dt.timedelta(days=7 * (int(weeks) - 1)) > mondays[-1]:
-        st.error(f"The forecast ends {end:%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
+        st.error(f"The forecast ends {req['ds'].max():%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
                  "Choose fewer weeks or a longer forecast horizon.")
     else:
         state.start_roster(week, int(weeks), float(limit))

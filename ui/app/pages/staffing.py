@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from forecast.errors import InputError
-from roster import queueing as q
-from roster.staffing import queue_metrics
+from roster.staffing import queueing as q
+from roster.staffing.requirements import queue_metrics
 from ui.app import charts, state
 
 st.title("Staffing")

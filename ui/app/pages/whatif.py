@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from forecast.errors import InputError
 from forecast.scenario import PlannedEvent, apply_event, kinds_available
-from roster.whatif import compare, team_hourly_cost
+from roster.planning.whatif import compare, team_hourly_cost
 from ui.app import charts, state
 from ui.scenarios import ScenarioStore
 

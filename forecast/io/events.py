@@ -1,0 +1,133 @@
+"""Load and validate the events file (promotions, sales, outages) into the event table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError, Problem, file_label
+from forecast.schema import CHANNELS, EVENT_COLUMNS, is_valid_tz
+from forecast.timegrid import parse_timestamps
+from forecast.io.files import parse_numbers, read_table, require_columns
+
+
+_SCOPE_SPLIT = re.compile(r"[|;]")
+
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _split_scope(cell: str, everything: list[str], *, lower: bool) -> list[str]:
+    """Expand a scope cell: empty or ``all`` means everything, else ``a|b``."""
+    cell = cell.strip()
+    if cell == "" or cell.lower() == "all":
+        return list(everything)
+    return [c.strip().lower() if lower else c.strip() for c in _SCOPE_SPLIT.split(cell) if c.strip()]
+
+
+def load_events(
+    path: str | Path,
+    *,
+    zones: list[str],
+    channels: list[str] | tuple[str, ...] = CHANNELS,
+    label: str | None = None,
+) -> pd.DataFrame:
+    """Load the shop's events table (sales, promotions, outages).
+
+    File columns: ``event, kind, start, end`` and optionally ``channels``,
+    ``zones`` (``all``, or names separated by ``|``), ``uplift`` (expected
+    volume multiplier, e.g. 1.5 for +50%; empty = learn from history),
+    ``lower_window`` / ``upper_window`` (days of ramp before and tail after,
+    ``lower_window`` <= 0).
+
+    A naive ``start``/``end`` is local time in each zone of the event's scope
+    (Black Friday starts at local midnight everywhere); one with a UTC offset
+    is a single instant (a flash sale at 18:00 New York time). A date-only
+    ``end`` includes that whole day.
+
+    Parameters
+    ----------
+    zones : list of str
+        Customer zones of the history; ``all`` expands to these and named zones
+        must be among them.
+    channels : list of str
+        Channels ``all`` expands to.
+
+    Returns
+    -------
+    pd.DataFrame
+        One row per (event, channel, zone) with :data:`EVENT_COLUMNS` plus
+        ``source`` (= ``"file"``); ``start``/``end`` UTC, ``end`` exclusive.
+    """
+    file = label or file_label(path)
+    df = read_table(path, label=file)
+    require_columns(df, ["event", "kind", "start", "end"], file, "an events table")
+    problems: list[Problem] = []
+    for col in ("event", "kind"):
+        empty = df[col].str.strip() == ""
+        problems += [Problem(file, f"expected a name, found an empty cell", int(l), col) for l in df.loc[empty, "_line"]]
+    kind_ok = df["kind"].str.strip().str.lower().str.fullmatch(r"[a-z0-9_ -]*")
+    problems += [
+        Problem(file, f"expected a kind made of letters, digits and '_' (e.g. flash_sale), found {k!r}", int(l), "kind")
+        for k, l in zip(df.loc[~kind_ok, "kind"], df.loc[~kind_ok, "_line"])
+    ]
+    uplift = (
+        parse_numbers(df, "uplift", file, allow_empty=True, strictly_positive=True, what="a volume multiplier such as 1.5")
+        if "uplift" in df.columns
+        else pd.Series(np.nan, index=df.index)
+    )
+    windows = {}
+    for col, sign in (("lower_window", -1), ("upper_window", 1)):
+        if col in df.columns:
+            w = parse_numbers(df, col, file, allow_empty=True, what="a whole number of days").fillna(0.0)
+            bad = (w != np.round(w)) | (w * sign < 0)
+            problems += [
+                Problem(file, f"expected a whole number of days {'<= 0' if sign < 0 else '>= 0'}, found {v:g}", int(l), col)
+                for v, l in zip(w[bad], df.loc[bad, "_line"])
+            ]
+            windows[col] = w.astype(int)
+        else:
+            windows[col] = pd.Series(0, index=df.index)
+
+    rows = []
+    for i, rec in df.iterrows():
+        line = int(rec["_line"])
+        ch = _split_scope(rec.get("channels", ""), list(channels), lower=True)
+        zs = _split_scope(rec.get("zones", ""), list(zones), lower=False)
+        for c in ch:
+            if c not in channels:
+                problems.append(Problem(file, f"unknown channel {c!r}; expected all or some of {', '.join(channels)}", line, "channels"))
+        for z in zs:
+            if not is_valid_tz(z):
+                problems.append(Problem(file, f"unknown time zone {z!r}; expected all or IANA names separated by |", line, "zones"))
+            elif z not in zones:
+                problems.append(Problem(file, f"zone {z!r} is not in the history (zones: {', '.join(zones)})", line, "zones"))
+        start, end = rec["start"].strip(), rec["end"].strip()
+        if _DATE_ONLY.match(end):
+            end = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+        for c in ch:
+            for z in zs:
+                rows.append((i, line, rec["event"].strip(), rec["kind"].strip().lower().replace(" ", "_"), c, z, start, end))
+    if problems:
+        raise InputError(problems)
+
+    ex = pd.DataFrame(rows, columns=["_i", "_line", "event", "kind", "channel", "tz", "start", "end"])
+    lines = ex["_line"].to_numpy()
+    ex["start"] = parse_timestamps(ex["start"], ex["tz"], file=file, column="start", lines=lines)
+    ex["end"] = parse_timestamps(ex["end"], ex["tz"], file=file, column="end", lines=lines)
+    bad = ex["end"] <= ex["start"]
+    if bad.any():
+        raise InputError(
+            [
+                Problem(file, "expected 'end' after 'start'", int(l), "end")
+                for l in pd.unique(ex.loc[bad, "_line"])
+            ]
+        )
+    ex["uplift"] = uplift.reindex(ex["_i"]).to_numpy()
+    ex["lower_window"] = windows["lower_window"].reindex(ex["_i"]).to_numpy()
+    ex["upper_window"] = windows["upper_window"].reindex(ex["_i"]).to_numpy()
+    ex["source"] = "file"
+    return ex[EVENT_COLUMNS + ["source"]].reset_index(drop=True)

@@ -1,0 +1,256 @@
+"""Load and validate the contact history.
+
+Two history formats are accepted, told apart by their columns:
+
+interval counts
+    ``ds, channel, tz, volume[, aht_s]``: one row per series and interval.
+per-contact log
+    ``created_at, channel, tz[, handle_time_s]``: one row per contact, as
+    helpdesks export it; aggregated here to the interval grid.
+
+Timestamps with a UTC offset (``2025-11-28T14:15:00Z``, ``...-05:00``) are
+instants; naive timestamps are wall-clock time in the row's customer zone
+``tz``. Every problem found is reported with file, line and column through
+:class:`forecast.errors.InputError`; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError, Problem, file_label
+from forecast.schema import HISTORY_COLUMNS, INTERVAL_CHOICES_MIN, is_valid_tz
+from forecast.timegrid import check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
+from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
+
+
+def _zone_column(df: pd.DataFrame, file: str, default_tz: str | None) -> pd.Series:
+    if "tz" in df.columns:
+        empty = df["tz"].str.strip() == ""
+        if default_tz is not None and empty.any():
+            df.loc[empty, "tz"] = default_tz
+        return check_zones(df["tz"], df["_line"], file, "tz")
+    if default_tz is None:
+        raise InputError.one(
+            file, "missing column 'tz' (the customers' IANA time zone, e.g. Europe/London); add it or pass a default zone"
+        )
+    if not is_valid_tz(default_tz):
+        raise InputError.one(file, f"unknown default time zone {default_tz!r}")
+    return pd.Series(default_tz, index=df.index)
+
+
+def _native_interval(ds: pd.Series, df: pd.DataFrame, file: str) -> int:
+    """Infer the file's interval (15, 30 or 60 min) from its timestamps."""
+    minutes = (ds.astype("int64") // 60_000_000_000).to_numpy()
+    seconds_off = (ds.astype("int64") % 60_000_000_000).to_numpy() != 0
+    g = int(np.gcd.reduce(minutes)) if len(minutes) else 60
+    if seconds_off.any() or g == 0 or (g % 15 != 0 and g not in INTERVAL_CHOICES_MIN):
+        best = 15
+        bad = seconds_off | (minutes % best != 0)
+        problems = [
+            Problem(
+                file,
+                f"timestamp {ts:%Y-%m-%d %H:%M:%S}Z is not the start of a 15, 30 or 60-minute interval",
+                int(line),
+                "ds",
+            )
+            for ts, line in zip(ds[bad], df.loc[bad, "_line"])
+        ]
+        raise InputError(problems or [Problem(file, "timestamps are not on a 15, 30 or 60-minute grid", None, "ds")])
+    return 60 if g % 60 == 0 else (30 if g % 30 == 0 else 15)
+
+
+def _aggregate(frame: pd.DataFrame, interval_min: int) -> pd.DataFrame:
+    """Sum volume and volume-weight AHT onto a coarser grid."""
+    frame = frame.assign(
+        ds=floor_to_grid(frame["ds"], interval_min),
+        _work=frame["volume"] * frame["aht_s"],
+        _timed=frame["volume"].where(frame["aht_s"].notna(), 0.0),
+    )
+    out = frame.groupby(["channel", "tz", "ds"], as_index=False, sort=False).agg(
+        volume=("volume", "sum"), _work=("_work", "sum"), _timed=("_timed", "sum")
+    )
+    out["aht_s"] = np.where(out["_timed"] > 0, out["_work"] / out["_timed"].where(out["_timed"] > 0), np.nan)
+    return out.drop(columns=["_work", "_timed"])
+
+
+def _complete_grid(frame: pd.DataFrame, interval_min: int, spans: dict, notes: list[str] | None, file: str, why: str) -> pd.DataFrame:
+    """Reindex every series to a full grid over its span, filling zeros."""
+    parts = []
+    for (channel, tz), group in frame.groupby(["channel", "tz"], sort=True):
+        start, end = spans[(channel, tz)]
+        grid = make_grid(start, end, interval_min)
+        g = group.set_index("ds").reindex(grid)
+        filled = int(g["volume"].isna().sum())
+        if filled and notes is not None and why:
+            notes.append(f"{file}: {channel}/{tz}: {filled} interval(s) with no row were counted as 0 contacts ({why})")
+        g["volume"] = g["volume"].fillna(0.0)
+        g["channel"], g["tz"] = channel, tz
+        g.index.name = "ds"
+        parts.append(g.reset_index())
+    return pd.concat(parts, ignore_index=True)
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame[HISTORY_COLUMNS].sort_values(["channel", "tz", "ds"], kind="stable").reset_index(drop=True)
+    frame["ds"] = frame["ds"].astype("datetime64[ns, UTC]")
+    frame["volume"] = frame["volume"].astype(float)
+    frame["aht_s"] = frame["aht_s"].astype(float).where(frame["volume"] > 0)
+    frame["channel"] = frame["channel"].astype(str)
+    frame["tz"] = frame["tz"].astype(str)
+    return frame
+
+
+def load_history(
+    path: str | Path,
+    *,
+    interval_min: int | None = None,
+    default_tz: str | None = None,
+    notes: list[str] | None = None,
+    label: str | None = None,
+) -> pd.DataFrame:
+    """Load contact history (interval counts or a per-contact log).
+
+    Parameters
+    ----------
+    path : path to a CSV or CSV.gz file.
+    interval_min : int, optional
+        Output grid in minutes (15, 30, 60). Interval-count files default to
+        their own interval and may be aggregated to a coarser one; contact
+        logs default to 15.
+    default_tz : str, optional
+        Customer zone for files without a ``tz`` column (or empty cells).
+    notes : list of str, optional
+        If given, human-readable notes on what was done (aggregation, intervals
+        with no row counted as zero) are appended to it.
+    label : str, optional
+        Name to use for the file in messages (defaults to its base name).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``channel, tz, ds, volume, aht_s`` sorted by series then time; ``ds``
+        UTC at interval start; ``aht_s`` NaN where unknown or volume is 0.
+    """
+    file = label or file_label(path)
+    if interval_min is not None:
+        check_interval(interval_min)
+    df = read_table(path, label=file)
+    if "created_at" in df.columns:
+        return _load_contact_log(df, file, interval_min or 15, default_tz, notes)
+    if "ds" in df.columns:
+        return _load_interval_counts(df, file, interval_min, default_tz, notes)
+    found = ", ".join(c for c in df.columns if c != "_line")
+    raise InputError.one(
+        file,
+        "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
+        f"(columns created_at, channel, tz[, handle_time_s]); found columns: {found}",
+    )
+
+
+def _load_interval_counts(df, file, interval_min, default_tz, notes) -> pd.DataFrame:
+    require_columns(df, ["ds", "channel", "volume"], file, "an interval-count history")
+    tz = _zone_column(df, file, default_tz)
+    channel = normalise_channels(df, file)
+    volume = parse_numbers(df, "volume", file, minimum=0.0, what="a contact count of 0 or more")
+    aht = (
+        parse_numbers(df, "aht_s", file, allow_empty=True, strictly_positive=True, what="a handle time in seconds")
+        if "aht_s" in df.columns
+        else pd.Series(np.nan, index=df.index)
+    )
+    ds = parse_timestamps(df["ds"], tz, file=file, column="ds", lines=df["_line"].to_numpy())
+    frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": ds, "volume": volume, "aht_s": aht, "_line": df["_line"]})
+
+    dup = frame.duplicated(["channel", "tz", "ds"], keep=False)
+    if dup.any():
+        d = frame[dup]
+        first_line = d.groupby(["channel", "tz", "ds"])["_line"].transform("min")
+        problems = [
+            Problem(
+                file,
+                f"duplicate interval {channel}/{tz} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})",
+                int(line),
+                "ds",
+            )
+            for channel, tz, ds, line, first in zip(d["channel"], d["tz"], d["ds"], d["_line"], first_line)
+            if line != first
+        ]
+        raise InputError(problems)
+
+    native = _native_interval(frame["ds"], df, file)
+    target = interval_min or native
+    if target < native:
+        raise InputError.one(
+            file,
+            f"the file has {native}-minute intervals; it cannot be split into {target}-minute ones "
+            f"(use --interval-min {native} or more)",
+            column="ds",
+        )
+    if target > native:
+        frame = _aggregate(frame, target)
+        if notes is not None:
+            notes.append(f"{file}: {native}-minute intervals summed to {target}-minute intervals")
+    spans = {
+        key: (g["ds"].min(), g["ds"].max() + pd.Timedelta(minutes=target))
+        for key, g in frame.groupby(["channel", "tz"], sort=False)
+    }
+    frame = _complete_grid(frame, target, spans, notes, file, "missing rows")
+    return _finish(frame)
+
+
+def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame:
+    require_columns(df, ["created_at", "channel"], file, "a per-contact log")
+    tz = _zone_column(df, file, default_tz)
+    channel = normalise_channels(df, file)
+    handle = (
+        parse_numbers(df, "handle_time_s", file, allow_empty=True, strictly_positive=True, what="a handle time in seconds")
+        if "handle_time_s" in df.columns
+        else pd.Series(np.nan, index=df.index)
+    )
+    created = parse_timestamps(df["created_at"], tz, file=file, column="created_at", lines=df["_line"].to_numpy())
+    frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "volume": 1.0, "aht_s": handle})
+    frame = _aggregate(frame, interval_min)
+    # A log covers whole local days: span each series from local midnight of the
+    # first contact's day to local midnight after the last contact's day.
+    first, last = created.min(), created.max()
+    spans = {}
+    for channel_name, zone in frame[["channel", "tz"]].drop_duplicates().itertuples(index=False):
+        start = local_midnight(first.tz_convert(zone).date(), zone)
+        end = local_midnight(last.tz_convert(zone).date() + pd.Timedelta(days=1), zone)
+        spans[(channel_name, zone)] = (start, end)
+    if notes is not None:
+        notes.append(f"{file}: {len(df)} contacts counted into {interval_min}-minute intervals")
+    frame = _complete_grid(frame, interval_min, spans, None, file, "")
+    if notes is not None:
+        notes += _silent_stretches(frame, file)
+    return _finish(frame)
+
+
+#: Whole UTC days without a single contact, in a row, that are worth a note.
+SILENT_DAYS_NOTE = 2
+
+
+def _silent_stretches(frame: pd.DataFrame, file: str) -> list[str]:
+    """Notes on runs of whole days with no contact on any series (likely missing data)."""
+    daily = frame.groupby(frame["ds"].dt.floor("D"))["volume"].sum()
+    silent = (daily == 0).to_numpy()
+    out, i = [], 0
+    while i < len(silent):
+        if silent[i]:
+            j = i
+            while j + 1 < len(silent) and silent[j + 1]:
+                j += 1
+            if j - i + 1 >= SILENT_DAYS_NOTE:
+                out.append(
+                    f"{file}: no contacts at all from {daily.index[i]:%Y-%m-%d} to {daily.index[j]:%Y-%m-%d} "
+                    f"({j - i + 1} days), counted as zero; is data missing there? "
+                    "(the forecast leaves such gaps out of training where contacts were expected; "
+                    "an event of kind 'exclude' marks any other period to leave out)"
+                )
+            i = j + 1
+        else:
+            i += 1
+    return out

@@ -1,0 +1,194 @@
+"""The coverage model as a linear programme: a lower bound, and a start for the search.
+
+The coverage model (:mod:`roster.rostering.instance`) relaxed to real numbers is solved
+with HiGHS (through SciPy). Agents of pools with the same skills are pooled
+again for the channel choice: per skill set and interval, the agents at work
+serve at most their number across the set's channels. Rows:
+
+* per pool and local day: shifts <= agents available that day;
+* per pool and week: shifts <= the agents' day limits; paid hours within
+  the sum of their contracts' minimum and maximum;
+* rest cuts per pool and pair of days (see :mod:`roster.rostering.instance`);
+* per skill set and interval: agents serving channels <= agents at work;
+* per channel and interval: agents serving it + missing >= required.
+
+Its optimum is a valid lower bound on every roster's objective (soft rules
+aside, which only add). Its fractional plan (shifts per template) is placed
+on agents as a second start for the search (:func:`roster.rostering.heuristic.from_counts`);
+its dual prices on the coverage rows say what one more agent is worth in
+each interval and channel (reported, not used by the search).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import linprog
+
+from roster.rostering.instance import Demand, Pool, agent_limits
+from roster.schema import Agent, LabourRules
+
+
+@dataclass
+class CoverageLP:
+    """Solution of the relaxed coverage model."""
+
+    status: str  # "optimal", or why not
+    objective: float  # lower bound on the roster objective (nan if not solved)
+    counts: list[np.ndarray] | None  # per pool: shifts per template (fractional)
+    prices: np.ndarray | None  # (channels, intervals): value of one more agent at work
+    short: np.ndarray | None  # (channels, intervals): agents missing even in the relaxation
+    short_agent_h: float  # agent-hours left uncovered
+    at_work_agent_h: float  # agent-hours at work
+    seconds: float
+
+
+class _Rows:
+    def __init__(self) -> None:
+        self.r: list[np.ndarray] = []
+        self.c: list[np.ndarray] = []
+        self.v: list[np.ndarray] = []
+        self.b: list[float] = []
+        self.n = 0
+
+    def le(self, cols, vals, rhs: float) -> int:
+        cols = np.asarray(cols, dtype=np.int64)
+        self.r.append(np.full(len(cols), self.n, dtype=np.int64))
+        self.c.append(cols)
+        self.v.append(np.broadcast_to(np.asarray(vals, dtype=float), cols.shape).copy())
+        self.b.append(float(rhs))
+        self.n += 1
+        return self.n - 1
+
+    def matrix(self, n_cols: int) -> tuple[sp.csr_matrix, np.ndarray]:
+        r = np.concatenate(self.r) if self.r else np.zeros(0, dtype=np.int64)
+        c = np.concatenate(self.c) if self.c else np.zeros(0, dtype=np.int64)
+        v = np.concatenate(self.v) if self.v else np.zeros(0)
+        return sp.csr_matrix((v, (r, c)), shape=(self.n, n_cols)), np.array(self.b)
+
+
+def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules, grid: Demand, weeks: int, *,
+                      time_limit_s: float) -> CoverageLP:
+    """Solve the relaxed coverage model (every template of every pool is a column)."""
+    t_start = time.perf_counter()
+    rows = _Rows()
+    n_chan = len(grid.channels)
+    # --- shift columns
+    keep = []
+    offset = []
+    n_cols = 0
+    for p in pools:
+        idx = np.arange(len(p.templates))
+        keep.append(idx)
+        offset.append(n_cols)
+        n_cols += len(idx)
+    cost = np.zeros(n_cols)
+    upper = np.zeros(n_cols)
+    rest = pd.Timedelta(hours=rules.min_rest_h).value
+    at_work = {}  # skill set -> list of (cover matrix rows as csr, column offset)
+    for p, idx, off in zip(pools, keep, offset):
+        cols = off + np.arange(len(idx))
+        cost[cols] = p.cost[idx]
+        upper[cols] = p.allowed[:, idx].sum(axis=0)
+        day = p.day[idx]
+        days = 7 * weeks
+        for d in range(days):
+            on = np.flatnonzero(day == d)
+            if len(on):
+                rows.le(cols[on], 1.0, int(p.allowed[:, idx[on]].any(axis=1).sum()))
+        max_days, min_q, max_q = agent_limits(p, agents, rules, weeks)
+        for w in range(weeks):
+            on = np.flatnonzero(day // 7 == w)
+            if not len(on):
+                continue
+            rows.le(cols[on], 1.0, int(max_days[:, w].sum()))
+            rows.le(cols[on], p.paid_q[idx[on]], int(max_q[:, w].sum()))
+            if min_q[:, w].sum() > 0:
+                rows.le(cols[on], -p.paid_q[idx[on]], -int(min_q[:, w].sum()))
+        starts, ends = p.start_ns[idx], p.end_ns[idx] + rest
+        for d in range(days - 1):
+            today, tomorrow = np.flatnonzero(day == d), np.flatnonzero(day == d + 1)
+            if not len(today) or not len(tomorrow):
+                continue
+            for x in np.unique(starts[tomorrow]):
+                late = today[ends[today] > x]
+                if len(late):
+                    rows.le(np.concatenate([cols[tomorrow[starts[tomorrow] <= x]], cols[late]]), 1.0, len(p.agents))
+        k = rules.max_consecutive_days
+        for d0 in range(days - k):
+            on = np.flatnonzero((day >= d0) & (day <= d0 + k))
+            if len(on):
+                rows.le(cols[on], 1.0, k * len(p.agents))
+        at_work.setdefault(p.skills, []).append((p.cover[idx].T.tocsr(), off))
+    # --- channel columns: per skill set, interval and channel; then missing agents per channel and interval
+    serve_cols: dict[tuple[int, int], list[int]] = {}
+    for skills, parts in at_work.items():
+        ch = [grid.channels.index(c) for c in skills]
+        for i in range(grid.n):
+            need = [c for c in ch if grid.required[grid.channels[c]][i] > 0]
+            if not need:
+                continue
+            zc = np.arange(n_cols, n_cols + len(need))
+            n_cols += len(need)
+            for c, z in zip(need, zc):
+                serve_cols.setdefault((c, i), []).append(int(z))
+            ys = [off + m.indices[m.indptr[i] : m.indptr[i + 1]] for m, off in parts]
+            ys = np.concatenate(ys) if ys else np.zeros(0, dtype=np.int64)
+            rows.le(np.concatenate([zc, ys]), np.concatenate([np.ones(len(zc)), -np.ones(len(ys))]), 0.0)
+    cover_rows = {}
+    under_cols = {}
+    for c in range(n_chan):
+        req = grid.required[grid.channels[c]]
+        for i in np.flatnonzero(req > 0):
+            u = n_cols
+            n_cols += 1
+            under_cols[(c, int(i))] = u
+            cover_rows[(c, int(i))] = rows.le(serve_cols.get((c, int(i)), []) + [u], -1.0, -float(req[i]))
+    a_ub, b_ub = rows.matrix(n_cols)
+    c_vec = np.zeros(n_cols)
+    c_vec[: len(cost)] = cost
+    ub = np.full(n_cols, np.inf)
+    ub[: len(upper)] = upper
+    for (c, i), u in under_cols.items():
+        c_vec[u] = grid.under_cost[grid.channels[c]][i]
+        ub[u] = grid.required[grid.channels[c]][i]
+    res = _highs(c_vec, a_ub, b_ub, ub, time_limit_s=time_limit_s)
+    seconds = time.perf_counter() - t_start
+    if res is None:
+        return CoverageLP("time limit reached", float("nan"), None, None, None, float("nan"), float("nan"), seconds)
+    x, duals, fun = res
+    counts = []
+    for p, idx, off in zip(pools, keep, offset):
+        full = np.zeros(len(p.templates))
+        full[idx] = x[off : off + len(idx)]
+        counts.append(full)
+    prices = np.zeros((n_chan, grid.n))
+    if duals is not None:
+        for key, r in cover_rows.items():
+            prices[key] = -duals[r]
+    short_ci = np.zeros((n_chan, grid.n))
+    for (c, i), u in under_cols.items():
+        short_ci[c, i] = x[u]
+    short = short_ci.sum()
+    work = sum(float(cnt @ np.asarray(p.cover.sum(axis=1)).ravel()) for p, cnt in zip(pools, counts))
+    h = grid.step / pd.Timedelta(hours=1)
+    return CoverageLP("optimal", fun, counts, prices, short_ci, short * h, work * h, seconds)
+
+
+def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, time_limit_s: float):
+    """Minimise ``c x`` subject to ``a_ub x <= b_ub``, ``0 <= x <= ub`` with HiGHS (through SciPy).
+
+    Interior point followed by crossover, so the solution is a vertex (few
+    fractional shift counts) and the duals are exact. Returns
+    ``(x, row duals, objective)`` or None if nothing was found.
+    """
+    bounds = np.c_[np.zeros(len(c)), ub]
+    options = {"time_limit": float(max(1.0, time_limit_s))}
+    res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ipm", options=options)
+    if res.status != 0:
+        return None
+    return res.x, res.ineqlin.marginals, float(res.fun)

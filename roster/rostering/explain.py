@@ -1,0 +1,72 @@
+"""Why a roster falls short: agents whose own rules contradict each other, and requirement no agent can reach."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+
+from forecast.errors import Problem
+from roster.rostering import model as agent_model
+from roster.rostering.config import SolverConfig
+from roster.rostering.instance import make_demand, make_pools
+from roster.rostering.state import RosterState, reach
+
+
+def unreachable_agent_h(s: RosterState) -> float:
+    """Agent-hours required where no agent with the channel's skill has any shift that keeps it at work."""
+    can = reach(s)
+    skill = np.zeros((len(s.agents), s.req.shape[0]), dtype=bool)
+    for a, st in enumerate(s.state):
+        skill[a, s.skill_idx[st.pool]] = True
+    reachable = (skill.T.astype(np.int64) @ can.astype(np.int64)) > 0
+    return float(s.req[~reachable].sum() * (s.grid.step / pd.Timedelta(hours=1)))
+
+
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list:
+    """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
+
+    Returns one problem per agent whose contract minimum cannot be reached
+    within its days, shift lengths, rest, consecutive-day rule and
+    availability, naming the agent and the rule (empty if every agent's
+    rules allow its minimum).
+    """
+    problems = []
+    for agent in agents:
+        contract = rules.contracts[agent.contract]
+        limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+        req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
+        step = pd.Timedelta(minutes=rules.interval_min)
+        grid = make_demand(req, span, step, 0, 0)
+        pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9)
+        s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)
+        m = agent_model.build(s, [0], set(range(7 * weeks)))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = 5.0
+        solver.parameters.num_workers = 1
+        if solver.Solve(m.model) != cp_model.INFEASIBLE:
+            continue
+        temps = pools[0].templates
+        allowed = pools[0].allowed[0]
+        # the minimum as enforced (s.min_q: prorated by the days available, in quarter hours); the first week that
+        # days, shift lengths and availability alone cannot reach, else week 1 (rest or consecutive days are to blame)
+        why = None
+        for w in range(weeks):
+            need = s.min_q[0, w] / 4
+            longest: dict[int, float] = {}  # available day -> its longest paid shift
+            for t, ok in zip(temps, allowed):
+                if ok and 7 * w <= t.day_index < 7 * w + 7:
+                    longest[t.day_index] = max(longest.get(t.day_index, 0.0), t.paid_h)
+            best = sum(sorted(longest.values(), reverse=True)[:limit])
+            if best + 1e-9 < need:
+                why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
+                       f"allow at most {best:.1f} paid hours" + (f" in week {w + 1}" if weeks > 1 else ""))
+                break
+        if why is None:
+            need = s.min_q[0, 0] / 4
+            why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
+                   f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
+        problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
+    return problems
+
+

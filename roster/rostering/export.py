@@ -1,0 +1,106 @@
+"""Exports for helpdesks, payroll and calendars: roster.csv, coverage.csv, roster.ics.
+
+CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with a single
+quote. Times are ISO 8601: UTC with ``Z``, local with the site's offset.
+Every file is written to a temporary name and renamed into place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from forecast.io.files import iso_utc, write_csv_atomic
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Neutralise a text cell a spreadsheet would evaluate as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _safe_text(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
+    df = df.copy()
+    for col in df.columns:
+        if col in skip:
+            continue
+        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
+            df[col] = df[col].map(safe_cell)
+    return df
+
+
+def roster_table(roster: pd.DataFrame) -> pd.DataFrame:
+    """The roster as exported: UTC times as ISO strings with Z."""
+    df = roster.copy()
+    for col in ("start_utc", "end_utc"):
+        if isinstance(df[col].dtype, pd.DatetimeTZDtype):
+            df[col] = iso_utc(df[col])
+    df["channel"] = df["channel"].fillna("")
+    return _safe_text(df, skip=("start_local", "end_local", "start_utc", "end_utc"))
+
+
+def write_roster_csv(roster: pd.DataFrame, path: str | Path) -> Path:
+    """One row per activity: ``agent_id, site_tz, local_date, activity, channel, start_utc, end_utc, start_local, end_local``."""
+    return write_csv_atomic(roster_table(roster), path)
+
+
+def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
+    """``ds, channel, required, scheduled`` (+ ``short``, ``over``) per interval and channel."""
+    df = coverage.copy()
+    df["short"] = (df["required"] - df["scheduled"]).clip(lower=0)
+    df["over"] = (df["scheduled"] - df["required"]).clip(lower=0)
+    df["ds"] = iso_utc(df["ds"])
+    return write_csv_atomic(_safe_text(df, skip=("ds",)), path)
+
+
+def roster_calendar(roster: pd.DataFrame, agent_id: str | None = None) -> bytes:
+    """An iCalendar file with one event per shift (its channels in the title) and one per break and lunch (all agents, or one)."""
+    from icalendar import Calendar, Event
+
+    cal = Calendar()
+    cal.add("prodid", "-//Shiftcast//roster//EN")
+    cal.add("version", "2.0")
+    rows = roster if agent_id is None else roster[roster["agent_id"] == agent_id]
+    shifts = rows[rows["activity"] == "shift"]
+    key = shifts["shift_id"] if "shift_id" in shifts else shifts["agent_id"] + "-" + shifts["local_date"].astype(str)
+    for _, g in shifts.groupby(key, sort=False):
+        g = g.sort_values("start_utc")
+        first = g.iloc[0]
+        channels = list(dict.fromkeys(g["channel"].fillna("")))
+        plan = "; ".join(f"{r.channel} {pd.Timestamp(r.start_utc).tz_convert(r.site_tz):%H:%M}-{pd.Timestamp(r.end_utc).tz_convert(r.site_tz):%H:%M}"
+                         for r in g.itertuples(index=False))
+        _event(cal, Event, first.agent_id, f"Shift: {', '.join(channels)}", g["start_utc"].min(), g["end_utc"].max(), "shift",
+               f"agent {first.agent_id}, site time zone {first.site_tz}, local date {first.local_date}; channels (site time): {plan}", agent_id)
+    for r in rows[rows["activity"] != "shift"].itertuples(index=False):
+        _event(cal, Event, r.agent_id, {"break": "Break", "lunch": "Lunch"}.get(r.activity, r.activity), r.start_utc, r.end_utc, r.activity,
+               f"agent {r.agent_id}, site time zone {r.site_tz}, local date {r.local_date}", agent_id)
+    return cal.to_ical()
+
+
+def _event(cal, Event, who, label, start, end, kind, description, agent_id) -> None:
+    ev = Event()
+    ev.add("summary", label if agent_id else f"{who} {label}")
+    ev.add("dtstart", pd.Timestamp(start).to_pydatetime())
+    ev.add("dtend", pd.Timestamp(end).to_pydatetime())
+    ev.add("uid", f"{who}-{pd.Timestamp(start):%Y%m%dT%H%M%SZ}-{kind}@shiftcast")
+    ev.add("description", description)
+    cal.add_component(ev)
+
+
+def write_ics(roster: pd.DataFrame, path: str | Path, agent_id: str | None = None) -> Path:
+    """Write the roster (or one agent's) as an .ics file that calendar apps can import."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        tmp.write_bytes(roster_calendar(roster, agent_id))
+        tmp.replace(path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path

@@ -1,0 +1,325 @@
+"""The search state: a complete roster under construction, with its objective kept up to date.
+
+A :class:`RosterState` holds each agent's shift per local day (a template of
+the agent's pool, see :mod:`roster.rostering.instance`), the channel each
+agent serves in each interval at work, and the requirement still uncovered
+per channel and interval. Every change keeps the hard rules: at most one
+shift per local day, ``min_rest_h`` between shifts, the contract's days and
+paid hours per week, the longest run of consecutive days, skills, start
+windows and time off (the last three by construction of the templates).
+
+The objective is the solver's (:class:`roster.rostering.config.SolverConfig`):
+each missing agent per interval costs the channel's under-staffing weight,
+every shift its paid time, and the soft rules their penalties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from roster.rostering.instance import Demand, Pool, agent_limits
+from roster.schema import Agent, LabourRules
+
+#: score bonus per paid minute towards a weekly minimum still short (minimum hours first)
+BIG = 1e9
+
+
+@dataclass
+class _Agent:
+    pool: int
+    k: int  # row in the pool's ``allowed``
+    shifts: dict[int, int] = field(default_factory=dict)  # local day -> template
+    chan: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # day -> (intervals, channel or -1)
+    pref_days: frozenset = frozenset()
+
+
+class RosterState:
+    """A complete roster under construction (see the module docstring)."""
+
+    def __init__(self, pools: list[Pool], agents: list[Agent], rules: LabourRules, grid: Demand, config, weeks: int, week_start):
+        self.pools, self.agents, self.rules, self.grid, self.config, self.weeks = pools, agents, rules, grid, config, weeks
+        self.days = 7 * weeks
+        self.req = np.stack([grid.required[c] for c in grid.channels]).astype(np.int64)
+        self.w = np.stack([grid.under_cost[c] for c in grid.channels]).astype(float)
+        self.rem = self.req.copy()
+        self.skill_idx = [np.array([grid.channels.index(c) for c in p.skills], dtype=np.int64) for p in pools]
+        self.rest_ns = int(rules.min_rest_h * 3600 * 1e9)
+        self.max_consecutive = rules.max_consecutive_days
+        self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
+        self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.min_q = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_q = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_shift_q = np.zeros(len(agents), dtype=np.int64)
+        self.masks = []
+        self.pref_mask = np.zeros((len(agents), self.days), dtype=bool)  # the agent's preferred days off
+        for p in pools:
+            md, mn, mx = agent_limits(p, agents, rules, weeks)
+            for k, ai in enumerate(p.agents):
+                pref = frozenset(d for d in range(self.days) if (week_start.weekday() + d) % 7 in agents[ai].preferred_days_off)
+                self.state[ai] = _Agent(p.index, k, pref_days=pref)
+                self.pref_mask[ai, list(pref)] = True
+                self.max_days[ai], self.min_q[ai], self.max_q[ai] = md[k], mn[k], mx[k]
+                self.max_shift_q[ai] = int(p.paid_q.max()) if len(p.paid_q) else 0
+            self.masks.append(p.allowed.copy())
+        self.week_of = [p.day // 7 for p in pools]
+        # templates are in local-day order: each day's are one slice of the pool's arrays
+        self.day_lo = [np.searchsorted(p.day, np.arange(self.days), side="left") for p in pools]
+        self.day_hi = [np.searchsorted(p.day, np.arange(self.days), side="right") for p in pools]
+        for p in pools:
+            if len(p.day) and np.any(np.diff(p.day) < 0):
+                raise ValueError("pool templates must be sorted by local day")
+        self.cost_total = 0.0
+        self.soft_total = 0.0
+        self._reach_cache = None
+
+    # ------------------------------------------------------------------ #
+    # objective
+    # ------------------------------------------------------------------ #
+    def under_cost(self) -> float:
+        return float((self.w * np.maximum(self.rem, 0)).sum())
+
+    def objective(self) -> float:
+        return self.under_cost() + self.cost_total + self.soft_total
+
+    def soft_penalty(self, ai: int, ti: int) -> float:
+        """What adding template ``ti`` to agent ``ai`` costs in soft rules, given its other shifts."""
+        return float(self.soft_penalties(ai, np.array([ti], dtype=np.int64))[0])
+
+    def soft_penalties(self, ai: int, cand: np.ndarray) -> np.ndarray:
+        """What adding each of the templates ``cand`` (of the agent's pool) costs in soft rules, given its other shifts."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        cfg = self.config
+        day = p.day[cand]
+        pen = np.where(self.pref_mask[ai, day], float(cfg.preference_weight), 0.0)
+        if st.shifts:
+            wk = day // 7
+            n_weekend = np.zeros(self.weeks, dtype=np.int64)
+            n_late = np.zeros(self.weeks, dtype=np.int64)
+            for d, t in st.shifts.items():
+                n_weekend[d // 7] += bool(p.weekend[t])
+                n_late[d // 7] += bool(p.late[t])
+            pen = pen + np.where(p.weekend[cand] & (n_weekend[wk] >= 1), float(cfg.weekend_weight), 0.0)
+            pen = pen + np.where(p.late[cand] & (n_late[wk] >= 2), float(cfg.late_weight), 0.0)
+        if cfg.split_off_weight and len(cand):
+            delta = np.zeros(self.days)
+            worked: dict[int, set[int]] = {}
+            for d in set(day.tolist()):  # only the candidates' days
+                w = d // 7
+                if w not in worked:
+                    worked[w] = {dd - 7 * w for dd in st.shifts if dd // 7 == w}
+                delta[d] = days_off_apart(worked[w] | {d - 7 * w}) - days_off_apart(worked[w])
+            pen = pen + cfg.split_off_weight * delta[day]
+        return pen
+
+    def agent_soft(self, ai: int) -> float:
+        """Soft penalties of one agent's whole roster."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        cfg = self.config
+        total = cfg.preference_weight * sum(1 for d in st.shifts if d in st.pref_days)
+        for w in range(self.weeks):
+            ts = [t for d, t in st.shifts.items() if d // 7 == w]
+            total += cfg.weekend_weight * max(0, sum(bool(p.weekend[t]) for t in ts) - 1)
+            total += cfg.late_weight * max(0, sum(bool(p.late[t]) for t in ts) - 2)
+            if cfg.split_off_weight:
+                total += cfg.split_off_weight * days_off_apart({d - 7 * w for d in st.shifts if d // 7 == w})
+        return float(total)
+
+    # ------------------------------------------------------------------ #
+    # moves
+    # ------------------------------------------------------------------ #
+    def value(self, pi: int) -> np.ndarray:
+        """Per interval: the most a pool's agent at work is worth there (its neediest skill)."""
+        s = self.skill_idx[pi]
+        if not len(s):
+            return np.zeros(self.grid.n)
+        return (self.w[s] * (self.rem[s] > 0)).max(axis=0)
+
+    def best_channels(self, pi: int, idx: np.ndarray) -> np.ndarray:
+        """Per interval ``idx``: the pool's skill that still needs an agent and costs most when short (-1 if none needs one)."""
+        s = self.skill_idx[pi]
+        if not len(s) or not len(idx):
+            return np.full(len(idx), -1)
+        sub = self.w[s][:, idx] * (self.rem[s][:, idx] > 0)
+        return np.where(sub.max(axis=0) > 0, s[sub.argmax(axis=0)], -1)
+
+    def gains(self, pi: int) -> np.ndarray:
+        """Objective gain of one more shift of each of the pool's templates (soft rules aside)."""
+        p = self.pools[pi]
+        return p.cover @ self.value(pi) - p.cost
+
+    def add(self, ai: int, ti: int, chan: np.ndarray | None = None) -> None:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        d = int(p.day[ti])
+        idx = p.work[ti]
+        if chan is None:
+            chan = self.best_channels(st.pool, idx)
+        ok = chan >= 0
+        np.subtract.at(self.rem, (chan[ok], idx[ok]), 1)
+        self.soft_total -= self.agent_soft(ai)
+        st.shifts[d] = ti
+        st.chan[d] = (idx, chan)
+        self.soft_total += self.agent_soft(ai)
+        self.cost_total += float(p.cost[ti])
+        self._update_mask(ai)
+
+    def remove(self, ai: int, d: int) -> tuple[int, np.ndarray]:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        ti = st.shifts[d]
+        idx, chan = st.chan.pop(d)
+        ok = chan >= 0
+        np.add.at(self.rem, (chan[ok], idx[ok]), 1)
+        self.soft_total -= self.agent_soft(ai)
+        del st.shifts[d]
+        self.soft_total += self.agent_soft(ai)
+        self.cost_total -= float(p.cost[ti])
+        self._update_mask(ai)
+        return ti, chan
+
+    def _update_mask(self, ai: int) -> None:
+        """Templates the agent could still add without breaking a hard rule."""
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        lo, hi = self.day_lo[st.pool], self.day_hi[st.pool]
+        m = p.allowed[st.k].copy()
+        for d, t in st.shifts.items():
+            m[lo[d] : hi[d]] = False
+            if d > 0:
+                sl = slice(lo[d - 1], hi[d - 1])
+                m[sl] &= p.end_ns[sl] + self.rest_ns <= p.start_ns[t]
+            if d + 1 < self.days:
+                sl = slice(lo[d + 1], hi[d + 1])
+                m[sl] &= p.start_ns[sl] >= p.end_ns[t] + self.rest_ns
+        for w in range(self.weeks):
+            sl = slice(lo[7 * w], hi[min(7 * w + 6, self.days - 1)])
+            ts = [t for d, t in st.shifts.items() if d // 7 == w]
+            if len(ts) >= self.max_days[ai, w]:
+                m[sl] = False
+            else:
+                used = int(sum(p.paid_q[t] for t in ts))
+                m[sl] &= p.paid_q[sl] <= self.max_q[ai, w] - used
+        if self.max_consecutive < self.days:
+            k = self.max_consecutive
+            worked = np.zeros(self.days + 2, dtype=bool)
+            for d in st.shifts:
+                worked[d + 1] = True
+            for e in range(self.days):
+                if worked[e + 1]:
+                    continue
+                left = 0
+                while e - left - 1 >= 0 and worked[e - left]:
+                    left += 1
+                right = 0
+                while e + right + 1 < self.days and worked[e + right + 2]:
+                    right += 1
+                if left + right + 1 > k:
+                    m[lo[e] : hi[e]] = False
+        self.masks[st.pool][st.k] = m
+
+    def used_q(self, ai: int, w: int) -> int:
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        return int(sum(p.paid_q[t] for d, t in st.shifts.items() if d // 7 == w))
+
+    def days_used(self, ai: int, w: int) -> int:
+        return sum(1 for d in self.state[ai].shifts if d // 7 == w)
+
+    def min_reachable(self, ai: int, ti: int) -> bool:
+        """Whether the agent can still reach its weekly minimum after taking ``ti``."""
+        p = self.pools[self.state[ai].pool]
+        w = int(p.day[ti]) // 7
+        need = self.min_q[ai, w] - self.used_q(ai, w) - int(p.paid_q[ti])
+        if need <= 0:
+            return True
+        days_left = self.max_days[ai, w] - self.days_used(ai, w) - 1
+        return days_left * self.max_shift_q[ai] >= need
+
+    def deficit(self, ai: int) -> int:
+        return int(sum(max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)))
+
+    def minimum_first_scores(self, ai: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of the agent's templates ``cand``, minimum hours first, and each one's week's shortfall.
+
+        A template's score is its gain less its soft penalties, plus ``BIG``
+        per paid quarter hour it brings towards a weekly minimum still short.
+        """
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        score = self.gains(st.pool)[cand] - self.soft_penalties(ai, cand)
+        short = np.array([max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)])
+        need = short[self.week_of[st.pool][cand]]
+        return score + np.where(need > 0, BIG * np.minimum(p.paid_q[cand], need), 0.0), need
+
+    # ------------------------------------------------------------------ #
+    # building an agent's week
+    # ------------------------------------------------------------------ #
+    def rebuild(self, ai: int) -> None:
+        """Give an agent (with no shifts) its best week against everyone else's: minimum hours first."""
+        st = self.state[ai]
+        while True:
+            mask = self.masks[st.pool][st.k]
+            if not mask.any():
+                return
+            cand = np.flatnonzero(mask)
+            score, _ = self.minimum_first_scores(ai, cand)
+            order = np.argsort(-score)
+            picked = None
+            for j in order:
+                if score[j] <= 0:
+                    break
+                t = int(cand[j])
+                if self.min_reachable(ai, t):
+                    picked = t
+                    break
+            if picked is None:
+                return
+            self.add(ai, picked)
+
+
+def days_off_apart(worked: set[int]) -> int:
+    """1 if a week's days off (days 0-6 not in ``worked``) number two or more and no two follow each other, else 0."""
+    off = [j for j in range(7) if j not in worked]
+    if len(off) < 2:
+        return 0
+    return 0 if any(b == a + 1 for a, b in zip(off, off[1:])) else 1
+
+
+def reach(s: RosterState) -> np.ndarray:
+    """(agents, intervals): one of the agent's templates keeps it at work in the interval (computed once)."""
+    if getattr(s, "_reach_cache", None) is None:
+        out = np.zeros((len(s.agents), s.grid.n), dtype=bool)
+        for a, st in enumerate(s.state):
+            p = s.pools[st.pool]
+            allowed = np.flatnonzero(p.allowed[st.k])
+            if len(allowed):
+                out[a] = np.asarray(p.cover[allowed].sum(axis=0)).ravel() > 0
+        s._reach_cache = out
+    return s._reach_cache
+
+
+def snapshot(s: RosterState, agents=None) -> dict:
+    """Agents' shifts and channels (all agents by default), to come back to with :func:`restore`."""
+    who = range(len(s.state)) if agents is None else agents
+    return {a: {d: (t, s.state[a].chan[d][1].copy()) for d, t in s.state[a].shifts.items()} for a in who}
+
+
+def clear(s: RosterState, agents) -> None:
+    """Take every shift of ``agents`` out."""
+    for a in agents:
+        for d in list(s.state[a].shifts):
+            s.remove(a, d)
+
+
+def restore(s: RosterState, snap: dict) -> None:
+    """Put the snapshot's agents back as they were (other agents are left alone)."""
+    clear(s, snap)
+    for a, days in snap.items():
+        for d, (t, chan) in days.items():
+            s.add(a, t, chan)
+
+

@@ -1,0 +1,257 @@
+"""Loading history and events: good files, and each kind of bad file."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from forecast.errors import InputError
+from forecast.io.events import load_events
+from forecast.io.files import write_csv_atomic
+from forecast.io.history import load_history
+
+GOOD = """ds,channel,tz,volume,aht_s
+2025-06-02T12:00:00Z,voice,America/New_York,10,300
+2025-06-02T12:15:00Z,voice,America/New_York,12,310
+2025-06-02T12:30:00Z,voice,America/New_York,0,
+2025-06-02T12:45:00Z,voice,America/New_York,8,290
+"""
+
+
+def problem_lines(exc: InputError) -> list[tuple[int | None, str | None]]:
+    return [(p.line, p.column) for p in exc.problems]
+
+
+def test_interval_counts_load_tidy_utc(write):
+    df = load_history(write("h.csv", GOOD))
+    assert list(df.columns) == ["channel", "tz", "ds", "volume", "aht_s"]
+    assert str(df["ds"].dtype) == "datetime64[ns, UTC]"
+    assert df["volume"].tolist() == [10, 12, 0, 8]
+    assert np.isnan(df["aht_s"].iloc[2])  # no handle time where nothing was handled
+
+
+def test_naive_timestamps_are_local_in_the_rows_zone(write):
+    text = "ds,channel,tz,volume\n2025-06-02 08:00,chat,America/New_York,5\n2025-06-02 08:00,chat,Europe/London,7\n"
+    df = load_history(write("h.csv", text))
+    got = dict(zip(df["tz"], df["ds"]))
+    assert got["America/New_York"] == pd.Timestamp("2025-06-02T12:00Z")
+    assert got["Europe/London"] == pd.Timestamp("2025-06-02T07:00Z")
+
+
+def test_gzip_and_bom_are_read(tmp_path):
+    path = tmp_path / "h.csv.gz"
+    path.write_bytes(gzip.compress(("\ufeff" + GOOD).encode()))
+    assert len(load_history(path)) == 4
+
+
+def test_missing_rows_are_counted_as_zero_and_noted(write):
+    text = GOOD.replace("2025-06-02T12:30:00Z,voice,America/New_York,0,\n", "")
+    notes: list[str] = []
+    df = load_history(write("h.csv", text), notes=notes)
+    assert len(df) == 4 and df["volume"].iloc[2] == 0
+    assert any("1 interval(s) with no row" in n for n in notes)
+
+
+def test_aggregates_to_a_coarser_grid_with_volume_weighted_aht(write):
+    df = load_history(write("h.csv", GOOD), interval_min=60)
+    assert len(df) == 1
+    assert df["volume"].iloc[0] == 30
+    assert df["aht_s"].iloc[0] == pytest.approx((10 * 300 + 12 * 310 + 8 * 290) / 30)
+
+
+def test_cannot_split_into_a_finer_grid(write):
+    text = "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,10\n2025-06-02T13:00:00Z,voice,UTC,10\n"
+    with pytest.raises(InputError, match="60-minute intervals; it cannot be split into 15"):
+        load_history(write("h.csv", text), interval_min=15)
+
+
+def test_contact_log_is_counted_into_intervals(write):
+    text = (
+        "created_at,channel,tz,handle_time_s\n"
+        "2025-06-02T12:01:00Z,email,Europe/London,100\n"
+        "2025-06-02T12:14:59Z,email,Europe/London,300\n"
+        "2025-06-02T12:15:00Z,email,Europe/London,50\n"
+    )
+    df = load_history(write("log.csv", text))
+    # a log covers whole local days: 96 intervals on a 24-hour London day
+    assert len(df) == 96
+    first = df.set_index("ds").loc[pd.Timestamp("2025-06-02T12:00Z")]
+    assert first["volume"] == 2 and first["aht_s"] == pytest.approx(200)
+    assert df["volume"].sum() == 3
+
+
+def test_sample_contact_log_matches_its_interval_counts(samples):
+    log = load_history(samples / "contacts_example.csv")
+    assert log["volume"].sum() > 1000
+    assert set(log["channel"]) == {"voice", "chat", "email", "social"}
+
+
+# ---------------------------------------------------------------- bad files
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "where"),
+    [
+        ("", "the file is empty", []),
+        ("ds,channel,tz,volume\n", "header but no data rows", []),
+        ("ds,channel,volume\n2025-06-02T12:00:00Z,voice,3\n", "missing column 'tz'", []),
+        ("ds,tz,volume\n2025-06-02T12:00:00Z,UTC,3\n", "missing column 'channel'", []),
+        ("when,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\n", "expected interval counts", []),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\nyesterday,voice,UTC,4\n",
+            "found 'yesterday'",
+            [(3, "ds")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,-3\n",
+            "at least 0, found '-3'",
+            [(2, "volume")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,lots\n",
+            "found 'lots'",
+            [(2, "volume")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,\n",
+            "found an empty cell",
+            [(2, "volume")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,fax,UTC,3\n",
+            "unknown channel 'fax'",
+            [(2, "channel")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,Mars/Olympus,3\n",
+            "unknown time zone 'Mars/Olympus'",
+            [(2, "tz")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\n2025-06-02T12:00:00Z,voice,UTC,4\n",
+            "duplicate interval",
+            [(3, "ds")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-03-09 02:30,voice,America/New_York,3\n",
+            "does not exist (clocks go forward)",
+            [(2, "ds")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-11-02 01:30,voice,America/New_York,3\n",
+            "is ambiguous (clocks go back",
+            [(2, "ds")],
+        ),
+        (
+            "ds,channel,tz,volume\n2025-06-02T12:07:00Z,voice,UTC,3\n",
+            "not the start of a 15, 30 or 60-minute interval",
+            [(2, "ds")],
+        ),
+        ('ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3,9,9\n', "not a well-formed CSV", [(2, None)]),
+    ],
+)
+def test_bad_history_files_name_file_line_and_column(write, content, expected, where):
+    path = write("bad_history.csv", content)
+    with pytest.raises(InputError) as info:
+        load_history(path)
+    message = str(info.value)
+    assert message.startswith("bad_history.csv")
+    assert expected in message
+    for line, column in where:
+        assert (line, column) in problem_lines(info.value)
+
+
+def test_not_utf8_is_reported_with_its_line(write):
+    path = write("latin1.csv", "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\n".encode() + "caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8") as info:
+        load_history(path)
+    assert info.value.problems[0].line == 3
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        load_history(tmp_path / "nope.csv")
+
+
+def test_every_bad_row_is_reported_not_just_the_first(write):
+    rows = "".join(f"2025-06-02T12:{m:02d}:00Z,voice,UTC,-1\n" for m in (0, 15, 30))
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", "ds,channel,tz,volume\n" + rows))
+    assert [p.line for p in info.value.problems] == [2, 3, 4]
+
+
+# ------------------------------------------------------------------ events
+
+EVENTS = """event,kind,start,end,channels,zones,uplift,lower_window,upper_window
+Flash,flash_sale,2026-12-04T18:00:00-05:00,2026-12-05T00:00:00-05:00,chat|voice,all,2.5,0,2
+Summer,summer_sale,2026-07-09,2026-07-12,all,Europe/London,,-1,3
+"""
+ZONES = ["America/New_York", "Europe/London"]
+
+
+def test_events_expand_per_channel_and_zone(write):
+    ev = load_events(write("events.csv", EVENTS), zones=ZONES)
+    flash = ev[ev["event"] == "Flash"]
+    assert len(flash) == 4  # 2 channels x 2 zones
+    # an instant with an offset is the same moment everywhere
+    assert set(flash["start"]) == {pd.Timestamp("2026-12-04T23:00Z")}
+    assert flash["uplift"].eq(2.5).all()
+    summer = ev[ev["event"] == "Summer"]
+    assert len(summer) == 4 and set(summer["tz"]) == {"Europe/London"}
+    # naive dates are local; a date-only end includes that whole day
+    assert summer["start"].iloc[0] == pd.Timestamp("2026-07-08T23:00Z")
+    assert summer["end"].iloc[0] == pd.Timestamp("2026-07-12T23:00Z")
+    assert summer["lower_window"].iloc[0] == -1 and summer["upper_window"].iloc[0] == 3
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "column"),
+    [
+        ("X,flash_sale,2026-12-04,2026-12-03,all,all,,0,0", "expected 'end' after 'start'", "end"),
+        ("X,flash_sale,2026-12-04,2026-12-05,fax,all,,0,0", "unknown channel 'fax'", "channels"),
+        ("X,flash_sale,2026-12-04,2026-12-05,all,Europe/Paris,,0,0", "not in the history", "zones"),
+        ("X,flash_sale,2026-12-04,2026-12-05,all,all,-2,0,0", "greater than 0", "uplift"),
+        ("X,flash_sale,2026-12-04,2026-12-05,all,all,,2,0", "<= 0", "lower_window"),
+        ("X,flash sale!,2026-12-04,2026-12-05,all,all,,0,0", "expected a kind", "kind"),
+        ("X,flash_sale,soon,2026-12-05,all,all,,0,0", "found 'soon'", "start"),
+    ],
+)
+def test_bad_event_rows(write, row, expected, column):
+    header = EVENTS.splitlines()[0]
+    with pytest.raises(InputError) as info:
+        load_events(write("events.csv", f"{header}\n{row}\n"), zones=ZONES)
+    assert expected in str(info.value)
+    assert (2, column) in problem_lines(info.value)
+
+
+def test_sample_events_load(samples):
+    ev = load_events(samples / "events.csv", zones=["America/Los_Angeles", "America/New_York", "Europe/London"])
+    assert {"flash_sale", "summer_sale", "outage"} <= set(ev["kind"])
+    assert (ev["end"] > ev["start"]).all()
+
+
+def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
+    class Boom:
+        def to_csv(self, path, **kwargs):
+            with open(path, "w") as fh:
+                fh.write("partial")
+            raise RuntimeError("disk full")
+
+    target = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError):
+        write_csv_atomic(Boom(), target)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+    write_csv_atomic(pd.DataFrame({"a": [1]}), target)
+    assert target.read_text() == "a\n1\n"
+
+
+def test_a_contact_log_with_a_long_silence_gets_a_note(write):
+    text = "created_at,channel,tz\n2025-01-05T10:00:00Z,voice,UTC\n2025-01-20T10:00:00Z,voice,UTC\n"
+    notes: list[str] = []
+    df = load_history(write("log.csv", text), notes=notes)
+    assert df["volume"].sum() == 2
+    assert any("no contacts at all from 2025-01-06 to 2025-01-19 (14 days)" in n for n in notes)

@@ -1,0 +1,30 @@
+"""Plan helpers: which roster weeks the requirements cover."""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from roster.rostering import roster_weeks
+
+SITES = ["America/New_York", "Europe/Lisbon"]
+
+
+def requirements(start: str, end: str, freq: str) -> pd.DataFrame:
+    return pd.DataFrame({"ds": pd.date_range(start, end, freq=freq, tz="UTC", inclusive="left"), "channel": "voice"})
+
+
+@pytest.mark.parametrize("freq", ["15min", "60min"])
+def test_weeks_whose_every_site_week_fits_inside_the_requirements(freq):
+    req = requirements("2026-11-22", "2026-12-20", freq)  # Sunday to Sunday, 4 weeks
+    # the week of Dec 14 would end at New York's midnight of Dec 21 (05:00 UTC), after the requirements
+    assert roster_weeks(req, SITES) == [dt.date(2026, 11, 23), dt.date(2026, 11, 30), dt.date(2026, 12, 7)]
+    # Lisbon alone: its week of Dec 14 ends at 00:00 UTC on Dec 21, still outside; one more day makes it fit
+    longer = requirements("2026-11-22", "2026-12-21", freq)
+    assert roster_weeks(longer, ["Europe/Lisbon"])[-1] == dt.date(2026, 12, 14)
+    assert roster_weeks(longer, SITES)[-1] == dt.date(2026, 12, 7)
+
+
+def test_no_whole_week_no_roster_weeks():
+    assert roster_weeks(requirements("2026-11-23", "2026-11-27", "15min"), SITES) == []
+    assert roster_weeks(requirements("2026-11-23", "2026-11-23", "15min"), SITES) == []

@@ -1,0 +1,107 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from roster.staffing import queueing as q
+from roster.schema import ChannelTarget, Targets
+from roster.staffing.simulate import simulate, simulation_summary
+
+
+def _demand(channel, volume, aht, n):
+    ds = pd.date_range("2026-06-01", periods=n, freq="15min", tz="UTC")
+    return pd.DataFrame({"ds": ds, "channel": channel, "volume": volume, "aht_s": aht})
+
+
+def test_simulation_agrees_with_erlang_c_in_steady_state():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    n = 600
+    demand = _demand("voice", 100.0, 180.0, n)  # 20 Erlangs
+    agents = int(q.erlang_c_agents(np.array([20.0]), 180, 20, 0.8)[0])
+    staffing = demand[["ds", "channel"]].assign(agents=agents)
+    sim = simulate(demand, staffing, t, seed=7)
+    s = simulation_summary(sim).iloc[0]
+    expected = float(q.erlang_c_metrics(agents, 20.0, 180, 20)["sl"])
+    assert s["service_level"] == pytest.approx(expected, abs=0.03)
+    assert sim["offered"].sum() == pytest.approx(100 * n, rel=0.02)
+
+
+def test_abandonment_agrees_with_erlang_a():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_a", target_sl=0.8, target_s=20, aht_s=300, patience_s=120)})
+    demand = _demand("voice", 45.0, 300.0, 600)
+    lam = 45 / 900
+    n = 14
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=3)
+    s = simulation_summary(sim).iloc[0]
+    m = q.erlang_a_metrics(n, lam, 300, 120, 20)
+    assert s["abandon_rate"] == pytest.approx(float(m["abandon_rate"]), abs=0.02)
+    assert s["service_level"] == pytest.approx(float(m["sl"]), abs=0.04)
+
+
+def test_heavy_abandonment_agrees_with_erlang_a():
+    # a caller who gives up must not move the queue's clock past their own deadline:
+    # completions and staffing after it belong to the callers behind (else they wait too little)
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_a", target_sl=0.8, target_s=20, aht_s=300, patience_s=30)})
+    demand = _demand("voice", 60.0, 300.0, 400)
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=18), t, seed=1, runs=4)
+    s = simulation_summary(sim).iloc[0]
+    m = q.erlang_a_metrics(18, 60 / 900, 300, 30, 20)  # abandonment 19.4%, service level 74.6%
+    assert s["abandon_rate"] == pytest.approx(float(m["abandon_rate"]), abs=0.008)
+    assert s["service_level"] == pytest.approx(float(m["sl"]), abs=0.012)
+
+
+def test_no_agents_builds_a_backlog_that_is_worked_off_later():
+    t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=300)})
+    demand = _demand("email", 20.0, 300.0, 96)
+    agents = np.where(np.arange(96) < 32, 0, 12)
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=agents), t, seed=1)
+    assert sim["backlog"].iloc[31] > 400
+    assert sim["backlog"].iloc[-1] < 20
+    assert sim["answered"].sum() > 0.95 * sim["offered"].sum()
+
+
+def test_chat_simulation_agrees_with_the_chat_model():
+    t = Targets(channels={"chat": ChannelTarget(model="chat", target_sl=0.8, target_s=60, aht_s=560, concurrency=2.5, max_concurrency=3,
+                                               handle_time_growth=0.25, max_occupancy=1.0)})
+    demand = _demand("chat", 40.0, 560.0, 400)
+    lam = 40 / 900
+    n = int(q.chat_agents(np.array([lam]), 560, 60, 0.8, 2.5, 3, 0.25)[0])
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=11)
+    s = simulation_summary(sim).iloc[0]
+    expected = float(q.chat_metrics(n, lam, 560, 60, 2.5, 3, 0.25)["sl"][0])
+    assert s["service_level"] == pytest.approx(expected, abs=0.03)
+    # one agent fewer is visibly worse
+    worse = simulation_summary(simulate(demand, demand[["ds", "channel"]].assign(agents=n - 1), t, seed=11)).iloc[0]
+    assert worse["service_level"] < s["service_level"]
+
+
+def test_replications_give_the_expected_service_level_and_its_standard_error():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    agents = demand[["ds", "channel"]].assign(agents=7)
+    one = simulate(demand, agents, t, seed=5, runs=1)
+    few = simulate(demand, agents, t, seed=5, runs=10)
+    many = simulate(demand, agents, t, seed=5, runs=40)
+    assert one["service_level_se"].isna().all()
+    assert (many["service_level_se"] > 0).all()
+    # four times the replications, half the standard error
+    assert few["service_level_se"].mean() / many["service_level_se"].mean() == pytest.approx(2.0, rel=0.3)
+    # every interval's estimate is near the steady-state value (the first starts empty, so it is better)
+    expected = float(q.erlang_c_metrics(7, 30 * 180 / 900, 180, 20)["sl"])
+    assert (np.abs(many["service_level"].iloc[2:] - expected) < 4 * many["service_level_se"].iloc[2:] + 0.01).mean() >= 0.95
+    s = simulation_summary(many).iloc[0]
+    assert s["intervals_not_below_target"] >= s["intervals_meeting_target"]
+    assert np.isnan(simulation_summary(one).iloc[0]["intervals_not_below_target"])
+
+
+def test_deferred_replies_count_at_the_end_of_handling_and_late_unknowns_are_censored():
+    # plenty of agents: nobody waits, so the reply comes one handle time after arrival
+    t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=600, aht_s=600)})
+    demand = _demand("email", 10.0, 600.0, 16)
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=50), t, seed=3, runs=4)
+    s = simulation_summary(sim).iloc[0]
+    assert 0.5 < s["service_level"] < 0.75  # P(exponential handle time <= its mean) = 63%
+    assert (sim["asa_s"].dropna() > 300).all()  # time to reply, not time to start
+    # nobody at work: nothing answered, and the contacts of the last ten minutes are not yet late
+    none = simulate(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
+    assert none["answered"].sum() == 0 and none["censored"].iloc[-1] > 0 and none["censored"].iloc[:-1].sum() == 0
+    assert (none["service_level"].iloc[:-1] == 0).all()
