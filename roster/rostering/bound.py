@@ -30,6 +30,8 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from roster.rostering.instance import Demand, Pool, agent_limits
+from roster.rostering.rules.shifts import rest_ns
+from roster.rostering.rules.weekly import consecutive_windows
 from roster.schema import Agent, LabourRules
 
 
@@ -88,7 +90,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
         n_cols += len(idx)
     cost = np.zeros(n_cols)
     upper = np.zeros(n_cols)
-    rest = pd.Timedelta(hours=rules.min_rest_h).value
+    rest = rest_ns(rules)
     at_work = {}  # skill set -> list of (cover matrix rows as csr, column offset)
     for p, idx, off in zip(pools, keep, offset):
         cols = off + np.arange(len(idx))
@@ -100,15 +102,15 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
             on = np.flatnonzero(day == d)
             if len(on):
                 rows.le(cols[on], 1.0, int(p.allowed[:, idx[on]].any(axis=1).sum()))
-        max_days, min_q, max_q = agent_limits(p, agents, rules, weeks)
+        max_days, min_min, max_min = agent_limits(p, agents, rules, weeks)
         for w in range(weeks):
             on = np.flatnonzero(day // 7 == w)
             if not len(on):
                 continue
             rows.le(cols[on], 1.0, int(max_days[:, w].sum()))
-            rows.le(cols[on], p.paid_q[idx[on]], int(max_q[:, w].sum()))
-            if min_q[:, w].sum() > 0:
-                rows.le(cols[on], -p.paid_q[idx[on]], -int(min_q[:, w].sum()))
+            rows.le(cols[on], p.paid_min[idx[on]], int(max_min[:, w].sum()))
+            if min_min[:, w].sum() > 0:
+                rows.le(cols[on], -p.paid_min[idx[on]], -int(min_min[:, w].sum()))
         starts, ends = p.start_ns[idx], p.end_ns[idx] + rest
         for d in range(days - 1):
             today, tomorrow = np.flatnonzero(day == d), np.flatnonzero(day == d + 1)
@@ -119,8 +121,8 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
                 if len(late):
                     rows.le(np.concatenate([cols[tomorrow[starts[tomorrow] <= x]], cols[late]]), 1.0, len(p.agents))
         k = rules.max_consecutive_days
-        for d0 in range(days - k):
-            on = np.flatnonzero((day >= d0) & (day <= d0 + k))
+        for window in consecutive_windows(days, k):
+            on = np.flatnonzero((day >= window.start) & (day < window.stop))
             if len(on):
                 rows.le(cols[on], 1.0, k * len(p.agents))
         at_work.setdefault(p.skills, []).append((p.cover[idx].T.tocsr(), off))

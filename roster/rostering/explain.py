@@ -10,6 +10,7 @@ from forecast.errors import Problem
 from roster.rostering import model as agent_model
 from roster.rostering.config import SolverConfig
 from roster.rostering.instance import make_demand, make_pools
+from roster.rostering.rules.weekly import max_days_per_week
 from roster.rostering.state import RosterState, reach
 
 
@@ -34,7 +35,7 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list
     problems = []
     for agent in agents:
         contract = rules.contracts[agent.contract]
-        limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+        limit = max_days_per_week(contract, rules)
         req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
         step = pd.Timedelta(minutes=rules.interval_min)
         grid = make_demand(req, span, step, 0, 0)
@@ -48,22 +49,22 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list
             continue
         temps = pools[0].templates
         allowed = pools[0].allowed[0]
-        # the minimum as enforced (s.min_q: prorated by the days available, in quarter hours); the first week that
+        # the minimum as enforced (s.min_paid_min: prorated by the days available); the first week that
         # days, shift lengths and availability alone cannot reach, else week 1 (rest or consecutive days are to blame)
         why = None
         for w in range(weeks):
-            need = s.min_q[0, w] / 4
+            need = s.min_paid_min[0, w] / 60
             longest: dict[int, float] = {}  # available day -> its longest paid shift
             for t, ok in zip(temps, allowed):
                 if ok and 7 * w <= t.day_index < 7 * w + 7:
-                    longest[t.day_index] = max(longest.get(t.day_index, 0.0), t.paid_h)
+                    longest[t.day_index] = max(longest.get(t.day_index, 0.0), t.paid_min / 60)
             best = sum(sorted(longest.values(), reverse=True)[:limit])
             if best + 1e-9 < need:
                 why = (f"at most {limit} days a week, shifts of {contract.shift_lengths_h} h and the agent's availability "
                        f"allow at most {best:.1f} paid hours" + (f" in week {w + 1}" if weeks > 1 else ""))
                 break
         if why is None:
-            need = s.min_q[0, 0] / 4
+            need = s.min_paid_min[0, 0] / 60
             why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
                    f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
         problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))

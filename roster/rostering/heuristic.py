@@ -85,7 +85,7 @@ def _pick_agent(s: RosterState, pi: int, t: int) -> int | None:
         ai = p.agents[k]
         if not s.min_reachable(ai, t):
             continue
-        key = (-s.deficit(ai), s.soft_penalty(ai, t), sum(p.paid_q[x] for x in s.state[ai].shifts.values()), ai)
+        key = (-s.deficit(ai), s.soft_penalty(ai, t), sum(p.paid_min[x] for x in s.state[ai].shifts.values()), ai)
         if best_key is None or key < best_key:
             best, best_key = ai, key
     return best

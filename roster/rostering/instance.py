@@ -38,8 +38,14 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from roster.rostering.rules.base import minutes
+from roster.rostering.rules.coverage import under_cost
+from roster.rostering.rules.fairness import is_late, is_weekend
+from roster.rostering.rules.paid_time import shift_cost
+from roster.rostering.rules.shifts import start_window, time_off_spans
+from roster.rostering.rules.weekly import max_days_per_week, prorated_minimum_min
+from roster.rostering.templates import Template, blocked, profile_templates
 from roster.schema import Agent, LabourRules
-from roster.rostering.templates import Template, blocked, profile_templates, prorated_min_q, start_window, time_off_spans
 
 
 @dataclass
@@ -59,8 +65,7 @@ def make_demand(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timesta
     """The grid of ``span`` with each channel's requirement and the cost of a missing agent.
 
     A missing agent costs ``under_weight`` plus up to ``peak_weight`` more at
-    the channel's peak (scaled by requirement / peak): a gap at the peak
-    hurts more customers than one in a quiet hour.
+    the channel's peak (:func:`roster.rostering.rules.coverage.under_cost`).
     """
     n = int((span[1] - span[0]) / step)
     req = requirements[(requirements["ds"] >= span[0]) & (requirements["ds"] < span[1])]
@@ -72,8 +77,7 @@ def make_demand(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timesta
         idx = np.asarray((pd.DatetimeIndex(g["ds"]) - span[0]) // step, dtype=np.int64)
         arr[idx] = np.maximum(g["agents_required"].to_numpy(dtype=np.int64), 0)
         required[c] = arr
-        peak = max(int(arr.max()), 1)
-        cost[c] = under_weight + np.round(peak_weight * arr / peak).astype(np.int64)
+        cost[c] = under_cost(arr, under_weight, peak_weight)
     return Demand(span[0], step, n, channels, required, cost)
 
 
@@ -98,7 +102,7 @@ class Pool:
     day: np.ndarray | None = None  # local day index (0 = week_start)
     start_ns: np.ndarray | None = None  # UTC start, ns since the epoch
     end_ns: np.ndarray | None = None
-    paid_q: np.ndarray | None = None  # paid quarter hours
+    paid_min: np.ndarray | None = None  # paid minutes
     cost: np.ndarray | None = None  # objective cost of its paid time
     late: np.ndarray | None = None  # a late shift (starts at or after the late hour, site time)
     weekend: np.ndarray | None = None  # on a Saturday or Sunday (site local date)
@@ -126,11 +130,10 @@ def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt
         pool.day = np.array([t.day_index for t in temps], dtype=np.int64)
         pool.start_ns = np.array([t.start.value for t in temps], dtype=np.int64)
         pool.end_ns = np.array([t.end.value for t in temps], dtype=np.int64)
-        pool.paid_q = np.array([int(round(t.paid_h * 4)) for t in temps], dtype=np.int64)
-        pool.cost = np.array([int(round(t.paid_h * contract.hourly_cost * cost_weight)) for t in temps], dtype=np.int64)
-        local_h = np.array([(lambda x: x.hour + x.minute / 60)(t.start.tz_convert(tz)) for t in temps])
-        pool.late = local_h >= late_start_h
-        pool.weekend = np.array([t.local_date.weekday() >= 5 for t in temps], dtype=bool)
+        pool.paid_min = np.array([t.paid_min for t in temps], dtype=np.int64)
+        pool.cost = shift_cost(pool.paid_min, contract.hourly_cost, cost_weight).astype(np.int64)
+        pool.late = np.array([is_late(t.start.tz_convert(tz), late_start_h) for t in temps], dtype=bool)
+        pool.weekend = np.array([is_weekend(t.local_date) for t in temps], dtype=bool)
         allowed = np.ones((len(members), len(temps)), dtype=bool)
         for k, ai in enumerate(members):
             off = time_off_spans(list(time_off), agents[ai].agent_id)
@@ -155,18 +158,22 @@ def work_intervals(t: Template, grid: Demand) -> np.ndarray:
 
 
 def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per agent of the pool and week: (max days, min paid quarter hours, max paid quarter hours)."""
+    """Per agent of the pool and week: (max days, min paid minutes, max paid minutes).
+
+    The rules of :mod:`roster.rostering.rules.weekly`, with the days the agent
+    can work each week (a day with at least one template its time off allows).
+    """
     contract = rules.contracts[pool.contract]
-    limit = min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+    limit = max_days_per_week(contract, rules)
     day = pool.day
     n = len(pool.agents)
     max_days = np.zeros((n, weeks), dtype=np.int64)
-    min_q = np.zeros((n, weeks), dtype=np.int64)
-    max_q = np.full((n, weeks), int(round(contract.max_week_h * 4)), dtype=np.int64)
+    min_min = np.zeros((n, weeks), dtype=np.int64)
+    max_min = np.full((n, weeks), minutes(contract.max_week_h), dtype=np.int64)
     for k in range(n):
         for w in range(weeks):
             in_week = (day >= 7 * w) & (day < 7 * w + 7) & pool.allowed[k]
             available = len(np.unique(day[in_week]))
             max_days[k, w] = min(limit, available)
-            min_q[k, w] = prorated_min_q(contract.min_week_h, available)
-    return max_days, min_q, max_q
+            min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, rules.interval_min)
+    return max_days, min_min, max_min

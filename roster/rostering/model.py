@@ -7,22 +7,18 @@ which). Everything outside the neighbourhood (other agents, other days) is
 fixed and enters as constants: the coverage it already gives, and for the
 free agents, their fixed days' shifts, hours and days.
 
-Hard rules, one function per family:
-
-* :func:`add_one_shift_per_day` - at most one shift per local day;
-* :func:`add_rest` - at least ``min_rest_h`` between the shifts of two days;
-* :func:`add_days_per_week` - max working days (and so min days off) a week;
-* :func:`add_weekly_hours` - the contract's paid hours a week (the minimum
-  prorated by the days the agent is available);
-* :func:`add_consecutive_days` - the longest run of working days;
-* skills, start windows and time off hold by construction of the templates.
-
-Soft objective (weights in :class:`roster.rostering.search.SolverConfig`): missing
-agents per channel and interval (:func:`add_coverage`), paid time at the
-contract's hourly cost, and the soft rules :func:`add_preferences` (working
-a preferred day off), :func:`add_fairness` (weekend days beyond one and late
-shifts beyond two a week) and :func:`add_days_off_together` (a week whose
-days off are all apart). Each soft family records its named penalty terms.
+Hard rules and objective terms come from the rule modules
+(:mod:`roster.rostering.rules`), so :func:`build` reads as a table of contents:
+variables, hard rules (one shift per local day and rest from
+:mod:`~roster.rostering.rules.shifts`; days, paid minutes and consecutive days
+a week from :mod:`~roster.rostering.rules.weekly`; skills, start windows,
+shift lengths, breaks and time off by construction of the templates), then
+the objective, the sum of weight x penalty with every penalty named as in
+the penalties table: understaffing (:mod:`~roster.rostering.rules.coverage`),
+paid hours (:mod:`~roster.rostering.rules.paid_time`) and the soft rules
+(:mod:`~roster.rostering.rules.fairness`, :mod:`~roster.rostering.rules.preferences`,
+:mod:`~roster.rostering.rules.days_off`). ``SubModel.terms`` keeps each named
+penalty's ``(weight, var)`` list, so a solved model's penalties can be read back.
 
 With every agent and day free this is the whole roster problem (used as is
 for small teams); :mod:`roster.rostering.search` uses it as the large-neighbourhood
@@ -36,6 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from roster.rostering.rules import coverage, days_off, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.state import RosterState
 
 
@@ -57,17 +54,20 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     templates (a boolean mask per pool index) to keep a neighbourhood small.
     """
     m = SubModel(cp_model.CpModel())
+    # variables: one per free agent and template it may work on a free day
     _variables(m, s, free_agents, free_days, candidates)
-    add_one_shift_per_day(m)
-    add_rest(m, s, free_agents, free_days)
-    add_days_per_week(m, s, free_agents)
-    add_weekly_hours(m, s, free_agents)
-    add_consecutive_days(m, s, free_agents)
-    add_coverage(m, s, free_agents)
-    add_preferences(m, s)
-    add_fairness(m, s, free_agents)
-    add_days_off_together(m, s, free_agents)
-    m.terms["paid time"] = [(int(s.pools[s.state[a].pool].cost[t]), v) for (a, t), v in m.x.items()]
+    # hard rules (skills, start windows, shift lengths, breaks and time off hold by construction of the templates)
+    shifts.add_one_shift_per_day(m)
+    shifts.add_rest(m, s, free_agents, free_days)
+    weekly.add_days_per_week(m, s, free_agents)
+    weekly.add_weekly_hours(m, s, free_agents)
+    weekly.add_consecutive_days(m, s, free_agents)
+    # objective: the named penalties, each a list of (weight, var)
+    m.terms[coverage.UNDERSTAFFING.name] = coverage.add_coverage(m, s, free_agents)
+    m.terms[preferences.PREFERRED_DAY_OFF.name] = preferences.add_preferences(m, s)
+    m.terms[fairness.WEEKEND.name], m.terms[fairness.LATE.name] = fairness.add_fairness(m, s, free_agents)
+    m.terms[days_off.DAYS_OFF_APART.name] = days_off.add_days_off_together(m, s, free_agents)
+    m.terms[paid_time.PAID_HOURS.name] = paid_time.terms(m, s)
     m.model.Minimize(sum(c * v for terms in m.terms.values() for c, v in terms))
     return m
 
@@ -82,203 +82,12 @@ def _variables(m: SubModel, s: RosterState, free_agents, free_days, candidates=N
             ok &= candidates[st.pool]
         # shifts that clash on rest with a fixed neighbouring day are never possible
         for d, t in fixed.items():
-            ok &= ~((p.day == d - 1) & (p.end_ns + s.rest_ns > p.start_ns[t]))
-            ok &= ~((p.day == d + 1) & (p.start_ns < p.end_ns[t] + s.rest_ns))
+            ok &= ~((p.day == d - 1) & ~shifts.rested(p.end_ns, p.start_ns[t], s.rest_ns))
+            ok &= ~((p.day == d + 1) & ~shifts.rested(p.end_ns[t], p.start_ns, s.rest_ns))
         for t in np.flatnonzero(ok):
             v = m.model.NewBoolVar(f"x_{s.agents[a].agent_id}_{t}")
             m.x[(a, int(t))] = v
             m.by_day.setdefault((a, int(p.day[t])), []).append((int(t), v))
-
-
-def add_one_shift_per_day(m: SubModel) -> None:
-    """At most one shift per agent and local day; ``work[a, d]`` says whether there is one."""
-    for key, tvs in m.by_day.items():
-        w = m.model.NewBoolVar(f"work_{key[0]}_{key[1]}")
-        m.model.Add(sum(v for _, v in tvs) == w)
-        m.work[key] = w
-
-
-def add_rest(m: SubModel, s: RosterState, free_agents, free_days) -> None:
-    """At least ``min_rest_h`` between the shifts of two consecutive free days.
-
-    For each start time ``x`` of the next day's shifts: at most one of the
-    shifts of day ``d`` ending less than ``min_rest_h`` before ``x`` and the
-    shifts of day ``d + 1`` starting by ``x`` (a clique of clashing shifts;
-    together these say that no clashing pair is worked). Shifts that clash
-    with a fixed neighbouring day are left out of the model altogether.
-    """
-    for a in free_agents:
-        p = s.pools[s.state[a].pool]
-        for d in sorted(free_days):
-            today, tomorrow = m.by_day.get((a, d), []), m.by_day.get((a, d + 1), [])
-            if not today or not tomorrow:
-                continue
-            ends = np.array([p.end_ns[t] + s.rest_ns for t, _ in today])
-            starts = np.array([p.start_ns[t] for t, _ in tomorrow])
-            for x in np.unique(starts):
-                late = [v for (t, v), e in zip(today, ends) if e > x]
-                if not late:
-                    continue
-                early = [v for (t, v), st in zip(tomorrow, starts) if st <= x]
-                m.model.AddAtMostOne(late + early)
-
-
-def _week_vars(m: SubModel, a: int, w: int) -> list[tuple[int, cp_model.IntVar]]:
-    """The agent's ``(template, var)`` of local week ``w``, in template order (as in ``m.x``)."""
-    return [tv for d in range(7 * w, 7 * w + 7) for tv in m.by_day.get((a, d), ())]
-
-
-def _week_days(s: RosterState, a: int, w: int, m: SubModel):
-    st = s.state[a]
-    fixed = [d for d in st.shifts if d // 7 == w]
-    free = [m.work[(a, d)] for d in range(7 * w, 7 * w + 7) if (a, d) in m.work]
-    return fixed, free
-
-
-def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
-    for a in free_agents:
-        for w in range(s.weeks):
-            fixed, free = _week_days(s, a, w, m)
-            if free:
-                m.model.Add(sum(free) <= int(s.max_days[a, w]) - len(fixed))
-
-
-def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
-    for a in free_agents:
-        p = s.pools[s.state[a].pool]
-        for w in range(s.weeks):
-            used = s.used_q(a, w)
-            terms = [int(p.paid_q[t]) * v for t, v in _week_vars(m, a, w)]
-            if not terms:
-                continue
-            m.model.Add(sum(terms) <= int(s.max_q[a, w]) - used)
-            need = int(s.min_q[a, w]) - used
-            if need > 0:
-                m.model.Add(sum(terms) >= need)
-
-
-def add_consecutive_days(m: SubModel, s: RosterState, free_agents) -> None:
-    k = s.max_consecutive
-    if k >= s.days:
-        return
-    for a in free_agents:
-        fixed = set(s.state[a].shifts)
-        for d0 in range(0, s.days - k):
-            window = range(d0, d0 + k + 1)
-            free = [m.work[(a, d)] for d in window if (a, d) in m.work]
-            n_fixed = sum(1 for d in window if d in fixed)
-            if free and n_fixed + len(free) > k:
-                m.model.Add(sum(free) <= k - n_fixed)
-
-
-def add_coverage(m: SubModel, s: RosterState, free_agents) -> None:
-    """Per channel and interval still short after the fixed shifts: agents serving it + missing >= short.
-
-    The free agents of one pool are interchangeable, so the model counts per
-    pool how many of them at work serve each channel (no per-agent choice to
-    break symmetry over).
-    """
-    at_work: dict[tuple[int, int], list] = {}
-    for (a, t), v in m.x.items():
-        pi = s.state[a].pool
-        for i in s.pools[pi].work[t]:
-            at_work.setdefault((pi, int(i)), []).append(v)
-    short_terms: dict[tuple[int, int], list] = {}
-    for (pi, i), vs in at_work.items():
-        zs = []
-        for c in s.skill_idx[pi]:
-            need = int(s.rem[c, i])
-            if need <= 0:
-                continue
-            z = m.model.NewIntVar(0, min(need, len(vs)), f"z_{pi}_{i}_{c}")
-            m.z[(pi, i, int(c))] = z
-            short_terms.setdefault((int(c), i), []).append(z)
-            zs.append(z)
-        if zs:
-            m.model.Add(sum(zs) <= sum(vs))
-    terms = []
-    for (c, i), zs in short_terms.items():
-        need = int(s.rem[c, i])
-        u = m.model.NewIntVar(0, need, f"u_{c}_{i}")
-        m.model.Add(sum(zs) + u >= need)
-        terms.append((int(s.w[c, i]), u))
-    m.terms["understaffing"] = terms
-
-
-def add_preferences(m: SubModel, s: RosterState) -> None:
-    m.terms["preferred day off worked"] = [
-        (s.config.preference_weight, w) for (a, d), w in m.work.items() if d in s.state[a].pref_days
-    ]
-
-
-def add_fairness(m: SubModel, s: RosterState, free_agents) -> None:
-    """Weekend days beyond one and late shifts beyond two a week cost (fixed days count too)."""
-    cfg = s.config
-    weekend_terms, late_terms = [], []
-    for a in free_agents:
-        st = s.state[a]
-        p = s.pools[st.pool]
-        for w in range(s.weeks):
-            fixed = [t for d, t in st.shifts.items() if d // 7 == w]
-            week = _week_vars(m, a, w)
-            wk = [v for t, v in week if p.weekend[t]]
-            lt = [v for t, v in week if p.late[t]]
-            n_wk = sum(bool(p.weekend[t]) for t in fixed)
-            n_lt = sum(bool(p.late[t]) for t in fixed)
-            if wk and cfg.weekend_weight and n_wk + len(wk) > 1:
-                e = m.model.NewIntVar(0, len(wk) + n_wk, f"weekend_excess_{a}_{w}")
-                m.model.Add(e >= sum(wk) + n_wk - 1)
-                weekend_terms.append((cfg.weekend_weight, e))
-            if lt and cfg.late_weight and n_lt + len(lt) > 2:
-                e = m.model.NewIntVar(0, len(lt) + n_lt, f"late_excess_{a}_{w}")
-                m.model.Add(e >= sum(lt) + n_lt - 2)
-                late_terms.append((cfg.late_weight, e))
-    m.terms["weekend days beyond one a week"] = weekend_terms
-    m.terms["late shifts beyond two a week"] = late_terms
-
-
-def add_days_off_together(m: SubModel, s: RosterState, free_agents) -> None:
-    """Soft: two days off in a row each week; a week whose days off are all apart costs ``split_off_weight``."""
-    weight = s.config.split_off_weight
-    terms = []
-    if weight:
-        for a in free_agents:
-            fixed = set(s.state[a].shifts)
-            for w in range(s.weeks):
-                days = range(7 * w, min(7 * w + 7, s.days))
-                free = {d: m.work[(a, d)] for d in days if (a, d) in m.work}
-                if not free:
-                    continue
-                off = {d: (1 - free[d]) if d in free else (0 if d in fixed else 1) for d in days}
-                pairs = []
-                for d in days:
-                    if d + 1 not in off:
-                        continue
-                    x, y = off[d], off[d + 1]
-                    if isinstance(x, int) and isinstance(y, int):
-                        if x and y:
-                            pairs = None
-                            break
-                        continue
-                    pv = m.model.NewBoolVar(f"off_pair_{a}_{d}")
-                    for o in (x, y):
-                        if isinstance(o, int):
-                            if not o:
-                                m.model.Add(pv == 0)
-                        else:
-                            m.model.Add(pv <= o)
-                    pairs.append(pv)
-                if pairs is None:
-                    continue  # two fixed days off in a row already
-                n_off = sum(off.values())
-                split = m.model.NewBoolVar(f"days_off_apart_{a}_{w}")
-                # apart: at least two days off and no pair; with fewer than two days off there is nothing to pair
-                two = m.model.NewBoolVar(f"two_off_{a}_{w}")
-                m.model.Add(n_off >= 2).OnlyEnforceIf(two)
-                m.model.Add(n_off <= 1).OnlyEnforceIf(two.Not())
-                m.model.Add(split >= two - sum(pairs))
-                terms.append((weight, split))
-    m.terms["days off apart"] = terms
 
 
 def hint(m: SubModel, s: RosterState, shifts: dict[int, dict[int, int]]) -> None:

@@ -45,7 +45,7 @@ from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
 from roster.rostering.channels import exact_channels
 from roster.rostering.config import SolverConfig
-from roster.rostering.coverage import coverage_from_roster
+from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.explain import explain_infeasible, unreachable_agent_h
 from roster.rostering.heuristic import construct, fill_minimums, from_counts, local_search
 from roster.rostering.instance import make_demand, make_pools

@@ -3,23 +3,34 @@
 A :class:`RosterState` holds each agent's shift per local day (a template of
 the agent's pool, see :mod:`roster.rostering.instance`), the channel each
 agent serves in each interval at work, and the requirement still uncovered
-per channel and interval. Every change keeps the hard rules: at most one
-shift per local day, ``min_rest_h`` between shifts, the contract's days and
-paid hours per week, the longest run of consecutive days, skills, start
-windows and time off (the last three by construction of the templates).
+per channel and interval. Every change keeps the hard rules
+(:mod:`roster.rostering.rules`): at most one shift per local day,
+``min_rest_h`` between shifts, the contract's days and paid minutes per week,
+the longest run of consecutive days, skills, start windows and time off (the
+last three by construction of the templates).
 
 The objective is the solver's (:class:`roster.rostering.config.SolverConfig`):
 each missing agent per interval costs the channel's under-staffing weight,
-every shift its paid time, and the soft rules their penalties.
+every shift its paid time, and the soft rules their penalties, counted by
+the rule modules' own functions (:func:`RosterState.agent_soft`) and, for
+candidate shifts in the search's inner loop, by the same thresholds
+vectorised (:func:`RosterState.soft_penalties`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from roster.rostering.instance import Demand, Pool, agent_limits
+from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
+from roster.rostering.rules.days_off import DAYS_OFF_APART, days_off_apart
+from roster.rostering.rules.fairness import LATE, WEEKEND, late_excess, weekend_excess
+from roster.rostering.rules.preferences import PREFERRED_DAY_OFF, is_preferred_off
+from roster.rostering.rules.shifts import rest_ns, rested
+from roster.rostering.rules.weekly import run_through
 from roster.schema import Agent, LabourRules
 
 #: score bonus per paid minute towards a weekly minimum still short (minimum hours first)
@@ -45,23 +56,25 @@ class RosterState:
         self.w = np.stack([grid.under_cost[c] for c in grid.channels]).astype(float)
         self.rem = self.req.copy()
         self.skill_idx = [np.array([grid.channels.index(c) for c in p.skills], dtype=np.int64) for p in pools]
-        self.rest_ns = int(rules.min_rest_h * 3600 * 1e9)
+        self.rest_ns = rest_ns(rules)
         self.max_consecutive = rules.max_consecutive_days
         self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
         self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
-        self.min_q = np.zeros((len(agents), weeks), dtype=np.int64)
-        self.max_q = np.zeros((len(agents), weeks), dtype=np.int64)
-        self.max_shift_q = np.zeros(len(agents), dtype=np.int64)
+        self.min_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
+        self.max_shift_min = np.zeros(len(agents), dtype=np.int64)  # the agent's longest paid shift
+        #: objective weight of one unit of each soft penalty, by name
+        self.soft_weight = {pen.name: float(getattr(config, pen.weight)) for pen in SOFT_PENALTIES}
         self.masks = []
         self.pref_mask = np.zeros((len(agents), self.days), dtype=bool)  # the agent's preferred days off
         for p in pools:
             md, mn, mx = agent_limits(p, agents, rules, weeks)
             for k, ai in enumerate(p.agents):
-                pref = frozenset(d for d in range(self.days) if (week_start.weekday() + d) % 7 in agents[ai].preferred_days_off)
+                pref = frozenset(d for d in range(self.days) if is_preferred_off(agents[ai], week_start + dt.timedelta(days=d)))
                 self.state[ai] = _Agent(p.index, k, pref_days=pref)
                 self.pref_mask[ai, list(pref)] = True
-                self.max_days[ai], self.min_q[ai], self.max_q[ai] = md[k], mn[k], mx[k]
-                self.max_shift_q[ai] = int(p.paid_q.max()) if len(p.paid_q) else 0
+                self.max_days[ai], self.min_paid_min[ai], self.max_paid_min[ai] = md[k], mn[k], mx[k]
+                self.max_shift_min[ai] = int(p.paid_min.max()) if len(p.paid_min) else 0
             self.masks.append(p.allowed.copy())
         self.week_of = [p.day // 7 for p in pools]
         # templates are in local-day order: each day's are one slice of the pool's arrays
@@ -88,22 +101,27 @@ class RosterState:
         return float(self.soft_penalties(ai, np.array([ti], dtype=np.int64))[0])
 
     def soft_penalties(self, ai: int, cand: np.ndarray) -> np.ndarray:
-        """What adding each of the templates ``cand`` (of the agent's pool) costs in soft rules, given its other shifts."""
+        """What adding each of the templates ``cand`` (of the agent's pool) costs in soft rules, given its other shifts.
+
+        The change in :meth:`agent_soft` each one would make, from the rule
+        modules' thresholds, vectorised over the candidates.
+        """
         st = self.state[ai]
         p = self.pools[st.pool]
-        cfg = self.config
+        weight = self.soft_weight
         day = p.day[cand]
-        pen = np.where(self.pref_mask[ai, day], float(cfg.preference_weight), 0.0)
-        if st.shifts:
-            wk = day // 7
-            n_weekend = np.zeros(self.weeks, dtype=np.int64)
-            n_late = np.zeros(self.weeks, dtype=np.int64)
-            for d, t in st.shifts.items():
-                n_weekend[d // 7] += bool(p.weekend[t])
-                n_late[d // 7] += bool(p.late[t])
-            pen = pen + np.where(p.weekend[cand] & (n_weekend[wk] >= 1), float(cfg.weekend_weight), 0.0)
-            pen = pen + np.where(p.late[cand] & (n_late[wk] >= 2), float(cfg.late_weight), 0.0)
-        if cfg.split_off_weight and len(cand):
+        wk = day // 7
+        n_weekend = np.zeros(self.weeks, dtype=np.int64)
+        n_late = np.zeros(self.weeks, dtype=np.int64)
+        for d, t in st.shifts.items():
+            n_weekend[d // 7] += bool(p.weekend[t])
+            n_late[d // 7] += bool(p.late[t])
+        pen = weight[PREFERRED_DAY_OFF.name] * self.pref_mask[ai, day]
+        was = n_weekend[wk]
+        pen = pen + weight[WEEKEND.name] * (weekend_excess(was + p.weekend[cand]) - weekend_excess(was))
+        was = n_late[wk]
+        pen = pen + weight[LATE.name] * (late_excess(was + p.late[cand]) - late_excess(was))
+        if weight[DAYS_OFF_APART.name] and len(cand):
             delta = np.zeros(self.days)
             worked: dict[int, set[int]] = {}
             for d in set(day.tolist()):  # only the candidates' days
@@ -111,22 +129,24 @@ class RosterState:
                 if w not in worked:
                     worked[w] = {dd - 7 * w for dd in st.shifts if dd // 7 == w}
                 delta[d] = days_off_apart(worked[w] | {d - 7 * w}) - days_off_apart(worked[w])
-            pen = pen + cfg.split_off_weight * delta[day]
+            pen = pen + weight[DAYS_OFF_APART.name] * delta[day]
         return pen
 
-    def agent_soft(self, ai: int) -> float:
-        """Soft penalties of one agent's whole roster."""
+    def agent_weeks(self, ai: int) -> list[AgentWeek]:
+        """The agent's worked days per local week, as the soft rules read them."""
         st = self.state[ai]
         p = self.pools[st.pool]
-        cfg = self.config
-        total = cfg.preference_weight * sum(1 for d in st.shifts if d in st.pref_days)
+        out = []
         for w in range(self.weeks):
-            ts = [t for d, t in st.shifts.items() if d // 7 == w]
-            total += cfg.weekend_weight * max(0, sum(bool(p.weekend[t]) for t in ts) - 1)
-            total += cfg.late_weight * max(0, sum(bool(p.late[t]) for t in ts) - 2)
-            if cfg.split_off_weight:
-                total += cfg.split_off_weight * days_off_apart({d - 7 * w for d in st.shifts if d // 7 == w})
-        return float(total)
+            ts = [(d, t) for d, t in st.shifts.items() if d // 7 == w]
+            out.append(AgentWeek(frozenset(d - 7 * w for d, _ in ts), sum(bool(p.weekend[t]) for _, t in ts),
+                                 sum(bool(p.late[t]) for _, t in ts), sum(1 for d, _ in ts if d in st.pref_days)))
+        return out
+
+    def agent_soft(self, ai: int) -> float:
+        """Soft penalties of one agent's whole roster (each rule's own count times its weight)."""
+        weeks = self.agent_weeks(ai)
+        return float(sum(self.soft_weight[pen.name] * pen.count(weeks) for pen in SOFT_PENALTIES))
 
     # ------------------------------------------------------------------ #
     # moves
@@ -191,40 +211,30 @@ class RosterState:
             m[lo[d] : hi[d]] = False
             if d > 0:
                 sl = slice(lo[d - 1], hi[d - 1])
-                m[sl] &= p.end_ns[sl] + self.rest_ns <= p.start_ns[t]
+                m[sl] &= rested(p.end_ns[sl], p.start_ns[t], self.rest_ns)
             if d + 1 < self.days:
                 sl = slice(lo[d + 1], hi[d + 1])
-                m[sl] &= p.start_ns[sl] >= p.end_ns[t] + self.rest_ns
+                m[sl] &= rested(p.end_ns[t], p.start_ns[sl], self.rest_ns)
         for w in range(self.weeks):
             sl = slice(lo[7 * w], hi[min(7 * w + 6, self.days - 1)])
             ts = [t for d, t in st.shifts.items() if d // 7 == w]
             if len(ts) >= self.max_days[ai, w]:
                 m[sl] = False
             else:
-                used = int(sum(p.paid_q[t] for t in ts))
-                m[sl] &= p.paid_q[sl] <= self.max_q[ai, w] - used
+                used = int(sum(p.paid_min[t] for t in ts))
+                m[sl] &= p.paid_min[sl] <= self.max_paid_min[ai, w] - used
         if self.max_consecutive < self.days:
-            k = self.max_consecutive
-            worked = np.zeros(self.days + 2, dtype=bool)
-            for d in st.shifts:
-                worked[d + 1] = True
+            worked = [d in st.shifts for d in range(self.days)]
             for e in range(self.days):
-                if worked[e + 1]:
-                    continue
-                left = 0
-                while e - left - 1 >= 0 and worked[e - left]:
-                    left += 1
-                right = 0
-                while e + right + 1 < self.days and worked[e + right + 2]:
-                    right += 1
-                if left + right + 1 > k:
+                if not worked[e] and run_through(worked, e) > self.max_consecutive:
                     m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
 
-    def used_q(self, ai: int, w: int) -> int:
+    def used_min(self, ai: int, w: int) -> int:
+        """The agent's paid minutes in week ``w``."""
         st = self.state[ai]
         p = self.pools[st.pool]
-        return int(sum(p.paid_q[t] for d, t in st.shifts.items() if d // 7 == w))
+        return int(sum(p.paid_min[t] for d, t in st.shifts.items() if d // 7 == w))
 
     def days_used(self, ai: int, w: int) -> int:
         return sum(1 for d in self.state[ai].shifts if d // 7 == w)
@@ -233,27 +243,28 @@ class RosterState:
         """Whether the agent can still reach its weekly minimum after taking ``ti``."""
         p = self.pools[self.state[ai].pool]
         w = int(p.day[ti]) // 7
-        need = self.min_q[ai, w] - self.used_q(ai, w) - int(p.paid_q[ti])
+        need = self.min_paid_min[ai, w] - self.used_min(ai, w) - int(p.paid_min[ti])
         if need <= 0:
             return True
         days_left = self.max_days[ai, w] - self.days_used(ai, w) - 1
-        return days_left * self.max_shift_q[ai] >= need
+        return days_left * self.max_shift_min[ai] >= need
 
     def deficit(self, ai: int) -> int:
-        return int(sum(max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)))
+        """Paid minutes the agent is short of its weekly minimums, over the weeks."""
+        return int(sum(max(0, self.min_paid_min[ai, w] - self.used_min(ai, w)) for w in range(self.weeks)))
 
     def minimum_first_scores(self, ai: int, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Scores of the agent's templates ``cand``, minimum hours first, and each one's week's shortfall.
 
         A template's score is its gain less its soft penalties, plus ``BIG``
-        per paid quarter hour it brings towards a weekly minimum still short.
+        per paid minute it brings towards a weekly minimum still short.
         """
         st = self.state[ai]
         p = self.pools[st.pool]
         score = self.gains(st.pool)[cand] - self.soft_penalties(ai, cand)
-        short = np.array([max(0, self.min_q[ai, w] - self.used_q(ai, w)) for w in range(self.weeks)])
+        short = np.array([max(0, self.min_paid_min[ai, w] - self.used_min(ai, w)) for w in range(self.weeks)])
         need = short[self.week_of[st.pool][cand]]
-        return score + np.where(need > 0, BIG * np.minimum(p.paid_q[cand], need), 0.0), need
+        return score + np.where(need > 0, BIG * np.minimum(p.paid_min[cand], need), 0.0), need
 
     # ------------------------------------------------------------------ #
     # building an agent's week
@@ -279,14 +290,6 @@ class RosterState:
             if picked is None:
                 return
             self.add(ai, picked)
-
-
-def days_off_apart(worked: set[int]) -> int:
-    """1 if a week's days off (days 0-6 not in ``worked``) number two or more and no two follow each other, else 0."""
-    off = [j for j in range(7) if j not in worked]
-    if len(off) < 2:
-        return 0
-    return 0 if any(b == a + 1 for a, b in zip(off, off[1:])) else 1
 
 
 def reach(s: RosterState) -> np.ndarray:

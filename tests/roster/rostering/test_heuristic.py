@@ -106,7 +106,7 @@ def test_masks_forbid_what_the_rules_forbid():
 
 
 def test_days_off_apart_rule():
-    from roster.rostering.state import days_off_apart
+    from roster.rostering.rules.days_off import days_off_apart
 
     assert days_off_apart({0, 2, 4, 5, 6}) == 1  # off Tuesday and Thursday
     assert days_off_apart({0, 1, 2, 3, 4}) == 0  # off the weekend

@@ -142,7 +142,7 @@ def test_validator_catches_broken_rules():
         }
     )
     problems = validate_roster(bad, agents, lr)
-    text = "\n".join(problems)
+    text = "\n".join(map(str, problems))
     assert "without the skill" in text
     assert "shift of 7 h" in text
     assert "h rest" in text

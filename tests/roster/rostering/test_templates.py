@@ -25,7 +25,7 @@ def test_validator_flags_a_shift_that_is_no_template(write):
     t = pd.Timestamp("2026-06-01T12:00Z")  # 08:00 New York: inside the window, but no template starts then
     bad = pd.DataFrame({"agent_id": ["A00"], "site_tz": [NY], "local_date": ["2026-06-01"], "activity": ["shift"], "channel": ["voice"],
                         "start_utc": [t], "end_utc": [t + pd.Timedelta(hours=8.5)], "paid_h": [8.0]})
-    assert any("none of the contract's shift types" in p for p in validate_roster(bad, [agent(0)], lr))
+    assert any("none of the contract's shift types" in str(p) for p in validate_roster(bad, [agent(0)], lr))
 
 
 @pytest.mark.parametrize(

@@ -19,4 +19,4 @@ def test_validator_flags_two_shifts_on_one_day():
     t = pd.Timestamp("2026-06-01T10:00Z")
     bad = pd.DataFrame({"agent_id": ["A00"] * 2, "site_tz": ["America/New_York"] * 2, "local_date": ["2026-06-01"] * 2, "activity": ["shift"] * 2,
                         "channel": ["voice"] * 2, "start_utc": [t, t + pd.Timedelta(hours=9)], "end_utc": [t + pd.Timedelta(hours=8.5), t + pd.Timedelta(hours=17.5)], "paid_h": [8.0, 8.0]})
-    assert any("shift of 17.5 h" in p for p in validate_roster(bad, [agent(0)], lr))
+    assert any("shift of 17.5 h" in str(p) for p in validate_roster(bad, [agent(0)], lr))

@@ -1,0 +1,239 @@
+"""Hard rules of single shifts: when they may start, how long they are, who may work them, one a day, rest between.
+
+* **start window** - a shift starts on the ``shift_start_step_min`` grid of
+  the site clock (local time), between the agent's (or contract's) earliest
+  and latest start. A local start that does not exist (the skipped hour of a
+  daylight-saving change) or is ambiguous (the repeated hour) is not offered
+  (:func:`shift_starts`).
+* **shift length** - one of the contract's ``shift_lengths_h`` (true length
+  in UTC, so a shift across a daylight-saving change keeps it).
+* **shift type** - when the contract has fixed shift types (a shift
+  templates file), exactly one of those.
+* **skills** - an agent serves only channels it has the skill for.
+* **time off** - no shift overlaps the agent's time off.
+* **one shift per local day** - at most one shift per agent and local day,
+  and it belongs to the local date it starts on.
+* **minimum rest** - at least ``min_rest_h`` between the end of one shift
+  and the start of the next.
+* **known agent** - every rostered agent is in the agents file.
+
+Start windows, lengths, shift types, skills and time off hold by
+construction of the shift templates (:mod:`roster.rostering.templates`); the
+CP-SAT model adds one shift per day and rest (:func:`add_one_shift_per_day`,
+:func:`add_rest`); :func:`violations` checks them all on any roster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from roster.rostering.rules.base import ShiftRecord, Violation
+from roster.schema import Agent, Contract, LabourRules, TimeOff
+
+if TYPE_CHECKING:
+    from roster.rostering.model import SubModel
+    from roster.rostering.state import RosterState
+
+START_WINDOW = "start window"
+SHIFT_LENGTH = "shift length"
+SHIFT_TYPE = "shift type"
+SKILLS = "skills"
+TIME_OFF = "time off"
+ONE_SHIFT_PER_DAY = "one shift per local day"
+MIN_REST = "minimum rest"
+KNOWN_AGENT = "known agent"
+
+#: the family's rules, as violations name them
+RULES = (START_WINDOW, SHIFT_LENGTH, SHIFT_TYPE, SKILLS, TIME_OFF, ONE_SHIFT_PER_DAY, MIN_REST, KNOWN_AGENT)
+
+#: two lengths in hours closer than this are the same length
+LENGTH_TOL_H = 1e-6
+
+
+# --------------------------------------------------------------------------- #
+# start windows and the site clock
+# --------------------------------------------------------------------------- #
+def start_window(agent: Agent, contract: Contract) -> tuple[dt.time, dt.time]:
+    """Earliest and latest local start of the agent's shifts: its own, else its contract's."""
+    return agent.earliest_start or contract.earliest_start, agent.latest_start or contract.latest_start
+
+
+def local_start_utc(day: dt.date, minute: int, site_tz: str) -> pd.Timestamp | None:
+    """The UTC instant of local time ``minute`` (minutes after midnight) on ``day`` at the site.
+
+    None when that local time does not exist (the skipped hour of a
+    daylight-saving change) or is ambiguous (the repeated hour): such a start
+    is not offered.
+    """
+    local = dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=ZoneInfo(site_tz))
+    if local.utcoffset() != local.replace(fold=1).utcoffset():  # in a gap or a fold
+        return None
+    return pd.Timestamp(local).tz_convert("UTC")
+
+
+def is_offered_start(start: pd.Timestamp, site_tz: str, step_min: int) -> bool:
+    """Whether a shift starting at ``start`` (UTC) starts on the site clock's grid of ``step_min`` minutes at an unambiguous local time."""
+    local = start.tz_convert(site_tz)
+    minute = local.hour * 60 + local.minute
+    if local.second or local.microsecond or minute % step_min:
+        return False
+    return local_start_utc(local.date(), minute, site_tz) == start
+
+
+@functools.lru_cache(maxsize=256)
+def shift_starts(site_tz: str, earliest: dt.time, latest: dt.time, step_min: int, week_start: dt.date, days: int) -> tuple[tuple[int, dt.date, pd.Timestamp], ...]:
+    """``(day index, local date, UTC start)`` of every start on the site clock's grid between ``earliest`` and ``latest``.
+
+    Starts that do not exist in local time (the skipped hour of a
+    daylight-saving change) or are ambiguous (the repeated hour) are left out.
+    """
+    out = []
+    first = earliest.hour * 60 + earliest.minute
+    last = latest.hour * 60 + latest.minute
+    first = int(math.ceil(first / step_min) * step_min)
+    for d in range(days):
+        day = week_start + dt.timedelta(days=d)
+        for minute in range(first, last + 1, step_min):
+            start = local_start_utc(day, minute, site_tz)
+            if start is not None:
+                out.append((d, day, start))
+    return tuple(out)
+
+
+def contract_shifts(site_tz: str, contract: Contract, earliest: dt.time, latest: dt.time, step_min: int,
+                    week_start: dt.date, days: int) -> list[tuple[int, dt.date, pd.Timestamp, float]]:
+    """``(day index, local date, UTC start, length in hours)`` of every shift a contract offers at a site.
+
+    Every start on the grid between ``earliest`` and ``latest`` with every
+    allowed length; or, when the contract has fixed shift types (a shift
+    templates file), exactly those whose start falls in the window.
+    """
+    if not contract.shifts:
+        return [(d, day, start, length_h)
+                for d, day, start in shift_starts(site_tz, earliest, latest, step_min, week_start, days)
+                for length_h in contract.shift_lengths_h]
+    out = []
+    for st in contract.shifts:
+        if not earliest <= st.start <= latest:
+            continue
+        for d, day, start in shift_starts(site_tz, st.start, st.start, 1, week_start, days):
+            out.append((d, day, start, st.length_h))
+    return sorted(out, key=lambda x: (x[0], x[2], x[3]))
+
+
+# --------------------------------------------------------------------------- #
+# time off and rest
+# --------------------------------------------------------------------------- #
+def time_off_spans(time_off: Sequence[TimeOff], agent_id: str) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """The agent's periods off, UTC."""
+    return [(pd.Timestamp(t.start), pd.Timestamp(t.end)) for t in time_off if t.agent_id == agent_id]
+
+
+def overlaps_time_off(start: pd.Timestamp, end: pd.Timestamp, off: Sequence[tuple[pd.Timestamp, pd.Timestamp]]) -> bool:
+    """Whether the span ``start``-``end`` (UTC) overlaps any of the periods ``off``."""
+    return any(start < b and end > a for a, b in off)
+
+
+def rest_ns(rules: LabourRules) -> int:
+    """The minimum rest between two shifts, in nanoseconds."""
+    return pd.Timedelta(hours=rules.min_rest_h).value
+
+
+def rested(prev_end, next_start, rest):
+    """Whether a shift starting at ``next_start`` leaves ``rest`` after one ending at ``prev_end``.
+
+    Works on timestamps with a Timedelta rest and on (arrays of) nanosecond
+    counts with a rest in nanoseconds alike.
+    """
+    return next_start >= prev_end + rest
+
+
+# --------------------------------------------------------------------------- #
+# CP-SAT
+# --------------------------------------------------------------------------- #
+def add_one_shift_per_day(m: SubModel) -> None:
+    """At most one shift per agent and local day; ``work[a, d]`` says whether there is one."""
+    for key, tvs in m.by_day.items():
+        w = m.model.NewBoolVar(f"work_{key[0]}_{key[1]}")
+        m.model.Add(sum(v for _, v in tvs) == w)
+        m.work[key] = w
+
+
+def add_rest(m: SubModel, s: RosterState, free_agents, free_days) -> None:
+    """At least ``min_rest_h`` between the shifts of two consecutive free days.
+
+    For each start time ``x`` of the next day's shifts: at most one of the
+    shifts of day ``d`` ending less than ``min_rest_h`` before ``x`` and the
+    shifts of day ``d + 1`` starting by ``x`` (a clique of clashing shifts;
+    together these say that no clashing pair is worked). Shifts that clash
+    with a fixed neighbouring day are left out of the model altogether.
+    """
+    for a in free_agents:
+        p = s.pools[s.state[a].pool]
+        for d in sorted(free_days):
+            today, tomorrow = m.by_day.get((a, d), []), m.by_day.get((a, d + 1), [])
+            if not today or not tomorrow:
+                continue
+            ends = np.array([p.end_ns[t] for t, _ in today])
+            starts = np.array([p.start_ns[t] for t, _ in tomorrow])
+            for x in np.unique(starts):
+                late = [v for (t, v), e in zip(today, ends) if not rested(e, x, s.rest_ns)]
+                if not late:
+                    continue
+                early = [v for (t, v), st in zip(tomorrow, starts) if st <= x]
+                m.model.AddAtMostOne(late + early)
+
+
+# --------------------------------------------------------------------------- #
+# the check on any roster
+# --------------------------------------------------------------------------- #
+def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord],
+               off: Sequence[tuple[pd.Timestamp, pd.Timestamp]]) -> list[Violation]:
+    """Every broken rule of this family in one agent's shifts (sorted by start).
+
+    ``off`` are the agent's periods off (UTC, see :func:`time_off_spans`).
+    """
+    out: list[Violation] = []
+    aid = agent.agent_id
+    contract = rules.contracts[agent.contract]
+    used = set().union(*(s.channels for s in shifts)) if shifts else set()
+    bad_skill = sorted(used - set(agent.skills))
+    if bad_skill:
+        out.append(Violation(SKILLS, aid, "", f"works {', '.join(bad_skill)} without the skill"))
+    earliest, latest = start_window(agent, contract)
+    for s in shifts:
+        day = str(s.local_date)
+        length = s.length_h
+        if s.pieces > 1:
+            out.append(Violation(ONE_SHIFT_PER_DAY, aid, day, "the shift's rows do not follow on from each other (two shifts or a gap)"))
+        if not any(abs(length - h) < LENGTH_TOL_H for h in contract.shift_lengths_h):
+            out.append(Violation(SHIFT_LENGTH, aid, day, f"shift of {length:g} h; contract allows {contract.shift_lengths_h}"))
+        local = s.start.tz_convert(agent.site_tz)
+        if local.date() != s.local_date:
+            out.append(Violation(ONE_SHIFT_PER_DAY, aid, day, f"shift starts on local date {local.date()}"))
+        if not earliest <= local.time() <= latest:
+            out.append(Violation(START_WINDOW, aid, day, f"starts {local:%H:%M} local, outside {earliest:%H:%M}-{latest:%H:%M}"))
+        step = 1 if contract.shifts else rules.shift_start_step_min
+        if not is_offered_start(s.start, agent.site_tz, step):
+            out.append(Violation(START_WINDOW, aid, day, f"starts {local:%H:%M} local ({local:%Z}), not a start the site clock offers "
+                                 f"(off the {step}-minute grid, or in the repeated hour of a daylight-saving change)"))
+        if contract.shifts and not any(st.start == local.time() and abs(st.length_h - length) < LENGTH_TOL_H for st in contract.shifts):
+            out.append(Violation(SHIFT_TYPE, aid, day, f"a {length:g} h shift from {local:%H:%M} local is none of the contract's shift types "
+                                 f"({', '.join(f'{st.name} {st.start:%H:%M} {st.length_h:g} h' for st in contract.shifts)})"))
+        for a, b in off:
+            if overlaps_time_off(s.start, s.end, [(a, b)]):
+                out.append(Violation(TIME_OFF, aid, day, f"shift overlaps time off {a:%Y-%m-%d %H:%M}Z-{b:%Y-%m-%d %H:%M}Z"))
+    rest = pd.Timedelta(hours=rules.min_rest_h)
+    for prev, s in zip(shifts, shifts[1:]):
+        if not rested(prev.end, s.start, rest):
+            gap_h = (s.start - prev.end).total_seconds() / 3600
+            out.append(Violation(MIN_REST, aid, str(s.local_date), f"{gap_h:.1f} h rest, rules need {rules.min_rest_h:g} h"))
+    return out

@@ -1,0 +1,189 @@
+"""Hard rules per local week: working days, paid hours, and the longest run of working days.
+
+* **days per week** - at most :func:`max_days_per_week` working days a local
+  week: the contract's ``max_days_per_week``, the rules' ``max_days_per_week``
+  and ``7 - min_days_off_per_week``, whichever is least.
+* **weekly hours** - paid time a week within the contract: at most
+  ``max_week_h``, and at least ``min_week_h`` prorated by the days the agent
+  can work that week (:func:`prorated_minimum_min`, :func:`available_days`).
+* **consecutive days** - at most ``max_consecutive_days`` working days in a
+  row (across weeks too).
+
+Paid time is counted in minutes. The CP-SAT model adds
+:func:`add_days_per_week`, :func:`add_weekly_hours` and
+:func:`add_consecutive_days`; :func:`violations` checks any roster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from roster.rostering.rules.base import ShiftRecord, Violation, minutes
+from roster.rostering.rules.shifts import contract_shifts, overlaps_time_off, start_window, time_off_spans
+from roster.schema import Agent, Contract, LabourRules, TimeOff
+
+if TYPE_CHECKING:
+    from roster.rostering.model import SubModel
+    from roster.rostering.state import RosterState
+
+DAYS_PER_WEEK = "days per week"
+WEEKLY_HOURS = "weekly hours"
+CONSECUTIVE_DAYS = "consecutive days"
+
+#: the family's rules, as violations name them
+RULES = (DAYS_PER_WEEK, WEEKLY_HOURS, CONSECUTIVE_DAYS)
+
+
+def max_days_per_week(contract: Contract, rules: LabourRules) -> int:
+    """The most working days an agent on ``contract`` may have in a local week."""
+    return min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+
+
+def prorated_minimum_min(min_week_h: float, available_days: int, step_min: int) -> int:
+    """A week's contract minimum in paid minutes, prorated by the days the agent can work in it.
+
+    ``min_week_h`` x available days / 7, rounded down to the roster grid's
+    ``step_min`` minutes; 0 with no day available. The one formula the solver
+    enforces (:func:`roster.rostering.instance.agent_limits`), the validator
+    checks and the infeasibility explanation quotes.
+    """
+    if not available_days:
+        return 0
+    return minutes(min_week_h) * min(available_days, 7) // (7 * step_min) * step_min
+
+
+def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: int, time_off: Sequence[TimeOff]) -> set[int]:
+    """Local days (indices from ``week_start``) on which the agent has at least one shift not blocked by time off."""
+    contract = rules.contracts[agent.contract]
+    earliest, latest = start_window(agent, contract)
+    off = time_off_spans(time_off, agent.agent_id)
+    out = set()
+    for d, _, start, length_h in contract_shifts(agent.site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
+        if d not in out and not overlaps_time_off(start, start + pd.Timedelta(hours=length_h), off):
+            out.add(d)
+    return out
+
+
+def longest_run(days: Iterable[int]) -> int:
+    """The longest run of consecutive day numbers in ``days`` (0 if none)."""
+    best = run = 0
+    prev = None
+    for d in sorted(set(days)):
+        run = run + 1 if prev is not None and d == prev + 1 else 1
+        best = max(best, run)
+        prev = d
+    return best
+
+
+def run_through(worked: Sequence[bool], day: int) -> int:
+    """Length of the run of working days through ``day`` were it worked (``worked``: per roster day)."""
+    left = 0
+    while day - left - 1 >= 0 and worked[day - left - 1]:
+        left += 1
+    right = 0
+    while day + right + 1 < len(worked) and worked[day + right + 1]:
+        right += 1
+    return left + right + 1
+
+
+def consecutive_windows(n_days: int, max_consecutive: int) -> list[range]:
+    """Every window of ``max_consecutive + 1`` roster days: none may be worked in full."""
+    return [range(d0, d0 + max_consecutive + 1) for d0 in range(n_days - max_consecutive)]
+
+
+# --------------------------------------------------------------------------- #
+# CP-SAT
+# --------------------------------------------------------------------------- #
+def week_vars(m: SubModel, a: int, w: int) -> list:
+    """The agent's ``(template, var)`` of local week ``w``, in template order (as in ``m.x``)."""
+    return [tv for d in range(7 * w, 7 * w + 7) for tv in m.by_day.get((a, d), ())]
+
+
+def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
+    """Working days a week (the fixed days' and the free days' together) within the agent's limit."""
+    for a in free_agents:
+        for w in range(s.weeks):
+            fixed = sum(1 for d in s.state[a].shifts if d // 7 == w)
+            free = [m.work[(a, d)] for d in range(7 * w, 7 * w + 7) if (a, d) in m.work]
+            if free:
+                m.model.Add(sum(free) <= int(s.max_days[a, w]) - fixed)
+
+
+def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
+    """Paid minutes a week (fixed shifts included) within the contract's maximum and prorated minimum."""
+    for a in free_agents:
+        p = s.pools[s.state[a].pool]
+        for w in range(s.weeks):
+            used = s.used_min(a, w)
+            terms = [int(p.paid_min[t]) * v for t, v in week_vars(m, a, w)]
+            if not terms:
+                continue
+            m.model.Add(sum(terms) <= int(s.max_paid_min[a, w]) - used)
+            need = int(s.min_paid_min[a, w]) - used
+            if need > 0:
+                m.model.Add(sum(terms) >= need)
+
+
+def add_consecutive_days(m: SubModel, s: RosterState, free_agents) -> None:
+    """No window of ``max_consecutive_days + 1`` days worked in full (fixed days count)."""
+    k = s.max_consecutive
+    if k >= s.days:
+        return
+    for a in free_agents:
+        fixed = set(s.state[a].shifts)
+        for window in consecutive_windows(s.days, k):
+            free = [m.work[(a, d)] for d in window if (a, d) in m.work]
+            n_fixed = sum(1 for d in window if d in fixed)
+            if free and n_fixed + len(free) > k:
+                m.model.Add(sum(free) <= k - n_fixed)
+
+
+# --------------------------------------------------------------------------- #
+# the check on any roster
+# --------------------------------------------------------------------------- #
+def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], *, week_start: dt.date | None = None,
+               weeks: int = 1, available: set[int] | None = None) -> list[Violation]:
+    """Every broken rule of this family in one agent's shifts.
+
+    Weeks are counted from ``week_start`` (default: the Monday of the first
+    shift). The weekly maximum is checked when the shifts carry paid time;
+    the prorated minimum also needs ``week_start`` and ``available`` (the
+    agent's :func:`available_days` over ``weeks`` weeks), and is checked for
+    every week of the roster, worked or not.
+    """
+    out: list[Violation] = []
+    aid = agent.agent_id
+    contract = rules.contracts[agent.contract]
+    has_paid = all(s.paid_min is not None for s in shifts)
+    if shifts:
+        first = week_start or min(s.local_date for s in shifts)
+        if week_start is None:
+            first = first - dt.timedelta(days=first.weekday())
+        limit = max_days_per_week(contract, rules)
+        max_min = minutes(contract.max_week_h)
+        by_week: dict[int, list[ShiftRecord]] = {}
+        for s in shifts:
+            by_week.setdefault((s.local_date - first).days // 7, []).append(s)
+        for w in sorted(by_week):
+            ws = by_week[w]
+            if len(ws) > limit:
+                out.append(Violation(DAYS_PER_WEEK, aid, f"week {w + 1}", f"{len(ws)} working days, at most {limit}"))
+            paid = sum(s.paid_min for s in ws) if has_paid else 0
+            if has_paid and paid > max_min:
+                out.append(Violation(WEEKLY_HOURS, aid, f"week {w + 1}", f"{paid / 60:g} paid hours, contract max {contract.max_week_h:g}"))
+        best = longest_run(s.local_date.toordinal() for s in shifts)
+        if best > rules.max_consecutive_days:
+            out.append(Violation(CONSECUTIVE_DAYS, aid, "", f"{best} consecutive working days, at most {rules.max_consecutive_days}"))
+    if week_start is not None and available is not None and has_paid and contract.min_week_h > 0:
+        for w in range(weeks):
+            n_available = sum(1 for d in available if 7 * w <= d < 7 * w + 7)
+            need = prorated_minimum_min(contract.min_week_h, n_available, rules.interval_min)
+            got = sum(s.paid_min for s in shifts if (s.local_date - week_start).days // 7 == w)
+            if got < need:
+                out.append(Violation(WEEKLY_HOURS, aid, f"week {w + 1}",
+                                     f"{got / 60:g} paid hours, contract min {need / 60:g} for {n_available} available days"))
+    return out
