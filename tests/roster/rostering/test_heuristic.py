@@ -11,27 +11,7 @@ from roster.rostering.state import RosterState
 from roster.rostering.instance import make_demand, make_pools
 from roster.rostering import SolverConfig, roster_frame, roster_span
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import NY, WEEK, agent, rules
-
-LISBON = "Europe/Lisbon"
-
-
-def random_instance(seed: int):
-    """A small two-site team and a random requirement it can mostly cover (a roster always exists)."""
-    rng = np.random.default_rng(seed)
-    channels = ("voice", "chat", "email")
-    skills = [("voice",), ("voice", "chat"), ("chat", "email"), ("voice", "chat", "email")]
-    agents = [agent(i, tz=NY if i % 2 else LISBON, skills=skills[int(rng.integers(len(skills)))]) for i in range(int(rng.integers(4, 9)))]
-    lr = rules(contract_kw={"min_week_h": float(rng.choice([0, 16, 24])), "latest_start": "15:00"})
-    span = roster_span(WEEK, 1, [NY, LISBON])
-    ds = pd.date_range(span[0], span[1], freq="15min", inclusive="left")
-    rows = []
-    for c in channels:
-        base = rng.integers(0, 3)
-        level = np.clip(base + rng.integers(-1, 2, size=len(ds)) * (ds.hour.to_numpy() % 7 == 0), 0, None)
-        level = np.where((ds.hour >= 6) & (ds.hour < 22), level, 0)
-        rows.append(pd.DataFrame({"ds": ds, "channel": c, "agents_required": level}))
-    return agents, lr, pd.concat(rows, ignore_index=True), span
+from tests.roster.rostering.factory import NY, WEEK, agent, random_instance, rules
 
 
 def _state(agents, lr, req, span, config=SolverConfig()):
@@ -104,11 +84,3 @@ def test_masks_forbid_what_the_rules_forbid():
         s.add(0, int(np.flatnonzero(s.masks[0][0] & (p.day == d))[0]))
     assert not s.masks[0][0].any()  # five days a week at most
 
-
-def test_days_off_apart_rule():
-    from roster.rostering.rules.days_off import days_off_apart
-
-    assert days_off_apart({0, 2, 4, 5, 6}) == 1  # off Tuesday and Thursday
-    assert days_off_apart({0, 1, 2, 3, 4}) == 0  # off the weekend
-    assert days_off_apart({0, 1, 2, 3, 4, 5}) == 0  # one day off: nothing to pair
-    assert days_off_apart(set()) == 0
