@@ -63,9 +63,7 @@ def assign_channels(s: RosterState) -> dict[tuple[int, int], np.ndarray]:
 
 
 def exact_channels(s: RosterState) -> None:
-    """Re-choose every interval's channel by the exact per-interval assignment (:mod:`roster.rostering.channels`)."""
-    from roster.rostering.channels import assign_channels
-
+    """Re-choose every interval's channel by the exact per-interval assignment (:func:`assign_channels`)."""
     chans = assign_channels(s)
     s.rem = s.req.copy()
     for (a, d), chan in chans.items():
