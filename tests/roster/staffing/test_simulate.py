@@ -4,7 +4,7 @@ import pytest
 
 from roster.staffing import queueing as q
 from roster.schema import ChannelTarget, Targets
-from roster.staffing.simulate import simulate, simulation_summary
+from roster.staffing.simulate import available_agents, simulate, simulate_roster, simulation_summary
 
 
 def _demand(channel, volume, aht, n):
@@ -105,3 +105,43 @@ def test_deferred_replies_count_at_the_end_of_handling_and_late_unknowns_are_cen
     none = simulate(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
     assert none["answered"].sum() == 0 and none["censored"].iloc[-1] > 0 and none["censored"].iloc[:-1].sum() == 0
     assert (none["service_level"].iloc[:-1] == 0).all()
+
+
+# --------------------------------------------------------------------------- #
+# A roster's agents less shrinkage
+# --------------------------------------------------------------------------- #
+
+
+def test_available_agents_are_the_scheduled_less_the_channels_shrinkage_rounded():
+    t = Targets(channels={
+        "voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180, shrinkage=0.3),
+        "email": ChannelTarget(model="deferred", target_sl=0.9, target_s=3600, aht_s=300, shrinkage=0.0),
+    })
+    ds = pd.date_range("2026-06-01", periods=4, freq="15min", tz="UTC")
+    coverage = pd.concat([
+        pd.DataFrame({"ds": ds, "channel": "voice", "scheduled": [10, 7, 12, 0]}),
+        pd.DataFrame({"ds": ds, "channel": "email", "scheduled": [3, 0, 5, 1]}),
+    ], ignore_index=True)
+    got = available_agents(coverage, t)
+    assert list(got.columns) == ["ds", "channel", "agents"]
+    assert got["agents"].tolist() == [7, 5, 8, 0, 3, 0, 5, 1]  # 4.9 rounds to 5, 8.4 to 8
+    assert (got["ds"] == coverage["ds"]).all() and (got["channel"] == coverage["channel"]).all()
+
+
+def test_a_roster_is_simulated_with_its_agents_less_shrinkage():
+    # 34 agents rostered on 20 Erlangs with 30% shrinkage serve like 24 at work: 81% within 20 s (Erlang C),
+    # not like 34 (99%) nor 23 (70%)
+    def voice(shrinkage):
+        return Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180, shrinkage=shrinkage)})
+
+    demand = _demand("voice", 100.0, 180.0, 300)
+    coverage = demand[["ds", "channel"]].assign(scheduled=34)
+    sim = simulate_roster(demand, coverage, voice(0.3), seed=4, runs=2)
+    assert (sim["agents"] == 24).all()
+    same = simulate(demand, demand[["ds", "channel"]].assign(agents=24.0), voice(0.0), seed=4, runs=2)
+    pd.testing.assert_frame_equal(sim, same)  # the same draws: exactly a shrinkage-free team of 24
+    s = simulation_summary(sim).iloc[0]
+    assert s["service_level"] == pytest.approx(float(q.erlang_c_metrics(24, 20.0, 180, 20)["sl"]), abs=0.03)
+    # the demand simulated is the requirements' over the intervals the roster covers
+    half = simulate_roster(demand, coverage.iloc[:100], voice(0.3), seed=4, runs=1)
+    assert len(half) == 100 and (half["ds"] == demand["ds"].iloc[:100].to_numpy()).all()
