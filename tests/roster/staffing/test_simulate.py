@@ -1,3 +1,5 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,3 +147,64 @@ def test_a_roster_is_simulated_with_its_agents_less_shrinkage():
     # the demand simulated is the requirements' over the intervals the roster covers
     half = simulate_roster(demand, coverage.iloc[:100], voice(0.3), seed=4, runs=1)
     assert len(half) == 100 and (half["ds"] == demand["ds"].iloc[:100].to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- #
+# Inputs the simulator reads and the summary's figures
+# --------------------------------------------------------------------------- #
+
+
+def test_customer_zones_are_summed_and_a_missing_handle_time_takes_the_targets():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    staffing = demand[["ds", "channel"]].assign(agents=7)
+    whole = simulate(demand, staffing, t, seed=6, runs=2)
+    zones = pd.concat([demand.assign(tz="America/New_York", volume=10.0), demand.assign(tz="Europe/London", volume=20.0)])
+    pd.testing.assert_frame_equal(simulate(zones, staffing, t, seed=6, runs=2), whole)
+    pd.testing.assert_frame_equal(simulate(demand.assign(aht_s=np.nan), staffing, t, seed=6, runs=2), whole)
+
+
+def test_agents_are_whole_people_a_fractional_staffing_serves_as_its_whole_part():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    part = simulate(demand, demand[["ds", "channel"]].assign(agents=7.6), t, seed=2)
+    whole = simulate(demand, demand[["ds", "channel"]].assign(agents=7.0), t, seed=2)
+    cols = ["offered", "answered", "answered_in_target", "service_level", "asa_s", "backlog"]
+    pd.testing.assert_frame_equal(part[cols], whole[cols])
+
+
+def test_waiting_chats_are_answered_as_soon_as_agents_arrive_before_new_ones():
+    t = Targets(channels={"chat": ChannelTarget(model="chat", target_sl=0.8, target_s=60, aht_s=560, concurrency=2.5, max_concurrency=3,
+                                               handle_time_growth=0.25, max_occupancy=1.0)})
+    demand = _demand("chat", 40.0, 560.0, 12)
+    agents = np.where(np.arange(12) < 4, 0, 80)  # nobody for an hour, then room for 240 chats
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=agents), t, seed=8)
+    assert sim["backlog"].iloc[3] > 100 and (sim["backlog"].iloc[4:] == 0).all()
+    assert sim["answered"].iloc[:4].sum() == sim["offered"].iloc[:4].sum()
+    # the first hour's chats are answered at 01:00 sharp: each waited from its arrival to then
+    first = sim.iloc[0]
+    assert 2700 < first["asa_s"] < 3600 and first["answered_in_target"] == 0
+
+
+def test_occupancy_of_a_partly_open_interval_counts_its_open_time_only():
+    # hourly grid, open from 08:30: the 08:00 interval has 30 open minutes, worked flat out on the night's mail
+    t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=300,
+                                                open_from=dt.time(8, 30), open_until=dt.time(17), open_tz="UTC")})
+    ds = pd.date_range("2026-06-01", periods=24, freq="60min", tz="UTC")
+    demand = pd.DataFrame({"ds": ds, "channel": "email", "volume": 20.0, "aht_s": 300.0})
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=2), t, seed=5, runs=3)
+    assert sim["occupancy"].iloc[8] > 0.9
+    assert sim["answered"].iloc[:8].sum() > 0 and sim["backlog"].iloc[7] > 100
+
+
+def test_the_summary_leaves_censored_contacts_out_and_allows_two_standard_errors():
+    ds = pd.date_range("2026-06-01", periods=3, freq="15min", tz="UTC")
+    sim = pd.DataFrame({
+        "ds": ds, "channel": "voice", "offered": [10.0, 10.0, 10.0], "answered": [10.0, 10.0, 6.0], "abandoned": 0.0,
+        "answered_in_target": [7.8, 7.0, 6.0], "censored": [0.0, 0.0, 2.0], "service_level": [0.78, 0.70, 0.75],
+        "service_level_se": [0.02, 0.02, 0.01], "asa_s": 10.0, "target_sl": 0.8,
+    })
+    s = simulation_summary(sim).iloc[0]
+    assert s["service_level"] == pytest.approx(20.8 / 28)
+    assert s["intervals_meeting_target"] == 0.0
+    assert s["intervals_not_below_target"] == pytest.approx(1 / 3)  # 0.78 + 2 x 0.02 reaches 0.8
