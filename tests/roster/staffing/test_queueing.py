@@ -154,3 +154,13 @@ def test_chat_occupancy_cap_decides_at_high_load():
     m = q.chat_metrics(np.array([capped - 1, capped]), np.array([0.5, 0.5]), 560, 60, 2.5, 3, 0.25)
     assert (m["sl"] >= 0.8).all()
     assert m["occupancy"][1] <= 0.8 < m["occupancy"][0]
+
+
+def test_modified_offered_load_is_averaged_over_each_interval():
+    # a step from 3 to 30 Erlangs of 300 s calls on 15-minute intervals: the load relaxes as exp(-t / 300 s),
+    # and an interval's figure is the mean of its start and end, not its end
+    lam = np.r_[np.full(4, 0.01), np.full(4, 0.1)]
+    m = q.modified_offered_load(lam, 300.0, 900.0)
+    end = 30.0 - 27.0 * np.exp(-3.0)
+    assert m[4] == pytest.approx(0.5 * (3.0 + end), rel=1e-9)
+    assert m[5] == pytest.approx(0.5 * (end + 30.0 - 27.0 * np.exp(-6.0)), rel=1e-9)

@@ -248,3 +248,10 @@ def test_a_coarser_staffing_grid_sums_the_volume_and_weights_the_handle_time():
     assert (required_staff(f, t, interval_min=15)["agents_net"].to_numpy() == required_staff(f, t)["agents_net"].to_numpy()).all()
     with pytest.raises(InputError, match="cannot staff a 20-minute grid from a 15-minute forecast"):
         required_staff(f, t, interval_min=20)
+
+
+def test_a_deferred_channel_is_grossed_up_from_its_exact_agents_not_the_rounded_ones():
+    t = targets(email=ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=400, shrinkage=0.3, max_occupancy=1.0))
+    req = required_staff(_forecast("email", volume=60.0, n=96 * 2, aht=400.0), t)  # 26.13 agents, 27 rounded
+    assert (req["agents_required"] == np.ceil(req["agents_net_exact"] / 0.7 - 1e-6)).all()
+    assert (req["agents_required"] < np.ceil(req["agents_net"] / 0.7 - 1e-6)).all()  # 38, not 39
