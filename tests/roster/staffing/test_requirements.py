@@ -143,7 +143,7 @@ HIGH_LOAD = {
 @pytest.mark.parametrize("model", sorted(HIGH_LOAD))
 def test_the_occupancy_cap_of_the_targets_decides_at_high_load(model):
     kw, volume, aht, free_n, capped_n = HIGH_LOAD[model]
-    f = _forecast(model, volume=volume, n=8, aht=aht).assign(channel="voice")
+    f = _forecast(volume=volume, n=8, aht=aht)
     common = dict(model=model, target_sl=0.8, aht_s=aht, shrinkage=0.0, **kw)
     free = required_staff(f, targets(voice=ChannelTarget(**common, max_occupancy=1.0)))
     capped = required_staff(f, targets(voice=ChannelTarget(**common, max_occupancy=0.85 if model != "chat" else 0.8)))
@@ -224,9 +224,9 @@ def test_the_deferred_occupancy_cap_of_the_targets_sets_the_staffing_of_steady_w
 
 @pytest.mark.xfail(
     strict=True,
-    reason="deferred.minimal_agents staffs steady work below its work rate (37.85 agents where 60 x 400 s per 15 min "
-    "at occupancy 0.7 needs 38.10): the programme lets the backlog grow through the extended horizon, as only the last "
-    "deadlines bind, so the week hands a doubled backlog (261 -> 521 contacts) to the next",
+    reason="roster/staffing/deferred.py minimal_agents staffs steady work below its work rate (37.85 agents where 60 "
+    "x 400 s per 15 min at occupancy 0.7 needs 38.10): only work whose deadline falls inside the extended horizon must be "
+    "done, so a deficit piles up as backlog until its end, and the week hands a doubled backlog (260 -> 520) to the next",
 )
 def test_steady_deferred_work_is_staffed_at_its_work_rate_and_the_backlog_does_not_grow():
     f = _forecast("email", volume=60.0, n=96 * 7, aht=400.0)
