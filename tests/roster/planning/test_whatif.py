@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from roster.staffing.deferred import minimal_agents
 from roster.io import load_targets
 from roster.planning.whatif import compare
 from tests.conftest import SAMPLES
@@ -55,21 +54,6 @@ def test_no_change_no_extra(baseline, targets):
     c = compare(baseline, baseline.copy(), targets, hourly_cost=20.0)
     assert (c.intervals["extra_agents"] == 0).all()
     assert c.totals["extra_agent_h"] == 0
-
-
-def test_deferred_floor_is_kept_and_only_raised_where_needed():
-    n = 96
-    work = np.where((np.arange(n) > 30) & (np.arange(n) < 50), 1800.0, 200.0)
-    open_s = np.full(n, 900.0)
-    free = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9)
-    floor = np.full(n, 1.5)
-    topped = minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=floor)
-    assert (topped >= floor - 1e-7).all()
-    assert topped.sum() >= free.sum() - 1e-6
-    # a floor below what the work needs changes nothing
-    below = 0.5 * free
-    assert (below > 0.1).all()
-    assert np.allclose(minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=below), free)
 
 
 def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_end(baseline, targets):

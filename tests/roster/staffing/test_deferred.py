@@ -79,6 +79,21 @@ def test_the_programme_meets_every_deadline_and_one_agent_less_would_not():
     assert np.nanmin(short["sl_fluid"]) < 1 - 1e-3
 
 
+def test_deferred_floor_is_kept_and_only_raised_where_needed():
+    n = 96
+    work = np.where((np.arange(n) > 30) & (np.arange(n) < 50), 1800.0, 200.0)
+    open_s = np.full(n, 900.0)
+    free = dfr.minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9)
+    floor = np.full(n, 1.5)
+    topped = dfr.minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=floor)
+    assert (topped >= floor - 1e-7).all()
+    assert topped.sum() >= free.sum() - 1e-6
+    # a floor below what the work needs changes nothing
+    below = 0.5 * free
+    assert (below > 0.1).all()
+    assert np.allclose(dfr.minimal_agents(work, open_s, 900.0, 4 * 3600.0, 0.9, floor=below), free)
+
+
 def test_a_burst_is_spread_over_the_target_window_not_staffed_as_a_spike():
     t = Targets(channels={"email": _email()})
     vol = np.where((np.arange(96 * 7) % 96) // 4 == 10, 200.0, 5.0)  # an hour of 200 emails per 15 minutes each day

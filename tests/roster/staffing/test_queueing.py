@@ -104,3 +104,63 @@ def test_erlang_a_closed_form_matches_the_scalar_chain_across_regimes():
             assert vec["abandon_rate"][i] == pytest.approx(ab, abs=1e-9)
             assert vec["asa_s"][i] == pytest.approx(asa, abs=1e-7)
             assert vec["occupancy"][i] == pytest.approx(occ, abs=1e-9)
+
+
+# --------------------------------------------------------------------------- #
+# Caps that decide the staffing instead of the service level
+# --------------------------------------------------------------------------- #
+
+
+def test_erlang_a_occupancy_cap_decides_at_high_load():
+    # 200 Erlangs: 190 agents meet 80% in 20 s, but they would be over 85% busy
+    lam, aht, patience = np.array([200 / 300]), 300.0, 120.0
+    free = q.erlang_a_agents(lam, aht, patience, 20, 0.8, None, 1.0)[0]
+    capped = q.erlang_a_agents(lam, aht, patience, 20, 0.8, None, 0.85)[0]
+    assert capped > free
+    m = q.erlang_a_metrics(np.array([capped - 1, capped]), lam[0], aht, patience, 20)
+    assert (m["sl"] >= 0.8).all()  # the service level is met either way: the cap decides
+    assert m["occupancy"][1] <= 0.85 < m["occupancy"][0]
+
+
+def test_erlang_a_abandonment_cap_decides_with_impatient_callers():
+    # half answered within a minute needs 18 agents, who lose 41% of callers; at most 2% abandoning needs 37
+    lam, aht, patience, t_s = np.array([0.1]), 300.0, 60.0, 60.0
+    free = q.erlang_a_agents(lam, aht, patience, t_s, 0.5)[0]
+    capped = q.erlang_a_agents(lam, aht, patience, t_s, 0.5, max_abandon_rate=0.02)[0]
+    assert capped > free
+    m = q.erlang_a_metrics(np.array([free, capped - 1, capped]), lam[0], aht, patience, t_s)
+    assert m["abandon_rate"][0] > 0.3
+    assert m["abandon_rate"][2] <= 0.02 < m["abandon_rate"][1]  # fewer agents would break the cap
+    assert m["sl"][1] >= 0.5  # not the service level
+
+
+def test_erlang_c_answer_keeps_the_occupancy_cap_and_is_the_fewest():
+    a = np.array([200.0, 20.0])
+    n = q.erlang_c_agents(a, 300, 20, 0.8, 0.85)
+    m = q.erlang_c_metrics(n, a, 300, 20)
+    assert (m["occupancy"] <= 0.85).all() and (m["sl"] >= 0.8).all()
+    assert n[0] == np.ceil(200 / 0.85)  # the cap decides at 200 Erlangs
+    fewer = q.erlang_c_metrics(n - 1, a, 300, 20)
+    assert ((fewer["occupancy"] > 0.85) | (fewer["sl"] < 0.8)).all()
+
+
+def test_chat_occupancy_cap_decides_at_high_load():
+    # 0.5 chats a second of 560 s: 105 agents meet the first-reply target holding up to 3 chats,
+    # but at 2.5 chats each they would be over 100% busy; 80% busy needs 140
+    lam = np.array([0.5])
+    free = q.chat_agents(lam, 560, 60, 0.8, 2.5, 3, 0.25, 1.0)[0]
+    capped = q.chat_agents(lam, 560, 60, 0.8, 2.5, 3, 0.25, 0.8)[0]
+    assert free < capped == np.ceil(0.5 * 560 / 2.5 / 0.8)
+    m = q.chat_metrics(np.array([capped - 1, capped]), np.array([0.5, 0.5]), 560, 60, 2.5, 3, 0.25)
+    assert (m["sl"] >= 0.8).all()
+    assert m["occupancy"][1] <= 0.8 < m["occupancy"][0]
+
+
+def test_modified_offered_load_is_averaged_over_each_interval():
+    # a step from 3 to 30 Erlangs of 300 s calls on 15-minute intervals: the load relaxes as exp(-t / 300 s),
+    # and an interval's figure is the mean of its start and end, not its end
+    lam = np.r_[np.full(4, 0.01), np.full(4, 0.1)]
+    m = q.modified_offered_load(lam, 300.0, 900.0)
+    end = 30.0 - 27.0 * np.exp(-3.0)
+    assert m[4] == pytest.approx(0.5 * (3.0 + end), rel=1e-9)
+    assert m[5] == pytest.approx(0.5 * (end + 30.0 - 27.0 * np.exp(-6.0)), rel=1e-9)

@@ -1,10 +1,12 @@
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from roster.staffing import queueing as q
 from roster.schema import ChannelTarget, Targets
-from roster.staffing.simulate import simulate, simulation_summary
+from roster.staffing.simulate import available_agents, simulate, simulate_roster, simulation_summary
 
 
 def _demand(channel, volume, aht, n):
@@ -105,3 +107,104 @@ def test_deferred_replies_count_at_the_end_of_handling_and_late_unknowns_are_cen
     none = simulate(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
     assert none["answered"].sum() == 0 and none["censored"].iloc[-1] > 0 and none["censored"].iloc[:-1].sum() == 0
     assert (none["service_level"].iloc[:-1] == 0).all()
+
+
+# --------------------------------------------------------------------------- #
+# A roster's agents less shrinkage
+# --------------------------------------------------------------------------- #
+
+
+def test_available_agents_are_the_scheduled_less_the_channels_shrinkage_rounded():
+    t = Targets(channels={
+        "voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180, shrinkage=0.3),
+        "email": ChannelTarget(model="deferred", target_sl=0.9, target_s=3600, aht_s=300, shrinkage=0.0),
+    })
+    ds = pd.date_range("2026-06-01", periods=4, freq="15min", tz="UTC")
+    coverage = pd.concat([
+        pd.DataFrame({"ds": ds, "channel": "voice", "scheduled": [10, 7, 12, 0]}),
+        pd.DataFrame({"ds": ds, "channel": "email", "scheduled": [3, 0, 5, 1]}),
+    ], ignore_index=True)
+    got = available_agents(coverage, t)
+    assert list(got.columns) == ["ds", "channel", "agents"]
+    assert got["agents"].tolist() == [7, 5, 8, 0, 3, 0, 5, 1]  # 4.9 rounds to 5, 8.4 to 8
+    assert (got["ds"] == coverage["ds"]).all() and (got["channel"] == coverage["channel"]).all()
+
+
+def test_a_roster_is_simulated_with_its_agents_less_shrinkage():
+    # 34 agents rostered on 20 Erlangs with 30% shrinkage serve like 24 at work: 81% within 20 s (Erlang C),
+    # not like 34 (99%) nor 23 (70%)
+    def voice(shrinkage):
+        return Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180, shrinkage=shrinkage)})
+
+    demand = _demand("voice", 100.0, 180.0, 300)
+    coverage = demand[["ds", "channel"]].assign(scheduled=34)
+    sim = simulate_roster(demand, coverage, voice(0.3), seed=4, runs=2)
+    assert (sim["agents"] == 24).all()
+    same = simulate(demand, demand[["ds", "channel"]].assign(agents=24.0), voice(0.0), seed=4, runs=2)
+    pd.testing.assert_frame_equal(sim, same)  # the same draws: exactly a shrinkage-free team of 24
+    s = simulation_summary(sim).iloc[0]
+    assert s["service_level"] == pytest.approx(float(q.erlang_c_metrics(24, 20.0, 180, 20)["sl"]), abs=0.03)
+    # the demand simulated is the requirements' over the intervals the roster covers
+    half = simulate_roster(demand, coverage.iloc[:100], voice(0.3), seed=4, runs=1)
+    assert len(half) == 100 and (half["ds"] == demand["ds"].iloc[:100].to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- #
+# Inputs the simulator reads and the summary's figures
+# --------------------------------------------------------------------------- #
+
+
+def test_customer_zones_are_summed_and_a_missing_handle_time_takes_the_targets():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    staffing = demand[["ds", "channel"]].assign(agents=7)
+    whole = simulate(demand, staffing, t, seed=6, runs=2)
+    zones = pd.concat([demand.assign(tz="America/New_York", volume=10.0), demand.assign(tz="Europe/London", volume=20.0)])
+    pd.testing.assert_frame_equal(simulate(zones, staffing, t, seed=6, runs=2), whole)
+    pd.testing.assert_frame_equal(simulate(demand.assign(aht_s=np.nan), staffing, t, seed=6, runs=2), whole)
+
+
+def test_agents_are_whole_people_a_fractional_staffing_serves_as_its_whole_part():
+    t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
+    demand = _demand("voice", 30.0, 180.0, 40)
+    part = simulate(demand, demand[["ds", "channel"]].assign(agents=7.6), t, seed=2)
+    whole = simulate(demand, demand[["ds", "channel"]].assign(agents=7.0), t, seed=2)
+    cols = ["offered", "answered", "answered_in_target", "service_level", "asa_s", "backlog"]
+    pd.testing.assert_frame_equal(part[cols], whole[cols])
+
+
+def test_waiting_chats_are_answered_as_soon_as_agents_arrive_before_new_ones():
+    t = Targets(channels={"chat": ChannelTarget(model="chat", target_sl=0.8, target_s=60, aht_s=560, concurrency=2.5, max_concurrency=3,
+                                               handle_time_growth=0.25, max_occupancy=1.0)})
+    demand = _demand("chat", 40.0, 560.0, 12)
+    agents = np.where(np.arange(12) < 4, 0, 80)  # nobody for an hour, then room for 240 chats
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=agents), t, seed=8)
+    assert sim["backlog"].iloc[3] > 100 and (sim["backlog"].iloc[4:] == 0).all()
+    assert sim["answered"].iloc[:4].sum() == sim["offered"].iloc[:4].sum()
+    # the first hour's chats are answered at 01:00 sharp: each waited from its arrival to then
+    first = sim.iloc[0]
+    assert 2700 < first["asa_s"] < 3600 and first["answered_in_target"] == 0
+
+
+def test_occupancy_of_a_partly_open_interval_counts_its_open_time_only():
+    # hourly grid, open from 08:30: the 08:00 interval has 30 open minutes, worked flat out on the night's mail
+    t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=300,
+                                                open_from=dt.time(8, 30), open_until=dt.time(17), open_tz="UTC")})
+    ds = pd.date_range("2026-06-01", periods=24, freq="60min", tz="UTC")
+    demand = pd.DataFrame({"ds": ds, "channel": "email", "volume": 20.0, "aht_s": 300.0})
+    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=2), t, seed=5, runs=3)
+    assert sim["occupancy"].iloc[8] > 0.9
+    assert sim["answered"].iloc[:8].sum() > 0 and sim["backlog"].iloc[7] > 100
+
+
+def test_the_summary_leaves_censored_contacts_out_and_allows_two_standard_errors():
+    ds = pd.date_range("2026-06-01", periods=3, freq="15min", tz="UTC")
+    sim = pd.DataFrame({
+        "ds": ds, "channel": "voice", "offered": [10.0, 10.0, 10.0], "answered": [10.0, 10.0, 6.0], "abandoned": 0.0,
+        "answered_in_target": [7.8, 7.0, 6.0], "censored": [0.0, 0.0, 2.0], "service_level": [0.78, 0.70, 0.75],
+        "service_level_se": [0.02, 0.02, 0.01], "asa_s": 10.0, "target_sl": 0.8,
+    })
+    s = simulation_summary(sim).iloc[0]
+    assert s["service_level"] == pytest.approx(20.8 / 28)
+    assert s["intervals_meeting_target"] == 0.0
+    assert s["intervals_not_below_target"] == pytest.approx(1 / 3)  # 0.78 + 2 x 0.02 reaches 0.8

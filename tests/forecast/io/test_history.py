@@ -1,16 +1,12 @@
-"""Loading history and events: good files, and each kind of bad file."""
+"""Loading history: interval counts and contact logs, good files and each kind of bad file."""
 
 from __future__ import annotations
-
-import gzip
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from forecast.errors import InputError
-from forecast.io.events import load_events
-from forecast.io.files import write_csv_atomic
 from forecast.io.history import load_history
 
 GOOD = """ds,channel,tz,volume,aht_s
@@ -39,12 +35,6 @@ def test_naive_timestamps_are_local_in_the_rows_zone(write):
     got = dict(zip(df["tz"], df["ds"]))
     assert got["America/New_York"] == pd.Timestamp("2025-06-02T12:00Z")
     assert got["Europe/London"] == pd.Timestamp("2025-06-02T07:00Z")
-
-
-def test_gzip_and_bom_are_read(tmp_path):
-    path = tmp_path / "h.csv.gz"
-    path.write_bytes(gzip.compress(("\ufeff" + GOOD).encode()))
-    assert len(load_history(path)) == 4
 
 
 def test_missing_rows_are_counted_as_zero_and_noted(write):
@@ -164,89 +154,11 @@ def test_bad_history_files_name_file_line_and_column(write, content, expected, w
         assert (line, column) in problem_lines(info.value)
 
 
-def test_not_utf8_is_reported_with_its_line(write):
-    path = write("latin1.csv", "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\n".encode() + "caf\xe9\n".encode("latin-1"))
-    with pytest.raises(InputError, match="not UTF-8") as info:
-        load_history(path)
-    assert info.value.problems[0].line == 3
-
-
-def test_missing_file_is_reported(tmp_path):
-    with pytest.raises(InputError, match="file not found"):
-        load_history(tmp_path / "nope.csv")
-
-
 def test_every_bad_row_is_reported_not_just_the_first(write):
     rows = "".join(f"2025-06-02T12:{m:02d}:00Z,voice,UTC,-1\n" for m in (0, 15, 30))
     with pytest.raises(InputError) as info:
         load_history(write("h.csv", "ds,channel,tz,volume\n" + rows))
     assert [p.line for p in info.value.problems] == [2, 3, 4]
-
-
-# ------------------------------------------------------------------ events
-
-EVENTS = """event,kind,start,end,channels,zones,uplift,lower_window,upper_window
-Flash,flash_sale,2026-12-04T18:00:00-05:00,2026-12-05T00:00:00-05:00,chat|voice,all,2.5,0,2
-Summer,summer_sale,2026-07-09,2026-07-12,all,Europe/London,,-1,3
-"""
-ZONES = ["America/New_York", "Europe/London"]
-
-
-def test_events_expand_per_channel_and_zone(write):
-    ev = load_events(write("events.csv", EVENTS), zones=ZONES)
-    flash = ev[ev["event"] == "Flash"]
-    assert len(flash) == 4  # 2 channels x 2 zones
-    # an instant with an offset is the same moment everywhere
-    assert set(flash["start"]) == {pd.Timestamp("2026-12-04T23:00Z")}
-    assert flash["uplift"].eq(2.5).all()
-    summer = ev[ev["event"] == "Summer"]
-    assert len(summer) == 4 and set(summer["tz"]) == {"Europe/London"}
-    # naive dates are local; a date-only end includes that whole day
-    assert summer["start"].iloc[0] == pd.Timestamp("2026-07-08T23:00Z")
-    assert summer["end"].iloc[0] == pd.Timestamp("2026-07-12T23:00Z")
-    assert summer["lower_window"].iloc[0] == -1 and summer["upper_window"].iloc[0] == 3
-
-
-@pytest.mark.parametrize(
-    ("row", "expected", "column"),
-    [
-        ("X,flash_sale,2026-12-04,2026-12-03,all,all,,0,0", "expected 'end' after 'start'", "end"),
-        ("X,flash_sale,2026-12-04,2026-12-05,fax,all,,0,0", "unknown channel 'fax'", "channels"),
-        ("X,flash_sale,2026-12-04,2026-12-05,all,Europe/Paris,,0,0", "not in the history", "zones"),
-        ("X,flash_sale,2026-12-04,2026-12-05,all,all,-2,0,0", "greater than 0", "uplift"),
-        ("X,flash_sale,2026-12-04,2026-12-05,all,all,,2,0", "<= 0", "lower_window"),
-        ("X,flash sale!,2026-12-04,2026-12-05,all,all,,0,0", "expected a kind", "kind"),
-        ("X,flash_sale,soon,2026-12-05,all,all,,0,0", "found 'soon'", "start"),
-    ],
-)
-def test_bad_event_rows(write, row, expected, column):
-    header = EVENTS.splitlines()[0]
-    with pytest.raises(InputError) as info:
-        load_events(write("events.csv", f"{header}\n{row}\n"), zones=ZONES)
-    assert expected in str(info.value)
-    assert (2, column) in problem_lines(info.value)
-
-
-def test_sample_events_load(samples):
-    ev = load_events(samples / "events.csv", zones=["America/Los_Angeles", "America/New_York", "Europe/London"])
-    assert {"flash_sale", "summer_sale", "outage"} <= set(ev["kind"])
-    assert (ev["end"] > ev["start"]).all()
-
-
-def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
-    class Boom:
-        def to_csv(self, path, **kwargs):
-            with open(path, "w") as fh:
-                fh.write("partial")
-            raise RuntimeError("disk full")
-
-    target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        write_csv_atomic(Boom(), target)
-    assert not target.exists()
-    assert list(tmp_path.iterdir()) == []
-    write_csv_atomic(pd.DataFrame({"a": [1]}), target)
-    assert target.read_text() == "a\n1\n"
 
 
 def test_a_contact_log_with_a_long_silence_gets_a_note(write):
