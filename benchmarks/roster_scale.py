@@ -44,22 +44,22 @@ def run(name, req, agents, rules, time_off, week_start, limit, workers):
     res = solve_roster(req, agents, rules, time_off, week_start=week_start, config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))
     total = time.perf_counter() - t
     k = res.kpis
-    need = k["required_agent_h"]
-    over = (k["scheduled_agent_h"] - need + k["under_agent_h"]) / need
-    print(f"\n== {name}: {len(agents)} agents, week of {week_start}, {k['variables']:,} agent-shift options")
-    print(f"templates built {k['build_s']:.1f} s; first roster at {k['first_solution_s']:.1f} s; total {total:.1f} s ({k['status']}; final steps {k['finish_s']:.1f} s)")
-    print(f"objective: first roster {k['first_objective']:,.0f}, final {k['objective']:,.0f}; lower bound {k['bound']:,.0f} "
-          f"(coverage programme, {k['bound_s']:.1f} s); gap {k['gap']:.1%}")
-    print(f"requirement {need:,.0f} agent-h; at work on channels {k['scheduled_agent_h']:,.0f}; paid {k['paid_h']:,.0f} h; "
-          f"{k['channel_switches']:,} channel switches in {k['shifts']:,} shifts")
-    print(f"understaffed: {k['under_agent_h']:,.1f} agent-h ({k['under_agent_intervals']:,} agent-intervals); "
-          f"over-staffed: {k['over_agent_h']:,.1f} agent-h = {over:.1%} over the requirement (scheduled - covered requirement)")
-    if k["bound_at_work_agent_h"] == k["bound_at_work_agent_h"]:
-        b_over = (k["bound_at_work_agent_h"] - need + k["bound_short_agent_h"]) / need
-        print(f"the relaxation (fractional shifts, the best any roster could do): {k['bound_short_agent_h']:,.1f} agent-h short "
-              f"({k['unreachable_agent_h']:,.1f} of them where no agent with the skill can work at all, e.g. before a site's week begins), "
+    need = k.required_agent_h
+    over = (k.scheduled_agent_h - need + k.under_agent_h) / need
+    print(f"\n== {name}: {len(agents)} agents, week of {week_start}, {k.variables:,} agent-shift options")
+    print(f"templates built {k.build_s:.1f} s; first roster at {k.first_solution_s:.1f} s; total {total:.1f} s ({k.status}; final steps {k.finish_s:.1f} s)")
+    print(f"objective: first roster {k.first_objective:,.0f}, final {k.objective:,.0f}; lower bound {k.bound:,.0f} "
+          f"(coverage programme, {k.bound_s:.1f} s); gap {k.gap:.1%}")
+    print(f"requirement {need:,.0f} agent-h; at work on channels {k.scheduled_agent_h:,.0f}; paid {k.paid_h:,.0f} h; "
+          f"{k.channel_switches:,} channel switches in {k.shifts:,} shifts")
+    print(f"understaffed: {k.under_agent_h:,.1f} agent-h ({k.under_agent_intervals:,} agent-intervals); "
+          f"over-staffed: {k.over_agent_h:,.1f} agent-h = {over:.1%} over the requirement (scheduled - covered requirement)")
+    if k.bound_at_work_agent_h == k.bound_at_work_agent_h:
+        b_over = (k.bound_at_work_agent_h - need + k.bound_short_agent_h) / need
+        print(f"the relaxation (fractional shifts, the best any roster could do): {k.bound_short_agent_h:,.1f} agent-h short "
+              f"({k.unreachable_agent_h:,.1f} of them where no agent with the skill can work at all, e.g. before a site's week begins), "
               f"{b_over:.1%} over: under-staffing below it is impossible with these agents, rules and shift shapes")
-    print(f"validator: {'OK' if k['violations'] == 0 else str(k['violations']) + ' violations'}")
+    print(f"validator: {'OK' if k.violations == 0 else str(k.violations) + ' violations'}")
 
 
 def generated(n_agents, rules, seed=3):

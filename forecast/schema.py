@@ -12,12 +12,16 @@ requirements
     ``ds, channel, agents_required`` plus the target and predicted service level.
 roster
     ``agent_id, site_tz, local_date, activity, channel, start_utc, end_utc, start_local, end_local``.
+
+Every table's columns in order, with units and meanings: :mod:`forecast.tables`.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
+
+from forecast import tables
 
 #: Channels the engine knows, in display order. Voice and chat are queues
 #: answered in seconds; email and social are deferred work answered in hours.
@@ -26,19 +30,11 @@ CHANNELS: tuple[str, ...] = ("voice", "chat", "email", "social")
 #: Interval lengths the time grid supports, in minutes.
 INTERVAL_CHOICES_MIN: tuple[int, ...] = (15, 30, 60)
 
-HISTORY_COLUMNS = ["channel", "tz", "ds", "volume", "aht_s"]
-FORECAST_COLUMNS = ["ds", "channel", "tz", "volume", "volume_lo", "volume_hi", "aht_s", "model"]
-EVENT_COLUMNS = [
-    "event",
-    "kind",
-    "channel",
-    "tz",
-    "start",
-    "end",
-    "lower_window",
-    "upper_window",
-    "uplift",
-]
+# the columns of each table are named once, in forecast/tables.py
+HISTORY_COLUMNS = list(tables.HISTORY.names)
+FORECAST_COLUMNS = list(tables.FORECAST.names)
+#: the event table's columns before ``source``, which the event builders add last
+EVENT_COLUMNS = [c for c in tables.EVENTS.names if c != "source"]
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from forecast import tables
 from forecast.errors import InputError, Problem, file_label
 from forecast.io.files import parse_numbers, read_table, require_columns
 from forecast.io.stage_tables import load_output_table
@@ -268,7 +269,7 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
     """
     try:
         return load_output_table(
-            path, what="a forecast", required=["ds", "channel", "volume"], numbers={"volume": {"minimum": 0}},
+            path, what="a forecast", required=tables.FORECAST.pick("ds", "channel", "volume"), numbers={"volume": {"minimum": 0}},
             optional_numbers={"aht_s": {"strictly_positive": True}, "volume_lo": {"minimum": 0}, "volume_hi": {"minimum": 0}},
             label=label,
         )

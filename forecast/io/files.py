@@ -14,6 +14,7 @@ import pandas as pd
 
 from forecast.errors import InputError, Problem, file_label
 from forecast.schema import CHANNELS, is_valid_tz
+from forecast.tables import Table
 
 
 #: Largest input file accepted, in bytes (uncompressed size is checked too).
@@ -225,3 +226,11 @@ def iso_utc(ds: pd.Series) -> pd.Series:
 def with_iso(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` with every timezone-aware column formatted by :func:`iso_utc`, ready for a CSV."""
     return df.assign(**{c: iso_utc(df[c]) for c in df.columns if isinstance(df[c].dtype, pd.DatetimeTZDtype)})
+
+
+def write_table(df: pd.DataFrame, table: Table, path: str | Path) -> Path:
+    """Write ``df`` as ``table`` (:mod:`forecast.tables`): its columns in the table's order, UTC times as ISO 8601, atomically.
+
+    Raises ValueError when the frame's columns are not exactly the table's (see :meth:`forecast.tables.Table.order`).
+    """
+    return write_csv_atomic(with_iso(table.order(df)), path)

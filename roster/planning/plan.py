@@ -18,7 +18,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from forecast.errors import InputError
-from forecast.io.files import with_iso, write_csv_atomic
+from forecast import tables
+from forecast.io.files import write_table
 from forecast.pipeline import ForecastResult, run_forecast
 from roster.planning.inputs import Inputs
 from roster.staffing.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
@@ -62,7 +63,7 @@ class PlanResult:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
-    def summary(self) -> dict:
+    def summary(self) -> PlanSummary:
         """Headline figures of the plan (see :func:`plan_summary`)."""
         return plan_summary(self)
 
@@ -142,10 +143,61 @@ def _interval_h(df: pd.DataFrame) -> float:
     return float(np.min(np.diff(ds)) / np.timedelta64(1, "h"))
 
 
-def plan_summary(result: PlanResult) -> dict:
-    """Headline figures: contacts, agent-hours required vs rostered, understaffing, service level."""
+class ChannelSummary(BaseModel):
+    """One channel's headline figures; hours and intervals over the roster week(s). NaN = not available."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str = Field(description="the channel")
+    contacts_horizon: float = Field(description="contacts forecast over the whole horizon")
+    contacts_roster_weeks: float = Field(description="contacts forecast over the roster week(s)")
+    required_agent_h: float = Field(description="agent-hours required on the channel")
+    scheduled_agent_h: float = Field(description="agent-hours rostered on the channel (breaks excluded)")
+    intervals_understaffed: int = Field(description="intervals with fewer agents than required")
+    agent_intervals_short: float = Field(description="agents short, summed over the intervals")
+    simulated: bool = Field(default=False, description="the roster was simulated on this channel (the three figures below)")
+    simulated_sl: float = Field(default=float("nan"), description="simulated share answered within the target time, censored contacts left out")
+    target_sl: float = Field(default=float("nan"), description="the channel's service level target, a share")
+    share_intervals_meeting_target: float = Field(
+        default=float("nan"), description="share of intervals with contacts whose expected simulated service level meets the target"
+    )
+
+
+class PlanSummary(BaseModel):
+    """Headline figures of a plan: contacts, agent-hours required vs rostered, understaffing, service level.
+
+    Agent-hours and intervals are over the roster week(s); NaN = not available
+    (no lower bound within the time limit: no gap, no unavoidable shortfall).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    horizon_start: dt.datetime = Field(description="first forecast interval's start, UTC")
+    horizon_end: dt.datetime = Field(description="last forecast interval's start, UTC")
+    roster_weeks_from: dt.date = Field(description="first roster day, site local")
+    contacts_horizon: float = Field(description="contacts forecast over the horizon, all channels")
+    required_agent_h: float = Field(description="agent-hours required, all channels")
+    scheduled_agent_h: float = Field(description="agent-hours rostered on channels, all channels")
+    paid_h: float = Field(description="paid hours of the roster")
+    agents_rostered: int = Field(description="agents with at least one shift")
+    shifts: int = Field(description="shifts rostered")
+    intervals_understaffed: int = Field(description="channel-intervals with fewer agents than required")
+    channel_intervals: int = Field(description="channel-intervals in the roster week(s)")
+    gap: float = Field(description="the roster objective's gap to its lower bound, a share; NaN without a bound")
+    under_agent_h: float = Field(description="agent-hours short of the requirement")
+    bound_short_agent_h: float = Field(description="agent-hours short that no roster of these agents and rules can avoid; NaN without a bound")
+    channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
+    simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
+
+
+def plan_summary(result: PlanResult) -> PlanSummary:
+    """Headline figures: contacts, agent-hours required vs rostered, understaffing, service level.
+
+    The roster's totals are its :class:`~roster.rostering.solution.RosterKpis`; the channels' figures add up to them.
+    """
     fc = result.forecast.forecast
     cov = result.roster.coverage
+    kpis = result.roster.kpis
     h = _interval_h(cov)
     contacts = fc.groupby("channel")["volume"].sum()
     span_start, span_end = cov["ds"].min(), cov["ds"].max()
@@ -155,6 +207,7 @@ def plan_summary(result: PlanResult) -> dict:
     for channel, g in cov.groupby("channel"):
         s = short[g.index]
         per_channel[channel] = {
+            "channel": channel,
             "contacts_horizon": float(contacts.get(channel, 0.0)),
             "contacts_roster_weeks": float(fc.loc[in_week & (fc["channel"] == channel), "volume"].sum()),
             "required_agent_h": float(g["required"].sum() * h),
@@ -169,54 +222,54 @@ def plan_summary(result: PlanResult) -> dict:
                 continue
             per_channel[r.channel].update(
                 {
+                    "simulated": True,
                     "simulated_sl": float(r.service_level),
                     "target_sl": float(r.target_sl),
                     "share_intervals_meeting_target": float(r.intervals_meeting_target),
                 }
             )
-    roster = result.roster.roster
-    shifts = roster[roster["activity"] == "shift"]
-    return {
-        "horizon": (fc["ds"].min(), fc["ds"].max()),
-        "roster_weeks_from": result.week_start,
-        "contacts_horizon": float(contacts.sum()),
-        "required_agent_h": float(cov["required"].sum() * h),
-        "scheduled_agent_h": float(cov["scheduled"].sum() * h),
-        "paid_h": float(result.roster.kpis.get("paid_h", float("nan"))),
-        "agents_rostered": int(shifts["agent_id"].nunique()),
-        "shifts": int(result.roster.kpis.get("shifts", shifts[["agent_id", "local_date"]].drop_duplicates().shape[0])),
-        "intervals_understaffed": int((short > 0).sum()),
-        "channel_intervals": int(len(cov)),
-        "gap": result.roster.kpis.get("gap", float("nan")),
-        "under_agent_h": result.roster.kpis.get("under_agent_h", float("nan")),
-        "bound_short_agent_h": result.roster.kpis.get("bound_short_agent_h", float("nan")),
-        "channels": per_channel,
-        "simulation_runs": int(result.settings.simulation_runs) if result.simulation is not None else None,
-    }
+    return PlanSummary(
+        horizon_start=fc["ds"].min(),
+        horizon_end=fc["ds"].max(),
+        roster_weeks_from=result.week_start,
+        contacts_horizon=float(contacts.sum()),
+        required_agent_h=kpis.required_agent_h,
+        scheduled_agent_h=kpis.scheduled_agent_h,
+        paid_h=kpis.paid_h,
+        agents_rostered=kpis.agents_rostered,
+        shifts=kpis.shifts,
+        intervals_understaffed=kpis.intervals_understaffed,
+        channel_intervals=int(len(cov)),
+        gap=kpis.gap,
+        under_agent_h=kpis.under_agent_h,
+        bound_short_agent_h=kpis.bound_short_agent_h,
+        channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
+        simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
+    )
 
 
-def format_summary(s: dict, timings: dict[str, float]) -> str:
+def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
+    """The summary ``shiftcast plan`` prints."""
     lines = [
         "",
-        f"Plan for {s['horizon'][0]:%Y-%m-%d %H:%M}Z to {s['horizon'][1]:%Y-%m-%d %H:%M}Z; roster week(s) from {s['roster_weeks_from']}",
-        f"  contacts forecast: {s['contacts_horizon']:,.0f}",
-        f"  roster: {s['shifts']} shifts for {s['agents_rostered']} agents, {s['paid_h']:,.0f} paid hours",
-        f"  agent-hours on channels: required {s['required_agent_h']:,.0f}, rostered {s['scheduled_agent_h']:,.0f}",
-        f"  understaffed channel-intervals: {s['intervals_understaffed']} of {s['channel_intervals']}"
-        + (f" ({s['under_agent_h']:,.0f} agent-h; no roster of these agents and rules can go below {s['bound_short_agent_h']:,.0f})"
-           if s.get("bound_short_agent_h") == s.get("bound_short_agent_h") and s.get("under_agent_h", 0) > 0 else ""),
-        "  roster objective: " + ("no lower bound within the time limit" if s["gap"] != s["gap"] else f"{s['gap']:.1%} above its lower bound"),
+        f"Plan for {s.horizon_start:%Y-%m-%d %H:%M}Z to {s.horizon_end:%Y-%m-%d %H:%M}Z; roster week(s) from {s.roster_weeks_from}",
+        f"  contacts forecast: {s.contacts_horizon:,.0f}",
+        f"  roster: {s.shifts} shifts for {s.agents_rostered} agents, {s.paid_h:,.0f} paid hours",
+        f"  agent-hours on channels: required {s.required_agent_h:,.0f}, rostered {s.scheduled_agent_h:,.0f}",
+        f"  understaffed channel-intervals: {s.intervals_understaffed} of {s.channel_intervals}"
+        + (f" ({s.under_agent_h:,.0f} agent-h; no roster of these agents and rules can go below {s.bound_short_agent_h:,.0f})"
+           if s.bound_short_agent_h == s.bound_short_agent_h and s.under_agent_h > 0 else ""),
+        "  roster objective: " + ("no lower bound within the time limit" if s.gap != s.gap else f"{s.gap:.1%} above its lower bound"),
         "",
         f"  {'channel':<8}{'contacts':>10}{'req h':>9}{'rost h':>9}{'short ivl':>10}{'sim SL':>8}{'target':>8}{'ivl ok':>8}",
     ]
-    for channel, c in s["channels"].items():
-        sim = c.get("simulated_sl")
+    for c in s.channels:
         lines.append(
-            f"  {channel:<8}{c['contacts_roster_weeks']:>10,.0f}{c['required_agent_h']:>9,.0f}{c['scheduled_agent_h']:>9,.0f}"
-            f"{c['intervals_understaffed']:>10}"
-            + (f"{sim:>8.1%}{c['target_sl']:>8.0%}{c['share_intervals_meeting_target']:>8.0%}" if sim is not None else "")
+            f"  {c.channel:<8}{c.contacts_roster_weeks:>10,.0f}{c.required_agent_h:>9,.0f}{c.scheduled_agent_h:>9,.0f}"
+            f"{c.intervals_understaffed:>10}"
+            + (f"{c.simulated_sl:>8.1%}{c.target_sl:>8.0%}{c.share_intervals_meeting_target:>8.0%}" if c.simulated else "")
         )
-    runs = s.get("simulation_runs")
+    runs = s.simulation_runs
     lines.append("  (contacts, hours and intervals over the roster week(s); sim SL = simulated share answered in target time"
                  + (f"; ivl ok = share of intervals with contacts whose expected service level over {runs} simulated runs"
                     " meets the target" if runs else "") + ")")
@@ -230,19 +283,22 @@ def format_summary(s: dict, timings: dict[str, float]) -> str:
 
 
 def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
-    """Write the plan's files; each atomically, all only after the plan succeeded."""
+    """Write the plan's files; each atomically, all only after the plan succeeded.
+
+    Each CSV holds exactly its table's columns in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`).
+    """
     from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [
-        write_csv_atomic(with_iso(result.forecast.forecast), out_dir / "forecast.csv"),
-        write_csv_atomic(result.forecast.accuracy, out_dir / "accuracy.csv"),
-        write_csv_atomic(with_iso(result.requirements), out_dir / "requirements.csv"),
-        write_roster_csv(result.roster.roster, out_dir / "roster.csv"),
-        write_coverage_csv(result.roster.coverage, out_dir / "coverage.csv"),
+        write_table(result.forecast.forecast, tables.FORECAST, out_dir / tables.FORECAST.name),
+        write_table(result.forecast.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name),
+        write_table(result.requirements, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name),
+        write_roster_csv(result.roster.roster, out_dir / tables.ROSTER.name),
+        write_coverage_csv(result.roster.coverage, out_dir / tables.COVERAGE.name),
     ]
     if result.simulation is not None:
-        written.append(write_csv_atomic(with_iso(result.simulation), out_dir / "simulation.csv"))
+        written.append(write_table(result.simulation, tables.SIMULATION, out_dir / tables.SIMULATION.name))
     written.append(write_ics(result.roster.roster, out_dir / "roster.ics"))
     return written

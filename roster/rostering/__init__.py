@@ -7,11 +7,12 @@ and :mod:`roster.rostering.rules` for where each rule lives.
 from roster.rostering.config import SolverConfig
 from roster.rostering.rules import Violation
 from roster.rostering.search import solve_roster
-from roster.rostering.solution import RosterResult, roster_frame
+from roster.rostering.solution import RosterKpis, RosterResult, roster_frame
 from roster.rostering.validation import score_roster, validate_roster
 from roster.rostering.weeks import default_week_start, roster_span, roster_weeks
 
 __all__ = [
-    "RosterResult", "SolverConfig", "Violation", "default_week_start", "roster_frame", "roster_span", "roster_weeks",
+    "RosterKpis", "RosterResult", "SolverConfig", "Violation", "default_week_start", "roster_frame", "roster_span",
+    "roster_weeks",
     "score_roster", "solve_roster", "validate_roster",
 ]

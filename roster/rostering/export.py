@@ -1,6 +1,7 @@
 """Exports for helpdesks, payroll and calendars: roster.csv, coverage.csv, roster.ics.
 
-CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+The CSVs hold exactly the columns of :data:`forecast.tables.ROSTER` and
+:data:`forecast.tables.COVERAGE`, in that order. CSV cells that a spreadsheet would run as a formula (starting with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with a single
 quote. Times are ISO 8601: UTC with ``Z``, local with the site's offset.
 Every file is written to a temporary name and renamed into place.
@@ -13,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast.io.files import iso_utc, write_csv_atomic
+from forecast.tables import COVERAGE, ROSTER
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,8 +37,8 @@ def _safe_text(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
 
 
 def roster_table(roster: pd.DataFrame) -> pd.DataFrame:
-    """The roster as exported: UTC times as ISO strings with Z."""
-    df = roster.copy()
+    """The roster as exported (:data:`forecast.tables.ROSTER`): UTC times as ISO strings with Z."""
+    df = ROSTER.order(roster).copy()
     for col in ("start_utc", "end_utc"):
         if isinstance(df[col].dtype, pd.DatetimeTZDtype):
             df[col] = iso_utc(df[col])
@@ -45,15 +47,17 @@ def roster_table(roster: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_roster_csv(roster: pd.DataFrame, path: str | Path) -> Path:
-    """One row per activity: ``agent_id, site_tz, local_date, activity, channel, start_utc, end_utc, start_local, end_local``."""
+    """One row per activity, the columns of :data:`forecast.tables.ROSTER`."""
     return write_csv_atomic(roster_table(roster), path)
 
 
 def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
-    """``ds, channel, required, scheduled`` (+ ``short``, ``over``) per interval and channel."""
-    df = coverage.copy()
-    df["short"] = (df["required"] - df["scheduled"]).clip(lower=0)
-    df["over"] = (df["scheduled"] - df["required"]).clip(lower=0)
+    """The coverage (``ds, channel, required, scheduled``) with ``short`` and ``over``: :data:`forecast.tables.COVERAGE`."""
+    df = coverage.assign(
+        short=(coverage["required"] - coverage["scheduled"]).clip(lower=0),
+        over=(coverage["scheduled"] - coverage["required"]).clip(lower=0),
+    )
+    df = COVERAGE.order(df).copy()
     df["ds"] = iso_utc(df["ds"])
     return write_csv_atomic(_safe_text(df, skip=("ds",)), path)
 

@@ -208,34 +208,34 @@ def solve_roster(
     if programme is not None and programme.status != "optimal":
         notes.append(f"the coverage programme was not solved within the time limit ({programme.status}), so there is no lower bound; raise --time-limit")
     gap = (objective - bound) / max(abs(objective), 1.0) if np.isfinite(bound) else float("nan")
-    kpis = roster_kpis(roster, coverage, rules, agents, step)
-    kpis.update({
-        "objective": objective, "bound": bound, "gap": gap, "status": status,
-        "build_s": build_s, "first_solution_s": first_s, "first_objective": first_obj,
-        "search_objective": search_obj,
-        "solve_s": time.perf_counter() - t_start,
-        "variables": options,
-        "bound_short_agent_h": programme.short_agent_h if programme is not None else float("nan"),
-        "bound_at_work_agent_h": programme.at_work_agent_h if programme is not None else float("nan"),
-        "bound_s": programme.seconds if programme is not None else float("nan"),
-        "channel_switches": int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
-        "unreachable_agent_h": unreachable_agent_h(best),
-        "violations": len(violations),
-        "finish_s": time.perf_counter() - t_finish,
-    })
+    kpis = roster_kpis(
+        roster, coverage, rules, agents, step,
+        objective=objective, bound=bound, gap=gap, status=status,
+        build_s=build_s, first_solution_s=first_s, first_objective=first_obj,
+        search_objective=search_obj,
+        solve_s=time.perf_counter() - t_start,
+        variables=options,
+        bound_short_agent_h=programme.short_agent_h if programme is not None else float("nan"),
+        bound_at_work_agent_h=programme.at_work_agent_h if programme is not None else float("nan"),
+        bound_s=programme.seconds if programme is not None else float("nan"),
+        channel_switches=int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
+        unreachable_agent_h=unreachable_agent_h(best),
+        violations=len(violations),
+        finish_s=time.perf_counter() - t_finish,
+    )
     notes += [f"rule violation: {v}" for v in violations[:20]]
-    if kpis["under_agent_intervals"]:
+    if kpis.under_agent_intervals:
         notes.append(
-            f"the agents cannot cover the requirement everywhere: {kpis['intervals_understaffed']} channel-intervals are short "
-            f"by {kpis['under_agent_h']:,.1f} agent-hours in all (see coverage.csv)"
+            f"the agents cannot cover the requirement everywhere: {kpis.intervals_understaffed} channel-intervals are short "
+            f"by {kpis.under_agent_h:,.1f} agent-hours in all (see coverage.csv)"
             + (f"; even the coverage programme's relaxation leaves {programme.short_agent_h:,.1f} agent-hours short"
                if programme is not None and np.isfinite(programme.short_agent_h) else "")
-            + (f"; {kpis['unreachable_agent_h']:,.1f} agent-hours are required where no agent with the skill can work at all "
+            + (f"; {kpis.unreachable_agent_h:,.1f} agent-hours are required where no agent with the skill can work at all "
                "(outside every start window, or before a site's roster week begins: the previous week's roster covers those)"
-               if kpis["unreachable_agent_h"] > 0 else "")
+               if kpis.unreachable_agent_h > 0 else "")
         )
     report("roster: done")
-    return RosterResult(roster, coverage, kpis, score.penalties, bound, gap, status, notes)
+    return RosterResult(roster, coverage, kpis, score.penalties, notes)
 
 
 

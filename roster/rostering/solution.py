@@ -1,4 +1,10 @@
-"""A solved roster: its table (one row per activity), its KPIs and the result the search returns."""
+"""A solved roster: its table (one row per activity), its KPIs and the result the search returns.
+
+Float KPIs that a run could not compute (no lower bound within the time limit,
+hence no gap; no coverage programme, hence none of its figures) are NaN:
+NaN is the one "not available" value, test it with ``math.isnan`` or
+``x != x``.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +12,71 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
 
+from forecast.tables import ROSTER
 from roster.rostering.state import RosterState
 from roster.schema import Agent, LabourRules
 
 
-ROSTER_COLUMNS = ["agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"]
+class RosterKpis(BaseModel):
+    """Every figure the search reports on its roster.
+
+    Agent-hours are agents on a channel x hours, summed over the roster's
+    channel-intervals; ``*_s`` figures are wall-clock seconds from the start
+    of :func:`roster.rostering.search.solve_roster`. Objective, bound and cost
+    are in the objective's units (the contracts' hourly cost plus the
+    weighted penalties). A float figure that is not available is NaN.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    # the roster itself
+    paid_h: float = Field(description="paid hours of every shift (unpaid lunches excluded)")
+    cost: float = Field(description="paid hours x each agent's contract hourly cost")
+    shifts: int = Field(description="shifts rostered (one per agent and local day worked)")
+    agents_rostered: int = Field(description="agents with at least one shift")
+    channel_switches: int = Field(description="changes of channel inside shifts")
+    violations: int = Field(description="hard-rule violations the validator found (0 for a valid roster)")
+    # coverage against the requirement
+    required_agent_h: float = Field(description="agent-hours required on the channels")
+    scheduled_agent_h: float = Field(description="agent-hours scheduled on the channels (breaks excluded)")
+    under_agent_h: float = Field(description="agent-hours short of the requirement")
+    over_agent_h: float = Field(description="agent-hours scheduled above the requirement")
+    under_agent_intervals: int = Field(description="agents short, summed over the channel-intervals")
+    intervals_understaffed: int = Field(description="channel-intervals with fewer agents than required")
+    unreachable_agent_h: float = Field(description="agent-hours required where no agent with the skill can work at all")
+    # the search
+    status: str = Field(description="OPTIMAL or FEASIBLE (the exact CP-SAT model's) or HEURISTIC (the local search's best)")
+    objective: float = Field(description="the roster's objective as the validator's scorer recomputes it")
+    search_objective: float = Field(description="the search's own objective for the same roster (equals objective)")
+    first_objective: float = Field(description="objective of the first, greedy roster")
+    bound: float = Field(description="the coverage programme's lower bound on any roster's objective; NaN if not reached")
+    gap: float = Field(description="(objective - bound) / max(|objective|, 1); NaN without a bound")
+    bound_short_agent_h: float = Field(description="agent-hours short even in the coverage programme's relaxation; NaN without it")
+    bound_at_work_agent_h: float = Field(description="agent-hours at work on channels in the relaxation; NaN without it")
+    variables: int = Field(description="agent-shift options (allowed agent x template pairs) the search chose from")
+    # timings
+    build_s: float = Field(description="seconds to build the pools and shift templates")
+    first_solution_s: float = Field(description="seconds to the first complete roster")
+    bound_s: float = Field(description="seconds the coverage programme took; NaN without it")
+    solve_s: float = Field(description="seconds of the whole search, result included")
+    finish_s: float = Field(description="seconds from the end of the search to the result (roster table, coverage, checks)")
 
 
 @dataclass
 class RosterResult:
-    """A roster and how good it is."""
+    """A roster and how good it is (``kpis.status``, ``kpis.bound``, ``kpis.gap``: how well it is proven)."""
 
     roster: pd.DataFrame
     coverage: pd.DataFrame
-    kpis: dict
+    kpis: RosterKpis
     penalties: pd.DataFrame
-    bound: float
-    gap: float
-    status: str
     notes: list[str] = field(default_factory=list)
 
 
 def roster_frame(s: RosterState, chans: dict[tuple[int, int], np.ndarray], agents: list[Agent]) -> pd.DataFrame:
-    """The roster as one row per activity.
+    """The roster as one row per activity (the columns of :data:`forecast.tables.ROSTER`).
 
     A shift is written as consecutive ``shift`` rows, one per stretch on one
     channel, that together span it (``shift_id`` groups them); each pause is
@@ -69,7 +116,7 @@ def roster_frame(s: RosterState, chans: dict[tuple[int, int], np.ndarray], agent
             for q in tpl.pauses:
                 k = max(j for j in range(len(cuts) - 1) if cuts[j] <= q.start)
                 rows.append({**base, "activity": q.kind, "channel": names[k], "start_utc": q.start, "end_utc": q.end, "paid_h": np.nan})
-    cols = ROSTER_COLUMNS + ["paid_h", "shift_id"]
+    cols = list(ROSTER.names)
     if not rows:
         return pd.DataFrame(columns=cols)
     df = pd.DataFrame(rows)
@@ -80,23 +127,39 @@ def roster_frame(s: RosterState, chans: dict[tuple[int, int], np.ndarray], agent
     return df[cols].reset_index(drop=True)
 
 
-def roster_kpis(roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agents: list[Agent], step: pd.Timedelta) -> dict:
+def roster_kpis(
+    roster: pd.DataFrame, coverage: pd.DataFrame, rules: LabourRules, agents: list[Agent], step: pd.Timedelta, **search
+) -> RosterKpis:
+    """The roster's KPIs: the figures of the roster and its coverage, with ``search``'s own (status, timings, bound, ...).
+
+    Parameters
+    ----------
+    roster : DataFrame
+        As :func:`roster_frame` builds it.
+    coverage : DataFrame
+        ``ds, channel, required, scheduled`` per channel-interval.
+    rules : LabourRules
+    agents : list of Agent
+    step : Timedelta
+        The coverage grid's interval.
+    **search
+        The remaining :class:`RosterKpis` fields, from the search.
+    """
     h = step.total_seconds() / 3600
     shifts = roster[roster["activity"] == "shift"]
     short = (coverage["required"] - coverage["scheduled"]).clip(lower=0)
     over = (coverage["scheduled"] - coverage["required"]).clip(lower=0)
     cost_of = {a.agent_id: rules.contracts[a.contract].hourly_cost for a in agents}
-    return {
-        "paid_h": float(shifts["paid_h"].sum()),
-        "cost": float((shifts["paid_h"] * shifts["agent_id"].map(cost_of)).sum()),
-        "shifts": int(shifts["shift_id"].nunique()) if "shift_id" in shifts else int(len(shifts)),
-        "agents_rostered": int(shifts["agent_id"].nunique()),
-        "required_agent_h": float(coverage["required"].sum() * h),
-        "scheduled_agent_h": float(coverage["scheduled"].sum() * h),
-        "under_agent_intervals": int(short.sum()),
-        "under_agent_h": float(short.sum() * h),
-        "over_agent_h": float(over.sum() * h),
-        "intervals_understaffed": int((short > 0).sum()),
-    }
-
-
+    return RosterKpis(
+        paid_h=float(shifts["paid_h"].sum()),
+        cost=float((shifts["paid_h"] * shifts["agent_id"].map(cost_of)).sum()),
+        shifts=int(shifts["shift_id"].nunique()) if "shift_id" in shifts else int(len(shifts)),
+        agents_rostered=int(shifts["agent_id"].nunique()),
+        required_agent_h=float(coverage["required"].sum() * h),
+        scheduled_agent_h=float(coverage["scheduled"].sum() * h),
+        under_agent_intervals=int(short.sum()),
+        under_agent_h=float(short.sum() * h),
+        over_agent_h=float(over.sum() * h),
+        intervals_understaffed=int((short > 0).sum()),
+        **search,
+    )

@@ -50,16 +50,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forecast import tables
 from forecast.errors import InputError
 from roster.staffing import deferred as dfr
 from roster.staffing import queueing as q
 from roster.schema import VOLUME_QUANTILES, ChannelTarget, Targets
 
-REQUIREMENT_COLUMNS = [
-    "ds", "channel", "volume", "aht_s", "agents_net", "agents_net_exact", "agents_required",
-    "target_sl", "target_s", "predicted_sl", "predicted_asa_s", "predicted_abandon_rate",
-    "predicted_occupancy", "backlog", "shrinkage", "model", "volume_staffed",
-]
+REQUIREMENT_COLUMNS = list(tables.REQUIREMENTS.names)  # named in forecast/tables.py
 
 #: intervals listed in one error message before the rest are counted
 _SHOWN = 5

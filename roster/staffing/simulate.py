@@ -27,13 +27,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from forecast import tables
 from forecast.errors import InputError
 from roster.schema import ChannelTarget, Targets
 
-SIM_COLUMNS = [
-    "ds", "channel", "offered", "answered", "abandoned", "answered_in_target", "service_level", "asa_s",
-    "occupancy", "backlog", "agents", "target_sl", "target_s", "model", "censored", "service_level_se",
-]
+SIM_COLUMNS = list(tables.SIMULATION.names)  # named in forecast/tables.py
 
 
 def _servers(agents: np.ndarray, t: ChannelTarget) -> np.ndarray:

@@ -19,10 +19,6 @@ import pytest
 from roster.io import load_agents, load_rules, load_time_off
 from ui.cli import main
 
-FORECAST_COLUMNS = ["ds", "channel", "tz", "volume", "volume_lo", "volume_hi", "aht_s", "model"]
-REQUIREMENT_COLUMNS = ["ds", "channel", "agents_required", "target_sl", "target_s", "predicted_sl"]
-ROSTER_COLUMNS = ["agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"]
-COVERAGE_COLUMNS = ["ds", "channel", "required", "scheduled"]
 
 
 @pytest.fixture(scope="module")
@@ -65,16 +61,14 @@ def read(out, name: str) -> pd.DataFrame:
     return pd.read_csv(out / name, keep_default_na=False, na_values=[""])
 
 
-def test_plan_writes_the_four_csvs_with_their_columns(plan_out):
-    for name, columns in [
-        ("forecast.csv", FORECAST_COLUMNS),
-        ("requirements.csv", REQUIREMENT_COLUMNS),
-        ("roster.csv", ROSTER_COLUMNS),
-        ("coverage.csv", COVERAGE_COLUMNS),
-    ]:
-        df = read(plan_out, name)
-        assert len(df) > 0, name
-        assert set(columns) <= set(df.columns), (name, set(columns) - set(df.columns))
+def test_plan_writes_each_csv_with_exactly_its_tables_columns(plan_out):
+    from forecast.tables import OUTPUT_TABLES
+
+    assert {p.name for p in plan_out.glob("*.csv")} == {t.name for t in OUTPUT_TABLES}
+    for t in OUTPUT_TABLES:
+        df = read(plan_out, t.name)
+        assert len(df) > 0, t.name
+        assert list(df.columns) == list(t.names), t.name
     forecast = read(plan_out, "forecast.csv")
     assert forecast["ds"].str.endswith("Z").all()
     assert (forecast["volume"] >= 0).all()
@@ -185,10 +179,11 @@ def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(p
     assert len(sl) > 0.9 * len(busy) and sl.between(0, 1).all()
 
 
-def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out):
+def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out, small_data):
     from types import SimpleNamespace
 
     from roster.planning.plan import PlanSettings, format_summary, plan_summary
+    from roster.rostering.solution import roster_kpis
     from roster.staffing.simulate import simulation_summary
 
     def dated(name):
@@ -196,18 +191,41 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         return df.assign(ds=pd.to_datetime(df["ds"], utc=True))
 
     sim = dated("simulation.csv")
+    coverage = dated("coverage.csv")
+    roster = read(plan_out, "roster.csv")
+    rules = load_rules(small_data / "rules.toml")
+    agents = load_agents(small_data / "agents.csv", rules)
+    nan = float("nan")
+    kpis = roster_kpis(
+        roster, coverage, rules, agents, pd.Timedelta(minutes=15),  # the sample's grid
+        objective=nan, bound=nan, gap=nan, status="HEURISTIC", build_s=nan, first_solution_s=nan, first_objective=nan,
+        search_objective=nan, solve_s=nan, variables=0, bound_short_agent_h=nan, bound_at_work_agent_h=nan, bound_s=nan,
+        channel_switches=0, unreachable_agent_h=0.0, violations=0, finish_s=nan,
+    )
     result = SimpleNamespace(
         forecast=SimpleNamespace(forecast=dated("forecast.csv")),
-        roster=SimpleNamespace(coverage=dated("coverage.csv"), roster=read(plan_out, "roster.csv"), kpis={}),
+        roster=SimpleNamespace(coverage=coverage, roster=roster, kpis=kpis),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
     )
     s = plan_summary(result)
-    assert s["simulation_runs"] == 5 and all("simulation_runs" not in c for c in s["channels"].values())
+    assert s.simulation_runs == 5
+    # totals: the roster's own KPIs, and the channels' figures add up to them
+    short = (coverage["required"] - coverage["scheduled"]).clip(lower=0)
+    assert (s.paid_h, s.shifts, s.agents_rostered) == (kpis.paid_h, kpis.shifts, kpis.agents_rostered)
+    assert s.under_agent_h == pytest.approx(short.sum() * 0.25)
+    assert s.required_agent_h == pytest.approx(sum(c.required_agent_h for c in s.channels))
+    assert s.scheduled_agent_h == pytest.approx(sum(c.scheduled_agent_h for c in s.channels))
+    assert s.intervals_understaffed == sum(c.intervals_understaffed for c in s.channels) == (short > 0).sum()
+    assert s.channel_intervals == len(coverage)
+    assert sum(c.agent_intervals_short for c in s.channels) == short.sum()
     # censored contacts (waiting at the end, not yet late) and all-censored intervals left out, as the simulator's summary does
+    by_channel = {c.channel: c for c in s.channels}
     for r in simulation_summary(sim).itertuples():
-        c = s["channels"][r.channel]
-        assert c["simulated_sl"] == pytest.approx(r.service_level, nan_ok=True)
-        assert c["share_intervals_meeting_target"] == pytest.approx(r.intervals_meeting_target, nan_ok=True)
+        c = by_channel[r.channel]
+        assert c.simulated
+        assert c.simulated_sl == pytest.approx(r.service_level, nan_ok=True)
+        assert c.share_intervals_meeting_target == pytest.approx(r.intervals_meeting_target, nan_ok=True)
     assert "over 5 simulated runs" in format_summary(s, {})
     unsimulated = plan_summary(SimpleNamespace(**{**vars(result), "simulation": None}))
-    assert unsimulated["simulation_runs"] is None and "simulated runs" not in format_summary(unsimulated, {})
+    assert unsimulated.simulation_runs is None and "simulated runs" not in format_summary(unsimulated, {})
+    assert not any(c.simulated for c in unsimulated.channels) and "nan" not in format_summary(unsimulated, {})

@@ -444,5 +444,5 @@ def stage_lines() -> list[str]:
     rs = st.session_state.get("roster_settings")
     if rs is not None:
         k = st.session_state["roster"].kpis
-        lines.append(f":material/check: **Roster**: week of {rs['week_start']}, {k['shifts']:,} shifts, {k['paid_h']:,.0f} paid h")
+        lines.append(f":material/check: **Roster**: week of {rs['week_start']}, {k.shifts:,} shifts, {k.paid_h:,.0f} paid h")
     return lines

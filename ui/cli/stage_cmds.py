@@ -15,7 +15,8 @@ import pandas as pd
 import typer
 
 from forecast.errors import InputError
-from forecast.io.files import iso_utc, write_csv_atomic
+from forecast import tables
+from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
 from ui.cli.common import app, out, progress_bar, quiet_libraries
 from ui.cli.plan_cmd import _parse_date
@@ -25,7 +26,7 @@ INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
 
 def _load_requirements(path: Path) -> pd.DataFrame:
     return load_output_table(
-        path, what="a requirements file", required=["ds", "channel", "agents_required"],
+        path, what="a requirements file", required=tables.REQUIREMENTS.pick("ds", "channel", "agents_required"),
         numbers={"agents_required": {"minimum": 0}},
         optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
     )
@@ -51,6 +52,7 @@ def forecast_cmd(
     from forecast.io.events import load_events
     from forecast.io.history import load_history
     from forecast.pipeline import run_forecast
+    from forecast.summary import forecast_summary
 
     quiet_libraries()
     t = time.perf_counter()
@@ -64,19 +66,16 @@ def forecast_cmd(
             hist, ev, horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest, progress=report,
             candidates=("snaive", "ets", "prophet") if with_prophet else None,
         )
-    f = result.forecast.assign(ds=iso_utc(result.forecast["ds"]))
-    write_csv_atomic(result.accuracy, out_dir / "accuracy.csv")
-    write_csv_atomic(f, out_dir / "forecast.csv")
+    write_table(result.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name)
+    write_table(result.forecast, tables.FORECAST, out_dir / tables.FORECAST.name)
     for note in notes + result.notes:
         out.print(f"[dim]note: {note}[/dim]", highlight=False)
-    fc = result.forecast
-    out.print(f"forecast {fc['ds'].min():%Y-%m-%d %H:%M}Z to {fc['ds'].max():%Y-%m-%d %H:%M}Z, {fc['volume'].sum():,.0f} contacts")
-    for channel, g in fc.groupby("channel"):
-        out.print(f"  {channel:<7}{g['volume'].sum():>10,.0f}  models: {', '.join(sorted(g['model'].unique()))}")
-    if len(result.accuracy):
-        acc = result.accuracy[(result.accuracy["horizon"] == "all")]
-        piv = acc.groupby("model").apply(lambda g: (g["wape"] * g["actual"]).sum() / g["actual"].sum(), include_groups=False)
-        out.print("backtest WAPE (all series): " + ", ".join(f"{m} {v:.1%}" for m, v in piv.items()))
+    s = forecast_summary(result)
+    out.print(f"forecast {s.start:%Y-%m-%d %H:%M}Z to {s.end:%Y-%m-%d %H:%M}Z, {s.contacts:,.0f} contacts")
+    for c in s.channels:
+        out.print(f"  {c.channel:<7}{c.contacts:>10,.0f}  models: {', '.join(c.models)}")
+    if s.backtest_wape:
+        out.print("backtest WAPE (all series): " + ", ".join(f"{m} {v:.1%}" for m, v in s.backtest_wape.items()))
     out.print(f"wrote forecast.csv, accuracy.csv to {out_dir}/ in {time.perf_counter() - t:.1f}s")
 
 
@@ -97,6 +96,7 @@ def staff_cmd(
     """
     from roster.io import load_forecast, load_targets
     from roster.staffing.requirements import required_staff
+    from roster.staffing.summary import staffing_summary
 
     if volume_quantile is not None and volume_quantile != "mean":
         try:
@@ -106,12 +106,11 @@ def staff_cmd(
     fc = load_forecast(forecast)
     tg = load_targets(targets)
     req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction, volume_quantile=volume_quantile)
-    write_csv_atomic(req.assign(ds=iso_utc(req["ds"])), out_dir / "requirements.csv")
+    write_table(req, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name)
     h = pd.Timedelta(np.min(np.diff(np.sort(req["ds"].unique())))).total_seconds() / 3600 if req["ds"].nunique() > 1 else 0.25
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
-    for channel, g in req.groupby("channel"):
-        sl = (g["predicted_sl"] * g["volume"]).sum() / g["volume"].sum() if g["volume"].sum() else float("nan")
-        out.print(f"{channel:<8}{g['volume'].sum():>10,.0f}{g['agents_required'].sum() * h:>10,.0f}{g['agents_required'].max():>6}{sl:>9.1%}{g['target_sl'].iloc[0]:>8.0%}")
+    for c in staffing_summary(req, h).channels:
+        out.print(f"{c.channel:<8}{c.contacts:>10,.0f}{c.agent_h:>10,.0f}{c.peak_agents:>6}{c.predicted_sl:>9.1%}{c.target_sl:>8.0%}")
     out.print(f"wrote requirements.csv to {out_dir}/")
 
 
@@ -154,21 +153,21 @@ def roster_cmd(
     cfg = SolverConfig(time_limit_s=time_limit_s, workers=workers, seed=seed)
     with progress_bar() as report:
         result = solve_roster(req, ag, lr, off, week_start=week_start, weeks=weeks, config=cfg, progress=report)
-    write_roster_csv(result.roster, out_dir / "roster.csv")
-    write_coverage_csv(result.coverage, out_dir / "coverage.csv")
+    write_roster_csv(result.roster, out_dir / tables.ROSTER.name)
+    write_coverage_csv(result.coverage, out_dir / tables.COVERAGE.name)
     write_ics(result.roster, out_dir / "roster.ics")
     k = result.kpis
     for note in result.notes:
         out.print(f"[dim]note: {note}[/dim]", highlight=False)
     out.print(
-        f"roster: {k['shifts']} shifts for {k['agents_rostered']} agents, {k['paid_h']:,.0f} paid hours; "
-        f"agent-hours required {k['required_agent_h']:,.0f}, scheduled {k['scheduled_agent_h']:,.0f}, short {k['under_agent_h']:,.0f}, "
-        f"over {k['over_agent_h']:,.0f}; first roster after {k['first_solution_s']:.1f} s; status {k['status']}, gap to the lower bound "
-        + ("n/a (the coverage programme did not finish; raise --time-limit)" if k["gap"] != k["gap"] else f"{k['gap']:.1%}")
+        f"roster: {k.shifts} shifts for {k.agents_rostered} agents, {k.paid_h:,.0f} paid hours; "
+        f"agent-hours required {k.required_agent_h:,.0f}, scheduled {k.scheduled_agent_h:,.0f}, short {k.under_agent_h:,.0f}, "
+        f"over {k.over_agent_h:,.0f}; first roster after {k.first_solution_s:.1f} s; status {k.status}, gap to the lower bound "
+        + ("n/a (the coverage programme did not finish; raise --time-limit)" if k.gap != k.gap else f"{k.gap:.1%}")
     )
-    if k["under_agent_h"] > 0 and k["bound_short_agent_h"] == k["bound_short_agent_h"]:
-        out.print(f"understaffing no roster of these agents and rules can avoid: {k['bound_short_agent_h']:,.1f} agent-hours (this roster: {k['under_agent_h']:,.1f})")
-    out.print(result.penalties.to_string(index=False))
+    if k.under_agent_h > 0 and k.bound_short_agent_h == k.bound_short_agent_h:
+        out.print(f"understaffing no roster of these agents and rules can avoid: {k.bound_short_agent_h:,.1f} agent-hours (this roster: {k.under_agent_h:,.1f})")
+    out.print(tables.PENALTIES.order(result.penalties).to_string(index=False))
     out.print(f"wrote roster.csv, coverage.csv, roster.ics to {out_dir}/")
 
 
@@ -190,14 +189,15 @@ def simulate_cmd(
     from ui.cli.common import SAMPLE_DIR
 
     tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
-    req = _load_requirements(plan / "requirements.csv")
+    req = _load_requirements(plan / tables.REQUIREMENTS.name)
     if "volume" not in req.columns or "aht_s" not in req.columns:
-        raise InputError.one(str(plan / "requirements.csv"), "needs columns volume and aht_s to simulate")
+        raise InputError.one(str(plan / tables.REQUIREMENTS.name), "needs columns volume and aht_s to simulate")
     cov = load_output_table(
-        plan / "coverage.csv", what="a coverage file", required=["ds", "channel", "scheduled"], numbers={"scheduled": {"minimum": 0}}
+        plan / tables.COVERAGE.name, what="a coverage file", required=tables.COVERAGE.pick("ds", "channel", "scheduled"),
+        numbers={"scheduled": {"minimum": 0}},
     )
     sim = simulate_roster(req, cov, tg, seed=seed, runs=runs)
-    write_csv_atomic(sim.assign(ds=iso_utc(sim["ds"])), plan / "simulation.csv")
+    write_table(sim, tables.SIMULATION, plan / tables.SIMULATION.name)
     summ = simulation_summary(sim)
     out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")
     for r in summ.itertuples():

@@ -22,10 +22,10 @@ def test_bound_is_below_every_roster_and_the_solver_reports_it():
     agents = [agent(i, skills=("voice", "chat")) for i in range(4)]
     req = requirements(level=1, channels=("voice", "chat"), hours=(8, 20))
     res = solve_roster(req, agents, lr, week_start=WEEK, config=CFG)
-    assert np.isfinite(res.bound)
-    assert res.bound <= res.kpis["objective"] + 1e-6
-    assert 0 <= res.gap < 1
-    assert res.bound == _lp(agents, lr, req).objective
+    assert np.isfinite(res.kpis.bound)
+    assert res.kpis.bound <= res.kpis.objective + 1e-6
+    assert 0 <= res.kpis.gap < 1
+    assert res.kpis.bound == _lp(agents, lr, req).objective
 
 
 def test_hours_nobody_can_reach_are_short_in_the_relaxation_too():

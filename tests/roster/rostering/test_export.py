@@ -11,6 +11,7 @@ def _roster():
             "activity": ["shift", "break"], "channel": ["voice", "voice"],
             "start_utc": [t, t + pd.Timedelta(hours=2)], "end_utc": [t + pd.Timedelta(hours=8), t + pd.Timedelta(hours=2, minutes=15)],
             "start_local": ["2026-11-23T09:00:00-05:00"] * 2, "end_local": ["2026-11-23T17:00:00-05:00"] * 2,
+            "paid_h": [7.5, float("nan")], "shift_id": ["=HYPERLINK(1)-2026-11-23", "A2-2026-11-23"],
         }
     )
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forecast.io.files import with_iso, write_csv_atomic
+from forecast import tables
+from forecast.io.files import write_table
 from roster.rostering.export import roster_calendar, write_coverage_csv, write_roster_csv
 from ui.app import state
 
@@ -27,9 +28,9 @@ def file_bytes(write, *args) -> bytes:
 def forecast_files() -> dict[str, bytes]:
     fc = st.session_state["forecast"]
     return {
-        "forecast.csv": file_bytes(write_csv_atomic, with_iso(fc.forecast)),
-        "accuracy.csv": file_bytes(write_csv_atomic, fc.accuracy),
-        "requirements.csv": file_bytes(write_csv_atomic, with_iso(st.session_state["requirements"])),
+        tables.FORECAST.name: file_bytes(write_table, fc.forecast, tables.FORECAST),
+        tables.ACCURACY.name: file_bytes(write_table, fc.accuracy, tables.ACCURACY),
+        tables.REQUIREMENTS.name: file_bytes(write_table, st.session_state["requirements"], tables.REQUIREMENTS),
     }
 
 

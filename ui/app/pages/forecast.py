@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from forecast.pipeline import MODEL_CHOICES
+from forecast.summary import forecast_summary
 from ui.app import charts, state
 
 st.title("Forecast")
@@ -120,8 +121,8 @@ if zone == "all zones" or channel == "all channels":
 
 # ---- totals -----------------------------------------------------------------
 per_model = f.groupby(["channel", "tz"])["model"].agg(lambda s: " -> ".join(dict.fromkeys(s)))
-t = f.groupby("channel", as_index=False).agg(contacts=("volume", "sum"), from_events=("event_volume", "sum"))
-t["peak"] = t["channel"].map(f.groupby(["channel", "ds"])["volume"].sum().groupby("channel").max())
+t = pd.DataFrame([{"channel": c.channel, "contacts": c.contacts, "from_events": c.contacts_from_events, "peak": c.peak_contacts}
+                  for c in forecast_summary(fc).channels])
 t[["contacts", "from_events"]] = t[["contacts", "from_events"]].round()
 t["models (day -> week -> month ahead)"] = t["channel"].map(lambda ch: "; ".join(sorted(set(per_model[ch]))))
 st.dataframe(t, hide_index=True, width="stretch", column_config={

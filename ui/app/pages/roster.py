@@ -52,35 +52,35 @@ if rs.get("requirements_id") != st.session_state.get("requirements_id"):
     st.warning("These requirements changed after the roster was built (Staffing page): the coverage below compares with the old ones. Build it again.")
 
 how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact model's best within the time limit",
-       "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(res.status, res.status)
+       "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(k.status, k.status)
 st.caption(f"Roster for the week(s) from {rs['week_start']:%a %Y-%m-%d} (site local), built in {rs['seconds']:.0f} s: {how}; "
-           f"first complete roster after {k['first_solution_s']:.1f} s. Hard rules checked by the validator: "
-           + ("all kept." if not k["violations"] else f"**{k['violations']} violation(s)** (see the notes)."))
+           f"first complete roster after {k.first_solution_s:.1f} s. Hard rules checked by the validator: "
+           + ("all kept." if not k.violations else f"**{k.violations} violation(s)** (see the notes)."))
 if res.notes:
-    with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k["violations"])):
+    with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k.violations)):
         for note in res.notes:
             st.markdown(f"- {note}")
 
 m = st.columns(5)
-m[0].metric("Paid hours", f"{k['paid_h']:,.0f} h")
-m[1].metric("Cost", f"{k['cost']:,.0f}", help="paid hours x each contract's hourly cost (labour rules)")
-m[2].metric("Shifts", f"{k['shifts']:,}", help=f"{k['agents_rostered']} of {len(inp.agents)} agents rostered")
-m[3].metric("Required agent-h", f"{k['required_agent_h']:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
-m[4].metric("Channel switches", f"{k['channel_switches']:,}", help="changes of channel inside shifts")
+m[0].metric("Paid hours", f"{k.paid_h:,.0f} h")
+m[1].metric("Cost", f"{k.cost:,.0f}", help="paid hours x each contract's hourly cost (labour rules)")
+m[2].metric("Shifts", f"{k.shifts:,}", help=f"{k.agents_rostered} of {len(inp.agents)} agents rostered")
+m[3].metric("Required agent-h", f"{k.required_agent_h:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
+m[4].metric("Channel switches", f"{k.channel_switches:,}", help="changes of channel inside shifts")
 m = st.columns(5)
-unavoidable = k["bound_short_agent_h"]
-m[0].metric("Understaffed (agent-h)", f"{k['under_agent_h']:,.0f}",
+unavoidable = k.bound_short_agent_h
+m[0].metric("Understaffed (agent-h)", f"{k.under_agent_h:,.0f}",
             delta=f"{unavoidable:,.0f} unavoidable" if unavoidable == unavoidable else None, delta_color="off", delta_arrow="off",
             help="agent-hours short of the requirement; 'unavoidable': short even in the coverage programme's relaxation (shifts as fractions), "
                  "so no roster of these agents, rules and shift shapes can do better")
-m[1].metric("Overstaffed (agent-h)", f"{k['over_agent_h']:,.0f}", help="agent-hours scheduled above the requirement")
-m[2].metric("Short intervals", f"{k['intervals_understaffed']:,}", help="channel-intervals with fewer agents than required")
-m[3].metric("Gap to lower bound", "n/a" if k["gap"] != k["gap"] else f"{k['gap']:.1%}",
-            help=f"objective {k['objective']:,.0f} against the coverage programme's lower bound "
-                 + ("(not reached within the time limit: raise it)" if k["bound"] != k["bound"] else f"{k['bound']:,.0f}")
+m[1].metric("Overstaffed (agent-h)", f"{k.over_agent_h:,.0f}", help="agent-hours scheduled above the requirement")
+m[2].metric("Short intervals", f"{k.intervals_understaffed:,}", help="channel-intervals with fewer agents than required")
+m[3].metric("Gap to lower bound", "n/a" if k.gap != k.gap else f"{k.gap:.1%}",
+            help=f"objective {k.objective:,.0f} against the coverage programme's lower bound "
+                 + ("(not reached within the time limit: raise it)" if k.bound != k.bound else f"{k.bound:,.0f}")
                  + "; 0% would be proven optimal")
-if k["unreachable_agent_h"] > 0:
-    m[4].metric("No agent can work (agent-h)", f"{k['unreachable_agent_h']:,.0f}", help="required where no agent with the skill can work at all")
+if k.unreachable_agent_h > 0:
+    m[4].metric("No agent can work (agent-h)", f"{k.unreachable_agent_h:,.0f}", help="required where no agent with the skill can work at all")
 
 if sim is not None and len(sim):
     st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; "

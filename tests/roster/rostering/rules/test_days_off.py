@@ -48,7 +48,7 @@ def test_the_rule_yields_when_cover_needs_days_apart():
     pen = res.penalties.set_index("penalty")
     assert pen.loc[days_off.DAYS_OFF_APART.name, "count"] == 1
     # the search's own bookkeeping of the objective (days-off-apart penalty included) agrees with the validator's recount
-    assert np.isclose(res.kpis["search_objective"], res.kpis["objective"])
+    assert np.isclose(res.kpis.search_objective, res.kpis.objective)
 
 
 def test_days_off_apart_rule():

@@ -56,7 +56,7 @@ def test_feasible_never_two_shifts_on_a_local_day():
     res = solve_roster(requirements(level=1, hours=(0, 24)), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr)
     assert shifts.groupby("local_date").size().max() == 1
-    assert res.kpis["under_agent_intervals"] > 0  # one agent cannot cover 24 hours: reported, not infeasible
+    assert res.kpis.under_agent_intervals > 0  # one agent cannot cover 24 hours: reported, not infeasible
 
 
 def test_validator_flags_two_shifts_on_one_day():

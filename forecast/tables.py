@@ -1,0 +1,238 @@
+"""Every table the pipeline reads or writes: its columns in order, each with its unit and meaning.
+
+This is the one place that says what a table holds. It lives in ``forecast/``,
+the bottom layer, so that every layer can use it: the forecast's own writers
+(forecast.csv, accuracy.csv) as well as the roster's (requirements.csv,
+roster.csv, coverage.csv, simulation.csv), the app's Export page and the
+readers of a stage's output (:func:`forecast.io.stage_tables.load_output_table`
+callers). ``data/samples/README.md`` lists the same columns (a test keeps the
+two equal).
+
+Timestamps are tz-aware UTC at the start of the interval in memory and ISO
+8601 with ``Z`` in the files; units: ``s`` seconds, ``h`` hours, ``share`` a
+fraction in [0, 1], ``contacts`` a count of contacts (a mean where forecast or
+simulated), ``agents`` a number of agents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, its unit ("" for text, flags and identifiers) and what it means."""
+
+    name: str
+    unit: str
+    meaning: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table: its file name (or, for one kept in memory only, its name), what a row is, and its columns in order."""
+
+    name: str
+    row: str
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names in order."""
+        return tuple(c.name for c in self.columns)
+
+    def pick(self, *names: str) -> list[str]:
+        """``names`` as a list, after checking each is a column of this table (for readers that need only some)."""
+        unknown = [n for n in names if n not in self.names]
+        if unknown:
+            raise KeyError(f"{self.name} has no column {', '.join(unknown)}")
+        return list(names)
+
+    def order(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with exactly this table's columns, in order.
+
+        A frame with no columns and no rows (e.g. the accuracy of a run
+        without a backtest) becomes an empty table with the columns.
+
+        Raises
+        ------
+        ValueError
+            When ``df`` lacks one of the columns or has one the table does not
+            list: a writer and this module disagree, which is a bug to fix here
+            or in the writer, not bad input.
+        """
+        if len(df.columns) == 0 and len(df) == 0:
+            return pd.DataFrame(columns=list(self.names))
+        missing = [c for c in self.names if c not in df.columns]
+        extra = [c for c in df.columns if c not in self.names]
+        if missing or extra:
+            raise ValueError(
+                f"{self.name}: the frame does not match forecast/tables.py"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; not listed {', '.join(map(str, extra))}" if extra else "")
+            )
+        return df[list(self.names)]
+
+
+HISTORY = Table(
+    "history",
+    "one per channel, customer zone and interval (as the history loader returns it)",
+    (
+        Column("channel", "", "voice, chat, email or social"),
+        Column("tz", "", "the customers' IANA time zone"),
+        Column("ds", "UTC", "interval start"),
+        Column("volume", "contacts", "contacts that arrived in the interval"),
+        Column("aht_s", "s", "average handle time of those contacts; empty when none arrived"),
+    ),
+)
+
+EVENTS = Table(
+    "events",
+    "one per event occurrence and scope cell (channel, zone), as the event loaders return it",
+    (
+        Column("event", "", "the event's name"),
+        Column("kind", "", "a slug: holiday, flash_sale, promotion, outage, ..."),
+        Column("channel", "", "the channel it affects"),
+        Column("tz", "", "the customer zone it affects"),
+        Column("start", "UTC", "first instant of the event"),
+        Column("end", "UTC", "end of the event (exclusive)"),
+        Column("lower_window", "days", "days of ramp before the event (<= 0)"),
+        Column("upper_window", "days", "days of tail after the event (>= 0)"),
+        Column("uplift", "multiplier", "planned volume multiplier; empty to learn it from past events of the kind"),
+        Column("source", "", "where the row comes from: the user's file or a rule (holidays, retail events)"),
+    ),
+)
+
+FORECAST = Table(
+    "forecast.csv",
+    "one per interval, channel and customer zone over the horizon",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("tz", "", "the customers' IANA time zone"),
+        Column("volume", "contacts", "expected contacts (the mean forecast)"),
+        Column("volume_lo", "contacts", "10% quantile of the contacts"),
+        Column("volume_hi", "contacts", "90% quantile of the contacts"),
+        Column("aht_s", "s", "forecast average handle time"),
+        Column("model", "", "the model that made this interval's forecast"),
+        Column("event_volume", "contacts", "contacts due to events and holidays, included in volume"),
+        Column("events", "", "names of the events in effect, separated by '; '"),
+    ),
+)
+
+ACCURACY = Table(
+    "accuracy.csv",
+    "one per channel, customer zone, model (and auto) and horizon bucket (and all) of the backtest",
+    (
+        Column("channel", "", "the channel"),
+        Column("tz", "", "the customers' IANA time zone"),
+        Column("model", "", "the model scored, or auto (the best per series and bucket)"),
+        Column("horizon", "", "day-ahead, week-ahead, month-ahead or all"),
+        Column("wape", "share", "sum of absolute errors over actual contacts"),
+        Column("mase", "ratio", "mean absolute error over the seasonal naive one's in sample (below 1: better than last week)"),
+        Column("bias", "share", "mean error over mean actual (+ over-, - under-forecast)"),
+        Column("coverage_80", "share", "actuals inside the raw 10-90% band"),
+        Column("coverage_80_calibrated", "share", "actuals inside the calibrated band, out of sample"),
+        Column("band_factor", "multiplier", "the band's scaling so that it holds 80% in the backtest"),
+        Column("origins", "count", "backtest origins scored"),
+        Column("n", "intervals", "intervals scored"),
+        Column("actual", "contacts", "actual contacts over the intervals scored"),
+        Column("chosen", "", "True where the final forecast uses this model for the series and bucket"),
+        Column("fit_predict_s", "s", "seconds the model took over every origin for the series"),
+    ),
+)
+
+REQUIREMENTS = Table(
+    "requirements.csv",
+    "one per interval and channel",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("volume", "contacts", "mean forecast contacts, customer zones summed (the demand a simulation replays)"),
+        Column("aht_s", "s", "average handle time"),
+        Column("agents_net", "agents", "agents needed on the channel"),
+        Column("agents_net_exact", "agents", "agents on the channel before rounding (the deferred programme's fractional value)"),
+        Column("agents_required", "agents", "agents to schedule: agents_net / (1 - shrinkage), rounded up"),
+        Column("target_sl", "share", "the channel's service level target"),
+        Column("target_s", "s", "the target's answer time"),
+        Column("predicted_sl", "share", "service level predicted with agents_net"),
+        Column("predicted_asa_s", "s", "predicted average speed of answer"),
+        Column("predicted_abandon_rate", "share", "predicted abandonment (Erlang A)"),
+        Column("predicted_occupancy", "share", "predicted agent occupancy"),
+        Column("backlog", "contacts", "deferred work waiting at the end of the interval (email, social)"),
+        Column("shrinkage", "share", "paid time not available for contacts"),
+        Column("model", "", "the staffing model: erlang_c, erlang_a, chat or deferred"),
+        Column("volume_staffed", "contacts", "the volume the staffing was computed for (the mean or a quantile)"),
+    ),
+)
+
+ROSTER = Table(
+    "roster.csv",
+    "one per activity: shift stretches (one per channel), breaks and lunches",
+    (
+        Column("agent_id", "", "the agent"),
+        Column("site_tz", "", "the agent's site IANA time zone"),
+        Column("local_date", "", "the shift's local date at the site (YYYY-MM-DD)"),
+        Column("activity", "", "shift, break or lunch"),
+        Column("channel", "", "the channel worked (for a pause: that of the stretch it interrupts)"),
+        Column("start_utc", "UTC", "start"),
+        Column("end_utc", "UTC", "end (exclusive)"),
+        Column("start_local", "site time", "start, ISO 8601 with the site's offset"),
+        Column("end_local", "site time", "end, ISO 8601 with the site's offset"),
+        Column("paid_h", "h", "paid time of a shift row (unpaid lunch excluded); empty on pauses"),
+        Column("shift_id", "", "agent_id-local_date: groups a shift's rows"),
+    ),
+)
+
+#: coverage.csv; the coverage in memory (RosterResult.coverage) holds the first four columns, the writer adds short and over
+COVERAGE = Table(
+    "coverage.csv",
+    "one per interval and channel of the roster week(s)",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("required", "agents", "agents required (agents_required)"),
+        Column("scheduled", "agents", "agents rostered on the channel, those on a break or lunch excluded"),
+        Column("short", "agents", "required - scheduled where positive"),
+        Column("over", "agents", "scheduled - required where positive"),
+    ),
+)
+
+SIMULATION = Table(
+    "simulation.csv",
+    "one per interval and channel of the roster week(s), averaged over the simulated runs",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("offered", "contacts", "contacts that arrived"),
+        Column("answered", "contacts", "contacts answered"),
+        Column("abandoned", "contacts", "contacts that hung up before an answer"),
+        Column("answered_in_target", "contacts", "contacts answered within target_s"),
+        Column("service_level", "share", "answered in target over offered less censored; the interval's expected service level"),
+        Column("asa_s", "s", "average speed of answer"),
+        Column("occupancy", "share", "agents' busy time over their time at work"),
+        Column("backlog", "contacts", "contacts waiting at the end of the interval"),
+        Column("agents", "agents", "agents at work on the channel (rostered less shrinkage)"),
+        Column("target_sl", "share", "the channel's service level target"),
+        Column("target_s", "s", "the target's answer time"),
+        Column("model", "", "the staffing model of the channel"),
+        Column("censored", "contacts", "contacts still waiting at the end whose target time is not up (outcome unknown)"),
+        Column("service_level_se", "share", "Monte Carlo standard error of service_level (empty with one run)"),
+    ),
+)
+
+PENALTIES = Table(
+    "penalties",
+    "one per part of the roster's objective (printed by shiftcast roster, shown by the app)",
+    (
+        Column("penalty", "", "the part's name: understaffing, paid hours, or a soft rule"),
+        Column("count", "as unit", "how much of it the roster has"),
+        Column("unit", "", "what count counts (agent-intervals short, hours, agent-days, ...)"),
+        Column("cost", "objective", "its weight x count, in the objective's units"),
+    ),
+)
+
+#: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
+OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, COVERAGE, SIMULATION)
