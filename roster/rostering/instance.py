@@ -116,7 +116,7 @@ def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt
     pools = []
     for pi, ((tz, contract_name, window, skills), members) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         contract = rules.contracts[contract_name]
-        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span)
+        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span, int(grid.step / pd.Timedelta(minutes=1)))
         pool = Pool(pi, tz, contract_name, window, skills, members, temps)
         pool.work = [work_intervals(t, grid) for t in temps]
         lengths = np.array([len(w) for w in pool.work], dtype=np.int64)

@@ -31,10 +31,14 @@ def validate_roster(
     rules: LabourRules,
     time_off: list[TimeOff] | tuple = (),
     *,
+    interval_min: int,
     week_start: dt.date | None = None,
     weeks: int = 1,
 ) -> list[str]:
-    """Every hard-rule violation in ``roster`` as a readable line (empty list: valid)."""
+    """Every hard-rule violation in ``roster`` as a readable line (empty list: valid).
+
+    ``interval_min`` is the roster grid's interval (breaks are placed on its steps).
+    """
     problems: list[str] = []
     by_id = {a.agent_id: a for a in agents}
     off = {}
@@ -87,7 +91,7 @@ def validate_roster(
             for a, b in off.get(agent_id, []):
                 if s.start < b and s.end > a:
                     problems.append(f"{agent_id} {s.local_date}: shift overlaps time off {a:%Y-%m-%d %H:%M}Z-{b:%Y-%m-%d %H:%M}Z")
-            problems += _check_pauses(agent_id, s.local_date, s.start, pauses_all.get((agent_id, s.local_date), []), rules, length)
+            problems += _check_pauses(agent_id, s.local_date, s.start, pauses_all.get((agent_id, s.local_date), []), rules, length, interval_min)
         for d, ps in pause_days.get(agent_id, []):
             match = [s for s in recs if s.local_date == d]
             for kind, a, b in ps:
@@ -125,11 +129,11 @@ def validate_roster(
     return problems
 
 
-def _check_pauses(agent_id, local_date, start: pd.Timestamp, got: list, rules: LabourRules, length_h: float) -> list[str]:
+def _check_pauses(agent_id, local_date, start: pd.Timestamp, got: list, rules: LabourRules, length_h: float, interval_min: int) -> list[str]:
     """The shift's breaks and lunch are one of the placements the break rules allow."""
     got = sorted(got)
     for stagger in range(BREAK_PLACEMENTS):
-        want = sorted((p.kind, p.start, p.end) for p in pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min))
+        want = sorted((p.kind, p.start, p.end) for p in pauses_for(start, length_h, rules.breaks, stagger, interval_min))
         if got == want:
             return []
     return [f"{agent_id} {local_date}: breaks and lunch are not where the break rules put them "
@@ -165,18 +169,18 @@ class Score:
 
 
 def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, config, *,
-                 week_start: dt.date, weeks: int = 1) -> Score:
+                 interval_min: int, week_start: dt.date, weeks: int = 1) -> Score:
     """Recount coverage and recompute the objective (weights from ``config``, a :class:`roster.rostering.search.SolverConfig`).
 
     ``requirements`` has ``ds, channel, agents_required`` on the roster's
-    grid. The penalties table names each part of the objective: missing
+    grid of ``interval_min`` minutes. The penalties table names each part of the objective: missing
     agents, paid hours, and the soft rules (weekend days beyond one and late
     shifts beyond two a week, preferred days off worked, weeks whose days off
     are all apart).
     """
     from roster.rostering.coverage import coverage_from_roster
 
-    cov = coverage_from_roster(roster, requirements, rules.interval_min)
+    cov = coverage_from_roster(roster, requirements, interval_min)
     short = (cov["required"] - cov["scheduled"]).clip(lower=0).to_numpy()
     peak = cov.groupby("channel")["required"].transform("max").clip(lower=1).to_numpy()
     weight = config.under_weight + np.round(config.peak_weight * cov["required"].to_numpy() / peak)

@@ -188,6 +188,7 @@ def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(p
 def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out):
     from types import SimpleNamespace
 
+    from forecast.timegrid import TimeGrid
     from roster.planning.plan import PlanSettings, format_summary, plan_summary
     from roster.staffing.simulate import simulation_summary
 
@@ -200,6 +201,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         forecast=SimpleNamespace(forecast=dated("forecast.csv")),
         roster=SimpleNamespace(coverage=dated("coverage.csv"), roster=read(plan_out, "roster.csv"), kpis={}),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
+        grid=TimeGrid.from_frame(dated("requirements.csv"), file="requirements.csv"),
     )
     s = plan_summary(result)
     assert s["simulation_runs"] == 5 and all("simulation_runs" not in c for c in s["channels"].values())

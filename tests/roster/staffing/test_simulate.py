@@ -2,9 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.timegrid import TimeGrid
 from roster.staffing import queueing as q
 from roster.schema import ChannelTarget, Targets
 from roster.staffing.simulate import simulate, simulation_summary
+
+
+
+def simulate_on(demand, staffing, targets, **kw):
+    """simulate on a demand built here, on the grid it was built on."""
+    return simulate(demand, staffing, targets, grid=TimeGrid.from_frame(demand, file="demand"), **kw)
 
 
 def _demand(channel, volume, aht, n):
@@ -18,7 +25,7 @@ def test_simulation_agrees_with_erlang_c_in_steady_state():
     demand = _demand("voice", 100.0, 180.0, n)  # 20 Erlangs
     agents = int(q.erlang_c_agents(np.array([20.0]), 180, 20, 0.8)[0])
     staffing = demand[["ds", "channel"]].assign(agents=agents)
-    sim = simulate(demand, staffing, t, seed=7)
+    sim = simulate_on(demand, staffing, t, seed=7)
     s = simulation_summary(sim).iloc[0]
     expected = float(q.erlang_c_metrics(agents, 20.0, 180, 20)["sl"])
     assert s["service_level"] == pytest.approx(expected, abs=0.03)
@@ -30,7 +37,7 @@ def test_abandonment_agrees_with_erlang_a():
     demand = _demand("voice", 45.0, 300.0, 600)
     lam = 45 / 900
     n = 14
-    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=3)
+    sim = simulate_on(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=3)
     s = simulation_summary(sim).iloc[0]
     m = q.erlang_a_metrics(n, lam, 300, 120, 20)
     assert s["abandon_rate"] == pytest.approx(float(m["abandon_rate"]), abs=0.02)
@@ -42,7 +49,7 @@ def test_heavy_abandonment_agrees_with_erlang_a():
     # completions and staffing after it belong to the callers behind (else they wait too little)
     t = Targets(channels={"voice": ChannelTarget(model="erlang_a", target_sl=0.8, target_s=20, aht_s=300, patience_s=30)})
     demand = _demand("voice", 60.0, 300.0, 400)
-    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=18), t, seed=1, runs=4)
+    sim = simulate_on(demand, demand[["ds", "channel"]].assign(agents=18), t, seed=1, runs=4)
     s = simulation_summary(sim).iloc[0]
     m = q.erlang_a_metrics(18, 60 / 900, 300, 30, 20)  # abandonment 19.4%, service level 74.6%
     assert s["abandon_rate"] == pytest.approx(float(m["abandon_rate"]), abs=0.008)
@@ -53,7 +60,7 @@ def test_no_agents_builds_a_backlog_that_is_worked_off_later():
     t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=300)})
     demand = _demand("email", 20.0, 300.0, 96)
     agents = np.where(np.arange(96) < 32, 0, 12)
-    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=agents), t, seed=1)
+    sim = simulate_on(demand, demand[["ds", "channel"]].assign(agents=agents), t, seed=1)
     assert sim["backlog"].iloc[31] > 400
     assert sim["backlog"].iloc[-1] < 20
     assert sim["answered"].sum() > 0.95 * sim["offered"].sum()
@@ -65,12 +72,12 @@ def test_chat_simulation_agrees_with_the_chat_model():
     demand = _demand("chat", 40.0, 560.0, 400)
     lam = 40 / 900
     n = int(q.chat_agents(np.array([lam]), 560, 60, 0.8, 2.5, 3, 0.25)[0])
-    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=11)
+    sim = simulate_on(demand, demand[["ds", "channel"]].assign(agents=n), t, seed=11)
     s = simulation_summary(sim).iloc[0]
     expected = float(q.chat_metrics(n, lam, 560, 60, 2.5, 3, 0.25)["sl"][0])
     assert s["service_level"] == pytest.approx(expected, abs=0.03)
     # one agent fewer is visibly worse
-    worse = simulation_summary(simulate(demand, demand[["ds", "channel"]].assign(agents=n - 1), t, seed=11)).iloc[0]
+    worse = simulation_summary(simulate_on(demand, demand[["ds", "channel"]].assign(agents=n - 1), t, seed=11)).iloc[0]
     assert worse["service_level"] < s["service_level"]
 
 
@@ -78,9 +85,9 @@ def test_replications_give_the_expected_service_level_and_its_standard_error():
     t = Targets(channels={"voice": ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=180)})
     demand = _demand("voice", 30.0, 180.0, 40)
     agents = demand[["ds", "channel"]].assign(agents=7)
-    one = simulate(demand, agents, t, seed=5, runs=1)
-    few = simulate(demand, agents, t, seed=5, runs=10)
-    many = simulate(demand, agents, t, seed=5, runs=40)
+    one = simulate_on(demand, agents, t, seed=5, runs=1)
+    few = simulate_on(demand, agents, t, seed=5, runs=10)
+    many = simulate_on(demand, agents, t, seed=5, runs=40)
     assert one["service_level_se"].isna().all()
     assert (many["service_level_se"] > 0).all()
     # four times the replications, half the standard error
@@ -97,11 +104,11 @@ def test_deferred_replies_count_at_the_end_of_handling_and_late_unknowns_are_cen
     # plenty of agents: nobody waits, so the reply comes one handle time after arrival
     t = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=600, aht_s=600)})
     demand = _demand("email", 10.0, 600.0, 16)
-    sim = simulate(demand, demand[["ds", "channel"]].assign(agents=50), t, seed=3, runs=4)
+    sim = simulate_on(demand, demand[["ds", "channel"]].assign(agents=50), t, seed=3, runs=4)
     s = simulation_summary(sim).iloc[0]
     assert 0.5 < s["service_level"] < 0.75  # P(exponential handle time <= its mean) = 63%
     assert (sim["asa_s"].dropna() > 300).all()  # time to reply, not time to start
     # nobody at work: nothing answered, and the contacts of the last ten minutes are not yet late
-    none = simulate(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
+    none = simulate_on(demand, demand[["ds", "channel"]].assign(agents=0), t, seed=3)
     assert none["answered"].sum() == 0 and none["censored"].iloc[-1] > 0 and none["censored"].iloc[:-1].sum() == 0
     assert (none["service_level"].iloc[:-1] == 0).all()

@@ -1,7 +1,7 @@
 """Soft rule: two days off in a row each week, when cover allows; and the score counts weeks without."""
 
-from roster.rostering import SolverConfig, solve_roster
-from tests.roster.rostering.factory import WEEK, agent, requirements, rules, valid
+from roster.rostering import SolverConfig
+from tests.roster.rostering.factory import WEEK, agent, requirements, rules, solve, valid
 
 
 def _days_off(shifts):
@@ -20,7 +20,7 @@ def test_feasible_days_off_come_together_when_cover_allows():
     lr = rules(contract_kw={"min_week_h": 40, "max_week_h": 40})
     agents = [agent(i) for i in range(3)]
     cfg = SolverConfig(time_limit_s=8, workers=2, seed=1, weekend_weight=0)
-    res = solve_roster(requirements(level=2, hours=(8, 16)), agents, lr, week_start=WEEK, config=cfg)
+    res = solve(requirements(level=2, hours=(8, 16)), agents, lr, week_start=WEEK, config=cfg)
     shifts = valid(res, agents, lr)
     for off in _days_off(shifts).values():
         assert any(b == a + 1 for a, b in zip(off, off[1:])), off
@@ -37,7 +37,7 @@ def test_the_rule_yields_when_cover_needs_days_apart():
     req = requirements(level=1, hours=(9, 17))
     local = req["ds"].dt.tz_convert("America/New_York")
     req.loc[local.dt.day_of_week.isin([1, 3]), "agents_required"] = 0
-    res = solve_roster(req, [agent(0)], lr, week_start=WEEK, config=SolverConfig(time_limit_s=8, workers=2, seed=1))
+    res = solve(req, [agent(0)], lr, week_start=WEEK, config=SolverConfig(time_limit_s=8, workers=2, seed=1))
     shifts = valid(res, [agent(0)], lr)
     assert _days_off(shifts)["A00"] == [1, 3]
     pen = res.penalties.set_index("penalty")
