@@ -78,6 +78,20 @@ def plan_settings(**values) -> PlanSettings:
         ) from None
 
 
+QUANTILE_HELP = ("Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; "
+                 "default: each channel's volume_quantile in the targets, else the mean.")
+
+
+def parse_quantile(value: str | None) -> float | str | None:
+    """The --volume-quantile option: a number, ``mean`` or None."""
+    if value is None or value == "mean":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {value!r}") from None
+
+
 def fail(message: str, code: int = 2) -> typer.Exit:
     console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
     return typer.Exit(code)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from forecast.errors import InputError
-from ui.cli.common import SAMPLE_DIR, app, out, plan_settings, progress_bar, quiet_libraries
+from ui.cli.common import QUANTILE_HELP, SAMPLE_DIR, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
 from roster.planning.inputs import load_inputs
 from roster.planning.settings import default
 
@@ -60,7 +60,11 @@ def plan(
     time_limit_s: float = typer.Option(default("time_limit_s"), "--time-limit", min=1, help="Roster solver time limit in seconds."),
     workers: int = typer.Option(default("workers"), "--workers", min=0, help="Solver threads (0 = all cores)."),
     seed: int = typer.Option(default("seed"), "--seed", help="Random seed for the solver and the simulator."),
+    model: str = typer.Option(default("model"), "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
     backtest: bool = typer.Option(default("backtest"), "--backtest/--no-backtest", help="Backtest forecast models and pick the best per series."),
+    peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction",
+                                         help="Staff calls and chats for the load in the system when volume changes fast (the default)."),
+    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help=QUANTILE_HELP),
     simulate: bool = typer.Option(default("simulate"), "--simulate/--no-simulate", help="Check the roster's service level by simulation."),
     runs: int = typer.Option(default("simulation_runs"), "--runs", min=1, max=200, help="Simulation replications (each interval's expected service level)."),
 ) -> None:
@@ -81,7 +85,10 @@ def plan(
         time_limit_s=time_limit_s,
         workers=workers,
         seed=seed,
+        model=model,
         backtest=backtest,
+        peak_correction=peak_correction,
+        volume_quantile=parse_quantile(volume_quantile),
         simulate=simulate,
         simulation_runs=runs,
     )
