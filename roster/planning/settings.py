@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from forecast.timegrid import check_interval
+from roster.schema import VOLUME_QUANTILES
 from roster.staffing.simulate import ROSTER_RUNS
 
 
@@ -50,6 +51,13 @@ class PlanSettings(BaseModel):
     @classmethod
     def _grid(cls, v: int | None) -> int | None:
         return None if v is None else check_interval(v)
+
+    @field_validator("volume_quantile")
+    @classmethod
+    def _quantile(cls, v: float | str | None) -> float | str | None:
+        if v is not None and v != "mean" and v not in VOLUME_QUANTILES:
+            raise ValueError(f"expected 0.1 or 0.9 (the forecast's volume_lo, volume_hi) or mean, found {v:g}")
+        return v
 
 
 def default(name: str):
