@@ -47,7 +47,7 @@ from forecast import backtest as bk  # noqa: E402
 from forecast import effects as fx  # noqa: E402
 from forecast import models as fm  # noqa: E402
 from forecast.io.events import load_events  # noqa: E402
-from forecast.io.history import load_history  # noqa: E402
+from forecast.io.history import History, read_history  # noqa: E402
 from forecast.pipeline import BUCKETS, prepare, run_forecast  # noqa: E402
 from forecast.predict import EtsCache, clean_daily_totals, predict_origin  # noqa: E402
 
@@ -91,9 +91,9 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def load_sample() -> tuple[pd.DataFrame, pd.DataFrame]:
-    h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
-    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
+def load_sample() -> tuple[History, pd.DataFrame]:
+    h = read_history(ROOT / "data" / "samples" / "history.csv.gz")
+    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
     return h, ev
 
 
@@ -114,18 +114,18 @@ def ottawa_log(tmp: Path) -> Path:
     return path
 
 
-def load_ottawa(notes: list[str] | None = None) -> pd.DataFrame:
+def load_ottawa(notes: list[str] | None = None) -> History:
     with tempfile.TemporaryDirectory() as tmp:
-        return load_history(ottawa_log(Path(tmp)), interval_min=60, notes=notes)
+        return read_history(ottawa_log(Path(tmp)), interval_min=60, notes=notes)
 
 
-def prophet_default(h: pd.DataFrame, tz: str) -> pd.DataFrame:
+def prophet_default(h: History, tz: str) -> pd.DataFrame:
     """Prophet with default settings on the hourly series, at the backtest's origins, scored like the pipeline."""
     from prophet import Prophet
 
     logging.getLogger("cmdstanpy").disabled = True
     logging.getLogger("prophet").disabled = True
-    prep = prepare(h, None, horizon_days=28)
+    prep = prepare(h.frame, None, grid=h.grid, horizon_days=28)
     s, grid, per_day = prep.series[0], prep.grid, prep.per_day
     y = s.y
     train_y = np.where(s.ev.excluded, np.nan, y)  # the same stretches left out as for our models
@@ -199,24 +199,24 @@ def targets(sample: tuple | None, ottawa: tuple | None) -> None:
               f"{wall:.1f} s wall ({cpu:.1f} s CPU) on this machine (target: under {SAMPLE_SECONDS_TARGET:.0f} s on 2 cores)")
 
 
-def run_sample(h: pd.DataFrame, ev: pd.DataFrame) -> tuple:
-    res, wall, cpu = timed(run_forecast, h, ev, horizon_days=28)
+def run_sample(h: History, ev: pd.DataFrame) -> tuple:
+    res, wall, cpu = timed(run_forecast, h.frame, ev, grid=h.grid, horizon_days=28)
     t = pooled(res.accuracy)
-    show(f"sample: {h.groupby(['channel', 'tz']).ngroups} series, {h['ds'].nunique():,} 15-minute intervals", t, wall, cpu)
+    show(f"sample: {h.frame.groupby(['channel', 'tz']).ngroups} series, {h.grid.n:,} {h.grid.interval_min}-minute intervals", t, wall, cpu)
     for n in res.notes:
         print("   note:", n)
     return t, wall, cpu
 
 
-def run_ottawa(h: pd.DataFrame, notes: list[str], with_prophet: bool) -> tuple:
+def run_ottawa(h: History, notes: list[str], with_prophet: bool) -> tuple:
     """``notes``: what loading the calls said (printed with the forecast's)."""
-    res, wall, cpu = timed(run_forecast, h, None, horizon_days=28)
+    res, wall, cpu = timed(run_forecast, h.frame, None, grid=h.grid, horizon_days=28)
     t = pooled(res.accuracy)
     if with_prophet:
-        ours = run_forecast(h, None, horizon_days=28, model="prophet", candidates=("prophet",))
+        ours = run_forecast(h.frame, None, grid=h.grid, horizon_days=28, model="prophet", candidates=("prophet",))
         p = pooled(ours.accuracy)
         t = pd.concat([t, p[p["model"] == "prophet"], prophet_default(h, "America/Toronto")], ignore_index=True)
-    show(f"Ottawa 311 calls, hourly, {h['ds'].min():%Y-%m-%d} to {h['ds'].max():%Y-%m-%d}", t, wall, cpu)
+    show(f"Ottawa 311 calls, hourly, {h.frame['ds'].min():%Y-%m-%d} to {h.frame['ds'].max():%Y-%m-%d}", t, wall, cpu)
     for n in notes + res.notes:
         print("   note:", n)
     return t, wall, cpu
@@ -235,14 +235,14 @@ def _ar1(y: np.ndarray, fit: fm.EtsFit) -> tuple[float, float]:
     return max(rho, 0.0), float(r[-1])
 
 
-def short_horizon(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, hourly: bool) -> None:
+def short_horizon(which: str, h: History, ev: pd.DataFrame | None, hourly: bool) -> None:
     """Day-ahead WAPE at the daily origins: ets, and the short-horizon candidates, on the same days.
 
     Daily candidates replace ets's daily total and keep its profile and event
     multipliers (the interval forecast is ets's, scaled by the ratio of the
     daily totals); hourly candidates model the hourly series directly.
     """
-    prep = prepare(h, ev, horizon_days=28)
+    prep = prepare(h.frame, ev, grid=h.grid, horizon_days=28)
     per_day = prep.per_day
     origins = sorted(o for o, n in bk.schedule(prep.n_hist, per_day, 28, min(s.first for s in prep.series)).items()
                      if o > prep.n_hist - bk.DAILY_ORIGINS * per_day - 1)
@@ -330,7 +330,7 @@ def _short_horizon_origin(o, prep, per_day, names, err, secs, cache, sarima, sar
 # --------------------------------------------------------------------------- #
 
 
-def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidates: tuple[str, ...]) -> None:
+def choice_study(which: str, h: History, ev: pd.DataFrame | None, candidates: tuple[str, ...]) -> None:
     """Out-of-sample WAPE of ways to use the candidates, per horizon bucket.
 
     Each backtest window is forecast by a rule that only sees the windows
@@ -340,7 +340,7 @@ def choice_study(which: str, h: pd.DataFrame, ev: pd.DataFrame | None, candidate
     squared, by inverse squared error, equally, and by inverse WAPE squared
     among the models within 10% of the best.
     """
-    prep = prepare(h, ev, horizon_days=28)
+    prep = prepare(h.frame, ev, grid=h.grid, horizon_days=28)
     per_day = prep.per_day
     origins = bk.schedule(prep.n_hist, per_day, 28, min(s.first for s in prep.series))
     cache = EtsCache()

@@ -26,22 +26,23 @@ from roster.schema import Agent  # noqa: E402
 
 def sample_requirements():
     from forecast.io.events import load_events
-    from forecast.io.history import load_history
-    from forecast.pipeline import run_forecast
+    from forecast.io.history import read_history
     from roster.io import load_targets
-    from roster.staffing.requirements import required_staff
+    from roster.planning.plan import PlanSettings, forecast_stage, staffing_stage
 
-    h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
-    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
-    fc = run_forecast(h, ev, horizon_days=28, backtest=False).forecast
-    return required_staff(fc, load_targets(ROOT / "data" / "samples" / "targets.toml"))
+    h = read_history(ROOT / "data" / "samples" / "history.csv.gz")
+    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
+    settings = PlanSettings(backtest=False)
+    fc = forecast_stage(h.frame, h.grid, ev, settings)
+    return staffing_stage(fc.forecast, fc.grid, load_targets(ROOT / "data" / "samples" / "targets.toml"), settings)
 
 
-def run(name, req, agents, rules, time_off, week_start, limit, workers):
+def run(name, staffing, agents, rules, time_off, week_start, limit, workers):
     from roster.rostering import SolverConfig, solve_roster
 
     t = time.perf_counter()
-    res = solve_roster(req, agents, rules, time_off, week_start=week_start, config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))
+    res = solve_roster(staffing.requirements, agents, rules, time_off, grid=staffing.grid, week_start=week_start,
+                       config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))
     total = time.perf_counter() - t
     k = res.kpis
     need = k.required_agent_h
@@ -78,6 +79,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=60)
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args()
+    import dataclasses
     import datetime as dt
 
     from roster.io import load_agents, load_rules, load_time_off
@@ -90,8 +92,8 @@ def main() -> None:
         run("sample team", req, agents, rules, off, week, a.time_limit, a.workers)
     # a 200-agent team (1.67x the sample team) facing the sample demand scaled by 1.6, between its contract minimum and maximum hours
     big = generated(200, rules)
-    scaled = req.assign(agents_required=np.ceil(req["agents_required"] * 1.6).astype(int))
-    run("generated team", scaled, big, rules, [], dt.date(2026, 12, 7), a.time_limit, a.workers)
+    scaled = req.requirements.assign(agents_required=np.ceil(req.requirements["agents_required"] * 1.6).astype(int))
+    run("generated team", dataclasses.replace(req, requirements=scaled), big, rules, [], dt.date(2026, 12, 7), a.time_limit, a.workers)
 
 
 if __name__ == "__main__":

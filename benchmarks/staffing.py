@@ -70,31 +70,32 @@ def main() -> None:
 
     from forecast.io.events import load_events
 
-    from forecast.io.history import load_history
+    from forecast.io.history import read_history
     from forecast.pipeline import run_forecast
     from roster.io import load_targets
     from roster.staffing.requirements import required_staff
 
-    h = load_history(ROOT / "data" / "samples" / "history.csv.gz")
-    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=sorted(h["tz"].unique()), channels=sorted(h["channel"].unique()))
-    fc = run_forecast(h, ev, horizon_days=28, backtest=False).forecast
+    h = read_history(ROOT / "data" / "samples" / "history.csv.gz")
+    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
+    result = run_forecast(h.frame, ev, grid=h.grid, horizon_days=28, backtest=False)
+    fc, grid = result.forecast, result.grid
     tg = load_targets(ROOT / "data" / "samples" / "targets.toml")
     t = time.perf_counter()
-    req = required_staff(fc, tg)
+    req = required_staff(fc, tg, grid=grid)
     print(f"\nrequired_staff for the sample's 4 weeks (4 channels x 2,688 intervals): {time.perf_counter() - t:.2f} s")
-    plain = required_staff(fc, tg, peak_correction=False)
+    plain = required_staff(fc, tg, grid=grid, peak_correction=False)
     diff = req["agents_net"].to_numpy() - plain["agents_net"].to_numpy()
     live = req["model"].isin(["erlang_c", "erlang_a", "chat"]).to_numpy()
     print(f"peak correction (modified offered load, the default for calls and chats) vs stationary staffing: changes "
           f"{np.mean(diff[live] != 0):.1%} of call and chat intervals (+{(diff > 0).sum()} / -{(diff < 0).sum()}), "
-          + ", ".join(f"{c} {diff[(req['channel'] == c).to_numpy()].sum() / 4:+,.0f} agent-hours "
+          + ", ".join(f"{c} {diff[(req['channel'] == c).to_numpy()].sum() * grid.interval_h:+,.0f} agent-hours "
                       f"({diff[(req['channel'] == c).to_numpy()].sum() / plain.loc[plain['channel'] == c, 'agents_net'].sum():+.1%})"
                       for c in ("voice", "chat")) + " over 4 weeks")
 
     print(f"\nThe check: each interval's expected simulated service level, from {RUNS} replications of the 4 weeks "
           "(agents_net on every channel; Poisson arrivals, exponential handle times and patience)")
     t = time.perf_counter()
-    proof = expected_service_level(req, tg, RUNS)
+    proof = expected_service_level(req, tg, grid, RUNS)
     print(f"({time.perf_counter() - t:.0f} s)")
     print(proof.to_string(index=False))
     print("  meets: share of intervals with contacts whose expected simulated SL (point estimate) >= target; Monte Carlo noise")
@@ -109,23 +110,23 @@ def main() -> None:
         # more runs for those channels shrink the noise (the standard error falls with the square root of the runs)
         print(f"\nUndecided after {RUNS}: the same check with {RUNS_MORE} replications for {', '.join(undecided)}")
         t = time.perf_counter()
-        more = expected_service_level(req[req["channel"].isin(undecided)], tg, RUNS_MORE)
+        more = expected_service_level(req[req["channel"].isin(undecided)], tg, grid, RUNS_MORE)
         print(f"({time.perf_counter() - t:.0f} s)")
         print(more.to_string(index=False))
 
     print(f"\nThe same check for stationary staffing of calls and chats (peak_correction=False), {RUNS} replications:")
     calls = plain[plain["channel"].isin(["voice", "chat"])]
-    print(expected_service_level(calls, tg, RUNS).to_string(index=False))
+    print(expected_service_level(calls, tg, grid, RUNS).to_string(index=False))
 
     print("\nOne day's luck (a single replication, the figure a plan's own simulation shows): share of intervals whose "
           "simulated SL meets the target")
-    print("  " + one_run_shares(req, req["agents_net"], tg))
-    base_h = req["agents_net"].sum() / 4
+    print("  " + one_run_shares(req, req["agents_net"], tg, grid))
+    base_h = req["agents_net"].sum() * grid.interval_h
     for extra in (1, 2):
         more = req["agents_net"] + np.where(req["volume"] > 0, extra, 0)
-        hours = (more - req["agents_net"]).sum() / 4
+        hours = (more - req["agents_net"]).sum() * grid.interval_h
         print(f"  +{extra} agent in every interval with contacts (+{hours:,.0f} agent-hours, +{hours / base_h:.0%}): "
-              + one_run_shares(req, more, tg))
+              + one_run_shares(req, more, tg, grid))
 
 
 RUNS = 100
@@ -133,7 +134,7 @@ RUNS_MORE = 5000  # about 2 minutes for voice
 TARGET_SHARE = 0.95
 
 
-def expected_service_level(req, tg, runs):
+def expected_service_level(req, tg, grid, runs):
     """Per channel, at the staffing ``req`` asks for (``agents_net``): predicted vs simulated SL and the shares of
     intervals meeting the target in expectation."""
     import pandas as pd
@@ -141,7 +142,7 @@ def expected_service_level(req, tg, runs):
     from roster.staffing.simulate import simulate, simulation_summary
 
     sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel", "agents_net"]].rename(columns={"agents_net": "agents"}),
-                   tg, seed=1, runs=runs)
+                   tg, grid=grid, seed=1, runs=runs)
     s = simulation_summary(sim)
     merged = sim.merge(req[["ds", "channel", "predicted_sl", "volume"]], on=["ds", "channel"])
     busy = merged[merged["offered"] > 0]
@@ -161,10 +162,10 @@ def expected_service_level(req, tg, runs):
     return pd.DataFrame(rows)
 
 
-def one_run_shares(req, agents, tg):
+def one_run_shares(req, agents, tg, grid):
     from roster.staffing.simulate import simulate, simulation_summary
 
-    sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=agents), tg, seed=1, runs=1)
+    sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=agents), tg, grid=grid, seed=1, runs=1)
     return ", ".join(f"{r.channel} {r.intervals_meeting_target:.0%}" for r in simulation_summary(sim).itertuples())
 
 

@@ -1,6 +1,6 @@
 """Forecast pipeline: long history in, long forecast and accuracy table out.
 
-``run_forecast`` takes the tidy history from :func:`forecast.io.history.load_history`
+``run_forecast`` takes the tidy history and its grid from :func:`forecast.io.history.read_history`
 (``channel, tz, ds, volume, aht_s`` on a complete UTC grid) and the user's
 events from :func:`forecast.io.events.load_events`, adds each zone's public holidays
 and the retail events (:mod:`forecast.events`), and for every series (channel
@@ -34,7 +34,7 @@ from forecast.backtest import BUCKETS, BacktestResult
 from forecast.errors import InputError
 from forecast.events import calendar_events
 from forecast.predict import EtsCache, OriginPredictions, Series, band, predict_origin
-from forecast.timegrid import make_grid
+from forecast.timegrid import TimeGrid, make_grid
 
 Progress = Callable[[str, float, float | None], None]
 
@@ -59,43 +59,23 @@ class ForecastResult:
         events and holidays, included in ``volume``), ``events`` (names).
     accuracy : DataFrame
         Backtest scores per series, model and horizon bucket.
+    grid : TimeGrid
+        The forecast's grid: the history's interval, from the end of the
+        history to the end of the horizon, with the customer zones.
     notes : list of str
         Fallbacks and warnings a planner should read.
     effects : DataFrame
         Learned multipliers per channel and event key.
+    events : DataFrame
+        Every event acting on the series.
     """
 
     forecast: pd.DataFrame
     accuracy: pd.DataFrame
+    grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     effects: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
-
-
-def _step_min(ds: pd.Series) -> int:
-    u = np.unique(pd.DatetimeIndex(ds).as_unit("ns").asi8)
-    if len(u) < 2:
-        raise InputError.one("history", "the history needs at least two intervals")
-    return int(np.min(np.diff(u)) // (60 * 10**9))
-
-
-def regrid(history: pd.DataFrame, interval_min: int | None) -> tuple[pd.DataFrame, int]:
-    """History on the requested grid (summing to a coarser one); returns it and the grid in minutes."""
-    native = _step_min(history["ds"])
-    if interval_min is None or interval_min == native:
-        return history, native
-    if interval_min < native or interval_min % native:
-        raise InputError.one(
-            "--interval-min",
-            f"cannot forecast on a {interval_min}-minute grid from {native}-minute history; "
-            f"choose {native} or a multiple of it",
-        )
-    h = history.copy()
-    h["ds"] = h["ds"].dt.floor(f"{interval_min}min")
-    h["work"] = h["volume"] * h["aht_s"]
-    g = h.groupby(["channel", "tz", "ds"], as_index=False).agg(volume=("volume", "sum"), work=("work", "sum"))
-    g["aht_s"] = np.where(g["volume"] > 0, g["work"] / g["volume"].where(g["volume"] > 0), np.nan)
-    return g.drop(columns="work"), interval_min
 
 
 @dataclass
@@ -130,16 +110,19 @@ class Prepared:
     notes: list[str]
 
 
-def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, horizon_days: int = 28, interval_min: int | None = None) -> Prepared:
-    """Put every series of ``history`` on one UTC grid with its events and exclusions (see :func:`run_forecast`)."""
+def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: TimeGrid, horizon_days: int = 28) -> Prepared:
+    """Put every series of ``history`` (on ``grid``, the history's) on one UTC grid with its events and exclusions.
+
+    See :func:`run_forecast`.
+    """
     notes: list[str] = []
-    history, step_min = regrid(history, interval_min)
-    step = pd.Timedelta(minutes=step_min)
-    per_day = int(round(1440 / step_min))
+    grid.positions(history["ds"], file="history")
+    step_min = grid.interval_min
+    per_day = grid.per_day
     week = 7 * per_day
 
-    hist_start = history["ds"].min()
-    start = history["ds"].max() + step
+    hist_start = grid.start
+    start = grid.end
     end = start + pd.Timedelta(days=horizon_days)
     span_days = (start - hist_start) / pd.Timedelta(days=1)
     if span_days < 7:
@@ -151,7 +134,7 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, horizo
             f"the horizon ({horizon_days} days) is longer than the history ({span_days:.0f} days): "
             "the forecast repeats patterns it has seen only once"
         )
-    grid = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)
+    grid = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)  # the models' grid runs two days past the horizon
     n_hist = grid.searchsorted(start)
     out_hi = grid.searchsorted(end)
 
@@ -203,8 +186,8 @@ def run_forecast(
     history: pd.DataFrame,
     events: pd.DataFrame | None = None,
     *,
+    grid: TimeGrid,
     horizon_days: int = 28,
-    interval_min: int | None = None,
     model: str = "auto",
     backtest: bool = True,
     progress: Progress | None = None,
@@ -216,14 +199,15 @@ def run_forecast(
     ----------
     history : DataFrame
         ``channel, tz, ds, volume[, aht_s]``; ``ds`` UTC interval starts on a
-        complete grid (as :func:`forecast.io.history.load_history` returns).
+        complete grid (as :func:`forecast.io.history.read_history` returns).
+    grid : TimeGrid
+        The history's grid (:attr:`forecast.io.history.History.grid`); the
+        forecast is on the same interval.
     events : DataFrame, optional
         The shop's events (as :func:`forecast.io.events.load_events` returns). Public
         holidays and retail events are added here.
     horizon_days : int
         Days to forecast from the end of the history (24-hour UTC days).
-    interval_min : int, optional
-        Output grid in minutes; None keeps the history's grid.
     model : {"auto", "snaive", "ets", "prophet"}
         "auto" chooses per series and horizon bucket by backtest WAPE among
         ``candidates`` and stitches the forecast by lead time.
@@ -242,7 +226,8 @@ def run_forecast(
         raise InputError.one("--model", f"unknown model {model!r}; expected one of {', '.join(MODEL_CHOICES)}")
     if horizon_days < 1:
         raise InputError.one("--horizon-days", "the horizon must be at least one day")
-    prep = prepare(history, events, horizon_days=horizon_days, interval_min=interval_min)
+    prep = prepare(history, events, grid=grid, horizon_days=horizon_days)
+    horizon = grid.after(horizon_days)
     series, frames, grid, per_day, n_hist = prep.series, prep.frames, prep.grid, prep.per_day, prep.n_hist
     notes = list(prep.notes)
     out_lo, out_hi = n_hist, prep.n_out
@@ -319,7 +304,9 @@ def run_forecast(
     ]
     forecast = pd.concat(out, ignore_index=True).sort_values(["ds", "channel", "tz"], ignore_index=True)
     forecast["ds"] = forecast["ds"].dt.as_unit("ns")
-    return ForecastResult(forecast, bt.accuracy, _dedupe(notes), pd.DataFrame(effects_rows), prep.events)
+    return ForecastResult(
+        forecast, bt.accuracy, horizon, notes=_dedupe(notes), effects=pd.DataFrame(effects_rows), events=prep.events
+    )
 
 
 def _dedupe(notes: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from forecast.errors import InputError, Problem, file_label
 from forecast.schema import INTERVAL_CHOICES_MIN
@@ -257,3 +258,162 @@ def local_dates(ds: pd.Series | pd.DatetimeIndex, tz: str | pd.Series) -> pd.Ser
 def to_local_naive(ds: pd.Series, tz: str) -> pd.Series:
     """Wall-clock local time in ``tz`` without zone (for display and per-day rules)."""
     return ds.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+class TimeGrid(BaseModel):
+    """The interval grid a plan works on, decided once where the data is loaded and carried by every stage.
+
+    Interval starts are UTC and aligned to the epoch (so a UTC grid never
+    changes at a daylight-saving change); ``start`` is the first interval's
+    start, ``end`` the end of the last one (exclusive).
+
+    Attributes
+    ----------
+    interval_min : int
+        Interval length in minutes (15, 30 or 60).
+    start, end : pd.Timestamp
+        UTC bounds of the horizon, ``end`` exclusive; both on the grid.
+    zones : tuple of str
+        The customer zones (IANA names) of the series on the grid.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    interval_min: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    zones: tuple[str, ...] = ()
+
+    @field_validator("interval_min")
+    @classmethod
+    def _interval(cls, v: int) -> int:
+        return check_interval(v)
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _utc(cls, v) -> pd.Timestamp:
+        ts = pd.Timestamp(v)
+        if ts.tzinfo is None:
+            raise ValueError(f"expected a timezone-aware UTC time, found {ts}")
+        return ts.tz_convert("UTC").as_unit("ns")
+
+    @model_validator(mode="after")
+    def _aligned(self) -> "TimeGrid":
+        for name in ("start", "end"):
+            ts = getattr(self, name)
+            if ts != ts.floor(self.step):
+                raise ValueError(f"{name} {ts} is not the start of a {self.interval_min}-minute interval")
+        if self.end <= self.start:
+            raise ValueError(f"the grid's end {self.end} is not after its start {self.start}")
+        return self
+
+    # ---- figures --------------------------------------------------------
+    @property
+    def step(self) -> pd.Timedelta:
+        """Interval length."""
+        return pd.Timedelta(minutes=self.interval_min)
+
+    @property
+    def interval_s(self) -> float:
+        """Interval length in seconds."""
+        return 60.0 * self.interval_min
+
+    @property
+    def interval_h(self) -> float:
+        """Interval length in hours."""
+        return self.interval_min / 60.0
+
+    @property
+    def per_day(self) -> int:
+        """Intervals per 24 hours."""
+        return 1440 // self.interval_min
+
+    @property
+    def n(self) -> int:
+        """Number of intervals."""
+        return int((self.end - self.start) // self.step)
+
+    @property
+    def index(self) -> pd.DatetimeIndex:
+        """Every interval start, UTC."""
+        return make_grid(self.start, self.end, self.interval_min)
+
+    # ---- positions ------------------------------------------------------
+    def contains(self, ds) -> np.ndarray:
+        """Boolean mask of the times that are interval starts of this grid."""
+        t = pd.DatetimeIndex(ds).as_unit("ns")
+        off = (t - self.start) % self.step
+        return np.asarray((t >= self.start) & (t < self.end) & (off == pd.Timedelta(0)))
+
+    def positions(self, ds, *, file: str = "<data>", column: str = "ds") -> np.ndarray:
+        """Index on the grid of each time in ``ds``; an InputError names the first one off the grid."""
+        t = pd.DatetimeIndex(ds).as_unit("ns")
+        ok = self.contains(t)
+        if not ok.all():
+            bad = t[~ok][0]
+            raise InputError.one(
+                file,
+                f"{bad:%Y-%m-%d %H:%M}Z is not an interval start of the {self.interval_min}-minute grid from "
+                f"{self.start:%Y-%m-%d %H:%M}Z to {self.end:%Y-%m-%d %H:%M}Z",
+                column=column,
+            )
+        return np.asarray((t - self.start) // self.step, dtype=np.int64)
+
+    # ---- derived grids --------------------------------------------------
+    def between(self, lo: pd.Timestamp, hi: pd.Timestamp) -> "TimeGrid":
+        """The part of the grid from ``lo`` to ``hi`` (UTC; widened to whole intervals, clipped to the grid)."""
+        lo = max(pd.Timestamp(lo).tz_convert("UTC").floor(self.step), self.start)
+        hi = min(pd.Timestamp(hi).tz_convert("UTC").ceil(self.step), self.end)
+        return self.model_copy(update={"start": lo, "end": hi})
+
+    def after(self, days: int) -> "TimeGrid":
+        """The grid of ``days`` 24-hour days from this grid's end (a forecast horizon after a history)."""
+        return self.model_copy(update={"start": self.end, "end": self.end + pd.Timedelta(days=days)})
+
+    def coarsen(self, interval_min: int | None, *, what: str = "--interval-min") -> "TimeGrid":
+        """The same horizon on a coarser grid (a multiple of this one); None keeps this grid."""
+        if interval_min is None or interval_min == self.interval_min:
+            return self
+        if interval_min < self.interval_min or interval_min % self.interval_min or interval_min not in INTERVAL_CHOICES_MIN:
+            raise InputError.one(
+                what,
+                f"cannot go from a {self.interval_min}-minute grid to a {interval_min}-minute one; "
+                f"choose {self.interval_min} or a multiple of it (15, 30 or 60)",
+            )
+        step = pd.Timedelta(minutes=interval_min)
+        return TimeGrid(interval_min=interval_min, start=self.start.floor(step), end=self.end.ceil(step), zones=self.zones)
+
+    # ---- reading a stage's output back -----------------------------------
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, *, file: str, column: str = "ds") -> "TimeGrid":
+        """The grid of a table a stage wrote (forecast.csv, requirements.csv, coverage.csv), read back from disk.
+
+        The interval is the shortest gap between distinct times, which must
+        be 15, 30 or 60 minutes, and every time must be an interval start on
+        that UTC grid. The grid runs from the first time to one interval past
+        the last; ``zones`` are the table's ``tz`` values, if any.
+
+        Raises
+        ------
+        InputError
+            Fewer than two distinct times, or times not on one 15, 30 or
+            60-minute grid (naming ``file`` and ``column``).
+        """
+        file = file_label(file)
+        t = pd.DatetimeIndex(df[column].drop_duplicates()).sort_values().as_unit("ns")
+        if len(t) < 2:
+            raise InputError.one(file, "needs at least two intervals to tell its 15, 30 or 60-minute grid", column=column)
+        gap = pd.Timedelta(np.min(np.diff(t.asi8)), unit="ns")
+        minutes = gap / pd.Timedelta(minutes=1)
+        if minutes not in INTERVAL_CHOICES_MIN:
+            raise InputError.one(
+                file, f"the times are not on one 15, 30 or 60-minute grid (two of them are {minutes:g} minutes apart)", column=column
+            )
+        step = pd.Timedelta(minutes=int(minutes))
+        off = t[t != t.floor(step)]
+        if len(off):
+            raise InputError.one(
+                file, f"{off[0]:%Y-%m-%d %H:%M:%S}Z is not the start of a {int(minutes)}-minute interval (UTC)", column=column
+            )
+        zones = tuple(sorted(df["tz"].unique())) if "tz" in df.columns else ()
+        return cls(interval_min=int(minutes), start=t[0], end=t[-1] + step, zones=zones)

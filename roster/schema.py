@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from forecast.errors import InputError
 from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, is_valid_tz
 
 QueueModel = Literal["erlang_c", "erlang_a", "chat", "deferred"]
@@ -185,9 +186,16 @@ class BreakRules(_Strict):
 
 
 class LabourRules(_Strict):
-    """Labour rules, expressed in the agent's local time."""
+    """Labour rules, expressed in the agent's local time.
 
-    interval_min: int = Field(default=15, description="roster grid in minutes")
+    The roster runs on the plan's grid (the history's interval, or
+    ``--interval-min``), not on a setting of its own: see :meth:`check_grid`.
+    """
+
+    interval_min: int | None = Field(
+        default=None,
+        description="no longer used: the roster runs on the plan's grid; a rules file that still sets it must match that grid",
+    )
     shift_start_step_min: int = Field(default=30, description="shifts start on multiples of this, local time")
     min_rest_h: float = Field(default=11, ge=0, description="minimum rest between two shifts in hours")
     max_shifts_per_day: int = Field(default=1, ge=1, le=1, description="shifts per local day (one)")
@@ -199,18 +207,53 @@ class LabourRules(_Strict):
 
     @field_validator("interval_min")
     @classmethod
-    def _grid(cls, v: int) -> int:
-        if v not in INTERVAL_CHOICES_MIN:
+    def _grid(cls, v: int | None) -> int | None:
+        if v is not None and v not in INTERVAL_CHOICES_MIN:
             raise ValueError(f"must be one of {INTERVAL_CHOICES_MIN}")
+        return v
+
+    @field_validator("shift_start_step_min")
+    @classmethod
+    def _start_step(cls, v: int) -> int:
+        if v <= 0 or v % min(INTERVAL_CHOICES_MIN):
+            raise ValueError(f"must be a positive multiple of {min(INTERVAL_CHOICES_MIN)} minutes")
         return v
 
     @model_validator(mode="after")
     def _check(self) -> "LabourRules":
-        if self.shift_start_step_min % self.interval_min:
-            raise ValueError("shift_start_step_min must be a multiple of interval_min")
         if not self.contracts:
             raise ValueError("at least one contract is needed")
         return self
+
+    def check_grid(self, interval_min: int, file: str = "rules.toml") -> list[str]:
+        """Check the rules against the plan's grid (``interval_min`` minutes), where rules and grid meet.
+
+        Returns notes for the planner (an ``interval_min`` that matches the
+        grid is accepted, but no longer needed).
+
+        Raises
+        ------
+        InputError
+            ``interval_min`` set to another grid, or ``shift_start_step_min``
+            not a multiple of the grid's interval (naming ``file`` and the key).
+        """
+        if self.interval_min is not None and self.interval_min != interval_min:
+            raise InputError.one(
+                file,
+                f"interval_min = {self.interval_min} does not match the plan's {interval_min}-minute grid; the roster runs on "
+                "the plan's grid, which comes from the history (or --interval-min): remove interval_min from the rules file",
+                column="interval_min",
+            )
+        if self.shift_start_step_min % interval_min:
+            raise InputError.one(
+                file,
+                f"shift_start_step_min = {self.shift_start_step_min} is not a multiple of the plan's {interval_min}-minute grid; "
+                f"use a multiple of {interval_min} minutes (or a coarser --interval-min that divides it)",
+                column="shift_start_step_min",
+            )
+        if self.interval_min is not None:
+            return [f"{file}: interval_min is no longer needed (the roster runs on the plan's {interval_min}-minute grid); remove it"]
+        return []
 
 
 class Agent(_Strict):

@@ -174,7 +174,6 @@ max_occupancy = 0.95
 
 RULES_TOML = """\
 # Labour rules for Northwind Goods. Clock times are each agent's site local time.
-interval_min = 15            # roster grid, minutes
 shift_start_step_min = 30    # shifts start on the hour or half hour
 min_rest_h = 11              # rest between two shifts
 max_shifts_per_day = 1       # per local calendar day

@@ -16,6 +16,7 @@ instants; naive timestamps are wall-clock time in the row's customer zone
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import pandas as pd
 
 from forecast.errors import InputError, Problem, file_label
 from forecast.schema import HISTORY_COLUMNS, INTERVAL_CHOICES_MIN, is_valid_tz
-from forecast.timegrid import check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
+from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
 from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
 
 
@@ -104,15 +105,34 @@ def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def load_history(
+@dataclass(frozen=True)
+class History:
+    """A loaded history and the grid it is on.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        ``channel, tz, ds, volume, aht_s`` sorted by series then time; ``ds``
+        UTC at interval start; ``aht_s`` NaN where unknown or volume is 0.
+    grid : TimeGrid
+        The history's grid: the interval the loader decided (the file's own,
+        or the coarser one asked for), from the first series' start to the
+        last one's end, with the customer zones.
+    """
+
+    frame: pd.DataFrame
+    grid: TimeGrid
+
+
+def read_history(
     path: str | Path,
     *,
     interval_min: int | None = None,
     default_tz: str | None = None,
     notes: list[str] | None = None,
     label: str | None = None,
-) -> pd.DataFrame:
-    """Load contact history (interval counts or a per-contact log).
+) -> History:
+    """Load contact history (interval counts or a per-contact log) and the grid it is on.
 
     Parameters
     ----------
@@ -131,27 +151,46 @@ def load_history(
 
     Returns
     -------
-    pd.DataFrame
-        ``channel, tz, ds, volume, aht_s`` sorted by series then time; ``ds``
-        UTC at interval start; ``aht_s`` NaN where unknown or volume is 0.
+    History
+        The tidy frame and its :class:`forecast.timegrid.TimeGrid`.
     """
     file = label or file_label(path)
     if interval_min is not None:
         check_interval(interval_min)
     df = read_table(path, label=file)
     if "created_at" in df.columns:
-        return _load_contact_log(df, file, interval_min or 15, default_tz, notes)
-    if "ds" in df.columns:
-        return _load_interval_counts(df, file, interval_min, default_tz, notes)
-    found = ", ".join(c for c in df.columns if c != "_line")
-    raise InputError.one(
-        file,
-        "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
-        f"(columns created_at, channel, tz[, handle_time_s]); found columns: {found}",
+        frame, target = _load_contact_log(df, file, interval_min or 15, default_tz, notes), interval_min or 15
+    elif "ds" in df.columns:
+        frame, target = _load_interval_counts(df, file, interval_min, default_tz, notes)
+    else:
+        found = ", ".join(c for c in df.columns if c != "_line")
+        raise InputError.one(
+            file,
+            "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
+            f"(columns created_at, channel, tz[, handle_time_s]); found columns: {found}",
+        )
+    if frame.empty:
+        raise InputError.one(file, "the history has no rows")
+    step = pd.Timedelta(minutes=target)
+    grid = TimeGrid(
+        interval_min=target, start=frame["ds"].min(), end=frame["ds"].max() + step, zones=tuple(sorted(frame["tz"].unique()))
     )
+    return History(frame, grid)
 
 
-def _load_interval_counts(df, file, interval_min, default_tz, notes) -> pd.DataFrame:
+def load_history(
+    path: str | Path,
+    *,
+    interval_min: int | None = None,
+    default_tz: str | None = None,
+    notes: list[str] | None = None,
+    label: str | None = None,
+) -> pd.DataFrame:
+    """The tidy frame of :func:`read_history` (for callers that do not go on to forecast)."""
+    return read_history(path, interval_min=interval_min, default_tz=default_tz, notes=notes, label=label).frame
+
+
+def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd.DataFrame, int]:
     require_columns(df, ["ds", "channel", "volume"], file, "an interval-count history")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
@@ -198,7 +237,7 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> pd.DataF
         for key, g in frame.groupby(["channel", "tz"], sort=False)
     }
     frame = _complete_grid(frame, target, spans, notes, file, "missing rows")
-    return _finish(frame)
+    return _finish(frame), target
 
 
 def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame:

@@ -1,4 +1,9 @@
-"""Find and load the input files of a data folder (shared by the CLI and the app)."""
+"""Find and load the input files of a data folder (shared by the CLI and the app).
+
+The roster's own files - rules.toml, time_off.csv, templates.csv - are looked
+for beside agents.csv (:func:`roster_files`), by a plan's data folder and by
+``shiftcast roster`` alike.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ import pandas as pd
 
 from forecast.errors import InputError
 from forecast.io.events import load_events
-from forecast.io.history import load_history
+from forecast.io.history import read_history
+from forecast.timegrid import TimeGrid
 from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 
@@ -28,7 +34,11 @@ REQUIRED = ("history", "agents", "targets", "rules")
 
 @dataclass
 class Inputs:
-    """Everything a plan needs, validated."""
+    """Everything a plan needs, validated.
+
+    ``grid`` is the history's grid (its own interval, or the one asked for
+    when it was loaded): the plan's grid for every stage.
+    """
 
     history: pd.DataFrame
     events: pd.DataFrame | None
@@ -36,7 +46,18 @@ class Inputs:
     time_off: list[TimeOff]
     targets: Targets
     rules: LabourRules
+    grid: TimeGrid
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RosterInputs:
+    """The roster's own inputs: labour rules (with any shift templates), agents and their time off."""
+
+    rules: LabourRules
+    agents: list[Agent]
+    time_off: list[TimeOff]
+    files: dict[str, Path | None]
 
 
 def find_files(folder: str | Path) -> dict[str, Path | None]:
@@ -56,20 +77,60 @@ def find_files(folder: str | Path) -> dict[str, Path | None]:
     return found
 
 
+def roster_files(
+    agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None
+) -> dict[str, Path | None]:
+    """The rules, time-off and shift-templates files of an agents file: the ones given, else those beside it.
+
+    rules.toml is required; time_off.csv and templates.csv are optional
+    (None when absent). A file given explicitly must exist.
+    """
+    agents = Path(agents)
+    found: dict[str, Path | None] = {"agents": agents}
+    what = {"rules": "rules file not found; give --rules", "time_off": "time off file not found", "templates": "shift templates file not found"}
+    for kind, given in (("rules", rules), ("time_off", time_off), ("templates", templates)):
+        if given is not None:
+            path = Path(given)
+            if not path.is_file():
+                raise InputError.one(str(path), what[kind])
+            found[kind] = path
+            continue
+        beside = next((agents.parent / n for n in FILE_NAMES[kind] if (agents.parent / n).is_file()), None)
+        if beside is None and kind == "rules":
+            raise InputError.one(str(agents.parent / FILE_NAMES["rules"][0]), what[kind])
+        found[kind] = beside
+    return found
+
+
+def load_roster_inputs(
+    agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None
+) -> RosterInputs:
+    """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`)."""
+    files = roster_files(agents, rules=rules, time_off=time_off, templates=templates)
+    lr = load_rules(files["rules"])
+    if files["templates"] is not None:
+        lr = load_shift_templates(files["templates"], lr)
+    ag = load_agents(files["agents"], lr)
+    off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
+    return RosterInputs(lr, ag, off, files)
+
+
 def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Inputs:
-    """Load and validate every input file of a data folder."""
+    """Load and validate every input file of a data folder.
+
+    ``interval_min`` re-grids the history to a coarser interval (None keeps
+    its own); the history's grid is the plan's, and the labour rules are
+    checked against it.
+    """
     files = find_files(folder)
     notes: list[str] = []
-    history = load_history(files["history"], interval_min=interval_min, notes=notes)
-    zones = sorted(history["tz"].unique())
+    history = read_history(files["history"], interval_min=interval_min, notes=notes)
+    zones = list(history.grid.zones)
     events = load_events(files["events"], zones=zones) if files["events"] else None
-    rules = load_rules(files["rules"])
-    if files["templates"]:
-        rules = load_shift_templates(files["templates"], rules)
-    agents = load_agents(files["agents"], rules)
-    time_off = load_time_off(files["time_off"], agents) if files["time_off"] else []
+    roster = load_roster_inputs(files["agents"])
+    notes += roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)
     targets = load_targets(files["targets"])
-    missing = sorted(set(history["channel"]) - set(targets.channels))
+    missing = sorted(set(history.frame["channel"]) - set(targets.channels))
     if missing:
         raise InputError.one(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history")
-    return Inputs(history, events, agents, time_off, targets, rules, notes)
+    return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes)

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,37 +20,28 @@ from forecast.errors import InputError
 from forecast import tables
 from forecast.io.files import write_table
 from forecast.pipeline import ForecastResult, run_forecast
+from forecast.timegrid import TimeGrid
 from roster.planning.inputs import Inputs
-from roster.staffing.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
+from roster.planning.settings import PlanSettings
+from roster.schema import Agent, LabourRules, Targets, TimeOff
+from roster.staffing.simulate import simulate_roster, simulation_summary
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.requirements import required_staff
 
 Progress = Callable[[str, float, float | None], None]
 
 
-class PlanSettings(BaseModel):
-    """Settings of one plan run."""
-
-    model_config = ConfigDict(frozen=True)
-
-    horizon_days: int = Field(default=28, ge=1, le=366, description="days to forecast and staff")
-    interval_min: int | None = Field(default=None, description="grid in minutes; None = the history's own")
-    week_start: dt.date | None = Field(default=None, description="first roster day, site local; None = first Monday")
-    weeks: int = Field(default=1, ge=1, le=8, description="weeks to roster")
-    time_limit_s: float = Field(default=60.0, gt=0, description="roster solver time limit in seconds")
-    workers: int = Field(default=0, ge=0, description="solver threads, 0 = all cores")
-    seed: int = Field(default=0, description="seed for the solver and the simulator")
-    backtest: bool = Field(default=True, description="backtest the forecast models and choose per series")
-    simulate: bool = Field(default=True, description="simulate the roster against the targets")
-    simulation_runs: int = Field(
-        default=ROSTER_RUNS, ge=1, le=200,
-        description="replications of the simulation: each interval's service level is then its expected one, not one day's luck",
-    )
+def solver_config(settings: PlanSettings) -> SolverConfig:
+    """The roster solver's settings of a plan."""
+    return SolverConfig(time_limit_s=settings.time_limit_s, workers=settings.workers, seed=settings.seed)
 
 
 @dataclass
 class PlanResult:
-    """Everything a plan produced, in memory."""
+    """Everything a plan produced, in memory.
+
+    ``grid`` is the grid of the requirements, the roster and the simulation.
+    """
 
     inputs: Inputs
     settings: PlanSettings
@@ -60,6 +50,7 @@ class PlanResult:
     roster: RosterResult
     simulation: pd.DataFrame | None
     week_start: dt.date
+    grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -71,6 +62,71 @@ class PlanResult:
         return format_summary(self.summary(), self.timings)
 
 
+@dataclass(frozen=True)
+class Staffing:
+    """Staffing requirements and their grid."""
+
+    requirements: pd.DataFrame
+    grid: TimeGrid
+
+
+# --------------------------------------------------------------------------- #
+# Stages: the CLI commands and the app call these, with a PlanSettings
+# --------------------------------------------------------------------------- #
+
+
+def forecast_stage(
+    history: pd.DataFrame,
+    grid: TimeGrid,
+    events: pd.DataFrame | None,
+    settings: PlanSettings,
+    *,
+    progress: Progress | None = None,
+    candidates: tuple[str, ...] | None = None,
+) -> ForecastResult:
+    """Forecast the history (on ``grid``, already the plan's: see :func:`roster.planning.inputs.load_inputs`)."""
+    if grid.coarsen(settings.interval_min) != grid:
+        raise ValueError(f"the history is on a {grid.interval_min}-minute grid, the settings ask for {settings.interval_min}; "
+                         "load it with interval_min")
+    return run_forecast(
+        history, events, grid=grid, horizon_days=settings.horizon_days, model=settings.model, backtest=settings.backtest,
+        progress=progress, candidates=candidates,
+    )
+
+
+def staffing_stage(forecast: pd.DataFrame, grid: TimeGrid, targets: Targets, settings: PlanSettings, *, file: str = "forecast") -> Staffing:
+    """Staffing requirements of a forecast on ``grid``, on the plan's grid (``settings.interval_min``, or the forecast's)."""
+    requirements = required_staff(
+        forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
+        peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
+    )
+    return Staffing(requirements, grid.coarsen(settings.interval_min))
+
+
+def roster_stage(
+    requirements: pd.DataFrame,
+    grid: TimeGrid,
+    agents: list[Agent],
+    rules: LabourRules,
+    time_off: list[TimeOff],
+    settings: PlanSettings,
+    *,
+    progress: Progress | None = None,
+) -> RosterResult:
+    """Roster the agents for ``settings.weeks`` week(s) from ``settings.week_start`` on the requirements' grid."""
+    return solve_roster(
+        requirements, agents, rules, time_off, grid=grid, week_start=settings.week_start, weeks=settings.weeks,
+        config=solver_config(settings), progress=progress,
+    )
+
+
+def simulation_stage(
+    requirements: pd.DataFrame, coverage: pd.DataFrame, targets: Targets, grid: TimeGrid, settings: PlanSettings
+) -> pd.DataFrame:
+    """Simulate the requirements' demand against a roster's coverage (``settings.seed``, ``settings.simulation_runs``)."""
+    return simulate_roster(requirements, coverage, targets, grid=grid, seed=settings.seed, runs=settings.simulation_runs)
+
+
 def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None) -> PlanResult:
     """Run forecast, staffing, roster and simulation on validated inputs."""
     settings = settings or PlanSettings()
@@ -78,69 +134,43 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     notes: list[str] = []
 
     t = time.perf_counter()
-    fc = run_forecast(
-        inputs.history,
-        inputs.events,
-        horizon_days=settings.horizon_days,
-        interval_min=settings.interval_min,
-        backtest=settings.backtest,
-        progress=progress,
-    )
+    fc = forecast_stage(inputs.history, inputs.grid, inputs.events, settings, progress=progress)
     timings["forecast"] = time.perf_counter() - t
     notes += fc.notes
 
     t = time.perf_counter()
-    requirements = required_staff(fc.forecast, inputs.targets, interval_min=settings.interval_min)
+    staffing = staffing_stage(fc.forecast, fc.grid, inputs.targets, settings)
+    requirements, grid = staffing.requirements, staffing.grid
     timings["staffing"] = time.perf_counter() - t
 
     site_zones = sorted({a.site_tz for a in inputs.agents})
-    forecast_start = fc.forecast["ds"].min()
-    forecast_end = fc.forecast["ds"].max()
-    week_start = settings.week_start or default_week_start(forecast_start, site_zones)
+    week_start = settings.week_start or default_week_start(grid.start, site_zones)
+    settings = settings.model_copy(update={"week_start": week_start})
     span_start, span_end = roster_span(week_start, settings.weeks, site_zones)
-    if span_start < forecast_start or span_end > forecast_end + pd.Timedelta(minutes=1):
+    if span_start < grid.start or span_end > grid.end:
         raise InputError.one(
             "--week-start",
             f"the roster from {week_start} ({settings.weeks} week(s)) runs outside the forecast "
-            f"({forecast_start:%Y-%m-%d %H:%M}Z to {forecast_end:%Y-%m-%d %H:%M}Z); "
+            f"({grid.start:%Y-%m-%d %H:%M}Z to {grid.end:%Y-%m-%d %H:%M}Z); "
             "choose a later week or a longer --horizon-days",
         )
 
     t = time.perf_counter()
-    config = SolverConfig(time_limit_s=settings.time_limit_s, workers=settings.workers, seed=settings.seed)
-    roster = solve_roster(
-        requirements,
-        inputs.agents,
-        inputs.rules,
-        inputs.time_off,
-        week_start=week_start,
-        weeks=settings.weeks,
-        config=config,
-        progress=progress,
-    )
+    roster = roster_stage(requirements, grid, inputs.agents, inputs.rules, inputs.time_off, settings, progress=progress)
     timings["roster"] = time.perf_counter() - t
 
     simulation = None
     if settings.simulate:
         t = time.perf_counter()
-        simulation = simulate_roster(requirements, roster.coverage, inputs.targets, seed=settings.seed, runs=settings.simulation_runs)
+        simulation = simulation_stage(requirements, roster.coverage, inputs.targets, grid, settings)
         timings["simulation"] = time.perf_counter() - t
 
-    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, notes, timings)
-
-
+    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings)
 
 
 # --------------------------------------------------------------------------- #
 # Summary
 # --------------------------------------------------------------------------- #
-
-
-def _interval_h(df: pd.DataFrame) -> float:
-    ds = np.sort(df["ds"].unique())
-    if len(ds) < 2:
-        return 0.25
-    return float(np.min(np.diff(ds)) / np.timedelta64(1, "h"))
 
 
 class ChannelSummary(BaseModel):
@@ -198,7 +228,7 @@ def plan_summary(result: PlanResult) -> PlanSummary:
     fc = result.forecast.forecast
     cov = result.roster.coverage
     kpis = result.roster.kpis
-    h = _interval_h(cov)
+    h = result.grid.interval_h
     contacts = fc.groupby("channel")["volume"].sum()
     span_start, span_end = cov["ds"].min(), cov["ds"].max()
     in_week = (fc["ds"] >= span_start) & (fc["ds"] <= span_end)

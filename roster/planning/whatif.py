@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from forecast.timegrid import TimeGrid
 from roster.schema import Agent, LabourRules, Targets
-from roster.staffing.simulate import simulate_roster, simulation_summary
+from roster.staffing.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
 from roster.staffing.requirements import required_staff
 
 
@@ -36,11 +37,17 @@ def compare(
     scenario: pd.DataFrame,
     targets: Targets,
     *,
+    grid: TimeGrid,
     hourly_cost: float,
     coverage: pd.DataFrame | None = None,
     seed: int = 0,
+    runs: int = ROSTER_RUNS,
 ) -> Comparison:
-    """Scenario minus baseline over the days where the forecasts differ (UTC days, padded by one)."""
+    """Scenario minus baseline over the days where the forecasts differ (UTC days, padded by one).
+
+    ``baseline`` and ``scenario`` are forecasts on ``grid``; ``seed`` and
+    ``runs`` are the simulation's (as the plan's).
+    """
     diff = baseline.merge(scenario[["ds", "channel", "tz", "volume"]], on=["ds", "channel", "tz"], suffixes=("", "_s"))
     changed = diff.loc[(diff["volume_s"] - diff["volume"]).abs() > 1e-9, "ds"]
     if changed.empty:
@@ -49,12 +56,13 @@ def compare(
         lo = changed.min().floor("D") - pd.Timedelta(days=1)
         hi = changed.max().floor("D") + pd.Timedelta(days=2)
     window = lambda f: f[(f["ds"] >= lo) & (f["ds"] < hi)]  # noqa: E731
-    rb = required_staff(window(baseline), targets)
+    wgrid = grid.between(lo, hi)
+    rb = required_staff(window(baseline), targets, grid=wgrid)
     # an event that only adds contacts is staffed on top of the baseline: the extra agents are then never
     # negative (a deferred channel's programme, solved afresh, could move work and show fewer agents somewhere)
     adds_only = bool((diff["volume_s"] - diff["volume"] >= -1e-9).all())
-    rs = required_staff(window(scenario), targets, floor=rb if adds_only else None)
-    step_h = float(np.min(np.diff(np.sort(rb["ds"].unique()))) / np.timedelta64(1, "h")) if rb["ds"].nunique() > 1 else 0.25
+    rs = required_staff(window(scenario), targets, grid=wgrid, floor=rb if adds_only else None)
+    step_h = wgrid.interval_h
     iv = rb[["ds", "channel", "volume", "agents_required"]].merge(
         rs[["ds", "channel", "volume", "agents_required"]], on=["ds", "channel"], suffixes=("_baseline", "_scenario")
     )
@@ -65,7 +73,7 @@ def compare(
         cov = coverage[(coverage["ds"] >= lo) & (coverage["ds"] < hi)]
         if len(cov):
             for name, req in (("baseline", rb), ("scenario", rs)):
-                sims[name] = simulation_summary(simulate_roster(req, cov, targets, seed=seed)).set_index("channel")
+                sims[name] = simulation_summary(simulate_roster(req, cov, targets, grid=wgrid, seed=seed, runs=runs)).set_index("channel")
     for channel, g in iv.groupby("channel"):
         row = {
             "channel": channel,

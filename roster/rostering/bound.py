@@ -102,7 +102,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
             on = np.flatnonzero(day == d)
             if len(on):
                 rows.le(cols[on], 1.0, int(p.allowed[:, idx[on]].any(axis=1).sum()))
-        max_days, min_min, max_min = agent_limits(p, agents, rules, weeks)
+        max_days, min_min, max_min = agent_limits(p, agents, rules, weeks, grid.interval_min)
         for w in range(weeks):
             on = np.flatnonzero(day // 7 == w)
             if not len(on):

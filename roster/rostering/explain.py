@@ -24,20 +24,19 @@ def unreachable_agent_h(s: RosterState) -> float:
     return float(s.req[~reachable].sum() * (s.grid.step / pd.Timedelta(hours=1)))
 
 
-def explain_infeasible(agents, rules, time_off, week_start, weeks, span) -> list:
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: pd.Timedelta) -> list:
     """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
 
     Returns one problem per agent whose contract minimum cannot be reached
     within its days, shift lengths, rest, consecutive-day rule and
     availability, naming the agent and the rule (empty if every agent's
-    rules allow its minimum).
+    rules allow its minimum). ``step`` is the roster grid's interval.
     """
     problems = []
     for agent in agents:
         contract = rules.contracts[agent.contract]
         limit = max_days_per_week(contract, rules)
         req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
-        step = pd.Timedelta(minutes=rules.interval_min)
         grid = make_demand(req, span, step, 0, 0)
         pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9)
         s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)

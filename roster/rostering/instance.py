@@ -59,6 +59,11 @@ class Demand:
     required: dict[str, np.ndarray]  # channel -> agents required per interval (int)
     under_cost: dict[str, np.ndarray]  # channel -> objective cost of one missing agent per interval
 
+    @property
+    def interval_min(self) -> int:
+        """The grid's interval in minutes."""
+        return int(self.step / pd.Timedelta(minutes=1))
+
 
 def make_demand(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], step: pd.Timedelta,
               under_weight: int, peak_weight: int) -> Demand:
@@ -120,7 +125,7 @@ def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt
     pools = []
     for pi, ((tz, contract_name, window, skills), members) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         contract = rules.contracts[contract_name]
-        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span)
+        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span, grid.interval_min)
         pool = Pool(pi, tz, contract_name, window, skills, members, temps)
         pool.work = [work_intervals(t, grid) for t in temps]
         lengths = np.array([len(w) for w in pool.work], dtype=np.int64)
@@ -157,8 +162,10 @@ def work_intervals(t: Template, grid: Demand) -> np.ndarray:
     return idx[(idx >= 0) & (idx < grid.n)]
 
 
-def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int, interval_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per agent of the pool and week: (max days, min paid minutes, max paid minutes).
+
+    The minimum is rounded down to the roster grid's ``interval_min``.
 
     The rules of :mod:`roster.rostering.rules.weekly`, with the days the agent
     can work each week (a day with at least one template its time off allows).
@@ -175,5 +182,5 @@ def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int
             in_week = (day >= 7 * w) & (day < 7 * w + 7) & pool.allowed[k]
             available = len(np.unique(day[in_week]))
             max_days[k, w] = min(limit, available)
-            min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, rules.interval_min)
+            min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, interval_min)
     return max_days, min_min, max_min

@@ -41,6 +41,7 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from forecast.errors import InputError
+from forecast.timegrid import TimeGrid
 from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
 from roster.rostering.channels import exact_channels
@@ -66,30 +67,21 @@ Progress = Callable[[str, float, float | None], None]
 
 
 
-def _prepare(requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, week_start, weeks):
+def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
+    """The requirements on the roster's grid, the first roster day and the UTC span of the roster weeks."""
     if not agents:
         raise InputError.one("agents", "no agents to roster")
-    req = requirements.copy()
-    step = pd.Timedelta(minutes=rules.interval_min)
-    u = np.sort(req["ds"].unique())
-    req_step = pd.Timedelta(np.min(np.diff(u))) if len(u) > 1 else step
-    if req_step < step or req_step % step:
-        raise InputError.one(
-            "requirements", f"the requirements' grid ({req_step.total_seconds() / 60:.0f} min) does not fit the roster grid of {rules.interval_min} min"
-        )
-    if req_step > step:  # repeat each coarse interval on the finer roster grid
-        k = int(req_step / step)
-        req = pd.concat([req.assign(ds=req["ds"] + i * step) for i in range(k)], ignore_index=True)
+    grid.positions(requirements["ds"], file="requirements")
     site_zones = sorted({a.site_tz for a in agents})
-    week_start = week_start or default_week_start(req["ds"].min(), site_zones)
+    week_start = week_start or default_week_start(grid.start, site_zones)
     span = roster_span(week_start, weeks, site_zones)
-    if req["ds"].min() > span[0] or req["ds"].max() + step < span[1]:
+    if grid.start > span[0] or grid.end < span[1]:
         raise InputError.one(
             "requirements",
-            f"the requirements ({req['ds'].min():%Y-%m-%d %H:%M}Z to {req['ds'].max() + step:%Y-%m-%d %H:%M}Z) do not cover the "
+            f"the requirements ({grid.start:%Y-%m-%d %H:%M}Z to {grid.end:%Y-%m-%d %H:%M}Z) do not cover the "
             f"roster weeks from {week_start} ({span[0]:%Y-%m-%d %H:%M}Z to {span[1]:%Y-%m-%d %H:%M}Z)",
         )
-    return req, step, week_start, span
+    return requirements.copy(), week_start, span
 
 
 def solve_roster(
@@ -98,6 +90,7 @@ def solve_roster(
     rules: LabourRules,
     time_off: list[TimeOff] | tuple = (),
     *,
+    grid: TimeGrid,
     week_start: dt.date | None = None,
     weeks: int = 1,
     config: SolverConfig | None = None,
@@ -113,6 +106,9 @@ def solve_roster(
     rules : LabourRules
     time_off : list of TimeOff
         Periods (UTC) agents cannot work.
+    grid : TimeGrid
+        The requirements' grid; the roster runs on it (shift starts, breaks
+        and coverage on its intervals).
     week_start : date, optional
         First local day of the roster at every site; None = the first Monday
         fully inside the requirements.
@@ -124,7 +120,9 @@ def solve_roster(
     config = config or SolverConfig()
     t_start = time.perf_counter()
     deadline = t_start + config.time_limit_s
-    req, step, week_start, span = _prepare(requirements, agents, rules, week_start, weeks)
+    rules.check_grid(grid.interval_min)
+    req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
+    step = grid.step
     notes: list[str] = []
 
     last_report = [0.0]
@@ -135,9 +133,9 @@ def solve_roster(
             last_report[0] = now
             progress(task, min(now - t_start, config.time_limit_s), config.time_limit_s)
 
-    grid = make_demand(req, span, step, config.under_weight, config.peak_weight)
-    pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, grid, config.cost_weight, config.late_start_h)
-    new_state = lambda: RosterState(pools, agents, rules, grid, config, weeks, week_start)  # noqa: E731
+    demand = make_demand(req, span, step, config.under_weight, config.peak_weight)
+    pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, demand, config.cost_weight, config.late_start_h)
+    new_state = lambda: RosterState(pools, agents, rules, demand, config, weeks, week_start)  # noqa: E731
     build_s = time.perf_counter() - t_start
     report("roster: shift templates built")
 
@@ -145,7 +143,7 @@ def solve_roster(
     thread = None
     if config.bound:
         def _solve() -> None:
-            lp["result"] = solve_coverage_lp(pools, agents, rules, grid, weeks, time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+            lp["result"] = solve_coverage_lp(pools, agents, rules, demand, weeks, time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
 
         thread = threading.Thread(target=_solve, name="coverage-programme", daemon=True)
         thread.start()
@@ -199,10 +197,10 @@ def solve_roster(
     chans = {(a, d): st.chan[d][1] for a, st in enumerate(best.state) for d in st.shifts}
     roster = roster_frame(best, chans, agents)
     grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])][["ds", "channel", "agents_required"]]
-    coverage = coverage_from_roster(roster, grid_req, rules.interval_min)
+    coverage = coverage_from_roster(roster, grid_req, grid.interval_min)
 
-    violations = validate_roster(roster, agents, rules, time_off, week_start=week_start, weeks=weeks)
-    score = score_roster(roster, grid_req, agents, rules, config, week_start=week_start, weeks=weeks)
+    violations = validate_roster(roster, agents, rules, time_off, interval_min=grid.interval_min, week_start=week_start, weeks=weeks)
+    score = score_roster(roster, grid_req, agents, rules, config, interval_min=grid.interval_min, week_start=week_start, weeks=weeks)
     objective = score.objective
     bound = programme.objective if programme is not None and np.isfinite(programme.objective) else float("nan")
     if programme is not None and programme.status != "optimal":
@@ -248,7 +246,7 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
     short = fill_minimums(s)
     if not short:
         return
-    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span)
+    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step)
     if problems:
         raise InputError(problems)
     for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's

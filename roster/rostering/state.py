@@ -68,7 +68,7 @@ class RosterState:
         self.masks = []
         self.pref_mask = np.zeros((len(agents), self.days), dtype=bool)  # the agent's preferred days off
         for p in pools:
-            md, mn, mx = agent_limits(p, agents, rules, weeks)
+            md, mn, mx = agent_limits(p, agents, rules, weeks, grid.interval_min)
             for k, ai in enumerate(p.agents):
                 pref = frozenset(d for d in range(self.days) if is_preferred_off(agents[ai], week_start + dt.timedelta(days=d)))
                 self.state[ai] = _Agent(p.index, k, pref_days=pref)

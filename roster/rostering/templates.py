@@ -47,6 +47,7 @@ def profile_templates(
     week_start: dt.date,
     days: int,
     span: tuple[pd.Timestamp, pd.Timestamp],
+    step_min: int,
 ) -> list[Template]:
     """Every shift of a contract and start window at a site, in ``days`` local days from ``week_start``.
 
@@ -56,6 +57,7 @@ def profile_templates(
     differ in where the breaks and lunch fall, so that the solver can stagger
     a team's pauses. Starts that do not exist in local time (the skipped hour
     of a daylight-saving change) or that are ambiguous are not offered.
+    Pauses are placed on the roster grid's ``step_min``-minute steps.
     """
     out: list[Template] = []
     for d, day, start, length_h in contract_shifts(site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
@@ -64,7 +66,7 @@ def profile_templates(
         end = start + pd.Timedelta(hours=length_h)
         seen = set()
         for stagger in range(BREAK_PLACEMENTS):
-            pauses = pauses_for(start, length_h, rules.breaks, stagger, rules.interval_min)
+            pauses = pauses_for(start, length_h, rules.breaks, stagger, step_min)
             key = tuple((p.kind, p.start) for p in pauses)
             if key in seen:  # short shifts without pauses have one variant
                 continue

@@ -37,10 +37,14 @@ def validate_roster(
     rules: LabourRules,
     time_off: list[TimeOff] | tuple = (),
     *,
+    interval_min: int,
     week_start: dt.date | None = None,
     weeks: int = 1,
 ) -> list[Violation]:
     """Every hard-rule violation in ``roster`` (empty list: valid).
+
+    ``interval_min`` is the roster grid's interval in minutes (breaks are
+    placed on its steps, the prorated weekly minimum is rounded down to it).
 
     ``roster`` has ``agent_id, local_date, activity, channel, start_utc,
     end_utc`` (UTC, tz-aware) and optionally ``paid_h``. Weeks are counted
@@ -59,12 +63,12 @@ def validate_roster(
         aid = agent.agent_id
         recs = records.get(aid, [])
         problems += shifts.violations(agent, rules, recs, shifts.time_off_spans(list(time_off), aid))
-        problems += breaks.violations(aid, rules, recs, loose.get(aid))
+        problems += breaks.violations(aid, rules, recs, loose.get(aid), interval_min=interval_min)
         # the prorated minimum needs the week and paid time; it applies to every agent, rostered or not
         available = None
         if week_start is not None and has_paid and rules.contracts[agent.contract].min_week_h > 0:
             available = weekly.available_days(agent, rules, week_start, 7 * weeks, list(time_off))
-        problems += weekly.violations(agent, rules, recs, week_start=week_start, weeks=weeks, available=available)
+        problems += weekly.violations(agent, rules, recs, interval_min=interval_min, week_start=week_start, weeks=weeks, available=available)
     return problems
 
 
@@ -116,16 +120,16 @@ def agent_weeks(roster: pd.DataFrame, agents: list[Agent], week_start: dt.date, 
 
 
 def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, config, *,
-                 week_start: dt.date, weeks: int = 1) -> Score:
+                 interval_min: int, week_start: dt.date, weeks: int = 1) -> Score:
     """Recount coverage and recompute the objective (weights from ``config``, a :class:`roster.rostering.config.SolverConfig`).
 
     ``requirements`` has ``ds, channel, agents_required`` on the roster's
-    grid. The penalties table names each part of the objective
+    grid of ``interval_min`` minutes. The penalties table names each part of the objective
     (:data:`roster.rostering.rules.OBJECTIVE`): missing agents, paid hours,
     and the soft rules (weekend days beyond one and late shifts beyond two a
     week, preferred days off worked, weeks whose days off are all apart).
     """
-    cov = coverage.coverage_from_roster(roster, requirements, rules.interval_min)
+    cov = coverage.coverage_from_roster(roster, requirements, interval_min)
     short_n, under_cost = coverage.count(cov, config.under_weight, config.peak_weight)
     by_id = {a.agent_id: a for a in agents}
     shift_rows = roster[roster["activity"] == "shift"]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pandas as pd
 
-from forecast.timegrid import local_midnight
+from forecast.timegrid import TimeGrid, local_midnight
 
 
 def default_week_start(first: pd.Timestamp, site_zones: list[str]) -> dt.date:
@@ -25,13 +24,10 @@ def roster_span(week_start: dt.date, weeks: int, site_zones: list[str]) -> tuple
     return min(local_midnight(week_start, tz) for tz in site_zones), max(local_midnight(end_day, tz) for tz in site_zones)
 
 
-def roster_weeks(requirements: pd.DataFrame, site_zones: list[str]) -> list[dt.date]:
-    """The site-local Mondays whose whole week, at every site, lies inside the requirements' intervals."""
-    ds = np.sort(requirements["ds"].unique())
-    if len(ds) == 0:
-        return []
-    first, end = pd.Timestamp(ds[0]), pd.Timestamp(ds[-1]) + (pd.Timedelta(ds[1] - ds[0]) if len(ds) > 1 else pd.Timedelta(0))
-    weeks, day = [], default_week_start(first, site_zones)
+def roster_weeks(grid: TimeGrid, site_zones: list[str]) -> list[dt.date]:
+    """The site-local Mondays whose whole week, at every site, lies inside the requirements' grid ``grid``."""
+    end = grid.end
+    weeks, day = [], default_week_start(grid.start, site_zones)
     while roster_span(day, 1, site_zones)[1] <= end:
         weeks.append(day)
         day += dt.timedelta(days=7)

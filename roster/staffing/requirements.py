@@ -52,6 +52,7 @@ import pandas as pd
 
 from forecast import tables
 from forecast.errors import InputError
+from forecast.timegrid import TimeGrid
 from roster.staffing import deferred as dfr
 from roster.staffing import queueing as q
 from roster.schema import VOLUME_QUANTILES, ChannelTarget, Targets
@@ -132,11 +133,6 @@ def channel_totals(
     )
     g["aht_s"] = np.where(g["volume"] > 0, g["work"] / g["volume"].where(g["volume"] > 0), g["channel"].map(default.groupby(f["channel"]).first()))
     return g.drop(columns="work")
-
-
-def _interval_s(ds: pd.Series) -> float:
-    u = np.sort(ds.unique())
-    return float(np.min(np.diff(u)) / np.timedelta64(1, "s")) if len(u) > 1 else 900.0
 
 
 def _check_load(a: np.ndarray, g: pd.DataFrame, t: ChannelTarget, channel: str, file: str) -> None:
@@ -244,6 +240,7 @@ def required_staff(
     forecast: pd.DataFrame,
     targets: Targets,
     *,
+    grid: TimeGrid,
     interval_min: int | None = None,
     file: str = "forecast",
     peak_correction: bool = True,
@@ -261,9 +258,11 @@ def required_staff(
         90% quantiles, needed only to staff for them).
     targets : Targets
         Service targets per channel.
+    grid : TimeGrid
+        The forecast's grid (every ``ds`` is one of its interval starts).
     interval_min : int, optional
         Staffing grid in minutes; None keeps the forecast's grid. A coarser
-        grid sums the volume.
+        grid (a multiple of it, see :meth:`TimeGrid.coarsen`) sums the volume.
     file : str
         Name of the forecast in error messages.
     peak_correction : bool
@@ -292,23 +291,21 @@ def required_staff(
     """
     if forecast.empty:
         raise InputError.one(file, "the forecast is empty")
+    grid.positions(forecast["ds"], file=file)
     totals = channel_totals(forecast, targets, file, volume_quantile)
-    if interval_min is not None:
-        native = _interval_s(totals["ds"]) / 60
-        if interval_min != native:
-            if interval_min < native or interval_min % native:
-                raise InputError.one("--interval-min", f"cannot staff a {interval_min}-minute grid from a {native:.0f}-minute forecast")
-            totals = totals.assign(work=totals["volume"] * totals["aht_s"], ds=totals["ds"].dt.floor(f"{interval_min}min"))
-            totals = totals.groupby(["ds", "channel"], as_index=False).agg(
-                volume=("volume", "sum"), work=("work", "sum"), volume_staffed=("volume_staffed", "sum")
-            )
-            totals["aht_s"] = totals["work"] / totals["volume"].where(totals["volume"] > 0)
-            totals["aht_s"] = totals["aht_s"].fillna(totals["channel"].map({c: t.aht_s for c, t in targets.channels.items()}))
-            totals = totals.drop(columns="work")
+    staffing_grid = grid.coarsen(interval_min)
+    if staffing_grid != grid:
+        totals = totals.assign(work=totals["volume"] * totals["aht_s"], ds=totals["ds"].dt.floor(staffing_grid.step))
+        totals = totals.groupby(["ds", "channel"], as_index=False).agg(
+            volume=("volume", "sum"), work=("work", "sum"), volume_staffed=("volume_staffed", "sum")
+        )
+        totals["aht_s"] = totals["work"] / totals["volume"].where(totals["volume"] > 0)
+        totals["aht_s"] = totals["aht_s"].fillna(totals["channel"].map({c: t.aht_s for c, t in targets.channels.items()}))
+        totals = totals.drop(columns="work")
     if floor is not None:
         fl = floor[["ds", "channel", "agents_net_exact"]].rename(columns={"agents_net_exact": "agents_floor"})
         totals = totals.merge(fl, on=["ds", "channel"], how="left")
-    interval_s = _interval_s(totals["ds"])
+    interval_s = staffing_grid.interval_s
     parts = []
     for channel, g in totals.groupby("channel", sort=True):
         g = g.sort_values("ds")

@@ -29,6 +29,7 @@ import pandas as pd
 
 from forecast import tables
 from forecast.errors import InputError
+from forecast.timegrid import TimeGrid
 from roster.schema import ChannelTarget, Targets
 
 SIM_COLUMNS = list(tables.SIMULATION.names)  # named in forecast/tables.py
@@ -265,7 +266,9 @@ def simulate_channel(
 _SUMMED = ("offered", "answered", "abandoned", "answered_in_target", "censored", "backlog")
 
 
-def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, seed: int = 0, runs: int = 1) -> pd.DataFrame:
+def simulate(
+    demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, grid: TimeGrid, seed: int = 0, runs: int = 1
+) -> pd.DataFrame:
     """Simulate the staffing against the demand, per interval and channel.
 
     Parameters
@@ -280,6 +283,8 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
     targets : Targets
         Targets and handling parameters per channel (opening hours of
         deferred channels included).
+    grid : TimeGrid
+        The demand's grid (every ``ds`` one of its interval starts).
     seed : int
         Seed of the random arrivals, handle times and patience.
     runs : int
@@ -303,8 +308,8 @@ def simulate(demand: pd.DataFrame, staffing: pd.DataFrame, targets: Targets, *, 
     d["aht_s"] = d["aht_s"].fillna(d["channel"].map({c: t.aht_s for c, t in targets.channels.items()}))
     s = staffing[["ds", "channel", "agents"]]
     merged = d.merge(s, on=["ds", "channel"], how="left").fillna({"agents": 0.0})
-    u = np.sort(merged["ds"].unique())
-    interval_s = float(np.min(np.diff(u)) / np.timedelta64(1, "s")) if len(u) > 1 else 900.0
+    grid.positions(merged["ds"], file="demand")
+    interval_s = grid.interval_s
     rng = np.random.default_rng(seed)
     runs_n = max(1, runs)
     parts = []
@@ -400,13 +405,14 @@ ROSTER_RUNS = 20
 
 
 def simulate_roster(
-    requirements: pd.DataFrame, coverage: pd.DataFrame, targets: Targets, *, seed: int = 0, runs: int = ROSTER_RUNS
+    requirements: pd.DataFrame, coverage: pd.DataFrame, targets: Targets, *, grid: TimeGrid, seed: int = 0, runs: int = ROSTER_RUNS
 ) -> pd.DataFrame:
     """Simulate the forecast demand of ``requirements`` against the agents a roster's ``coverage`` puts on each channel.
 
     The demand is the requirements' mean ``volume`` and ``aht_s`` over the
     intervals ``coverage`` covers; the agents are :func:`available_agents`.
-    Returns :func:`simulate`'s frame (per channel and interval).
+    ``grid`` is the requirements' (and the roster's) grid. Returns
+    :func:`simulate`'s frame (per channel and interval).
     """
     demand = requirements.loc[requirements["ds"].isin(coverage["ds"].unique()), ["ds", "channel", "volume", "aht_s"]]
-    return simulate(demand, available_agents(coverage, targets), targets, seed=seed, runs=runs)
+    return simulate(demand, available_agents(coverage, targets), targets, grid=grid, seed=seed, runs=runs)

@@ -86,13 +86,15 @@ def test_the_rule_finds_nothing_in_the_sample_history(samples):
 
 def test_pipeline_leaves_a_gap_out_and_says_so():
     from forecast.pipeline import run_forecast
+    from forecast.timegrid import TimeGrid
 
     grid, frame, y = hourly(days=120, start="2025-11-01")
     clean = pd.DataFrame({"channel": "voice", "tz": TZ, "ds": grid, "volume": y, "aht_s": 300.0})
     hist = clean.copy()
     gap = (hist["ds"] >= "2026-02-10T05:00Z") & (hist["ds"] < "2026-02-12T05:00Z")
     hist.loc[gap, "volume"] = 0.0
-    res = run_forecast(hist, horizon_days=7, backtest=False, model="ets")
+    on = TimeGrid.from_frame(clean, file="history")
+    res = run_forecast(hist, grid=on, horizon_days=7, backtest=False, model="ets")
     assert any("2026-02-10 00:00 to 2026-02-12 00:00 (America/New_York) left out of training" in n for n in res.notes)
-    ref = run_forecast(clean, horizon_days=7, backtest=False, model="ets")
+    ref = run_forecast(clean, grid=on, horizon_days=7, backtest=False, model="ets")
     assert res.forecast["volume"].sum() == pytest.approx(ref.forecast["volume"].sum(), rel=0.03)

@@ -6,8 +6,14 @@ import pytest
 
 from forecast.errors import InputError
 from forecast.pipeline import run_forecast
+from forecast.timegrid import TimeGrid
 
 TZ = "America/New_York"
+
+
+def forecast_of(history, *args, **kw):
+    """run_forecast on a history built here, with the grid its loader would have decided."""
+    return run_forecast(history, *args, grid=TimeGrid.from_frame(history, file="history"), **kw)
 
 
 def synthetic(start="2025-09-01", end="2026-03-01", tz=TZ, channel="voice", base=40.0, seed=0, peak_hour=11):
@@ -33,7 +39,7 @@ def events(rows):
 @pytest.fixture(scope="module")
 def dst_result():
     # history ends 2026-03-01; the horizon crosses New York's spring-forward on 8 March
-    return run_forecast(synthetic(), horizon_days=14)
+    return forecast_of(synthetic(), horizon_days=14)
 
 
 def test_grid_is_complete_across_dst_and_starts_where_history_ends(dst_result):
@@ -81,8 +87,8 @@ def test_final_forecast_is_stitched_by_lead_time_with_each_models_band(monkeypat
         return res
 
     monkeypatch.setattr(bk, "score", chosen_by_hand)
-    res = run_forecast(synthetic(start="2025-12-01"), horizon_days=9)
-    plain = run_forecast(synthetic(start="2025-12-01"), horizon_days=9, model="ets", backtest=False)
+    res = forecast_of(synthetic(start="2025-12-01"), horizon_days=9)
+    plain = forecast_of(synthetic(start="2025-12-01"), horizon_days=9, model="ets", backtest=False)
     f = res.forecast.set_index("ds")
     lead_h = (f.index - f.index[0]) / pd.Timedelta(hours=1)
     assert (f.loc[lead_h < 24, "model"] == "snaive").all()
@@ -96,19 +102,19 @@ def test_final_forecast_is_stitched_by_lead_time_with_each_models_band(monkeypat
 
 
 def test_short_history_falls_back_to_seasonal_naive_with_a_note():
-    res = run_forecast(synthetic(start="2026-02-15"), horizon_days=7)
+    res = forecast_of(synthetic(start="2026-02-15"), horizon_days=7)
     assert (res.forecast["model"] == "snaive").all()
     assert any("seasonal naive" in n for n in res.notes)
 
 
 def test_too_little_history_is_a_clear_error():
     with pytest.raises(InputError, match="at least 7 days"):
-        run_forecast(synthetic(start="2026-02-25"), horizon_days=7)
+        forecast_of(synthetic(start="2026-02-25"), horizon_days=7)
 
 
 def test_planned_event_with_uplift_shows_its_contribution():
     ev = events([["Flash", "flash_sale", "voice", TZ, "2026-03-05T15:00Z", "2026-03-05T18:00Z", 0, 0, 2.0]])
-    res = run_forecast(synthetic(), ev, horizon_days=14, backtest=False)
+    res = forecast_of(synthetic(), ev, horizon_days=14, backtest=False)
     f = res.forecast.set_index("ds")
     inside = f.loc["2026-03-05 15:00Z":"2026-03-05 17:45Z"]
     assert (inside["events"] == "Flash").all()
@@ -123,7 +129,7 @@ def test_event_effect_is_learned_from_past_occurrences():
         sel = (hist["ds"] >= f"{day}T14:00Z") & (hist["ds"] < f"{day}T20:00Z")
         hist.loc[sel, "volume"] *= 2
     rows = [[f"Sale {d}", "monthly_sale", "voice", TZ, f"{d}T14:00Z", f"{d}T20:00Z", 0, 0, np.nan] for d in past + ["2026-03-12"]]
-    res = run_forecast(hist, events(rows), horizon_days=14, backtest=False)
+    res = forecast_of(hist, events(rows), horizon_days=14, backtest=False)
     eff = res.effects.set_index("key")["multiplier"]
     assert eff["monthly_sale|core"] == pytest.approx(2.0, rel=0.15)
     f = res.forecast.set_index("ds")
@@ -135,26 +141,26 @@ def test_outage_days_are_left_out_of_training():
     sel = (hist["ds"] >= "2026-02-24T00:00Z") & (hist["ds"] < "2026-02-25T00:00Z")
     hist.loc[sel, "volume"] = 0.0
     ev = events([["Outage", "outage", "voice", TZ, "2026-02-24T00:00Z", "2026-02-25T00:00Z", 0, 0, np.nan]])
-    with_rule = run_forecast(hist, ev, horizon_days=7, backtest=False, model="ets")
-    clean = run_forecast(synthetic(), horizon_days=7, backtest=False, model="ets")
+    with_rule = forecast_of(hist, ev, horizon_days=7, backtest=False, model="ets")
+    clean = forecast_of(synthetic(), horizon_days=7, backtest=False, model="ets")
     assert with_rule.forecast["volume"].sum() == pytest.approx(clean.forecast["volume"].sum(), rel=0.05)
 
 
 def test_zero_series_forecasts_zero_with_a_note():
     hist = synthetic()
     zero = hist.assign(channel="social", volume=0.0)
-    res = run_forecast(pd.concat([hist, zero]), horizon_days=7, backtest=False)
+    res = forecast_of(pd.concat([hist, zero]), horizon_days=7, backtest=False)
     assert res.forecast.loc[res.forecast["channel"] == "social", "volume"].sum() == 0
     assert any("no contacts" in n for n in res.notes)
 
 
 def test_unknown_model_is_rejected():
     with pytest.raises(InputError, match="unknown model"):
-        run_forecast(synthetic(start="2026-02-01"), model="magic")
+        forecast_of(synthetic(start="2026-02-01"), model="magic")
 
 
 def test_prophet_is_an_optional_model_scored_beside_the_others():
-    res = run_forecast(synthetic(start="2025-12-01"), horizon_days=7, model="prophet")
+    res = forecast_of(synthetic(start="2025-12-01"), horizon_days=7, model="prophet")
     assert (res.forecast["model"] == "prophet").all()
     assert {"prophet", "ets", "snaive"} <= set(res.accuracy["model"])
     assert res.forecast["volume"].sum() > 0
@@ -164,7 +170,7 @@ def test_series_that_starts_late_is_trained_from_its_first_contact():
     hist = synthetic(start="2025-11-01")
     chat = synthetic(start="2025-11-01", channel="chat", seed=1)
     chat.loc[chat["ds"] < "2026-01-15T05:00Z", "volume"] = 0.0  # launched mid-January; the log spans it from November
-    res = run_forecast(pd.concat([hist, chat]), horizon_days=7)
+    res = forecast_of(pd.concat([hist, chat]), horizon_days=7)
     assert any(n.startswith("chat/America/New_York: no contacts before 2026-01-15") for n in res.notes)
     f = res.forecast
     ratio = f.loc[f["channel"] == "chat", "volume"].sum() / f.loc[f["channel"] == "voice", "volume"].sum()

@@ -5,6 +5,7 @@ import pytest
 
 from forecast.pipeline import ForecastResult
 from forecast.summary import forecast_summary
+from forecast.timegrid import TimeGrid
 
 
 def _result(accuracy=None):
@@ -12,7 +13,8 @@ def _result(accuracy=None):
     rows = []
     for tz, vol, model in (("America/New_York", [4.0, 6.0], "ets"), ("Europe/London", [5.0, 1.0], "snaive")):
         rows.append(pd.DataFrame({"ds": ds, "channel": "chat", "tz": tz, "volume": vol, "event_volume": [1.0, 0.0], "model": model}))
-    return ForecastResult(pd.concat(rows, ignore_index=True), accuracy if accuracy is not None else pd.DataFrame())
+    grid = TimeGrid(interval_min=15, start=ds[0], end=ds[-1] + pd.Timedelta(minutes=15), zones=("America/New_York", "Europe/London"))
+    return ForecastResult(pd.concat(rows, ignore_index=True), accuracy if accuracy is not None else pd.DataFrame(), grid)
 
 
 def test_channel_totals_peak_and_models():

@@ -182,6 +182,7 @@ def test_plan_simulates_several_runs_for_each_intervals_expected_service_level(p
 def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once(plan_out, small_data):
     from types import SimpleNamespace
 
+    from forecast.timegrid import TimeGrid
     from roster.planning.plan import PlanSettings, format_summary, plan_summary
     from roster.rostering.solution import roster_kpis
     from roster.staffing.simulate import simulation_summary
@@ -206,6 +207,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         forecast=SimpleNamespace(forecast=dated("forecast.csv")),
         roster=SimpleNamespace(coverage=coverage, roster=roster, kpis=kpis),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
+        grid=TimeGrid.from_frame(dated("requirements.csv"), file="requirements.csv"),
     )
     s = plan_summary(result)
     assert s.simulation_runs == 5

@@ -71,3 +71,30 @@ def test_naive_timestamps_in_a_stage_file_are_rejected(tmp_path, capsys):
     code = main(["roster", "--requirements", str(bad), "--agents", str(SAMPLES / "agents.csv"), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "Z or an offset" in capsys.readouterr().err
+
+
+def test_staff_on_a_coarser_grid_and_rules_that_do_not_fit_it(chain, tmp_path, capsys):
+    code = main(["staff", "--forecast", str(chain / "f" / "forecast.csv"), "--targets", str(SAMPLES / "targets.toml"),
+                 "--interval-min", "30", "--out", str(tmp_path / "s")])
+    assert code == 0
+    r = pd.read_csv(tmp_path / "s" / "requirements.csv", parse_dates=["ds"])
+    assert len(r) == 9 * 48 * 4 and (r["ds"].dt.minute % 30 == 0).all()
+    voice = r[r["channel"] == "voice"]
+    printed = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("voice"))
+    assert f"{voice['agents_required'].sum() * 0.5:,.0f}" in printed.split()  # agent-hours on the 30-minute grid
+    # an old rules file on another grid: refused, naming the file and the key
+    (tmp_path / "rules.toml").write_text("interval_min = 15\n" + (SAMPLES / "rules.toml").read_text())
+    code = main(["roster", "--requirements", str(tmp_path / "s" / "requirements.csv"), "--agents", str(chain / "agents.csv"),
+                 "--rules", str(tmp_path / "rules.toml"), "--time-limit", "5", "--out", str(tmp_path / "r")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "rules.toml, column 'interval_min'" in err and "does not match the plan's 30-minute grid" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_stage_file_not_on_one_grid_is_refused(tmp_path, capsys):
+    bad = tmp_path / "requirements.csv"
+    bad.write_text("ds,channel,agents_required\n2026-11-23T00:00:00Z,voice,2\n2026-11-23T00:20:00Z,voice,2\n")
+    code = main(["roster", "--requirements", str(bad), "--agents", str(SAMPLES / "agents.csv"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "requirements.csv, column 'ds'" in capsys.readouterr().err

@@ -19,7 +19,9 @@ import pandas as pd
 import streamlit as st
 
 from forecast.errors import InputError, Problem
+from forecast.timegrid import TimeGrid
 from roster.planning.inputs import FILE_NAMES, Inputs, find_files, load_inputs
+from roster.planning.settings import PlanSettings
 from ui.app import jobs
 from ui.cli.common import SAMPLE_DIR
 
@@ -105,7 +107,7 @@ def _set_inputs(new: Inputs, source: str, files: dict[str, str]) -> Inputs:
     st.session_state["source_files"] = files
     st.session_state["data_id"] = _next_id()
     st.session_state.pop("load_error", None)
-    for key in ("forecast", "forecast_id", "forecast_settings", "requirements", "requirements_id", "roster", "roster_id",
+    for key in ("forecast", "forecast_id", "forecast_settings", "requirements", "requirements_id", "requirements_grid", "roster", "roster_id",
                 "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts"):
         st.session_state.pop(key, None)
     return new
@@ -192,13 +194,13 @@ def collect() -> None:
             if j.params.get("data_id") != data_id():
                 j.error = RuntimeError("the data changed while the forecast ran; run it again")
                 continue
-            fc, req = j.result
+            fc, staffed = j.result
             key = j.params["key"]
             kept = st.session_state.setdefault("_forecasts", {})
-            kept[key] = (fc, req, j.elapsed_s())
+            kept[key] = (fc, staffed, j.elapsed_s())
             while len(kept) > FORECASTS_KEPT:
                 kept.pop(next(iter(kept)))
-            _set_forecast(fc, req, j.params["settings"], j.elapsed_s(), j.params["staffing"])
+            _set_forecast(fc, staffed, j.params["settings"], j.elapsed_s(), j.params["staffing"])
         elif kind == "roster":
             if j.params.get("forecast_id") != st.session_state.get("forecast_id"):
                 j.error = RuntimeError("the forecast changed while the roster was being built; build it again")
@@ -211,33 +213,53 @@ def collect() -> None:
                                                    "seconds": j.elapsed_s()}
 
 
+def plan_settings() -> PlanSettings:
+    """The plan's settings in this session: :class:`PlanSettings`' defaults (those of the CLI) until the planner changes them."""
+    return st.session_state.setdefault("plan_settings", PlanSettings())
+
+
+def _update_settings(**changes) -> PlanSettings:
+    """The session's settings with ``changes`` (validated), kept as the session's."""
+    settings = PlanSettings(**{**plan_settings().model_dump(), **changes})
+    st.session_state["plan_settings"] = settings
+    return settings
+
+
 def staffing_settings() -> dict:
-    return st.session_state.setdefault("staffing", {"peak_correction": True, "volume_quantile": None})
+    """The staffing settings the next forecast or re-staffing uses."""
+    s = plan_settings()
+    return {"peak_correction": s.peak_correction, "volume_quantile": s.volume_quantile}
 
 
-def _set_forecast(fc, req, settings: dict, seconds: float, staffing: dict) -> None:
+def requirements_grid() -> TimeGrid:
+    """The grid of the current requirements (and of the roster built from them)."""
+    return st.session_state["requirements_grid"]
+
+
+def _set_forecast(fc, staffed, settings: dict, seconds: float, staffing: dict) -> None:
     st.session_state["forecast"] = fc
     st.session_state["forecast_id"] = _next_id()
     st.session_state["forecast_settings"] = {**settings, "seconds": seconds}
-    _set_requirements(req, staffing)
+    _set_requirements(staffed, staffing)
     for key in ("roster", "roster_id", "roster_settings", "simulation"):
         st.session_state.pop(key, None)
 
 
-def _set_requirements(req: pd.DataFrame, staffing: dict) -> None:
-    """New requirements and the staffing settings they were computed with (not the current ones: a forecast may have
-    been started before the planner re-staffed)."""
-    st.session_state["requirements"] = req
+def _set_requirements(staffed, staffing: dict) -> None:
+    """New requirements (a :class:`roster.planning.plan.Staffing`) and the staffing settings they were computed with
+    (not the current ones: a forecast may have been started before the planner re-staffed)."""
+    st.session_state["requirements"] = staffed.requirements
+    st.session_state["requirements_grid"] = staffed.grid
     st.session_state["requirements_id"] = _next_id()
     st.session_state["requirements_settings"] = dict(staffing)
 
 
 def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | None:
     """Forecast and staff in the background; None when this forecast was already made (it is shown at once)."""
-    from forecast.pipeline import run_forecast
-    from roster.staffing.requirements import required_staff
+    from roster.planning.plan import forecast_stage, staffing_stage
 
     inp = inputs()
+    plan = _update_settings(horizon_days=horizon_days, model=model, backtest=backtest)
     staffing = dict(staffing_settings())
     settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest}
     key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())))
@@ -247,9 +269,9 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
         return None
 
     def work(progress):
-        fc = run_forecast(inp.history, inp.events, horizon_days=horizon_days, model=model, backtest=backtest, progress=progress)
+        fc = forecast_stage(inp.history, inp.grid, inp.events, plan, progress=progress)
         progress("staffing: agents per interval and channel", 0, None)
-        return fc, required_staff(fc.forecast, inp.targets, **staffing)
+        return fc, staffing_stage(fc.forecast, fc.grid, inp.targets, plan)
 
     j = jobs.start("forecast", f"Forecast ({horizon_days} days, {model})", work,
                    {"data_id": data_id(), "key": key, "settings": settings, "staffing": staffing})
@@ -259,32 +281,31 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
 
 def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
     """Recompute the requirements from the current forecast with other staffing settings."""
-    from roster.staffing.requirements import required_staff
+    from roster.planning.plan import staffing_stage
 
-    staffing = {"peak_correction": peak_correction, "volume_quantile": volume_quantile}
-    st.session_state["staffing"] = staffing
+    plan = _update_settings(peak_correction=peak_correction, volume_quantile=volume_quantile)
     fc = st.session_state["forecast"]
     key = (st.session_state["forecast_id"], peak_correction, volume_quantile)
-    req = memo("requirements", key, lambda: required_staff(fc.forecast, inputs().targets, peak_correction=peak_correction,
-                                                            volume_quantile=volume_quantile))
-    _set_requirements(req, staffing)
+    staffed = memo("requirements", key, lambda: staffing_stage(fc.forecast, fc.grid, inputs().targets, plan))
+    _set_requirements(staffed, staffing_settings())
 
 
 def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
-    """Solve the roster and simulate its service level in the background."""
-    from roster.staffing.simulate import simulate_roster, simulation_summary
-    from roster.rostering import SolverConfig, solve_roster
+    """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs)."""
+    from roster.planning.plan import roster_stage, simulation_stage
+    from roster.staffing.simulate import simulation_summary
 
     inp = inputs()
     req = st.session_state["requirements"]
+    grid = requirements_grid()
+    plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s)
 
     def work(progress):
-        res = solve_roster(req, inp.agents, inp.rules, inp.time_off, week_start=week_start, weeks=weeks,
-                           config=SolverConfig(time_limit_s=time_limit_s, workers=0), progress=progress)
+        res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress)
         progress("simulating the roster's service level", 0, None)
-        return res, simulation_summary(simulate_roster(req, res.coverage, inp.targets))
+        return res, simulation_summary(simulation_stage(req, res.coverage, inp.targets, grid, plan))
 
-    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s}
+    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "simulation_runs": plan.simulation_runs}
     j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,
                    {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
                     "settings": settings})
@@ -386,11 +407,6 @@ def wall(ds: pd.Series, tz: str) -> pd.Series:
     daylight-saving days keep their 23 or 25 hours.
     """
     return ds.dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
-
-
-def grid_step(ds: pd.Series) -> pd.Timedelta:
-    """The interval length of a time grid: the shortest gap between distinct interval starts."""
-    return ds.drop_duplicates().sort_values().diff().min()
 
 
 def stamp(ts, tz: str, fmt: str = "%a %Y-%m-%d %H:%M") -> str:

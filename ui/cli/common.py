@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from forecast.errors import InputError
+from pydantic import ValidationError
+
+from forecast.errors import InputError, Problem
+from roster.planning.settings import PlanSettings
 
 app = typer.Typer(
     name="shiftcast",
@@ -54,6 +57,39 @@ def progress_bar(enabled: bool = True):
             bar.update(tasks[task], completed=done, total=total or 1)
 
         yield report
+
+
+#: The command-line option of each plan setting, for error messages.
+OPTIONS = {
+    "horizon_days": "--horizon-days", "interval_min": "--interval-min", "model": "--model", "backtest": "--backtest",
+    "peak_correction": "--peak-correction", "volume_quantile": "--volume-quantile", "week_start": "--week-start",
+    "weeks": "--weeks", "time_limit_s": "--time-limit", "workers": "--workers", "seed": "--seed",
+    "simulate": "--simulate", "simulation_runs": "--runs",
+}
+
+
+def plan_settings(**values) -> PlanSettings:
+    """The plan settings of a command's options (defaults for the rest); bad values name their option."""
+    try:
+        return PlanSettings(**values)
+    except ValidationError as exc:
+        raise InputError(
+            [Problem(OPTIONS.get(str(e["loc"][0]), str(e["loc"][0])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+        ) from None
+
+
+QUANTILE_HELP = ("Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; "
+                 "default: each channel's volume_quantile in the targets, else the mean.")
+
+
+def parse_quantile(value: str | None) -> float | str | None:
+    """The --volume-quantile option: a number, ``mean`` or None."""
+    if value is None or value == "mean":
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {value!r}") from None
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:

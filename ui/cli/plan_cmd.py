@@ -9,8 +9,9 @@ from pathlib import Path
 import typer
 
 from forecast.errors import InputError
-from ui.cli.common import SAMPLE_DIR, app, out, progress_bar, quiet_libraries
+from ui.cli.common import QUANTILE_HELP, SAMPLE_DIR, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
 from roster.planning.inputs import load_inputs
+from roster.planning.settings import default
 
 
 def _parse_date(value: str | None, option: str) -> dt.date | None:
@@ -47,32 +48,36 @@ def plan(
         SAMPLE_DIR, "--data", help="Folder with history, events, agents, time_off, targets and rules files (default: the bundled sample)."
     ),
     out_dir: Path = typer.Option(Path("out"), "--out", help="Folder to write the plan's CSV files into."),
-    horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast and staff."),
-    interval_min: int = typer.Option(None, "--interval-min", help="Grid in minutes (15, 30 or 60); default: the history's."),
+    horizon_days: int = typer.Option(default("horizon_days"), "--horizon-days", min=1, max=366, help="Days to forecast and staff."),
+    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help="Grid in minutes (15, 30 or 60); default: the history's."),
     week_start: str = typer.Option(
         None,
         "--week-start",
         callback=lambda v: _parse_date(v, "--week-start"),
         help="First day of the roster (YYYY-MM-DD, site local); default: the first Monday of the horizon.",
     ),
-    weeks: int = typer.Option(1, "--weeks", min=1, max=8, help="Weeks to roster."),
-    time_limit_s: float = typer.Option(60.0, "--time-limit", min=1, help="Roster solver time limit in seconds."),
-    workers: int = typer.Option(0, "--workers", min=0, help="Solver threads (0 = all cores)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed for the solver and the simulator."),
-    backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Backtest forecast models and pick the best per series."),
-    simulate: bool = typer.Option(True, "--simulate/--no-simulate", help="Check the roster's service level by simulation."),
-    runs: int = typer.Option(20, "--runs", min=1, max=200, help="Simulation replications (each interval's expected service level)."),
+    weeks: int = typer.Option(default("weeks"), "--weeks", min=1, max=8, help="Weeks to roster."),
+    time_limit_s: float = typer.Option(default("time_limit_s"), "--time-limit", min=1, help="Roster solver time limit in seconds."),
+    workers: int = typer.Option(default("workers"), "--workers", min=0, help="Solver threads (0 = all cores)."),
+    seed: int = typer.Option(default("seed"), "--seed", help="Random seed for the solver and the simulator."),
+    model: str = typer.Option(default("model"), "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
+    backtest: bool = typer.Option(default("backtest"), "--backtest/--no-backtest", help="Backtest forecast models and pick the best per series."),
+    peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction",
+                                         help="Staff calls and chats for the load in the system when volume changes fast (the default)."),
+    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help=QUANTILE_HELP),
+    simulate: bool = typer.Option(default("simulate"), "--simulate/--no-simulate", help="Check the roster's service level by simulation."),
+    runs: int = typer.Option(default("simulation_runs"), "--runs", min=1, max=200, help="Simulation replications (each interval's expected service level)."),
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
     Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
     simulation.csv and roster.ics into --out, then prints a summary.
     """
-    from roster.planning.plan import PlanSettings, run_plan, write_plan
+    from roster.planning.plan import run_plan, write_plan
 
     quiet_libraries()
     started = time.perf_counter()
-    settings = PlanSettings(
+    settings = plan_settings(
         horizon_days=horizon_days,
         interval_min=interval_min,
         week_start=week_start,
@@ -80,12 +85,15 @@ def plan(
         time_limit_s=time_limit_s,
         workers=workers,
         seed=seed,
+        model=model,
         backtest=backtest,
+        peak_correction=peak_correction,
+        volume_quantile=parse_quantile(volume_quantile),
         simulate=simulate,
         simulation_runs=runs,
     )
     with progress_bar() as report:
-        inputs = load_inputs(data, interval_min=interval_min)
+        inputs = load_inputs(data, interval_min=settings.interval_min)
         result = run_plan(inputs, settings, progress=report)
     written = write_plan(result, out_dir)
     result.timings["total"] = time.perf_counter() - started

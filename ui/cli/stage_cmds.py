@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import typer
 
@@ -18,7 +17,9 @@ from forecast.errors import InputError
 from forecast import tables
 from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
-from ui.cli.common import app, out, progress_bar, quiet_libraries
+from forecast.timegrid import TimeGrid
+from roster.planning.settings import default
+from ui.cli.common import app, out, plan_settings, progress_bar, quiet_libraries
 from ui.cli.plan_cmd import _parse_date
 
 INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
@@ -36,11 +37,11 @@ def _load_requirements(path: Path) -> pd.DataFrame:
 def forecast_cmd(
     history: Path = typer.Option(..., "--history", help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s])."),
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
-    horizon_days: int = typer.Option(28, "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
-    interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
-    model: str = typer.Option("auto", "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
+    horizon_days: int = typer.Option(default("horizon_days"), "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
+    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
+    model: str = typer.Option(default("model"), "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
     with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 90 s more on the sample)."),
-    backtest: bool = typer.Option(True, "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
+    backtest: bool = typer.Option(default("backtest"), "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
@@ -50,21 +51,21 @@ def forecast_cmd(
     bias and interval coverage per series, model and horizon).
     """
     from forecast.io.events import load_events
-    from forecast.io.history import load_history
-    from forecast.pipeline import run_forecast
+    from forecast.io.history import read_history
     from forecast.summary import forecast_summary
+    from roster.planning.plan import forecast_stage
 
     quiet_libraries()
     t = time.perf_counter()
     notes: list[str] = []
-    hist = load_history(history, interval_min=interval_min, notes=notes)
+    settings = plan_settings(horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest)
+    hist = read_history(history, interval_min=settings.interval_min, notes=notes)
     ev = None
     if events is not None:
-        ev = load_events(events, zones=sorted(hist["tz"].unique()), channels=sorted(hist["channel"].unique()))
+        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()))
     with progress_bar() as report:
-        result = run_forecast(
-            hist, ev, horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest, progress=report,
-            candidates=("snaive", "ets", "prophet") if with_prophet else None,
+        result = forecast_stage(
+            hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
         )
     write_table(result.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name)
     write_table(result.forecast, tables.FORECAST, out_dir / tables.FORECAST.name)
@@ -83,9 +84,9 @@ def forecast_cmd(
 def staff_cmd(
     forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
-    interval_min: int = typer.Option(None, "--interval-min", help=INTERVAL_HELP),
-    peak_correction: bool = typer.Option(True, "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
-    volume_quantile: str = typer.Option(None, "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; default: each channel's volume_quantile in the targets, else the mean."),
+    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
+    peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
+    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; default: each channel's volume_quantile in the targets, else the mean."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -95,7 +96,7 @@ def staff_cmd(
     target_s and the predicted service level, answer time and abandonment.
     """
     from roster.io import load_forecast, load_targets
-    from roster.staffing.requirements import required_staff
+    from roster.planning.plan import staffing_stage
     from roster.staffing.summary import staffing_summary
 
     if volume_quantile is not None and volume_quantile != "mean":
@@ -103,11 +104,14 @@ def staff_cmd(
             volume_quantile = float(volume_quantile)
         except ValueError:
             raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {volume_quantile!r}") from None
+    settings = plan_settings(interval_min=interval_min, peak_correction=peak_correction, volume_quantile=volume_quantile)
     fc = load_forecast(forecast)
+    grid = TimeGrid.from_frame(fc, file=str(forecast))
     tg = load_targets(targets)
-    req = required_staff(fc, tg, interval_min=interval_min, file=str(forecast), peak_correction=peak_correction, volume_quantile=volume_quantile)
+    staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast))
+    req = staffing.requirements
     write_table(req, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name)
-    h = pd.Timedelta(np.min(np.diff(np.sort(req["ds"].unique())))).total_seconds() / 3600 if req["ds"].nunique() > 1 else 0.25
+    h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
         out.print(f"{c.channel:<8}{c.contacts:>10,.0f}{c.agent_h:>10,.0f}{c.peak_agents:>6}{c.predicted_sl:>9.1%}{c.target_sl:>8.0%}")
@@ -122,10 +126,10 @@ def roster_cmd(
     time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
     templates: Path = typer.Option(None, "--templates", help="Shift templates (contract, name, start, length_h): the only shifts those contracts work; default: templates.csv beside the agents file, if any."),
     week_start: str = typer.Option(None, "--week-start", callback=lambda v: _parse_date(v, "--week-start"), help="First roster day (YYYY-MM-DD); default: the first Monday of the requirements."),
-    weeks: int = typer.Option(1, "--weeks", min=1, max=8, help="Weeks to roster."),
-    time_limit_s: float = typer.Option(60.0, "--time-limit", min=1, help="Solver time limit in seconds."),
-    workers: int = typer.Option(0, "--workers", min=0, help="Solver threads (0 = all cores)."),
-    seed: int = typer.Option(0, "--seed", help="Solver random seed."),
+    weeks: int = typer.Option(default("weeks"), "--weeks", min=1, max=8, help="Weeks to roster."),
+    time_limit_s: float = typer.Option(default("time_limit_s"), "--time-limit", min=1, help="Solver time limit in seconds."),
+    workers: int = typer.Option(default("workers"), "--workers", min=0, help="Solver threads (0 = all cores)."),
+    seed: int = typer.Option(default("seed"), "--seed", help="Solver random seed."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, coverage.csv and roster.ics."),
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
@@ -134,30 +138,21 @@ def roster_cmd(
     scheduled per channel and interval) and roster.ics (a calendar).
     """
     from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
-    from roster.io import load_agents, load_rules, load_shift_templates, load_time_off
-    from roster.rostering import SolverConfig, solve_roster
+    from roster.planning.inputs import load_roster_inputs
+    from roster.planning.plan import roster_stage
 
-    rules_path = rules or agents.parent / "rules.toml"
-    if not rules_path.is_file():
-        raise InputError.one(str(rules_path), "rules file not found; give --rules")
-    lr = load_rules(rules_path)
-    templates_path = templates or (agents.parent / "templates.csv")
-    if templates is not None and not templates.is_file():
-        raise InputError.one(str(templates), "shift templates file not found")
-    if templates_path.is_file():
-        lr = load_shift_templates(templates_path, lr)
-    ag = load_agents(agents, lr)
-    off_path = time_off or (agents.parent / "time_off.csv")
-    off = load_time_off(off_path, ag) if off_path.is_file() else []
+    settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
+    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates)
     req = _load_requirements(requirements)
-    cfg = SolverConfig(time_limit_s=time_limit_s, workers=workers, seed=seed)
+    grid = TimeGrid.from_frame(req, file=str(requirements))
+    notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
-        result = solve_roster(req, ag, lr, off, week_start=week_start, weeks=weeks, config=cfg, progress=report)
+        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report)
     write_roster_csv(result.roster, out_dir / tables.ROSTER.name)
     write_coverage_csv(result.coverage, out_dir / tables.COVERAGE.name)
     write_ics(result.roster, out_dir / "roster.ics")
     k = result.kpis
-    for note in result.notes:
+    for note in notes + result.notes:
         out.print(f"[dim]note: {note}[/dim]", highlight=False)
     out.print(
         f"roster: {k.shifts} shifts for {k.agents_rostered} agents, {k.paid_h:,.0f} paid hours; "
@@ -175,8 +170,8 @@ def roster_cmd(
 def simulate_cmd(
     plan: Path = typer.Option(..., "--plan", help="A plan folder with requirements.csv and coverage.csv (as `shiftcast plan` writes)."),
     targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the bundled sample's."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
-    runs: int = typer.Option(20, "--runs", min=1, max=200, help="Independent replications: each interval's service level is its expected one over them."),
+    seed: int = typer.Option(default("seed"), "--seed", help="Random seed."),
+    runs: int = typer.Option(default("simulation_runs"), "--runs", min=1, max=200, help="Independent replications: each interval's service level is its expected one over them."),
 ) -> None:
     """Simulate a plan's roster against its forecast and print service level vs target.
 
@@ -185,18 +180,21 @@ def simulate_cmd(
     Writes simulation.csv into the plan folder.
     """
     from roster.io import load_targets
-    from roster.staffing.simulate import simulate_roster, simulation_summary
+    from roster.planning.plan import simulation_stage
+    from roster.staffing.simulate import simulation_summary
     from ui.cli.common import SAMPLE_DIR
 
+    settings = plan_settings(seed=seed, simulation_runs=runs)
     tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
     req = _load_requirements(plan / tables.REQUIREMENTS.name)
+    grid = TimeGrid.from_frame(req, file=str(plan / tables.REQUIREMENTS.name))
     if "volume" not in req.columns or "aht_s" not in req.columns:
         raise InputError.one(str(plan / tables.REQUIREMENTS.name), "needs columns volume and aht_s to simulate")
     cov = load_output_table(
         plan / tables.COVERAGE.name, what="a coverage file", required=tables.COVERAGE.pick("ds", "channel", "scheduled"),
         numbers={"scheduled": {"minimum": 0}},
     )
-    sim = simulate_roster(req, cov, tg, seed=seed, runs=runs)
+    sim = simulation_stage(req, cov, tg, grid, settings)
     write_table(sim, tables.SIMULATION, plan / tables.SIMULATION.name)
     summ = simulation_summary(sim)
     out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")

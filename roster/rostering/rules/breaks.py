@@ -90,10 +90,11 @@ def paid_minutes(length_h: float, pauses: Sequence[Pause], rules: BreakRules) ->
 
 
 def violations(agent_id: str, rules: LabourRules, shifts: Sequence[ShiftRecord],
-               loose: Mapping[str, Sequence[Pause]] | None = None) -> list[Violation]:
+               loose: Mapping[str, Sequence[Pause]] | None = None, *, interval_min: int) -> list[Violation]:
     """Every shift's breaks and lunch are one of the placements the break rules allow, inside the shift.
 
-    ``loose`` holds pauses on local dates (ISO strings) without a shift.
+    ``loose`` holds pauses on local dates (ISO strings) without a shift;
+    ``interval_min`` is the roster grid the pauses are placed on.
     """
     out: list[Violation] = []
     for s in shifts:
@@ -102,7 +103,7 @@ def violations(agent_id: str, rules: LabourRules, shifts: Sequence[ShiftRecord],
             if p.start < s.start or p.end > s.end:
                 out.append(Violation(BREAKS, agent_id, day, f"{p.kind} outside the shift"))
         got = sorted((p.kind, p.start, p.end) for p in s.pauses)
-        if not any(got == sorted((p.kind, p.start, p.end) for p in pauses_for(s.start, s.length_h, rules.breaks, stagger, rules.interval_min))
+        if not any(got == sorted((p.kind, p.start, p.end) for p in pauses_for(s.start, s.length_h, rules.breaks, stagger, interval_min))
                    for stagger in range(BREAK_PLACEMENTS)):
             out.append(Violation(BREAKS, agent_id, day, f"breaks and lunch are not where the break rules put them ({len(got)} pause(s) found)"))
     for day, ps in (loose or {}).items():

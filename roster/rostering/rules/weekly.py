@@ -145,8 +145,8 @@ def add_consecutive_days(m: SubModel, s: RosterState, free_agents) -> None:
 # --------------------------------------------------------------------------- #
 # the check on any roster
 # --------------------------------------------------------------------------- #
-def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], *, week_start: dt.date | None = None,
-               weeks: int = 1, available: set[int] | None = None) -> list[Violation]:
+def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], *, interval_min: int,
+               week_start: dt.date | None = None, weeks: int = 1, available: set[int] | None = None) -> list[Violation]:
     """Every broken rule of this family in one agent's shifts.
 
     Weeks are counted from ``week_start`` (default: the Monday of the first
@@ -181,7 +181,7 @@ def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], 
     if week_start is not None and available is not None and has_paid and contract.min_week_h > 0:
         for w in range(weeks):
             n_available = sum(1 for d in available if 7 * w <= d < 7 * w + 7)
-            need = prorated_minimum_min(contract.min_week_h, n_available, rules.interval_min)
+            need = prorated_minimum_min(contract.min_week_h, n_available, interval_min)
             got = sum(s.paid_min for s in shifts if (s.local_date - week_start).days // 7 == w)
             if got < need:
                 out.append(Violation(WEEKLY_HOURS, aid, f"week {w + 1}",

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast.timegrid import TimeGrid
 from roster.io import load_targets
 from roster.planning.whatif import compare
 from tests.conftest import SAMPLES
@@ -26,6 +27,11 @@ def baseline(targets):
     return pd.concat(parts, ignore_index=True)
 
 
+@pytest.fixture(scope="module")
+def grid():
+    return TimeGrid(interval_min=15, start="2026-11-26T00:00Z", end="2026-11-30T00:00Z", zones=("UTC",))
+
+
 def with_event(baseline, factor):
     s = baseline.copy()
     during = (s["ds"] >= pd.Timestamp("2026-11-27 23:00Z")) & (s["ds"] < pd.Timestamp("2026-11-28 05:00Z"))
@@ -33,9 +39,9 @@ def with_event(baseline, factor):
     return s
 
 
-def test_an_event_that_adds_contacts_never_needs_fewer_agents(baseline, targets):
+def test_an_event_that_adds_contacts_never_needs_fewer_agents(baseline, targets, grid):
     # solved afresh, the email programme moves work and shows an agent fewer before this event
-    c = compare(baseline, with_event(baseline, 2.5), targets, hourly_cost=20.0)
+    c = compare(baseline, with_event(baseline, 2.5), targets, grid=grid, hourly_cost=20.0)
     assert (c.intervals["extra_agents"] >= 0).all()
     s = c.summary.set_index("channel")
     assert s.loc["voice", "extra_contacts"] > 0 and s.loc["voice", "peak_extra_agents"] > 0
@@ -43,27 +49,27 @@ def test_an_event_that_adds_contacts_never_needs_fewer_agents(baseline, targets)
     assert c.totals["extra_cost"] == pytest.approx(c.totals["extra_agent_h"] * 20.0)
 
 
-def test_an_event_that_removes_contacts_frees_agents(baseline, targets):
-    c = compare(baseline, with_event(baseline, 0.4), targets, hourly_cost=20.0)
+def test_an_event_that_removes_contacts_frees_agents(baseline, targets, grid):
+    c = compare(baseline, with_event(baseline, 0.4), targets, grid=grid, hourly_cost=20.0)
     assert c.summary.set_index("channel").loc["voice", "extra_agent_h"] < 0
     voice = c.intervals[c.intervals["channel"] == "voice"]
     assert voice["extra_agents"].min() < 0  # no floor: fewer contacts show as agents freed
 
 
-def test_no_change_no_extra(baseline, targets):
-    c = compare(baseline, baseline.copy(), targets, hourly_cost=20.0)
+def test_no_change_no_extra(baseline, targets, grid):
+    c = compare(baseline, baseline.copy(), targets, grid=grid, hourly_cost=20.0)
     assert (c.intervals["extra_agents"] == 0).all()
     assert c.totals["extra_agent_h"] == 0
 
 
-def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_end(baseline, targets):
+def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_end(baseline, targets, grid):
     # plenty of agents, but none on email in the window's last three hours: the email arriving then is still
     # waiting at the end, within its 4-hour target (censored), neither on time nor late
-    c0 = compare(baseline, with_event(baseline, 2.5), targets, hourly_cost=20.0)
+    c0 = compare(baseline, with_event(baseline, 2.5), targets, grid=grid, hourly_cost=20.0)
     lo, hi = c0.totals["window"]
     cov = c0.intervals[["ds", "channel"]].assign(scheduled=30)
     cov.loc[(cov["channel"] == "email") & (cov["ds"] >= hi - pd.Timedelta(hours=3)), "scheduled"] = 0
-    c = compare(baseline, with_event(baseline, 2.5), targets, hourly_cost=20.0, coverage=cov, seed=1)
+    c = compare(baseline, with_event(baseline, 2.5), targets, grid=grid, hourly_cost=20.0, coverage=cov, seed=1)
     assert c.totals["simulated"]
     email = c.summary.set_index("channel").loc["email"]
     # every email answered is answered in minutes: the service level is not diluted by the censored ones

@@ -5,8 +5,8 @@ import pandas as pd
 
 from roster.rostering.bound import solve_coverage_lp
 from roster.rostering.instance import make_demand, make_pools
-from roster.rostering import SolverConfig, roster_span, solve_roster
-from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules
+from roster.rostering import SolverConfig, roster_span
+from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules, solve
 
 
 def _lp(agents, lr, req):
@@ -21,7 +21,7 @@ def test_bound_is_below_every_roster_and_the_solver_reports_it():
     lr = rules()
     agents = [agent(i, skills=("voice", "chat")) for i in range(4)]
     req = requirements(level=1, channels=("voice", "chat"), hours=(8, 20))
-    res = solve_roster(req, agents, lr, week_start=WEEK, config=CFG)
+    res = solve(req, agents, lr, week_start=WEEK, config=CFG)
     assert np.isfinite(res.kpis.bound)
     assert res.kpis.bound <= res.kpis.objective + 1e-6
     assert 0 <= res.kpis.gap < 1

@@ -27,12 +27,12 @@ def test_random_instances_stay_valid_through_construction_and_search(seed):
     construct(s)
     exact_channels(s)
     first = s.objective()
-    assert validate_roster(roster_frame(s, {k: v[1] for k, v in _chans(s).items()}, agents), agents, lr, week_start=WEEK) == []
+    assert validate_roster(roster_frame(s, {k: v[1] for k, v in _chans(s).items()}, agents), agents, lr, interval_min=15, week_start=WEEK) == []
     local_search(s, __import__("time").perf_counter() + 2.0, np.random.default_rng(seed))
     exact_channels(s)
     assert s.objective() <= first + 1e-6
     roster = roster_frame(s, {k: v[1] for k, v in _chans(s).items()}, agents)
-    assert validate_roster(roster, agents, lr, week_start=WEEK) == []
+    assert validate_roster(roster, agents, lr, interval_min=15, week_start=WEEK) == []
 
 
 def _chans(s):

@@ -8,8 +8,9 @@ import pytest
 
 from forecast.errors import InputError
 from roster.schema import Agent, BreakRules, Contract, LabourRules, TimeOff
-from roster.rostering import SolverConfig, roster_span, solve_roster
+from roster.rostering import SolverConfig, roster_span
 from roster.rostering.validation import validate_roster
+from tests.roster.rostering.factory import solve
 
 CFG = SolverConfig(time_limit_s=10, workers=2, seed=1)
 
@@ -19,7 +20,7 @@ def rules(**kw):
         "ft": Contract(min_week_h=24, max_week_h=40, max_days_per_week=5, shift_lengths_h=[8.5], earliest_start=dt.time(6), latest_start=dt.time(14), hourly_cost=20),
         "pt": Contract(min_week_h=0, max_week_h=24, max_days_per_week=5, shift_lengths_h=[4, 6], earliest_start=dt.time(8), latest_start=dt.time(18), hourly_cost=18),
     }
-    base = dict(interval_min=15, shift_start_step_min=30, min_rest_h=11, max_days_per_week=5, max_consecutive_days=6, min_days_off_per_week=2,
+    base = dict(shift_start_step_min=30, min_rest_h=11, max_days_per_week=5, max_consecutive_days=6, min_days_off_per_week=2,
                 breaks=BreakRules(break_min=15, break_every_h=2.5, lunch_min=30, lunch_from_shift_h=6, earliest_break_after_h=1.5, latest_break_before_end_h=1.0),
                 contracts=contracts)
     base.update(kw)
@@ -42,7 +43,7 @@ def requirements(week_start, zones, level=None, channels=("voice",), open_h=(9, 
 
 
 def check(result, agents, lr, time_off=(), week_start=None):
-    assert validate_roster(result.roster, agents, lr, time_off, week_start=week_start) == []
+    assert validate_roster(result.roster, agents, lr, time_off, week_start=week_start, interval_min=15) == []
     assert result.kpis.violations == 0
     # the search's own objective bookkeeping agrees with the validator's recount from the roster table
     assert result.kpis.search_objective == pytest.approx(result.kpis.objective)
@@ -53,7 +54,7 @@ def test_small_instance_is_covered_and_valid():
     ws = dt.date(2026, 6, 1)
     agents = [agent(i) for i in range(6)]
     req = requirements(ws, ["America/New_York"], level=2)
-    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, week_start=ws, config=CFG)
     check(res, agents, lr, week_start=ws)
     assert res.kpis.under_agent_intervals <= req["agents_required"].sum() * 0.1
     assert set(res.roster["activity"]) == {"shift", "break", "lunch"}
@@ -66,7 +67,7 @@ def test_skills_and_time_off_are_respected():
     agents = [agent(0, skills=("voice",)), agent(1, skills=("chat",)), agent(2, skills=("voice", "chat"))]
     off = [TimeOff(agent_id="A02", start=pd.Timestamp("2026-06-01T00:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-04T00:00Z").to_pydatetime())]
     req = requirements(ws, ["America/New_York"], level=1, channels=("voice", "chat"))
-    res = solve_roster(req, agents, lr, off, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, off, week_start=ws, config=CFG)
     check(res, agents, lr, off, week_start=ws)
     a2 = res.roster[(res.roster["agent_id"] == "A02") & (res.roster["activity"] == "shift")]
     assert (a2["start_utc"] >= pd.Timestamp("2026-06-04T00:00Z")).all()
@@ -77,7 +78,7 @@ def test_not_enough_agents_still_gives_a_roster_and_reports_the_shortfall():
     ws = dt.date(2026, 6, 1)
     agents = [agent(0)]
     req = requirements(ws, ["America/New_York"], level=3)
-    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, week_start=ws, config=CFG)
     check(res, agents, lr, week_start=ws)
     assert res.kpis.under_agent_intervals > 0
     assert (res.coverage["required"] > res.coverage["scheduled"]).any()
@@ -89,7 +90,7 @@ def test_contradicting_rules_name_the_agent_and_the_rule():
     ws = dt.date(2026, 6, 1)
     agents = [agent(0)]  # needs 24 h a week but 2 days x 8 paid hours = 16
     with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 24.0 paid hours"):
-        solve_roster(requirements(ws, ["America/New_York"]), agents, lr, week_start=ws, config=CFG)
+        solve(requirements(ws, ["America/New_York"]), agents, lr, week_start=ws, config=CFG)
 
 
 def test_the_contradiction_quotes_the_minimum_as_enforced():
@@ -99,7 +100,7 @@ def test_the_contradiction_quotes_the_minimum_as_enforced():
     off = [TimeOff(agent_id="A00", start=pd.Timestamp("2026-06-01T04:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-02T04:00Z").to_pydatetime())]
     # Monday off: 24 h x 6 / 7 = 20.57 h, enforced (and checked by the validator) as 20.5 h, down to a quarter hour
     with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 20.5 paid hours"):
-        solve_roster(requirements(ws, ["America/New_York"]), agents, lr, off, week_start=ws, config=CFG)
+        solve(requirements(ws, ["America/New_York"]), agents, lr, off, week_start=ws, config=CFG)
 
 
 def test_rest_and_days_off_hold_with_a_247_requirement_across_two_sites():
@@ -108,7 +109,7 @@ def test_rest_and_days_off_hold_with_a_247_requirement_across_two_sites():
     zones = ["America/New_York", "Europe/Lisbon"]
     agents = [agent(i, tz=zones[i % 2], contract="ft" if i % 3 else "pt", skills=("voice", "chat")) for i in range(12)]
     req = requirements(ws, zones, level=2, channels=("voice", "chat"), open_h=(0, 24))
-    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, week_start=ws, config=CFG)
     check(res, agents, lr, week_start=ws)
     shifts = res.roster[res.roster["activity"] == "shift"]
     assert set(shifts["site_tz"]) == set(zones)
@@ -120,7 +121,7 @@ def test_a_dst_week_keeps_true_shift_lengths_and_local_start_windows():
     ws = dt.date(2026, 3, 2)  # New York springs forward on Sunday 8 March 2026
     agents = [agent(i) for i in range(5)]
     req = requirements(ws, ["America/New_York"], level=2, open_h=(7, 20))
-    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, week_start=ws, config=CFG)
     check(res, agents, lr, week_start=ws)
     shifts = res.roster[res.roster["activity"] == "shift"]
     lengths = (shifts["end_utc"] - shifts["start_utc"]).dt.total_seconds() / 3600
@@ -141,7 +142,7 @@ def test_validator_catches_broken_rules():
             "paid_h": [7.0, 8.0],
         }
     )
-    problems = validate_roster(bad, agents, lr)
+    problems = validate_roster(bad, agents, lr, interval_min=15)
     text = "\n".join(map(str, problems))
     assert "without the skill" in text
     assert "shift of 7 h" in text
@@ -153,7 +154,7 @@ def test_weekends_are_shared_when_cover_allows():
     ws = dt.date(2026, 6, 1)
     agents = [agent(i) for i in range(8)]
     req = requirements(ws, ["America/New_York"], level=2)
-    res = solve_roster(req, agents, lr, week_start=ws, config=CFG)
+    res = solve(req, agents, lr, week_start=ws, config=CFG)
     check(res, agents, lr, week_start=ws)
     shifts = res.roster[res.roster["activity"] == "shift"]
     weekend = shifts[pd.to_datetime(shifts["local_date"]).dt.day_of_week >= 5]

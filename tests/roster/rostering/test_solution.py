@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from forecast.tables import ROSTER
-from roster.rostering import SolverConfig, roster_span, solve_roster
+from roster.rostering import SolverConfig, roster_span
 from roster.rostering.solution import RosterKpis
-from tests.roster.rostering.factory import WEEK, agent, requirements, rules, valid
+from tests.roster.rostering.factory import solve, WEEK, agent, requirements, rules, valid
 
 INTERVAL_H = 0.25  # the factory's 15-minute grid
 
@@ -19,7 +19,7 @@ def short_roster():
     lr = rules()
     agents = [agent(i) for i in range(3)]
     req = requirements(level=2)
-    res = solve_roster(req, agents, lr, week_start=WEEK, config=SolverConfig(time_limit_s=4, workers=2, seed=1))
+    res = solve(req, agents, lr, week_start=WEEK, config=SolverConfig(time_limit_s=4, workers=2, seed=1))
     return res, agents, lr, req
 
 
@@ -72,7 +72,7 @@ def test_kpis_are_frozen_and_complete(short_roster):
 def test_no_bound_is_nan():
     lr = rules()
     agents = [agent(i) for i in range(3)]
-    res = solve_roster(requirements(level=1), agents, lr, week_start=WEEK,
+    res = solve(requirements(level=1), agents, lr, week_start=WEEK,
                        config=SolverConfig(time_limit_s=2, workers=1, seed=1, bound=False))
     k = res.kpis
     assert math.isnan(k.bound) and math.isnan(k.gap) and math.isnan(k.bound_short_agent_h) and math.isnan(k.bound_s)

@@ -34,7 +34,7 @@ def test_agent_soft_is_the_rules_counts_of_the_roster_table(seed):
         mine = [w for (aid, _), w in weeks.items() if aid == a.agent_id]
         assert s.agent_soft(ai) == sum(getattr(cfg, p.weight) * p.count(mine) for p in SOFT_PENALTIES)
         assert {w for w in s.agent_weeks(ai) if w.days} == set(mine)  # both sides build the same agent-weeks
-    pen = score_roster(roster, req, agents, lr, cfg, week_start=WEEK).penalties.set_index("penalty")
+    pen = score_roster(roster, req, agents, lr, cfg, week_start=WEEK, interval_min=15).penalties.set_index("penalty")
     assert s.soft_total == pytest.approx(sum(pen.loc[p.name, "cost"] for p in SOFT_PENALTIES))
     assert sum(pen.loc[p.name, "count"] for p in SOFT_PENALTIES) > 0  # the test sees the rules at work
 

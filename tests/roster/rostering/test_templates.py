@@ -5,16 +5,15 @@ import pytest
 
 from forecast.errors import InputError
 from roster.io import load_rules, load_shift_templates
-from roster.rostering import solve_roster
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules, valid
+from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules, solve, valid
 
 
 def test_feasible_only_the_listed_shifts_are_worked(write):
     lr = load_shift_templates(write("templates.csv", "contract,name,start,length_h\nft,early,07:00,8.5\nft,late,13:30,8.5\n"), rules())
     assert [s.name for s in lr.contracts["ft"].shifts] == ["early", "late"]
     agents = [agent(i) for i in range(3)]
-    res = solve_roster(requirements(level=2, hours=(7, 22)), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=2, hours=(7, 22)), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr)
     starts = shifts.groupby("shift_id")["start_utc"].min().dt.tz_convert(NY)
     assert set(starts.dt.strftime("%H:%M")) <= {"07:00", "13:30"} and len(starts) > 0
@@ -25,7 +24,7 @@ def test_validator_flags_a_shift_that_is_no_template(write):
     t = pd.Timestamp("2026-06-01T12:00Z")  # 08:00 New York: inside the window, but no template starts then
     bad = pd.DataFrame({"agent_id": ["A00"], "site_tz": [NY], "local_date": ["2026-06-01"], "activity": ["shift"], "channel": ["voice"],
                         "start_utc": [t], "end_utc": [t + pd.Timedelta(hours=8.5)], "paid_h": [8.0]})
-    assert any("none of the contract's shift types" in str(p) for p in validate_roster(bad, [agent(0)], lr))
+    assert any("none of the contract's shift types" in str(p) for p in validate_roster(bad, [agent(0)], lr, interval_min=15))
 
 
 @pytest.mark.parametrize(

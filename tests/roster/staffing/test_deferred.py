@@ -7,12 +7,25 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+from forecast.timegrid import TimeGrid
 from roster.staffing import deferred as dfr
 from roster.schema import ChannelTarget, Targets
 from roster.staffing.simulate import simulate, simulation_summary
 from roster.staffing.requirements import required_staff
 
 H = 3600.0
+
+
+
+
+def simulate_on(demand, staffing, targets, **kw):
+    """simulate on a demand built here, on the grid it was built on."""
+    return simulate(demand, staffing, targets, grid=TimeGrid.from_frame(demand, file="demand"), **kw)
+
+
+def staff(forecast, targets, **kw):
+    """required_staff on a forecast built here, on the grid it was built on."""
+    return required_staff(forecast, targets, grid=TimeGrid.from_frame(forecast, file="forecast"), **kw)
 
 
 def _email(**kw):
@@ -97,7 +110,7 @@ def test_deferred_floor_is_kept_and_only_raised_where_needed():
 def test_a_burst_is_spread_over_the_target_window_not_staffed_as_a_spike():
     t = Targets(channels={"email": _email()})
     vol = np.where((np.arange(96 * 7) % 96) // 4 == 10, 200.0, 5.0)  # an hour of 200 emails per 15 minutes each day
-    req = required_staff(_forecast(vol), t)
+    req = staff(_forecast(vol), t)
     spike = 200 * 400 / (900 * 0.95)  # agents to answer each burst interval within its own 15 minutes: 94
     assert req["agents_net"].max() < spike / 3
     # the raised level is held for hours each day, not for a slot
@@ -110,7 +123,7 @@ def test_a_burst_is_spread_over_the_target_window_not_staffed_as_a_spike():
 def test_opening_hours_staff_zero_while_closed_and_answer_overnight_mail_next_morning():
     t = Targets(channels={"email": _email(open_from=dt.time(8), open_until=dt.time(18), open_tz="Europe/London")})
     vol = np.full(96 * 7, 6.0)
-    req = required_staff(_forecast(vol), t)
+    req = staff(_forecast(vol), t)
     local = req["ds"].dt.tz_convert("Europe/London")
     hour = local.dt.hour
     closed = (hour < 8) | (hour >= 18)
@@ -121,7 +134,7 @@ def test_opening_hours_staff_zero_while_closed_and_answer_overnight_mail_next_mo
     assert req.loc[~closed, "backlog"].min() < req.loc[closed & (hour == 7), "backlog"].min()
     assert req["predicted_sl"].min() >= 0.9
     # a simulation on the business clock agrees
-    sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=req["agents_net"]), t, seed=2, runs=4)
+    sim = simulate_on(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=req["agents_net"]), t, seed=2, runs=4)
     s = simulation_summary(sim).iloc[0]
     assert s["service_level"] >= 0.9
     assert s["intervals_meeting_target"] >= 0.9
@@ -133,7 +146,7 @@ def test_opening_hours_staff_zero_while_closed_and_answer_overnight_mail_next_mo
 def test_daylight_saving_does_not_break_opening_hours_staffing():
     t = Targets(channels={"email": _email(target_s=2 * H, open_from=dt.time(9), open_until=dt.time(17), open_tz="America/New_York")})
     vol = np.full(96 * 6, 4.0)
-    req = required_staff(_forecast(vol, start="2026-10-30"), t)  # New York falls back on 2026-11-01
+    req = staff(_forecast(vol, start="2026-10-30"), t)  # New York falls back on 2026-11-01
     local = req["ds"].dt.tz_convert("America/New_York")
     staffed = req[req["agents_net"] > 0]
     assert staffed["ds"].dt.tz_convert("America/New_York").dt.hour.between(9, 16).all()
@@ -148,7 +161,7 @@ def test_lower_targets_never_need_more_agent_hours():
     hours = {}
     for sl in (0.7, 0.95):
         for target_s in (H, 4 * H):
-            req = required_staff(f, Targets(channels={"email": _email(target_sl=sl, target_s=target_s)}))
+            req = staff(f, Targets(channels={"email": _email(target_sl=sl, target_s=target_s)}))
             hours[sl, target_s] = req["agents_net_exact"].sum()
     assert hours[0.7, H] <= hours[0.95, H] + 1e-6
     assert hours[0.95, 4 * H] <= hours[0.95, H] + 1e-6
@@ -158,11 +171,11 @@ def test_one_agent_is_not_planned_at_full_occupancy_on_a_short_target():
     # 0.9 Erlangs of social posts with a one-hour target: one agent would be 95% busy and late for many posts
     t = Targets(channels={"social": ChannelTarget(model="deferred", target_sl=0.9, target_s=H, aht_s=260, shrinkage=0.0, max_occupancy=0.95)})
     vol = np.full(96 * 3, 0.9 * 900 / 260)
-    req = required_staff(_forecast(vol, channel="social", aht=260.0), t)
+    req = staff(_forecast(vol, channel="social", aht=260.0), t)
     assert (req["agents_net"] >= 2).all()
-    sim = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=req["agents_net"]), t, seed=4, runs=3)
+    sim = simulate_on(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=req["agents_net"]), t, seed=4, runs=3)
     assert simulation_summary(sim).iloc[0]["service_level"] >= 0.9
-    one = simulate(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=1), t, seed=4, runs=3)
+    one = simulate_on(req[["ds", "channel", "volume", "aht_s"]], req[["ds", "channel"]].assign(agents=1), t, seed=4, runs=3)
     assert simulation_summary(one).iloc[0]["service_level"] < 0.9
 
 

@@ -54,7 +54,7 @@ h = inp.history
 
 def summary() -> tuple[int, pd.DataFrame]:
     """The history's interval length in minutes and its contacts per channel and customer zone."""
-    step = int(state.grid_step(h["ds"]) / pd.Timedelta(minutes=1))
+    step = inp.grid.interval_min
     per = h.pivot_table(index="channel", columns="tz", values="volume", aggfunc="sum", margins=True, margins_name="all")
     return step, per
 
@@ -86,7 +86,7 @@ loaded = pd.DataFrame([
      "what was loaded": f"{len(inp.time_off)} period(s) for {len({t.agent_id for t in inp.time_off})} agent(s)"},
     {"input": "targets", "file": files.get("targets", ""), "what was loaded": ", ".join(
         f"{c} {t.target_sl:.0%} in {t.target_s:g} s" for c, t in inp.targets.channels.items())},
-    {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"{inp.rules.interval_min}-minute roster grid; contracts "
+    {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"rostered on the plan's {inp.grid.interval_min}-minute grid; contracts "
                         + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {c.hourly_cost:g}/h)" for n, c in inp.rules.contracts.items())},
     {"input": "shift templates", "file": files.get("templates", "(none)"), "what was loaded": "; ".join(
         f"{n}: " + ", ".join(f"{s.name} {s.start:%H:%M} {s.length_h:g} h" for s in c.shifts)

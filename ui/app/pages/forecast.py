@@ -63,7 +63,7 @@ if zone != "all zones":
     sel = sel[sel["tz"] == zone]
 g = sel.groupby("ds", as_index=False)[["volume", "volume_lo", "volume_hi", "event_volume"]].sum()
 g["time"] = state.wall(g["ds"], tz)
-step = state.grid_step(f["ds"])
+step = fc.grid.step
 span, lo_t, hi_t = charts.zoom(c[2], c[3], g["time"], step, tz, default="horizon", key="fc_zoom",
                                days=state.wall(f["ds"].drop_duplicates(), tz))
 g = g[(g["time"] >= lo_t) & (g["time"] < hi_t)].copy()

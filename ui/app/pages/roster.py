@@ -5,17 +5,16 @@ import pandas as pd
 import streamlit as st
 
 from roster.rostering import default_week_start, roster_weeks
-from roster.staffing.simulate import ROSTER_RUNS
 from ui.app import charts, state
 
 st.title("Roster")
 inp = state.page_setup()
 if inp is None or not state.need("requirements", "Run the forecast first (Forecast page): the roster covers its requirements."):
     st.stop()
-req = st.session_state["requirements"]
+grid = state.requirements_grid()
 site_zones = sorted({a.site_tz for a in inp.agents})
-first = default_week_start(req["ds"].min(), site_zones)
-mondays = roster_weeks(req, site_zones)
+first = default_week_start(grid.start, site_zones)
+mondays = roster_weeks(grid, site_zones)
 
 busy = bool(state.running("roster"))
 last = st.session_state.get("roster_settings", {})
@@ -32,7 +31,7 @@ with st.form("roster_form"):
     go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
 if go:
     if mondays and week + dt.timedelta(days=7 * (int(weeks) - 1)) > mondays[-1]:
-        st.error(f"The forecast ends {req['ds'].max():%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
+        st.error(f"The forecast ends {grid.end:%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
                  "Choose fewer weeks or a longer forecast horizon.")
     else:
         state.start_roster(week, int(weeks), float(limit))
@@ -84,7 +83,7 @@ if k.unreachable_agent_h > 0:
 
 if sim is not None and len(sim):
     st.markdown("**Simulated service level per channel** (this roster, less shrinkage, against the forecast; "
-                f"{ROSTER_RUNS} simulated runs)")
+                f"{rs['simulation_runs']} simulated runs)")
     m = st.columns(len(sim))
     for col, r in zip(m, sim.itertuples()):
         if r.service_level != r.service_level:  # no contacts on the channel in this horizon: nothing to measure
@@ -112,9 +111,9 @@ cov["time"] = state.wall(cov["ds"], tz)
 cov["when"] = cov["time"].dt.strftime("%a %Y-%m-%d %H:%M")
 cov["short"] = (cov["required"] - cov["scheduled"]).clip(lower=0)
 cov["short_top"] = cov[["required", "scheduled"]].max(axis=1)
-lo_t, hi_t = cov["time"].min(), cov["time"].max() + pd.Timedelta(minutes=inp.rules.interval_min)
+lo_t, hi_t = cov["time"].min(), cov["time"].max() + grid.step
 totals = cov.groupby(["channel"], as_index=False)[["required", "scheduled", "short"]].sum()
-st.caption(f"Agents per {inp.rules.interval_min}-minute interval ({tz}): filled = scheduled on the channel, black line = required, "
+st.caption(f"Agents per {grid.interval_min}-minute interval ({tz}): filled = scheduled on the channel, black line = required, "
            "red = short. All agents (the filters apply to the chart of shifts below).")
 for channel in sorted(cov["channel"].unique()):
     d = cov[cov["channel"] == channel]
@@ -125,7 +124,7 @@ for channel in sorted(cov["channel"].unique()):
     short = alt.Chart(d).mark_area(interpolate="step-after", color=charts.SHORT_COLOR, opacity=0.8).encode(x=x, y="scheduled:Q", y2="short_top:Q")
     need_line = alt.Chart(d).mark_line(interpolate="step-after", color="#111111", strokeWidth=1.1).encode(x=x, y="required:Q", tooltip=tip)
     row = totals[totals["channel"] == channel].iloc[0]
-    h = inp.rules.interval_min / 60
+    h = grid.interval_h
     title = (f"{channel}: required {row['required'] * h:,.0f} agent-h, scheduled {row['scheduled'] * h:,.0f}, "
              f"short {row['short'] * h:,.0f}")
     st.markdown(f"**{title}**")

@@ -63,7 +63,7 @@ g["time"] = state.wall(g["ds"], tz)
 g["date"] = g["time"].dt.strftime("%a %Y-%m-%d")
 g["time_of_day"] = g["time"].dt.strftime("%H:%M")
 g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
-step_s = float((g["ds"].diff().min()).total_seconds()) if len(g) > 1 else 900.0
+step_s = state.requirements_grid().interval_s
 
 # marks for the heatmap's rows: holidays and events by local date
 fc = st.session_state["forecast"]

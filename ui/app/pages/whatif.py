@@ -80,7 +80,9 @@ def comparison(event: PlannedEvent):
 
     def run():
         scenario = apply_event(f, event, fc.effects)
-        return compare(f, scenario, inp.targets, hourly_cost=hourly, coverage=roster.coverage if roster is not None else None)
+        settings = state.plan_settings()
+        return compare(f, scenario, inp.targets, grid=fc.grid, hourly_cost=hourly, coverage=roster.coverage if roster is not None else None,
+                       seed=settings.seed, runs=settings.simulation_runs)
 
     with st.spinner("Staffing the scenario and simulating the current roster against it..."):
         return state.memo("whatif", key, run)
@@ -136,7 +138,7 @@ if event is not None:
 
         iv = cmp.intervals.copy()
         iv["time"] = state.wall(iv["ds"], tz)
-        lo_t, hi_t = iv["time"].min(), iv["time"].max() + state.grid_step(f["ds"])
+        lo_t, hi_t = iv["time"].min(), iv["time"].max() + fc.grid.step
         x = charts.x_time("time", tz, lo_t, hi_t)
         mark = pd.DataFrame({"label": [event.name], "kind": ["what-if"], "start": state.wall(pd.Series([start]), tz),
                              "end": state.wall(pd.Series([end]), tz), "when": [f"{state.stamp(start, tz)} to {state.stamp(end, tz)} ({tz})"]})

@@ -20,10 +20,10 @@ def test_a_roster_short_of_the_requirement_is_counted_by_name():
     a = agent(0)
     req = requirements(level=2, hours=(8, 16))
     roster = roster_of(shift_rows(a, WEEK, "08:00", lr))
-    assert validate_roster(roster, [a], lr, week_start=WEEK) == []
+    assert validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) == []
     cov = coverage.coverage_from_roster(roster, req, lr.interval_min)
     assert cov["scheduled"].max() == 1
-    pen = score_roster(roster, req, [a], lr, CFG, week_start=WEEK).penalties.set_index("penalty")
+    pen = score_roster(roster, req, [a], lr, CFG, week_start=WEEK, interval_min=15).penalties.set_index("penalty")
     short = int((cov["required"] - cov["scheduled"]).clip(lower=0).sum())
     assert pen.loc[coverage.UNDERSTAFFING.name, "count"] == short
     # every short interval is at the channel's peak (2 agents): under_weight + peak_weight each

@@ -5,12 +5,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from roster.rostering import SolverConfig, score_roster, solve_roster
+from roster.rostering import SolverConfig, score_roster
 from roster.rostering.rules import days_off
 from roster.rostering.rules.days_off import days_off_apart
 from roster.rostering.validation import agent_weeks, validate_roster
 from tests.roster.rostering.factory import (CFG, WEEK, agent, requirements, roster_of, rules, shift_rows, soft_rules_instance,
-                                            solve_model, term_value, valid)
+                                            solve, solve_model, term_value, valid)
 
 
 def _days_off(shifts):
@@ -27,7 +27,7 @@ def test_feasible_days_off_come_together_when_cover_allows():
     lr = rules(contract_kw={"min_week_h": 40, "max_week_h": 40})
     agents = [agent(i) for i in range(3)]
     cfg = SolverConfig(time_limit_s=8, workers=2, seed=1, weekend_weight=0)
-    res = solve_roster(requirements(level=2, hours=(8, 16)), agents, lr, week_start=WEEK, config=cfg)
+    res = solve(requirements(level=2, hours=(8, 16)), agents, lr, week_start=WEEK, config=cfg)
     shifts = valid(res, agents, lr)
     for off in _days_off(shifts).values():
         assert any(b == a + 1 for a, b in zip(off, off[1:])), off
@@ -42,7 +42,7 @@ def test_the_rule_yields_when_cover_needs_days_apart():
     req = requirements(level=1, hours=(9, 17))
     local = req["ds"].dt.tz_convert("America/New_York")
     req.loc[local.dt.day_of_week.isin([1, 3]), "agents_required"] = 0
-    res = solve_roster(req, [agent(0)], lr, week_start=WEEK, config=SolverConfig(time_limit_s=8, workers=2, seed=1))
+    res = solve(req, [agent(0)], lr, week_start=WEEK, config=SolverConfig(time_limit_s=8, workers=2, seed=1))
     shifts = valid(res, [agent(0)], lr)
     assert _days_off(shifts)["A00"] == [1, 3]
     pen = res.penalties.set_index("penalty")
@@ -62,8 +62,8 @@ def test_a_week_with_days_off_apart_is_counted_by_name():
     lr = rules(contract_kw={"min_week_h": 0})
     a = agent(0)
     roster = roster_of([r for d in (0, 2, 4, 5, 6) for r in shift_rows(a, WEEK + dt.timedelta(days=d), "08:00", lr)])
-    assert validate_roster(roster, [a], lr, week_start=WEEK) == []
-    pen = score_roster(roster, requirements(level=0), [a], lr, CFG, week_start=WEEK).penalties.set_index("penalty")
+    assert validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) == []
+    pen = score_roster(roster, requirements(level=0), [a], lr, CFG, week_start=WEEK, interval_min=15).penalties.set_index("penalty")
     assert pen.loc[days_off.DAYS_OFF_APART.name, "count"] == 1
 
 

@@ -12,7 +12,7 @@ from tests.roster.rostering.factory import (CFG, WEEK, agent, requirements, rost
 
 
 def _penalties(roster, agents, lr, req, config=CFG):
-    return score_roster(roster, req, agents, lr, config, week_start=WEEK).penalties.set_index("penalty")["count"]
+    return score_roster(roster, req, agents, lr, config, week_start=WEEK, interval_min=15).penalties.set_index("penalty")["count"]
 
 
 def test_thresholds_are_named_and_shared():
@@ -27,7 +27,7 @@ def test_feasible_weekends_are_shared_when_cover_allows():
     agents = [agent(0), agent(1)]
     req = requirements(level=1, hours=(8, 16))
     s, m, solver, roster = solve_model(agents, lr, req)
-    assert validate_roster(roster, agents, lr, week_start=WEEK) == []
+    assert validate_roster(roster, agents, lr, week_start=WEEK, interval_min=15) == []
     assert _penalties(roster, agents, lr, req)[fairness.WEEKEND.name] == 0 == term_value(m, solver, fairness.WEEKEND.name)
 
 
@@ -36,7 +36,7 @@ def test_a_roster_beyond_the_free_days_is_counted_by_name():
     a = agent(0)
     days = [(0, "14:00"), (1, "14:00"), (2, "14:00"), (5, "08:00"), (6, "08:00")]  # three late shifts, both weekend days
     roster = roster_of([r for d, t in days for r in shift_rows(a, WEEK + dt.timedelta(days=d), t, lr)])
-    assert validate_roster(roster, [a], lr, week_start=WEEK) == []
+    assert validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) == []
     counts = _penalties(roster, [a], lr, requirements(level=0))
     assert counts[fairness.WEEKEND.name] == 1 and counts[fairness.LATE.name] == 1
     # a later late hour makes them not late

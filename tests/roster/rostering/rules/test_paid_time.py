@@ -16,7 +16,7 @@ def test_a_roster_is_priced_by_name():
     lr = rules(contract_kw={"min_week_h": 0})
     a = agent(0)
     roster = roster_of(shift_rows(a, WEEK, "08:00", lr) + shift_rows(a, WEEK + dt.timedelta(days=1), "08:00", lr))
-    pen = score_roster(roster, requirements(level=0), [a], lr, CFG, week_start=WEEK).penalties.set_index("penalty")
+    pen = score_roster(roster, requirements(level=0), [a], lr, CFG, week_start=WEEK, interval_min=15).penalties.set_index("penalty")
     assert pen.loc[paid_time.PAID_HOURS.name, "count"] == 16  # 8.5 h shifts, lunch unpaid
     assert pen.loc[paid_time.PAID_HOURS.name, "cost"] == 16 * lr.contracts["ft"].hourly_cost * CFG.cost_weight
 

@@ -7,16 +7,15 @@ import pytest
 
 from forecast.errors import InputError
 from roster.schema import TimeOff
-from roster.rostering import solve_roster
 from roster.rostering.rules import shifts
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, roster_of, rules, shift_rows, solve_model, valid
+from tests.roster.rostering.factory import solve, CFG, NY, WEEK, agent, requirements, roster_of, rules, shift_rows, solve_model, valid
 
 
 def test_feasible_each_channel_is_served_by_agents_with_the_skill():
     lr = rules()
     agents = [agent(0, skills=("voice",)), agent(1, skills=("email",)), agent(2, skills=("voice", "email"))]
-    res = solve_roster(requirements(level=1, channels=("voice", "email")), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=1, channels=("voice", "email")), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr)
     assert set(shifts.loc[shifts["agent_id"] == "A00", "channel"]) <= {"voice"}
     assert set(shifts.loc[shifts["agent_id"] == "A01", "channel"]) <= {"email"}
@@ -25,7 +24,7 @@ def test_feasible_each_channel_is_served_by_agents_with_the_skill():
 def test_a_channel_nobody_can_serve_is_reported_short_not_infeasible():
     lr = rules()
     agents = [agent(0, skills=("voice",))]
-    res = solve_roster(requirements(level=1, channels=("voice", "social")), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=1, channels=("voice", "social")), agents, lr, week_start=WEEK, config=CFG)
     valid(res, agents, lr)
     short = res.coverage[(res.coverage["channel"] == "social") & (res.coverage["required"] > 0)]
     assert (short["scheduled"] == 0).all() and len(short) > 0
@@ -34,7 +33,7 @@ def test_a_channel_nobody_can_serve_is_reported_short_not_infeasible():
 def test_start_windows_follow_the_agent_override_in_local_time():
     lr = rules()
     agents = [agent(0, earliest_start=dt.time(12), latest_start=dt.time(13))]
-    res = solve_roster(requirements(level=1, hours=(8, 23)), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=1, hours=(8, 23)), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr)
     local = shifts["start_utc"].dt.tz_convert("America/New_York")
     assert (local.dt.hour >= 12).all() and (local.dt.hour <= 13).all()
@@ -44,7 +43,7 @@ def test_a_week_of_time_off_means_no_shifts_and_no_minimum():
     lr = rules()
     off = [TimeOff(agent_id="A00", start=pd.Timestamp("2026-05-31T00:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-09T00:00Z").to_pydatetime())]
     agents = [agent(0), agent(1)]
-    res = solve_roster(requirements(level=1), agents, lr, off, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=1), agents, lr, off, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr, off)
     assert "A00" not in set(shifts["agent_id"])
     assert len(shifts[shifts["agent_id"] == "A01"]) > 0
@@ -53,7 +52,7 @@ def test_a_week_of_time_off_means_no_shifts_and_no_minimum():
 def test_feasible_never_two_shifts_on_a_local_day():
     lr = rules()
     agents = [agent(0)]
-    res = solve_roster(requirements(level=1, hours=(0, 24)), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=1, hours=(0, 24)), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr)
     assert shifts.groupby("local_date").size().max() == 1
     assert res.kpis.under_agent_intervals > 0  # one agent cannot cover 24 hours: reported, not infeasible
@@ -64,13 +63,13 @@ def test_validator_flags_two_shifts_on_one_day():
     t = pd.Timestamp("2026-06-01T10:00Z")
     bad = pd.DataFrame({"agent_id": ["A00"] * 2, "site_tz": ["America/New_York"] * 2, "local_date": ["2026-06-01"] * 2, "activity": ["shift"] * 2,
                         "channel": ["voice"] * 2, "start_utc": [t, t + pd.Timedelta(hours=9)], "end_utc": [t + pd.Timedelta(hours=8.5), t + pd.Timedelta(hours=17.5)], "paid_h": [8.0, 8.0]})
-    assert any("shift of 17.5 h" in str(p) for p in validate_roster(bad, [agent(0)], lr))
+    assert any("shift of 17.5 h" in str(p) for p in validate_roster(bad, [agent(0)], lr, interval_min=15))
 
 
 def test_feasible_rest_holds_when_demand_pulls_shifts_late_then_early():
     lr = rules(contract_kw={"latest_start": "15:30"})
     agents = [agent(i) for i in range(3)]
-    res = solve_roster(requirements(level=2, hours=(6, 24)), agents, lr, week_start=WEEK, config=CFG)
+    res = solve(requirements(level=2, hours=(6, 24)), agents, lr, week_start=WEEK, config=CFG)
     shifts = valid(res, agents, lr).sort_values(["agent_id", "start_utc"])
     for _, g in shifts.groupby("agent_id"):
         gaps = (g["start_utc"].iloc[1:].to_numpy() - g["end_utc"].iloc[:-1].to_numpy()) / pd.Timedelta(hours=1)
@@ -80,7 +79,7 @@ def test_feasible_rest_holds_when_demand_pulls_shifts_late_then_early():
 def test_infeasible_rest_names_the_agent_and_the_rule():
     lr = rules(min_rest_h=40, contract_kw={"min_week_h": 40, "max_week_h": 40})
     with pytest.raises(InputError, match=r"agent A00: contract 'ft' needs at least 40.0 paid hours a week; with min_rest_h = 40"):
-        solve_roster(requirements(), [agent(0)], lr, week_start=WEEK, config=CFG)
+        solve(requirements(), [agent(0)], lr, week_start=WEEK, config=CFG)
 
 
 # the validator rejects each broken rule, by its name (a roster that keeps every other rule)
@@ -88,16 +87,16 @@ def test_validator_rejects_a_shift_in_time_off():
     lr = rules(contract_kw={"min_week_h": 0})
     roster = roster_of(shift_rows(agent(0), WEEK, "08:00", lr))  # 12:00Z to 20:30Z
     off = [TimeOff(agent_id="A00", start=pd.Timestamp("2026-06-01T20:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-02T04:00Z").to_pydatetime())]
-    problems = validate_roster(roster, [agent(0)], lr, off, week_start=WEEK)
+    problems = validate_roster(roster, [agent(0)], lr, off, week_start=WEEK, interval_min=15)
     assert [p.rule for p in problems] == [shifts.TIME_OFF]
     assert str(problems[0]).startswith("time off: A00 2026-06-01: shift overlaps time off 2026-06-01 20:00Z")
-    assert validate_roster(roster, [agent(0)], lr, [TimeOff(agent_id="A01", start=off[0].start, end=off[0].end)], week_start=WEEK) == []
+    assert validate_roster(roster, [agent(0)], lr, [TimeOff(agent_id="A01", start=off[0].start, end=off[0].end)], week_start=WEEK, interval_min=15) == []
 
 
 def test_validator_rejects_too_little_rest():
     lr = rules(contract_kw={"min_week_h": 0})
     roster = roster_of(shift_rows(agent(0), WEEK, "14:00", lr) + shift_rows(agent(0), WEEK + dt.timedelta(days=1), "06:00", lr))
-    problems = validate_roster(roster, [agent(0)], lr, week_start=WEEK)
+    problems = validate_roster(roster, [agent(0)], lr, week_start=WEEK, interval_min=15)
     assert [p.rule for p in problems] == [shifts.MIN_REST]
     assert "7.5 h rest, rules need 11 h" in str(problems[0])
 
@@ -105,7 +104,7 @@ def test_validator_rejects_too_little_rest():
 def test_validator_rejects_starts_outside_the_window_or_off_the_start_grid():
     lr = rules(contract_kw={"min_week_h": 0})
     for start in ("05:30", "08:15"):  # before 06:00; not on the 30-minute grid
-        problems = validate_roster(roster_of(shift_rows(agent(0), WEEK, start, lr)), [agent(0)], lr, week_start=WEEK)
+        problems = validate_roster(roster_of(shift_rows(agent(0), WEEK, start, lr)), [agent(0)], lr, week_start=WEEK, interval_min=15)
         assert [p.rule for p in problems] == [shifts.START_WINDOW], start
 
 
@@ -133,10 +132,10 @@ def test_validator_rejects_a_start_in_the_repeated_hour():
     lr = rules(contract_kw={"min_week_h": 0, "earliest_start": "00:00"})
     day = dt.date(2026, 11, 1)
     for start in (pd.Timestamp("2026-11-01T05:30Z"), pd.Timestamp("2026-11-01T06:30Z")):  # 01:30 EDT, then 01:30 EST
-        problems = validate_roster(roster_of(shift_rows(agent(0), day, start, lr)), [agent(0)], lr)
+        problems = validate_roster(roster_of(shift_rows(agent(0), day, start, lr)), [agent(0)], lr, interval_min=15)
         assert [p.rule for p in problems] == [shifts.START_WINDOW]
         assert "repeated hour" in str(problems[0])
-    assert validate_roster(roster_of(shift_rows(agent(0), day, pd.Timestamp("2026-11-01T07:00Z"), lr)), [agent(0)], lr) == []
+    assert validate_roster(roster_of(shift_rows(agent(0), day, pd.Timestamp("2026-11-01T07:00Z"), lr)), [agent(0)], lr, interval_min=15) == []
 
 
 def test_solved_model_keeps_one_shift_a_day_and_rest():
@@ -145,7 +144,7 @@ def test_solved_model_keeps_one_shift_a_day_and_rest():
     agents = [agent(0), agent(1)]
     req = requirements(level=1, hours=(6, 23))
     s, m, solver, roster = solve_model(agents, lr, req, time_limit_s=5, optimal=False)
-    assert validate_roster(roster, agents, lr, week_start=WEEK) == []
+    assert validate_roster(roster, agents, lr, week_start=WEEK, interval_min=15) == []
     for a in range(len(agents)):
         model_days = {d for (ai, d), w in m.work.items() if ai == a and solver.Value(w)}
         assert model_days == set(s.state[a].shifts)

@@ -1,0 +1,65 @@
+"""The settings of a plan: one model for every stage, and the one place their defaults live.
+
+Kept apart from :mod:`roster.planning.plan` (which re-exports it) so that the
+command line can build its options from these defaults without importing
+the solver.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from forecast.timegrid import check_interval
+from roster.schema import VOLUME_QUANTILES
+from roster.staffing.simulate import ROSTER_RUNS
+
+
+class PlanSettings(BaseModel):
+    """Settings of one plan, for every stage: the one place their defaults live.
+
+    The CLI's options and the app's controls start from these defaults, and
+    both pass a PlanSettings to the stage functions of :mod:`roster.planning.plan`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    horizon_days: int = Field(default=28, ge=1, le=366, description="days to forecast and staff")
+    interval_min: int | None = Field(
+        default=None, description="the plan's grid in minutes (15, 30 or 60, a multiple of the input's); None = the input's own"
+    )
+    model: str = Field(default="auto", description="forecast model: auto (best per series and horizon in the backtest), ets, snaive or prophet")
+    backtest: bool = Field(default=True, description="backtest the forecast models and choose per series")
+    peak_correction: bool = Field(default=True, description="staff calls and chats for the modified offered load")
+    volume_quantile: float | Literal["mean"] | None = Field(
+        default=None, description="staff every channel for this quantile of the forecast volume (0.1, 0.9) or its mean; None = the targets'"
+    )
+    week_start: dt.date | None = Field(default=None, description="first roster day, site local; None = first Monday")
+    weeks: int = Field(default=1, ge=1, le=8, description="weeks to roster")
+    time_limit_s: float = Field(default=60.0, gt=0, description="roster solver time limit in seconds")
+    workers: int = Field(default=0, ge=0, description="solver threads, 0 = all cores")
+    seed: int = Field(default=0, description="seed for the solver and the simulator")
+    simulate: bool = Field(default=True, description="simulate the roster against the targets")
+    simulation_runs: int = Field(
+        default=ROSTER_RUNS, ge=1, le=200,
+        description="replications of the simulation: each interval's service level is then its expected one, not one day's luck",
+    )
+
+    @field_validator("interval_min")
+    @classmethod
+    def _grid(cls, v: int | None) -> int | None:
+        return None if v is None else check_interval(v)
+
+    @field_validator("volume_quantile")
+    @classmethod
+    def _quantile(cls, v: float | str | None) -> float | str | None:
+        if v is not None and v != "mean" and v not in VOLUME_QUANTILES:
+            raise ValueError(f"expected 0.1 or 0.9 (the forecast's volume_lo, volume_hi) or mean, found {v:g}")
+        return v
+
+
+def default(name: str):
+    """The default of one of :class:`PlanSettings`' fields (for the CLI's options and the app's controls)."""
+    return PlanSettings.model_fields[name].default
