@@ -18,17 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from roster.rostering.rules.base import ShiftRecord, Violation, minutes
+from roster.rostering.rules.base import SearchState, ShiftRecord, Violation, minutes
 from roster.rostering.rules.shifts import contract_shifts, overlaps_time_off, start_window, time_off_spans
+from roster.rostering.variables import SubModel
 from roster.schema import Agent, Contract, LabourRules, TimeOff
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
 
 DAYS_PER_WEEK = "days per week"
 WEEKLY_HOURS = "weekly hours"
@@ -103,7 +99,7 @@ def week_vars(m: SubModel, a: int, w: int) -> list:
     return [tv for d in range(7 * w, 7 * w + 7) for tv in m.by_day.get((a, d), ())]
 
 
-def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
+def add_days_per_week(m: SubModel, s: SearchState, free_agents) -> None:
     """Working days a week (the fixed days' and the free days' together) within the agent's limit."""
     for a in free_agents:
         for w in range(s.weeks):
@@ -113,7 +109,7 @@ def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
                 m.model.Add(sum(free) <= int(s.max_days[a, w]) - fixed)
 
 
-def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
+def add_weekly_hours(m: SubModel, s: SearchState, free_agents) -> None:
     """Paid minutes a week (fixed shifts included) within the contract's maximum and prorated minimum."""
     for a in free_agents:
         p = s.pools[s.state[a].pool]
@@ -128,7 +124,7 @@ def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
                 m.model.Add(sum(terms) >= need)
 
 
-def add_consecutive_days(m: SubModel, s: RosterState, free_agents) -> None:
+def add_consecutive_days(m: SubModel, s: SearchState, free_agents) -> None:
     """No window of ``max_consecutive_days + 1`` days worked in full (fixed days count)."""
     k = s.max_consecutive
     if k >= s.days:
