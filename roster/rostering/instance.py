@@ -43,7 +43,7 @@ from roster.rostering.rules.coverage import under_cost
 from roster.rostering.rules.fairness import is_late, is_weekend
 from roster.rostering.rules.paid_time import shift_cost
 from roster.rostering.rules.shifts import start_window, time_off_spans
-from roster.rostering.rules.weekly import max_days_per_week, prorated_minimum_min
+from roster.rostering.rules.weekly import days_in_week, max_days_per_week, open_days, prorated_minimum_min
 from roster.rostering.templates import Template, blocked, profile_templates
 from roster.schema import Agent, LabourRules
 
@@ -165,10 +165,10 @@ def work_intervals(t: Template, grid: Demand) -> np.ndarray:
 def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int, interval_min: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per agent of the pool and week: (max days, min paid minutes, max paid minutes).
 
-    The minimum is rounded down to the roster grid's ``interval_min``.
-
     The rules of :mod:`roster.rostering.rules.weekly`, with the days the agent
-    can work each week (a day with at least one template its time off allows).
+    can work each week (:func:`~roster.rostering.rules.weekly.open_days`: a
+    day with at least one template its time off allows); the minimum is
+    rounded down to the roster grid's ``interval_min``.
     """
     contract = rules.contracts[pool.contract]
     limit = max_days_per_week(contract, rules)
@@ -178,9 +178,9 @@ def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int
     min_min = np.zeros((n, weeks), dtype=np.int64)
     max_min = np.full((n, weeks), minutes(contract.max_week_h), dtype=np.int64)
     for k in range(n):
+        open_ = open_days(day, pool.allowed[k])
         for w in range(weeks):
-            in_week = (day >= 7 * w) & (day < 7 * w + 7) & pool.allowed[k]
-            available = len(np.unique(day[in_week]))
+            available = days_in_week(open_, w)
             max_days[k, w] = min(limit, available)
             min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, interval_min)
     return max_days, min_min, max_min

@@ -17,8 +17,10 @@ the objective, the sum of weight x penalty with every penalty named as in
 the penalties table: understaffing (:mod:`~roster.rostering.rules.coverage`),
 paid hours (:mod:`~roster.rostering.rules.paid_time`) and the soft rules
 (:mod:`~roster.rostering.rules.fairness`, :mod:`~roster.rostering.rules.preferences`,
-:mod:`~roster.rostering.rules.days_off`). ``SubModel.terms`` keeps each named
-penalty's ``(weight, var)`` list, so a solved model's penalties can be read back.
+:mod:`~roster.rostering.rules.days_off`). The variables live in a
+:class:`~roster.rostering.variables.SubModel`, whose ``terms`` keeps each
+named penalty's ``(weight, var)`` list, so a solved model's penalties can be
+read back.
 
 With every agent and day free this is the whole roster problem (used as is
 for small teams); :mod:`roster.rostering.search` uses it as the large-neighbourhood
@@ -27,23 +29,12 @@ step for big ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from ortools.sat.python import cp_model
 
 from roster.rostering.rules import coverage, days_off, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.state import RosterState
-
-
-@dataclass
-class SubModel:
-    model: cp_model.CpModel
-    x: dict = field(default_factory=dict)  # (agent, template) -> BoolVar
-    by_day: dict = field(default_factory=dict)  # (agent, day) -> [(template, var)]
-    work: dict = field(default_factory=dict)  # (agent, day) -> BoolVar (works that day)
-    z: dict = field(default_factory=dict)  # (pool, interval, channel) -> IntVar: the pool's free agents serving the channel
-    terms: dict = field(default_factory=dict)  # penalty name -> list of (coefficient, var)
+from roster.rostering.variables import SubModel
 
 
 def build(s: RosterState, free_agents: list[int], free_days: set[int], candidates: dict[int, np.ndarray] | None = None) -> SubModel:

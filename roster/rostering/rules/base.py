@@ -7,16 +7,25 @@ search from its templates (:mod:`roster.rostering.state`).
 * :class:`ShiftRecord` - one shift of one agent (UTC span, local date, paid
   minutes, channels, pauses), for the hard rules;
 * :class:`AgentWeek` - one agent's worked days in one local week, for the
-  soft rules.
+  soft rules;
+* :class:`SearchState` (with :class:`AgentShifts` and :class:`PoolTemplates`)
+  - what the CP-SAT terms read of the search's state: a protocol that
+  :class:`roster.rostering.state.RosterState` satisfies structurally, so no
+  rule module imports the state or the model (the variables they write on
+  are a :class:`roster.rostering.variables.SubModel`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
+import numpy as np
 import pandas as pd
+
+from roster.rostering.config import SolverConfig
 
 
 def minutes(hours: float) -> int:
@@ -136,3 +145,121 @@ class Penalty:
     unit: str
     weight: str
     count: Callable[[Iterable[AgentWeek]], int] | None = None
+
+
+# --------------------------------------------------------------------------- #
+# what the CP-SAT terms read of the search's state
+# --------------------------------------------------------------------------- #
+@runtime_checkable
+class PoolTemplates(Protocol):
+    """A pool's shift templates as the rules read them (arrays aligned per template, see :class:`roster.rostering.instance.Pool`)."""
+
+    @property
+    def work(self) -> Sequence[np.ndarray]:
+        """Per template: the grid intervals its agent is at work (on shift, not on a pause)."""
+
+    @property
+    def start_ns(self) -> np.ndarray:
+        """UTC start, nanoseconds since the epoch."""
+
+    @property
+    def end_ns(self) -> np.ndarray:
+        """UTC end, nanoseconds since the epoch."""
+
+    @property
+    def paid_min(self) -> np.ndarray:
+        """Paid minutes."""
+
+    @property
+    def cost(self) -> np.ndarray:
+        """Objective cost of the paid time (:func:`roster.rostering.rules.paid_time.shift_cost`)."""
+
+    @property
+    def late(self) -> np.ndarray:
+        """Whether it is a late shift (:func:`roster.rostering.rules.fairness.is_late`)."""
+
+    @property
+    def weekend(self) -> np.ndarray:
+        """Whether it falls on a Saturday or Sunday (site local date)."""
+
+
+@runtime_checkable
+class AgentShifts(Protocol):
+    """One agent's place in the search's state, as the rules read it."""
+
+    @property
+    def pool(self) -> int:
+        """Index of the agent's pool."""
+
+    @property
+    def shifts(self) -> Mapping[int, int]:
+        """Local day (0 = the roster's first day) -> template of the agent's pool: the shifts fixed so far."""
+
+    @property
+    def pref_days(self) -> frozenset[int]:
+        """Local days the agent prefers off."""
+
+
+@runtime_checkable
+class SearchState(Protocol):
+    """What the CP-SAT terms of the rule modules read of the search's state (:class:`roster.rostering.state.RosterState`).
+
+    Agents, pools, channels and intervals are indices; days are local days
+    from the roster's first day, weeks local weeks (day // 7); paid time is
+    in minutes.
+    """
+
+    @property
+    def config(self) -> SolverConfig:
+        """The objective's weights."""
+
+    @property
+    def weeks(self) -> int:
+        """Local weeks in the roster."""
+
+    @property
+    def days(self) -> int:
+        """Local days in the roster (7 x weeks)."""
+
+    @property
+    def pools(self) -> Sequence[PoolTemplates]:
+        """The pools' templates, by pool index."""
+
+    @property
+    def state(self) -> Sequence[AgentShifts]:
+        """Each agent's pool and fixed shifts, by agent index."""
+
+    @property
+    def skill_idx(self) -> Sequence[np.ndarray]:
+        """Per pool: the channel indices its agents may serve."""
+
+    @property
+    def rem(self) -> np.ndarray:
+        """(channels, intervals): agents still required after the fixed shifts."""
+
+    @property
+    def w(self) -> np.ndarray:
+        """(channels, intervals): objective cost of one missing agent."""
+
+    @property
+    def rest_ns(self) -> int:
+        """The minimum rest between two shifts, in nanoseconds."""
+
+    @property
+    def max_consecutive(self) -> int:
+        """The longest run of working days allowed."""
+
+    @property
+    def max_days(self) -> np.ndarray:
+        """(agents, weeks): most working days."""
+
+    @property
+    def min_paid_min(self) -> np.ndarray:
+        """(agents, weeks): least paid minutes (the contract's minimum prorated by the days available)."""
+
+    @property
+    def max_paid_min(self) -> np.ndarray:
+        """(agents, weeks): most paid minutes."""
+
+    def used_min(self, ai: int, w: int) -> int:
+        """Agent ``ai``'s paid minutes in week ``w`` from its fixed shifts."""

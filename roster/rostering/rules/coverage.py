@@ -11,16 +11,12 @@ the CP-SAT terms (:func:`add_coverage`) and the scorer
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from roster.rostering.rules.base import Penalty
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
+from roster.rostering.rules.base import Penalty, SearchState
+from roster.rostering.variables import SubModel
 
 UNDERSTAFFING = Penalty("understaffing", "agent-intervals short", "under_weight")
 
@@ -85,7 +81,7 @@ def _channel_at(shifts: pd.DataFrame, agent_id: str, ts: pd.Timestamp) -> str | 
     return None if own.empty else own["channel"].iloc[0]
 
 
-def add_coverage(m: SubModel, s: RosterState, free_agents) -> list:
+def add_coverage(m: SubModel, s: SearchState, free_agents) -> list:
     """Per channel and interval still short after the fixed shifts: agents serving it + missing >= short.
 
     The free agents of one pool are interchangeable, so the model counts per

@@ -8,13 +8,9 @@ With fewer than two days off there is nothing to pair and no cost.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from roster.rostering.rules.base import AgentWeek, Penalty
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
+from roster.rostering.rules.base import AgentWeek, Penalty, SearchState
+from roster.rostering.variables import SubModel
 
 #: days off a week from which two should follow each other
 MIN_DAYS_OFF_TO_PAIR = 2
@@ -36,7 +32,7 @@ def count(weeks: Iterable[AgentWeek]) -> int:
 DAYS_OFF_APART = Penalty("days off apart (none two in a row)", "agent-weeks", "split_off_weight", count)
 
 
-def add_days_off_together(m: SubModel, s: RosterState, free_agents) -> list:
+def add_days_off_together(m: SubModel, s: SearchState, free_agents) -> list:
     """A week whose days off are all apart, per free agent and week (fixed days count).
 
     Returns the terms ``(split_off_weight, apart)``; none when the weight is 0.

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from roster.rostering.rules.base import AgentWeek, Penalty
+from roster.rostering.rules.base import AgentWeek, Penalty, SearchState
 from roster.rostering.rules.weekly import week_vars
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
+from roster.rostering.variables import SubModel
 
 #: weekend days a week an agent works at no cost
 FREE_WEEKEND_DAYS = 1
@@ -61,7 +57,7 @@ WEEKEND = Penalty("weekend days beyond one a week", "agent-days", "weekend_weigh
 LATE = Penalty("late shifts beyond two a week", "shifts", "late_weight", count_late)
 
 
-def add_fairness(m: SubModel, s: RosterState, free_agents) -> tuple[list, list]:
+def add_fairness(m: SubModel, s: SearchState, free_agents) -> tuple[list, list]:
     """Weekend days and late shifts beyond the free ones a week (fixed days count too).
 
     Returns the terms ``(weight, excess)`` of :data:`WEEKEND` and :data:`LATE`.

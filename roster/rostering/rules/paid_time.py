@@ -9,15 +9,11 @@ a whole unit per shift (:func:`shift_cost`): the shift templates
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from roster.rostering.rules.base import Penalty
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
+from roster.rostering.rules.base import Penalty, SearchState
+from roster.rostering.variables import SubModel
 
 PAID_HOURS = Penalty("paid hours", "hours", "cost_weight")
 
@@ -33,6 +29,6 @@ def count(paid_min, hourly_cost, cost_weight: int) -> tuple[float, float]:
     return float(paid_min.sum() / 60), float(shift_cost(paid_min, hourly_cost, cost_weight).sum())
 
 
-def terms(m: SubModel, s: RosterState) -> list:
+def terms(m: SubModel, s: SearchState) -> list:
     """The paid-time terms ``(cost, x)`` of every shift variable."""
     return [(int(s.pools[s.state[a].pool].cost[t]), v) for (a, t), v in m.x.items()]

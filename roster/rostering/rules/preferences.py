@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from roster.rostering.rules.base import AgentWeek, Penalty
+from roster.rostering.rules.base import AgentWeek, Penalty, SearchState
+from roster.rostering.variables import SubModel
 from roster.schema import Agent
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
 
 
 def is_preferred_off(agent: Agent, local_date: dt.date) -> bool:
@@ -31,6 +27,6 @@ def count(weeks: Iterable[AgentWeek]) -> int:
 PREFERRED_DAY_OFF = Penalty("preferred day off worked", "agent-days", "preference_weight", count)
 
 
-def add_preferences(m: SubModel, s: RosterState) -> list:
+def add_preferences(m: SubModel, s: SearchState) -> list:
     """The terms ``(weight, works that day)`` of every free agent-day the agent prefers off."""
     return [(s.config.preference_weight, w) for (a, d), w in m.work.items() if d in s.state[a].pref_days]

@@ -29,18 +29,14 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 
-from roster.rostering.rules.base import ShiftRecord, Violation
+from roster.rostering.rules.base import SearchState, ShiftRecord, Violation
+from roster.rostering.variables import SubModel
 from roster.schema import Agent, Contract, LabourRules, TimeOff
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
 
 START_WINDOW = "start window"
 SHIFT_LENGTH = "shift length"
@@ -167,7 +163,7 @@ def add_one_shift_per_day(m: SubModel) -> None:
         m.work[key] = w
 
 
-def add_rest(m: SubModel, s: RosterState, free_agents, free_days) -> None:
+def add_rest(m: SubModel, s: SearchState, free_agents, free_days) -> None:
     """At least ``min_rest_h`` between the shifts of two consecutive free days.
 
     For each start time ``x`` of the next day's shifts: at most one of the

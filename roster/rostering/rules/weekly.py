@@ -5,7 +5,7 @@
   and ``7 - min_days_off_per_week``, whichever is least.
 * **weekly hours** - paid time a week within the contract: at most
   ``max_week_h``, and at least ``min_week_h`` prorated by the days the agent
-  can work that week (:func:`prorated_minimum_min`, :func:`available_days`).
+  can work that week (:func:`prorated_minimum_min`, :func:`open_days`).
 * **consecutive days** - at most ``max_consecutive_days`` working days in a
   row (across weeks too).
 
@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from roster.rostering.rules.base import ShiftRecord, Violation, minutes
+from roster.rostering.rules.base import SearchState, ShiftRecord, Violation, minutes
 from roster.rostering.rules.shifts import contract_shifts, overlaps_time_off, start_window, time_off_spans
+from roster.rostering.variables import SubModel
 from roster.schema import Agent, Contract, LabourRules, TimeOff
-
-if TYPE_CHECKING:
-    from roster.rostering.model import SubModel
-    from roster.rostering.state import RosterState
 
 DAYS_PER_WEEK = "days per week"
 WEEKLY_HOURS = "weekly hours"
@@ -56,16 +53,32 @@ def prorated_minimum_min(min_week_h: float, available_days: int, step_min: int) 
     return minutes(min_week_h) * min(available_days, 7) // (7 * step_min) * step_min
 
 
+def open_days(day, open_) -> set[int]:
+    """Local days on which the agent can work at least one shift: its *available* days.
+
+    ``day`` is each offered shift's local day (index from the roster's first
+    day), ``open_`` whether the agent may work it (its time off allows it).
+    The one count of available days: the solver's limits take it from a
+    pool's templates (:func:`roster.rostering.instance.agent_limits`), the
+    validator from the contract's shifts (:func:`available_days`).
+    """
+    day = np.asarray(day, dtype=np.int64)
+    return set(np.unique(day[np.asarray(open_, dtype=bool)]).tolist())
+
+
+def days_in_week(days: Iterable[int], w: int) -> int:
+    """How many of the local days ``days`` (indices from the roster's first day) fall in local week ``w``."""
+    return sum(1 for d in days if 7 * w <= d < 7 * w + 7)
+
+
 def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: int, time_off: Sequence[TimeOff]) -> set[int]:
-    """Local days (indices from ``week_start``) on which the agent has at least one shift not blocked by time off."""
+    """Local days (indices from ``week_start``) on which the agent has at least one shift not blocked by time off (:func:`open_days`)."""
     contract = rules.contracts[agent.contract]
     earliest, latest = start_window(agent, contract)
     off = time_off_spans(time_off, agent.agent_id)
-    out = set()
-    for d, _, start, length_h in contract_shifts(agent.site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
-        if d not in out and not overlaps_time_off(start, start + pd.Timedelta(hours=length_h), off):
-            out.add(d)
-    return out
+    offered = contract_shifts(agent.site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days)
+    return open_days([d for d, *_ in offered],
+                     [not overlaps_time_off(start, start + pd.Timedelta(hours=length_h), off) for _, _, start, length_h in offered])
 
 
 def longest_run(days: Iterable[int]) -> int:
@@ -103,7 +116,7 @@ def week_vars(m: SubModel, a: int, w: int) -> list:
     return [tv for d in range(7 * w, 7 * w + 7) for tv in m.by_day.get((a, d), ())]
 
 
-def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
+def add_days_per_week(m: SubModel, s: SearchState, free_agents) -> None:
     """Working days a week (the fixed days' and the free days' together) within the agent's limit."""
     for a in free_agents:
         for w in range(s.weeks):
@@ -113,7 +126,7 @@ def add_days_per_week(m: SubModel, s: RosterState, free_agents) -> None:
                 m.model.Add(sum(free) <= int(s.max_days[a, w]) - fixed)
 
 
-def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
+def add_weekly_hours(m: SubModel, s: SearchState, free_agents) -> None:
     """Paid minutes a week (fixed shifts included) within the contract's maximum and prorated minimum."""
     for a in free_agents:
         p = s.pools[s.state[a].pool]
@@ -128,7 +141,7 @@ def add_weekly_hours(m: SubModel, s: RosterState, free_agents) -> None:
                 m.model.Add(sum(terms) >= need)
 
 
-def add_consecutive_days(m: SubModel, s: RosterState, free_agents) -> None:
+def add_consecutive_days(m: SubModel, s: SearchState, free_agents) -> None:
     """No window of ``max_consecutive_days + 1`` days worked in full (fixed days count)."""
     k = s.max_consecutive
     if k >= s.days:
@@ -180,7 +193,7 @@ def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], 
             out.append(Violation(CONSECUTIVE_DAYS, aid, "", f"{best} consecutive working days, at most {rules.max_consecutive_days}"))
     if week_start is not None and available is not None and has_paid and contract.min_week_h > 0:
         for w in range(weeks):
-            n_available = sum(1 for d in available if 7 * w <= d < 7 * w + 7)
+            n_available = days_in_week(available, w)
             need = prorated_minimum_min(contract.min_week_h, n_available, interval_min)
             got = sum(s.paid_min for s in shifts if (s.local_date - week_start).days // 7 == w)
             if got < need:

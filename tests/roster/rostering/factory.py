@@ -18,6 +18,8 @@ from roster.rostering.validation import validate_roster
 
 CFG = SolverConfig(time_limit_s=6, workers=2, seed=1)
 WEEK = dt.date(2026, 6, 1)
+#: the grid of the requirements built here, in minutes
+STEP_MIN = 15
 NY = "America/New_York"
 LISBON = "Europe/Lisbon"
 
@@ -66,7 +68,7 @@ def valid(res, agents, lr, time_off=(), week=WEEK, weeks=1) -> pd.DataFrame:
 def state(agents, lr, req, config=CFG, week=WEEK, weeks=1, time_off=()):
     """A RosterState (no shifts) for ``agents`` on the requirement's roster grid."""
     span = roster_span(week, weeks, sorted({a.site_tz for a in agents}))
-    grid = make_demand(req, span, pd.Timedelta(minutes=lr.interval_min), config.under_weight, config.peak_weight)
+    grid = make_demand(req, span, pd.Timedelta(minutes=STEP_MIN), config.under_weight, config.peak_weight)
     pools = make_pools(agents, lr, list(time_off), week, 7 * weeks, span, grid, config.cost_weight, config.late_start_h)
     return RosterState(pools, agents, lr, grid, config, weeks, week)
 
@@ -110,7 +112,7 @@ def shift_rows(a: Agent, day: dt.date, start_local: str | pd.Timestamp, lr: Labo
     else:
         start = pd.Timestamp(f"{day} {start_local}").tz_localize(a.site_tz).tz_convert("UTC")
     end = start + pd.Timedelta(hours=length_h)
-    pauses = pauses_for(start, length_h, lr.breaks, stagger, lr.interval_min)
+    pauses = pauses_for(start, length_h, lr.breaks, stagger, STEP_MIN)
     base = {"agent_id": a.agent_id, "site_tz": a.site_tz, "local_date": day.isoformat(), "channel": channel}
     rows = [{**base, "activity": "shift", "start_utc": start, "end_utc": end, "paid_h": paid_minutes(length_h, pauses, lr.breaks) / 60}]
     rows += [{**base, "activity": p.kind, "start_utc": p.start, "end_utc": p.end, "paid_h": np.nan} for p in pauses]

@@ -6,17 +6,17 @@ import pandas as pd
 
 from roster.rostering.rules import breaks
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import WEEK, agent, requirements, roster_of, rules, shift_rows, solve_model
+from tests.roster.rostering.factory import STEP_MIN, WEEK, agent, requirements, roster_of, rules, shift_rows, solve_model
 
 
 def test_pauses_follow_the_break_rules():
     lr = rules()
     start = pd.Timestamp("2026-06-01T12:00Z")
-    got = [(p.kind, f"{p.start:%H:%M}", f"{p.end:%H:%M}") for p in breaks.pauses_for(start, 8.5, lr.breaks, 0, lr.interval_min)]
+    got = [(p.kind, f"{p.start:%H:%M}", f"{p.end:%H:%M}") for p in breaks.pauses_for(start, 8.5, lr.breaks, 0, STEP_MIN)]
     assert got == [("break", "14:00", "14:15"), ("lunch", "16:00", "16:30"), ("break", "18:15", "18:30")]
-    later = breaks.pauses_for(start, 8.5, lr.breaks, 1, lr.interval_min)  # the other placement: one grid step later
-    assert [p.start - q.start for p, q in zip(later, breaks.pauses_for(start, 8.5, lr.breaks, 0, lr.interval_min))] == [pd.Timedelta(minutes=15)] * 3
-    pauses = breaks.pauses_for(start, 8.5, lr.breaks, 0, lr.interval_min)
+    later = breaks.pauses_for(start, 8.5, lr.breaks, 1, STEP_MIN)  # the other placement: one grid step later
+    assert [p.start - q.start for p, q in zip(later, breaks.pauses_for(start, 8.5, lr.breaks, 0, STEP_MIN))] == [pd.Timedelta(minutes=15)] * 3
+    pauses = breaks.pauses_for(start, 8.5, lr.breaks, 0, STEP_MIN)
     assert breaks.paid_minutes(8.5, pauses, lr.breaks) == 480
     assert breaks.paid_minutes(8.5, pauses, lr.breaks.model_copy(update={"lunch_paid": True})) == 510
 

@@ -6,7 +6,7 @@ import pandas as pd
 from roster.rostering import score_roster
 from roster.rostering.rules import coverage
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import (CFG, WEEK, agent, requirements, roster_of, rules, shift_rows, soft_rules_instance,
+from tests.roster.rostering.factory import (STEP_MIN, CFG, WEEK, agent, requirements, roster_of, rules, shift_rows, soft_rules_instance,
                                             solve_model)
 
 
@@ -21,7 +21,7 @@ def test_a_roster_short_of_the_requirement_is_counted_by_name():
     req = requirements(level=2, hours=(8, 16))
     roster = roster_of(shift_rows(a, WEEK, "08:00", lr))
     assert validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) == []
-    cov = coverage.coverage_from_roster(roster, req, lr.interval_min)
+    cov = coverage.coverage_from_roster(roster, req, STEP_MIN)
     assert cov["scheduled"].max() == 1
     pen = score_roster(roster, req, [a], lr, CFG, week_start=WEEK, interval_min=15).penalties.set_index("penalty")
     short = int((cov["required"] - cov["scheduled"]).clip(lower=0).sum())
@@ -35,7 +35,7 @@ def test_pure_count_equals_the_cp_sat_term():
     s, m, solver, roster = solve_model(agents, lr, req, cfg)
     span = (s.grid.t0, s.grid.t0 + s.grid.n * s.grid.step)
     grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])]
-    short, cost = coverage.count(coverage.coverage_from_roster(roster, grid_req, lr.interval_min), cfg.under_weight, cfg.peak_weight)
+    short, cost = coverage.count(coverage.coverage_from_roster(roster, grid_req, STEP_MIN), cfg.under_weight, cfg.peak_weight)
     terms = m.terms[coverage.UNDERSTAFFING.name]
     assert short == sum(solver.Value(u) for _, u in terms) > 0  # the pauses are short
     assert cost == sum(c * solver.Value(u) for c, u in terms)
