@@ -261,6 +261,22 @@ def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndar
     return np.clip(sl, 0.0, 1.0), abandon, abandon / theta, occ
 
 
+
+def _fewest(lo: np.ndarray, hi: np.ndarray, ok) -> np.ndarray:
+    """Per interval, the fewest agents in ``[lo, hi]`` for which ``ok(agents, intervals)`` holds (it holds at ``hi``).
+
+    A bisection over all intervals at once; ``ok`` must be monotone in the agents (more agents never hurt).
+    """
+    lo, hi = lo.copy(), hi.copy()
+    while True:
+        open_ = np.flatnonzero(lo < hi)
+        if not len(open_):
+            return hi
+        mid = (lo[open_] + hi[open_]) // 2
+        good = ok(mid, open_)
+        hi[open_[good]] = mid[good]
+        lo[open_[~good]] = mid[~good] + 1
+
 def erlang_a_agents(lam, aht_s, patience_s, t_s, target_sl, max_abandon_rate=None, max_occupancy=1.0) -> np.ndarray:
     """Fewest agents meeting the service level (and abandonment, occupancy caps) in M/M/n+M.
 
@@ -299,15 +315,7 @@ def erlang_a_agents(lam, aht_s, patience_s, t_s, target_sl, max_abandon_rate=Non
         lo[sel] = hi[sel] + 1
         hi[sel] = hi[sel] * 2
         bad[sel] = ~ok(hi[sel], sel)
-    while True:
-        open_ = np.flatnonzero(lo < hi)
-        if not len(open_):
-            break
-        mid = (lo[open_] + hi[open_]) // 2
-        good = ok(mid, open_)
-        hi[open_[good]] = mid[good]
-        lo[open_[~good]] = mid[~good] + 1
-    out[live] = hi
+    out[live] = _fewest(lo, hi, ok)
     return out
 
 
@@ -422,15 +430,7 @@ def chat_agents(lam, aht_s, t_s, target_sl, concurrency: float, max_concurrency:
         if hi.max() > MAX_AGENTS:
             raise ValueError("the chat load needs more agents than the search allows")
         bad[sel] = ~ok(hi[sel], sel)
-    while True:
-        open_ = np.flatnonzero(lo < hi)
-        if not len(open_):
-            break
-        mid = (lo[open_] + hi[open_]) // 2
-        good = ok(mid, open_)
-        hi[open_[good]] = mid[good]
-        lo[open_[~good]] = mid[~good] + 1
-    out[live] = hi
+    out[live] = _fewest(lo, hi, ok)
     return out
 
 
