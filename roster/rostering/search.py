@@ -1,7 +1,7 @@
 """Weekly agent rosters: the search that turns staffing requirements into shifts.
 
 How a roster is built (every step keeps every hard rule; see
-:mod:`roster.rostering.heuristic` for the rules and the objective):
+:mod:`roster.rostering.rules` for the rules and the objective):
 
 1. **Pools and templates** (:mod:`roster.rostering.instance`): agents alike in site,
    contract, start window and skills share their shift templates (local day,
@@ -35,6 +35,7 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,14 +60,6 @@ from roster.schema import Agent, LabourRules, TimeOff
 Progress = Callable[[str, float, float | None], None]
 
 
-
-
-
-
-
-
-
-
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
     """The requirements on the roster's grid, the first roster day and the UTC span of the roster weeks."""
     if not agents:
@@ -82,6 +75,38 @@ def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, we
             f"roster weeks from {week_start} ({span[0]:%Y-%m-%d %H:%M}Z to {span[1]:%Y-%m-%d %H:%M}Z)",
         )
     return requirements.copy(), week_start, span
+
+
+@dataclass
+class _Clock:
+    """The roster step's wall clock: its deadline, the time kept in reserve for the result, and progress reports."""
+
+    limit_s: float
+    progress: Progress | None
+    t_start: float = field(default_factory=time.perf_counter)
+    last_report: float = 0.0
+
+    @property
+    def deadline(self) -> float:
+        return self.t_start + self.limit_s
+
+    @property
+    def reserve(self) -> float:
+        """Seconds kept at the end for the channels, the validator and the result."""
+        return min(3.0, 0.05 * self.limit_s)
+
+    @property
+    def search_until(self) -> float:
+        return self.deadline - self.reserve
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t_start
+
+    def report(self, task: str, force: bool = True) -> None:
+        now = time.perf_counter()
+        if self.progress and (force or now - self.last_report >= 0.5):
+            self.last_report = now
+            self.progress(task, min(now - self.t_start, self.limit_s), self.limit_s)
 
 
 def solve_roster(
@@ -118,82 +143,115 @@ def solve_roster(
         ``progress(task, done_s, limit_s)`` as the search goes.
     """
     config = config or SolverConfig()
-    t_start = time.perf_counter()
-    deadline = t_start + config.time_limit_s
+    clock = _Clock(config.time_limit_s, progress)
     rules.check_grid(grid.interval_min)
     req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
-    step = grid.step
-    notes: list[str] = []
 
-    last_report = [0.0]
-
-    def report(task: str, force: bool = True) -> None:
-        now = time.perf_counter()
-        if progress and (force or now - last_report[0] >= 0.5):
-            last_report[0] = now
-            progress(task, min(now - t_start, config.time_limit_s), config.time_limit_s)
-
-    demand = make_demand(req, span, step, config.under_weight, config.peak_weight)
+    # 1. pools and their shift templates on the grid
+    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight)
     pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, demand, config.cost_weight, config.late_start_h)
     new_state = lambda: RosterState(pools, agents, rules, demand, config, weeks, week_start)  # noqa: E731
-    build_s = time.perf_counter() - t_start
-    report("roster: shift templates built")
+    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.deadline)  # noqa: E731
+    build_s = clock.elapsed()
+    clock.report("roster: shift templates built")
 
-    lp: dict[str, CoverageLP] = {}
-    thread = None
-    if config.bound:
-        def _solve() -> None:
-            lp["result"] = solve_coverage_lp(pools, agents, rules, demand, weeks, time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+    # 2. the coverage programme, on the other core
+    programme = _Programme(pools, agents, rules, demand, weeks, clock.deadline) if config.bound else None
 
-        thread = threading.Thread(target=_solve, name="coverage-programme", daemon=True)
-        thread.start()
-
+    # 3. the first roster
     rng = np.random.default_rng(config.seed)
     best = new_state()
     construct(best)
-    _place_short_agents(best, agents, rules, time_off, week_start, weeks, span, deadline)
+    place_short(best)
     exact_channels(best)
-    first_s = time.perf_counter() - t_start
-    first_obj = best.objective()
-    report("roster: first roster")
-    reserve = min(3.0, 0.05 * config.time_limit_s)
+    first_s, first_obj = clock.elapsed(), best.objective()
+    clock.report("roster: first roster")
 
+    # 4. local search, from the first roster and from the programme's plan
     options = sum(int(p.allowed.sum()) for p in pools)
     small = options <= config.exact_max_options  # small teams: converge, then leave the time to the exact model
 
     def search(s: RosterState, until: float) -> None:
-        local_search(s, until, rng, progress=lambda obj: report("roster: local search", force=False), kicks=not small)
+        local_search(s, until, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
 
-    # improve the first roster while the programme solves on the other core
-    while time.perf_counter() < deadline - reserve:
+    notes: list[str] = []
+    best, plan = _improve(best, new_state, place_short, search, programme, clock, rng, notes)
+
+    # 5. the exact model, for small teams
+    status = "HEURISTIC"
+    if small and time.perf_counter() < clock.search_until:
+        status = _exact(best, config, clock.search_until)
+
+    # 6. the roster table, checked and scored from the table alone
+    result = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
+                     programme=plan, clock=clock, notes=notes,
+                     build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
+    clock.report("roster: done")
+    return result
+
+
+class _Programme:
+    """The coverage programme solved in a background thread (:func:`roster.rostering.bound.solve_coverage_lp`)."""
+
+    def __init__(self, pools, agents, rules, demand, weeks, deadline: float) -> None:
+        self._out: dict[str, CoverageLP] = {}
+
+        def solve() -> None:
+            self._out["result"] = solve_coverage_lp(pools, agents, rules, demand, weeks,
+                                                    time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+
+        self.thread = threading.Thread(target=solve, name="coverage-programme", daemon=True)
+        self.thread.start()
+
+    @property
+    def solving(self) -> bool:
+        return self.thread.is_alive()
+
+    @property
+    def result(self) -> CoverageLP | None:
+        return self._out.get("result")
+
+
+def _improve(best: RosterState, new_state, place_short, search, programme: _Programme | None, clock: _Clock,
+             rng: np.random.Generator, notes: list[str]) -> tuple[RosterState, CoverageLP | None]:
+    """Local search on the first roster while the programme solves, then from the programme's plan; the better stands.
+
+    Returns the roster and the programme's result (None when it was not solved in time).
+    """
+    until = clock.search_until
+    while time.perf_counter() < until:
         before = best.objective()
-        search(best, deadline - reserve if thread is None or not thread.is_alive() else min(deadline - reserve, time.perf_counter() + 5.0))
-        if thread is None or not thread.is_alive():
+        search(best, until if programme is None or not programme.solving else min(until, time.perf_counter() + 5.0))
+        if programme is None or not programme.solving:
             break
         if best.objective() >= before - 1e-6:
-            thread.join(timeout=max(0.0, deadline - reserve - time.perf_counter()))
+            programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
             break
-    if thread is not None:
-        thread.join(timeout=max(0.0, deadline - reserve - time.perf_counter()))
-    programme = lp.get("result")
-    if thread is not None and thread.is_alive():
-        notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
-    if programme is not None and programme.counts is not None and time.perf_counter() < deadline - reserve - 1.0:
+    if programme is not None:
+        programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
+        if programme.solving:
+            notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
+    plan = programme.result if programme is not None else None
+    if plan is not None and plan.counts is not None and time.perf_counter() < until - 1.0:
         alt = new_state()
-        from_counts(alt, programme.counts, rng)
-        _place_short_agents(alt, agents, rules, time_off, week_start, weeks, span, deadline)
+        from_counts(alt, plan.counts, rng)
+        place_short(alt)
         exact_channels(alt)
-        search(alt, deadline - reserve)
-        if alt.objective() < best.objective() and not any(alt.deficit(a) for a in range(len(agents))):
+        search(alt, until)
+        if alt.objective() < best.objective() and not any(alt.deficit(a) for a in range(len(alt.agents))):
             best = alt
-    if time.perf_counter() < deadline - reserve:
-        search(best, deadline - reserve)
-    status = "HEURISTIC"
-    if small and time.perf_counter() < deadline - reserve:
-        status = _exact(best, config, deadline - reserve)
+    if time.perf_counter() < until:
+        search(best, until)
+    return best, plan
+
+
+def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, rules, time_off, config: SolverConfig,
+            week_start: dt.date, weeks: int, *, status: str, programme: CoverageLP | None, clock: _Clock, notes: list[str],
+            build_s: float, first_s: float, first_obj: float, options: int) -> RosterResult:
+    """The roster table of ``best``, its coverage, the validator's and scorer's verdicts, the KPIs and the notes."""
     t_finish = time.perf_counter()
     search_obj = best.objective()
-    # every step above ends with exact_channels, which stores roster.rostering.channels.assign_channels(best) for the final shifts
+    # every step of the search ends with exact_channels, which stores roster.rostering.channels.assign_channels(best)
     chans = {(a, d): st.chan[d][1] for a, st in enumerate(best.state) for d in st.shifts}
     roster = roster_frame(best, chans, agents)
     grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])][["ds", "channel", "agents_required"]]
@@ -207,11 +265,11 @@ def solve_roster(
         notes.append(f"the coverage programme was not solved within the time limit ({programme.status}), so there is no lower bound; raise --time-limit")
     gap = (objective - bound) / max(abs(objective), 1.0) if np.isfinite(bound) else float("nan")
     kpis = roster_kpis(
-        roster, coverage, rules, agents, step,
+        roster, coverage, rules, agents, grid.step,
         objective=objective, bound=bound, gap=gap, status=status,
         build_s=build_s, first_solution_s=first_s, first_objective=first_obj,
         search_objective=search_obj,
-        solve_s=time.perf_counter() - t_start,
+        solve_s=clock.elapsed(),
         variables=options,
         bound_short_agent_h=programme.short_agent_h if programme is not None else float("nan"),
         bound_at_work_agent_h=programme.at_work_agent_h if programme is not None else float("nan"),
@@ -232,10 +290,7 @@ def solve_roster(
                "(outside every start window, or before a site's roster week begins: the previous week's roster covers those)"
                if kpis.unreachable_agent_h > 0 else "")
         )
-    report("roster: done")
     return RosterResult(roster, coverage, kpis, score.penalties, notes)
-
-
 
 
 def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
@@ -280,14 +335,3 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     restore(s, saved)
     exact_channels(s)
     return "HEURISTIC"
-
-
-# --------------------------------------------------------------------------- #
-# Output
-# --------------------------------------------------------------------------- #
-
-
-
-
-
-
