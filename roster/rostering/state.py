@@ -30,7 +30,7 @@ from roster.rostering.rules.days_off import DAYS_OFF_APART, days_off_apart
 from roster.rostering.rules.fairness import LATE, WEEKEND, late_excess, weekend_excess
 from roster.rostering.rules.preferences import PREFERRED_DAY_OFF, is_preferred_off
 from roster.rostering.rules.shifts import rest_ns, rested
-from roster.rostering.rules.weekly import run_through
+from roster.rostering.rules.weekly import too_long_if_worked
 from roster.schema import Agent, LabourRules
 
 #: score bonus per paid minute towards a weekly minimum still short (minimum hours first)
@@ -84,6 +84,8 @@ class RosterState:
             if len(p.day) and np.any(np.diff(p.day) < 0):
                 raise ValueError("pool templates must be sorted by local day")
         self.cost_total = 0.0
+        #: soft penalties per agent and week (kept up to date by add and remove) and their sum
+        self.week_soft = np.zeros((len(agents), weeks))
         self.soft_total = 0.0
         self._reach_cache = None
 
@@ -132,21 +134,37 @@ class RosterState:
             pen = pen + weight[DAYS_OFF_APART.name] * delta[day]
         return pen
 
-    def agent_weeks(self, ai: int) -> list[AgentWeek]:
-        """The agent's worked days per local week, as the soft rules read them."""
+    def agent_week(self, ai: int, w: int) -> AgentWeek:
+        """The agent's worked days in local week ``w``, as the soft rules read them."""
         st = self.state[ai]
         p = self.pools[st.pool]
-        out = []
-        for w in range(self.weeks):
-            ts = [(d, t) for d, t in st.shifts.items() if d // 7 == w]
-            out.append(AgentWeek(frozenset(d - 7 * w for d, _ in ts), sum(bool(p.weekend[t]) for _, t in ts),
-                                 sum(bool(p.late[t]) for _, t in ts), sum(1 for d, _ in ts if d in st.pref_days)))
-        return out
+        days, weekend, late, pref = [], 0, 0, 0
+        for d, t in st.shifts.items():
+            if d // 7 == w:
+                days.append(d - 7 * w)
+                weekend += bool(p.weekend[t])
+                late += bool(p.late[t])
+                pref += d in st.pref_days
+        return AgentWeek(frozenset(days), weekend, late, pref)
+
+    def agent_weeks(self, ai: int) -> list[AgentWeek]:
+        """The agent's worked days per local week, as the soft rules read them."""
+        return [self.agent_week(ai, w) for w in range(self.weeks)]
+
+    def week_penalty(self, ai: int, w: int) -> float:
+        """Soft penalties of one agent's week (each rule's own count times its weight)."""
+        week = (self.agent_week(ai, w),)
+        return float(sum(self.soft_weight[pen.name] * pen.count(week) for pen in SOFT_PENALTIES))
 
     def agent_soft(self, ai: int) -> float:
-        """Soft penalties of one agent's whole roster (each rule's own count times its weight)."""
-        weeks = self.agent_weeks(ai)
-        return float(sum(self.soft_weight[pen.name] * pen.count(weeks) for pen in SOFT_PENALTIES))
+        """Soft penalties of one agent's whole roster, recounted (every week's rule counts times their weights)."""
+        return float(sum(self.week_penalty(ai, w) for w in range(self.weeks)))
+
+    def _recount_week(self, ai: int, w: int) -> None:
+        """After a change of the agent's week ``w``: its soft penalties again, and their total."""
+        new = self.week_penalty(ai, w)
+        self.soft_total += new - self.week_soft[ai, w]
+        self.week_soft[ai, w] = new
 
     # ------------------------------------------------------------------ #
     # moves
@@ -180,10 +198,9 @@ class RosterState:
             chan = self.best_channels(st.pool, idx)
         ok = chan >= 0
         np.subtract.at(self.rem, (chan[ok], idx[ok]), 1)
-        self.soft_total -= self.agent_soft(ai)
         st.shifts[d] = ti
         st.chan[d] = (idx, chan)
-        self.soft_total += self.agent_soft(ai)
+        self._recount_week(ai, d // 7)
         self.cost_total += float(p.cost[ti])
         self._update_mask(ai)
 
@@ -194,9 +211,8 @@ class RosterState:
         idx, chan = st.chan.pop(d)
         ok = chan >= 0
         np.add.at(self.rem, (chan[ok], idx[ok]), 1)
-        self.soft_total -= self.agent_soft(ai)
         del st.shifts[d]
-        self.soft_total += self.agent_soft(ai)
+        self._recount_week(ai, d // 7)
         self.cost_total -= float(p.cost[ti])
         self._update_mask(ai)
         return ti, chan
@@ -224,10 +240,8 @@ class RosterState:
                 used = int(sum(p.paid_min[t] for t in ts))
                 m[sl] &= p.paid_min[sl] <= self.max_paid_min[ai, w] - used
         if self.max_consecutive < self.days:
-            worked = [d in st.shifts for d in range(self.days)]
-            for e in range(self.days):
-                if not worked[e] and run_through(worked, e) > self.max_consecutive:
-                    m[lo[e] : hi[e]] = False
+            for e in too_long_if_worked([d in st.shifts for d in range(self.days)], self.max_consecutive):
+                m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
 
     def used_min(self, ai: int, w: int) -> int:

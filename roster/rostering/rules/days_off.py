@@ -7,6 +7,7 @@ With fewer than two days off there is nothing to pair and no cost.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from roster.rostering.rules.base import AgentWeek, Penalty, SearchState
@@ -18,6 +19,11 @@ MIN_DAYS_OFF_TO_PAIR = 2
 
 def days_off_apart(worked: set[int] | frozenset[int]) -> int:
     """1 if a week's days off (days 0-6 not in ``worked``) number two or more and no two follow each other, else 0."""
+    return _apart(frozenset(worked))
+
+
+@functools.cache
+def _apart(worked: frozenset[int]) -> int:
     off = [j for j in range(7) if j not in worked]
     if len(off) < MIN_DAYS_OFF_TO_PAIR:
         return 0

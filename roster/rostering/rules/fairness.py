@@ -25,12 +25,16 @@ FREE_LATE_SHIFTS = 2
 
 def weekend_excess(weekend_days):
     """Weekend days beyond the free ones, given the weekend days worked in a week (works on arrays)."""
-    return np.maximum(0, weekend_days - FREE_WEEKEND_DAYS)
+    if isinstance(weekend_days, np.ndarray):
+        return np.maximum(0, weekend_days - FREE_WEEKEND_DAYS)
+    return max(0, weekend_days - FREE_WEEKEND_DAYS)
 
 
 def late_excess(late_shifts):
     """Late shifts beyond the free ones, given the late shifts worked in a week (works on arrays)."""
-    return np.maximum(0, late_shifts - FREE_LATE_SHIFTS)
+    if isinstance(late_shifts, np.ndarray):
+        return np.maximum(0, late_shifts - FREE_LATE_SHIFTS)
+    return max(0, late_shifts - FREE_LATE_SHIFTS)
 
 
 def is_weekend(local_date: dt.date) -> bool:

@@ -92,15 +92,20 @@ def longest_run(days: Iterable[int]) -> int:
     return best
 
 
-def run_through(worked: Sequence[bool], day: int) -> int:
-    """Length of the run of working days through ``day`` were it worked (``worked``: per roster day)."""
-    left = 0
-    while day - left - 1 >= 0 and worked[day - left - 1]:
-        left += 1
-    right = 0
-    while day + right + 1 < len(worked) and worked[day + right + 1]:
-        right += 1
-    return left + right + 1
+def too_long_if_worked(worked: Sequence[bool], max_consecutive: int) -> list[int]:
+    """The days off (``worked``: per roster day) that, were they worked, would make a run longer than ``max_consecutive``.
+
+    One pass each way: the run of working days ending the day before and the
+    one starting the day after, joined by the day itself.
+    """
+    n = len(worked)
+    before = [0] * n  # working days in a row just before each day
+    after = [0] * n  # working days in a row just after each day
+    for d in range(1, n):
+        before[d] = before[d - 1] + 1 if worked[d - 1] else 0
+    for d in range(n - 2, -1, -1):
+        after[d] = after[d + 1] + 1 if worked[d + 1] else 0
+    return [d for d in range(n) if not worked[d] and before[d] + 1 + after[d] > max_consecutive]
 
 
 def consecutive_windows(n_days: int, max_consecutive: int) -> list[range]:

@@ -54,3 +54,19 @@ def test_vectorised_candidate_penalties_equal_the_change_in_the_counts(seed):
             assert f == pytest.approx(s.agent_soft(ai) - before), (ai, t)
             s.remove(ai, int(p.day[t]))
         assert np.any(fast > 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_kept_soft_total_follows_adds_and_removes(seed):
+    # add and remove recount only the changed week; the running total must stay the whole recount
+    s, agents, lr, req, cfg, rng = _random_roster(seed)
+    for _ in range(200):
+        ai = int(rng.integers(len(agents)))
+        st = s.state[ai]
+        cand = np.flatnonzero(s.masks[st.pool][st.k])
+        if st.shifts and (rng.random() < 0.5 or not len(cand)):
+            s.remove(ai, int(rng.choice(list(st.shifts))))
+        elif len(cand):
+            s.add(ai, int(rng.choice(cand)))
+        assert s.week_soft[ai].sum() == s.agent_soft(ai)
+    assert s.soft_total == pytest.approx(sum(s.agent_soft(a) for a in range(len(agents))))
