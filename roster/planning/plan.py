@@ -16,17 +16,18 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from forecast.errors import InputError
 from forecast import tables
+from forecast.errors import InputError
 from forecast.io.files import write_table
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import Inputs
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
-from roster.staffing.simulate import simulate_roster, simulation_summary
+from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.requirements import required_staff
+from roster.staffing.simulate import simulate_roster, simulation_summary
 
 Progress = Callable[[str, float, float | None], None]
 
@@ -317,8 +318,6 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
 
     Each CSV holds exactly its table's columns in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`).
     """
-    from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
-
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import heapq
 import warnings
+from collections import deque
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,9 @@ from forecast import tables
 from forecast.errors import InputError
 from forecast.timegrid import TimeGrid
 from roster.schema import ChannelTarget, Targets
+from roster.staffing.deferred import open_seconds
+from roster.staffing.queueing import single_chat_aht
+from roster.staffing.requirements import channel_totals
 
 SIM_COLUMNS = list(tables.SIMULATION.names)  # named in forecast/tables.py
 
@@ -62,9 +66,7 @@ class _Draws:
 
 def simulate_chat(volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, interval_s: float, t: ChannelTarget, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Event-by-event simulation of the chat model: arrivals, completions at the agents' throughput, FIFO first replies."""
-    from collections import deque
 
-    from roster.staffing.queueing import single_chat_aht
 
     n = len(volume)
     k_max = t.max_concurrency
@@ -299,8 +301,6 @@ def simulate(
     DataFrame
         :data:`SIM_COLUMNS`, one row per channel and interval.
     """
-    from roster.staffing.deferred import open_seconds
-    from roster.staffing.requirements import channel_totals
 
     if demand.empty:
         raise InputError.one("demand", "nothing to simulate: the demand is empty")
