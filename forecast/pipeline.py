@@ -383,12 +383,3 @@ def _aht_forecast(s: Series, frame: fm.LocalFrame, origin: int, per_day: int) ->
     fill = slot_mean.reindex(frame.slot[origin:]).to_numpy(dtype=float)
     out = np.where(np.isnan(out), fill, out)
     return np.where(np.isnan(out), overall, out)
-
-
-def forecast_totals(forecast: pd.DataFrame) -> pd.DataFrame:
-    """Sum zones per channel and interval, with a volume-weighted handle time."""
-    f = forecast.assign(work=forecast["volume"] * forecast["aht_s"])
-    g = f.groupby(["ds", "channel"], as_index=False).agg(volume=("volume", "sum"), work=("work", "sum"))
-    g["aht_s"] = g["work"] / g["volume"].where(g["volume"] > 0)
-    return g.drop(columns="work")
-

@@ -32,7 +32,6 @@ INTERVAL_CHOICES_MIN: tuple[int, ...] = (15, 30, 60)
 
 # the columns of each table are named once, in forecast/tables.py
 HISTORY_COLUMNS = list(tables.HISTORY.names)
-FORECAST_COLUMNS = list(tables.FORECAST.names)
 #: the event table's columns before ``source``, which the event builders add last
 EVENT_COLUMNS = [c for c in tables.EVENTS.names if c != "source"]
 

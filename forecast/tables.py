@@ -194,7 +194,8 @@ COVERAGE = Table(
         Column("ds", "UTC", "interval start"),
         Column("channel", "", "the channel"),
         Column("required", "agents", "agents required (agents_required)"),
-        Column("scheduled", "agents", "agents rostered on the channel, those on a break or lunch excluded"),
+        Column("scheduled", "agents", "agents rostered on the channel, those on a break or lunch excluded (on average over the "
+                                      "interval where the roster places shifts on a finer resolution than the plan's grid)"),
         Column("short", "agents", "required - scheduled where positive"),
         Column("over", "agents", "scheduled - required where positive"),
     ),

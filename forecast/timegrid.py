@@ -206,11 +206,6 @@ def floor_to_grid(ds: pd.Series, interval_min: int) -> pd.Series:
     return ds.dt.floor(f"{check_interval(interval_min)}min")
 
 
-def off_grid(ds: pd.Series, interval_min: int) -> np.ndarray:
-    """Boolean mask of timestamps that are not interval starts on the grid."""
-    return (ds != floor_to_grid(ds, interval_min)).to_numpy()
-
-
 def make_grid(start: pd.Timestamp, end: pd.Timestamp, interval_min: int) -> pd.DatetimeIndex:
     """Interval starts from ``start`` (inclusive) to ``end`` (exclusive), UTC.
 
@@ -253,11 +248,6 @@ def local_dates(ds: pd.Series | pd.DatetimeIndex, tz: str | pd.Series) -> pd.Ser
     for zone, idx in tz.groupby(tz, sort=False).groups.items():
         out.loc[idx] = s.loc[idx].dt.tz_convert(zone).dt.date
     return out
-
-
-def to_local_naive(ds: pd.Series, tz: str) -> pd.Series:
-    """Wall-clock local time in ``tz`` without zone (for display and per-day rules)."""
-    return ds.dt.tz_convert(tz).dt.tz_localize(None)
 
 
 class TimeGrid(BaseModel):
@@ -382,6 +372,14 @@ class TimeGrid(BaseModel):
             )
         step = pd.Timedelta(minutes=interval_min)
         return TimeGrid(interval_min=interval_min, start=self.start.floor(step), end=self.end.ceil(step), zones=self.zones)
+
+    def refine(self, interval_min: int) -> "TimeGrid":
+        """The same horizon on a finer grid (a divisor of this one's interval), e.g. for the roster's shifts and breaks."""
+        if interval_min == self.interval_min:
+            return self
+        if interval_min > self.interval_min or self.interval_min % interval_min or interval_min not in INTERVAL_CHOICES_MIN:
+            raise ValueError(f"cannot refine a {self.interval_min}-minute grid to {interval_min} minutes")
+        return TimeGrid(interval_min=interval_min, start=self.start, end=self.end, zones=self.zones)
 
     # ---- reading a stage's output back -----------------------------------
     @classmethod

@@ -21,6 +21,9 @@ QueueModel = Literal["erlang_c", "erlang_a", "chat", "deferred"]
 #: quantiles of the forecast volume a channel can be staffed for, and the forecast column holding each
 VOLUME_QUANTILES = {0.1: "volume_lo", 0.9: "volume_hi"}
 
+#: the roster's resolution in minutes when the rules file does not set interval_min
+DEFAULT_ROSTER_INTERVAL_MIN = 15
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -188,13 +191,15 @@ class BreakRules(_Strict):
 class LabourRules(_Strict):
     """Labour rules, expressed in the agent's local time.
 
-    The roster runs on the plan's grid (the history's interval, or
-    ``--interval-min``), not on a setting of its own: see :meth:`check_grid`.
+    The roster places shifts and breaks on its own resolution within the
+    plan's grid (:meth:`roster_interval_min`): 15 minutes by default, so an
+    hourly plan still gets quarter-hour breaks; see :meth:`check_grid`.
     """
 
     interval_min: int | None = Field(
         default=None,
-        description="no longer used: the roster runs on the plan's grid; a rules file that still sets it must match that grid",
+        description="the roster's resolution in minutes (15, 30 or 60; default 15): shifts and breaks are placed on it; "
+                    "it must divide the plan's grid (the history's interval or --interval-min)",
     )
     shift_start_step_min: int = Field(default=30, description="shifts start on multiples of this, local time")
     min_rest_h: float = Field(default=11, ge=0, description="minimum rest between two shifts in hours")
@@ -225,34 +230,37 @@ class LabourRules(_Strict):
             raise ValueError("at least one contract is needed")
         return self
 
+    def roster_interval_min(self, plan_interval_min: int) -> int:
+        """The roster's resolution within a plan's grid of ``plan_interval_min`` minutes: ``interval_min``, by default 15."""
+        return self.interval_min or min(DEFAULT_ROSTER_INTERVAL_MIN, plan_interval_min)
+
     def check_grid(self, interval_min: int, file: str = "rules.toml") -> list[str]:
         """Check the rules against the plan's grid (``interval_min`` minutes), where rules and grid meet.
 
-        Returns notes for the planner (an ``interval_min`` that matches the
-        grid is accepted, but no longer needed).
+        Returns notes for the planner (none today).
 
         Raises
         ------
         InputError
-            ``interval_min`` set to another grid, or ``shift_start_step_min``
-            not a multiple of the grid's interval (naming ``file`` and the key).
+            The roster's ``interval_min`` does not divide the plan's grid, or
+            ``shift_start_step_min`` is not a multiple of the roster's
+            resolution (naming ``file`` and the key).
         """
-        if self.interval_min is not None and self.interval_min != interval_min:
+        step = self.roster_interval_min(interval_min)
+        if interval_min % step:
             raise InputError.one(
                 file,
-                f"interval_min = {self.interval_min} does not match the plan's {interval_min}-minute grid; the roster runs on "
-                "the plan's grid, which comes from the history (or --interval-min): remove interval_min from the rules file",
+                f"interval_min = {self.interval_min} (the roster's resolution) does not divide the plan's {interval_min}-minute grid; "
+                f"use {interval_min} or a divisor of it, or leave interval_min out (15 minutes)",
                 column="interval_min",
             )
-        if self.shift_start_step_min % interval_min:
+        if self.shift_start_step_min % step:
             raise InputError.one(
                 file,
-                f"shift_start_step_min = {self.shift_start_step_min} is not a multiple of the plan's {interval_min}-minute grid; "
-                f"use a multiple of {interval_min} minutes (or a coarser --interval-min that divides it)",
+                f"shift_start_step_min = {self.shift_start_step_min} is not a multiple of the roster's {step}-minute resolution; "
+                f"use a multiple of {step} minutes",
                 column="shift_start_step_min",
             )
-        if self.interval_min is not None:
-            return [f"{file}: interval_min is no longer needed (the roster runs on the plan's {interval_min}-minute grid); remove it"]
         return []
 
 

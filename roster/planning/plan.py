@@ -87,8 +87,8 @@ def forecast_stage(
 ) -> ForecastResult:
     """Forecast the history (on ``grid``, already the plan's: see :func:`roster.planning.inputs.load_inputs`)."""
     if grid.coarsen(settings.interval_min) != grid:
-        raise ValueError(f"the history is on a {grid.interval_min}-minute grid, the settings ask for {settings.interval_min}; "
-                         "load it with interval_min")
+        raise InputError.one("--interval-min", f"the history was loaded on a {grid.interval_min}-minute grid and the settings ask "
+                             f"for {settings.interval_min} minutes; load it with that interval (load_inputs(..., interval_min=...))")
     return run_forecast(
         history, events, grid=grid, horizon_days=settings.horizon_days, model=settings.model, backtest=settings.backtest,
         progress=progress, candidates=candidates,
@@ -269,7 +269,7 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         paid_h=kpis.paid_h,
         agents_rostered=kpis.agents_rostered,
         shifts=kpis.shifts,
-        intervals_understaffed=kpis.intervals_understaffed,
+        intervals_understaffed=int((short > 0).sum()),
         channel_intervals=int(len(cov)),
         gap=kpis.gap,
         under_agent_h=kpis.under_agent_h,

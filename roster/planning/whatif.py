@@ -42,11 +42,15 @@ def compare(
     coverage: pd.DataFrame | None = None,
     seed: int = 0,
     runs: int = ROSTER_RUNS,
+    peak_correction: bool = True,
+    volume_quantile: float | str | None = None,
 ) -> Comparison:
     """Scenario minus baseline over the days where the forecasts differ (UTC days, padded by one).
 
     ``baseline`` and ``scenario`` are forecasts on ``grid``; ``seed`` and
-    ``runs`` are the simulation's (as the plan's).
+    ``runs`` are the simulation's, ``peak_correction`` and
+    ``volume_quantile`` the staffing's (as the plan's, so the baseline is the
+    requirement the planner sees).
     """
     diff = baseline.merge(scenario[["ds", "channel", "tz", "volume"]], on=["ds", "channel", "tz"], suffixes=("", "_s"))
     changed = diff.loc[(diff["volume_s"] - diff["volume"]).abs() > 1e-9, "ds"]
@@ -57,11 +61,12 @@ def compare(
         hi = changed.max().floor("D") + pd.Timedelta(days=2)
     window = lambda f: f[(f["ds"] >= lo) & (f["ds"] < hi)]  # noqa: E731
     wgrid = grid.between(lo, hi)
-    rb = required_staff(window(baseline), targets, grid=wgrid)
+    staffing = dict(peak_correction=peak_correction, volume_quantile=volume_quantile)
+    rb = required_staff(window(baseline), targets, grid=wgrid, **staffing)
     # an event that only adds contacts is staffed on top of the baseline: the extra agents are then never
     # negative (a deferred channel's programme, solved afresh, could move work and show fewer agents somewhere)
     adds_only = bool((diff["volume_s"] - diff["volume"] >= -1e-9).all())
-    rs = required_staff(window(scenario), targets, grid=wgrid, floor=rb if adds_only else None)
+    rs = required_staff(window(scenario), targets, grid=wgrid, floor=rb if adds_only else None, **staffing)
     step_h = wgrid.interval_h
     iv = rb[["ds", "channel", "volume", "agents_required"]].merge(
         rs[["ds", "channel", "volume", "agents_required"]], on=["ds", "channel"], suffixes=("_baseline", "_scenario")

@@ -1,15 +1,12 @@
 """Fast roster construction and improvement at the agent level.
 
-A :class:`RosterState` holds a complete roster under construction: each
-agent's shift per local day (a template of the agent's pool, see
-:mod:`roster.rostering.instance`), the channel each agent serves in each interval at
-work, and the requirement still uncovered per channel and interval. Every
-change keeps the hard rules: at most one shift per local day, ``min_rest_h``
-between shifts, the contract's days and paid hours per week, the longest run
-of consecutive days, skills, start windows and time off (the last three by
-construction of the templates).
+The moves work on a :class:`roster.rostering.state.RosterState` (each
+agent's shift per local day, a template of the agent's pool from
+:mod:`roster.rostering.instance`, the channel served per interval at work and
+the requirement still uncovered), whose every change keeps the hard rules of
+:mod:`roster.rostering.rules`.
 
-The objective is the solver's (:class:`roster.rostering.search.SolverConfig`): each
+The objective is the solver's (:class:`roster.rostering.config.SolverConfig`): each
 missing agent per interval costs the channel's under-staffing weight, every
 shift its paid time, and the soft rules their penalties (preferred day off,
 weekend days beyond one and late shifts beyond two a week).
@@ -38,12 +35,6 @@ from roster.rostering.channels import exact_channels, rebalance_channels
 from roster.rostering.state import RosterState, clear, reach, restore, snapshot
 
 MAX_RUIN = 4  # agents ruined together at most in one ruin-and-recreate move
-
-
-
-
-
-
 
 
 def construct(s: RosterState, deadline: float | None = None) -> None:
@@ -168,8 +159,6 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     return accepted
 
 
-
-
 def reshift(s: RosterState, deadline: float, rng: np.random.Generator) -> int:
     """Move single shifts: each shift in turn is taken out and the agent's best shift put back.
 
@@ -217,10 +206,6 @@ def reshift(s: RosterState, deadline: float, rng: np.random.Generator) -> int:
     return moves
 
 
-
-
-
-
 def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generator) -> None:
     """Place a fractional shift plan (shifts per pool template) on agents, then fill greedily.
 
@@ -243,12 +228,6 @@ def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generat
             s.add(ai, t)
     construct(s)
     rebalance_channels(s)
-
-
-
-
-
-
 
 
 def local_search(s: RosterState, deadline: float, rng: np.random.Generator, progress=None, *, kicks: bool = True) -> None:

@@ -77,6 +77,26 @@ def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, we
     return requirements.copy(), week_start, span
 
 
+def _on_roster_grid(requirements: pd.DataFrame, grid: TimeGrid, roster_grid: TimeGrid) -> pd.DataFrame:
+    """The requirements repeated on the roster's finer intervals (each plan interval's agents in every part of it)."""
+    k = grid.interval_min // roster_grid.interval_min
+    if k == 1:
+        return requirements
+    step = roster_grid.step
+    return pd.concat([requirements.assign(ds=requirements["ds"] + i * step) for i in range(k)], ignore_index=True).sort_values(
+        ["ds", "channel"], kind="stable", ignore_index=True)
+
+
+def _on_plan_grid(coverage: pd.DataFrame, grid: TimeGrid, roster_grid: TimeGrid) -> pd.DataFrame:
+    """Coverage on the roster's intervals back on the plan's: the requirement, and the agents scheduled on average."""
+    if grid.interval_min == roster_grid.interval_min:
+        return coverage
+    ds = coverage["ds"].dt.floor(grid.step)
+    out = coverage.assign(ds=ds).groupby(["ds", "channel"], as_index=False, sort=False).agg(
+        required=("required", "first"), scheduled=("scheduled", "mean"))
+    return out.sort_values(["ds", "channel"], kind="stable", ignore_index=True)[list(coverage.columns)]
+
+
 @dataclass
 class _Clock:
     """The roster step's wall clock: its deadline, the time kept in reserve for the result, and progress reports."""
@@ -132,8 +152,9 @@ def solve_roster(
     time_off : list of TimeOff
         Periods (UTC) agents cannot work.
     grid : TimeGrid
-        The requirements' grid; the roster runs on it (shift starts, breaks
-        and coverage on its intervals).
+        The requirements' grid. The roster places shifts and breaks on its
+        own resolution inside it (``rules.roster_interval_min``, 15 minutes
+        by default) and reports coverage back on this grid.
     week_start : date, optional
         First local day of the roster at every site; None = the first Monday
         fully inside the requirements.
@@ -146,6 +167,9 @@ def solve_roster(
     clock = _Clock(config.time_limit_s, progress)
     rules.check_grid(grid.interval_min)
     req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
+    # shifts and breaks on the roster's resolution within the plan's grid (15 minutes unless the rules say otherwise)
+    plan_grid, grid = grid, grid.refine(rules.roster_interval_min(grid.interval_min))
+    req = _on_roster_grid(req, plan_grid, grid)
 
     # 1. pools and their shift templates on the grid
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight)
@@ -186,6 +210,7 @@ def solve_roster(
     result = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
                      programme=plan, clock=clock, notes=notes,
                      build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
+    result.coverage = _on_plan_grid(result.coverage, plan_grid, grid)
     clock.report("roster: done")
     return result
 

@@ -66,7 +66,13 @@ class RosterKpis(BaseModel):
 
 @dataclass
 class RosterResult:
-    """A roster and how good it is (``kpis.status``, ``kpis.bound``, ``kpis.gap``: how well it is proven)."""
+    """A roster and how good it is (``kpis.status``, ``kpis.bound``, ``kpis.gap``: how well it is proven).
+
+    ``coverage`` is on the requirements' grid; where the roster's resolution is
+    finer (an hourly plan rostered on quarter hours), ``scheduled`` is the
+    agents on the channel on average over the interval. The KPIs are counted
+    on the roster's own intervals.
+    """
 
     roster: pd.DataFrame
     coverage: pd.DataFrame

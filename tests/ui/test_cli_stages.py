@@ -82,13 +82,13 @@ def test_staff_on_a_coarser_grid_and_rules_that_do_not_fit_it(chain, tmp_path, c
     voice = r[r["channel"] == "voice"]
     printed = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("voice"))
     assert f"{voice['agents_required'].sum() * 0.5:,.0f}" in printed.split()  # agent-hours on the 30-minute grid
-    # an old rules file on another grid: refused, naming the file and the key
-    (tmp_path / "rules.toml").write_text("interval_min = 15\n" + (SAMPLES / "rules.toml").read_text())
+    # a roster resolution the plan's grid cannot hold: refused, naming the file and the key
+    (tmp_path / "rules.toml").write_text("interval_min = 60\n" + (SAMPLES / "rules.toml").read_text())
     code = main(["roster", "--requirements", str(tmp_path / "s" / "requirements.csv"), "--agents", str(chain / "agents.csv"),
                  "--rules", str(tmp_path / "rules.toml"), "--time-limit", "5", "--out", str(tmp_path / "r")])
     assert code == 2
     err = capsys.readouterr().err
-    assert "rules.toml, column 'interval_min'" in err and "does not match the plan's 30-minute grid" in err
+    assert "rules.toml, column 'interval_min'" in err and "does not divide the plan's 30-minute grid" in err
     assert not (tmp_path / "r").exists()
 
 

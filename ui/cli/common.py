@@ -92,11 +92,6 @@ def parse_quantile(value: str | None) -> float | str | None:
         raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {value!r}") from None
 
 
-def fail(message: str, code: int = 2) -> typer.Exit:
-    console.print(f"[bold red]error:[/bold red] {message}", highlight=False)
-    return typer.Exit(code)
-
-
 @app.callback()
 def _root() -> None:
     """Forecast contact volume, turn it into staffing and build agent rosters."""

@@ -19,7 +19,7 @@ from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
-from ui.cli.common import app, out, plan_settings, progress_bar, quiet_libraries
+from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
 from ui.cli.plan_cmd import _parse_date
 
 INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
@@ -86,7 +86,7 @@ def staff_cmd(
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
     interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
     peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
-    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; default: each channel's volume_quantile in the targets, else the mean."),
+    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help=QUANTILE_HELP),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -99,12 +99,7 @@ def staff_cmd(
     from roster.planning.plan import staffing_stage
     from roster.staffing.summary import staffing_summary
 
-    if volume_quantile is not None and volume_quantile != "mean":
-        try:
-            volume_quantile = float(volume_quantile)
-        except ValueError:
-            raise InputError.one("--volume-quantile", f"expected 0.1, 0.9 or mean, found {volume_quantile!r}") from None
-    settings = plan_settings(interval_min=interval_min, peak_correction=peak_correction, volume_quantile=volume_quantile)
+    settings = plan_settings(interval_min=interval_min, peak_correction=peak_correction, volume_quantile=parse_quantile(volume_quantile))
     fc = load_forecast(forecast)
     grid = TimeGrid.from_frame(fc, file=str(forecast))
     tg = load_targets(targets)

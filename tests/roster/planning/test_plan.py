@@ -44,7 +44,7 @@ def hourly_starts(text: str) -> str:
     return text.replace("shift_start_step_min = 30", "shift_start_step_min = 60")
 
 
-@pytest.mark.parametrize(("minutes", "rules"), [(30, None), (60, hourly_starts)])
+@pytest.mark.parametrize(("minutes", "rules"), [(30, None), (60, None), (60, hourly_starts)])
 def test_plan_runs_on_the_historys_own_grid(tmp_path, minutes, rules):
     inputs = load_inputs(small_folder(tmp_path / "data", minutes, rules))
     assert inputs.grid.interval_min == minutes
@@ -57,29 +57,39 @@ def test_plan_runs_on_the_historys_own_grid(tmp_path, minutes, rules):
         assert (np.diff(np.sort(frame["ds"].unique())) == step.to_timedelta64()).all()
     assert len(fc) == 9 * 24 * 60 // minutes * fc.groupby(["channel", "tz"]).ngroups
     assert fc["ds"].min() == inputs.grid.end and result.grid.end == inputs.grid.end + pd.Timedelta(days=9)
-    # the roster runs on the plan's grid: shifts and pauses start on it, and the validator agrees at that interval
+    # the roster places shifts on the rules' start grid and breaks on its 15-minute resolution, whatever the plan's grid
     roster = result.roster.roster
-    assert (roster["start_utc"] == roster["start_utc"].dt.floor(step)).all()
-    assert validate_roster(roster, inputs.agents, inputs.rules, inputs.time_off, interval_min=minutes,
+    starts = roster.loc[roster["activity"] == "shift"].groupby("shift_id")["start_utc"].min()
+    assert (starts == starts.dt.floor(f"{inputs.rules.shift_start_step_min}min")).all()
+    pauses = roster[roster["activity"] != "shift"]
+    assert ((pauses["end_utc"] - pauses["start_utc"]).isin([pd.Timedelta(minutes=15), pd.Timedelta(minutes=30)])).all()
+    assert (roster["start_utc"] == roster["start_utc"].dt.floor("15min")).all()
+    if minutes == 60 and rules is None:  # half-hour starts and quarter-hour breaks on an hourly plan, as the rules say
+        assert (starts.dt.minute == 30).any() and (pauses["start_utc"].dt.minute % 30 == 15).any()
+    assert validate_roster(roster, inputs.agents, inputs.rules, inputs.time_off, interval_min=15,
                            week_start=result.week_start) == []
     assert result.roster.kpis.violations == 0
-    # agent-hours are counted on the grid's interval
+    # agent-hours are counted on the grid's interval, and coverage on the plan's grid keeps the roster's agent-hours
     assert result.summary().required_agent_h == pytest.approx(cov["required"].sum() * minutes / 60)
+    assert cov["scheduled"].sum() * minutes / 60 == pytest.approx(result.roster.kpis.scheduled_agent_h)
 
 
-def test_an_old_rules_file_with_the_grids_interval_is_accepted_with_a_note(tmp_path):
+def test_a_rules_files_interval_is_the_rosters_resolution(tmp_path):
     folder = small_folder(tmp_path, 30, lambda t: "interval_min = 30\n" + t)
     inputs = load_inputs(folder)
-    assert any("rules.toml: interval_min is no longer needed" in n for n in inputs.notes)
+    result = run_plan(inputs, SETTINGS)
+    roster = result.roster.roster
+    assert (roster["start_utc"] == roster["start_utc"].dt.floor("30min")).all()  # breaks on the half hour
+    assert validate_roster(roster, inputs.agents, inputs.rules, inputs.time_off, interval_min=30, week_start=result.week_start) == []
 
 
 @pytest.mark.parametrize(
     ("minutes", "rules", "key", "message"),
     [
-        (30, lambda t: "interval_min = 15\n" + t, "interval_min",
-         "interval_min = 15 does not match the plan's 30-minute grid; the roster runs on the plan's grid, which comes from "
-         "the history (or --interval-min): remove interval_min from the rules file"),
-        (60, None, "shift_start_step_min", "shift_start_step_min = 30 is not a multiple of the plan's 60-minute grid"),
+        (15, lambda t: "interval_min = 30\n" + t, "interval_min",
+         "interval_min = 30 (the roster's resolution) does not divide the plan's 15-minute grid"),
+        (60, lambda t: "interval_min = 60\n" + t, "shift_start_step_min",
+         "shift_start_step_min = 30 is not a multiple of the roster's 60-minute resolution"),
     ],
 )
 def test_rules_that_do_not_fit_the_plans_grid_are_refused(tmp_path, minutes, rules, key, message):
@@ -88,6 +98,6 @@ def test_rules_that_do_not_fit_the_plans_grid_are_refused(tmp_path, minutes, rul
         load_inputs(folder)
     p = e.value.problems[0]
     assert (p.file, p.column) == ("rules.toml", key) and message in p.message
-    # the same rules file with a 15-minute history fits
-    if minutes == 30:
-        assert load_inputs(small_folder(tmp_path / "fine", 15, rules)).grid.interval_min == 15
+    # the same rules file with a history its resolution divides fits
+    if minutes == 15:
+        assert load_inputs(small_folder(tmp_path / "coarse", 30, rules)).grid.interval_min == 30

@@ -74,3 +74,18 @@ def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_
     email = c.summary.set_index("channel").loc["email"]
     # every email answered is answered in minutes: the service level is not diluted by the censored ones
     assert email["sl_baseline"] == pytest.approx(1.0) and email["sl_scenario"] == pytest.approx(1.0)
+
+
+def test_the_baseline_is_staffed_with_the_plans_staffing_settings(baseline, targets, grid):
+    # the what-if's baseline is the requirement the planner sees: here staffed without the peak correction
+    from roster.staffing.requirements import required_staff
+
+    scenario = with_event(baseline, 2.5)
+    plain = compare(baseline, scenario, targets, grid=grid, hourly_cost=20.0)
+    mine = compare(baseline, scenario, targets, grid=grid, hourly_cost=20.0, peak_correction=False)
+    lo, hi = mine.totals["window"]
+    window = baseline[(baseline["ds"] >= lo) & (baseline["ds"] < hi)]
+    want = required_staff(window, targets, grid=grid.between(lo, hi), peak_correction=False)
+    got = mine.intervals.merge(want[["ds", "channel", "agents_required"]], on=["ds", "channel"])
+    assert len(got) == len(mine.intervals) and (got["agents_required_baseline"] == got["agents_required"]).all()
+    assert (plain.intervals["agents_required_baseline"] != mine.intervals["agents_required_baseline"]).any()

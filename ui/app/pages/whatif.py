@@ -76,13 +76,14 @@ if go:
 
 def comparison(event: PlannedEvent):
     roster = st.session_state.get("roster")
-    key = (st.session_state["forecast_id"], event.model_dump_json(), st.session_state.get("roster_id"))
+    settings = state.plan_settings()
+    key = (st.session_state["forecast_id"], event.model_dump_json(), st.session_state.get("roster_id"), settings)
 
     def run():
         scenario = apply_event(f, event, fc.effects)
-        settings = state.plan_settings()
         return compare(f, scenario, inp.targets, grid=fc.grid, hourly_cost=hourly, coverage=roster.coverage if roster is not None else None,
-                       seed=settings.seed, runs=settings.simulation_runs)
+                       seed=settings.seed, runs=settings.simulation_runs, peak_correction=settings.peak_correction,
+                       volume_quantile=settings.volume_quantile)
 
     with st.spinner("Staffing the scenario and simulating the current roster against it..."):
         return state.memo("whatif", key, run)
