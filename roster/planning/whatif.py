@@ -20,11 +20,23 @@ from roster.staffing.simulate import ROSTER_RUNS, simulate_roster, simulation_su
 from roster.staffing.requirements import required_staff
 
 
+@dataclass(frozen=True)
+class ComparisonTotals:
+    """A scenario's totals over its window, all channels (scenario minus baseline)."""
+
+    window: tuple[pd.Timestamp, pd.Timestamp]  # UTC start and end (exclusive) of the days compared
+    extra_contacts: float
+    extra_agent_h: float  # agents to schedule (after shrinkage) x hours
+    extra_cost: float  # extra_agent_h at the team's mean hourly cost
+    peak_extra_agents: int  # the most extra agents in one interval, all channels
+    simulated: bool  # the current roster was simulated against both (sl_baseline, sl_scenario in the summary)
+
+
 @dataclass
 class Comparison:
     summary: pd.DataFrame  # per channel: contacts, agent-hours, cost, service level baseline vs scenario
     intervals: pd.DataFrame  # per interval and channel: volume and agents required, baseline vs scenario
-    totals: dict
+    totals: ComparisonTotals
 
 
 def team_hourly_cost(agents: list[Agent], rules: LabourRules) -> float:
@@ -97,12 +109,12 @@ def compare(
             row["target_sl"] = targets.channels[channel].target_sl
         rows.append(row)
     summary = pd.DataFrame(rows)
-    totals = {
-        "window": (lo, hi),
-        "extra_contacts": float(summary["extra_contacts"].sum()),
-        "extra_agent_h": float(summary["extra_agent_h"].sum()),
-        "extra_cost": float(summary["extra_cost"].sum()),
-        "peak_extra_agents": int(iv.groupby("ds")["extra_agents"].sum().max()) if len(iv) else 0,
-        "simulated": bool(sims),
-    }
+    totals = ComparisonTotals(
+        window=(lo, hi),
+        extra_contacts=float(summary["extra_contacts"].sum()),
+        extra_agent_h=float(summary["extra_agent_h"].sum()),
+        extra_cost=float(summary["extra_cost"].sum()),
+        peak_extra_agents=int(iv.groupby("ds")["extra_agents"].sum().max()) if len(iv) else 0,
+        simulated=bool(sims),
+    )
     return Comparison(summary, iv, totals)

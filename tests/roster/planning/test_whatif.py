@@ -46,7 +46,7 @@ def test_an_event_that_adds_contacts_never_needs_fewer_agents(baseline, targets,
     s = c.summary.set_index("channel")
     assert s.loc["voice", "extra_contacts"] > 0 and s.loc["voice", "peak_extra_agents"] > 0
     assert s.loc["email", "extra_agent_h"] > 0
-    assert c.totals["extra_cost"] == pytest.approx(c.totals["extra_agent_h"] * 20.0)
+    assert c.totals.extra_cost == pytest.approx(c.totals.extra_agent_h * 20.0)
 
 
 def test_an_event_that_removes_contacts_frees_agents(baseline, targets, grid):
@@ -59,18 +59,18 @@ def test_an_event_that_removes_contacts_frees_agents(baseline, targets, grid):
 def test_no_change_no_extra(baseline, targets, grid):
     c = compare(baseline, baseline.copy(), targets, grid=grid, hourly_cost=20.0)
     assert (c.intervals["extra_agents"] == 0).all()
-    assert c.totals["extra_agent_h"] == 0
+    assert c.totals.extra_agent_h == 0
 
 
 def test_simulated_service_level_leaves_out_contacts_not_yet_late_at_the_window_end(baseline, targets, grid):
     # plenty of agents, but none on email in the window's last three hours: the email arriving then is still
     # waiting at the end, within its 4-hour target (censored), neither on time nor late
     c0 = compare(baseline, with_event(baseline, 2.5), targets, grid=grid, hourly_cost=20.0)
-    lo, hi = c0.totals["window"]
+    lo, hi = c0.totals.window
     cov = c0.intervals[["ds", "channel"]].assign(scheduled=30)
     cov.loc[(cov["channel"] == "email") & (cov["ds"] >= hi - pd.Timedelta(hours=3)), "scheduled"] = 0
     c = compare(baseline, with_event(baseline, 2.5), targets, grid=grid, hourly_cost=20.0, coverage=cov, seed=1)
-    assert c.totals["simulated"]
+    assert c.totals.simulated
     email = c.summary.set_index("channel").loc["email"]
     # every email answered is answered in minutes: the service level is not diluted by the censored ones
     assert email["sl_baseline"] == pytest.approx(1.0) and email["sl_scenario"] == pytest.approx(1.0)
@@ -83,7 +83,7 @@ def test_the_baseline_is_staffed_with_the_plans_staffing_settings(baseline, targ
     scenario = with_event(baseline, 2.5)
     plain = compare(baseline, scenario, targets, grid=grid, hourly_cost=20.0)
     mine = compare(baseline, scenario, targets, grid=grid, hourly_cost=20.0, peak_correction=False)
-    lo, hi = mine.totals["window"]
+    lo, hi = mine.totals.window
     window = baseline[(baseline["ds"] >= lo) & (baseline["ds"] < hi)]
     want = required_staff(window, targets, grid=grid.between(lo, hi), peak_correction=False)
     got = mine.intervals.merge(want[["ds", "channel", "agents_required"]], on=["ds", "channel"])

@@ -4,6 +4,7 @@ import streamlit as st
 
 from forecast.pipeline import MODEL_CHOICES
 from forecast.summary import forecast_summary
+from roster.planning.settings import default
 from ui.app import charts, state
 
 st.title("Forecast")
@@ -16,14 +17,14 @@ busy = bool(state.running("forecast"))
 last = st.session_state.get("forecast_settings", {})
 with st.form("forecast_form"):
     c = st.columns([1, 1, 1, 1])
-    horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=int(last.get("horizon_days", 28)), step=7)
+    horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=int(last.get("horizon_days", default("horizon_days"))), step=7)
     models = list(MODEL_CHOICES)
     model = c[1].selectbox(
-        "Model", models, index=models.index(last.get("model", "auto")),
+        "Model", models, index=models.index(last.get("model", default("model"))),
         help="auto: for each channel, customer zone and horizon (day-, week-, month-ahead), the model with the lowest backtest WAPE; "
              "or force one model everywhere (prophet is much slower)",
     )
-    backtest = c[2].checkbox("Backtest", value=bool(last.get("backtest", True)),
+    backtest = c[2].checkbox("Backtest", value=bool(last.get("backtest", default("backtest"))),
                              help="score the models from rolling origins over the last weeks (needed for auto's choice and calibrated bands)")
     run = c[3].form_submit_button("Run forecast", type="primary", disabled=busy)
 if run:

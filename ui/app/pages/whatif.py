@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 
 import altair as alt
@@ -101,17 +102,17 @@ if event is not None:
         start, end = event.span_utc()
         st.subheader(f"{event.name}: scenario vs baseline")
         st.caption(f"Event {state.stamp(start, tz)} to {state.stamp(end, tz)} ({tz}); compared over "
-                   f"{state.stamp(tot['window'][0], tz, '%a %Y-%m-%d')} to {state.stamp(tot['window'][1], tz, '%a %Y-%m-%d')} ({tz}).")
+                   f"{state.stamp(tot.window[0], tz, '%a %Y-%m-%d')} to {state.stamp(tot.window[1], tz, '%a %Y-%m-%d')} ({tz}).")
         m = st.columns(4)
-        m[0].metric("Extra contacts", f"{tot['extra_contacts']:+,.0f}")
-        m[1].metric("Extra agent-hours", f"{tot['extra_agent_h']:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline; an event that only adds contacts "
+        m[0].metric("Extra contacts", f"{tot.extra_contacts:+,.0f}")
+        m[1].metric("Extra agent-hours", f"{tot.extra_agent_h:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline; an event that only adds contacts "
                     "is staffed on top of the baseline (no interval loses agents)")
-        m[2].metric("Extra cost", f"{tot['extra_cost']:+,.0f}",
+        m[2].metric("Extra cost", f"{tot.extra_cost:+,.0f}",
                     help=f"extra agent-hours x the team's average hourly cost ({hourly:,.2f} per paid hour, from the contracts in the labour rules)")
-        m[3].metric("Peak extra agents", f"{tot['peak_extra_agents']:+d}", help="the most extra agents needed in one interval, all channels")
+        m[3].metric("Peak extra agents", f"{tot.peak_extra_agents:+d}", help="the most extra agents needed in one interval, all channels")
 
         s = cmp.summary
-        if tot["simulated"]:
+        if tot.simulated:
             st.markdown("**Service level if the roster is not changed** (simulated, the current roster against both forecasts)")
             m = st.columns(len(s))
             for col, r in zip(m, s.itertuples()):
@@ -173,7 +174,7 @@ if event is not None:
         save_name = c[0].text_input("Save as", value=event.name, key="wi_save_name")
         c[1].markdown("&nbsp;")
         if c[1].button("Save scenario", width="stretch"):
-            results = {k: v for k, v in tot.items() if k != "window"}
+            results = {k: v for k, v in dataclasses.asdict(tot).items() if k != "window"}
             results["channels"] = s.astype(object).where(s.notna(), None).to_dict("records")
             try:
                 store = ScenarioStore()
