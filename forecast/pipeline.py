@@ -134,9 +134,9 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: 
             f"the horizon ({horizon_days} days) is longer than the history ({span_days:.0f} days): "
             "the forecast repeats patterns it has seen only once"
         )
-    grid = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)  # the models' grid runs two days past the horizon
-    n_hist = grid.searchsorted(start)
-    out_hi = grid.searchsorted(end)
+    index = make_grid(hist_start, end + pd.Timedelta(days=2), step_min)  # the models' grid runs two days past the horizon
+    n_hist = index.searchsorted(start)
+    out_hi = index.searchsorted(end)
 
     zones = sorted(history["tz"].unique())
     channels = sorted(history["channel"].unique())
@@ -155,31 +155,31 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: 
         all_events = pd.concat([cal, user], ignore_index=True)
         notes += _overlap_notes(all_events, start, end)
 
-    frames = {tz: fm.LocalFrame.of(grid, tz) for tz in zones}
+    frames = {tz: fm.LocalFrame.of(index, tz) for tz in zones}
     series: list[Series] = []
     excluded_notes: list[str] = []
     for (channel, tz), g in history.groupby(["channel", "tz"], sort=True):
-        idx = grid.searchsorted(g["ds"])
-        y = np.full(len(grid), np.nan)
+        idx = index.searchsorted(g["ds"])
+        y = np.full(len(index), np.nan)
         y[idx] = g["volume"].to_numpy(dtype=float)
-        aht = np.full(len(grid), np.nan)
+        aht = np.full(len(index), np.nan)
         if "aht_s" in g:
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
         first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
         ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
-        affected = fx.affected_mask(ev, len(grid))
+        affected = fx.affected_mask(ev, len(index))
         found = outliers.find(y, frames[tz], affected, per_day)
         for e in found:
             ev.excluded[e.lo : e.hi] = True
             affected[e.lo : e.hi] = True
-        excluded_notes += outliers.describe(found, grid, tz, f"{channel}/{tz}")
+        excluded_notes += outliers.describe(found, index, tz, f"{channel}/{tz}")
         ref = fx.reference(y, affected, week)
         series.append(Series(channel, tz, y, aht, ev, ref, first))
     if len(excluded_notes) > MAX_EXCLUSION_NOTES:
         rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
         excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
     notes += excluded_notes
-    return Prepared(series, frames, grid, per_day, int(n_hist), int(out_hi), all_events, notes)
+    return Prepared(series, frames, index, per_day, int(n_hist), int(out_hi), all_events, notes)
 
 
 def run_forecast(
@@ -228,7 +228,7 @@ def run_forecast(
         raise InputError.one("--horizon-days", "the horizon must be at least one day")
     prep = prepare(history, events, grid=grid, horizon_days=horizon_days)
     horizon = grid.after(horizon_days)
-    series, frames, grid, per_day, n_hist = prep.series, prep.frames, prep.grid, prep.per_day, prep.n_hist
+    series, frames, index, per_day, n_hist = prep.series, prep.frames, prep.grid, prep.per_day, prep.n_hist
     notes = list(prep.notes)
     out_lo, out_hi = n_hist, prep.n_out
 
@@ -278,7 +278,7 @@ def run_forecast(
         out.append(
             pd.DataFrame(
                 {
-                    "ds": grid[out_lo:out_hi],
+                    "ds": index[out_lo:out_hi],
                     "channel": s.channel,
                     "tz": s.tz,
                     "volume": mu,

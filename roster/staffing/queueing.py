@@ -261,7 +261,6 @@ def _erlang_a_vec(n: np.ndarray, lam: np.ndarray, mu: np.ndarray, theta: np.ndar
     return np.clip(sl, 0.0, 1.0), abandon, abandon / theta, occ
 
 
-
 def _fewest(lo: np.ndarray, hi: np.ndarray, ok) -> np.ndarray:
     """Per interval, the fewest agents in ``[lo, hi]`` for which ``ok(agents, intervals)`` holds (it holds at ``hi``).
 

@@ -67,7 +67,6 @@ class _Draws:
 def simulate_chat(volume: np.ndarray, aht_s: np.ndarray, agents: np.ndarray, interval_s: float, t: ChannelTarget, rng: np.random.Generator) -> dict[str, np.ndarray]:
     """Event-by-event simulation of the chat model: arrivals, completions at the agents' throughput, FIFO first replies."""
 
-
     n = len(volume)
     k_max = t.max_concurrency
     # per-interval tallies as Python lists: the event loop updates them one at a time

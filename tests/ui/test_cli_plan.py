@@ -20,7 +20,6 @@ from roster.io import load_agents, load_rules, load_time_off
 from ui.cli import main
 
 
-
 @pytest.fixture(scope="module")
 def small_data(samples_dir, tmp_path_factory) -> "pathlib.Path":  # noqa: F821
     """Ten weeks of history scaled to a 24-agent team, the sample configuration."""

@@ -444,7 +444,6 @@ def _running_steps() -> None:
         st.progress(j.fraction or 0.0, text=f"{j.label}: {j.task} ({j.elapsed_s():.0f} s)")
 
 
-
 def stage_lines() -> list[str]:
     """One line per stage done: what is loaded, forecast and rostered."""
     lines = []

@@ -16,8 +16,6 @@ from roster.staffing.requirements import required_staff
 H = 3600.0
 
 
-
-
 def simulate_on(demand, staffing, targets, **kw):
     """simulate on a demand built here, on the grid it was built on."""
     return simulate(demand, staffing, targets, grid=TimeGrid.from_frame(demand, file="demand"), **kw)

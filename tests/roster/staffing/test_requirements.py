@@ -9,7 +9,6 @@ from roster.staffing import queueing as q
 from roster.staffing.requirements import required_staff
 
 
-
 def staff(forecast, targets, **kw):
     """required_staff on a forecast built here, on the grid it was built on."""
     return required_staff(forecast, targets, grid=TimeGrid.from_frame(forecast, file="forecast"), **kw)

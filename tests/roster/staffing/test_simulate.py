@@ -10,7 +10,6 @@ from roster.schema import ChannelTarget, Targets
 from roster.staffing.simulate import available_agents, simulate, simulate_roster, simulation_summary
 
 
-
 def simulate_on(demand, staffing, targets, **kw):
     """simulate on a demand built here, on the grid it was built on."""
     return simulate(demand, staffing, targets, grid=TimeGrid.from_frame(demand, file="demand"), **kw)
