@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -201,21 +203,35 @@ def check_zones(values: pd.Series, lines: pd.Series, file: str, column: str) -> 
     return zones
 
 
-def write_csv_atomic(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
-    """Write a CSV to a temporary file and rename it into place.
-
-    A crash or an error half-way never leaves a half-written output file.
-    """
+def _write_atomic(path: str | Path, write) -> Path:
+    """Call ``write(tmp)`` on a temporary file of a unique name beside ``path``, then rename it into place."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
     try:
-        df.to_csv(tmp, index=False, **kwargs)
+        write(tmp)
         tmp.replace(path)
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def write_csv_atomic(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
+    """Write a CSV to a temporary file (a unique name beside it) and rename it into place.
+
+    A crash or an error half-way never leaves a half-written output file, and two
+    writers of one path never share a temporary file. A set of files that belong
+    together is written with :func:`forecast.io.outputs.write_folder`.
+    """
+    return _write_atomic(path, lambda tmp: df.to_csv(tmp, index=False, **kwargs))
+
+
+def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
+    """Write bytes to ``path`` as :func:`write_csv_atomic` writes a CSV."""
+    return _write_atomic(path, lambda tmp: tmp.write_bytes(data))
 
 
 def iso_utc(ds: pd.Series) -> pd.Series:

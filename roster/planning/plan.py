@@ -1,7 +1,8 @@
 """The whole plan: forecast -> staffing requirements -> roster -> simulation.
 
 Used by ``shiftcast plan`` and by the app. Nothing is written until every stage
-has succeeded, and each file is written atomically, so a failed run never
+has succeeded, and a run's files replace its output folder whole
+(:func:`forecast.io.outputs.write_folder`), so a failed or killed run never
 leaves a half-written or mixed set of outputs.
 """
 
@@ -11,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from forecast import tables
 from forecast.errors import InputError
 from forecast.io.files import write_table
+from forecast.io.outputs import Writer, check_folder, write_folder
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import Inputs
@@ -313,21 +316,93 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
 # --------------------------------------------------------------------------- #
 
 
-def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
-    """Write the plan's files; each atomically, all only after the plan succeeded.
+#: The calendar of the roster (not a table).
+ROSTER_ICS = "roster.ics"
 
-    Each CSV holds exactly its table's columns in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`).
+#: The files each stage writes into an output folder, in the order the stages chain: each reads the one before.
+STAGE_FILES: dict[str, tuple[str, ...]] = {
+    "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
+    "staffing": (tables.REQUIREMENTS.name,),
+    "roster": (tables.ROSTER.name, tables.COVERAGE.name, ROSTER_ICS),
+    "simulation": (tables.SIMULATION.name,),
+}
+
+#: Every file Shiftcast writes into an output folder; any other entry there is the user's and is kept.
+OUTPUT_FILES: tuple[str, ...] = tuple(name for names in STAGE_FILES.values() for name in names)
+
+
+def upstream_files(stage: str) -> tuple[str, ...]:
+    """The files of the stages before ``stage``."""
+    stages = list(STAGE_FILES)
+    return tuple(name for s in stages[: stages.index(stage)] for name in STAGE_FILES[s])
+
+
+def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
+    """Check, before the work, that ``stage``'s files (all of them: None) can be written into ``out_dir``.
+
+    Raises :class:`forecast.io.outputs.OutputError` (``out_dir`` is a file, an output name there is a folder, ...).
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [
-        write_table(result.forecast.forecast, tables.FORECAST, out_dir / tables.FORECAST.name),
-        write_table(result.forecast.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name),
-        write_table(result.requirements, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name),
-        write_roster_csv(result.roster.roster, out_dir / tables.ROSTER.name),
-        write_coverage_csv(result.roster.coverage, out_dir / tables.COVERAGE.name),
-    ]
+    check_folder(out_dir, STAGE_FILES[stage] if stage else OUTPUT_FILES)
+
+
+def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, keep_upstream: bool) -> list[Path]:
+    """Write a stage's files into ``out_dir`` as one set (:func:`forecast.io.outputs.write_folder`).
+
+    The later stages' files in the folder are removed: they were built from what this stage replaces. The
+    earlier stages' files stay when ``keep_upstream`` (this stage read its input from this folder, so they are
+    the ones it was built from) and are removed otherwise (they belong to another run). The user's own files stay.
+    """
+    return write_folder(out_dir, files, known=OUTPUT_FILES, keep=upstream_files(stage) if keep_upstream else ())
+
+
+def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
+    """forecast.csv and accuracy.csv (the first stage: every other output in the folder is removed)."""
+    return write_stage(out_dir, "forecast", {
+        tables.FORECAST.name: partial(write_table, result.forecast, tables.FORECAST),
+        tables.ACCURACY.name: partial(write_table, result.accuracy, tables.ACCURACY),
+    }, keep_upstream=False)
+
+
+def write_staffing(requirements: pd.DataFrame, out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
+    """requirements.csv (see :func:`write_stage` for ``keep_upstream``)."""
+    return write_stage(out_dir, "staffing", {
+        tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS),
+    }, keep_upstream=keep_upstream)
+
+
+def _roster_files(roster: RosterResult) -> dict[str, Writer]:
+    return {
+        tables.ROSTER.name: partial(write_roster_csv, roster.roster),
+        tables.COVERAGE.name: partial(write_coverage_csv, roster.coverage),
+        ROSTER_ICS: partial(write_ics, roster.roster),
+    }
+
+
+def write_roster(roster: RosterResult, out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
+    """roster.csv, coverage.csv and roster.ics (see :func:`write_stage` for ``keep_upstream``)."""
+    return write_stage(out_dir, "roster", _roster_files(roster), keep_upstream=keep_upstream)
+
+
+def write_simulation(simulation: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """simulation.csv into the plan folder it simulated (every other output there stays)."""
+    return write_stage(out_dir, "simulation", {
+        tables.SIMULATION.name: partial(write_table, simulation, tables.SIMULATION),
+    }, keep_upstream=True)
+
+
+def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
+    """Write the plan's files into ``out_dir`` as one set, only after the plan succeeded.
+
+    Afterwards the folder holds exactly this plan's files (no simulation.csv without a simulation) and the
+    user's own files; see :func:`forecast.io.outputs.write_folder`. Each CSV holds exactly its table's columns
+    in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`).
+    """
+    files: dict[str, Writer] = {
+        tables.FORECAST.name: partial(write_table, result.forecast.forecast, tables.FORECAST),
+        tables.ACCURACY.name: partial(write_table, result.forecast.accuracy, tables.ACCURACY),
+        tables.REQUIREMENTS.name: partial(write_table, result.requirements, tables.REQUIREMENTS),
+        **_roster_files(result.roster),
+    }
     if result.simulation is not None:
-        written.append(write_table(result.simulation, tables.SIMULATION, out_dir / tables.SIMULATION.name))
-    written.append(write_ics(result.roster.roster, out_dir / "roster.ics"))
-    return written
+        files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)
+    return write_folder(out_dir, files, known=OUTPUT_FILES)

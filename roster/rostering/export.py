@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.io.files import iso_utc, write_csv_atomic
+from forecast.io.files import iso_utc, write_bytes_atomic, write_csv_atomic
 from forecast.tables import COVERAGE, ROSTER
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -98,13 +98,4 @@ def _event(cal, Event, who, label, start, end, kind, description, agent_id) -> N
 
 def write_ics(roster: pd.DataFrame, path: str | Path, agent_id: str | None = None) -> Path:
     """Write the roster (or one agent's) as an .ics file that calendar apps can import."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        tmp.write_bytes(roster_calendar(roster, agent_id))
-        tmp.replace(path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    return write_bytes_atomic(roster_calendar(roster, agent_id), path)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from pydantic import ValidationError
 
 from forecast.errors import InputError, Problem
+from forecast.io.outputs import OutputError
 from roster.planning.settings import PlanSettings
 
 app = typer.Typer(
@@ -98,13 +99,18 @@ def _root() -> None:
 
 
 def run_app(argv: list[str]) -> int:
-    """Run the typer app, turning input errors into clean messages (exit 2)."""
+    """Run the typer app, turning input and output errors into clean messages (exit 2)."""
     try:
         app(args=argv, prog_name="shiftcast", standalone_mode=True)
     except InputError as exc:
         console.print("[bold red]error: bad input[/bold red]", highlight=False)
         for line in str(exc).splitlines():
             console.print(f"  {line}", highlight=False, markup=False)
+        return 2
+    except OutputError as exc:
+        console.print("[bold red]error: cannot write the outputs[/bold red]", highlight=False)
+        console.print(f"  {exc}", highlight=False, markup=False)
+        console.print("  nothing was written; the previous outputs are as they were", highlight=False, markup=False)
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -71,9 +71,10 @@ def plan(
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
     Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
-    simulation.csv and roster.ics into --out, then prints a summary.
+    simulation.csv (unless --no-simulate) and roster.ics into --out, replacing the
+    previous outputs there whole, then prints a summary.
     """
-    from roster.planning.plan import run_plan, write_plan
+    from roster.planning.plan import check_output_folder, run_plan, write_plan
 
     quiet_libraries()
     started = time.perf_counter()
@@ -92,6 +93,7 @@ def plan(
         simulate=simulate,
         simulation_runs=runs,
     )
+    check_output_folder(out_dir)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min)
         result = run_plan(inputs, settings, progress=report)

@@ -1,8 +1,10 @@
 """One command per stage: ``forecast``, ``staff``, ``roster`` and ``simulate``.
 
 Each reads the files the previous stage wrote (or the user's own), writes its
-outputs atomically into ``--out``, and reports bad input as file, line and
-column without a traceback.
+outputs into ``--out`` as one set (:func:`roster.planning.plan.write_stage`: the
+later stages' files there are removed, the earlier ones' kept when the input came
+from that folder), and reports bad input as file, line and column without a
+traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ import typer
 
 from forecast.errors import InputError
 from forecast import tables
-from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
@@ -23,6 +24,11 @@ from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings
 from ui.cli.plan_cmd import _parse_date
 
 INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
+
+
+def _read_from(out_dir: Path, input_file: Path, name: str) -> bool:
+    """Whether a stage's input is the earlier stage's file ``name`` in its own output folder (the chain goes on in place)."""
+    return input_file.resolve() == (out_dir / name).resolve()
 
 
 def _load_requirements(path: Path) -> pd.DataFrame:
@@ -53,12 +59,13 @@ def forecast_cmd(
     from forecast.io.events import load_events
     from forecast.io.history import read_history
     from forecast.summary import forecast_summary
-    from roster.planning.plan import forecast_stage
+    from roster.planning.plan import check_output_folder, forecast_stage, write_forecast
 
     quiet_libraries()
     t = time.perf_counter()
     notes: list[str] = []
     settings = plan_settings(horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest)
+    check_output_folder(out_dir, "forecast")
     hist = read_history(history, interval_min=settings.interval_min, notes=notes)
     ev = None
     if events is not None:
@@ -67,8 +74,7 @@ def forecast_cmd(
         result = forecast_stage(
             hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
         )
-    write_table(result.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name)
-    write_table(result.forecast, tables.FORECAST, out_dir / tables.FORECAST.name)
+    write_forecast(result, out_dir)
     for note in notes + result.notes:
         out.print(f"[dim]note: {note}[/dim]", highlight=False)
     s = forecast_summary(result)
@@ -96,16 +102,17 @@ def staff_cmd(
     target_s and the predicted service level, answer time and abandonment.
     """
     from roster.io import load_forecast, load_targets
-    from roster.planning.plan import staffing_stage
+    from roster.planning.plan import check_output_folder, staffing_stage, write_staffing
     from roster.staffing.summary import staffing_summary
 
     settings = plan_settings(interval_min=interval_min, peak_correction=peak_correction, volume_quantile=parse_quantile(volume_quantile))
+    check_output_folder(out_dir, "staffing")
     fc = load_forecast(forecast)
     grid = TimeGrid.from_frame(fc, file=str(forecast))
     tg = load_targets(targets)
     staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast))
     req = staffing.requirements
-    write_table(req, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name)
+    write_staffing(req, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
     h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
@@ -132,20 +139,18 @@ def roster_cmd(
     Writes roster.csv (one row per activity), coverage.csv (required vs
     scheduled per channel and interval) and roster.ics (a calendar).
     """
-    from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
     from roster.planning.inputs import load_roster_inputs
-    from roster.planning.plan import roster_stage
+    from roster.planning.plan import check_output_folder, roster_stage, write_roster
 
     settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
+    check_output_folder(out_dir, "roster")
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates)
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
         result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report)
-    write_roster_csv(result.roster, out_dir / tables.ROSTER.name)
-    write_coverage_csv(result.coverage, out_dir / tables.COVERAGE.name)
-    write_ics(result.roster, out_dir / "roster.ics")
+    write_roster(result, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
     k = result.kpis
     for note in notes + result.notes:
         out.print(f"[dim]note: {note}[/dim]", highlight=False)
@@ -175,11 +180,12 @@ def simulate_cmd(
     Writes simulation.csv into the plan folder.
     """
     from roster.io import load_targets
-    from roster.planning.plan import simulation_stage
+    from roster.planning.plan import check_output_folder, simulation_stage, write_simulation
     from roster.staffing.simulate import simulation_summary
     from ui.cli.common import SAMPLE_DIR
 
     settings = plan_settings(seed=seed, simulation_runs=runs)
+    check_output_folder(plan, "simulation")
     tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
     req = _load_requirements(plan / tables.REQUIREMENTS.name)
     grid = TimeGrid.from_frame(req, file=str(plan / tables.REQUIREMENTS.name))
@@ -190,7 +196,7 @@ def simulate_cmd(
         numbers={"scheduled": {"minimum": 0}},
     )
     sim = simulation_stage(req, cov, tg, grid, settings)
-    write_table(sim, tables.SIMULATION, plan / tables.SIMULATION.name)
+    write_simulation(sim, plan)
     summ = simulation_summary(sim)
     out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")
     for r in summ.itertuples():
