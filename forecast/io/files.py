@@ -203,6 +203,19 @@ def check_zones(values: pd.Series, lines: pd.Series, file: str, column: str) -> 
     return zones
 
 
+def current_umask() -> int:
+    """The process's file mode creation mask (read without changing it where the system tells it)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomic(path: str | Path, write) -> Path:
     """Call ``write(tmp)`` on a temporary file of a unique name beside ``path``, then rename it into place."""
     path = Path(path)
@@ -211,6 +224,7 @@ def _write_atomic(path: str | Path, write) -> Path:
     os.close(fd)
     tmp = Path(name)
     try:
+        os.chmod(tmp, 0o666 & ~current_umask())  # as an ordinary new file, not the private temporary's 0600
         write(tmp)
         tmp.replace(path)
     finally:

@@ -42,6 +42,8 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from forecast.io.files import current_umask
+
 try:  # POSIX only; elsewhere the swap is not locked against concurrent runs
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
@@ -241,9 +243,7 @@ def _carry(src: Path, dst: Path) -> None:
 def _folder_mode(out: Path) -> int:
     if out.is_dir():
         return out.stat().st_mode & 0o7777
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o777 & ~mask
+    return 0o777 & ~current_umask()
 
 
 def write_folder(
