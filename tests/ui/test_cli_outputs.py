@@ -102,7 +102,7 @@ def test_an_output_path_that_is_a_folder_is_a_message_and_nothing_is_written(his
 def test_the_console_script_reports_an_output_error_without_a_traceback(history, tmp_path):
     out = tmp_path / "out"
     out.write_text("a file")
-    proc = subprocess.run([sys.executable, "-m", "ui.cli", *forecast_args(history, out)], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", *forecast_args(history, out)], check=False, capture_output=True, text=True,
                           cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and str(out) in proc.stderr
 
@@ -130,24 +130,47 @@ def test_two_concurrent_runs_into_one_folder_each_succeed_and_leave_one_complete
         assert hidden_beside(out) == [] and not [n for n in os.listdir(out) if n.startswith(".")]
 
 
-def kill_while_writing(args: list[str], out: Path, rng: random.Random, *, exchange: bool) -> int | None:
-    """Start the command and SIGKILL it, mostly soon after it starts writing; its exit code if it finished first."""
+def start(args: list[str], *, exchange: bool) -> subprocess.Popen:
     cmd = cli(*args) if exchange else [sys.executable, "-c", WITHOUT_EXCHANGE, *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    if rng.random() < 0.25:
+    return subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def wait_for_writing(proc: subprocess.Popen, out: Path) -> float:
+    """Wait until a temporary file or folder appears (inside --out or beside it), or the run ends; the time it did."""
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        if hidden_beside(out) or not out.is_dir() or any(n.startswith(".") for n in os.listdir(out)):
+            break
+        time.sleep(0.0005)
+    return time.monotonic()
+
+
+def writing_time(args: list[str], out: Path, *, exchange: bool) -> float:
+    """Seconds from the first temporary file or folder to the last one gone, in an uninterrupted run (when to kill)."""
+    proc = start(args, exchange=exchange)
+    seen = wait_for_writing(proc, out)
+    while proc.poll() is None and (hidden_beside(out) or not out.is_dir() or any(n.startswith(".") for n in os.listdir(out))):
+        time.sleep(0.0005)
+    window_s = time.monotonic() - seen
+    assert proc.wait(timeout=60) == 0
+    return max(1.5 * window_s, 0.05)
+
+
+def kill_while_writing(args: list[str], out: Path, rng: random.Random, window_s: float, *, exchange: bool) -> int:
+    """Start the command and SIGKILL it, mostly at a random point while it writes; its exit code (-9 when killed)."""
+    proc = start(args, exchange=exchange)
+    if rng.random() < 0.2:
         time.sleep(rng.uniform(0.0, 2.5))  # anywhere in the run
-    else:  # once a temporary file or folder appears (inside --out or beside it), a few milliseconds on
-        deadline = time.monotonic() + 60
-        while proc.poll() is None and time.monotonic() < deadline:
-            if hidden_beside(out) or not out.is_dir() or any(n.startswith(".") for n in os.listdir(out)):
-                break
-            time.sleep(0.0005)
-        time.sleep(rng.uniform(0.0, 0.03))
+    else:
+        wait_for_writing(proc, out)
+        time.sleep(rng.uniform(0.0, window_s))
     if proc.poll() is None:
         proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
-    return proc.returncode
+    return proc.wait(timeout=60)
+
+
+#: Runs killed per swap scheme (each takes a start of the command line, a few seconds).
+ROUNDS = 6
 
 
 @pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "rename-aside"])
@@ -163,15 +186,19 @@ def test_a_run_killed_while_writing_leaves_the_old_or_the_new_outputs_whole(hist
     assert main(forecast_args(history, new, days=5)) == 0
     sets = {"old": snapshot(old), "new": snapshot(new)}
     assert sets["old"] != sets["new"] and "requirements.csv" not in sets["new"]
+    out = tmp_path / "out"
+    shutil.copytree(old, out)
+    window_s = writing_time(forecast_args(history, out, days=5), out, exchange=exchange)
+    assert snapshot(out) == sets["new"]
     seen = set()
-    for _ in range(4):
-        out = tmp_path / "out"
+    for _ in range(ROUNDS):
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(old, out)
-        code = kill_while_writing(forecast_args(history, out, days=5), out, rng, exchange=exchange)
+        code = kill_while_writing(forecast_args(history, out, days=5), out, rng, window_s, exchange=exchange)
         recover_folder(out)  # what the next run does first
         now = snapshot(out)
-        assert now in sets.values(), f"a mixed folder after exit {code}: {sorted(now)}"
+        which = [name for name, files in sets.items() if files == now]
+        assert which, f"a mixed folder after exit {code}: {sorted(now)}"
         assert not [n for n in os.listdir(out) if n.startswith(".")] and hidden_beside(out) == []
-        seen.add("old" if now == sets["old"] else "new")
+        seen.add(which[0])
     assert seen  # (which sets were seen depends on timing; either is whole)

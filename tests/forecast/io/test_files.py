@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import threading
 
 import pandas as pd
 import pytest
@@ -51,3 +53,34 @@ def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_csv_atomic(pd.DataFrame({"a": [1]}), target)
     assert target.read_text() == "a\n1\n"
+
+
+def test_two_writers_of_one_file_never_share_a_temporary_file(tmp_path):
+    target = tmp_path / "out.csv"
+    frames = [pd.DataFrame({"writer": [i] * 20000, "x": range(20000)}) for i in range(2)]
+    errors: list[BaseException] = []
+
+    def run(df):
+        try:
+            for _ in range(15):
+                write_csv_atomic(df, target)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(df,)) for df in frames]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert pd.read_csv(target).equals(frames[int(pd.read_csv(target)["writer"].iloc[0])])
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def test_a_written_file_has_the_mode_of_an_ordinary_new_file(tmp_path):
+    mask = os.umask(0o027)
+    try:
+        write_csv_atomic(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o640

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -10,8 +11,9 @@ import pandas as pd
 import pytest
 
 from forecast.errors import InputError
+from forecast.io.outputs import OutputError
 from roster.planning.inputs import load_inputs
-from roster.planning.plan import PlanSettings, run_plan
+from roster.planning.plan import OUTPUT_FILES, PlanSettings, run_plan, write_plan
 from roster.rostering.validation import validate_roster
 from tests.conftest import SAMPLES
 
@@ -101,3 +103,36 @@ def test_rules_that_do_not_fit_the_plans_grid_are_refused(tmp_path, minutes, rul
     # the same rules file with a history its resolution divides fits
     if minutes == 15:
         assert load_inputs(small_folder(tmp_path / "coarse", 30, rules)).grid.interval_min == 30
+
+
+@pytest.fixture(scope="module")
+def hourly_plan(tmp_path_factory):
+    """A plan with its simulation and the same plan without (the roster and the rest are the same)."""
+    inputs = load_inputs(small_folder(tmp_path_factory.mktemp("data"), 60))
+    result = run_plan(inputs, SETTINGS)
+    return result, dataclasses.replace(result, simulation=None)
+
+
+def test_a_plan_without_simulation_leaves_no_simulation_of_an_earlier_run(hourly_plan, tmp_path):
+    simulated, not_simulated = hourly_plan
+    out = tmp_path / "out"
+    write_plan(simulated, out)
+    (out / "notes.txt").write_text("mine")
+    assert sorted(p.name for p in out.iterdir()) == sorted([*OUTPUT_FILES, "notes.txt"])
+    write_plan(not_simulated, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*(n for n in OUTPUT_FILES if n != "simulation.csv"), "notes.txt"])
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_a_plan_whose_calendar_path_is_a_folder_writes_nothing(hourly_plan, tmp_path):
+    simulated, not_simulated = hourly_plan
+    out = tmp_path / "out"
+    write_plan(not_simulated, out)
+    (out / "roster.ics").unlink()
+    (out / "roster.ics").mkdir()
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    with pytest.raises(OutputError, match="is a folder") as e:
+        write_plan(simulated, out)
+    assert e.value.path == str(out / "roster.ics")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before and (out / "roster.ics").is_dir()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
