@@ -121,13 +121,12 @@ def test_two_concurrent_runs_into_one_folder_each_succeed_and_leave_one_complete
     assert main(forecast_args(history, ref3)) == 0
     assert main(forecast_args(history, ref4, days=4)) == 0
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for _ in range(2):
-        procs = [subprocess.Popen(cli(*forecast_args(history, out, days)), cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for days in (3, 4)]
-        results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
-        assert [code for code, _ in results] == [0, 0], results
-        assert snapshot(out) in (snapshot(ref3), snapshot(ref4))
-        assert hidden_beside(out) == [] and not [n for n in os.listdir(out) if n.startswith(".")]
+    procs = [subprocess.Popen(cli(*forecast_args(history, out, days)), cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for days in (3, 4)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    assert [code for code, _ in results] == [0, 0], results
+    assert snapshot(out) in (snapshot(ref3), snapshot(ref4))
+    assert hidden_beside(out) == [] and not [n for n in os.listdir(out) if n.startswith(".")]
 
 
 def start(args: list[str], *, exchange: bool) -> subprocess.Popen:
@@ -173,7 +172,9 @@ def kill_while_writing(args: list[str], out: Path, rng: random.Random, window_s:
 ROUNDS = 6
 
 
-@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "rename-aside"])
+@pytest.mark.parametrize(
+    "exchange", [True, pytest.param(False, marks=pytest.mark.slow)], ids=["exchange", "rename-aside"],
+)  # the rename-aside swap's recovery is also tested without processes (tests/forecast/io/test_outputs.py)
 def test_a_run_killed_while_writing_leaves_the_old_or_the_new_outputs_whole(history, tmp_path, exchange):
     rng = random.Random(15 + exchange)
     old, new = tmp_path / "old", tmp_path / "new"
