@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from forecast.errors import InputError, Problem, file_label
+from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.schema import INTERVAL_CHOICES_MIN
 
 # An offset counts only after a clock time, so a date such as 2025-06-01 is naive.
@@ -142,9 +142,7 @@ def parse_timestamps(
     missing = strings.isna() | (strings == "")
     if missing.any():
         bad = np.flatnonzero(missing.to_numpy())
-        raise InputError(
-            [Problem(file, "expected a timestamp, found an empty cell", int(lines[i]), column) for i in bad]
-        )
+        raise InputError.cells((Problem(file, "expected a timestamp, found an empty cell", int(lines[i]), column) for i in bad), len(bad))
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     has_offset = strings.str.contains(_OFFSET_RE, regex=True).to_numpy()
     expected = "an ISO 8601 timestamp such as 2025-11-28T14:15:00Z"
@@ -174,7 +172,7 @@ def parse_timestamps(
         zones = np.full(n, tz, dtype=object) if isinstance(tz, str) else tz.to_numpy(dtype=object)
         zones = zones[naive_pos]
         utc_all = np.empty(len(naive_pos), dtype="datetime64[ns]")
-        problems: list[Problem] = []
+        found = Problems()
         for zone in pd.unique(zones):
             sel = np.flatnonzero(zones == zone)
             local = local_all.iloc[sel]
@@ -183,20 +181,22 @@ def parse_timestamps(
             if bad.any():
                 # A time that fails with ambiguous=True too does not exist at all.
                 gap = local[bad].dt.tz_localize(zone, nonexistent="NaT", ambiguous=np.ones(bad.sum(), bool)).isna()
-                for value, line, is_gap in zip(local[bad], lines[naive_pos[sel[bad]]], gap):
-                    kind = "does not exist (clocks go forward)" if is_gap else "is ambiguous (clocks go back, it happens twice)"
-                    problems.append(
+                found.extend(
+                    (
                         Problem(
                             file,
-                            f"local time {value:%Y-%m-%d %H:%M} {kind} in {zone}; "
-                            "give the UTC offset, e.g. 2025-11-02T01:30:00-05:00",
+                            f"local time {value:%Y-%m-%d %H:%M} "
+                            f"{'does not exist (clocks go forward)' if is_gap else 'is ambiguous (clocks go back, it happens twice)'} "
+                            f"in {zone}; give the UTC offset, e.g. 2025-11-02T01:30:00-05:00",
                             int(line),
                             column,
                         )
-                    )
+                        for value, line, is_gap in zip(local[bad], lines[naive_pos[sel[bad]]], gap)
+                    ),
+                    int(bad.sum()),
+                )
             utc_all[sel] = utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-        if problems:
-            raise InputError(problems)
+        found.raise_if_any()
         out.iloc[naive_pos] = pd.to_datetime(utc_all).tz_localize("UTC")
     return out
 
