@@ -30,6 +30,9 @@ _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 
 #: characters: 1 to 64 ASCII letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit (no path
 #: separator, no ``..`` component, nothing a spreadsheet reads as a formula).
 AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: Largest targets or rules file read, in bytes: settings are a few kB; a bigger file is not one.
+MAX_TOML_BYTES = 1_000_000
+
 AGENT_ID_RULE = "1 to 64 ASCII letters, digits, '_', '-' and '.', starting with a letter or digit (e.g. A-0042)"
 
 
@@ -57,6 +60,8 @@ def _read_toml(path: str | Path, file: str) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise InputError.one(file, f"file not found: {path}")
+    if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
+        raise InputError.one(file, f"the file is {path.stat().st_size / 1e6:,.1f} MB; settings files are at most {MAX_TOML_BYTES / 1e6:g} MB")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:

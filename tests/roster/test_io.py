@@ -97,3 +97,8 @@ def test_agent_ids_are_kept_to_safe_characters(write, agent_id):
 def test_ordinary_agent_ids_are_accepted(write):
     rows = "".join(f"{a},Ann,Lisbon,Europe/Lisbon,full_time,voice,,,\n" for a in ("A001", "lis-07", "agent_3.b", "9"))
     assert [a.agent_id for a in load_agents(write("agents.csv", AGENTS_HEADER + rows))] == ["A001", "lis-07", "agent_3.b", "9"]
+
+
+def test_a_settings_file_beyond_its_limit_is_refused(write):
+    with pytest.raises(InputError, match=r"targets.toml: the file is 2.0 MB; settings files are at most 1 MB"):
+        load_targets(write("targets.toml", "# x\n" * 500_000))
