@@ -361,3 +361,13 @@ def test_a_gzip_upload_that_unpacks_beyond_the_limit_is_refused(at, small_app_da
     err = at.error[0].value
     assert "history.csv.gz" in err and "unpacks to more than 0.3 MB; the limit is 0.3 MB of uncompressed data per file" in err
     assert metric(at, "Agents").value == "24"
+
+
+def test_an_upload_with_thousands_of_bad_rows_counts_them_all_and_lists_the_first(at):
+    rows = "".join("2026-01-01T00:00:00Z,voice,UTC,lots,300\n" for _ in range(5000))
+    at.file_uploader(key="up_history").set_value(("h.csv", ("ds,channel,tz,volume,aht_s\n" + rows).encode(), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "5,000 problems" in err and "... and 4,995 more (the first 20 below)" in err
+    assert metric(at, "Agents").value == "24"

@@ -368,8 +368,9 @@ def problems_frame(exc: InputError) -> pd.DataFrame:
 
 def show_input_error(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> None:
     n = exc.total
-    st.error(f"**Bad input{where}**: {n} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
-             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5} more below" if n > 5 else ""))
+    st.error(f"**Bad input{where}**: {n:,} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
+             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5:,} more" + (" below" if n == len(exc.problems) else f" (the first {len(exc.problems)} below)")
+                if n > 5 else ""))
     if n > 1:
         st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
 
