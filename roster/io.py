@@ -17,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from forecast import tables
-from forecast.errors import InputError, Problem, file_label
+from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import parse_numbers, read_table, require_columns
 from forecast.io.stage_tables import load_output_table
 from forecast.schema import MAX_AHT_S, max_contacts
@@ -105,33 +105,32 @@ def load_shift_templates(path: str | Path, rules: LabourRules, *, label: str | N
     df = read_table(path, label=file)
     require_columns(df, ["contract", "name", "start", "length_h"], file, "the shift templates file")
     lengths = parse_numbers(df, "length_h", file, strictly_positive=True, what="a shift length in hours")
-    problems: list[Problem] = []
+    problems = Problems()
     by_contract: dict[str, list[dict]] = {}
     seen: dict[tuple[str, str], int] = {}
     for rec, length in zip(df.to_dict("records"), lengths):
         line = int(rec["_line"])
         contract, name, start = rec["contract"].strip(), rec["name"].strip(), rec["start"].strip()
         if contract not in rules.contracts:
-            problems.append(Problem(file, f"unknown contract {contract!r}; the rules define {', '.join(sorted(rules.contracts))}", line, "contract"))
+            problems.add(Problem(file, f"unknown contract {contract!r}; the rules define {', '.join(sorted(rules.contracts))}", line, "contract"))
             continue
         if not name:
-            problems.append(Problem(file, "expected a shift name such as early or late, found an empty cell", line, "name"))
+            problems.add(Problem(file, "expected a shift name such as early or late, found an empty cell", line, "name"))
             continue
         if (contract, name) in seen:
-            problems.append(Problem(file, f"shift {name!r} of contract {contract!r} already given on line {seen[(contract, name)]}", line, "name"))
+            problems.add(Problem(file, f"shift {name!r} of contract {contract!r} already given on line {seen[(contract, name)]}", line, "name"))
             continue
         seen[(contract, name)] = line
         m = re.fullmatch(r"(\d{1,2}):(\d{2})", start)
         t = dt.time(int(m[1]), int(m[2])) if m and int(m[1]) < 24 and int(m[2]) < 60 else None
         if t is None:
-            problems.append(Problem(file, f"expected a local start time HH:MM, found {start!r}", line, "start"))
+            problems.add(Problem(file, f"expected a local start time HH:MM, found {start!r}", line, "start"))
             continue
         if length > 16:
-            problems.append(Problem(file, f"expected a shift of at most 16 hours, found {length:g}", line, "length_h"))
+            problems.add(Problem(file, f"expected a shift of at most 16 hours, found {length:g}", line, "length_h"))
             continue
         by_contract.setdefault(contract, []).append({"name": name, "start": t, "length_h": float(length)})
-    if problems:
-        raise InputError(problems)
+    problems.raise_if_any()
     contracts = {}
     for name, c in rules.contracts.items():
         if name in by_contract:
@@ -167,7 +166,7 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
     file = label or file_label(path)
     df = read_table(path, label=file)
     require_columns(df, ["agent_id", "site", "site_tz", "contract", "skills"], file, "the agents file")
-    problems: list[Problem] = []
+    problems = Problems()
     agents: list[Agent] = []
     seen: dict[str, int] = {}
     for rec in df.to_dict("records"):
@@ -187,13 +186,13 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             try:
                 data["preferred_days_off"] = _parse_days(rec["preferred_days_off"])
             except ValueError as exc:
-                problems.append(Problem(file, str(exc), line, "preferred_days_off"))
+                problems.add(Problem(file, str(exc), line, "preferred_days_off"))
                 continue
-        if not AGENT_ID_RE.fullmatch(data["agent_id"]) or ".." in data["agent_id"]:
-            problems.append(Problem(file, f"expected an agent id of {AGENT_ID_RULE}, found {data['agent_id']!r}", line, "agent_id"))
+        if not AGENT_ID_RE.fullmatch(data["agent_id"]):
+            problems.add(Problem(file, f"expected an agent id of {AGENT_ID_RULE}, found {data['agent_id']!r}", line, "agent_id"))
             continue
         if data["agent_id"] in seen:
-            problems.append(
+            problems.add(
                 Problem(file, f"duplicate agent_id {data['agent_id']!r} (first on line {seen[data['agent_id']]})", line, "agent_id")
             )
             continue
@@ -201,10 +200,11 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
         try:
             agent = Agent.model_validate(data)
         except ValidationError as exc:
-            problems += _pydantic_problems(exc, file, line=line)
+            for problem in _pydantic_problems(exc, file, line=line):
+                problems.add(problem)
             continue
         if rules is not None and agent.contract not in rules.contracts:
-            problems.append(
+            problems.add(
                 Problem(
                     file,
                     f"unknown contract {agent.contract!r}; the rules define {', '.join(rules.contracts)}",
@@ -214,8 +214,7 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             )
             continue
         agents.append(agent)
-    if problems:
-        raise InputError(problems)
+    problems.raise_if_any()
     return agents
 
 

@@ -102,3 +102,13 @@ def test_ordinary_agent_ids_are_accepted(write):
 def test_a_settings_file_beyond_its_limit_is_refused(write):
     with pytest.raises(InputError, match=r"targets.toml: the file is 2.0 MB; settings files are at most 1 MB"):
         load_targets(write("targets.toml", "# x\n" * 500_000))
+
+
+def test_an_agents_file_of_thousands_of_bad_rows_builds_only_the_problems_shown(write):
+    from forecast.errors import MAX_PROBLEMS_SHOWN
+
+    rows = "".join(f"A{i},Ann,Lisbon,Europe/Lisboa,full_time,voice,,,\n" for i in range(3000))
+    with pytest.raises(InputError) as info:
+        load_agents(write("agents.csv", AGENTS_HEADER + rows))
+    assert info.value.total == 3000 and len(info.value.problems) == MAX_PROBLEMS_SHOWN
+    assert str(info.value).endswith("... and 2,980 more problem(s)")
