@@ -1,4 +1,4 @@
-"""Reading and writing CSV tables safely: size and encoding checks, typed columns, atomic writes, ISO timestamps."""
+"""Reading and writing CSV tables safely: size and encoding checks, typed columns and plausibility bounds, the one atomic and formula-safe writer, ISO timestamps."""
 
 from __future__ import annotations
 
