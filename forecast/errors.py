@@ -105,10 +105,12 @@ class Problems:
 
     Examples
     --------
-    >>> found = Problems()
-    >>> bad = df["volume"] < 0
-    >>> found.extend((Problem(file, "negative", int(l), "volume") for l in df.loc[bad, "_line"]), int(bad.sum()))
-    >>> found.raise_if_any()
+    A vectorised check counts its bad cells and builds problems from a generator (only the first are built)::
+
+        found = Problems()
+        bad = df["volume"] < 0
+        found.extend((Problem(file, "negative", int(l), "volume") for l in df.loc[bad, "_line"]), int(bad.sum()))
+        found.raise_if_any()
     """
 
     def __init__(self) -> None:
