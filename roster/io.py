@@ -17,13 +17,23 @@ import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from forecast import tables
-from forecast.errors import InputError, Problem, file_label
+from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import parse_numbers, read_table, require_columns
 from forecast.io.stage_tables import load_output_table
+from forecast.schema import MAX_AHT_S, max_contacts
 from forecast.timegrid import parse_timestamps
 from roster.schema import Agent, LabourRules, ShiftType, Targets, TimeOff
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+#: An agent id names files (each agent's calendar in calendars.zip, ``<agent_id>.ics``), so it is kept to safe
+#: characters: 1 to 64 ASCII letters, digits, ``_``, ``-`` and ``.``, starting with a letter or digit (no path
+#: separator, no ``..`` component, nothing a spreadsheet reads as a formula).
+AGENT_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+#: Largest targets or rules file read, in bytes: settings are a few kB; a bigger file is not one.
+MAX_TOML_BYTES = 1_000_000
+
+AGENT_ID_RULE = "1 to 64 ASCII letters, digits, '_', '-' and '.', starting with a letter or digit (e.g. A-0042)"
 
 
 def _pydantic_problems(exc: ValidationError, file: str, *, prefix: str = "", line: int | None = None) -> list[Problem]:
@@ -50,6 +60,8 @@ def _read_toml(path: str | Path, file: str) -> dict[str, Any]:
     path = Path(path)
     if not path.exists():
         raise InputError.one(file, f"file not found: {path}")
+    if path.is_file() and path.stat().st_size > MAX_TOML_BYTES:
+        raise InputError.one(file, f"the file is {path.stat().st_size / 1e6:,.1f} MB; settings files are at most {MAX_TOML_BYTES / 1e6:g} MB")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -93,33 +105,32 @@ def load_shift_templates(path: str | Path, rules: LabourRules, *, label: str | N
     df = read_table(path, label=file)
     require_columns(df, ["contract", "name", "start", "length_h"], file, "the shift templates file")
     lengths = parse_numbers(df, "length_h", file, strictly_positive=True, what="a shift length in hours")
-    problems: list[Problem] = []
+    problems = Problems()
     by_contract: dict[str, list[dict]] = {}
     seen: dict[tuple[str, str], int] = {}
     for rec, length in zip(df.to_dict("records"), lengths):
         line = int(rec["_line"])
         contract, name, start = rec["contract"].strip(), rec["name"].strip(), rec["start"].strip()
         if contract not in rules.contracts:
-            problems.append(Problem(file, f"unknown contract {contract!r}; the rules define {', '.join(sorted(rules.contracts))}", line, "contract"))
+            problems.add(Problem(file, f"unknown contract {contract!r}; the rules define {', '.join(sorted(rules.contracts))}", line, "contract"))
             continue
         if not name:
-            problems.append(Problem(file, "expected a shift name such as early or late, found an empty cell", line, "name"))
+            problems.add(Problem(file, "expected a shift name such as early or late, found an empty cell", line, "name"))
             continue
         if (contract, name) in seen:
-            problems.append(Problem(file, f"shift {name!r} of contract {contract!r} already given on line {seen[(contract, name)]}", line, "name"))
+            problems.add(Problem(file, f"shift {name!r} of contract {contract!r} already given on line {seen[(contract, name)]}", line, "name"))
             continue
         seen[(contract, name)] = line
         m = re.fullmatch(r"(\d{1,2}):(\d{2})", start)
         t = dt.time(int(m[1]), int(m[2])) if m and int(m[1]) < 24 and int(m[2]) < 60 else None
         if t is None:
-            problems.append(Problem(file, f"expected a local start time HH:MM, found {start!r}", line, "start"))
+            problems.add(Problem(file, f"expected a local start time HH:MM, found {start!r}", line, "start"))
             continue
         if length > 16:
-            problems.append(Problem(file, f"expected a shift of at most 16 hours, found {length:g}", line, "length_h"))
+            problems.add(Problem(file, f"expected a shift of at most 16 hours, found {length:g}", line, "length_h"))
             continue
         by_contract.setdefault(contract, []).append({"name": name, "start": t, "length_h": float(length)})
-    if problems:
-        raise InputError(problems)
+    problems.raise_if_any()
     contracts = {}
     for name, c in rules.contracts.items():
         if name in by_contract:
@@ -148,12 +159,14 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
     Columns: ``agent_id, site, site_tz, contract, skills`` (channels separated
     by ``|``) and optionally ``name, earliest_start, latest_start`` (site local
     ``HH:MM``) and ``preferred_days_off`` (e.g. ``sat|sun``).
-    When ``rules`` is given, each contract must be one of its contracts.
+    When ``rules`` is given, each contract must be one of its contracts. An
+    ``agent_id`` is made of safe characters only (:data:`AGENT_ID_RULE`): it names
+    the agent's calendar file.
     """
     file = label or file_label(path)
     df = read_table(path, label=file)
     require_columns(df, ["agent_id", "site", "site_tz", "contract", "skills"], file, "the agents file")
-    problems: list[Problem] = []
+    problems = Problems()
     agents: list[Agent] = []
     seen: dict[str, int] = {}
     for rec in df.to_dict("records"):
@@ -173,10 +186,13 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             try:
                 data["preferred_days_off"] = _parse_days(rec["preferred_days_off"])
             except ValueError as exc:
-                problems.append(Problem(file, str(exc), line, "preferred_days_off"))
+                problems.add(Problem(file, str(exc), line, "preferred_days_off"))
                 continue
+        if not AGENT_ID_RE.fullmatch(data["agent_id"]):
+            problems.add(Problem(file, f"expected an agent id of {AGENT_ID_RULE}, found {data['agent_id']!r}", line, "agent_id"))
+            continue
         if data["agent_id"] in seen:
-            problems.append(
+            problems.add(
                 Problem(file, f"duplicate agent_id {data['agent_id']!r} (first on line {seen[data['agent_id']]})", line, "agent_id")
             )
             continue
@@ -184,10 +200,11 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
         try:
             agent = Agent.model_validate(data)
         except ValidationError as exc:
-            problems += _pydantic_problems(exc, file, line=line)
+            for problem in _pydantic_problems(exc, file, line=line):
+                problems.add(problem)
             continue
         if rules is not None and agent.contract not in rules.contracts:
-            problems.append(
+            problems.add(
                 Problem(
                     file,
                     f"unknown contract {agent.contract!r}; the rules define {', '.join(rules.contracts)}",
@@ -197,8 +214,7 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             )
             continue
         agents.append(agent)
-    if problems:
-        raise InputError(problems)
+    problems.raise_if_any()
     return agents
 
 
@@ -215,11 +231,12 @@ def load_time_off(path: str | Path, agents: list[Agent], *, label: str | None = 
     ids = df["agent_id"].str.strip()
     unknown = ~ids.isin(by_id)
     if unknown.any():
-        raise InputError(
-            [
+        raise InputError.cells(
+            (
                 Problem(file, f"unknown agent_id {cell!r} (not in the agents file)", int(line), "agent_id")
                 for cell, line in zip(ids[unknown], df.loc[unknown, "_line"])
-            ]
+            ),
+            int(unknown.sum()),
         )
     zones = ids.map(lambda a: by_id[a].site_tz)
     end_raw = df["end"].str.strip()
@@ -232,7 +249,7 @@ def load_time_off(path: str | Path, agents: list[Agent], *, label: str | None = 
     end = parse_timestamps(end_raw, zones, file=file, column="end", lines=lines)
     bad = end <= start
     if bad.any():
-        raise InputError([Problem(file, "expected 'end' after 'start'", int(l), "end") for l in df.loc[bad, "_line"]])
+        raise InputError.cells((Problem(file, "expected 'end' after 'start'", int(l), "end") for l in df.loc[bad, "_line"]), int(bad.sum()))
     reason = df["reason"].str.strip() if "reason" in df.columns else pd.Series("", index=df.index)
     return [
         TimeOff(agent_id=a, start=s.to_pydatetime(), end=e.to_pydatetime(), reason=r)
@@ -266,11 +283,16 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
     ``volume`` (contacts, 0 or more), optional ``aht_s`` (seconds, above 0;
     empty = the target's default) and ``volume_lo`` / ``volume_hi`` (the 10%
     and 90% quantiles). A problem on a row also names that row's channel.
+    Volumes beyond any real contact centre (:func:`forecast.schema.max_contacts`
+    of an hour, the longest interval) and handle times over a day are refused.
     """
+    volume = {"minimum": 0, "maximum": max_contacts(60),
+              "why_maximum": " per interval (more is beyond any real contact centre)"}
     try:
         return load_output_table(
-            path, what="a forecast", required=tables.FORECAST.pick("ds", "channel", "volume"), numbers={"volume": {"minimum": 0}},
-            optional_numbers={"aht_s": {"strictly_positive": True}, "volume_lo": {"minimum": 0}, "volume_hi": {"minimum": 0}},
+            path, what="a forecast", required=tables.FORECAST.pick("ds", "channel", "volume"), numbers={"volume": volume},
+            optional_numbers={"aht_s": {"strictly_positive": True, "maximum": MAX_AHT_S, "why_maximum": " (one day)"},
+                              "volume_lo": volume, "volume_hi": volume},
             label=label,
         )
     except InputError as exc:
@@ -282,5 +304,6 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
             [
                 Problem(p.file, f"{p.message} (channel {channel[p.line]})", p.line, p.column) if p.line in channel else p
                 for p in exc.problems
-            ]
+            ],
+            total=exc.total,
         ) from None

@@ -1,6 +1,6 @@
 """Reading inputs and writing outputs of the forecast stage.
 
-* :mod:`forecast.io.files` - the safe CSV reader and the atomic writer every stage uses (``write_table``: a table of :mod:`forecast.tables`);
+* :mod:`forecast.io.files` - the safe CSV reader (size, unpacked size, encoding) and the one atomic, formula-safe CSV writer every stage uses (``write_table``: a table of :mod:`forecast.tables`);
 * :mod:`forecast.io.history` - the contact history (interval counts or a per-contact log);
 * :mod:`forecast.io.events` - the events file;
 * :mod:`forecast.io.stage_tables` - a stage's output table read back as the next stage's input.

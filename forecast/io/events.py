@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, Problem, file_label
+from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.schema import CHANNELS, EVENT_COLUMNS, is_valid_tz
 from forecast.timegrid import parse_timestamps
 from forecast.io.files import parse_numbers, read_table, require_columns
@@ -65,15 +65,18 @@ def load_events(
     file = label or file_label(path)
     df = read_table(path, label=file)
     require_columns(df, ["event", "kind", "start", "end"], file, "an events table")
-    problems: list[Problem] = []
+    problems = Problems()
     for col in ("event", "kind"):
         empty = df[col].str.strip() == ""
-        problems += [Problem(file, f"expected a name, found an empty cell", int(l), col) for l in df.loc[empty, "_line"]]
+        problems.extend((Problem(file, "expected a name, found an empty cell", int(l), col) for l in df.loc[empty, "_line"]), int(empty.sum()))
     kind_ok = df["kind"].str.strip().str.lower().str.fullmatch(r"[a-z0-9_ -]*")
-    problems += [
-        Problem(file, f"expected a kind made of letters, digits and '_' (e.g. flash_sale), found {k!r}", int(l), "kind")
-        for k, l in zip(df.loc[~kind_ok, "kind"], df.loc[~kind_ok, "_line"])
-    ]
+    problems.extend(
+        (
+            Problem(file, f"expected a kind made of letters, digits and '_' (e.g. flash_sale), found {k!r}", int(l), "kind")
+            for k, l in zip(df.loc[~kind_ok, "kind"], df.loc[~kind_ok, "_line"])
+        ),
+        int((~kind_ok).sum()),
+    )
     uplift = (
         parse_numbers(df, "uplift", file, allow_empty=True, strictly_positive=True, what="a volume multiplier such as 1.5")
         if "uplift" in df.columns
@@ -84,10 +87,13 @@ def load_events(
         if col in df.columns:
             w = parse_numbers(df, col, file, allow_empty=True, what="a whole number of days").fillna(0.0)
             bad = (w != np.round(w)) | (w * sign < 0)
-            problems += [
-                Problem(file, f"expected a whole number of days {'<= 0' if sign < 0 else '>= 0'}, found {v:g}", int(l), col)
-                for v, l in zip(w[bad], df.loc[bad, "_line"])
-            ]
+            problems.extend(
+                (
+                    Problem(file, f"expected a whole number of days {'<= 0' if sign < 0 else '>= 0'}, found {v:g}", int(l), col)
+                    for v, l in zip(w[bad], df.loc[bad, "_line"])
+                ),
+                int(bad.sum()),
+            )
             windows[col] = w.astype(int)
         else:
             windows[col] = pd.Series(0, index=df.index)
@@ -99,20 +105,19 @@ def load_events(
         zs = _split_scope(rec.get("zones", ""), list(zones), lower=False)
         for c in ch:
             if c not in channels:
-                problems.append(Problem(file, f"unknown channel {c!r}; expected all or some of {', '.join(channels)}", line, "channels"))
+                problems.add(Problem(file, f"unknown channel {c!r}; expected all or some of {', '.join(channels)}", line, "channels"))
         for z in zs:
             if not is_valid_tz(z):
-                problems.append(Problem(file, f"unknown time zone {z!r}; expected all or IANA names separated by |", line, "zones"))
+                problems.add(Problem(file, f"unknown time zone {z!r}; expected all or IANA names separated by |", line, "zones"))
             elif z not in zones:
-                problems.append(Problem(file, f"zone {z!r} is not in the history (zones: {', '.join(zones)})", line, "zones"))
+                problems.add(Problem(file, f"zone {z!r} is not in the history (zones: {', '.join(zones)})", line, "zones"))
         start, end = rec["start"].strip(), rec["end"].strip()
         if _DATE_ONLY.match(end):
             end = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
         for c in ch:
             for z in zs:
                 rows.append((i, line, rec["event"].strip(), rec["kind"].strip().lower().replace(" ", "_"), c, z, start, end))
-    if problems:
-        raise InputError(problems)
+    problems.raise_if_any()
 
     ex = pd.DataFrame(rows, columns=["_i", "_line", "event", "kind", "channel", "tz", "start", "end"])
     lines = ex["_line"].to_numpy()
@@ -120,12 +125,8 @@ def load_events(
     ex["end"] = parse_timestamps(ex["end"], ex["tz"], file=file, column="end", lines=lines)
     bad = ex["end"] <= ex["start"]
     if bad.any():
-        raise InputError(
-            [
-                Problem(file, "expected 'end' after 'start'", int(l), "end")
-                for l in pd.unique(ex.loc[bad, "_line"])
-            ]
-        )
+        bad_lines = pd.unique(ex.loc[bad, "_line"])
+        raise InputError.cells((Problem(file, "expected 'end' after 'start'", int(l), "end") for l in bad_lines), len(bad_lines))
     ex["uplift"] = uplift.reindex(ex["_i"]).to_numpy()
     ex["lower_window"] = windows["lower_window"].reindex(ex["_i"]).to_numpy()
     ex["upper_window"] = windows["upper_window"].reindex(ex["_i"]).to_numpy()

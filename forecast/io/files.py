@@ -1,4 +1,4 @@
-"""Reading and writing CSV tables safely: size and encoding checks, typed columns, atomic writes, ISO timestamps."""
+"""Reading and writing CSV tables safely: size and encoding checks, typed columns and plausibility bounds, the one atomic and formula-safe writer, ISO timestamps."""
 
 from __future__ import annotations
 
@@ -9,28 +9,42 @@ import os
 import re
 import tempfile
 import warnings
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, Problem, file_label
+from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.schema import CHANNELS, is_valid_tz
 from forecast.tables import Table
 
 
-#: Largest input file accepted, in bytes (uncompressed size is checked too).
+#: Largest input accepted, in bytes: a plain file's size, and what a ``.gz`` file unpacks to (read in chunks and
+#: stopped there, so a small archive of zeros cannot fill the memory). 512 MB is some 10 million interval rows or
+#: contacts, years of a large centre's history.
 MAX_FILE_BYTES = 512 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 
 
-def _raw_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise InputError.one(path, f"is not a readable gzip file ({exc})") from None
-    return data
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.0f} MB" if n >= 10e6 else f"{n / 1e6:.3g} MB"
+
+
+def _raw_bytes(path: Path, name: str) -> bytes:
+    if path.suffix != ".gz":
+        return path.read_bytes()
+    data = bytearray()
+    try:
+        with gzip.open(path, "rb") as f:
+            while chunk := f.read(_CHUNK_BYTES):
+                data += chunk
+                if len(data) > MAX_FILE_BYTES:
+                    limit = _megabytes(MAX_FILE_BYTES)
+                    raise InputError.one(name, f"unpacks to more than {limit}; the limit is {limit} of uncompressed data per file")
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError.one(name, f"is not a readable gzip file ({exc})") from None
+    return bytes(data)
 
 
 def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
@@ -54,8 +68,8 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     if size == 0:
         raise InputError.one(name, "the file is empty; expected a CSV with a header row")
     if size > MAX_FILE_BYTES:
-        raise InputError.one(name, f"the file is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB")
-    data = _raw_bytes(path)
+        raise InputError.one(name, f"the file is {_megabytes(size)}; the limit is {_megabytes(MAX_FILE_BYTES)}")
+    data = _raw_bytes(path, name)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -107,12 +121,11 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
 def _field_count_error(text: str, name: str) -> InputError:
     rows = csv.reader(io.StringIO(text))
     header = next(rows)
-    problems = [
-        Problem(name, f"is not a well-formed CSV: expected {len(header)} fields as in the header, saw {len(row)}", rows.line_num)
-        for row in rows
-        if row and len(row) != len(header)
-    ]
-    return InputError(problems or [Problem(name, "is not a well-formed CSV: rows and header differ in length")])
+    found = Problems()
+    for row in rows:
+        if row and len(row) != len(header):
+            found.add(Problem(name, f"is not a well-formed CSV: expected {len(header)} fields as in the header, saw {len(row)}", rows.line_num))
+    return found.error() if found else InputError([Problem(name, "is not a well-formed CSV: rows and header differ in length")])
 
 
 def require_columns(df: pd.DataFrame, required: list[str], file: str, what: str) -> None:
@@ -139,33 +152,38 @@ def parse_numbers(
     allow_empty: bool = False,
     minimum: float | None = None,
     strictly_positive: bool = False,
+    maximum: float | None = None,
     what: str = "a number",
+    why_maximum: str = "",
 ) -> pd.Series:
-    """Parse a string column to float, reporting each bad cell by line."""
+    """Parse a string column to float, reporting each bad cell by line (the first of each kind built, all counted).
+
+    ``maximum`` (inclusive) rejects values beyond it; ``why_maximum`` says why in the message.
+    """
     raw = df[column].str.strip()
     empty = raw == ""
     values = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
-    problems: list[Problem] = []
+    found = Problems()
+    lines = df["_line"]
+
+    def cells(mask: pd.Series, message) -> None:
+        found.extend((Problem(file, message(cell), int(line), column) for line, cell in zip(lines[mask], raw[mask])), int(mask.sum()))
+
     bad_text = values.isna() & ~empty
     if not allow_empty:
         bad_text |= empty
-    for line, cell in zip(df.loc[bad_text, "_line"], raw[bad_text]):
-        problems.append(Problem(file, f"expected {what}, found {cell!r}" if cell else f"expected {what}, found an empty cell", int(line), column))
+    cells(bad_text, lambda cell: f"expected {what}, found {cell!r}" if cell else f"expected {what}, found an empty cell")
     finite = values.notna()
     inf = finite & ~np.isfinite(values.fillna(0.0))
-    for line, cell in zip(df.loc[inf, "_line"], raw[inf]):
-        problems.append(Problem(file, f"expected a finite number, found {cell!r}", int(line), column))
+    cells(inf, lambda cell: f"expected a finite number, found {cell!r}")
     ok = finite & ~inf
     if strictly_positive:
-        low = ok & (values <= 0)
-        for line, cell in zip(df.loc[low, "_line"], raw[low]):
-            problems.append(Problem(file, f"expected a number greater than 0, found {cell!r}", int(line), column))
+        cells(ok & (values <= 0), lambda cell: f"expected a number greater than 0, found {cell!r}")
     elif minimum is not None:
-        low = ok & (values < minimum)
-        for line, cell in zip(df.loc[low, "_line"], raw[low]):
-            problems.append(Problem(file, f"expected a number of at least {minimum:g}, found {cell!r}", int(line), column))
-    if problems:
-        raise InputError(sorted(problems, key=lambda p: p.line or 0))
+        cells(ok & (values < minimum), lambda cell: f"expected a number of at least {minimum:g}, found {cell!r}")
+    if maximum is not None:
+        cells(ok & (values > maximum), lambda cell: f"expected {what} of at most {maximum:,.0f}{why_maximum}, found {cell!r}")
+    found.raise_if_any()
     return values
 
 
@@ -174,11 +192,12 @@ def normalise_channels(df: pd.DataFrame, file: str, column: str = "channel") -> 
     channel = df[column].str.strip().str.lower()
     bad = ~channel.isin(CHANNELS)
     if bad.any():
-        raise InputError(
-            [
+        raise InputError.cells(
+            (
                 Problem(file, f"unknown channel {cell!r}; expected one of {', '.join(CHANNELS)}", int(line), column)
                 for line, cell in zip(df.loc[bad, "_line"], df.loc[bad, column])
-            ]
+            ),
+            int(bad.sum()),
         )
     return channel
 
@@ -189,16 +208,12 @@ def check_zones(values: pd.Series, lines: pd.Series, file: str, column: str) -> 
     valid = {z: is_valid_tz(z) for z in zones.unique()}
     bad = ~zones.map(valid).astype(bool)
     if bad.any():
-        raise InputError(
-            [
-                Problem(
-                    file,
-                    f"unknown time zone {cell!r}; expected an IANA name such as America/New_York",
-                    int(line),
-                    column,
-                )
+        raise InputError.cells(
+            (
+                Problem(file, f"unknown time zone {cell!r}; expected an IANA name such as America/New_York", int(line), column)
                 for line, cell in zip(lines[bad], values[bad])
-            ]
+            ),
+            int(bad.sum()),
         )
     return zones
 
@@ -233,14 +248,46 @@ def _write_atomic(path: str | Path, write) -> Path:
     return path
 
 
+#: A text cell starting with one of these is run as a formula by spreadsheets (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A cell that is only a number (``-3``, ``+1.5e3``) is data, not a formula, even as text.
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def safe_cell(value):
+    """A text cell a spreadsheet would run as a formula, prefixed with a single quote; anything else as it is.
+
+    A carriage return inside the text becomes a line feed: the CSV writer quotes a cell holding a line feed, but not
+    one holding a bare carriage return, which readers take for the end of a row.
+    """
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def formula_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every text cell made safe by :func:`safe_cell`; numeric columns untouched (``-3.5`` stays a number)."""
+    text = [
+        c for c in df.columns
+        if df[c].dtype == object or pd.api.types.is_string_dtype(df[c]) or isinstance(df[c].dtype, pd.CategoricalDtype)
+    ]
+    if not text:
+        return df
+    return df.assign(**{c: df[c].astype(object).map(safe_cell) for c in text})
+
+
 def write_csv_atomic(df: pd.DataFrame, path: str | Path, **kwargs) -> Path:
-    """Write a CSV to a temporary file (a unique name beside it) and rename it into place.
+    """Write a CSV to a temporary file (a unique name beside it) and rename it into place: the one CSV writer of every output.
 
     A crash or an error half-way never leaves a half-written output file, and two
-    writers of one path never share a temporary file. A set of files that belong
-    together is written with :func:`forecast.io.outputs.write_folder`.
+    writers of one path never share a temporary file. Every text cell is made
+    formula-safe (:func:`formula_safe`), whoever wrote the text (an event name, a
+    site, an agent id). A set of files that belong together is written with
+    :func:`forecast.io.outputs.write_folder`.
     """
-    return _write_atomic(path, lambda tmp: df.to_csv(tmp, index=False, **kwargs))
+    return _write_atomic(path, lambda tmp: formula_safe(df).to_csv(tmp, index=False, **kwargs))
 
 
 def write_bytes_atomic(data: bytes, path: str | Path) -> Path:

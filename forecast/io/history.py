@@ -23,7 +23,16 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, Problem, file_label
-from forecast.schema import HISTORY_COLUMNS, INTERVAL_CHOICES_MIN, is_valid_tz
+from forecast.schema import (
+    HISTORY_COLUMNS,
+    INTERVAL_CHOICES_MIN,
+    MAX_AHT_S,
+    MAX_CONTACTS_PER_MIN,
+    SCALE_NOTE_MIN,
+    SCALE_NOTE_RATIO,
+    is_valid_tz,
+    max_contacts,
+)
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
 from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
 
@@ -51,16 +60,15 @@ def _native_interval(ds: pd.Series, df: pd.DataFrame, file: str) -> int:
     if seconds_off.any() or g == 0 or (g % 15 != 0 and g not in INTERVAL_CHOICES_MIN):
         best = 15
         bad = seconds_off | (minutes % best != 0)
-        problems = [
-            Problem(
-                file,
-                f"timestamp {ts:%Y-%m-%d %H:%M:%S}Z is not the start of a 15, 30 or 60-minute interval",
-                int(line),
-                "ds",
-            )
-            for ts, line in zip(ds[bad], df.loc[bad, "_line"])
-        ]
-        raise InputError(problems or [Problem(file, "timestamps are not on a 15, 30 or 60-minute grid", None, "ds")])
+        if not bad.any():
+            raise InputError.one(file, "timestamps are not on a 15, 30 or 60-minute grid", column="ds")
+        raise InputError.cells(
+            (
+                Problem(file, f"timestamp {ts:%Y-%m-%d %H:%M:%S}Z is not the start of a 15, 30 or 60-minute interval", int(line), "ds")
+                for ts, line in zip(ds[bad], df.loc[bad, "_line"])
+            ),
+            int(bad.sum()),
+        )
     return 60 if g % 60 == 0 else (30 if g % 30 == 0 else 15)
 
 
@@ -196,7 +204,8 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd
     channel = normalise_channels(df, file)
     volume = parse_numbers(df, "volume", file, minimum=0.0, what="a contact count of 0 or more")
     aht = (
-        parse_numbers(df, "aht_s", file, allow_empty=True, strictly_positive=True, what="a handle time in seconds")
+        parse_numbers(df, "aht_s", file, allow_empty=True, strictly_positive=True, maximum=MAX_AHT_S,
+                      what="a handle time in seconds", why_maximum=" (one day)")
         if "aht_s" in df.columns
         else pd.Series(np.nan, index=df.index)
     )
@@ -207,19 +216,18 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd
     if dup.any():
         d = frame[dup]
         first_line = d.groupby(["channel", "tz", "ds"])["_line"].transform("min")
-        problems = [
-            Problem(
-                file,
-                f"duplicate interval {channel}/{tz} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})",
-                int(line),
-                "ds",
-            )
-            for channel, tz, ds, line, first in zip(d["channel"], d["tz"], d["ds"], d["_line"], first_line)
-            if line != first
-        ]
-        raise InputError(problems)
+        again = d["_line"] != first_line
+        d, first_line = d[again], first_line[again]
+        raise InputError.cells(
+            (
+                Problem(file, f"duplicate interval {channel}/{tz} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})", int(line), "ds")
+                for channel, tz, ds, line, first in zip(d["channel"], d["tz"], d["ds"], d["_line"], first_line)
+            ),
+            len(d),
+        )
 
     native = _native_interval(frame["ds"], df, file)
+    _check_scale(frame, native, file, notes)
     target = interval_min or native
     if target < native:
         raise InputError.one(
@@ -240,18 +248,63 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd
     return _finish(frame), target
 
 
+def _check_scale(frame: pd.DataFrame, interval_min: int, file: str, notes: list[str] | None) -> None:
+    """Refuse volumes beyond any real contact centre; note those far beyond their own series' level.
+
+    The bound is :func:`forecast.schema.max_contacts` of the file's own interval; the note is for values more than
+    :data:`SCALE_NOTE_RATIO` times the series' median non-zero volume (and at least :data:`SCALE_NOTE_MIN`).
+    """
+    limit = max_contacts(interval_min)
+    over = frame["volume"] > limit
+    if over.any():
+        raise InputError.cells(
+            (
+                Problem(file, f"{v:g} contacts in one {interval_min}-minute interval is beyond any real contact centre "
+                              f"(at most {limit:,.0f}, i.e. {MAX_CONTACTS_PER_MIN * 15:,.0f} per 15 minutes); is the column in "
+                              "another unit?", int(line), "volume")
+                for v, line in zip(frame.loc[over, "volume"], frame.loc[over, "_line"])
+            ),
+            int(over.sum()),
+        )
+    if notes is None:
+        return
+    for (channel, tz), g in frame.groupby(["channel", "tz"], sort=True):
+        level = g.loc[g["volume"] > 0, "volume"].median()
+        if not level > 0:
+            continue
+        far = g[(g["volume"] > SCALE_NOTE_RATIO * level) & (g["volume"] >= SCALE_NOTE_MIN)]
+        if len(far):
+            top = far.loc[far["volume"].idxmax()]
+            notes.append(
+                f"{file}: {channel}/{tz}: {len(far)} interval(s) above {SCALE_NOTE_RATIO}x the series' median of "
+                f"{level:g} contacts (largest {top['volume']:g} on line {int(top['_line'])}); check them "
+                "(unexplained spike days are left out of training)"
+            )
+
+
 def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame:
     require_columns(df, ["created_at", "channel"], file, "a per-contact log")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
     handle = (
-        parse_numbers(df, "handle_time_s", file, allow_empty=True, strictly_positive=True, what="a handle time in seconds")
+        parse_numbers(df, "handle_time_s", file, allow_empty=True, strictly_positive=True, maximum=MAX_AHT_S,
+                      what="a handle time in seconds", why_maximum=" (one day)")
         if "handle_time_s" in df.columns
         else pd.Series(np.nan, index=df.index)
     )
     created = parse_timestamps(df["created_at"], tz, file=file, column="created_at", lines=df["_line"].to_numpy())
     frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "volume": 1.0, "aht_s": handle})
     frame = _aggregate(frame, interval_min)
+    over = frame[frame["volume"] > max_contacts(interval_min)]
+    if len(over):
+        top = over.loc[over["volume"].idxmax()]
+        raise InputError.one(
+            file,
+            f"{top['volume']:,.0f} {top['channel']} contacts created in the {interval_min}-minute interval from "
+            f"{top['ds']:%Y-%m-%d %H:%M}Z is beyond any real contact centre (at most {max_contacts(interval_min):,.0f}); "
+            "are rows repeated?",
+            column="created_at",
+        )
     # A log covers whole local days: span each series from local midnight of the
     # first contact's day to local midnight after the last contact's day.
     first, last = created.min(), created.max()

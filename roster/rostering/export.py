@@ -1,14 +1,18 @@
-"""Exports for helpdesks, payroll and calendars: roster.csv, coverage.csv, roster.ics.
+"""Exports for helpdesks, payroll and calendars: roster.csv, coverage.csv, roster.ics, calendars.zip.
 
 The CSVs hold exactly the columns of :data:`forecast.tables.ROSTER` and
-:data:`forecast.tables.COVERAGE`, in that order. CSV cells that a spreadsheet would run as a formula (starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with a single
-quote. Times are ISO 8601: UTC with ``Z``, local with the site's offset.
-Every file is written to a temporary name and renamed into place.
+:data:`forecast.tables.COVERAGE`, in that order, written by the one CSV writer
+(:func:`forecast.io.files.write_csv_atomic`), which makes every text cell
+formula-safe. Times are ISO 8601: UTC with ``Z``, local with the site's offset.
+Every file is written to a temporary name and renamed into place. Calendar file
+names are made of safe characters whatever the agent id holds.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,24 +20,8 @@ import pandas as pd
 from forecast.io.files import iso_utc, write_bytes_atomic, write_csv_atomic
 from forecast.tables import COVERAGE, ROSTER
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Neutralise a text cell a spreadsheet would evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _safe_text(df: pd.DataFrame, skip: tuple[str, ...] = ()) -> pd.DataFrame:
-    df = df.copy()
-    for col in df.columns:
-        if col in skip:
-            continue
-        if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            df[col] = df[col].map(safe_cell)
-    return df
+#: Characters kept in a calendar's file name; any other becomes ``_``.
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def roster_table(roster: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +31,7 @@ def roster_table(roster: pd.DataFrame) -> pd.DataFrame:
         if isinstance(df[col].dtype, pd.DatetimeTZDtype):
             df[col] = iso_utc(df[col])
     df["channel"] = df["channel"].fillna("")
-    return _safe_text(df, skip=("start_local", "end_local", "start_utc", "end_utc"))
+    return df
 
 
 def write_roster_csv(roster: pd.DataFrame, path: str | Path) -> Path:
@@ -59,7 +47,7 @@ def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
     )
     df = COVERAGE.order(df).copy()
     df["ds"] = iso_utc(df["ds"])
-    return write_csv_atomic(_safe_text(df, skip=("ds",)), path)
+    return write_csv_atomic(df, path)
 
 
 def roster_calendar(roster: pd.DataFrame, agent_id: str | None = None) -> bytes:
@@ -99,3 +87,36 @@ def _event(cal, Event, who, label, start, end, kind, description, agent_id) -> N
 def write_ics(roster: pd.DataFrame, path: str | Path, agent_id: str | None = None) -> Path:
     """Write the roster (or one agent's) as an .ics file that calendar apps can import."""
     return write_bytes_atomic(roster_calendar(roster, agent_id), path)
+
+
+def calendar_file_name(agent_id: str) -> str:
+    """``<agent_id>.ics`` made safe as a file or zip member name: one component, no separator, no leading dot.
+
+    The agents loader already restricts ids to safe characters; this holds for any roster all the same.
+    """
+    stem = _UNSAFE_NAME.sub("_", str(agent_id)).lstrip(".")[:64] or "agent"
+    return f"{stem}.ics"
+
+
+def agent_calendars(roster: pd.DataFrame) -> dict[str, tuple[str, bytes]]:
+    """Each agent's calendar by agent id: its safe file name (unique within the roster) and its bytes."""
+    out: dict[str, tuple[str, bytes]] = {}
+    used: set[str] = set()
+    for agent in sorted(roster["agent_id"].unique()):
+        name = calendar_file_name(agent)
+        stem, n = name.removesuffix(".ics"), 1
+        while name.lower() in used:
+            n += 1
+            name = f"{stem}-{n}.ics"
+        used.add(name.lower())
+        out[agent] = (name, roster_calendar(roster, agent))
+    return out
+
+
+def calendars_zip(calendars: dict[str, tuple[str, bytes]]) -> bytes:
+    """calendars.zip: one ``.ics`` per agent (from :func:`agent_calendars`), at the top of the archive."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, ics in calendars.values():
+            z.writestr(name, ics)
+    return buf.getvalue()

@@ -139,3 +139,15 @@ def test_coarsen_between_and_after():
     assert (part.start, part.end) == (pd.Timestamp("2026-06-01T10:00Z"), grid.end)
     horizon = grid.after(7)
     assert (horizon.start, horizon.n, horizon.interval_min) == (grid.end, 7 * 96, 15)
+
+
+def test_bad_timestamps_are_all_counted_and_the_first_shown():
+    from forecast.errors import MAX_PROBLEMS_SHOWN
+
+    values = pd.Series(["2025-06-02T12:00:00Z"] * 5000 + ["soon"] * 1000 + ["2025-06-02T12:15:00Z"])
+    with pytest.raises(InputError) as info:
+        parse_timestamps(values, "UTC", file="h.csv", column="ds")
+    err = info.value
+    assert err.total == 1000 and len(err.problems) == MAX_PROBLEMS_SHOWN
+    assert (err.problems[0].line, err.problems[0].column) == (5002, "ds") and "found 'soon'" in err.problems[0].message
+    assert str(err).endswith("... and 980 more problem(s)")

@@ -83,3 +83,32 @@ def test_time_off_is_in_the_agents_site_zone(write):
     assert off[0].end == dt.datetime(2026, 11, 25, 5, tzinfo=dt.timezone.utc)
     with pytest.raises(InputError, match="unknown agent_id 'B7'"):
         load_time_off(write("off2.csv", "agent_id,start,end\nB7,2026-11-24,2026-11-25\n"), agents)
+
+
+@pytest.mark.parametrize("agent_id", ["../../home/user/x", "a/b", "..", ".hidden", "=cmd", "-x", "A 1", "Ä1", "x" * 65])
+def test_agent_ids_are_kept_to_safe_characters(write, agent_id):
+    with pytest.raises(InputError) as info:
+        load_agents(write("agents.csv", AGENTS_HEADER + f"{agent_id},Ann,Lisbon,Europe/Lisbon,full_time,voice,,,\n"))
+    p = info.value.problems[0]
+    assert (p.file, p.line, p.column) == ("agents.csv", 2, "agent_id")
+    assert "letters, digits, '_', '-' and '.', starting with a letter or digit" in p.message and repr(agent_id) in p.message
+
+
+def test_ordinary_agent_ids_are_accepted(write):
+    rows = "".join(f"{a},Ann,Lisbon,Europe/Lisbon,full_time,voice,,,\n" for a in ("A001", "lis-07", "agent_3.b", "9"))
+    assert [a.agent_id for a in load_agents(write("agents.csv", AGENTS_HEADER + rows))] == ["A001", "lis-07", "agent_3.b", "9"]
+
+
+def test_a_settings_file_beyond_its_limit_is_refused(write):
+    with pytest.raises(InputError, match=r"targets.toml: the file is 2.0 MB; settings files are at most 1 MB"):
+        load_targets(write("targets.toml", "# x\n" * 500_000))
+
+
+def test_an_agents_file_of_thousands_of_bad_rows_builds_only_the_problems_shown(write):
+    from forecast.errors import MAX_PROBLEMS_SHOWN
+
+    rows = "".join(f"A{i},Ann,Lisbon,Europe/Lisboa,full_time,voice,,,\n" for i in range(3000))
+    with pytest.raises(InputError) as info:
+        load_agents(write("agents.csv", AGENTS_HEADER + rows))
+    assert info.value.total == 3000 and len(info.value.problems) == MAX_PROBLEMS_SHOWN
+    assert str(info.value).endswith("... and 2,980 more problem(s)")

