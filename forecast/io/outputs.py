@@ -201,7 +201,7 @@ def _check_entries(out: Path, names: Collection[str]) -> None:
     if not ancestor.is_dir():
         raise OutputError(ancestor, "is a file, so the output folder cannot be created under it")
     if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise OutputError(ancestor, "permission denied: the outputs cannot be written here")
+        raise OutputError(ancestor, "permission denied: the output folder is replaced whole, so the folder holding it must be writable")
 
 
 def check_folder(out: str | Path, names: Collection[str]) -> None:
