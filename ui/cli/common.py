@@ -23,8 +23,15 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True, soft_wrap=True)
-out = Console()
+# Neither console reads markup: what they print is mostly the user's own text (site, event and file names, notes),
+# and a name such as "Lisbon [/b]" must print as written. Our own labels are styled with ``style=``, never markup.
+console = Console(stderr=True, soft_wrap=True, markup=False)
+out = Console(markup=False)
+
+
+def print_note(text: str) -> None:
+    """Print one note for the planner (a fallback taken, data left out, ...), dimmed, exactly as written."""
+    out.print(f"note: {text}", style="dim", highlight=False)
 
 #: The bundled sample data (a fictional shop), used when no data folder is given.
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -42,11 +49,11 @@ def progress_bar(enabled: bool = True):
     if not enabled or not sys.stderr.isatty():
         def report(task: str, done: float, total: float | None = None) -> None:
             if total and done == total or done == 0:
-                console.print(f"[dim]{task}{'' if not total else f' ({int(done)}/{int(total)})'}[/dim]")
+                console.print(f"{task}{'' if not total else f' ({int(done)}/{int(total)})'}", style="dim", highlight=False)
         yield report
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
         TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
         tasks: dict[str, int] = {}
@@ -102,9 +109,9 @@ def run_app(argv: list[str]) -> int:
     try:
         app(args=argv, prog_name="shiftcast", standalone_mode=True)
     except InputError as exc:
-        console.print("[bold red]error: bad input[/bold red]", highlight=False)
+        console.print("error: bad input", style="bold red", highlight=False)
         for line in str(exc).splitlines():
-            console.print(f"  {line}", highlight=False, markup=False)
+            console.print(f"  {line}", highlight=False)
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from forecast.errors import InputError
-from ui.cli.common import QUANTILE_HELP, SAMPLE_DIR, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
+from ui.cli.common import QUANTILE_HELP, SAMPLE_DIR, app, out, parse_quantile, plan_settings, print_note, progress_bar, quiet_libraries
 from roster.planning.inputs import load_inputs
 from roster.planning.settings import default
 
@@ -36,8 +36,8 @@ def check(
     out.print(f"events: {inputs.events['event'].nunique() if inputs.events is not None else 0} from file")
     out.print(f"agents: {len(inputs.agents)} on sites {', '.join(sorted({a.site for a in inputs.agents}))}")
     out.print(f"time off: {len(inputs.time_off)} periods; targets for {', '.join(inputs.targets.channels)}")
-    for note in inputs.notes:
-        out.print(f"note: {note}")
+    for n in inputs.notes:
+        print_note(n)
     if not len(h):
         raise InputError.one("history", "no contacts")
 
@@ -97,7 +97,7 @@ def plan(
         result = run_plan(inputs, settings, progress=report)
     written = write_plan(result, out_dir)
     result.timings["total"] = time.perf_counter() - started
-    for note in inputs.notes + result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for n in inputs.notes + result.notes:
+        print_note(n)
     out.print(result.summary_text())
     out.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}/")

@@ -19,7 +19,7 @@ from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
-from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
+from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings, print_note, progress_bar, quiet_libraries
 from ui.cli.plan_cmd import _parse_date
 
 INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
@@ -69,8 +69,8 @@ def forecast_cmd(
         )
     write_table(result.accuracy, tables.ACCURACY, out_dir / tables.ACCURACY.name)
     write_table(result.forecast, tables.FORECAST, out_dir / tables.FORECAST.name)
-    for note in notes + result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for n in notes + result.notes:
+        print_note(n)
     s = forecast_summary(result)
     out.print(f"forecast {s.start:%Y-%m-%d %H:%M}Z to {s.end:%Y-%m-%d %H:%M}Z, {s.contacts:,.0f} contacts")
     for c in s.channels:
@@ -147,8 +147,8 @@ def roster_cmd(
     write_coverage_csv(result.coverage, out_dir / tables.COVERAGE.name)
     write_ics(result.roster, out_dir / "roster.ics")
     k = result.kpis
-    for note in notes + result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for n in notes + result.notes:
+        print_note(n)
     out.print(
         f"roster: {k.shifts} shifts for {k.agents_rostered} agents, {k.paid_h:,.0f} paid hours; "
         f"agent-hours required {k.required_agent_h:,.0f}, scheduled {k.scheduled_agent_h:,.0f}, short {k.under_agent_h:,.0f}, "
