@@ -13,16 +13,33 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from forecast.errors import InputError
 from forecast import tables
+from forecast.errors import InputError
 from forecast.io.files import write_table
 from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
-from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings, print_note, progress_bar, quiet_libraries
-from ui.cli.plan_cmd import _parse_date
-
-INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
+from ui.cli.common import (
+    Backtest,
+    HorizonDays,
+    IntervalMin,
+    Model,
+    PeakCorrection,
+    Runs,
+    Seed,
+    TimeLimit,
+    VolumeQuantile,
+    Weeks,
+    WeekStart,
+    Workers,
+    app,
+    out,
+    parse_quantile,
+    plan_settings,
+    print_note,
+    progress_bar,
+    quiet_libraries,
+)
 
 
 def _load_requirements(path: Path) -> pd.DataFrame:
@@ -37,11 +54,11 @@ def _load_requirements(path: Path) -> pd.DataFrame:
 def forecast_cmd(
     history: Path = typer.Option(..., "--history", help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s])."),
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
-    horizon_days: int = typer.Option(default("horizon_days"), "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
-    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
-    model: str = typer.Option(default("model"), "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
+    horizon_days: HorizonDays = default("horizon_days"),
+    interval_min: IntervalMin = default("interval_min"),
+    model: Model = default("model"),
     with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 90 s more on the sample)."),
-    backtest: bool = typer.Option(default("backtest"), "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
+    backtest: Backtest = default("backtest"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
@@ -84,9 +101,9 @@ def forecast_cmd(
 def staff_cmd(
     forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
-    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
-    peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
-    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help=QUANTILE_HELP),
+    interval_min: IntervalMin = default("interval_min"),
+    peak_correction: PeakCorrection = default("peak_correction"),
+    volume_quantile: VolumeQuantile = default("volume_quantile"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
@@ -120,11 +137,11 @@ def roster_cmd(
     rules: Path = typer.Option(None, "--rules", help="rules.toml (labour rules and contracts); default: the one beside the agents file."),
     time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
     templates: Path = typer.Option(None, "--templates", help="Shift templates (contract, name, start, length_h): the only shifts those contracts work; default: templates.csv beside the agents file, if any."),
-    week_start: str = typer.Option(None, "--week-start", callback=lambda v: _parse_date(v, "--week-start"), help="First roster day (YYYY-MM-DD); default: the first Monday of the requirements."),
-    weeks: int = typer.Option(default("weeks"), "--weeks", min=1, max=8, help="Weeks to roster."),
-    time_limit_s: float = typer.Option(default("time_limit_s"), "--time-limit", min=1, help="Solver time limit in seconds."),
-    workers: int = typer.Option(default("workers"), "--workers", min=0, help="Solver threads (0 = all cores)."),
-    seed: int = typer.Option(default("seed"), "--seed", help="Solver random seed."),
+    week_start: WeekStart = default("week_start"),
+    weeks: Weeks = default("weeks"),
+    time_limit_s: TimeLimit = default("time_limit_s"),
+    workers: Workers = default("workers"),
+    seed: Seed = default("seed"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, coverage.csv and roster.ics."),
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
@@ -132,9 +149,9 @@ def roster_cmd(
     Writes roster.csv (one row per activity), coverage.csv (required vs
     scheduled per channel and interval) and roster.ics (a calendar).
     """
-    from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
     from roster.planning.inputs import load_roster_inputs
     from roster.planning.plan import roster_stage
+    from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
 
     settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates)
@@ -165,8 +182,8 @@ def roster_cmd(
 def simulate_cmd(
     plan: Path = typer.Option(..., "--plan", help="A plan folder with requirements.csv and coverage.csv (as `shiftcast plan` writes)."),
     targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the bundled sample's."),
-    seed: int = typer.Option(default("seed"), "--seed", help="Random seed."),
-    runs: int = typer.Option(default("simulation_runs"), "--runs", min=1, max=200, help="Independent replications: each interval's service level is its expected one over them."),
+    seed: Seed = default("seed"),
+    runs: Runs = default("simulation_runs"),
 ) -> None:
     """Simulate a plan's roster against its forecast and print service level vs target.
 
