@@ -22,6 +22,7 @@ from forecast.io.files import write_table
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import Inputs
+from roster.io import TARGETS_FILE, write_targets
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
@@ -126,6 +127,30 @@ def simulation_stage(
 ) -> pd.DataFrame:
     """Simulate the requirements' demand against a roster's coverage (``settings.seed``, ``settings.simulation_runs``)."""
     return simulate_roster(requirements, coverage, targets, grid=grid, seed=settings.seed, runs=settings.simulation_runs)
+
+
+def targets_differences(requirements: pd.DataFrame, targets: Targets) -> list[str]:
+    """Notes on the channels whose target in ``targets`` is not the one ``requirements`` were staffed for.
+
+    requirements.csv carries each channel's ``target_sl`` and ``target_s``; a simulation against other
+    targets measures the roster against a goal it was not built for, which the planner should know.
+    """
+    notes = []
+    for channel, g in requirements.groupby("channel", sort=True):
+        if channel not in targets.channels:
+            notes.append(f"{channel}: no target in the targets given; the channel is not simulated")
+            continue
+        t = targets.channels[channel]
+        for col, want in (("target_sl", t.target_sl), ("target_s", t.target_s)):
+            if col in g and g[col].notna().any():
+                used = sorted(set(g[col].dropna().round(9)))
+                if used != [round(float(want), 9)]:
+                    unit = " s" if col == "target_s" else ""
+                    notes.append(
+                        f"{channel}: the requirements were staffed for {col} = {', '.join(f'{u:g}{unit}' for u in used)}, "
+                        f"the targets given say {want:g}{unit}; the simulation measures the roster against the latter"
+                    )
+    return notes
 
 
 def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None) -> PlanResult:
@@ -330,4 +355,5 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
     if result.simulation is not None:
         written.append(write_table(result.simulation, tables.SIMULATION, out_dir / tables.SIMULATION.name))
     written.append(write_ics(result.roster.roster, out_dir / "roster.ics"))
+    written.append(write_targets(result.inputs.targets, out_dir / TARGETS_FILE))  # what `shiftcast simulate` reads
     return written

@@ -83,3 +83,14 @@ def test_time_off_is_in_the_agents_site_zone(write):
     assert off[0].end == dt.datetime(2026, 11, 25, 5, tzinfo=dt.timezone.utc)
     with pytest.raises(InputError, match="unknown agent_id 'B7'"):
         load_time_off(write("off2.csv", "agent_id,start,end\nB7,2026-11-24,2026-11-25\n"), agents)
+
+
+def test_targets_written_read_back_the_same(samples, tmp_path):
+    from roster.io import write_targets
+    from roster.schema import ChannelTarget, Targets
+
+    targets = load_targets(samples / "targets.toml")
+    assert load_targets(write_targets(targets, tmp_path / "targets.toml")) == targets
+    opened = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=380,
+                                                      open_from=dt.time(8), open_until=dt.time(20), open_tz="America/New_York")})
+    assert load_targets(write_targets(opened, tmp_path / "opened.toml")) == opened

@@ -46,7 +46,8 @@ def _load_requirements(path: Path) -> pd.DataFrame:
     return load_output_table(
         path, what="a requirements file", required=tables.REQUIREMENTS.pick("ds", "channel", "agents_required"),
         numbers={"agents_required": {"minimum": 0}},
-        optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
+        optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True},
+                          "target_sl": {"minimum": 0}, "target_s": {"minimum": 0}},
     )
 
 
@@ -112,7 +113,7 @@ def staff_cmd(
     channel), agents_required (to schedule, after shrinkage), target_sl,
     target_s and the predicted service level, answer time and abandonment.
     """
-    from roster.io import load_forecast, load_targets
+    from roster.io import TARGETS_FILE, load_forecast, load_targets, write_targets
     from roster.planning.plan import staffing_stage
     from roster.staffing.summary import staffing_summary
 
@@ -123,11 +124,12 @@ def staff_cmd(
     staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast))
     req = staffing.requirements
     write_table(req, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name)
+    write_targets(tg, out_dir / TARGETS_FILE)  # the targets these requirements are for: `shiftcast simulate` reads them
     h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
         out.print(f"{c.channel:<8}{c.contacts:>10,.0f}{c.agent_h:>10,.0f}{c.peak_agents:>6}{c.predicted_sl:>9.1%}{c.target_sl:>8.0%}")
-    out.print(f"wrote requirements.csv to {out_dir}/")
+    out.print(f"wrote requirements.csv, {TARGETS_FILE} to {out_dir}/")
 
 
 @app.command("roster")
@@ -181,7 +183,7 @@ def roster_cmd(
 @app.command("simulate")
 def simulate_cmd(
     plan: Path = typer.Option(..., "--plan", help="A plan folder with requirements.csv and coverage.csv (as `shiftcast plan` writes)."),
-    targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the bundled sample's."),
+    targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the one in the plan folder (the targets the plan was staffed for)."),
     seed: Seed = default("seed"),
     runs: Runs = default("simulation_runs"),
 ) -> None:
@@ -191,13 +193,18 @@ def simulate_cmd(
     exponential; agents at work are the rostered ones less shrinkage.
     Writes simulation.csv into the plan folder.
     """
-    from roster.io import load_targets
-    from roster.planning.plan import simulation_stage
+    from roster.io import TARGETS_FILE, load_targets
+    from roster.planning.plan import simulation_stage, targets_differences
     from roster.staffing.simulate import simulation_summary
-    from ui.cli.common import SAMPLE_DIR
 
     settings = plan_settings(seed=seed, simulation_runs=runs)
-    tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
+    if targets is None and not (plan / TARGETS_FILE).is_file():
+        raise InputError.one(
+            str(plan / TARGETS_FILE),
+            "not found: the plan folder holds the targets its requirements were staffed for (shiftcast plan and "
+            "shiftcast staff write it there); copy it beside requirements.csv or give --targets",
+        )
+    tg = load_targets(targets or plan / TARGETS_FILE)
     req = _load_requirements(plan / tables.REQUIREMENTS.name)
     grid = TimeGrid.from_frame(req, file=str(plan / tables.REQUIREMENTS.name))
     if "volume" not in req.columns or "aht_s" not in req.columns:
@@ -208,6 +215,8 @@ def simulate_cmd(
     )
     sim = simulation_stage(req, cov, tg, grid, settings)
     write_table(sim, tables.SIMULATION, plan / tables.SIMULATION.name)
+    for n in targets_differences(req, tg):
+        print_note(n)
     summ = simulation_summary(sim)
     out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")
     for r in summ.itertuples():
