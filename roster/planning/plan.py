@@ -27,7 +27,7 @@ from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
-from roster.staffing.requirements import required_staff
+from roster.staffing.requirements import default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
 
 Progress = Callable[[str, float, float | None], None]
@@ -66,10 +66,11 @@ class PlanResult:
 
 @dataclass(frozen=True)
 class Staffing:
-    """Staffing requirements and their grid."""
+    """Staffing requirements, their grid and notes for the planner (defaults the staffing fell back on)."""
 
     requirements: pd.DataFrame
     grid: TimeGrid
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- #
@@ -102,7 +103,7 @@ def staffing_stage(forecast: pd.DataFrame, grid: TimeGrid, targets: Targets, set
         forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
         peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
     )
-    return Staffing(requirements, grid.coarsen(settings.interval_min))
+    return Staffing(requirements, grid.coarsen(settings.interval_min), default_aht_notes(forecast, targets))
 
 
 def roster_stage(
@@ -167,6 +168,7 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     t = time.perf_counter()
     staffing = staffing_stage(fc.forecast, fc.grid, inputs.targets, settings)
     requirements, grid = staffing.requirements, staffing.grid
+    notes += staffing.notes
     timings["staffing"] = time.perf_counter() - t
 
     site_zones = sorted({a.site_tz for a in inputs.agents})
@@ -244,6 +246,10 @@ class PlanSummary(BaseModel):
     bound_short_agent_h: float = Field(description="agent-hours short that no roster of these agents and rules can avoid; NaN without a bound")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
+    forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
+    backtested: bool = Field(
+        default=True, description="False when the forecast had no backtest: models not chosen by accuracy, bands not calibrated"
+    )
 
 
 def plan_summary(result: PlanResult) -> PlanSummary:
@@ -301,6 +307,8 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         bound_short_agent_h=kpis.bound_short_agent_h,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
+        forecast_models=tuple(sorted(fc["model"].unique())),
+        backtested=bool(len(result.forecast.accuracy)),
     )
 
 
@@ -309,7 +317,8 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
     lines = [
         "",
         f"Plan for {s.horizon_start:%Y-%m-%d %H:%M}Z to {s.horizon_end:%Y-%m-%d %H:%M}Z; roster week(s) from {s.roster_weeks_from}",
-        f"  contacts forecast: {s.contacts_horizon:,.0f}",
+        f"  contacts forecast: {s.contacts_horizon:,.0f} (models: {', '.join(s.forecast_models)}"
+        + ("" if s.backtested else "; no backtest: models not chosen by accuracy, 10-90% bands not calibrated") + ")",
         f"  roster: {s.shifts} shifts for {s.agents_rostered} agents, {s.paid_h:,.0f} paid hours",
         f"  agent-hours on channels: required {s.required_agent_h:,.0f}, rostered {s.scheduled_agent_h:,.0f}",
         f"  understaffed channel-intervals: {s.intervals_understaffed} of {s.channel_intervals}"

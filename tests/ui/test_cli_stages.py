@@ -112,6 +112,8 @@ def test_simulate_measures_a_plan_against_the_targets_it_was_staffed_for(chain, 
     out = tmp_path / "plan"
     assert main(["plan", "--data", str(data), "--out", str(out), "--horizon-days", "9", "--no-backtest", "--model", "snaive",
                  "--no-simulate", "--time-limit", "2", "--workers", "1"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "(models: snaive; no backtest: models not chosen by accuracy, 10-90% bands not calibrated)" in printed
     assert load_targets(out / "targets.toml") == load_targets(data / "targets.toml")
     assert main(["simulate", "--plan", str(out), "--runs", "1"]) == 0
     sim = pd.read_csv(out / "simulation.csv")
@@ -128,3 +130,14 @@ def test_simulate_measures_a_plan_against_the_targets_it_was_staffed_for(chain, 
 
 def test_staff_writes_the_targets_beside_the_requirements(chain):
     assert load_targets(chain / "s" / "targets.toml") == load_targets(SAMPLES / "targets.toml")
+
+
+def test_forecast_without_a_backtest_says_so_and_writes_an_empty_accuracy_table(chain, tmp_path, capsys):
+    from forecast.tables import ACCURACY
+
+    assert main(["forecast", "--history", str(chain / "history.csv"), "--horizon-days", "2", "--no-backtest", "--out", str(tmp_path)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "note: no backtest: auto cannot choose a model per series and horizon, so every series uses ets" in printed
+    assert "no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows" in printed
+    acc = pd.read_csv(tmp_path / "accuracy.csv")
+    assert list(acc.columns) == list(ACCURACY.names) and acc.empty

@@ -93,8 +93,10 @@ def forecast_cmd(
     out.print(f"forecast {s.start:%Y-%m-%d %H:%M}Z to {s.end:%Y-%m-%d %H:%M}Z, {s.contacts:,.0f} contacts")
     for c in s.channels:
         out.print(f"  {c.channel:<7}{c.contacts:>10,.0f}  models: {', '.join(c.models)}")
-    if s.backtest_wape:
+    if s.backtested:
         out.print("backtest WAPE (all series): " + ", ".join(f"{m} {v:.1%}" for m, v in s.backtest_wape.items()))
+    else:
+        out.print("no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows")
     out.print(f"wrote forecast.csv, accuracy.csv to {out_dir}/ in {time.perf_counter() - t:.1f}s")
 
 
@@ -125,6 +127,8 @@ def staff_cmd(
     req = staffing.requirements
     write_table(req, tables.REQUIREMENTS, out_dir / tables.REQUIREMENTS.name)
     write_targets(tg, out_dir / TARGETS_FILE)  # the targets these requirements are for: `shiftcast simulate` reads them
+    for n in staffing.notes:
+        print_note(n)
     h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
