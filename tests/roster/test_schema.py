@@ -9,8 +9,8 @@ from forecast.errors import InputError
 from roster.io import load_targets
 from roster.schema import BreakRules, ChannelTarget, Contract, duration
 
-VOICE = dict(model="erlang_c", target_sl=0.8, target_s=20, aht_s=300)
-EMAIL = dict(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=380)
+VOICE = {"model": "erlang_c", "target_sl": 0.8, "target_s": 20, "aht_s": 300}
+EMAIL = {"model": "deferred", "target_sl": 0.9, "target_s": 4 * 3600, "aht_s": 380}
 
 
 def test_a_deferred_target_given_in_hours_is_refused_with_its_unit(write, samples):

@@ -77,7 +77,8 @@ def plan(
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
     Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
-    simulation.csv and roster.ics into --out, then prints a summary.
+    simulation.csv, roster.ics and targets.toml (the targets used) into --out,
+    then prints a summary.
     """
     from roster.planning.plan import run_plan, write_plan
 

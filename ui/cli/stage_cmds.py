@@ -113,7 +113,8 @@ def staff_cmd(
 
     Writes requirements.csv: ds, channel, volume, aht_s, agents_net (on the
     channel), agents_required (to schedule, after shrinkage), target_sl,
-    target_s and the predicted service level, answer time and abandonment.
+    target_s and the predicted service level, answer time and abandonment;
+    and targets.toml, the targets used (what ``shiftcast simulate`` reads).
     """
     from roster.io import TARGETS_FILE, load_forecast, load_targets, write_targets
     from roster.planning.plan import staffing_stage
@@ -195,7 +196,9 @@ def simulate_cmd(
 
     Arrivals are Poisson at the forecast rate, handle times and patience
     exponential; agents at work are the rostered ones less shrinkage.
-    Writes simulation.csv into the plan folder.
+    The targets are the plan folder's targets.toml (those the requirements
+    were staffed for) unless --targets is given. Writes simulation.csv into
+    the plan folder.
     """
     from roster.io import TARGETS_FILE, load_targets
     from roster.planning.plan import simulation_stage, targets_differences
