@@ -305,6 +305,15 @@ class LabourRules(_Strict):
     def _check(self) -> "LabourRules":
         if not self.contracts:
             raise ValueError("at least one contract is needed")
+        days = min(self.max_days_per_week, 7 - self.min_days_off_per_week)
+        for name, c in self.contracts.items():
+            most_h = min(days, c.max_days_per_week) * max(c.shift_lengths_h)
+            if c.min_week_h > most_h:
+                raise ValueError(
+                    f"contract {name!r}: min_week_h = {c.min_week_h:g} h cannot be worked: the rules allow "
+                    f"{min(days, c.max_days_per_week)} working days a week (max_days_per_week = {self.max_days_per_week}, "
+                    f"min_days_off_per_week = {self.min_days_off_per_week}) of at most {max(c.shift_lengths_h):g} h, {most_h:g} h"
+                )
         return self
 
     def roster_interval_min(self, plan_interval_min: int) -> int:

@@ -62,3 +62,12 @@ def test_breaks_that_would_fill_the_shift_are_refused():
 
 def test_durations_read_as_people_say_them():
     assert [duration(s) for s in (20, 600, 14400, 86400, 604800, 90)] == ["20 s", "10 min", "4 h", "1 day", "7 days", "90 s"]
+
+
+def test_rules_whose_days_cannot_hold_a_contracts_hours_are_refused(write, samples):
+    from roster.io import load_rules
+
+    text = (samples / "rules.toml").read_text().replace("min_days_off_per_week = 2", "min_days_off_per_week = 6")
+    assert "min_days_off_per_week = 6" in text
+    with pytest.raises(InputError, match=r"contract 'full_time': min_week_h = \d+ h cannot be worked: the rules allow 1 working days"):
+        load_rules(write("rules.toml", text))
