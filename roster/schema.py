@@ -229,12 +229,6 @@ class Contract(_Strict):
             raise ValueError("min_week_h is above max_week_h")
         if any(h <= 0 or h > 16 for h in self.shift_lengths_h):
             raise ValueError("shift_lengths_h must be between 0 and 16 hours")
-        most_h = self.max_days_per_week * max(self.shift_lengths_h)
-        if self.min_week_h > most_h:
-            raise ValueError(
-                f"min_week_h = {self.min_week_h:g} h cannot be worked: at most {self.max_days_per_week} days of "
-                f"{max(self.shift_lengths_h):g} h shifts make {most_h:g} h a week"
-            )
         names = [s.name for s in self.shifts]
         if len(set(names)) != len(names):
             raise ValueError("shift type names must be unique within a contract")
@@ -305,15 +299,6 @@ class LabourRules(_Strict):
     def _check(self) -> "LabourRules":
         if not self.contracts:
             raise ValueError("at least one contract is needed")
-        days = min(self.max_days_per_week, 7 - self.min_days_off_per_week)
-        for name, c in self.contracts.items():
-            most_h = min(days, c.max_days_per_week) * max(c.shift_lengths_h)
-            if c.min_week_h > most_h:
-                raise ValueError(
-                    f"contract {name!r}: min_week_h = {c.min_week_h:g} h cannot be worked: the rules allow "
-                    f"{min(days, c.max_days_per_week)} working days a week (max_days_per_week = {self.max_days_per_week}, "
-                    f"min_days_off_per_week = {self.min_days_off_per_week}) of at most {max(c.shift_lengths_h):g} h, {most_h:g} h"
-                )
         return self
 
     def roster_interval_min(self, plan_interval_min: int) -> int:

@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: the typer app, paths, progress and errors."""
+"""Shared pieces of the command line: the typer app, paths, progress, notes, errors and the shared options."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ out = Console(markup=False)
 def print_note(text: str) -> None:
     """Print one note for the planner (a fallback taken, data left out, ...), dimmed, exactly as written."""
     out.print(f"note: {text}", style="dim", highlight=False)
+
 
 #: The bundled sample data (a fictional shop), used when no data folder is given.
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
