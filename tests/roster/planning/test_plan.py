@@ -101,3 +101,16 @@ def test_rules_that_do_not_fit_the_plans_grid_are_refused(tmp_path, minutes, rul
     # the same rules file with a history its resolution divides fits
     if minutes == 15:
         assert load_inputs(small_folder(tmp_path / "coarse", 30, rules)).grid.interval_min == 30
+
+
+def test_the_staffing_stage_notes_contacts_staffed_with_the_default_handle_time():
+    from forecast.timegrid import TimeGrid
+    from roster.io import load_targets
+    from roster.planning.plan import staffing_stage
+
+    ds = pd.date_range("2026-06-01", periods=8, freq="15min", tz="UTC")
+    fc = pd.DataFrame({"ds": ds, "channel": "voice", "tz": "America/New_York", "volume": 10.0, "aht_s": np.nan})
+    staffing = staffing_stage(fc, TimeGrid.from_frame(fc, file="forecast"), load_targets(SAMPLES / "targets.toml"), SETTINGS)
+    assert staffing.notes == [
+        "voice: 8 interval(s) with contacts (100%) have no handle time in the forecast; staffed with the targets' aht_s = 330 s there"
+    ]
