@@ -39,6 +39,8 @@ from forecast.timegrid import TimeGrid, make_grid
 Progress = Callable[[str, float, float | None], None]
 
 MODEL_CHOICES = ("auto",) + fm.MODELS
+#: What ``auto`` uses where the backtest has not chosen (no backtest, or no score for a series and horizon); noted.
+AUTO_FALLBACK = "ets"
 #: A series whose first contact comes this many days or more after its first row starts at that contact's day.
 LATE_START_DAYS = 7
 MAX_EXCLUSION_NOTES = 10
@@ -245,10 +247,28 @@ def run_forecast(
         trials = bk.run_trials(series, lambda o, e: predict(o, e, candidates, cache), origins, per_day, progress)
         if trials:
             bt = bk.score(trials, per_day)
+    if not backtest:
+        notes.append(
+            "no backtest: "
+            + (f"auto cannot choose a model per series and horizon, so every series uses {AUTO_FALLBACK}; " if model == "auto" else "")
+            + "the 10-90% bands are not calibrated, and accuracy.csv has its columns but no rows"
+        )
     choice = {}
+    unscored: dict[str, list[str]] = {}
     for s in series:
         for bucket, _, _ in BUCKETS:
-            choice[s.key + (bucket,)] = model if model != "auto" else bt.choice.get(s.key + (bucket,), "ets")
+            key = s.key + (bucket,)
+            if model != "auto":
+                choice[key] = model
+            else:
+                choice[key] = bt.choice.get(key, AUTO_FALLBACK)
+                if key not in bt.choice and bt.choice:  # the backtest ran but could not score this series and horizon
+                    unscored.setdefault(f"{s.channel}/{s.tz}", []).append(bucket)
+    for label, buckets in unscored.items():
+        notes.append(
+            f"{label}: the backtest has no score for horizon {', '.join(buckets)} (too little history before its origins); "
+            f"auto uses {AUTO_FALLBACK} there, with uncalibrated bands"
+        )
 
     # ---- final forecast --------------------------------------------------
     final = predict(n_hist, out_hi, tuple(sorted(set(choice.values()))))

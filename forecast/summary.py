@@ -34,6 +34,11 @@ class ForecastSummary(BaseModel):
         description="per model, the WAPE over every series and horizon weighted by actual contacts (a share); empty without a backtest"
     )
 
+    @property
+    def backtested(self) -> bool:
+        """False when the forecast had no backtest: models not chosen by accuracy, 10-90% bands not calibrated."""
+        return bool(self.backtest_wape)
+
 
 def forecast_summary(result: ForecastResult) -> ForecastSummary:
     """Summarise ``result``'s forecast and accuracy tables."""

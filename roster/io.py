@@ -307,3 +307,39 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
             ],
             total=exc.total,
         ) from None
+
+
+#: The name of the targets file a plan or the staffing stage writes beside requirements.csv (read by ``simulate``).
+TARGETS_FILE = "targets.toml"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, dt.time):
+        return f'"{v:%H:%M}"'
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def targets_toml(targets: Targets) -> str:
+    """The targets as the text of a targets.toml that :func:`load_targets` reads back to the same targets."""
+    lines = ["# The service targets this plan was staffed for (shiftcast simulate reads them from this folder)."]
+    for channel, target in targets.channels.items():
+        lines += ["", f"[channels.{channel}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in target.model_dump(exclude_none=True).items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_targets(targets: Targets, path: str | Path) -> Path:
+    """Write the targets a plan used as a targets.toml (to a temporary file renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{id(targets):x}.tmp")
+    try:
+        tmp.write_text(targets_toml(targets), encoding="utf-8")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

@@ -11,7 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from forecast.errors import InputError
 from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, is_valid_tz
@@ -25,6 +32,36 @@ VOLUME_QUANTILES = {0.1: "volume_lo", 0.9: "volume_hi"}
 DEFAULT_ROSTER_INTERVAL_MIN = 15
 
 
+#: Plausible answer-time targets in seconds, by kind of channel: a call or chat is answered within seconds or
+#: minutes (at most an hour), deferred work (email, social) within minutes to days. A value outside is a unit
+#: slip (4 meant as hours) that would staff an impossible plan, so it is refused with the range in its unit.
+QUEUE_TARGET_S = (1.0, 3600.0)
+DEFERRED_TARGET_S = (600.0, 7 * 86400.0)
+#: Plausible average handle time of one contact in seconds (1 s to 4 hours) and mean patience (1 s to 1 hour).
+AHT_S = (1.0, 4 * 3600.0)
+PATIENCE_S = (1.0, 3600.0)
+#: The most simultaneous chats one agent can hold.
+MAX_CONCURRENCY = 10
+
+
+def duration(seconds: float) -> str:
+    """A duration in seconds as people say it: ``20 s``, ``15 min``, ``4 h``, ``7 days``."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = seconds / size
+            return f"{n:g} {'day' if unit == 'days' and n == 1 else unit}"
+    return f"{seconds:g} s"
+
+
+def _within(name: str, v: float, bounds: tuple[float, float], why: str) -> float:
+    lo, hi = bounds
+    if not lo <= v <= hi:
+        raise ValueError(
+            f"{name} = {v:g} s: {why}; expected {lo:g}..{hi:g} s ({duration(lo)}..{duration(hi)})"
+        )
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -36,18 +73,24 @@ class ChannelTarget(_Strict):
         description="erlang_c / erlang_a for calls, chat for concurrent chats, deferred for email and social"
     )
     target_sl: float = Field(gt=0, lt=1, description="share of contacts answered within target_s, in (0, 1)")
-    target_s: float = Field(gt=0, description="answer-time target in seconds (hours of backlog for deferred work)")
-    aht_s: float = Field(gt=0, description="default average handle time per contact in seconds")
+    target_s: float = Field(
+        gt=0,
+        description="answer-time target in seconds: 1..3600 for calls and chats, 600..604800 (10 min..7 days) for "
+                    "deferred work, whose backlog is answered within hours (14400 = 4 hours)",
+    )
+    aht_s: float = Field(gt=0, description="default average handle time per contact in seconds (1..14400)")
     patience_s: float | None = Field(
-        default=None, gt=0, description="mean customer patience in seconds before abandoning (erlang_a)"
+        default=None, gt=0, description="mean customer patience in seconds before abandoning (erlang_a; 1..3600)"
     )
     max_abandon_rate: float | None = Field(
         default=None, gt=0, lt=1, description="highest acceptable share of abandoned contacts (erlang_a)"
     )
     concurrency: float = Field(
-        default=1.0, ge=1, description="average simultaneous contacts per agent (chat); 1 elsewhere"
+        default=1.0, ge=1, le=MAX_CONCURRENCY, description="average simultaneous contacts per agent (chat); 1 elsewhere"
     )
-    max_concurrency: int = Field(default=1, ge=1, description="most simultaneous contacts one agent holds (chat)")
+    max_concurrency: int = Field(
+        default=1, ge=1, le=MAX_CONCURRENCY, description="most simultaneous contacts one agent holds (chat)"
+    )
     handle_time_growth: float = Field(
         default=0.25, ge=0, le=2,
         description="chat: relative growth of one chat's handle time per extra chat the agent holds (0.25 = +25%)",
@@ -71,6 +114,25 @@ class ChannelTarget(_Strict):
         default=None,
         description="staff for this quantile of the forecast volume instead of its mean: 0.9 (volume_hi) or 0.1 (volume_lo)",
     )
+
+    @field_validator("target_s")
+    @classmethod
+    def _target(cls, v: float, info: ValidationInfo) -> float:
+        if info.data.get("model") == "deferred":
+            return _within("target_s", v, DEFERRED_TARGET_S, "deferred channels are answered within hours, not seconds")
+        if "model" in info.data:
+            return _within("target_s", v, QUEUE_TARGET_S, "calls and chats are answered within seconds or minutes")
+        return v
+
+    @field_validator("aht_s")
+    @classmethod
+    def _aht(cls, v: float) -> float:
+        return _within("aht_s", v, AHT_S, "the handle time of one contact")
+
+    @field_validator("patience_s")
+    @classmethod
+    def _patience(cls, v: float | None) -> float | None:
+        return None if v is None else _within("patience_s", v, PATIENCE_S, "how long a caller waits before hanging up")
 
     @field_validator("open_tz")
     @classmethod
@@ -149,7 +211,7 @@ class Contract(_Strict):
     """A contract type: weekly hours, days and the shift lengths it allows."""
 
     min_week_h: float = Field(ge=0, description="fewest paid hours per week")
-    max_week_h: float = Field(gt=0, description="most paid hours per week")
+    max_week_h: float = Field(gt=0, le=168, description="most paid hours per week (a week has 168)")
     max_days_per_week: int = Field(ge=1, le=7)
     shift_lengths_h: list[float] = Field(min_length=1, description="allowed shift spans in hours, lunch included")
     earliest_start: dt.time = Field(default=dt.time(0, 0), description="earliest shift start, site local time")
@@ -179,13 +241,22 @@ class Contract(_Strict):
 class BreakRules(_Strict):
     """Breaks and lunch inside a shift, placed relative to its start."""
 
-    break_min: int = Field(default=15, ge=0, description="length of a short paid break in minutes")
-    break_every_h: float = Field(default=2.0, gt=0, description="one short break per this many hours worked")
-    lunch_min: int = Field(default=30, ge=0, description="lunch length in minutes")
+    break_min: int = Field(default=15, ge=0, le=60, description="length of a short paid break in minutes (0..60)")
+    break_every_h: float = Field(default=2.0, ge=0.5, le=16, description="one short break per this many hours worked")
+    lunch_min: int = Field(default=30, ge=0, le=120, description="lunch length in minutes (0..120)")
     lunch_from_shift_h: float = Field(default=6.0, gt=0, description="shifts this long or longer get a lunch")
     lunch_paid: bool = Field(default=False, description="whether lunch counts as paid time")
     earliest_break_after_h: float = Field(default=1.0, ge=0, description="no break in the first hours of a shift")
     latest_break_before_end_h: float = Field(default=1.0, ge=0, description="no break in the last hours of a shift")
+
+    @model_validator(mode="after")
+    def _check(self) -> BreakRules:
+        if self.break_min >= 60 * self.break_every_h:
+            raise ValueError(
+                f"break_min = {self.break_min} min is not shorter than break_every_h = {self.break_every_h:g} h: "
+                "the breaks would fill the whole shift"
+            )
+        return self
 
 
 class LabourRules(_Strict):

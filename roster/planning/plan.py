@@ -25,11 +25,12 @@ from forecast.io.outputs import Writer, check_folder, write_folder
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import Inputs
+from roster.io import TARGETS_FILE, write_targets
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
-from roster.staffing.requirements import required_staff
+from roster.staffing.requirements import default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
 
 Progress = Callable[[str, float, float | None], None]
@@ -68,10 +69,11 @@ class PlanResult:
 
 @dataclass(frozen=True)
 class Staffing:
-    """Staffing requirements and their grid."""
+    """Staffing requirements, their grid and notes for the planner (defaults the staffing fell back on)."""
 
     requirements: pd.DataFrame
     grid: TimeGrid
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- #
@@ -104,7 +106,7 @@ def staffing_stage(forecast: pd.DataFrame, grid: TimeGrid, targets: Targets, set
         forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
         peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
     )
-    return Staffing(requirements, grid.coarsen(settings.interval_min))
+    return Staffing(requirements, grid.coarsen(settings.interval_min), default_aht_notes(forecast, targets))
 
 
 def roster_stage(
@@ -131,6 +133,30 @@ def simulation_stage(
     return simulate_roster(requirements, coverage, targets, grid=grid, seed=settings.seed, runs=settings.simulation_runs)
 
 
+def targets_differences(requirements: pd.DataFrame, targets: Targets) -> list[str]:
+    """Notes on the channels whose target in ``targets`` is not the one ``requirements`` were staffed for.
+
+    requirements.csv carries each channel's ``target_sl`` and ``target_s``; a simulation against other
+    targets measures the roster against a goal it was not built for, which the planner should know.
+    """
+    notes = []
+    for channel, g in requirements.groupby("channel", sort=True):
+        if channel not in targets.channels:
+            notes.append(f"{channel}: no target in the targets given; the channel is not simulated")
+            continue
+        t = targets.channels[channel]
+        for col, want in (("target_sl", t.target_sl), ("target_s", t.target_s)):
+            if col in g and g[col].notna().any():
+                used = sorted(set(g[col].dropna().round(9)))
+                if used != [round(float(want), 9)]:
+                    unit = " s" if col == "target_s" else ""
+                    notes.append(
+                        f"{channel}: the requirements were staffed for {col} = {', '.join(f'{u:g}{unit}' for u in used)}, "
+                        f"the targets given say {want:g}{unit}; the simulation measures the roster against the latter"
+                    )
+    return notes
+
+
 def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None) -> PlanResult:
     """Run forecast, staffing, roster and simulation on validated inputs."""
     settings = settings or PlanSettings()
@@ -145,6 +171,7 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     t = time.perf_counter()
     staffing = staffing_stage(fc.forecast, fc.grid, inputs.targets, settings)
     requirements, grid = staffing.requirements, staffing.grid
+    notes += staffing.notes
     timings["staffing"] = time.perf_counter() - t
 
     site_zones = sorted({a.site_tz for a in inputs.agents})
@@ -222,6 +249,10 @@ class PlanSummary(BaseModel):
     bound_short_agent_h: float = Field(description="agent-hours short that no roster of these agents and rules can avoid; NaN without a bound")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
+    forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
+    backtested: bool = Field(
+        default=True, description="False when the forecast had no backtest: models not chosen by accuracy, bands not calibrated"
+    )
 
 
 def plan_summary(result: PlanResult) -> PlanSummary:
@@ -279,6 +310,8 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         bound_short_agent_h=kpis.bound_short_agent_h,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
+        forecast_models=tuple(sorted(fc["model"].unique())),
+        backtested=bool(len(result.forecast.accuracy)),
     )
 
 
@@ -287,7 +320,8 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
     lines = [
         "",
         f"Plan for {s.horizon_start:%Y-%m-%d %H:%M}Z to {s.horizon_end:%Y-%m-%d %H:%M}Z; roster week(s) from {s.roster_weeks_from}",
-        f"  contacts forecast: {s.contacts_horizon:,.0f}",
+        f"  contacts forecast: {s.contacts_horizon:,.0f} (models: {', '.join(s.forecast_models)}"
+        + ("" if s.backtested else "; no backtest: models not chosen by accuracy, 10-90% bands not calibrated") + ")",
         f"  roster: {s.shifts} shifts for {s.agents_rostered} agents, {s.paid_h:,.0f} paid hours",
         f"  agent-hours on channels: required {s.required_agent_h:,.0f}, rostered {s.scheduled_agent_h:,.0f}",
         f"  understaffed channel-intervals: {s.intervals_understaffed} of {s.channel_intervals}"
@@ -322,7 +356,7 @@ ROSTER_ICS = "roster.ics"
 #: The files each stage writes into an output folder, in the order the stages chain: each reads the one before.
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
-    "staffing": (tables.REQUIREMENTS.name,),
+    "staffing": (tables.REQUIREMENTS.name, TARGETS_FILE),
     "roster": (tables.ROSTER.name, tables.COVERAGE.name, ROSTER_ICS),
     "simulation": (tables.SIMULATION.name,),
 }
@@ -363,10 +397,14 @@ def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
     }, keep_upstream=False)
 
 
-def write_staffing(requirements: pd.DataFrame, out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
-    """requirements.csv (see :func:`write_stage` for ``keep_upstream``)."""
+def write_staffing(
+    requirements: pd.DataFrame, targets: Targets, out_dir: str | Path, *, keep_upstream: bool,
+) -> list[Path]:
+    """requirements.csv and targets.toml, the targets they were staffed for (see :func:`write_stage` for
+    ``keep_upstream``)."""
     return write_stage(out_dir, "staffing", {
         tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS),
+        TARGETS_FILE: partial(write_targets, targets),  # what `shiftcast simulate` reads
     }, keep_upstream=keep_upstream)
 
 
@@ -401,6 +439,7 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
         tables.FORECAST.name: partial(write_table, result.forecast.forecast, tables.FORECAST),
         tables.ACCURACY.name: partial(write_table, result.forecast.accuracy, tables.ACCURACY),
         tables.REQUIREMENTS.name: partial(write_table, result.requirements, tables.REQUIREMENTS),
+        TARGETS_FILE: partial(write_targets, result.inputs.targets),  # what `shiftcast simulate` reads
         **_roster_files(result.roster),
     }
     if result.simulation is not None:

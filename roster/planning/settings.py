@@ -12,9 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from forecast.models import MODELS
 from forecast.timegrid import check_interval
 from roster.schema import VOLUME_QUANTILES
 from roster.staffing.simulate import ROSTER_RUNS
+
+#: The forecast models a plan may ask for: ``auto`` (the best per series and horizon in the backtest) or one of them.
+MODEL_CHOICES: tuple[str, ...] = ("auto",) + MODELS
+#: The largest seed: the solver's random seed is a 32-bit integer (the simulator's generator takes any seed >= 0).
+MAX_SEED = 2**31 - 1
 
 
 class PlanSettings(BaseModel):
@@ -38,9 +44,9 @@ class PlanSettings(BaseModel):
     )
     week_start: dt.date | None = Field(default=None, description="first roster day, site local; None = first Monday")
     weeks: int = Field(default=1, ge=1, le=8, description="weeks to roster")
-    time_limit_s: float = Field(default=60.0, gt=0, description="roster solver time limit in seconds")
-    workers: int = Field(default=0, ge=0, description="solver threads, 0 = all cores")
-    seed: int = Field(default=0, description="seed for the solver and the simulator")
+    time_limit_s: float = Field(default=60.0, ge=1, le=86400, description="roster solver time limit in seconds (1 s to a day)")
+    workers: int = Field(default=0, ge=0, le=256, description="solver threads, 0 = all cores")
+    seed: int = Field(default=0, ge=0, le=MAX_SEED, description="seed for the solver and the simulator")
     simulate: bool = Field(default=True, description="simulate the roster against the targets")
     simulation_runs: int = Field(
         default=ROSTER_RUNS, ge=1, le=200,
@@ -51,6 +57,13 @@ class PlanSettings(BaseModel):
     @classmethod
     def _grid(cls, v: int | None) -> int | None:
         return None if v is None else check_interval(v)
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str) -> str:
+        if v not in MODEL_CHOICES:
+            raise ValueError(f"expected one of {', '.join(MODEL_CHOICES)}, found {v!r}")
+        return v
 
     @field_validator("volume_quantile")
     @classmethod
@@ -63,3 +76,16 @@ class PlanSettings(BaseModel):
 def default(name: str):
     """The default of one of :class:`PlanSettings`' fields (for the CLI's options and the app's controls)."""
     return PlanSettings.model_fields[name].default
+
+
+def bounds(name: str) -> tuple[float | None, float | None]:
+    """The least and greatest value :class:`PlanSettings` accepts for a numeric field (None = unbounded).
+
+    The CLI's help and the app's number inputs read them, so that a value is accepted
+    or refused alike everywhere (the settings' own validation decides).
+    """
+    lo = hi = None
+    for m in PlanSettings.model_fields[name].metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    return lo, hi

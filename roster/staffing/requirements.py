@@ -135,6 +135,26 @@ def channel_totals(
     return g.drop(columns="work")
 
 
+def default_aht_notes(forecast: pd.DataFrame, targets: Targets) -> list[str]:
+    """Notes on the channels whose forecast has contacts without a handle time, staffed with the targets' ``aht_s``.
+
+    :func:`channel_totals` fills them with the channel's default; the planner should know the
+    staffing rests on that default there, not on the history's handle time.
+    """
+    vol = pd.to_numeric(forecast["volume"], errors="coerce")
+    aht = pd.to_numeric(forecast["aht_s"], errors="coerce") if "aht_s" in forecast else pd.Series(np.nan, index=forecast.index)
+    filled = (vol > 0) & aht.isna()
+    notes = []
+    for channel, rows in forecast.loc[filled].groupby("channel", sort=True):
+        if channel in targets.channels:
+            share = len(rows) / int(((forecast["channel"] == channel) & (vol > 0)).sum())
+            notes.append(
+                f"{channel}: {len(rows)} interval(s) with contacts ({share:.0%}) have no handle time in the forecast; "
+                f"staffed with the targets' aht_s = {targets.channels[channel].aht_s:g} s there"
+            )
+    return notes
+
+
 def _check_load(a: np.ndarray, g: pd.DataFrame, t: ChannelTarget, channel: str, file: str) -> None:
     """Report intervals whose load no staffing within ``MAX_AGENTS`` can carry under the occupancy cap."""
     per_agent = t.max_occupancy * (t.max_concurrency if t.model == "chat" else 1.0)

@@ -176,3 +176,21 @@ def test_series_that_starts_late_is_trained_from_its_first_contact():
     ratio = f.loc[f["channel"] == "chat", "volume"].sum() / f.loc[f["channel"] == "voice", "volume"].sum()
     assert ratio == pytest.approx(1.0, rel=0.1)  # same underlying volume once it runs
     assert not any("left out of training" in n for n in res.notes)
+
+
+def test_auto_without_a_backtest_says_it_fell_back():
+    res = forecast_of(synthetic(start="2026-01-01"), horizon_days=7, backtest=False)
+    assert set(res.forecast["model"]) == {"ets"} and res.accuracy.empty
+    assert any("no backtest: auto cannot choose" in n and "uses ets" in n and "not calibrated" in n for n in res.notes)
+    forced = forecast_of(synthetic(start="2026-01-01"), horizon_days=7, model="snaive", backtest=False)
+    assert [n for n in forced.notes if n.startswith("no backtest")] == [
+        "no backtest: the 10-90% bands are not calibrated, and accuracy.csv has its columns but no rows"
+    ]
+
+
+def test_a_horizon_the_backtest_could_not_score_is_noted():
+    # five weeks of history: the weekly origins of the month-ahead bucket need more, so auto takes its fallback there
+    res = forecast_of(synthetic(start="2026-01-25"), horizon_days=30)
+    assert any(n.startswith("voice/America/New_York: the backtest has no score for horizon month-ahead") for n in res.notes)
+    month = res.forecast["ds"] >= res.forecast["ds"].min() + pd.Timedelta(days=7)
+    assert set(res.forecast.loc[month, "model"]) == {"ets"}

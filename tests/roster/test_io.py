@@ -112,3 +112,14 @@ def test_an_agents_file_of_thousands_of_bad_rows_builds_only_the_problems_shown(
         load_agents(write("agents.csv", AGENTS_HEADER + rows))
     assert info.value.total == 3000 and len(info.value.problems) == MAX_PROBLEMS_SHOWN
     assert str(info.value).endswith("... and 2,980 more problem(s)")
+
+
+def test_targets_written_read_back_the_same(samples, tmp_path):
+    from roster.io import write_targets
+    from roster.schema import ChannelTarget, Targets
+
+    targets = load_targets(samples / "targets.toml")
+    assert load_targets(write_targets(targets, tmp_path / "targets.toml")) == targets
+    opened = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=380,
+                                                      open_from=dt.time(8), open_until=dt.time(20), open_tz="America/New_York")})
+    assert load_targets(write_targets(opened, tmp_path / "opened.toml")) == opened

@@ -203,7 +203,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         channel_switches=0, unreachable_agent_h=0.0, violations=0, finish_s=nan,
     )
     result = SimpleNamespace(
-        forecast=SimpleNamespace(forecast=dated("forecast.csv")),
+        forecast=SimpleNamespace(forecast=dated("forecast.csv"), accuracy=read(plan_out, "accuracy.csv")),
         roster=SimpleNamespace(coverage=coverage, roster=roster, kpis=kpis),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
         grid=TimeGrid.from_frame(dated("requirements.csv"), file="requirements.csv"),

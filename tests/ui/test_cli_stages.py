@@ -1,11 +1,13 @@
 """Each stage's command on a small slice of the sample data, chained as a user would."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from roster.io import load_targets
 from ui.cli import main
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -98,3 +100,44 @@ def test_a_stage_file_not_on_one_grid_is_refused(tmp_path, capsys):
     code = main(["roster", "--requirements", str(bad), "--agents", str(SAMPLES / "agents.csv"), "--out", str(tmp_path / "o")])
     assert code == 2
     assert "requirements.csv, column 'ds'" in capsys.readouterr().err
+
+
+def test_simulate_measures_a_plan_against_the_targets_it_was_staffed_for(chain, tmp_path, capsys):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("history.csv", "agents.csv"):
+        shutil.copy(chain / name, data / name)
+    shutil.copy(SAMPLES / "rules.toml", data / "rules.toml")
+    (data / "targets.toml").write_text((SAMPLES / "targets.toml").read_text().replace("target_s = 20", "target_s = 45"))
+    out = tmp_path / "plan"
+    assert main(["plan", "--data", str(data), "--out", str(out), "--horizon-days", "9", "--no-backtest", "--model", "snaive",
+                 "--no-simulate", "--time-limit", "2", "--workers", "1"]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "(models: snaive; no backtest: models not chosen by accuracy, 10-90% bands not calibrated)" in printed
+    assert load_targets(out / "targets.toml") == load_targets(data / "targets.toml")
+    assert main(["simulate", "--plan", str(out), "--runs", "1"]) == 0
+    sim = pd.read_csv(out / "simulation.csv")
+    assert set(sim.loc[sim["channel"] == "voice", "target_s"]) == {45}  # not the bundled sample's 20
+    capsys.readouterr()
+    # other targets than the plan's are used when asked for, and said to differ
+    assert main(["simulate", "--plan", str(out), "--runs", "1", "--targets", str(SAMPLES / "targets.toml")]) == 0
+    assert "voice: the requirements were staffed for target_s = 45 s, the targets given say 20 s" in " ".join(capsys.readouterr().out.split())
+    # a folder without its targets is refused, not simulated against the sample's
+    (out / "targets.toml").unlink()
+    assert main(["simulate", "--plan", str(out), "--runs", "1"]) == 2
+    assert "targets.toml: not found" in capsys.readouterr().err
+
+
+def test_staff_writes_the_targets_beside_the_requirements(chain):
+    assert load_targets(chain / "s" / "targets.toml") == load_targets(SAMPLES / "targets.toml")
+
+
+def test_forecast_without_a_backtest_says_so_and_writes_an_empty_accuracy_table(chain, tmp_path, capsys):
+    from forecast.tables import ACCURACY
+
+    assert main(["forecast", "--history", str(chain / "history.csv"), "--horizon-days", "2", "--no-backtest", "--out", str(tmp_path)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "note: no backtest: auto cannot choose a model per series and horizon, so every series uses ets" in printed
+    assert "no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows" in printed
+    acc = pd.read_csv(tmp_path / "accuracy.csv")
+    assert list(acc.columns) == list(ACCURACY.names) and acc.empty

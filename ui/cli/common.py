@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: the typer app, paths, progress and errors."""
+"""Shared pieces of the command line: the typer app, paths, progress, notes, errors and the shared options."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
 from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from forecast.errors import InputError, Problem
 from forecast.io.outputs import OutputError
-from roster.planning.settings import PlanSettings
+from roster.planning.settings import MODEL_CHOICES, PlanSettings, bounds
 
 app = typer.Typer(
     name="shiftcast",
@@ -24,8 +30,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True, soft_wrap=True)
-out = Console()
+# Neither console reads markup: what they print is mostly the user's own text (site, event and file names, notes),
+# and a name such as "Lisbon [/b]" must print as written. Our own labels are styled with ``style=``, never markup.
+console = Console(stderr=True, soft_wrap=True, markup=False)
+out = Console(markup=False)
+
+
+def print_note(text: str) -> None:
+    """Print one note for the planner (a fallback taken, data left out, ...), dimmed, exactly as written."""
+    out.print(f"note: {text}", style="dim", highlight=False)
+
 
 #: The bundled sample data (a fictional shop), used when no data folder is given.
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "samples"
@@ -43,11 +57,11 @@ def progress_bar(enabled: bool = True):
     if not enabled or not sys.stderr.isatty():
         def report(task: str, done: float, total: float | None = None) -> None:
             if total and done == total or done == 0:
-                console.print(f"[dim]{task}{'' if not total else f' ({int(done)}/{int(total)})'}[/dim]")
+                console.print(f"{task}{'' if not total else f' ({int(done)}/{int(total)})'}", style="dim", highlight=False)
         yield report
         return
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f}"),
         TimeElapsedColumn(), console=console, transient=False,
     ) as bar:
         tasks: dict[str, int] = {}
@@ -70,17 +84,62 @@ OPTIONS = {
 
 
 def plan_settings(**values) -> PlanSettings:
-    """The plan settings of a command's options (defaults for the rest); bad values name their option."""
+    """The plan settings of a command's options (defaults for the rest); bad values name their option (exit 2).
+
+    This is the one validation of every option that is a plan setting: the options below carry no bounds of
+    their own, so each value is accepted or refused alike by every command, and as the app's forms do.
+    """
     try:
         return PlanSettings(**values)
     except ValidationError as exc:
-        raise InputError(
-            [Problem(OPTIONS.get(str(e["loc"][0]), str(e["loc"][0])), e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
-        ) from None
+        problems = []
+        for e in exc.errors():
+            name = str(e["loc"][0]) if e["loc"] else "settings"
+            if e["type"] in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+                msg = f"expected {_range(name)}, found {e['input']!r}"
+            elif e["type"].startswith("date"):
+                msg = f"expected a date as YYYY-MM-DD, found {e['input']!r}"
+            else:
+                msg = e["msg"].removeprefix("Value error, ")
+                if "found" not in msg and "got" not in msg:
+                    msg += f", found {e['input']!r}"
+            problems.append(Problem(OPTIONS.get(name, name), msg))
+        raise InputError(problems) from None
 
 
-QUANTILE_HELP = ("Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; "
-                 "default: each channel's volume_quantile in the targets, else the mean.")
+def _range(name: str, unit: str = "") -> str:
+    """The values a plan setting accepts, e.g. ``1 to 8``."""
+    lo, hi = (f"{v:,g}" if v != int(v) else f"{int(v)}" for v in bounds(name))
+    return f"{lo} to {hi}{unit}"
+
+
+# ---- the options shared by several commands: each defined once, here ------------------------------------------
+# Their defaults are PlanSettings' (``default(name)`` in each command's signature); their bounds are checked by
+# ``plan_settings`` only (the help says them), so every command refuses a bad value with the same message, exit 2.
+HorizonDays = Annotated[int, typer.Option("--horizon-days", help=f"Days to forecast and staff ({_range('horizon_days')}).")]
+IntervalMin = Annotated[int | None, typer.Option(
+    "--interval-min", help="Grid in minutes: 15, 30 or 60, and a multiple of the input's; default: the input's own.")]
+Model = Annotated[str, typer.Option(
+    "--model", help=f"Forecast model: {', '.join(MODEL_CHOICES)} (auto: the best per series and horizon in the backtest).")]
+Backtest = Annotated[bool, typer.Option(
+    "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto's choice and for calibrated 10-90% bands).")]
+PeakCorrection = Annotated[bool, typer.Option(
+    "--peak-correction/--no-peak-correction",
+    help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default).")]
+VolumeQuantile = Annotated[str | None, typer.Option(
+    "--volume-quantile",
+    help="Staff every channel for this quantile of the forecast volume: 0.9 (volume_hi), 0.1 (volume_lo) or mean; "
+         "default: each channel's volume_quantile in the targets, else the mean.")]
+WeekStart = Annotated[str | None, typer.Option(
+    "--week-start", metavar="YYYY-MM-DD",
+    help="First roster day (site local); default: the first Monday of the horizon.")]
+Weeks = Annotated[int, typer.Option("--weeks", help=f"Weeks to roster ({_range('weeks')}).")]
+TimeLimit = Annotated[float, typer.Option("--time-limit", help=f"Roster solver time limit ({_range('time_limit_s', ' s')}).")]
+Workers = Annotated[int, typer.Option("--workers", help=f"Solver threads ({_range('workers')}; 0 = all cores).")]
+Seed = Annotated[int, typer.Option("--seed", help=f"Random seed of the solver and the simulator ({_range('seed')}).")]
+Runs = Annotated[int, typer.Option(
+    "--runs", help=f"Simulation replications ({_range('simulation_runs')}): each interval's service level is its expected one over them.")]
+Simulate = Annotated[bool, typer.Option("--simulate/--no-simulate", help="Check the roster's service level by simulation.")]
 
 
 def parse_quantile(value: str | None) -> float | str | None:
@@ -103,14 +162,14 @@ def run_app(argv: list[str]) -> int:
     try:
         app(args=argv, prog_name="shiftcast", standalone_mode=True)
     except InputError as exc:
-        console.print("[bold red]error: bad input[/bold red]", highlight=False)
+        console.print("error: bad input", style="bold red", highlight=False)
         for line in str(exc).splitlines():
-            console.print(f"  {line}", highlight=False, markup=False)
+            console.print(f"  {line}", highlight=False)
         return 2
     except OutputError as exc:
-        console.print("[bold red]error: cannot write the outputs[/bold red]", highlight=False)
-        console.print(f"  {exc}", highlight=False, markup=False)
-        console.print("  nothing was written; the previous outputs are as they were", highlight=False, markup=False)
+        console.print("error: cannot write the outputs", style="bold red", highlight=False)
+        console.print(f"  {exc}", highlight=False)
+        console.print("  nothing was written; the previous outputs are as they were", highlight=False)
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

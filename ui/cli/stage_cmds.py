@@ -15,15 +15,32 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from forecast.errors import InputError
 from forecast import tables
+from forecast.errors import InputError
 from forecast.io.stage_tables import load_output_table
 from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
-from ui.cli.common import QUANTILE_HELP, app, out, parse_quantile, plan_settings, progress_bar, quiet_libraries
-from ui.cli.plan_cmd import _parse_date
-
-INTERVAL_HELP = "Grid in minutes (15, 30 or 60); default: the input's own."
+from ui.cli.common import (
+    Backtest,
+    HorizonDays,
+    IntervalMin,
+    Model,
+    PeakCorrection,
+    Runs,
+    Seed,
+    TimeLimit,
+    VolumeQuantile,
+    Weeks,
+    WeekStart,
+    Workers,
+    app,
+    out,
+    parse_quantile,
+    plan_settings,
+    print_note,
+    progress_bar,
+    quiet_libraries,
+)
 
 
 def _read_from(out_dir: Path, input_file: Path, name: str) -> bool:
@@ -35,7 +52,8 @@ def _load_requirements(path: Path) -> pd.DataFrame:
     return load_output_table(
         path, what="a requirements file", required=tables.REQUIREMENTS.pick("ds", "channel", "agents_required"),
         numbers={"agents_required": {"minimum": 0}},
-        optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
+        optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True},
+                          "target_sl": {"minimum": 0}, "target_s": {"minimum": 0}},
     )
 
 
@@ -43,11 +61,11 @@ def _load_requirements(path: Path) -> pd.DataFrame:
 def forecast_cmd(
     history: Path = typer.Option(..., "--history", help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s])."),
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
-    horizon_days: int = typer.Option(default("horizon_days"), "--horizon-days", min=1, max=366, help="Days to forecast from the end of the history."),
-    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
-    model: str = typer.Option(default("model"), "--model", help="auto (best per series and horizon in the backtest), ets, snaive or prophet."),
+    horizon_days: HorizonDays = default("horizon_days"),
+    interval_min: IntervalMin = default("interval_min"),
+    model: Model = default("model"),
     with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 90 s more on the sample)."),
-    backtest: bool = typer.Option(default("backtest"), "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto)."),
+    backtest: Backtest = default("backtest"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
@@ -75,14 +93,16 @@ def forecast_cmd(
             hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
         )
     write_forecast(result, out_dir)
-    for note in notes + result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for n in notes + result.notes:
+        print_note(n)
     s = forecast_summary(result)
     out.print(f"forecast {s.start:%Y-%m-%d %H:%M}Z to {s.end:%Y-%m-%d %H:%M}Z, {s.contacts:,.0f} contacts")
     for c in s.channels:
         out.print(f"  {c.channel:<7}{c.contacts:>10,.0f}  models: {', '.join(c.models)}")
-    if s.backtest_wape:
+    if s.backtested:
         out.print("backtest WAPE (all series): " + ", ".join(f"{m} {v:.1%}" for m, v in s.backtest_wape.items()))
+    else:
+        out.print("no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows")
     out.print(f"wrote forecast.csv, accuracy.csv to {out_dir}/ in {time.perf_counter() - t:.1f}s")
 
 
@@ -90,18 +110,19 @@ def forecast_cmd(
 def staff_cmd(
     forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
     targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
-    interval_min: int = typer.Option(default("interval_min"), "--interval-min", help=INTERVAL_HELP),
-    peak_correction: bool = typer.Option(default("peak_correction"), "--peak-correction/--no-peak-correction", help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default)."),
-    volume_quantile: str = typer.Option(default("volume_quantile"), "--volume-quantile", help=QUANTILE_HELP),
+    interval_min: IntervalMin = default("interval_min"),
+    peak_correction: PeakCorrection = default("peak_correction"),
+    volume_quantile: VolumeQuantile = default("volume_quantile"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
 
     Writes requirements.csv: ds, channel, volume, aht_s, agents_net (on the
     channel), agents_required (to schedule, after shrinkage), target_sl,
-    target_s and the predicted service level, answer time and abandonment.
+    target_s and the predicted service level, answer time and abandonment;
+    and targets.toml, the targets used (what ``shiftcast simulate`` reads).
     """
-    from roster.io import load_forecast, load_targets
+    from roster.io import TARGETS_FILE, load_forecast, load_targets
     from roster.planning.plan import check_output_folder, staffing_stage, write_staffing
     from roster.staffing.summary import staffing_summary
 
@@ -112,12 +133,14 @@ def staff_cmd(
     tg = load_targets(targets)
     staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast))
     req = staffing.requirements
-    write_staffing(req, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
+    write_staffing(req, tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
+    for n in staffing.notes:
+        print_note(n)
     h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
         out.print(f"{c.channel:<8}{c.contacts:>10,.0f}{c.agent_h:>10,.0f}{c.peak_agents:>6}{c.predicted_sl:>9.1%}{c.target_sl:>8.0%}")
-    out.print(f"wrote requirements.csv to {out_dir}/")
+    out.print(f"wrote requirements.csv, {TARGETS_FILE} to {out_dir}/")
 
 
 @app.command("roster")
@@ -127,11 +150,11 @@ def roster_cmd(
     rules: Path = typer.Option(None, "--rules", help="rules.toml (labour rules and contracts); default: the one beside the agents file."),
     time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
     templates: Path = typer.Option(None, "--templates", help="Shift templates (contract, name, start, length_h): the only shifts those contracts work; default: templates.csv beside the agents file, if any."),
-    week_start: str = typer.Option(None, "--week-start", callback=lambda v: _parse_date(v, "--week-start"), help="First roster day (YYYY-MM-DD); default: the first Monday of the requirements."),
-    weeks: int = typer.Option(default("weeks"), "--weeks", min=1, max=8, help="Weeks to roster."),
-    time_limit_s: float = typer.Option(default("time_limit_s"), "--time-limit", min=1, help="Solver time limit in seconds."),
-    workers: int = typer.Option(default("workers"), "--workers", min=0, help="Solver threads (0 = all cores)."),
-    seed: int = typer.Option(default("seed"), "--seed", help="Solver random seed."),
+    week_start: WeekStart = default("week_start"),
+    weeks: Weeks = default("weeks"),
+    time_limit_s: TimeLimit = default("time_limit_s"),
+    workers: Workers = default("workers"),
+    seed: Seed = default("seed"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, coverage.csv and roster.ics."),
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
@@ -152,8 +175,8 @@ def roster_cmd(
         result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report)
     write_roster(result, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
     k = result.kpis
-    for note in notes + result.notes:
-        out.print(f"[dim]note: {note}[/dim]", highlight=False)
+    for n in notes + result.notes:
+        print_note(n)
     out.print(
         f"roster: {k.shifts} shifts for {k.agents_rostered} agents, {k.paid_h:,.0f} paid hours; "
         f"agent-hours required {k.required_agent_h:,.0f}, scheduled {k.scheduled_agent_h:,.0f}, short {k.under_agent_h:,.0f}, "
@@ -169,24 +192,31 @@ def roster_cmd(
 @app.command("simulate")
 def simulate_cmd(
     plan: Path = typer.Option(..., "--plan", help="A plan folder with requirements.csv and coverage.csv (as `shiftcast plan` writes)."),
-    targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the bundled sample's."),
-    seed: int = typer.Option(default("seed"), "--seed", help="Random seed."),
-    runs: int = typer.Option(default("simulation_runs"), "--runs", min=1, max=200, help="Independent replications: each interval's service level is its expected one over them."),
+    targets: Path = typer.Option(None, "--targets", help="targets.toml; default: the one in the plan folder (the targets the plan was staffed for)."),
+    seed: Seed = default("seed"),
+    runs: Runs = default("simulation_runs"),
 ) -> None:
     """Simulate a plan's roster against its forecast and print service level vs target.
 
     Arrivals are Poisson at the forecast rate, handle times and patience
     exponential; agents at work are the rostered ones less shrinkage.
-    Writes simulation.csv into the plan folder.
+    The targets are the plan folder's targets.toml (those the requirements
+    were staffed for) unless --targets is given. Writes simulation.csv into
+    the plan folder.
     """
-    from roster.io import load_targets
-    from roster.planning.plan import check_output_folder, simulation_stage, write_simulation
+    from roster.io import TARGETS_FILE, load_targets
+    from roster.planning.plan import check_output_folder, simulation_stage, targets_differences, write_simulation
     from roster.staffing.simulate import simulation_summary
-    from ui.cli.common import SAMPLE_DIR
 
     settings = plan_settings(seed=seed, simulation_runs=runs)
     check_output_folder(plan, "simulation")
-    tg = load_targets(targets or SAMPLE_DIR / "targets.toml")
+    if targets is None and not (plan / TARGETS_FILE).is_file():
+        raise InputError.one(
+            str(plan / TARGETS_FILE),
+            "not found: the plan folder holds the targets its requirements were staffed for (shiftcast plan and "
+            "shiftcast staff write it there); copy it beside requirements.csv or give --targets",
+        )
+    tg = load_targets(targets or plan / TARGETS_FILE)
     req = _load_requirements(plan / tables.REQUIREMENTS.name)
     grid = TimeGrid.from_frame(req, file=str(plan / tables.REQUIREMENTS.name))
     if "volume" not in req.columns or "aht_s" not in req.columns:
@@ -197,6 +227,8 @@ def simulate_cmd(
     )
     sim = simulation_stage(req, cov, tg, grid, settings)
     write_simulation(sim, plan)
+    for n in targets_differences(req, tg):
+        print_note(n)
     summ = simulation_summary(sim)
     out.print(f"{'channel':<8}{'offered':>9}{'sim SL':>8}{'target':>8}{'abandon':>9}{'ASA s':>8}{'ivl ok':>8}")
     for r in summ.itertuples():

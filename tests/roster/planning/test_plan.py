@@ -136,3 +136,16 @@ def test_a_plan_whose_calendar_path_is_a_folder_writes_nothing(hourly_plan, tmp_
     assert e.value.path == str(out / "roster.ics")
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before and (out / "roster.ics").is_dir()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_the_staffing_stage_notes_contacts_staffed_with_the_default_handle_time():
+    from forecast.timegrid import TimeGrid
+    from roster.io import load_targets
+    from roster.planning.plan import staffing_stage
+
+    ds = pd.date_range("2026-06-01", periods=8, freq="15min", tz="UTC")
+    fc = pd.DataFrame({"ds": ds, "channel": "voice", "tz": "America/New_York", "volume": 10.0, "aht_s": np.nan})
+    staffing = staffing_stage(fc, TimeGrid.from_frame(fc, file="forecast"), load_targets(SAMPLES / "targets.toml"), SETTINGS)
+    assert staffing.notes == [
+        "voice: 8 interval(s) with contacts (100%) have no handle time in the forecast; staffed with the targets' aht_s = 330 s there"
+    ]

@@ -285,3 +285,17 @@ def test_a_coarser_staffing_grid_sums_the_volume_and_weights_the_handle_time():
     assert (staff(f, t, interval_min=15)["agents_net"].to_numpy() == staff(f, t)["agents_net"].to_numpy()).all()
     with pytest.raises(InputError, match="20"):
         staff(f, t, interval_min=20)
+
+
+def test_contacts_without_a_handle_time_are_staffed_with_the_default_and_noted():
+    from roster.staffing.requirements import default_aht_notes
+
+    f = _forecast(volume=40.0, n=8)
+    f.loc[f.index[:2], "aht_s"] = np.nan
+    f.loc[f.index[2], ["aht_s", "volume"]] = [np.nan, 0.0]  # no contacts: nothing to staff, nothing to note
+    t = targets(voice=ChannelTarget(model="erlang_c", target_sl=0.8, target_s=20, aht_s=330))
+    assert default_aht_notes(f, t) == [
+        "voice: 2 interval(s) with contacts (29%) have no handle time in the forecast; staffed with the targets' aht_s = 330 s there"
+    ]
+    assert default_aht_notes(f.drop(columns="aht_s"), t)[0].startswith("voice: 7 interval(s) with contacts (100%)")
+    assert default_aht_notes(_forecast(n=8), t) == []

@@ -4,7 +4,7 @@ import streamlit as st
 
 from forecast.pipeline import MODEL_CHOICES
 from forecast.summary import forecast_summary
-from roster.planning.settings import default
+from roster.planning.settings import bounds, default
 from ui.app import charts, state
 
 st.title("Forecast")
@@ -17,7 +17,8 @@ busy = bool(state.running("forecast"))
 last = st.session_state.get("forecast_settings", {})
 with st.form("forecast_form"):
     c = st.columns([1, 1, 1, 1])
-    horizon = c[0].number_input("Horizon (days)", min_value=7, max_value=92, value=int(last.get("horizon_days", default("horizon_days"))), step=7)
+    lo_days, hi_days = bounds("horizon_days")
+    horizon = c[0].number_input("Horizon (days)", min_value=lo_days, max_value=hi_days, value=int(last.get("horizon_days", default("horizon_days"))), step=7)
     models = list(MODEL_CHOICES)
     model = c[1].selectbox(
         "Model", models, index=models.index(last.get("model", default("model"))),

@@ -4,7 +4,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from roster.planning.settings import default
+from roster.planning.settings import bounds, default
 from roster.rostering import default_week_start, roster_weeks
 from ui.app import charts, state
 
@@ -24,9 +24,10 @@ with st.form("roster_form"):
     options = mondays or [first]
     week = c[0].selectbox("Week starting (site local Monday)", options, index=options.index(last["week_start"]) if last.get("week_start") in options else 0,
                           format_func=lambda d: d.strftime("%a %Y-%m-%d"))
-    weeks = c[1].number_input("Weeks", min_value=1, max_value=max(1, len(mondays)), value=int(last.get("weeks", default("weeks"))),
+    weeks = c[1].number_input("Weeks", min_value=bounds("weeks")[0], max_value=max(1, min(bounds("weeks")[1], len(mondays))), value=int(last.get("weeks", default("weeks"))),
                               help="consecutive weeks rostered together (rest and weekly rules across them)")
-    limit = c[2].number_input("Solver time limit (s)", min_value=5, max_value=600, value=int(last.get("time_limit_s", default("time_limit_s"))), step=5,
+    lo_s, hi_s = bounds("time_limit_s")
+    limit = c[2].number_input("Solver time limit (s)", min_value=int(lo_s), max_value=int(hi_s), value=int(last.get("time_limit_s", default("time_limit_s"))), step=5,
                               help="the whole search, from the first roster to the exact model; longer usually means fewer shortfalls")
     c[3].markdown("&nbsp;")
     go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
