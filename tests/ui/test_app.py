@@ -298,25 +298,3 @@ def test_too_large_upload_is_refused_with_the_limit(small_app_data, tmp_path, mo
     err = at.error[0].value
     assert "events.csv" in err and "the limit is 0.001 MB" in err
     assert metric(at, "Agents").value == "24"
-
-
-def test_scenario_store_transactions(tmp_path):
-    store = ScenarioStore(tmp_path / "s.duckdb")
-    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 2, "uplift": 2.0}, {"extra_cost": 10})
-    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 3, "uplift": 2.0}, {"extra_cost": 20})
-    assert store.names() == ["A"]  # same name: replaced in one transaction
-    assert store.table().loc[0, "extra_cost"] == 20
-    b = store.save("B", {"name": "B"}, {})
-    with pytest.raises(ValueError, match="already exists"):
-        store.rename(b, "A")
-    with pytest.raises(ValueError):
-        store.save("  ", {}, {})
-
-    # a transaction that fails half-way changes nothing (the delete is rolled back)
-    with pytest.raises(Exception):
-        store._transaction([("DELETE FROM scenarios WHERE name = ?", ["B"]), ("INSERT INTO no_such_table VALUES (?)", [1])])
-    assert store.names() == ["A", "B"]
-    reopened = ScenarioStore(tmp_path / "s.duckdb")
-    assert reopened.names() == ["A", "B"]
-    reopened.delete(b)
-    assert ScenarioStore(tmp_path / "s.duckdb").names() == ["A"]
