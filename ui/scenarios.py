@@ -115,12 +115,13 @@ class ScenarioStore:
     path
         The DuckDB file; ``default_path()`` when omitted.
     busy_timeout_s
-        The longest one operation waits for other users and processes, in seconds.
+        The longest one operation waits for other users and processes, in seconds
+        (``DEFAULT_BUSY_TIMEOUT_S`` when omitted).
     """
 
-    def __init__(self, path: str | Path | None = None, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S):
+    def __init__(self, path: str | Path | None = None, busy_timeout_s: float | None = None):
         self.path = (Path(path) if path else default_path()).absolute()
-        self.busy_timeout_s = busy_timeout_s
+        self.busy_timeout_s = DEFAULT_BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self.notes: list[str] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,9 +2,6 @@
 
 import multiprocessing
 import random
-import subprocess
-import sys
-import textwrap
 import threading
 
 import duckdb
@@ -77,26 +74,7 @@ def test_a_store_without_unique_names_is_migrated_keeping_the_newest(tmp_path):
     assert not ScenarioStore(path).notes  # migrated once
 
 
-HOLD = textwrap.dedent("""
-    import sys, time, duckdb
-    con = duckdb.connect(sys.argv[1])
-    print("holding", flush=True)
-    if sys.argv[2] == "until-stdin":
-        sys.stdin.readline()
-    else:
-        time.sleep(float(sys.argv[2]))
-    con.close()
-""")
-
-
-def hold_file(path, how):
-    """Another program holding DuckDB's own lock on the file (not the store's lock file)."""
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "holding"
-    return proc
-
-
-def test_a_program_holding_the_file_is_waited_for_then_reported_busy(tmp_path):
+def test_a_program_holding_the_file_is_waited_for_then_reported_busy(tmp_path, hold_file):
     path = tmp_path / "s.duckdb"
     ScenarioStore(path).save("A", EVENT, {})
     # released within the wait: the operation retries and goes through
