@@ -98,6 +98,39 @@ def test_a_program_holding_the_file_is_waited_for_then_reported_busy(tmp_path, h
     assert store.names() == ["A", "B"]
 
 
+def race(n, action):
+    """``action(i)`` in ``n`` threads released together; returns what each returned or raised."""
+    start, out = threading.Barrier(n), [None] * n
+
+    def run(i):
+        start.wait()
+        try:
+            out[i] = action(i)
+        except Exception as exc:  # noqa: BLE001 - returned for the test to judge
+            out[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def test_threads_racing_for_one_name_leave_one_scenario(tmp_path):
+    path = tmp_path / "s.duckdb"
+    for round_ in range(5):
+        outcomes = race(4, lambda i, r=round_: ScenarioStore(path).save(f"sale {r}", {"by": i}, {}))
+        assert sum(isinstance(o, str) for o in outcomes) == 1
+        assert all(isinstance(o, ScenarioNameError) for o in outcomes if not isinstance(o, str))
+        ids = [ScenarioStore(path).save(f"r{round_}-{i}", {}, {}) for i in range(4)]
+        outcomes = race(4, lambda i, r=round_, ids=ids: ScenarioStore(path).rename(ids[i], f"renamed {r}"))
+        assert sum(o is None for o in outcomes) == 1
+        assert all(isinstance(o, ScenarioNameError) for o in outcomes if o is not None)
+    names = ScenarioStore(path).names()
+    assert len(names) == len(set(names)) == 5 * (1 + 4)
+
+
 # --- several processes, each with several threads ------------------------------------------------------------
 
 THREADS = 4
