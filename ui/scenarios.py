@@ -13,9 +13,15 @@ read-only connections in several processes coexist). So every operation, read or
    the file;
 3. runs its check and its change in one transaction and closes the connection, which releases the file.
 
-The total wait is bounded (``busy_timeout_s``); past it the operation raises ``StoreBusy`` with a
-message for the planner. Every database or file error comes out as a ``ScenarioError`` whose text can be
-shown as it is.
+The lock file and DuckDB's own lock are the operating system's (flock, fcntl), so a process that dies
+releases them. The total wait is bounded (``busy_timeout_s``); past it the operation raises
+``StoreBusy`` with a message for the planner. Every database or file error comes out as a
+``ScenarioError`` whose text can be shown as it is.
+
+Why DuckDB and not SQLite: SQLite (WAL, busy_timeout) would let readers run beside a writer and is
+faster per operation (about 2 ms against 20 ms here, each with its own connection), but a store of a
+few dozen scenarios changed by a click needs neither; with the locks above, two processes of four
+threads each saving, renaming and deleting see no error, and the stack stays one embedded database.
 
 Names are unique (a UNIQUE constraint). Saving under a name another scenario has is refused
 (``ScenarioNameError``, which carries that scenario's id) unless the caller names that id as the one to
@@ -120,7 +126,7 @@ class ScenarioStore:
     """
 
     def __init__(self, path: str | Path | None = None, busy_timeout_s: float | None = None):
-        self.path = (Path(path) if path else default_path()).absolute()
+        self.path = (Path(path) if path else default_path()).resolve()
         self.busy_timeout_s = DEFAULT_BUSY_TIMEOUT_S if busy_timeout_s is None else busy_timeout_s
         self.notes: list[str] = []
         try:

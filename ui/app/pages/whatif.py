@@ -93,15 +93,6 @@ def comparison(event: PlannedEvent):
         return state.memo("whatif", key, run)
 
 
-def store_or_message() -> ScenarioStore | None:
-    """The scenarios store, or None with the reason put in the page's message."""
-    try:
-        return ScenarioStore()
-    except ScenarioError as exc:
-        st.session_state["wi_message"] = f"The scenarios store could not be opened: {exc}"
-        return None
-
-
 def save_scenario(name: str, event_json: dict, results: dict, replace_id: str | None) -> None:
     """Save under ``name``: a new name adds a scenario; the open scenario's name (or a confirmed one) replaces it;
     any other existing name asks the planner first (a callback: runs before the page is drawn)."""
