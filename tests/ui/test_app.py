@@ -251,6 +251,20 @@ def test_whatif_save_never_replaces_another_scenario_silently(at, tmp_path, monk
     assert sorted(store.names()) == ["Flash sale", "Small sale"]
 
 
+def test_whatif_page_says_what_the_store_upgrade_removed(at, tmp_path):
+    import duckdb
+
+    (tmp_path / "store").mkdir(exist_ok=True)
+    with duckdb.connect(str(tmp_path / "store" / "scenarios.duckdb")) as con:  # a store saved before names were unique
+        con.execute("""CREATE TABLE scenarios (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, saved_at VARCHAR NOT NULL,
+                       event JSON NOT NULL, results JSON NOT NULL)""")
+        con.executemany("INSERT INTO scenarios VALUES (?, 'Sale', ?, '{}', '{}')", [("a", "2026-11-01T10:00:00"), ("b", "2026-11-02T10:00:00")])
+    forecast(at)
+    goto(at, "whatif")
+    assert any("1 older scenario(s)" in w.value and "'Sale'" in w.value for w in at.warning)
+    assert ScenarioStore(tmp_path / "store" / "scenarios.duckdb").id_of("Sale") == "b"
+
+
 def test_staffing_page_explains_and_restaffs(at):
     forecast(at)
     goto(at, "staffing")

@@ -74,6 +74,15 @@ def test_a_store_without_unique_names_is_migrated_keeping_the_newest(tmp_path):
     assert not ScenarioStore(path).notes  # migrated once
 
 
+def test_a_file_that_is_not_a_store_is_a_message(tmp_path):
+    (tmp_path / "scenarios.duckdb").write_bytes(b"not a database" * 1000)
+    with pytest.raises(ScenarioError, match="scenarios store .* failed"):
+        ScenarioStore(tmp_path / "scenarios.duckdb")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ScenarioError, match="cannot be created"):
+        ScenarioStore(tmp_path / "file" / "scenarios.duckdb")
+
+
 def test_a_program_holding_the_file_is_waited_for_then_reported_busy(tmp_path, hold_file):
     path = tmp_path / "s.duckdb"
     ScenarioStore(path).save("A", EVENT, {})
@@ -141,7 +150,10 @@ SHARED = ["shared-0", "shared-1"]
 def worker(path: str, proc: int, thread: int, seed: int) -> tuple[dict[str, str], list[str], int]:
     """Random saves, renames, deletes and reads. Returns (own name -> token expected at the end, escaped errors, refusals)."""
     rng = random.Random(seed)
-    store = ScenarioStore(path, busy_timeout_s=120)
+    try:
+        store = ScenarioStore(path, busy_timeout_s=120)
+    except Exception as exc:  # noqa: BLE001 - reported as escaped
+        return {}, [f"{type(exc).__name__}: {exc}"], 0
     mine: dict[str, tuple[str, str]] = {}  # own name -> (id, token)
     escaped: list[str] = []
     refused = 0
