@@ -90,6 +90,8 @@ def test_a_program_holding_the_file_is_waited_for_then_reported_busy(tmp_path, h
     proc = hold_file(path, "1.0")
     store = ScenarioStore(path, busy_timeout_s=60)
     store.save("B", EVENT, {})
+    proc.wait(timeout=60)
+    proc = hold_file(path, "1.0")  # a read waits too (DuckDB refuses even a read-only connection beside a writer)
     assert store.names() == ["A", "B"]
     proc.wait(timeout=60)
     # held past the wait: a clear message, and nothing changed
@@ -182,7 +184,8 @@ def worker(path: str, proc: int, thread: int, seed: int) -> tuple[dict[str, str]
                         try:
                             store.rename(sid, name)
                         finally:
-                            if store.get(sid) and store.get(sid)["name"] != name:
+                            left = store.get(sid)  # None when another thread deleted it under the shared name
+                            if left is not None and left["name"] != name:
                                 store.delete(sid)
                 except ScenarioNameError:
                     refused += 1
