@@ -1,4 +1,7 @@
 import shutil
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -29,3 +32,37 @@ def small_app_data(tmp_path_factory) -> Path:
     for name in ("targets.toml", "rules.toml", "events.csv"):
         shutil.copy(SAMPLES / name, d / name)
     return d
+
+
+HOLD = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("holding", flush=True)
+    if sys.argv[2] == "until-stdin":
+        sys.stdin.readline()
+    else:
+        time.sleep(float(sys.argv[2]))
+    con.close()
+""")
+
+
+@pytest.fixture()
+def hold_file():
+    """Start another program that holds DuckDB's own lock on a file (not the scenarios store's lock file).
+
+    ``hold_file(path, "1.5")`` holds it for 1.5 s; ``hold_file(path, "until-stdin")`` until a line is sent
+    (``proc.communicate("\\n")``). Returns the process, once it holds the file.
+    """
+    procs = []
+
+    def start(path, how):
+        proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), how], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        procs.append(proc)
+        assert proc.stdout.readline().strip() == "holding"
+        return proc
+
+    yield start
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.scenarios import ScenarioStore
+import ui.scenarios
+from ui.scenarios import BUSY_MESSAGE, ScenarioStore
 
 APP = str(Path(__file__).resolve().parents[2] / "ui" / "app" / "main.py")
 
@@ -184,6 +185,86 @@ def test_whatif_changes_the_numbers_and_scenarios_persist(at, tmp_path):
     assert store.names() == ["Small sale"]
 
 
+def test_whatif_save_never_replaces_another_scenario_silently(at, tmp_path, monkeypatch, hold_file):
+    forecast(at)
+    goto(at, "whatif")
+    button(at, "Simulate the event").click()
+    rerun(at)
+    assert at.text_input(key="wi_save_name").value == "Flash sale"
+    button(at, "Save scenario").click()
+    rerun(at)
+    assert any("Saved 'Flash sale'" in s.value for s in at.success)
+    # a new simulation: the name field takes the new event's name, so the next save adds a scenario
+    text(at, "Event name").set_value("Small sale")
+    number(at, "Expected uplift (x normal volume)").set_value(1.2)
+    button(at, "Simulate the event").click()
+    rerun(at)
+    assert at.text_input(key="wi_save_name").value == "Small sale"
+    button(at, "Save scenario").click()
+    rerun(at)
+    store = ScenarioStore(tmp_path / "store" / "scenarios.duckdb")
+    assert sorted(store.names()) == ["Flash sale", "Small sale"]
+
+    # saving under another scenario's name asks first; Cancel keeps it, Replace replaces that one only
+    flash = store.id_of("Flash sale")
+    at.text_input(key="wi_save_name").set_value("Flash sale")
+    button(at, "Save scenario").click()
+    rerun(at)
+    assert any("already named 'Flash sale'" in w.value for w in at.warning)
+    assert store.get(flash)["event"]["uplift"] != 1.2
+    button(at, "Cancel").click()
+    rerun(at)
+    assert not at.warning and store.get(flash)["event"]["uplift"] != 1.2
+    button(at, "Save scenario").click()
+    rerun(at)
+    button(at, "Replace 'Flash sale'").click()
+    rerun(at)
+    assert any("Replaced 'Flash sale'" in s.value for s in at.success)
+    assert store.get(flash)["event"]["uplift"] == 1.2 and sorted(store.names()) == ["Flash sale", "Small sale"]
+
+    # opening a scenario makes it the open one: its name is in the field and a save replaces it without asking
+    at.selectbox(key="wi_target").set_value(store.id_of("Small sale"))
+    rerun(at)
+    button(at, "Open").click()
+    rerun(at)
+    assert at.text_input(key="wi_save_name").value == "Small sale"
+    button(at, "Save scenario").click()
+    rerun(at)
+    assert any("Replaced 'Small sale'" in s.value for s in at.success) and not at.warning
+
+    # a rename onto a taken name, and a store another program holds, are messages, not tracebacks
+    at.text_input(key="wi_new_name").set_value("Flash sale")
+    rerun(at)
+    button(at, "Rename to 'Flash sale'").click()
+    rerun(at)
+    assert any("Could not rename the scenario: a scenario named 'Flash sale' already exists" in e.value for e in at.error)
+    monkeypatch.setattr(ui.scenarios, "DEFAULT_BUSY_TIMEOUT_S", 0.3)
+    holder = hold_file(tmp_path / "store" / "scenarios.duckdb", "until-stdin")
+    try:
+        button(at, "Delete").click()
+        rerun(at)
+        errors = [e.value for e in at.error]
+        assert any("Could not delete the scenario: " + BUSY_MESSAGE in e for e in errors), errors
+        assert any("The saved scenarios cannot be shown: " + BUSY_MESSAGE in e for e in errors), errors
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert sorted(store.names()) == ["Flash sale", "Small sale"]
+
+
+def test_whatif_page_says_what_the_store_upgrade_removed(at, tmp_path):
+    import duckdb
+
+    (tmp_path / "store").mkdir(exist_ok=True)
+    with duckdb.connect(str(tmp_path / "store" / "scenarios.duckdb")) as con:  # a store saved before names were unique
+        con.execute("""CREATE TABLE scenarios (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, saved_at VARCHAR NOT NULL,
+                       event JSON NOT NULL, results JSON NOT NULL)""")
+        con.executemany("INSERT INTO scenarios VALUES (?, 'Sale', ?, '{}', '{}')", [("a", "2026-11-01T10:00:00"), ("b", "2026-11-02T10:00:00")])
+    forecast(at)
+    goto(at, "whatif")
+    assert any("1 older scenario(s)" in w.value and "'Sale'" in w.value for w in at.warning)
+    assert ScenarioStore(tmp_path / "store" / "scenarios.duckdb").id_of("Sale") == "b"
+
+
 def test_staffing_page_explains_and_restaffs(at):
     forecast(at)
     goto(at, "staffing")
@@ -298,28 +379,6 @@ def test_too_large_upload_is_refused_with_the_limit(small_app_data, tmp_path, mo
     err = at.error[0].value
     assert "events.csv" in err and "the limit is 0.001 MB" in err
     assert metric(at, "Agents").value == "24"
-
-
-def test_scenario_store_transactions(tmp_path):
-    store = ScenarioStore(tmp_path / "s.duckdb")
-    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 2, "uplift": 2.0}, {"extra_cost": 10})
-    store.save("A", {"name": "A", "start": "2026-11-27T18:00:00", "local_tz": "UTC", "duration_h": 3, "uplift": 2.0}, {"extra_cost": 20})
-    assert store.names() == ["A"]  # same name: replaced in one transaction
-    assert store.table().loc[0, "extra_cost"] == 20
-    b = store.save("B", {"name": "B"}, {})
-    with pytest.raises(ValueError, match="already exists"):
-        store.rename(b, "A")
-    with pytest.raises(ValueError):
-        store.save("  ", {}, {})
-
-    # a transaction that fails half-way changes nothing (the delete is rolled back)
-    with pytest.raises(Exception):
-        store._transaction([("DELETE FROM scenarios WHERE name = ?", ["B"]), ("INSERT INTO no_such_table VALUES (?)", [1])])
-    assert store.names() == ["A", "B"]
-    reopened = ScenarioStore(tmp_path / "s.duckdb")
-    assert reopened.names() == ["A", "B"]
-    reopened.delete(b)
-    assert ScenarioStore(tmp_path / "s.duckdb").names() == ["A"]
 
 
 def test_export_page_writes_an_event_named_like_a_formula_formula_safe(small_app_data, tmp_path, monkeypatch):

@@ -34,11 +34,17 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(small_app_data, tmp_path_factory):
+def store_dir(tmp_path_factory):
+    """The app's SHIFTCAST_DATA_DIR (where scenarios.duckdb lives)."""
+    return tmp_path_factory.mktemp("store")
+
+
+@pytest.fixture(scope="module")
+def server(small_app_data, store_dir):
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
     port = free_port()
-    env = dict(os.environ, SHIFTCAST_APP_DATA=str(small_app_data), SHIFTCAST_DATA_DIR=str(tmp_path_factory.mktemp("store")))
+    env = dict(os.environ, SHIFTCAST_APP_DATA=str(small_app_data), SHIFTCAST_DATA_DIR=str(store_dir))
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "ui" / "app" / "main.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -230,4 +236,51 @@ def test_bad_upload_in_chromium_keeps_the_last_good_data(page, small_app_data):
     expect(alert).to_contain_text("team.csv, line 6")
     expect(alert).to_contain_text("UTF-8")
     expect(metric("Agents")).to_have_text("24")
+    assert not page.get_by_text("Traceback").count()
+
+
+def test_whatif_save_as_after_a_new_simulation_adds_a_scenario_in_chromium(page, store_dir):
+    from playwright.sync_api import expect
+
+    from ui.scenarios import ScenarioStore
+
+    page.get_by_role("link", name="Forecast").click()
+    page.get_by_role("button", name="Run forecast").click()
+    expect(page.get_by_text("Backtest accuracy and the model chosen per horizon")).to_be_visible()
+    page.get_by_role("link", name="What-if").click()
+    save_as = page.get_by_role("textbox", name="Save as")
+
+    def simulate(name, uplift):
+        page.get_by_role("textbox", name="Event name").fill(name)
+        page.get_by_role("spinbutton", name="Expected uplift (x normal volume)").fill(uplift)
+        page.get_by_role("button", name="Simulate the event").click()
+        expect(page.get_by_text(f"{name}: scenario vs baseline")).to_be_visible()
+        settle(page)
+
+    simulate("Spring sale", "1.5")
+    expect(save_as).to_have_value("Spring sale")
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved 'Spring sale'")).to_be_visible()
+
+    # a new simulation: the field takes the new event's name, and the save adds a second scenario
+    simulate("Summer sale", "2")
+    expect(save_as).to_have_value("Summer sale")
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("Saved 'Summer sale'")).to_be_visible()
+    settle(page)
+    names = ScenarioStore(store_dir / "scenarios.duckdb").names()  # this process reads while the app runs
+    assert {"Spring sale", "Summer sale"} <= set(names) and len(names) == len(set(names))
+
+    # saving under the other scenario's name asks first; Cancel keeps it as it was
+    save_as.fill("Spring sale")
+    save_as.press("Enter")
+    settle(page)
+    page.get_by_role("button", name="Save scenario").click()
+    expect(page.get_by_text("A saved scenario is already named 'Spring sale'")).to_be_visible()
+    expect(page.get_by_role("button", name="Replace 'Spring sale'")).to_be_visible()
+    shoot(page, "9-whatif-save-asks.png")
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_text("A saved scenario is already named 'Spring sale'")).to_have_count(0)
+    store = ScenarioStore(store_dir / "scenarios.duckdb")
+    assert store.get(store.id_of("Spring sale"))["event"]["uplift"] == 1.5
     assert not page.get_by_text("Traceback").count()

@@ -2,7 +2,6 @@ import dataclasses
 import datetime as dt
 
 import altair as alt
-import duckdb
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
@@ -11,7 +10,7 @@ from forecast.errors import InputError
 from forecast.scenario import PlannedEvent, apply_event, kinds_available
 from roster.planning.whatif import compare, team_hourly_cost
 from ui.app import charts, state
-from ui.scenarios import ScenarioStore
+from ui.scenarios import ScenarioError, ScenarioNameError, ScenarioStore
 
 st.title("What-if: a sales event")
 inp = state.page_setup()
@@ -66,6 +65,10 @@ if go:
             zones=tuple(ev_zones), uplift=uplift if mode == "uplift" else None, like_kind=like if mode != "uplift" else None,
         )
         st.session_state["whatif_event"] = event
+        # a new simulation is a new, unsaved scenario: its name is the event's, and no saved scenario is open
+        st.session_state["wi_save_name"] = event.name
+        for k in ("wi_open", "wi_confirm"):
+            st.session_state.pop(k, None)
         # what was entered stays in the form when the planner comes back to this page
         st.session_state["wi_form"] = {"name": name, "day": day, "time": at, "tz": tz_start, "duration": duration, "mode": mode,
                                        "uplift": uplift, "like": like if kinds else None, "channels": ev_channels, "zones": ev_zones}
@@ -88,6 +91,53 @@ def comparison(event: PlannedEvent):
 
     with st.spinner("Staffing the scenario and simulating the current roster against it..."):
         return state.memo("whatif", key, run)
+
+
+def save_scenario(name: str, event_json: dict, results: dict, replace_id: str | None) -> None:
+    """Save under ``name``: a new name adds a scenario; the open scenario's name (or a confirmed one) replaces it;
+    any other existing name asks the planner first (a callback: runs before the page is drawn)."""
+    st.session_state.pop("wi_confirm", None)
+    try:
+        sid = ScenarioStore().save(name, event_json, results, replace_id=replace_id)
+    except ScenarioNameError as exc:
+        if exc.existing_id is None:
+            st.session_state["wi_save_error"] = f"Could not save the scenario: {exc}"
+        else:
+            st.session_state["wi_confirm"] = {"name": name.strip(), "id": exc.existing_id, "event": event_json, "results": results}
+        return
+    except ScenarioError as exc:
+        st.session_state["wi_save_error"] = f"Could not save the scenario: {exc}"
+        return
+    st.session_state["wi_open"] = {"id": sid, "name": name.strip()}
+    st.session_state["wi_saved"] = f"{'Replaced' if sid == replace_id else 'Saved'} '{name.strip()}'."
+
+
+def save_clicked(event_json: dict, results: dict) -> None:
+    name = st.session_state.get("wi_save_name", "")
+    opened = st.session_state.get("wi_open")
+    save_scenario(name, event_json, results, opened["id"] if opened and opened["name"] == name.strip() else None)
+
+
+def save_row(event_json: dict, results: dict, default_name: str) -> None:
+    """The "Save as" field and button, and the question when the name is another scenario's."""
+    st.session_state.setdefault("wi_save_name", (st.session_state.get("wi_open") or {}).get("name", default_name))
+    c = st.columns([3, 1])
+    c[0].text_input("Save as", key="wi_save_name", on_change=lambda: st.session_state.pop("wi_confirm", None),
+                    help="a new name adds a scenario; the name of the scenario you opened or saved last replaces it; "
+                         "any other saved scenario's name asks first")
+    c[1].markdown("&nbsp;")
+    c[1].button("Save scenario", width="stretch", on_click=save_clicked, args=(event_json, results))
+    confirm = st.session_state.get("wi_confirm")
+    if confirm:
+        st.warning(f"A saved scenario is already named '{confirm['name']}'. Replace it with this one, or choose another name above.")
+        c = st.columns([1, 1, 3])
+        c[0].button(f"Replace '{confirm['name']}'", on_click=save_scenario,
+                    args=(confirm["name"], confirm["event"], confirm["results"], confirm["id"]))
+        c[1].button("Cancel", on_click=lambda: st.session_state.pop("wi_confirm", None))
+    if "wi_saved" in st.session_state:
+        st.success(st.session_state.pop("wi_saved"))
+    if "wi_save_error" in st.session_state:
+        st.error(st.session_state.pop("wi_save_error"))
 
 
 event = st.session_state.get("whatif_event")
@@ -170,28 +220,24 @@ if event is not None:
             st.markdown("**Extra agents needed per interval, by channel**")
             st.altair_chart(bars.properties(height=240), width="stretch")
 
-        c = st.columns([3, 1])
-        save_name = c[0].text_input("Save as", value=event.name, key="wi_save_name")
-        c[1].markdown("&nbsp;")
-        if c[1].button("Save scenario", width="stretch"):
-            results = {k: v for k, v in dataclasses.asdict(tot).items() if k != "window"}
-            results["channels"] = s.astype(object).where(s.notna(), None).to_dict("records")
-            try:
-                store = ScenarioStore()
-                replaced = save_name.strip() in store.names()
-                store.save(save_name, event.model_dump(mode="json"), results)
-                st.success(f"{'Replaced' if replaced else 'Saved'} '{save_name.strip()}'.")
-            except (ValueError, duckdb.Error) as exc:
-                st.error(f"Could not save the scenario: {exc}")
+        results = {k: v for k, v in dataclasses.asdict(tot).items() if k != "window"}
+        results["channels"] = s.astype(object).where(s.notna(), None).to_dict("records")
+        save_row(event.model_dump(mode="json"), results, event.name)
 
 st.subheader("Saved scenarios")
+if "wi_message" in st.session_state:  # what a rename, delete or open could not do
+    st.error(st.session_state.pop("wi_message"))
 try:
     store = ScenarioStore()
     table = store.table()
-except duckdb.Error as exc:
-    st.error(f"The scenario store could not be opened: {exc}")
+except ScenarioError as exc:
+    st.error(f"The saved scenarios cannot be shown: {exc}")
     st.stop()
-st.caption(f"Kept in {store.path} (one transaction per change); they stay after the app restarts.")
+st.session_state.setdefault("wi_store_notes", []).extend(store.notes)  # e.g. duplicates removed when an old store was upgraded
+for note in st.session_state["wi_store_notes"]:
+    st.warning(note)
+st.caption(f"Kept in {store.path} (one transaction per change, shared safely by every user and app process); "
+           "they stay after the app restarts.")
 if table.empty:
     st.caption("No saved scenarios yet.")
 else:
@@ -221,7 +267,15 @@ else:
 
     def open_scenario(sid: str) -> None:
         """Put a saved event in the form and compare it with the current forecast (a callback: runs before the form is drawn)."""
-        ev = store.list().set_index("id").loc[sid, "event"]
+        try:
+            saved = store.get(sid)
+        except ScenarioError as exc:
+            st.session_state["wi_message"] = f"Could not open the scenario: {exc}"
+            return
+        if saved is None:
+            st.session_state["wi_message"] = "That scenario no longer exists (deleted meanwhile?)."
+            return
+        ev = saved["event"]
         start = dt.datetime.fromisoformat(ev["start"])
         values = {"name": ev["name"], "day": start.date(), "time": start.time(), "tz": ev["local_tz"], "duration": float(ev["duration_h"]),
                   "mode": "uplift" if ev.get("uplift") else "like a past event", "uplift": float(ev.get("uplift") or 1.4),
@@ -229,22 +283,37 @@ else:
                   "zones": list(ev["zones"] or zones)}
         st.session_state["wi_form"] = values
         st.session_state["wi_form_version"] = st.session_state.get("wi_form_version", 0) + 1
+        # the opened scenario is the one a save under its name replaces
+        st.session_state["wi_open"] = {"id": sid, "name": saved["name"]}
+        st.session_state["wi_save_name"] = saved["name"]
+        st.session_state.pop("wi_confirm", None)
         try:
             st.session_state["whatif_event"] = PlannedEvent(**ev)
         except ValidationError as exc:
             st.session_state["wi_message"] = f"The saved event is no longer valid: {exc.errors()[0]['msg']}"
 
     def rename_scenario(sid: str) -> None:
+        new = st.session_state["wi_new_name"].strip()
         try:
-            store.rename(sid, st.session_state["wi_new_name"])
-            st.session_state["wi_new_name"] = ""
-        except ValueError as exc:
-            st.session_state["wi_message"] = str(exc)
+            store.rename(sid, new)
+        except ScenarioError as exc:
+            st.session_state["wi_message"] = f"Could not rename the scenario: {exc}"
+            return
+        st.session_state["wi_new_name"] = ""
+        if (st.session_state.get("wi_open") or {}).get("id") == sid:
+            st.session_state["wi_open"] = {"id": sid, "name": new}
+
+    def delete_scenario(sid: str) -> None:
+        try:
+            store.delete(sid)
+        except ScenarioError as exc:
+            st.session_state["wi_message"] = f"Could not delete the scenario: {exc}"
+            return
+        if (st.session_state.get("wi_open") or {}).get("id") == sid:
+            st.session_state.pop("wi_open")
 
     c[2].button("Open", on_click=open_scenario, args=(target,), width="stretch",
                 help="put this scenario's event in the form above and compare it with the current forecast")
-    c[3].button("Delete", on_click=store.delete, args=(target,), width="stretch")
+    c[3].button("Delete", on_click=delete_scenario, args=(target,), width="stretch")
     if new_name.strip():
         st.button(f"Rename to '{new_name.strip()}'", on_click=rename_scenario, args=(target,))
-    if "wi_message" in st.session_state:
-        st.error(st.session_state.pop("wi_message"))
