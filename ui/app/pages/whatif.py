@@ -135,12 +135,12 @@ if event is not None:
         first = ["channel", "extra contacts", "extra agent-h", f"extra cost ({money_unit})", "peak extra agents", "SL if unchanged, scenario",
                  "SL if unchanged, baseline", "target SL"]
         table = table[[c for c in first if c in table.columns] + [c for c in table.columns if c not in first]]
-        fmt = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
-        fmt.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
-        fmt.update({c: "{:.1%}" for c in table.columns if "SL" in c})
+        styles = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
+        styles.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
+        styles.update({c: "{:.1%}" for c in table.columns if "SL" in c})
         for col in [c for c in table.columns if "SL" in c]:
             table[col] = pd.to_numeric(table[col], errors="coerce")
-        st.dataframe(table.style.format(fmt, na_rep="n/a"), hide_index=True, width="stretch")
+        st.dataframe(table.style.format(styles, na_rep="n/a"), hide_index=True, width="stretch")
 
         iv = cmp.intervals.copy()
         iv["time"] = state.wall(iv["ds"], tz)
