@@ -280,6 +280,21 @@ class LabourRules(_Strict):
     min_days_off_per_week: int = Field(default=2, ge=0, le=7)
     breaks: BreakRules = Field(default_factory=BreakRules)
     contracts: dict[str, Contract]
+    currency: str | None = Field(
+        default=None,
+        description="the currency of every contract's hourly_cost (a code or symbol such as EUR, USD or €, at most 8 characters); "
+                    "money is shown with it, or as 'cost units' when it is left out",
+    )
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = v.strip()
+        if not v or len(v) > 8 or any(not (c.isalpha() or c in "$€£¥₹.") for c in v):
+            raise ValueError("expected a currency code or symbol such as EUR, USD or € (letters or a currency sign, at most 8)")
+        return v
 
     @field_validator("interval_min")
     @classmethod

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.errors import InputError
+from forecast.errors import InputError, Problem
 from forecast.io.events import load_events
 from forecast.io.history import read_history
 from forecast.timegrid import TimeGrid
@@ -124,13 +124,30 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Input
     """
     files = find_files(folder)
     notes: list[str] = []
-    history = read_history(files["history"], interval_min=interval_min, notes=notes)
-    zones = list(history.grid.zones)
-    events = load_events(files["events"], zones=zones) if files["events"] else None
-    roster = load_roster_inputs(files["agents"])
-    notes += roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)
-    targets = load_targets(files["targets"])
-    missing = sorted(set(history.frame["channel"]) - set(targets.channels))
-    if missing:
-        raise InputError.one(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history")
+    problems: list[Problem] = []
+    uncounted = 0  # problems counted by a loader but not built (beyond what it shows)
+
+    def checked(load):
+        """``load()``, or None with its problems kept: every file is checked, so one run reports them all."""
+        try:
+            return load()
+        except InputError as exc:
+            nonlocal uncounted
+            problems.extend(exc.problems)
+            uncounted += exc.total - len(exc.problems)
+            return None
+
+    history = checked(lambda: read_history(files["history"], interval_min=interval_min, notes=notes))
+    # the events' zones are checked against the history's, so they wait for a valid history
+    events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones))) if files["events"] and history is not None else None
+    roster = checked(lambda: load_roster_inputs(files["agents"]))
+    targets = checked(lambda: load_targets(files["targets"]))
+    if history is not None and roster is not None:
+        notes += checked(lambda: roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)) or []
+    if history is not None and targets is not None:
+        missing = sorted(set(history.frame["channel"]) - set(targets.channels))
+        if missing:
+            problems.append(Problem(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history"))
+    if problems:
+        raise InputError(problems, total=len(problems) + uncounted)
     return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes)

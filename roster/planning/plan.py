@@ -24,6 +24,7 @@ from forecast.io.files import write_table
 from forecast.io.outputs import Writer, check_folder, write_folder
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
+from roster.planning.display import money
 from roster.planning.inputs import Inputs
 from roster.io import TARGETS_FILE, write_targets
 from roster.planning.settings import PlanSettings
@@ -240,6 +241,8 @@ class PlanSummary(BaseModel):
     required_agent_h: float = Field(description="agent-hours required, all channels")
     scheduled_agent_h: float = Field(description="agent-hours rostered on channels, all channels")
     paid_h: float = Field(description="paid hours of the roster")
+    cost: float = Field(description="paid hours x each contract's hourly cost, in ``currency``")
+    currency: str | None = Field(default=None, description="the labour rules' currency; None: shown as cost units")
     agents_rostered: int = Field(description="agents with at least one shift")
     shifts: int = Field(description="shifts rostered")
     intervals_understaffed: int = Field(description="channel-intervals with fewer agents than required")
@@ -301,6 +304,8 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         required_agent_h=kpis.required_agent_h,
         scheduled_agent_h=kpis.scheduled_agent_h,
         paid_h=kpis.paid_h,
+        cost=kpis.cost,
+        currency=result.inputs.rules.currency,
         agents_rostered=kpis.agents_rostered,
         shifts=kpis.shifts,
         intervals_understaffed=int((short > 0).sum()),
@@ -322,7 +327,7 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
         f"Plan for {s.horizon_start:%Y-%m-%d %H:%M}Z to {s.horizon_end:%Y-%m-%d %H:%M}Z; roster week(s) from {s.roster_weeks_from}",
         f"  contacts forecast: {s.contacts_horizon:,.0f} (models: {', '.join(s.forecast_models)}"
         + ("" if s.backtested else "; no backtest: models not chosen by accuracy, 10-90% bands not calibrated") + ")",
-        f"  roster: {s.shifts} shifts for {s.agents_rostered} agents, {s.paid_h:,.0f} paid hours",
+        f"  roster: {s.shifts:,} shifts for {s.agents_rostered:,} agents, {s.paid_h:,.0f} paid hours, cost {money(s.cost, s.currency)}",
         f"  agent-hours on channels: required {s.required_agent_h:,.0f}, rostered {s.scheduled_agent_h:,.0f}",
         f"  understaffed channel-intervals: {s.intervals_understaffed} of {s.channel_intervals}"
         + (f" ({s.under_agent_h:,.0f} agent-h; no roster of these agents and rules can go below {s.bound_short_agent_h:,.0f})"

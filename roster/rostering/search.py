@@ -54,7 +54,7 @@ from roster.rostering.instance import make_demand, make_pools
 from roster.rostering.solution import RosterResult, roster_frame, roster_kpis
 from roster.rostering.state import RosterState, clear, restore, snapshot
 from roster.rostering.validation import score_roster, validate_roster
-from roster.rostering.weeks import default_week_start, roster_span
+from roster.rostering.weeks import check_roster_weeks, default_week_start, roster_span
 from roster.schema import Agent, LabourRules, TimeOff
 
 Progress = Callable[[str, float, float | None], None]
@@ -67,14 +67,8 @@ def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, we
     grid.positions(requirements["ds"], file="requirements")
     site_zones = sorted({a.site_tz for a in agents})
     week_start = week_start or default_week_start(grid.start, site_zones)
-    span = roster_span(week_start, weeks, site_zones)
-    if grid.start > span[0] or grid.end < span[1]:
-        raise InputError.one(
-            "requirements",
-            f"the requirements ({grid.start:%Y-%m-%d %H:%M}Z to {grid.end:%Y-%m-%d %H:%M}Z) do not cover the "
-            f"roster weeks from {week_start} ({span[0]:%Y-%m-%d %H:%M}Z to {span[1]:%Y-%m-%d %H:%M}Z)",
-        )
-    return requirements.copy(), week_start, span
+    check_roster_weeks(grid, site_zones, week_start, weeks)
+    return requirements.copy(), week_start, roster_span(week_start, weeks, site_zones)
 
 
 def _on_roster_grid(requirements: pd.DataFrame, grid: TimeGrid, roster_grid: TimeGrid) -> pd.DataFrame:

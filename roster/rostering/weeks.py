@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from forecast.errors import InputError
 from forecast.timegrid import TimeGrid, local_midnight
 
 
@@ -34,3 +35,30 @@ def roster_weeks(grid: TimeGrid, site_zones: list[str]) -> list[dt.date]:
     return weeks
 
 
+
+
+def check_roster_weeks(grid: TimeGrid, site_zones: list[str], week_start: dt.date, weeks: int, *, file: str = "requirements") -> None:
+    """Refuse roster weeks that run past (or start before) the requirements' grid, saying which weeks fit.
+
+    Raises
+    ------
+    InputError
+        ``weeks`` site-local week(s) from ``week_start`` are not all inside
+        ``grid`` at every site; the message names the weeks that are and
+        what to change (fewer weeks, another first week or a longer horizon).
+    """
+    span = roster_span(week_start, weeks, site_zones)
+    if grid.start <= span[0] and span[1] <= grid.end:
+        return
+    fit = roster_weeks(grid, site_zones)
+    ends = f"{grid.start:%a %Y-%m-%d %H:%M} to {grid.end:%a %Y-%m-%d %H:%M} UTC"
+    asked = f"{weeks} week(s) from {week_start:%a %Y-%m-%d} (site local, {span[0]:%a %Y-%m-%d %H:%M} to {span[1]:%a %Y-%m-%d %H:%M} UTC)"
+    if not fit:
+        how = "it holds no whole roster week at every site: choose a longer forecast horizon"
+    elif week_start in fit:
+        n = len(fit) - fit.index(week_start)
+        how = f"at most {n} week(s) fit from {week_start:%a %Y-%m-%d}: choose fewer weeks or a longer forecast horizon"
+    else:
+        how = (f"the whole weeks it holds start on {', '.join(f'{d:%a %Y-%m-%d}' for d in fit)}: "
+               "choose one of them or a longer forecast horizon")
+    raise InputError.one(file, f"the forecast's requirements ({ends}) do not cover the roster's {asked}; {how}", column="weeks")

@@ -4,6 +4,7 @@ Long steps run in a background thread, as in the browser: the tests click,
 then rerun the script until the result is in the session.
 """
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -428,5 +429,84 @@ def test_an_upload_with_thousands_of_bad_rows_counts_them_all_and_lists_the_firs
     button(at, "Validate and load uploads").click()
     rerun(at)
     err = at.error[0].value
-    assert "5,000 problems" in err and "... and 4,995 more (the first 20 below)" in err
+    assert "5,000 problems" in err and "... and 4,980 more problem(s) (the first 20 in the table below)" in err
     assert metric(at, "Agents").value == "24"
+
+
+def test_roster_weeks_past_the_forecast_give_a_clear_message(at):
+    forecast(at, days=7)  # a week from Sunday 00:00 UTC: no whole site-local week at both sites
+    goto(at, "roster")
+    button(at, "Build roster").click()
+    rerun(at)
+    assert not at.exception
+    err = at.error[0].value
+    assert "The roster cannot be built for these weeks" in err
+    assert "no whole roster week at every site: choose a longer forecast horizon" in err
+    assert "roster" not in at.session_state and not at.session_state["jobs"].get("roster")
+
+
+def test_an_upload_lists_every_problem_of_every_file(at, small_app_data):
+    def spoil(name, lines, column, value):
+        rows = (small_app_data / name).read_text().splitlines()
+        header = rows[0].split(",")
+        for line in lines:
+            cells = rows[line - 1].split(",")
+            cells[header.index(column)] = value
+            rows[line - 1] = ",".join(cells)
+        return ("\n".join(rows) + "\n").encode()
+
+    at.file_uploader(key="up_agents").set_value(("team.csv", spoil("agents.csv", [3, 5], "contract", "zero_hours"), "text/csv"))
+    at.file_uploader(key="up_history").set_value(("calls.csv", spoil("history.csv", [6], "aht_s", "-3"), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "3 problems" in err
+    for where in ("team.csv, line 3, column 'contract'", "team.csv, line 5, column 'contract'", "calls.csv, line 6, column 'aht_s'"):
+        assert where in err
+    table = next(d.value for d in at.dataframe if "problem" in d.value.columns)
+    assert len(table) == 3 and set(table["file"]) == {"team.csv", "calls.csv"}
+    assert metric(at, "Agents").value == "24"
+
+    # more problems than shown: the first ones listed by name and in the table, the rest counted
+    many = list(range(2, 2 + 22))  # 22 of the 24 agents
+    at.file_uploader(key="up_history").set_value(None)
+    at.file_uploader(key="up_agents").set_value(("team.csv", spoil("agents.csv", many, "contract", "zero_hours"), "text/csv"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "22 problems" in err and "... and 2 more problem(s) (the first 20 in the table below)" in err
+    assert err.count("\n- team.csv") == 20
+    # only the problems shown are built (a file of millions of bad rows must not build millions of objects)
+    assert len(next(d.value for d in at.dataframe if "problem" in d.value.columns)) == 20
+
+
+def test_money_durations_and_dates_say_their_unit_and_zone(at):
+    loaded = at.table[0].value
+    assert "24.00 USD/h" in loaded.loc["labour rules", "what was loaded"]  # the sample's rules name USD
+    assert "email 90% in 4 h" in loaded.loc["targets", "what was loaded"]  # not "14400 s"
+    assert "Sun 2026-09-27 00:00" in loaded.loc["history", "what was loaded"]
+    forecast(at, days=14)
+    goto(at, "staffing")
+    next(s for s in at.selectbox if s.label == "Channel").set_value("email")
+    rerun(at)
+    text = "\n".join(m.value for m in at.markdown)
+    assert "within 4 h**" in text and "14400" not in text
+    goto(at, "whatif")
+    button(at, "Simulate the event").click()
+    rerun(at)
+    assert metric(at, "Extra cost").value.endswith(" USD")
+
+
+def test_the_forecast_zoom_stays_on_its_day_when_the_zone_changes(at):
+    forecast(at, days=14)
+    at.get("button_group")[0].set_value("day")
+    rerun(at)
+    frm = next(s for s in at.selectbox if s.label == "From (UTC)")
+    frm.set_value(dt.date(2026, 11, 27))
+    rerun(at)
+    at.sidebar.selectbox[0].set_value("America/New_York")
+    rerun(at)
+    frm = next(s for s in at.selectbox if s.label == "From (America/New_York)")
+    assert frm.value == dt.date(2026, 11, 27)  # the same Friday, not the first date (a 5-hour stub of Saturday evening)
+    assert dt.date(2026, 11, 21) not in frm.options  # no partial first day to start a view on
+    assert at.get("button_group")[0].value == "day"

@@ -203,6 +203,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         channel_switches=0, unreachable_agent_h=0.0, violations=0, finish_s=nan,
     )
     result = SimpleNamespace(
+        inputs=SimpleNamespace(rules=rules),
         forecast=SimpleNamespace(forecast=dated("forecast.csv"), accuracy=read(plan_out, "accuracy.csv")),
         roster=SimpleNamespace(coverage=coverage, roster=roster, kpis=kpis),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
@@ -227,6 +228,9 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         assert c.simulated_sl == pytest.approx(r.service_level, nan_ok=True)
         assert c.share_intervals_meeting_target == pytest.approx(r.intervals_meeting_target, nan_ok=True)
     assert "over 5 simulated runs" in format_summary(s, {})
+    # money says its currency: the sample's rules.toml names USD; rules without a currency show cost units
+    assert s.cost == kpis.cost and f"cost {kpis.cost:,.0f} USD" in format_summary(s, {})
+    assert f"cost {kpis.cost:,.0f} cost units" in format_summary(s.model_copy(update={"currency": None}), {})
     unsimulated = plan_summary(SimpleNamespace(**{**vars(result), "simulation": None}))
     assert unsimulated.simulation_runs is None and "simulated runs" not in format_summary(unsimulated, {})
     assert not any(c.simulated for c in unsimulated.channels) and "nan" not in format_summary(unsimulated, {})

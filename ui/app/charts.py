@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import altair as alt
 import pandas as pd
+import streamlit as st
+
+from ui.app import format as fmt
+from ui.app.state import wall
 
 CHANNEL_COLORS = {"voice": "#4c78a8", "chat": "#f58518", "email": "#54a24b", "social": "#b279a2"}
 PAUSE_COLORS = {"break": "#d9d9d9", "lunch": "#7f7f7f"}
@@ -46,23 +50,36 @@ def x_time(field: str, tz: str, start, end, title: str | None = None) -> alt.X:
     return alt.X(f"{field}:T", title=title or f"time ({tz})", scale=alt.Scale(type="utc"), axis=time_axis(start, end))
 
 
-def zoom(span_col, from_col, times: pd.Series, step: pd.Timedelta, tz: str, *, default: str, key: str,
-         from_key: str | None = None, days: pd.Series | None = None) -> tuple[str, pd.Timestamp, pd.Timestamp]:
+def zoom(span_col, from_col, ds: pd.Series, step: pd.Timedelta, tz: str, *, default: str, key: str,
+         days_from: pd.Series | None = None) -> tuple[str, pd.Timestamp, pd.Timestamp]:
     """The Zoom control (horizon, week or day) and its From date, drawn in two columns; returns the span and the window.
 
-    ``times`` are the chart's wall times (``state.wall``) on a grid of
-    ``step``; ``days`` (wall times too, ``times`` by default) give the dates
-    offered. The window ``[lo, hi)`` is the whole of ``times`` with its last
-    interval for the horizon, else the week or day from the date chosen.
+    ``ds`` are the chart's UTC instants on a grid of ``step``; ``days_from``
+    (UTC instants too, ``ds`` by default) give the dates offered: the local
+    dates in ``tz`` whose midnight is inside them, so a day or week starts at
+    the zone's local midnight. The window ``[lo, hi)`` is returned as wall
+    times of ``tz`` (``state.wall``): the whole of ``ds`` with its last
+    interval for the horizon, else the local week or day from the date chosen.
+    The start of the window is remembered as a UTC instant (``{key}_at``), so
+    a change of zone shows the same moment instead of the first date.
     """
     span = span_col.segmented_control("Zoom", ["horizon", "week", "day"], default=default, key=key) or "horizon"
-    dates = list(dict.fromkeys((times if days is None else days).dt.date))
-    first = from_col.selectbox(f"From ({tz})", dates, format_func=lambda d: d.strftime("%a %Y-%m-%d"), disabled=span == "horizon",
-                               key=from_key)
-    if span == "horizon":
-        return span, times.min(), times.max() + step
-    lo = pd.Timestamp(first).tz_localize("UTC")
-    return span, lo, lo + pd.Timedelta(days=7 if span == "week" else 1)
+    days = fmt.whole_days(ds if days_from is None else days_from, tz) or sorted(set(pd.DatetimeIndex(ds).tz_convert(tz).date))
+    at_key = f"{key}_at"
+    chosen = fmt.day_for(st.session_state.get(at_key), days, tz)
+    # one widget per zone: a new zone draws it afresh on the remembered instant's date
+    first = from_col.selectbox(f"From ({tz})", days, index=days.index(chosen) if chosen in days else 0, format_func=fmt.day,
+                               disabled=span == "horizon", key=f"{key}_from_{tz}")
+
+    def w(t: pd.Timestamp) -> pd.Timestamp:
+        return wall(pd.Series([t]), tz).iloc[0]
+
+    if span == "horizon" or first is None:
+        ds = pd.Series(pd.DatetimeIndex(ds))
+        return span, w(ds.min()), w(ds.max()) + step
+    lo, hi = fmt.zoom_window(first, 7 if span == "week" else 1, tz)
+    st.session_state[at_key] = lo
+    return span, w(lo), w(hi)
 
 
 def event_layers(events: pd.DataFrame) -> list[alt.Chart]:

@@ -18,10 +18,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from forecast.errors import InputError, Problem
+from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import FILE_NAMES, Inputs, find_files, load_inputs
 from roster.planning.settings import PlanSettings
+from ui.app import format as fmt
 from ui.app import jobs
 from ui.cli.common import SAMPLE_DIR
 
@@ -366,12 +367,23 @@ def problems_frame(exc: InputError) -> pd.DataFrame:
     )
 
 
-def show_input_error(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> None:
+def problems_text(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> str:
+    """Every problem of ``exc`` counted, the first ``MAX_PROBLEMS_SHOWN`` listed by name (as the CLI prints them)."""
     n = exc.total
-    st.error(f"**Bad input{where}**: {n:,} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
-             + "\n".join(f"- {p}" for p in exc.problems[:5]) + (f"\n- ... and {n - 5:,} more" + (" below" if n == len(exc.problems) else f" (the first {len(exc.problems)} below)")
-                if n > 5 else ""))
-    if n > 1:
+    shown = exc.problems[:MAX_PROBLEMS_SHOWN]
+    rest = n - len(shown)
+    in_table = len(exc.problems)
+    where_rest = " (all in the table below)" if in_table == n else f" (the first {fmt.number(in_table)} in the table below)"
+    return (f"**Bad input{where}**: {fmt.number(n)} problem{'s' if n != 1 else ''} - nothing was changed; {keeps}.\n\n"
+            + "\n".join(f"- {p}" for p in shown)
+            + (f"\n- ... and {fmt.number(rest)} more problem(s){where_rest}" if rest else ""))
+
+
+def show_input_error(exc: InputError, where: str = "", keeps: str = "the last good data stays loaded") -> None:
+    """The problems of bad input: the first ``MAX_PROBLEMS_SHOWN`` listed in the message, the rest counted, and those
+    collected in a table when there are several."""
+    st.error(problems_text(exc, where, keeps))
+    if len(exc.problems) > 1:
         st.dataframe(problems_frame(exc), hide_index=True, width="stretch")
 
 
@@ -411,8 +423,9 @@ def wall(ds: pd.Series, tz: str) -> pd.Series:
     return ds.dt.tz_convert(tz).dt.tz_localize(None).dt.tz_localize("UTC")
 
 
-def stamp(ts, tz: str, fmt: str = "%a %Y-%m-%d %H:%M") -> str:
-    return pd.Timestamp(ts).tz_convert(tz).strftime(fmt)
+def stamp(ts, tz: str, pattern: str = fmt.STAMP) -> str:
+    """A UTC instant as the wall clock of ``tz``, with its weekday (:func:`ui.app.format.stamp`)."""
+    return fmt.stamp(ts, tz, pattern)
 
 
 # --------------------------------------------------------------------------- #
@@ -453,13 +466,16 @@ def stage_lines() -> list[str]:
     if inp is None:
         return [":red[No data loaded]"]
     h = inp.history
-    lines.append(f":material/check: **Data**: {h['ds'].min():%Y-%m-%d} to {h['ds'].max():%Y-%m-%d} UTC, {len(inp.agents)} agents")
+    tz = display_tz()
+    lines.append(f":material/check: **Data**: {stamp(h['ds'].min(), tz, fmt.DAY)} to {stamp(h['ds'].max(), tz, fmt.DAY)} ({tz}), "
+                 f"{fmt.number(len(inp.agents))} agents")
     fs = st.session_state.get("forecast_settings")
     if fs is not None:
         f = st.session_state["forecast"].forecast
-        lines.append(f":material/check: **Forecast**: {fs['horizon_days']} days from {f['ds'].min():%Y-%m-%d} UTC ({fs['model']})")
+        lines.append(f":material/check: **Forecast**: {fs['horizon_days']} days from {stamp(f['ds'].min(), tz, fmt.DAY)} ({tz}; {fs['model']})")
     rs = st.session_state.get("roster_settings")
     if rs is not None:
         k = st.session_state["roster"].kpis
-        lines.append(f":material/check: **Roster**: week of {rs['week_start']}, {k.shifts:,} shifts, {k.paid_h:,.0f} paid h")
+        lines.append(f":material/check: **Roster**: week(s) from {fmt.day(rs['week_start'])} (site local), {k.shifts:,} shifts, "
+                     f"{k.paid_h:,.0f} paid h, {fmt.money(k.cost, inp.rules.currency)}")
     return lines

@@ -29,3 +29,18 @@ def test_weeks_whose_every_site_week_fits_inside_the_requirements(freq):
 
 def test_no_whole_week_no_roster_weeks():
     assert roster_weeks(requirements("2026-11-23", "2026-11-27", "15min"), SITES) == []
+
+
+def test_weeks_past_the_requirements_are_refused_naming_the_weeks_that_fit():
+    from forecast.errors import InputError
+    from roster.rostering import check_roster_weeks
+
+    req = requirements("2026-11-22", "2026-12-20", "15min")  # three whole weeks at both sites
+    check_roster_weeks(req, SITES, dt.date(2026, 11, 30), 2)  # fits: no error
+    with pytest.raises(InputError, match=r"at most 2 week\(s\) fit from Mon 2026-11-30: choose fewer weeks") as err:
+        check_roster_weeks(req, SITES, dt.date(2026, 11, 30), 3)
+    assert err.value.problems[0].column == "weeks"
+    with pytest.raises(InputError, match="start on Mon 2026-11-23, Mon 2026-11-30, Mon 2026-12-07: choose one of them"):
+        check_roster_weeks(req, SITES, dt.date(2026, 12, 14), 1)
+    with pytest.raises(InputError, match="no whole roster week at every site: choose a longer forecast horizon"):
+        check_roster_weeks(requirements("2026-11-23", "2026-11-27", "15min"), SITES, dt.date(2026, 11, 23), 1)

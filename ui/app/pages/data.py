@@ -5,6 +5,7 @@ import streamlit as st
 from forecast.errors import InputError
 from roster.io import agents_frame
 from ui.app import charts, state
+from ui.app import format as fmt
 
 st.title("Data")
 inp = state.page_setup()
@@ -64,19 +65,19 @@ files = st.session_state.get("source_files", {})
 st.caption(f"Source: {st.session_state.get('source', '')}")
 
 m = st.columns(6)
-m[0].metric("History", f"{(h['ds'].max() - h['ds'].min()).days + 1:,} days", help=f"{h['ds'].min():%Y-%m-%d %H:%M} to {h['ds'].max():%Y-%m-%d %H:%M} UTC")
+m[0].metric("History", f"{(h['ds'].max() - h['ds'].min()).days + 1:,} days", help=f"{fmt.stamp(h['ds'].min(), tz)} to {fmt.stamp(h['ds'].max(), tz)} ({tz})")
 m[1].metric("Contacts", f"{h['volume'].sum():,.0f}")
-m[2].metric("Channels", f"{h['channel'].nunique()}")
-m[3].metric("Customer zones", f"{h['tz'].nunique()}")
-m[4].metric("Agents", f"{len(inp.agents)}")
-m[5].metric("Sites", f"{len({a.site for a in inp.agents})}")
+m[2].metric("Channels", fmt.number(h["channel"].nunique()))
+m[3].metric("Customer zones", fmt.number(h["tz"].nunique()))
+m[4].metric("Agents", fmt.number(len(inp.agents)))
+m[5].metric("Sites", fmt.number(len({a.site for a in inp.agents})))
 
 ev = inp.events
 user_events = ev.drop_duplicates("event") if ev is not None else pd.DataFrame(columns=["event", "kind", "start", "end"])
 sites = sorted({f"{a.site} ({a.site_tz})" for a in inp.agents})
 loaded = pd.DataFrame([
     {"input": "history", "file": files.get("history", ""),
-     "what was loaded": f"{len(h):,} rows; {h['ds'].min():%Y-%m-%d %H:%M} to {h['ds'].max():%Y-%m-%d %H:%M} UTC; {step_min}-minute intervals; "
+     "what was loaded": f"{len(h):,} rows; {fmt.stamp(h['ds'].min(), tz)} to {fmt.stamp(h['ds'].max(), tz)} ({tz}); {step_min}-minute intervals; "
                         f"channels {', '.join(sorted(h['channel'].unique()))}; customer zones {', '.join(sorted(h['tz'].unique()))}"},
     {"input": "events", "file": files.get("events", "(none)"),
      "what was loaded": f"{len(user_events)} event(s): " + ", ".join(user_events["event"].head(8)) + (" ..." if len(user_events) > 8 else "")
@@ -85,9 +86,9 @@ loaded = pd.DataFrame([
     {"input": "time off", "file": files.get("time_off", "(none)"),
      "what was loaded": f"{len(inp.time_off)} period(s) for {len({t.agent_id for t in inp.time_off})} agent(s)"},
     {"input": "targets", "file": files.get("targets", ""), "what was loaded": ", ".join(
-        f"{c} {t.target_sl:.0%} in {t.target_s:g} s" for c, t in inp.targets.channels.items())},
+        f"{c} {t.target_sl:.0%} in {fmt.duration(t.target_s)}" for c, t in inp.targets.channels.items())},
     {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"rostered on the plan's {inp.grid.interval_min}-minute grid; contracts "
-                        + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {c.hourly_cost:g}/h)" for n, c in inp.rules.contracts.items())},
+                        + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {fmt.per_hour(c.hourly_cost, inp.rules.currency)})" for n, c in inp.rules.contracts.items())},
     {"input": "shift templates", "file": files.get("templates", "(none)"), "what was loaded": "; ".join(
         f"{n}: " + ", ".join(f"{s.name} {s.start:%H:%M} {s.length_h:g} h" for s in c.shifts)
         for n, c in inp.rules.contracts.items() if c.shifts) or "none: any start in each contract's window, on the shift start grid"},
@@ -144,7 +145,7 @@ st.caption("Dashed red lines: the events of the events file (hover for their nam
 
 st.subheader("Service targets")
 targets = pd.DataFrame([
-    {"channel": c, "model": t.model, "target": f"{t.target_sl:.0%} within {t.target_s:g} s", "default handle time (s)": t.aht_s,
+    {"channel": c, "model": t.model, "target": f"{t.target_sl:.0%} within {fmt.duration(t.target_s)}", "default handle time": fmt.duration(t.aht_s),
      "shrinkage": f"{t.shrinkage:.0%}", "occupancy cap": f"{t.max_occupancy:.0%}",
      "opening hours": (f"{t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}" if t.open_from and t.open_until else "always open")
      if t.model == "deferred" else "-",
@@ -164,5 +165,5 @@ with st.expander(f"All {len(team)} agents and {len(inp.time_off)} time-off perio
     if inp.time_off:
         off = pd.DataFrame([t.model_dump() for t in inp.time_off])
         for col in ("start", "end"):
-            off[col] = pd.to_datetime(off[col], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
+            off[col] = pd.to_datetime(off[col], utc=True).dt.tz_convert(tz).dt.strftime(fmt.STAMP)
         st.dataframe(off.rename(columns={"start": f"start ({tz})", "end": f"end ({tz})"}), hide_index=True, width="stretch")

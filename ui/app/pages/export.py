@@ -52,7 +52,7 @@ f = fc.forecast
 with st.spinner("Preparing the files..."):
     ff = state.memo("export_forecast", st.session_state["requirements_id"], forecast_files)
 st.subheader("Forecast and staffing")
-st.caption(f"Times in UTC (ISO 8601 with Z); {f['ds'].min():%Y-%m-%d %H:%M} to {f['ds'].max():%Y-%m-%d %H:%M} UTC.")
+st.caption(f"Times in UTC (ISO 8601 with Z); {f['ds'].min():%a %Y-%m-%d %H:%M} to {f['ds'].max():%a %Y-%m-%d %H:%M} UTC.")
 rows = [
     ("forecast.csv", "contacts per interval, channel and customer zone, with the 10-90% band, handle time, model and events", len(f)),
     ("accuracy.csv", "backtest scores per channel, zone, model and horizon, and which model was chosen", len(fc.accuracy)),

@@ -6,6 +6,7 @@ from forecast.pipeline import MODEL_CHOICES
 from forecast.summary import forecast_summary
 from roster.planning.settings import bounds, default
 from ui.app import charts, state
+from ui.app import format as fmt
 
 st.title("Forecast")
 inp = state.page_setup()
@@ -66,8 +67,7 @@ if zone != "all zones":
 g = sel.groupby("ds", as_index=False)[["volume", "volume_lo", "volume_hi", "event_volume"]].sum()
 g["time"] = state.wall(g["ds"], tz)
 step = fc.grid.step
-span, lo_t, hi_t = charts.zoom(c[2], c[3], g["time"], step, tz, default="horizon", key="fc_zoom",
-                               days=state.wall(f["ds"].drop_duplicates(), tz))
+span, lo_t, hi_t = charts.zoom(c[2], c[3], g["ds"], step, tz, default="horizon", key="fc_zoom", days_from=f["ds"].drop_duplicates())
 g = g[(g["time"] >= lo_t) & (g["time"] < hi_t)].copy()
 g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
 
@@ -128,9 +128,9 @@ t = pd.DataFrame([{"channel": c.channel, "contacts": c.contacts, "from_events": 
 t[["contacts", "from_events"]] = t[["contacts", "from_events"]].round()
 t["models (day -> week -> month ahead)"] = t["channel"].map(lambda ch: "; ".join(sorted(set(per_model[ch]))))
 st.dataframe(t, hide_index=True, width="stretch", column_config={
-    "contacts": st.column_config.NumberColumn("contacts in the horizon", format="localized"),
-    "from_events": st.column_config.NumberColumn("of which from events and holidays", format="localized"),
-    "peak": st.column_config.NumberColumn(f"busiest {step_min}-min interval, all zones", format="%.1f"),
+    "contacts": st.column_config.NumberColumn("contacts in the horizon", format=fmt.column_format(0)),
+    "from_events": st.column_config.NumberColumn("of which from events and holidays", format=fmt.column_format(0)),
+    "peak": st.column_config.NumberColumn(f"busiest {step_min}-min interval, all zones", format=fmt.column_format(1)),
 })
 
 # ---- backtest ---------------------------------------------------------------

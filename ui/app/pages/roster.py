@@ -1,12 +1,12 @@
-import datetime as dt
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from forecast.errors import InputError
 from roster.planning.settings import bounds, default
-from roster.rostering import default_week_start, roster_weeks
+from roster.rostering import check_roster_weeks, default_week_start, roster_weeks
 from ui.app import charts, state
+from ui.app import format as fmt
 
 st.title("Roster")
 inp = state.page_setup()
@@ -23,8 +23,9 @@ with st.form("roster_form"):
     c = st.columns([2, 1, 1, 1])
     options = mondays or [first]
     week = c[0].selectbox("Week starting (site local Monday)", options, index=options.index(last["week_start"]) if last.get("week_start") in options else 0,
-                          format_func=lambda d: d.strftime("%a %Y-%m-%d"))
-    weeks = c[1].number_input("Weeks", min_value=bounds("weeks")[0], max_value=max(1, min(bounds("weeks")[1], len(mondays))), value=int(last.get("weeks", default("weeks"))),
+                          format_func=fmt.day)
+    most = max(1, min(bounds("weeks")[1], len(mondays)))
+    weeks = c[1].number_input("Weeks", min_value=bounds("weeks")[0], max_value=most, value=min(most, int(last.get("weeks", default("weeks")))),
                               help="consecutive weeks rostered together (rest and weekly rules across them)")
     lo_s, hi_s = bounds("time_limit_s")
     limit = c[2].number_input("Solver time limit (s)", min_value=int(lo_s), max_value=int(hi_s), value=int(last.get("time_limit_s", default("time_limit_s"))), step=5,
@@ -32,9 +33,10 @@ with st.form("roster_form"):
     c[3].markdown("&nbsp;")
     go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
 if go:
-    if mondays and week + dt.timedelta(days=7 * (int(weeks) - 1)) > mondays[-1]:
-        st.error(f"The forecast ends {grid.end:%Y-%m-%d %H:%M} UTC: at most {len(mondays) - mondays.index(week)} week(s) from {week}. "
-                 "Choose fewer weeks or a longer forecast horizon.")
+    try:
+        check_roster_weeks(grid, site_zones, week, int(weeks))
+    except InputError as exc:
+        st.error(f"**The roster cannot be built for these weeks**: {exc.problems[0].message}.")
     else:
         state.start_roster(week, int(weeks), float(limit))
         st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
@@ -54,7 +56,7 @@ if rs.get("requirements_id") != st.session_state.get("requirements_id"):
 
 how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact model's best within the time limit",
        "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(k.status, k.status)
-st.caption(f"Roster for the week(s) from {rs['week_start']:%a %Y-%m-%d} (site local), built in {rs['seconds']:.0f} s: {how}; "
+st.caption(f"Roster for the week(s) from {fmt.day(rs['week_start'])} (site local), built in {rs['seconds']:.0f} s: {how}; "
            f"first complete roster after {k.first_solution_s:.1f} s. Hard rules checked by the validator: "
            + ("all kept." if not k.violations else f"**{k.violations} violation(s)** (see the notes)."))
 if res.notes:
@@ -64,7 +66,10 @@ if res.notes:
 
 m = st.columns(5)
 m[0].metric("Paid hours", f"{k.paid_h:,.0f} h")
-m[1].metric("Cost", f"{k.cost:,.0f}", help="paid hours x each contract's hourly cost (labour rules)")
+currency = inp.rules.currency
+m[1].metric("Cost", fmt.money(k.cost, currency),
+            help=f"paid hours x each contract's hourly cost (labour rules), in {fmt.currency_label(currency)}"
+                 + ("" if currency else ": set currency in rules.toml to name it"))
 m[2].metric("Shifts", f"{k.shifts:,}", help=f"{k.agents_rostered} of {len(inp.agents)} agents rostered")
 m[3].metric("Required agent-h", f"{k.required_agent_h:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
 m[4].metric("Channel switches", f"{k.channel_switches:,}", help="changes of channel inside shifts")
@@ -93,7 +98,7 @@ if sim is not None and len(sim):
                        help="no contacts forecast on this channel in the roster's horizon")
             continue
         col.metric(f"{r.channel} (target {r.target_sl:.0%})", f"{r.service_level:.1%}", delta=f"{(r.service_level - r.target_sl) * 100:+.1f} pts",
-                   help=f"{r.intervals_meeting_target:.0%} of intervals with contacts meet the target; average answer {r.asa_s:,.0f} s"
+                   help=f"{r.intervals_meeting_target:.0%} of intervals with contacts meet the target; average answer {fmt.duration(r.asa_s)}"
                         + (f"; abandonment {r.abandon_rate:.1%}" if r.abandon_rate else ""))
 
 # ---- filters ------------------------------------------------------------------
@@ -141,7 +146,7 @@ c = st.columns([1, 2])
 view = c[0].segmented_control("Show", ["one day", "whole week"], default="one day", key="ro_view") or "one day"
 days = sorted(ros["local_date"].unique())
 day = c[1].selectbox("Site local date", days, key="ro_day", disabled=view != "one day",
-                     format_func=lambda d: pd.Timestamp(d).strftime("%a %Y-%m-%d"))
+                     format_func=fmt.day)
 g = ros[ros["agent_id"].isin(keep_ids)]
 if view == "one day":
     g = g[g["local_date"] == day]
@@ -157,7 +162,9 @@ else:
     g["site_time"] = [f"{pd.Timestamp(a).tz_convert(z):%H:%M}-{pd.Timestamp(b).tz_convert(z):%H:%M} {z}" for a, b, z in
                       zip(g["start_utc"], g["end_utc"], g["site_tz"])]
     order = list(dict.fromkeys(g[g["activity"] == "shift"].sort_values(["start", "agent_id"])["who"]))
-    lo, hi = g["start"].min().floor("h"), g["end"].max().ceil("h")
+    # a week starts at the display zone's local midnight (wall times: floor to the day), a day on its first hour
+    unit = "h" if view == "one day" else "D"
+    lo, hi = g["start"].min().floor(unit), g["end"].max().ceil(unit)
     x = alt.X("start:T", title=f"time ({tz})", scale=alt.Scale(type="utc", domain=[lo.isoformat(), hi.isoformat()]), axis=charts.time_axis(lo, hi))
     y = alt.Y("who:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False, labelFontSize=11))
     domain = list(charts.CHANNEL_COLORS) + list(charts.PAUSE_COLORS)
@@ -167,7 +174,7 @@ else:
            alt.Tooltip("site_time:N", title="site time"), "shift_id:N"]
     shifts = alt.Chart(g[g["activity"] == "shift"]).mark_bar(height={"band": 0.75}).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
     pauses = alt.Chart(g[g["activity"] != "shift"]).mark_bar(height={"band": 0.45}).encode(x=x, x2="end:T", y=y, color=color, tooltip=tip)
-    title = (f"shifts of {len(order)} agent(s) starting on {pd.Timestamp(day):%a %Y-%m-%d} (site local date)" if view == "one day"
+    title = (f"shifts of {len(order)} agent(s) starting on {fmt.day(day)} (site local date)" if view == "one day"
              else f"the week's shifts of {len(order)} agent(s)")
     st.markdown(f"**{title}**")
     st.altair_chart(alt.layer(shifts, pauses).properties(height=alt.Step(20)), width="stretch")
@@ -179,15 +186,16 @@ per_agent = ros[(ros["activity"] == "shift") & ros["agent_id"].isin(keep_ids)].g
 table = pd.DataFrame([{"agent": i, "name": a.name, "site": a.site, "contract": a.contract, "skills": ", ".join(a.skills)}
                       for i, a in agents.items() if i in keep_ids]).set_index("agent").join(per_agent).fillna({"shifts": 0, "paid_h": 0, "channels": ""})
 with st.expander(f"Hours per agent ({len(table)} agents)"):
-    st.dataframe(table, width="stretch", column_config={"paid_h": st.column_config.NumberColumn("paid hours", format="%.1f"),
-                                                        "shifts": st.column_config.NumberColumn(format="%d")})
+    st.dataframe(table, width="stretch", column_config={"paid_h": st.column_config.NumberColumn("paid hours", format=fmt.column_format(1, "h")),
+                                                        "shifts": st.column_config.NumberColumn(format="%,d")})
 
 st.subheader("Why it looks like this")
 pen = res.penalties.copy()
 total = pen["cost"].sum()
 pen["share of objective"] = pen["cost"] / total if total else 0.0
 st.dataframe(pen, hide_index=True, width="stretch", column_config={
-    "count": st.column_config.NumberColumn(format="%.0f"), "cost": st.column_config.NumberColumn("objective points", format="%.0f"),
+    "count": st.column_config.NumberColumn(format=fmt.column_format(0)),
+    "cost": st.column_config.NumberColumn("objective points", format=fmt.column_format(0)),
     "share of objective": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0),
 })
 st.caption("The solver minimises the sum of these named penalties: understaffing first (heaviest at each channel's peak), then paid time, "

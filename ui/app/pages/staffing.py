@@ -7,6 +7,7 @@ from forecast.errors import InputError
 from roster.staffing import queueing as q
 from roster.staffing.requirements import queue_metrics
 from ui.app import charts, state
+from ui.app import format as fmt
 
 st.title("Staffing")
 inp = state.page_setup()
@@ -44,12 +45,12 @@ if st.session_state.get("roster_settings", {}).get("requirements_id", st.session
 c = st.columns([1, 3])
 channel = c[0].selectbox("Channel", sorted(req["channel"].unique()))
 t = inp.targets.channels[channel]
-facts = [f"**{t.model}**", f"target **{t.target_sl:.0%} within {t.target_s:g} s**" + (" of open time" if t.model == "deferred" else ""),
+facts = [f"**{t.model}**", f"target **{t.target_sl:.0%} within {fmt.duration(t.target_s)}**" + (" of open time" if t.model == "deferred" else ""),
          f"shrinkage **{t.shrinkage:.0%}**", f"occupancy cap **{t.max_occupancy:.0%}**"]
 if t.model == "chat":
     facts.append(f"{t.concurrency:g} chats at once on average (at most {t.max_concurrency}), +{t.handle_time_growth:.0%} handle time per extra chat")
 if t.model == "erlang_a":
-    facts.append(f"customers wait {t.patience_s:g} s on average before hanging up" + (f", abandonment at most {t.max_abandon_rate:.0%}" if t.max_abandon_rate else ""))
+    facts.append(f"customers wait {fmt.duration(t.patience_s)} on average before hanging up" + (f", abandonment at most {t.max_abandon_rate:.0%}" if t.max_abandon_rate else ""))
 if t.model == "deferred":
     facts.append(f"open **{t.open_from:%H:%M}-{t.open_until:%H:%M} {t.open_tz}**" if t.open_from and t.open_until else "open around the clock")
 else:
@@ -70,10 +71,9 @@ fc = st.session_state["forecast"]
 day_marks: dict[str, list[str]] = {}
 if fc.events is not None and len(fc.events):
     ev = fc.events[(fc.events["channel"] == channel) & (fc.events["end"] > g["ds"].min()) & (fc.events["start"] <= g["ds"].max())]
-    for r in ev.drop_duplicates(["event"]).itertuples():
-        for d in pd.date_range(state.wall(pd.Series([r.start]), tz).iloc[0].floor("D"), state.wall(pd.Series([r.end - pd.Timedelta(seconds=1)]), tz).iloc[0], freq="D"):
-            day_marks.setdefault(d.strftime("%a %Y-%m-%d"), []).append(r.event)
-g["row"] = g["date"].map(lambda d: d + ("  \u25cf " + ", ".join(dict.fromkeys(day_marks[d])) if d in day_marks else ""))
+    # each event on its own local date(s): Black Friday on Friday's row whatever the zone shown
+    day_marks = {fmt.day(d): names for d, names in fmt.event_days(ev).items()}
+g["row"] = g["date"].map(lambda d: d + ("  \u25cf " + ", ".join(day_marks[d]) if d in day_marks else ""))
 
 st.subheader(f"{channel}: agents to schedule per interval")
 heat = alt.Chart(g).mark_rect().encode(
@@ -88,7 +88,7 @@ st.altair_chart(heat, width="stretch")
 st.caption("Rows are dates in the zone shown; \u25cf marks holidays and events on that date. Hover for the figures.")
 
 c = st.columns([1, 1, 2])
-_, lo_t, hi_t = charts.zoom(c[0], c[1], g["time"], pd.Timedelta(seconds=step_s), tz, default="week", key="st_zoom", from_key="st_from")
+_, lo_t, hi_t = charts.zoom(c[0], c[1], g["ds"], pd.Timedelta(seconds=step_s), tz, default="week", key="st_zoom")
 view = g[(g["time"] >= lo_t) & (g["time"] < hi_t)]
 x = charts.x_time("time", tz, lo_t, hi_t)
 long = view.melt(id_vars=["time", "when"], value_vars=["agents_net", "agents_required"], var_name="measure", value_name="agents")
@@ -145,9 +145,9 @@ if t.model != "deferred":
     if t.model == "chat":
         lines.append(f"chat: {a:.2f} chats in progress at once; an agent holds {t.concurrency:g} on average")
 
-    lines.append(f"model **{t.model}**, target {t.target_sl:.0%} within {t.target_s:g} s, occupancy at most {t.max_occupancy:.0%} "
+    lines.append(f"model **{t.model}**, target {t.target_sl:.0%} within {fmt.duration(t.target_s)}, occupancy at most {t.max_occupancy:.0%} "
                  f"-> **{n} agents on the channel**: predicted service level {row['predicted_sl']:.1%}, occupancy {row['predicted_occupancy']:.0%}, "
-                 f"average answer {row['predicted_asa_s']:.0f} s" + (f", abandonment {row['predicted_abandon_rate']:.1%}" if t.model == "erlang_a" else ""))
+                 f"average answer {fmt.duration(row['predicted_asa_s'])}" + (f", abandonment {row['predicted_abandon_rate']:.1%}" if t.model == "erlang_a" else ""))
     if n > 0:
         fewer = queue_metrics(t, np.array([n - 1]), np.array([lam]), np.array([row["aht_s"]]))
         why = []
@@ -162,7 +162,7 @@ if t.model != "deferred":
 else:
     lines.append(
         f"deferred work: contacts wait in a first-in-first-out backlog ({row['backlog']:.1f} waiting at the end of this interval); "
-        f"the fewest agent-hours over the whole horizon that answer {t.target_sl:.0%} of each interval's contacts within {t.target_s / 3600:g} open hours "
+        f"the fewest agent-hours over the whole horizon that answer {t.target_sl:.0%} of each interval's contacts within {fmt.duration(t.target_s)} of open time "
         f"put **{row['agents_net_exact']:.2f} agents** here (a linear programme over the horizon, not this interval alone) -> **{n} on the channel**"
     )
     if t.open_from and t.open_until:

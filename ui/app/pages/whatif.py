@@ -10,6 +10,7 @@ from forecast.errors import InputError
 from forecast.scenario import PlannedEvent, apply_event, kinds_available
 from roster.planning.whatif import compare, team_hourly_cost
 from ui.app import charts, state
+from ui.app import format as fmt
 from ui.scenarios import ScenarioError, ScenarioNameError, ScenarioStore
 
 st.title("What-if: a sales event")
@@ -23,6 +24,8 @@ channels = sorted(f["channel"].unique())
 kinds = kinds_available(fc.effects)
 tz = state.display_tz()
 hourly = team_hourly_cost(inp.agents, inp.rules)
+currency = inp.rules.currency
+money_unit = fmt.currency_label(currency)
 first_day, last_day = f["ds"].min().date(), f["ds"].max().date()
 
 # the form's starting values: a plain dict (not widget state), replaced when a saved scenario is opened
@@ -157,8 +160,9 @@ if event is not None:
         m[0].metric("Extra contacts", f"{tot.extra_contacts:+,.0f}")
         m[1].metric("Extra agent-hours", f"{tot.extra_agent_h:+,.1f} h", help="agents to schedule (after shrinkage) x hours, scenario minus baseline; an event that only adds contacts "
                     "is staffed on top of the baseline (no interval loses agents)")
-        m[2].metric("Extra cost", f"{tot.extra_cost:+,.0f}",
-                    help=f"extra agent-hours x the team's average hourly cost ({hourly:,.2f} per paid hour, from the contracts in the labour rules)")
+        m[2].metric("Extra cost", fmt.money(tot.extra_cost, currency, signed=True),
+                    help=f"extra agent-hours x the team's average hourly cost ({fmt.per_hour(hourly, currency)} per paid hour, "
+                         "from the contracts in the labour rules)")
         m[3].metric("Peak extra agents", f"{tot.peak_extra_agents:+d}", help="the most extra agents needed in one interval, all channels")
 
         s = cmp.summary
@@ -171,22 +175,22 @@ if event is not None:
         else:
             roster = st.session_state.get("roster_settings")
             st.info("Build a roster (Roster page) for the week of the event to see the service level if the roster is not changed."
-                    if roster is None else f"The roster (week of {roster['week_start']}) does not cover the event's days: "
+                    if roster is None else f"The roster (week of {fmt.day(roster['week_start'])}) does not cover the event's days: "
                     "build one for that week to see the service level if the roster is not changed.")
         table = s.rename(columns={"contacts_baseline": "contacts, baseline", "contacts_scenario": "contacts, scenario",
                                   "extra_contacts": "extra contacts", "agent_h_baseline": "agent-h, baseline",
-                                  "agent_h_scenario": "agent-h, scenario", "extra_agent_h": "extra agent-h", "extra_cost": "extra cost",
+                                  "agent_h_scenario": "agent-h, scenario", "extra_agent_h": "extra agent-h", "extra_cost": f"extra cost ({money_unit})",
                                   "peak_extra_agents": "peak extra agents", "sl_baseline": "SL if unchanged, baseline",
                                   "sl_scenario": "SL if unchanged, scenario", "target_sl": "target SL"})
-        first = ["channel", "extra contacts", "extra agent-h", "extra cost", "peak extra agents", "SL if unchanged, scenario",
+        first = ["channel", "extra contacts", "extra agent-h", f"extra cost ({money_unit})", "peak extra agents", "SL if unchanged, scenario",
                  "SL if unchanged, baseline", "target SL"]
         table = table[[c for c in first if c in table.columns] + [c for c in table.columns if c not in first]]
-        fmt = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
-        fmt.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
-        fmt.update({c: "{:.1%}" for c in table.columns if "SL" in c})
+        styles = {c: "{:,.0f}" for c in table.columns if c.startswith(("contacts", "extra contacts", "extra cost", "peak"))}
+        styles.update({c: "{:,.1f}" for c in table.columns if "agent-h" in c})
+        styles.update({c: "{:.1%}" for c in table.columns if "SL" in c})
         for col in [c for c in table.columns if "SL" in c]:
             table[col] = pd.to_numeric(table[col], errors="coerce")
-        st.dataframe(table.style.format(fmt, na_rep="n/a"), hide_index=True, width="stretch")
+        st.dataframe(table.style.format(styles, na_rep="n/a"), hide_index=True, width="stretch")
 
         iv = cmp.intervals.copy()
         iv["time"] = state.wall(iv["ds"], tz)
@@ -243,9 +247,9 @@ if table.empty:
 else:
     st.dataframe(table.drop(columns="id"), hide_index=True, width="stretch", column_config={
         "duration_h": st.column_config.NumberColumn("hours", format="%.1f"),
-        "extra_contacts": st.column_config.NumberColumn("extra contacts", format="%.0f"),
-        "extra_agent_h": st.column_config.NumberColumn("extra agent-h", format="%.1f"),
-        "extra_cost": st.column_config.NumberColumn("extra cost", format="%.0f"),
+        "extra_contacts": st.column_config.NumberColumn("extra contacts", format=fmt.column_format(0)),
+        "extra_agent_h": st.column_config.NumberColumn("extra agent-h", format=fmt.column_format(1, "h")),
+        "extra_cost": st.column_config.NumberColumn(f"extra cost ({money_unit})", format=fmt.column_format(0, money_unit)),
         "peak_extra_agents": st.column_config.NumberColumn("peak extra agents", format="%d"),
         "lowest_sl_if_unchanged": st.column_config.NumberColumn("lowest SL if roster unchanged", format="percent"),
     })
@@ -254,7 +258,7 @@ else:
     shown = table[table["id"].isin(pick)] if pick else table
     if len(shown) > 1:
         long = shown.melt(id_vars="name", value_vars=["extra_agent_h", "extra_cost"], var_name="measure", value_name="value")
-        long["measure"] = long["measure"].map({"extra_agent_h": "extra agent-hours", "extra_cost": "extra cost"})
+        long["measure"] = long["measure"].map({"extra_agent_h": "extra agent-hours", "extra_cost": f"extra cost ({money_unit})"})
         st.altair_chart(alt.Chart(long).mark_bar().encode(
             y=alt.Y("name:N", title=None), x=alt.X("value:Q", title=None), color=alt.Color("name:N", legend=None),
             column=alt.Column("measure:N", title=None), tooltip=["name:N", "measure:N", alt.Tooltip("value:Q", format=",.1f")],
