@@ -28,6 +28,20 @@ def _split_scope(cell: str, everything: list[str], *, lower: bool) -> list[str]:
     return [c.strip().lower() if lower else c.strip() for c in _SCOPE_SPLIT.split(cell) if c.strip()]
 
 
+def _parse_times(ex: pd.DataFrame, file: str) -> pd.DataFrame:
+    """``start`` and ``end`` parsed once per event row and zone (a naive time is local to its zone), not once per
+    channel; a bad value is reported once per line, however many channels and zones the event covers."""
+    once = ex.drop_duplicates(["_line", "tz"])[["_line", "tz", "start", "end"]].reset_index(drop=True)
+    lines = once["_line"].to_numpy()
+    try:
+        for col in ("start", "end"):
+            once[col] = parse_timestamps(once[col], once["tz"], file=file, column=col, lines=lines)
+    except InputError as exc:
+        unique = list(dict.fromkeys(exc.problems))  # the same value in several zones: one problem
+        raise InputError(unique, total=exc.total - (len(exc.problems) - len(unique))) from None
+    return once
+
+
 def load_events(
     path: str | Path,
     *,
@@ -120,9 +134,8 @@ def load_events(
     problems.raise_if_any()
 
     ex = pd.DataFrame(rows, columns=["_i", "_line", "event", "kind", "channel", "tz", "start", "end"])
-    lines = ex["_line"].to_numpy()
-    ex["start"] = parse_timestamps(ex["start"], ex["tz"], file=file, column="start", lines=lines)
-    ex["end"] = parse_timestamps(ex["end"], ex["tz"], file=file, column="end", lines=lines)
+    ex = ex.merge(_parse_times(ex, file), on=["_line", "tz"], suffixes=("_text", ""), validate="many_to_one")
+    ex = ex.drop(columns=["start_text", "end_text"])
     bad = ex["end"] <= ex["start"]
     if bad.any():
         bad_lines = pd.unique(ex.loc[bad, "_line"])

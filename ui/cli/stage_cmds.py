@@ -162,6 +162,7 @@ def roster_cmd(
     Writes roster.csv (one row per activity), coverage.csv (required vs
     scheduled per channel and interval) and roster.ics (a calendar).
     """
+    from roster.planning.display import money
     from roster.planning.inputs import load_roster_inputs
     from roster.planning.plan import check_output_folder, roster_stage, write_roster
 
@@ -178,7 +179,7 @@ def roster_cmd(
     for n in notes + result.notes:
         print_note(n)
     out.print(
-        f"roster: {k.shifts} shifts for {k.agents_rostered} agents, {k.paid_h:,.0f} paid hours; "
+        f"roster: {k.shifts:,} shifts for {k.agents_rostered:,} agents, {k.paid_h:,.0f} paid hours, cost {money(k.cost, ri.rules.currency)}; "
         f"agent-hours required {k.required_agent_h:,.0f}, scheduled {k.scheduled_agent_h:,.0f}, short {k.under_agent_h:,.0f}, "
         f"over {k.over_agent_h:,.0f}; first roster after {k.first_solution_s:.1f} s; status {k.status}, gap to the lower bound "
         + ("n/a (the coverage programme did not finish; raise --time-limit)" if k.gap != k.gap else f"{k.gap:.1%}")

@@ -58,3 +58,10 @@ def test_sample_events_load(samples):
     ev = load_events(samples / "events.csv", zones=["America/Los_Angeles", "America/New_York", "Europe/London"])
     assert {"flash_sale", "summer_sale", "outage"} <= set(ev["kind"])
     assert (ev["end"] > ev["start"]).all()
+
+
+def test_a_bad_time_is_reported_once_per_line_whatever_the_channels_and_zones(write):
+    rows = "".join(f"Sale {i},flash_sale,2026-13-45T00:00:00Z,2026-12-05,all,all,,0,0\n" for i in range(3))
+    with pytest.raises(InputError) as info:
+        load_events(write("events.csv", EVENTS.splitlines()[0] + "\n" + rows), zones=ZONES)
+    assert problem_lines(info.value) == [(2, "start"), (3, "start"), (4, "start")] and info.value.total == 3
