@@ -362,7 +362,7 @@ class Agent(_Strict):
     @classmethod
     def _email(cls, v: str) -> str:
         if v and not EMAIL_RE.fullmatch(v):
-            raise ValueError(f"expected an email address such as ana.silva@example.com, found {v!r}")
+            raise ValueError("expected an email address such as ana.silva@example.com")
         return v
 
     @field_validator("site_tz")
