@@ -73,6 +73,7 @@ def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, in
     days = df["local_date"].str.strip().to_numpy()
     activity = df["activity"].str.strip().str.lower().to_numpy()
     channel = df["channel"].str.strip().str.lower().to_numpy()
+    site_tz = df["site_tz"].str.strip().tolist() if "site_tz" in df.columns else None
     ok = np.ones(len(df), dtype=bool)
     for i in range(len(df)):
         if ids[i] not in by_id:
@@ -97,12 +98,12 @@ def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, in
         elif channel[i] and channel[i] not in agent.skills:
             bad(i, "channel", f"channel {channel[i]}, which the agent has no skill for (skills: {', '.join(agent.skills)})")
             ok[i] = False
-        if "site_tz" in df.columns:
-            tz = df["site_tz"].iloc[i].strip()
+        if site_tz is not None:
+            tz = site_tz[i]
             if tz and tz != agent.site_tz:
                 bad(i, "site_tz", f"site_tz {tz!r} is not the agent's site zone {agent.site_tz!r} (agents file)")
                 ok[i] = False
-    zones = pd.Series([by_id[a].site_tz if a in by_id else "UTC" for a in ids], index=df.index)
+    zones = [by_id[a].site_tz if a in by_id else "UTC" for a in ids]
     times = {}
     for col in ("start_utc", "end_utc"):
         raw = df[col].str.strip()
@@ -111,27 +112,29 @@ def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, in
             bad(i, col, f"expected an ISO 8601 time with Z or an offset, found {raw.iloc[i]!r}")
         ok &= ~naive.to_numpy()
         times[col] = _parse(raw, ok, file, col, lines)
-    start, end = times["start_utc"], times["end_utc"]
+    start_s, end_s = times["start_utc"], times["end_utc"]
     step = pd.Timedelta(minutes=interval_min)
+    off_grid = {col: (ts != ts.dt.floor(step)).to_numpy() & ok for col, ts in (("start_utc", start_s), ("end_utc", end_s))}
+    local = {col: _local_instants(df[col], zones, ok) for col in ("start_local", "end_local") if col in df.columns}
+    start, end = list(start_s), list(end_s)
     for i in np.flatnonzero(ok):
-        if end.iloc[i] <= start.iloc[i]:
+        if end[i] <= start[i]:
             bad(i, "end_utc", "expected end_utc after start_utc")
             ok[i] = False
             continue
-        for col, ts in (("start_utc", start.iloc[i]), ("end_utc", end.iloc[i])):
-            if ts != ts.floor(step):
+        for col, ts in (("start_utc", start[i]), ("end_utc", end[i])):
+            if off_grid[col][i]:
                 bad(i, col, f"{ts:%Y-%m-%dT%H:%MZ} is not on the roster's {interval_min}-minute grid")
                 ok[i] = False
-        for col, ts in (("start_local", start.iloc[i]), ("end_local", end.iloc[i])):
-            if col in df.columns and df[col].iloc[i].strip() and ok[i]:
-                local = _instant(df[col].iloc[i].strip(), zones.iloc[i])
-                if local is None or local != ts:
-                    bad(i, col, f"{df[col].iloc[i].strip()!r} is not the time of {col.replace('local', 'utc')} "
-                                f"({ts.tz_convert(zones.iloc[i]).isoformat()} at the site)")
+        for col, ts in (("start_local", start[i]), ("end_local", end[i])):
+            if col in local and ok[i]:
+                text, instant = local[col][0][i], local[col][1][i]
+                if text and (instant is None or instant != ts):
+                    bad(i, col, f"{text!r} is not the time of {col.replace('local', 'utc')} ({ts.tz_convert(zones[i]).isoformat()} at the site)")
                     ok[i] = False
     _overlaps(ids, activity, start, end, ok, bad, lines)
     problems.raise_if_any()
-    return _frame(ids, days, activity, channel, start, end, by_id, rules)
+    return _frame(ids, days, activity, channel, start_s, end_s, by_id, rules)
 
 
 def _parse(raw: pd.Series, ok: np.ndarray, file: str, column: str, lines: np.ndarray) -> pd.Series:
@@ -141,6 +144,17 @@ def _parse(raw: pd.Series, ok: np.ndarray, file: str, column: str, lines: np.nda
         parsed = parse_timestamps(raw[ok], "UTC", file=file, column=column, lines=lines[ok])
         out[ok] = pd.to_datetime(parsed, utc=True).to_numpy()
     return out
+
+
+def _local_instants(values: pd.Series, zones: list[str], ok: np.ndarray) -> tuple[list[str], list[pd.Timestamp | None]]:
+    """Each row's local time as written and as a UTC instant (None: empty or unreadable); offsets read at once, naive ones in the site zone."""
+    text = values.str.strip()
+    has_offset = text.str.contains(_OFFSET, regex=True).to_numpy()
+    parsed = pd.to_datetime(text.where(has_offset & ok), utc=True, errors="coerce", format="ISO8601")
+    instants: list[pd.Timestamp | None] = [None if ts is pd.NaT else ts for ts in parsed]
+    for i in np.flatnonzero(~has_offset & ok & (text != "").to_numpy()):
+        instants[i] = _instant(text.iloc[i], zones[i])
+    return text.tolist(), instants
 
 
 def _instant(text: str, tz: str) -> pd.Timestamp | None:
@@ -160,16 +174,16 @@ def _overlaps(ids, activity, start, end, ok, bad, lines) -> None:
     """Two work rows, or two pauses, of one agent that overlap: each later row is reported with the line it overlaps."""
     for kind in ("work", "pause"):
         rows = [i for i in np.flatnonzero(ok) if (activity[i] == "shift") == (kind == "work")]
-        rows.sort(key=lambda i: (ids[i], start.iloc[i]))
+        rows.sort(key=lambda i: (ids[i], start[i]))
         last: dict[str, int] = {}
         for i in rows:
             j = last.get(ids[i])
-            if j is not None and start.iloc[i] < end.iloc[j]:
+            if j is not None and start[i] < end[j]:
                 what = "shift row" if kind == "work" else activity[j]
                 bad(i, "start_utc", f"overlaps the {what} on line {int(lines[j])} "
-                                    f"({start.iloc[j]:%Y-%m-%d %H:%M}Z to {end.iloc[j]:%H:%M}Z)")
+                                    f"({start[j]:%Y-%m-%d %H:%M}Z to {end[j]:%H:%M}Z)")
                 ok[i] = False
-                if end.iloc[i] <= end.iloc[j]:
+                if end[i] <= end[j]:
                     continue
             last[ids[i]] = i
 

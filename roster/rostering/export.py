@@ -20,8 +20,10 @@ import io
 import itertools
 import re
 import zipfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from forecast.io.files import iso_utc, write_bytes_atomic, write_csv_atomic
@@ -47,23 +49,55 @@ def write_roster_csv(roster: pd.DataFrame, path: str | Path) -> Path:
     return write_csv_atomic(roster_table(roster), path)
 
 
-def _shift_groups(roster: pd.DataFrame):
-    """``(shift_id, shift rows in start order, pause rows in start order)`` per shift, in agent and start order."""
-    rows = roster.assign(start_utc=pd.to_datetime(roster["start_utc"], utc=True), end_utc=pd.to_datetime(roster["end_utc"], utc=True))
-    key = rows["shift_id"] if "shift_id" in rows else rows["agent_id"] + "-" + rows["local_date"].astype(str)
-    rows = rows.assign(_key=key)
-    work = rows[rows["activity"] == "shift"].sort_values(["agent_id", "start_utc"], kind="stable")
-    pauses = {k: g.sort_values("start_utc", kind="stable") for k, g in rows[rows["activity"] != "shift"].groupby("_key", sort=False)}
-    for k, g in work.groupby("_key", sort=False):
-        yield k, g, pauses.get(k, rows.iloc[:0])
+@dataclass
+class _Shift:
+    """One shift's rows as plain values (UTC timestamps): its stretches of work and its pauses, each in start order."""
+
+    key: str
+    agent_id: str
+    local_date: str
+    work: list[tuple[str, pd.Timestamp, pd.Timestamp, float]] = field(default_factory=list)  # channel, start, end, paid_h
+    breaks: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
+    lunches: list[tuple[pd.Timestamp, pd.Timestamp]] = field(default_factory=list)
+
+    @property
+    def start(self) -> pd.Timestamp:
+        return self.work[0][1]
+
+    @property
+    def end(self) -> pd.Timestamp:
+        return max(e for _, _, e, _ in self.work)
+
+
+def _shifts(roster: pd.DataFrame) -> list[_Shift]:
+    """The roster's shifts (rows grouped by ``shift_id``), in agent and start order; rows read once, no per-shift frames."""
+    start = pd.to_datetime(roster["start_utc"], utc=True).dt.tz_localize(None)  # naive UTC: plain datetime64 values
+    end = pd.to_datetime(roster["end_utc"], utc=True).dt.tz_localize(None)
+    key = roster["shift_id"] if "shift_id" in roster else roster["agent_id"] + "-" + roster["local_date"].astype(str)
+    paid = pd.to_numeric(roster["paid_h"], errors="coerce") if "paid_h" in roster else pd.Series(float("nan"), index=roster.index)
+    order = np.lexsort((start.to_numpy(), key.to_numpy().astype(str)))
+    cols = [key.to_numpy(), roster["agent_id"].to_numpy(), roster["local_date"].astype(str).to_numpy(), roster["activity"].to_numpy(),
+            roster["channel"].fillna("").astype(str).to_numpy(), start.to_numpy(), end.to_numpy(), paid.to_numpy()]
+    shifts: dict[str, _Shift] = {}
+    for i in order:
+        k, agent, day, activity, channel, a, b, h = (c[i] for c in cols)
+        sh = shifts.get(k) or shifts.setdefault(k, _Shift(str(k), str(agent), day[:10]))
+        a, b = pd.Timestamp(a, tz="UTC"), pd.Timestamp(b, tz="UTC")
+        if activity == "shift":
+            sh.work.append((channel, a, b, float(h)))
+        elif activity == "lunch":
+            sh.lunches.append((a, b))
+        else:
+            sh.breaks.append((a, b))
+    return sorted((sh for sh in shifts.values() if sh.work), key=lambda sh: (sh.agent_id, sh.start))
 
 
 def _hhmm(ts: pd.Timestamp, tz: str) -> str:
     return f"{ts.tz_convert(tz):%H:%M}"
 
 
-def _spans(rows: pd.DataFrame, tz: str) -> str:
-    return "; ".join(f"{_hhmm(r.start_utc, tz)}-{_hhmm(r.end_utc, tz)}" for r in rows.itertuples(index=False))
+def _spans(spans: list[tuple[pd.Timestamp, pd.Timestamp]], tz: str) -> str:
+    return "; ".join(f"{_hhmm(a, tz)}-{_hhmm(b, tz)}" for a, b in spans)
 
 
 def _switches(channels: list[str]) -> int:
@@ -80,30 +114,21 @@ def shifts_table(roster: pd.DataFrame, agents: list[Agent]) -> pd.DataFrame:
     """
     by_id = {a.agent_id: a for a in agents}
     out = []
-    for key, g, pauses in _shift_groups(roster):
-        first = g.iloc[0]
-        agent = by_id[first["agent_id"]]
+    for sh in _shifts(roster):
+        agent = by_id[sh.agent_id]
         tz = agent.site_tz
-        start, end = g["start_utc"].min(), g["end_utc"].max()
-        channels = [str(c) for c in g["channel"].fillna("")]
+        channels = [c for c, *_ in sh.work]
         out.append({
-            "agent_id": agent.agent_id, "name": agent.name, "site": agent.site, "site_tz": tz,
-            "local_date": str(first["local_date"])[:10],
-            "start_local": start.tz_convert(tz).isoformat(), "end_local": end.tz_convert(tz).isoformat(),
-            "start_utc": start, "end_utc": end,
-            "paid_h": float(pd.to_numeric(g["paid_h"], errors="coerce").sum()),
-            "breaks_local": _spans(pauses[pauses["activity"] == "break"], tz),
-            "lunch_local": _spans(pauses[pauses["activity"] == "lunch"], tz),
+            "agent_id": agent.agent_id, "name": agent.name, "site": agent.site, "site_tz": tz, "local_date": sh.local_date,
+            "start_local": sh.start.tz_convert(tz).isoformat(), "end_local": sh.end.tz_convert(tz).isoformat(),
+            "start_utc": f"{sh.start:%Y-%m-%dT%H:%M:%SZ}", "end_utc": f"{sh.end:%Y-%m-%dT%H:%M:%SZ}",
+            "paid_h": float(np.nansum([h for *_, h in sh.work])),
+            "breaks_local": _spans(sh.breaks, tz), "lunch_local": _spans(sh.lunches, tz),
             "channels": "|".join(dict.fromkeys(c for c in channels if c)),
             "channel_switches": _switches(channels),
-            "shift_id": key,
+            "shift_id": sh.key,
         })
-    if not out:
-        return pd.DataFrame(columns=list(SHIFTS.names))
-    df = pd.DataFrame(out)
-    for col in ("start_utc", "end_utc"):
-        df[col] = iso_utc(df[col])
-    return SHIFTS.order(df)
+    return SHIFTS.order(pd.DataFrame(out)) if out else pd.DataFrame(columns=list(SHIFTS.names))
 
 
 def _split_name(name: str, agent_id: str) -> tuple[str, str]:
@@ -132,40 +157,29 @@ def deputy_table(roster: pd.DataFrame, agents: list[Agent]) -> pd.DataFrame:
     """
     by_id = {a.agent_id: a for a in agents}
     out = []
-    for _key, g, pauses in _shift_groups(roster):
-        agent = by_id[g.iloc[0]["agent_id"]]
+    for sh in _shifts(roster):
+        agent = by_id[sh.agent_id]
         tz = agent.site_tz
         first, last = _split_name(agent.name, agent.agent_id)
-        start, end = g["start_utc"].min(), g["end_utc"].max()
-        minutes_on = (g["end_utc"] - g["start_utc"]).dt.total_seconds().groupby(g["channel"].fillna("").to_numpy()).sum()
-        area = str(minutes_on.sort_values(ascending=False, kind="stable").index[0]) if len(minutes_on) else ""
-        lunch = pauses[pauses["activity"] == "lunch"]
-        rest = pauses[pauses["activity"] == "break"]
-        l0 = lunch.iloc[0] if len(lunch) else None
-        r0 = rest.iloc[0] if len(rest) else None
+        seconds: dict[str, float] = {}
+        for c, a, b, _ in sh.work:
+            seconds[c] = seconds.get(c, 0.0) + (b - a).total_seconds()
+        area = max(seconds, key=lambda c: seconds[c])  # the first channel worked wins a tie
+        lunch = sh.lunches[0] if sh.lunches else (None, None)
+        rest = sh.breaks[0] if sh.breaks else (None, None)
+        stretches = ", ".join(f"{c} {_hhmm(a, tz)}-{_hhmm(b, tz)}" for c, a, b, _ in sh.work)
         row = {
             "First Name": first, "Last Name": last, "Email": agent.email,
             "Location": agent.site, "Area": area,
-            "Meal Break (Mins)": round(float(((lunch["end_utc"] - lunch["start_utc"]).dt.total_seconds() / 60).sum())),
-            "Comment": f"agent {agent.agent_id}; channels {_stretches(g, tz)}"
-                       + (f"; rest breaks {_spans(rest, tz)}" if len(rest) else ""),
+            "Meal Break (Mins)": round(sum((b - a).total_seconds() for a, b in sh.lunches) / 60),
+            "Comment": f"agent {agent.agent_id}; channels {stretches}" + (f"; rest breaks {_spans(sh.breaks, tz)}" if sh.breaks else ""),
             "Published": "No", "Open": "No",
         }
-        for prefix, ts in (("Start", start), ("End", end),
-                           ("Meal Break Start", None if l0 is None else l0["start_utc"]),
-                           ("Meal Break End", None if l0 is None else l0["end_utc"]),
-                           ("Rest Break Start", None if r0 is None else r0["start_utc"]),
-                           ("Rest Break End", None if r0 is None else r0["end_utc"])):
+        for prefix, ts in (("Start", sh.start), ("End", sh.end), ("Meal Break Start", lunch[0]), ("Meal Break End", lunch[1]),
+                           ("Rest Break Start", rest[0]), ("Rest Break End", rest[1])):
             row[f"{prefix} Date"], row[f"{prefix} Time"] = _date_time(ts, tz)
         out.append(row)
-    if not out:
-        return pd.DataFrame(columns=list(DEPUTY.names))
-    return DEPUTY.order(pd.DataFrame(out))
-
-
-def _stretches(g: pd.DataFrame, tz: str) -> str:
-    """``voice 09:00-11:30, chat 11:30-17:00``: the shift's stretches with their channel, site local time."""
-    return ", ".join(f"{r.channel} {_hhmm(r.start_utc, tz)}-{_hhmm(r.end_utc, tz)}" for r in g.itertuples(index=False))
+    return DEPUTY.order(pd.DataFrame(out)) if out else pd.DataFrame(columns=list(DEPUTY.names))
 
 
 def write_shifts_csv(roster: pd.DataFrame, agents: list[Agent], path: str | Path) -> Path:
