@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from ui.cli.common import WeekStart, app, out, plan_settings, print_note
+from ui.cli.common import app, out, plan_settings, print_note
 
 
 def _say(text: str) -> None:
@@ -21,7 +21,8 @@ def check_roster_cmd(
     time_off: Path = typer.Option(None, "--time-off", help="time_off.csv; default: the one beside the agents file, if any."),
     templates: Path = typer.Option(None, "--templates", help="Shift templates; default: templates.csv beside the agents file, if any."),
     requirements: Path = typer.Option(None, "--requirements", help="requirements.csv: also report the coverage the roster gives."),
-    week_start: WeekStart = None,
+    week_start: str = typer.Option(None, "--week-start", metavar="YYYY-MM-DD",
+                                   help="First day (site local) of the roster's weeks, as it was built; default: the Monday on or before its first day."),
 ) -> None:
     """Check a roster against the labour rules: every violation with its rule, agent and date.
 
