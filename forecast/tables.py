@@ -3,7 +3,7 @@
 This is the one place that says what a table holds. It lives in ``forecast/``,
 the bottom layer, so that every layer can use it: the forecast's own writers
 (forecast.csv, accuracy.csv) as well as the roster's (requirements.csv,
-roster.csv, coverage.csv, simulation.csv), the app's Export page and the
+roster.csv, shifts.csv, roster_deputy.csv, coverage.csv, simulation.csv), the app's Export page and the
 readers of a stage's output (:func:`forecast.io.stage_tables.load_output_table`
 callers). ``data/samples/README.md`` lists the same columns (a test keeps the
 two equal).
@@ -186,6 +186,58 @@ ROSTER = Table(
     ),
 )
 
+SHIFTS = Table(
+    "shifts.csv",
+    "one per shift (an agent's local day of work): roster.csv's rows of the shift joined",
+    (
+        Column("agent_id", "", "the agent"),
+        Column("name", "", "the agent's name (agents.csv; empty when not given)"),
+        Column("site", "", "the agent's site"),
+        Column("site_tz", "", "the site's IANA time zone"),
+        Column("local_date", "", "the shift's local date at the site (YYYY-MM-DD)"),
+        Column("start_local", "site time", "start, ISO 8601 with the site's offset"),
+        Column("end_local", "site time", "end (exclusive), ISO 8601 with the site's offset"),
+        Column("start_utc", "UTC", "start"),
+        Column("end_utc", "UTC", "end (exclusive)"),
+        Column("paid_h", "h", "paid time (unpaid lunch excluded): the sum of the shift's rows in roster.csv"),
+        Column("breaks_local", "site time", "the breaks as HH:MM-HH:MM site local times, separated by '; '"),
+        Column("lunch_local", "site time", "the lunch as HH:MM-HH:MM site local time; empty without one"),
+        Column("channels", "", "the channels worked, in the order first worked, separated by '|'"),
+        Column("channel_switches", "count", "changes of channel inside the shift"),
+        Column("shift_id", "", "agent_id-local_date, as in roster.csv"),
+    ),
+)
+
+#: roster_deputy.csv: the columns of Deputy's "bulk import schedules" CSV template (help.deputy.com, "Bulk import
+#: schedules and timesheets"), spelt as Deputy spells them; dates YYYY-MM-DD and times HH:MM:SS in the site's local time.
+DEPUTY = Table(
+    "roster_deputy.csv",
+    "one per shift, as Deputy's schedule import reads it",
+    (
+        Column("First Name", "", "the agent's name but its last word (the agent id when agents.csv gives no name); Deputy shows it only"),
+        Column("Last Name", "", "the last word of the agent's name; Deputy shows it only"),
+        Column("Email", "", "the agent's email (agents.csv); Deputy matches the employee on it (empty: Deputy makes an empty shift)"),
+        Column("Start Date", "site date", "the shift's start date, YYYY-MM-DD"),
+        Column("Start Time", "site time", "the shift's start time, HH:MM:SS"),
+        Column("End Date", "site date", "the shift's end date, YYYY-MM-DD"),
+        Column("End Time", "site time", "the shift's end time, HH:MM:SS"),
+        Column("Location", "", "the agent's site (a Deputy location of that name must exist)"),
+        Column("Area", "", "the channel the shift works most (an area of that name must exist at the location)"),
+        Column("Meal Break (Mins)", "min", "the lunch's minutes (0 without a lunch)"),
+        Column("Meal Break Start Date", "site date", "the lunch's start date; empty without a lunch"),
+        Column("Meal Break Start Time", "site time", "the lunch's start time; empty without a lunch"),
+        Column("Meal Break End Date", "site date", "the lunch's end date; empty without a lunch"),
+        Column("Meal Break End Time", "site time", "the lunch's end time; empty without a lunch"),
+        Column("Rest Break Start Date", "site date", "the first break's start date (the template holds one; every break is in Comment)"),
+        Column("Rest Break Start Time", "site time", "the first break's start time"),
+        Column("Rest Break End Date", "site date", "the first break's end date"),
+        Column("Rest Break End Time", "site time", "the first break's end time"),
+        Column("Comment", "", "agent id, the channels by stretch and every break, site local times"),
+        Column("Published", "", "No: the planner publishes the shifts in Deputy after the import"),
+        Column("Open", "", "No: each shift is the agent's"),
+    ),
+)
+
 #: coverage.csv; the coverage in memory (RosterResult.coverage) holds the first four columns, the writer adds short and over
 COVERAGE = Table(
     "coverage.csv",
@@ -236,4 +288,4 @@ PENALTIES = Table(
 )
 
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
-OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, COVERAGE, SIMULATION)
+OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)

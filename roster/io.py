@@ -157,8 +157,9 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
     """Load the agents file.
 
     Columns: ``agent_id, site, site_tz, contract, skills`` (channels separated
-    by ``|``) and optionally ``name, earliest_start, latest_start`` (site local
-    ``HH:MM``) and ``preferred_days_off`` (e.g. ``sat|sun``).
+    by ``|``) and optionally ``name``, ``email`` (:data:`roster.schema.EMAIL_RE`;
+    roster_deputy.csv matches the agent on it), ``earliest_start, latest_start``
+    (site local ``HH:MM``) and ``preferred_days_off`` (e.g. ``sat|sun``).
     When ``rules`` is given, each contract must be one of its contracts. An
     ``agent_id`` is made of safe characters only (:data:`AGENT_ID_RULE`): it names
     the agent's calendar file.
@@ -174,6 +175,7 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
         data: dict[str, Any] = {
             "agent_id": rec["agent_id"].strip(),
             "name": rec.get("name", "").strip(),
+            "email": rec.get("email", "").strip(),
             "site": rec["site"].strip(),
             "site_tz": rec["site_tz"].strip(),
             "contract": rec["contract"].strip(),
@@ -264,6 +266,7 @@ def agents_frame(agents: list[Agent]) -> pd.DataFrame:
             {
                 "agent_id": a.agent_id,
                 "name": a.name,
+                "email": a.email,
                 "site": a.site,
                 "site_tz": a.site_tz,
                 "contract": a.contract,

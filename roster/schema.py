@@ -9,6 +9,7 @@ zone. Files are read by :mod:`roster.io`, which turns validation errors into
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from pydantic import (
@@ -30,6 +31,12 @@ VOLUME_QUANTILES = {0.1: "volume_lo", 0.9: "volume_hi"}
 
 #: the roster's resolution in minutes when the rules file does not set interval_min
 DEFAULT_ROSTER_INTERVAL_MIN = 15
+
+#: An agent's email (agents.csv, optional): a local part starting with a letter or digit, one ``@``, a domain of
+#: dot-separated labels; ASCII only and at most 254 characters. Starting with a letter or digit, it is never a
+#: spreadsheet formula, so it reaches a scheduling tool's import unchanged.
+EMAIL_RE = re.compile(r"(?=.{3,254}$)[A-Za-z0-9][A-Za-z0-9._%+'-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 
 
 #: Plausible answer-time targets in seconds, by kind of channel: a call or chat is answered within seconds or
@@ -355,6 +362,7 @@ class Agent(_Strict):
 
     agent_id: str = Field(min_length=1)
     name: str = ""
+    email: str = Field(default="", description="optional; a scheduling tool matches the agent on it (roster_deputy.csv)")
     site: str = Field(min_length=1)
     site_tz: str
     contract: str
@@ -364,6 +372,13 @@ class Agent(_Strict):
     preferred_days_off: tuple[int, ...] = Field(
         default=(), description="weekdays the agent prefers off (0 = Monday), a soft wish"
     )
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if v and not EMAIL_RE.fullmatch(v):
+            raise ValueError("expected an email address such as ana.silva@example.com")
+        return v
 
     @field_validator("site_tz")
     @classmethod

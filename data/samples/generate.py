@@ -365,6 +365,11 @@ def contact_log_example(history: pd.DataFrame, rng: np.random.Generator) -> pd.D
     return log.sort_values("created_at", kind="stable").reset_index(drop=True)
 
 
+def agent_email(name: str, n: int) -> str:
+    """A work email made of the name and the agent's number (names repeat): ``farah.wilson.001@northwind.example``."""
+    return f"{'.'.join(name.lower().split())}.{n:03d}@northwind.example"
+
+
 def generate_agents(rng: np.random.Generator) -> pd.DataFrame:
     rows = []
     n = 0
@@ -386,10 +391,12 @@ def generate_agents(rng: np.random.Generator) -> pd.DataFrame:
             days_off = ""
             if rng.random() < 0.35:
                 days_off = rng.choice(["sat|sun", "sun|mon", "fri|sat", "sun"])
+            name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
             rows.append(
                 {
                     "agent_id": f"A{n:03d}",
-                    "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    "name": name,
+                    "email": agent_email(name, n),
                     "site": site,
                     "site_tz": tz,
                     "contract": contract,

@@ -29,7 +29,7 @@ from roster.planning.inputs import Inputs
 from roster.io import TARGETS_FILE, write_targets
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
-from roster.rostering.export import write_coverage_csv, write_ics, write_roster_csv
+from roster.rostering.export import write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.requirements import default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
@@ -362,7 +362,7 @@ ROSTER_ICS = "roster.ics"
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
     "staffing": (tables.REQUIREMENTS.name, TARGETS_FILE),
-    "roster": (tables.ROSTER.name, tables.COVERAGE.name, ROSTER_ICS),
+    "roster": (tables.ROSTER.name, tables.SHIFTS.name, tables.DEPUTY.name, tables.COVERAGE.name, ROSTER_ICS),
     "simulation": (tables.SIMULATION.name,),
 }
 
@@ -413,17 +413,20 @@ def write_staffing(
     }, keep_upstream=keep_upstream)
 
 
-def _roster_files(roster: RosterResult) -> dict[str, Writer]:
+def _roster_files(roster: RosterResult, agents: list[Agent]) -> dict[str, Writer]:
     return {
         tables.ROSTER.name: partial(write_roster_csv, roster.roster),
+        tables.SHIFTS.name: partial(write_shifts_csv, roster.roster, agents),
+        tables.DEPUTY.name: partial(write_deputy_csv, roster.roster, agents),
         tables.COVERAGE.name: partial(write_coverage_csv, roster.coverage),
         ROSTER_ICS: partial(write_ics, roster.roster),
     }
 
 
-def write_roster(roster: RosterResult, out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
-    """roster.csv, coverage.csv and roster.ics (see :func:`write_stage` for ``keep_upstream``)."""
-    return write_stage(out_dir, "roster", _roster_files(roster), keep_upstream=keep_upstream)
+def write_roster(roster: RosterResult, agents: list[Agent], out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
+    """roster.csv, shifts.csv, roster_deputy.csv (``agents`` give names, sites and emails), coverage.csv and
+    roster.ics (see :func:`write_stage` for ``keep_upstream``)."""
+    return write_stage(out_dir, "roster", _roster_files(roster, agents), keep_upstream=keep_upstream)
 
 
 def write_simulation(simulation: pd.DataFrame, out_dir: str | Path) -> list[Path]:
@@ -445,7 +448,7 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
         tables.ACCURACY.name: partial(write_table, result.forecast.accuracy, tables.ACCURACY),
         tables.REQUIREMENTS.name: partial(write_table, result.requirements, tables.REQUIREMENTS),
         TARGETS_FILE: partial(write_targets, result.inputs.targets),  # what `shiftcast simulate` reads
-        **_roster_files(result.roster),
+        **_roster_files(result.roster, result.inputs.agents),
     }
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)

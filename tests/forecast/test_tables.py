@@ -24,7 +24,8 @@ def _rows(section: str) -> dict[str, list[str]]:
     for line in section.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 2 and re.fullmatch(r"`[\w.]+\.csv`", cells[0]):
-            rows[cells[0].strip("`")] = re.findall(r"`([\w]+)`", cells[-1])
+            # a column name is a word, or words and a bracket as a scheduling tool's template spells them (Meal Break (Mins))
+            rows[cells[0].strip("`")] = re.findall(r"`(\w[\w ()]*)`", cells[-1])
     return rows
 
 

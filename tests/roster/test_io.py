@@ -123,3 +123,19 @@ def test_targets_written_read_back_the_same(samples, tmp_path):
     opened = Targets(channels={"email": ChannelTarget(model="deferred", target_sl=0.9, target_s=4 * 3600, aht_s=380,
                                                       open_from=dt.time(8), open_until=dt.time(20), open_tz="America/New_York")})
     assert load_targets(write_targets(opened, tmp_path / "opened.toml")) == opened
+
+
+@pytest.mark.parametrize("email", ["ann", "ann@", "ann@example", "=cmd@x.com", "ann smith@example.com", "ann@-x.com", "ä@example.com"])
+def test_a_bad_email_is_named_by_line_and_column(write, email):
+    header = "agent_id,name,email,site,site_tz,contract,skills\n"
+    with pytest.raises(InputError) as info:
+        load_agents(write("agents.csv", header + f"A1,Ann,{email},Lisbon,Europe/Lisbon,full_time,voice\n"))
+    p = info.value.problems[0]
+    assert (p.line, p.column) == (2, "email") and "expected an email address" in p.message and repr(email) in p.message
+
+
+def test_emails_are_optional_and_kept(write):
+    header = "agent_id,name,email,site,site_tz,contract,skills\n"
+    rows = "A1,Ann,ann.o'neil+roster@mail.example.com,Lisbon,Europe/Lisbon,full_time,voice\nA2,Bo,,Lisbon,Europe/Lisbon,full_time,voice\n"
+    assert [a.email for a in load_agents(write("agents.csv", header + rows))] == ["ann.o'neil+roster@mail.example.com", ""]
+    assert load_agents(write("agents2.csv", AGENTS_HEADER + "A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,,,\n"))[0].email == ""

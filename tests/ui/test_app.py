@@ -317,11 +317,62 @@ def test_roster_page_kpis_filters_and_export(at):
     rerun(at)
     assert any(m.value.startswith("**the week's shifts of ") for m in at.markdown)
 
+    # the roster as exported, uploaded back unchanged: it keeps every rule and gives the coverage the page shows
+    from roster.rostering.export import roster_table
+
+    res = at.session_state["roster"]
+    at.file_uploader(key="ro_check_upload").set_value(("mine.csv", roster_table(res.roster).to_csv(index=False).encode(), "text/csv"))
+    rerun(at)
+    assert any(s.value.startswith("mine.csv keeps every labour rule") for s in at.success), [e.value for e in at.error]
+    channels = next(d.value for d in at.dataframe if "required_agent_h" in d.value.columns)
+    assert channels["scheduled_agent_h"].sum() == pytest.approx(res.kpis.scheduled_agent_h)
+
     goto(at, "export")
     labels = [d.label for d in at.get("download_button")]
-    for name in ("forecast.csv", "accuracy.csv", "requirements.csv", "roster.csv", "coverage.csv", "roster.ics", "calendars.zip"):
+    for name in ("forecast.csv", "accuracy.csv", "requirements.csv", "roster.csv", "shifts.csv", "roster_deputy.csv", "coverage.csv",
+                 "roster.ics", "calendars.zip"):
         assert name in labels
     assert any(label.endswith(".ics") and label != "roster.ics" for label in labels)
+
+
+def _hand_roster(agent_id, starts):
+    """roster.csv rows of one sample agent (full time, Charlotte), one 8.5-hour shift per local start (``YYYY-MM-DD HH:MM``) on email."""
+    import pandas as pd
+
+    from roster.io import load_agents, load_rules
+    from roster.rostering.export import roster_table
+    from tests.roster.rostering.factory import shift_rows
+
+    samples = Path(APP).parents[2] / "data" / "samples"
+    lr = load_rules(samples / "rules.toml")
+    agent = next(a for a in load_agents(samples / "agents.csv", lr) if a.agent_id == "A001")
+    rows = []
+    for start in starts:
+        ts = pd.Timestamp(start).tz_localize(agent.site_tz)
+        rows += shift_rows(agent, ts.date(), ts.tz_convert("UTC"), lr, length_h=8.5, channel="email")
+    df = pd.DataFrame(rows).assign(agent_id=agent_id)
+    df["start_local"] = [t.tz_convert(agent.site_tz).isoformat() for t in df["start_utc"]]
+    df["end_local"] = [t.tz_convert(agent.site_tz).isoformat() for t in df["end_utc"]]
+    df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
+    return roster_table(df).to_csv(index=False).encode()
+
+
+def test_roster_page_checks_an_edited_roster_upload(at):
+    forecast(at, days=14)
+    goto(at, "roster")
+    # Monday's shift ends at 22:30, Tuesday's starts at 08:00: 9.5 hours of rest where the rules need 11
+    at.file_uploader(key="ro_check_upload").set_value(("edited.csv", _hand_roster("A001", ["2026-11-23 14:00", "2026-11-24 08:00"]), "text/csv"))
+    rerun(at)
+    assert any("rule violation(s)** in edited.csv" in e.value for e in at.error), [e.value for e in at.error]
+    found = next(d.value for d in at.dataframe if "rule" in d.value.columns)
+    rest = found[found["rule"] == "minimum rest"]
+    assert list(zip(rest["agent"], rest["date"], strict=True)) == [("A001", "2026-11-24")]
+    assert any("required_agent_h" in d.value.columns for d in at.dataframe)
+    # an agent the team does not have: file, line and agent named, nothing checked
+    at.file_uploader(key="ro_check_upload").set_value(("edited.csv", _hand_roster("Z999", ["2026-11-23 08:00"]), "text/csv"))
+    rerun(at)
+    err = next(e.value for e in at.error if "edited.csv" in e.value)
+    assert "edited.csv, line 2, column 'agent_id': agent 'Z999', 2026-11-23: unknown agent_id" in err, err
 
 
 def test_bad_uploads_show_file_line_column_and_keep_the_last_good_data(at, small_app_data):

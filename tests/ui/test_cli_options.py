@@ -12,13 +12,14 @@ COMMANDS = {
     "staff": ["staff", "--forecast", "no-such.csv", "--targets", "no-such.toml", "--out", "no-such-out"],
     "roster": ["roster", "--requirements", "no-such.csv", "--agents", "no-such.csv", "--out", "no-such-out"],
     "simulate": ["simulate", "--plan", "no-such-folder"],
+    "check-roster": ["check-roster", "--roster", "no-such.csv", "--agents", "no-such.csv"],
 }
 #: The shared options, the commands that take them, and values no command may accept.
 BAD = {
     "--interval-min": (("plan", "forecast", "staff"), ["45", "0", "-15", "120"]),
     "--horizon-days": (("plan", "forecast"), ["0", "367"]),
     "--weeks": (("plan", "roster"), ["0", "9"]),
-    "--week-start": (("plan", "roster"), ["2026-13-01", "monday"]),
+    "--week-start": (("plan", "roster", "check-roster"), ["2026-13-01", "monday"]),
     "--time-limit": (("plan", "roster"), ["0", "0.5", "-3", "1e9"]),
     "--workers": (("plan", "roster"), ["-1", "100000"]),
     "--seed": (("plan", "roster", "simulate"), ["-1", "99999999999"]),

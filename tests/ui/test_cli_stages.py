@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from forecast import tables
 from roster.io import load_targets
 from ui.cli import main
 
@@ -51,6 +52,16 @@ def test_roster_and_simulate_commands_write_their_files(chain):
     roster = pd.read_csv(chain / "r" / "roster.csv")
     assert {"agent_id", "site_tz", "local_date", "activity", "channel", "start_utc", "end_utc", "start_local", "end_local"} <= set(roster.columns)
     assert (chain / "r" / "roster.ics").read_text().startswith("BEGIN:VCALENDAR")
+    # beside roster.csv: one row per shift, and the same shifts for Deputy's import (the agents' names and sites)
+    shifts = pd.read_csv(chain / "r" / "shifts.csv", keep_default_na=False)
+    assert list(shifts.columns) == list(tables.SHIFTS.names)
+    assert sorted(shifts["shift_id"]) == sorted(roster["shift_id"].unique())
+    assert shifts["paid_h"].sum() == pytest.approx(roster.loc[roster["activity"] == "shift", "paid_h"].sum())
+    agents = pd.read_csv(chain / "agents.csv", keep_default_na=False).set_index("agent_id")
+    assert (shifts["name"] == shifts["agent_id"].map(agents["name"])).all() and (shifts["site"] == shifts["agent_id"].map(agents["site"])).all()
+    deputy = pd.read_csv(chain / "r" / "roster_deputy.csv", keep_default_na=False)
+    assert list(deputy.columns) == list(tables.DEPUTY.names) and len(deputy) == len(shifts)
+    assert set(deputy["Email"]) <= set(agents["email"]) and set(deputy["Location"]) <= {"Charlotte", "Lisbon"}
     cov = pd.read_csv(chain / "r" / "coverage.csv")
     assert {"ds", "channel", "required", "scheduled"} <= set(cov.columns)
     sim = pd.read_csv(chain / "r" / "simulation.csv")
@@ -141,3 +152,17 @@ def test_forecast_without_a_backtest_says_so_and_writes_an_empty_accuracy_table(
     assert "no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows" in printed
     acc = pd.read_csv(tmp_path / "accuracy.csv")
     assert list(acc.columns) == list(ACCURACY.names) and acc.empty
+
+
+def test_check_roster_passes_the_roster_the_roster_command_wrote(chain, capsys):
+    code = main(["check-roster", "--roster", str(chain / "r" / "roster.csv"), "--agents", str(chain / "agents.csv"),
+                 "--rules", str(SAMPLES / "rules.toml"), "--requirements", str(chain / "s" / "requirements.csv")])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "no rule broken" in text
+    cov = pd.read_csv(chain / "r" / "coverage.csv")
+    h = 0.25
+    for channel, g in cov.groupby("channel"):
+        line = next(x for x in text.splitlines() if x.strip().startswith(channel + " "))
+        required, scheduled = (float(v.replace(",", "")) for v in line.split()[1:3])
+        assert required == pytest.approx(g["required"].sum() * h, abs=0.051) and scheduled == pytest.approx(g["scheduled"].sum() * h, abs=0.051)

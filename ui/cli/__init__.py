@@ -2,7 +2,8 @@
 
 Each stage has its own module that registers its command on :data:`app`:
 ``plan`` (the whole pipeline), ``forecast``, ``staff``, ``simulate``,
-``roster`` and ``app`` (the Streamlit planner). Bad input is reported as a
+``roster``, ``check-roster`` (a roster edited by hand, checked) and ``app``
+(the Streamlit planner). Bad input is reported as a
 short message naming file, line and column, with exit status 2.
 """
 
@@ -13,7 +14,7 @@ import sys
 from ui.cli.common import app, run_app
 
 # Importing a command module registers its command on `app`.
-from ui.cli import app_cmd, plan_cmd, stage_cmds  # noqa: F401,E402
+from ui.cli import app_cmd, check_cmd, plan_cmd, stage_cmds  # noqa: F401,E402
 
 
 def main(argv: list[str] | None = None) -> int:

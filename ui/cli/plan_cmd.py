@@ -76,9 +76,10 @@ def plan(
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
-    Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, coverage.csv,
-    simulation.csv (unless --no-simulate), roster.ics and targets.toml (the targets
-    used) into --out, replacing the previous outputs there whole, then prints a summary.
+    Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, shifts.csv,
+    roster_deputy.csv, coverage.csv, simulation.csv (unless --no-simulate), roster.ics
+    and targets.toml (the targets used) into --out, replacing the previous outputs
+    there whole, then prints a summary.
     """
     from roster.planning.plan import check_output_folder, run_plan, write_plan
 

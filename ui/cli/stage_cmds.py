@@ -155,12 +155,13 @@ def roster_cmd(
     time_limit_s: TimeLimit = default("time_limit_s"),
     workers: Workers = default("workers"),
     seed: Seed = default("seed"),
-    out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, coverage.csv and roster.ics."),
+    out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, shifts.csv, roster_deputy.csv, coverage.csv and roster.ics."),
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
 
-    Writes roster.csv (one row per activity), coverage.csv (required vs
-    scheduled per channel and interval) and roster.ics (a calendar).
+    Writes roster.csv (one row per activity), shifts.csv (one row per shift),
+    roster_deputy.csv (the shifts for Deputy's schedule import), coverage.csv
+    (required vs scheduled per channel and interval) and roster.ics (a calendar).
     """
     from roster.planning.display import money
     from roster.planning.inputs import load_roster_inputs
@@ -174,7 +175,7 @@ def roster_cmd(
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
         result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report)
-    write_roster(result, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
+    write_roster(result, ri.agents, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
     k = result.kpis
     for n in notes + result.notes:
         print_note(n)
@@ -187,7 +188,7 @@ def roster_cmd(
     if k.under_agent_h > 0 and k.bound_short_agent_h == k.bound_short_agent_h:
         out.print(f"understaffing no roster of these agents and rules can avoid: {k.bound_short_agent_h:,.1f} agent-hours (this roster: {k.under_agent_h:,.1f})")
     out.print(tables.PENALTIES.order(result.penalties).to_string(index=False))
-    out.print(f"wrote roster.csv, coverage.csv, roster.ics to {out_dir}/")
+    out.print(f"wrote roster.csv, shifts.csv, roster_deputy.csv, coverage.csv, roster.ics to {out_dir}/")
 
 
 @app.command("simulate")

@@ -7,7 +7,15 @@ import streamlit as st
 
 from forecast import tables
 from forecast.io.files import write_table
-from roster.rostering.export import agent_calendars, calendars_zip, roster_calendar, write_coverage_csv, write_roster_csv
+from roster.rostering.export import (
+    agent_calendars,
+    calendars_zip,
+    roster_calendar,
+    write_coverage_csv,
+    write_deputy_csv,
+    write_roster_csv,
+    write_shifts_csv,
+)
 from ui.app import state
 
 st.title("Export")
@@ -36,7 +44,10 @@ def forecast_files() -> dict[str, bytes]:
 def roster_files() -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The roster's files, and each agent's calendar (its safe file name and bytes, as in calendars.zip) by agent id."""
     res = st.session_state["roster"]
-    files = {"roster.csv": file_bytes(write_roster_csv, res.roster), "coverage.csv": file_bytes(write_coverage_csv, res.coverage),
+    files = {"roster.csv": file_bytes(write_roster_csv, res.roster),
+             tables.SHIFTS.name: file_bytes(write_shifts_csv, res.roster, inp.agents),
+             tables.DEPUTY.name: file_bytes(write_deputy_csv, res.roster, inp.agents),
+             "coverage.csv": file_bytes(write_coverage_csv, res.coverage),
              "roster.ics": roster_calendar(res.roster)}
     calendars = agent_calendars(res.roster)
     files["calendars.zip"] = calendars_zip(calendars)
@@ -76,6 +87,11 @@ ros = res.roster
 rows = [
     ("roster.csv", "text/csv", "one row per activity: shift stretches (one per channel, grouped by shift_id, paid_h each), breaks and lunches; "
                                "UTC and site local times", len(ros)),
+    (tables.SHIFTS.name, "text/csv", ("one row per shift: agent, name, site, local and UTC times, paid hours, breaks and lunch (site time), "
+                                      "channels and channel switches"), int(ros["shift_id"].nunique()) if "shift_id" in ros else len(ros)),
+    (tables.DEPUTY.name, "text/csv", ("the shifts for Deputy's bulk schedule import (its template's columns, site local times; employees "
+                                      "matched on the email in agents.csv; Published = No)"),
+     int(ros["shift_id"].nunique()) if "shift_id" in ros else len(ros)),
     ("coverage.csv", "text/csv", "required and scheduled agents per interval and channel, with short and over", len(res.coverage)),
     ("roster.ics", "text/calendar", "the whole roster as a calendar: one event per shift (its channels in the title), break and lunch",
      int(ros["shift_id"].nunique()) if "shift_id" in ros else len(ros)),
@@ -85,7 +101,7 @@ st.caption(f"Week(s) from {rs['week_start']:%a %Y-%m-%d} (site local).")
 for name, mime, what, n in rows:
     c = st.columns([1, 4])
     c[0].download_button(name, rf[name], name, mime, key=f"dl_{name}", type="primary" if name == "roster.csv" else "secondary", width="stretch")
-    unit = "shifts" if name == "roster.ics" else "agents" if name == "calendars.zip" else "rows"
+    unit = "shifts" if name in ("roster.ics", tables.SHIFTS.name, tables.DEPUTY.name) else "agents" if name == "calendars.zip" else "rows"
     c[1].caption(f"{what}. {n:,} {unit}, {size(rf[name])}.")
 
 agents = {a.agent_id: a for a in inp.agents}

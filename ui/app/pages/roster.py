@@ -1,10 +1,16 @@
+import datetime as dt
+import tempfile
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from forecast.errors import InputError
 from roster.planning.settings import bounds, default
+from roster.roster_io import load_roster
 from roster.rostering import check_roster_weeks, default_week_start, roster_weeks
+from roster.rostering.check import RosterCheck, check_roster
 from ui.app import charts, state
 from ui.app import format as fmt
 
@@ -41,6 +47,47 @@ if go:
         state.start_roster(week, int(weeks), float(limit))
         st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
 state.show_job("roster")
+
+
+def check_upload(up) -> RosterCheck:
+    """The uploaded roster (roster.csv's format) read and checked against the loaded agents, rules, time off and requirements."""
+    limit = state.max_upload_mb()
+    if up.size > limit * 1e6:
+        raise InputError.one(up.name, f"the file is {up.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")
+    interval_min = inp.rules.roster_interval_min(grid.interval_min)
+    with tempfile.TemporaryDirectory(prefix="shiftcast-check-") as tmp:
+        path = Path(tmp) / "roster.csv"
+        path.write_bytes(up.getvalue())
+        table = load_roster(path, inp.agents, inp.rules, interval_min=interval_min, label=up.name)
+    return check_roster(table, inp.agents, inp.rules, inp.time_off, interval_min=interval_min,
+                        requirements=st.session_state["requirements"], grid=grid)
+
+
+with st.expander("Check an edited roster", expanded=False):
+    st.caption("Upload a roster in roster.csv's format (this page's export, edited by hand in a spreadsheet): every broken labour rule "
+               "is listed with its agent and date, and its coverage is compared with the current requirements. Nothing is replaced.")
+    up = st.file_uploader("Edited roster (roster.csv)", type=["csv"], key="ro_check_upload", max_upload_size=state.upload_widget_mb())
+    if up is not None:
+        try:
+            checked = check_upload(up)
+        except InputError as exc:
+            state.show_input_error(exc, f" in {up.name}", keeps="the roster was not checked")
+        else:
+            if checked.violations:
+                st.error(f"**{len(checked.violations)} rule violation(s)** in {up.name} (week(s) from {checked.week_start:%a %Y-%m-%d}).")
+                st.dataframe(pd.DataFrame([{"rule": v.rule, "agent": v.agent_id, "date": checked.where(v), "problem": v.message}
+                                           for v in checked.violations]), hide_index=True, width="stretch")
+            else:
+                st.success(f"{up.name} keeps every labour rule (week(s) from {checked.week_start:%a %Y-%m-%d}).")
+            st.markdown("**Coverage it gives against the current requirements**")
+            st.dataframe(checked.channels, hide_index=True, width="stretch", column_config={
+                "required_agent_h": st.column_config.NumberColumn("required agent-h", format="%.1f"),
+                "scheduled_agent_h": st.column_config.NumberColumn("scheduled agent-h", format="%.1f"),
+                "short_agent_h": st.column_config.NumberColumn("short agent-h", format="%.1f"),
+                "intervals_understaffed": st.column_config.NumberColumn("understaffed intervals", format="%d"),
+                "intervals": st.column_config.NumberColumn("intervals", format="%d"),
+            })
+
 if busy and "roster" not in st.session_state:
     st.stop()
 
