@@ -103,7 +103,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
 
 
 def _field_count_error(text: str, name: str) -> InputError:
-    rows = csv.reader(io.StringIO(text))
+    rows = csv.reader(io.StringIO(text, newline=""))  # newline="": any line ending, as pandas reads them
     header = next(rows)
     problems = [
         Problem(name, f"is not a well-formed CSV: expected {len(header)} fields as in the header, saw {len(row)}", rows.line_num)

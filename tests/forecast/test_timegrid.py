@@ -139,3 +139,20 @@ def test_coarsen_between_and_after():
     assert (part.start, part.end) == (pd.Timestamp("2026-06-01T10:00Z"), grid.end)
     horizon = grid.after(7)
     assert (horizon.start, horizon.n, horizon.interval_min) == (grid.end, 7 * 96, 15)
+
+
+@pytest.mark.parametrize(
+    "value, tz, message",
+    [
+        ("-0", "UTC", "expected a year from 1678 to 2261, found '-0'"),
+        ("0001-01-01T00:00:00Z", "UTC", "expected a year from 1678 to 2261, found '0001-01-01T00:00:00Z'"),
+        ("2262-04-11 23:00", "America/Los_Angeles", "expected a year from 1678 to 2261"),
+        ("nan", "America/New_York", "expected an ISO 8601 timestamp such as 2025-11-28T14:15:00Z, found 'nan'"),
+        ("NaT", "UTC", "found 'NaT'"),
+    ],
+)
+def test_times_outside_the_years_a_timestamp_holds_or_read_as_no_time_are_bad_input(value, tz, message):
+    with pytest.raises(InputError) as exc:
+        parse_timestamps(pd.Series(["2026-11-12T00:00:00Z", value]), tz, file="h.csv", column="ds")
+    assert exc.value.problems[0].line == 3 and exc.value.problems[0].column == "ds"
+    assert message in str(exc.value)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import InputError
-from forecast.io.files import write_csv_atomic
+from forecast.io.files import read_table, write_csv_atomic
 from forecast.io.history import load_history
 
 GOOD = """ds,channel,tz,volume,aht_s
@@ -51,3 +51,10 @@ def test_write_csv_atomic_leaves_no_partial_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_csv_atomic(pd.DataFrame({"a": [1]}), target)
     assert target.read_text() == "a\n1\n"
+
+
+def test_a_row_with_too_many_fields_in_a_file_with_carriage_return_line_ends_is_reported(write):
+    path = write("time_off.csv", b"agent_id,start,end\rA001,2026-11-24,2026-11-25,x\rA002,2026-11-26,2026-11-27\r")
+    with pytest.raises(InputError) as exc:
+        read_table(path)
+    assert "time_off.csv, line 2: is not a well-formed CSV: expected 3 fields as in the header, saw 4" in str(exc.value)
