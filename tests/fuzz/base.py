@@ -17,7 +17,7 @@ SERIES = (("voice", "America/New_York"), ("email", "Europe/London"))
 def build(folder: Path, *, days: int = 3) -> Path:
     """Write a valid data folder into ``folder``: history.csv (``days`` days of two series), events.csv, agents.csv
     (three agents in Charlotte, two in Lisbon), time_off.csv, templates.csv, targets.toml, rules.toml and
-    contacts.csv (a short per-contact log). Returns ``folder``."""
+    contacts.csv (the same history as a per-contact log). Returns ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     h = pd.read_csv(SAMPLES / "history.csv.gz")
     start = pd.Timestamp("2026-11-21T00:00:00Z") - pd.Timedelta(days=days - 1)
@@ -41,6 +41,17 @@ def build(folder: Path, *, days: int = 3) -> Path:
     shutil.copy(SAMPLES / "templates_example.csv", folder / "templates.csv")
     for name in ("targets.toml", "rules.toml", "events.csv"):
         shutil.copy(SAMPLES / name, folder / name)
-    log = (SAMPLES / "contacts_example.csv").read_text().splitlines()[:120]
-    (folder / "contacts.csv").write_text("\n".join(log) + "\n")
+    _contact_log(h).to_csv(folder / "contacts.csv", index=False)
     return folder
+
+
+def _contact_log(h: pd.DataFrame) -> pd.DataFrame:
+    """The history as a per-contact log: one row per contact at a seeded second of its interval."""
+    rng = np.random.default_rng(15)
+    rows = h.loc[h.index.repeat(h["volume"].astype(int))]
+    start = pd.to_datetime(rows["ds"], utc=True) + pd.to_timedelta(rng.integers(0, 15 * 60, len(rows)), unit="s")
+    log = pd.DataFrame(
+        {"created_at": start.dt.strftime("%Y-%m-%dT%H:%M:%SZ"), "channel": rows["channel"], "tz": rows["tz"],
+         "handle_time_s": rng.integers(30, 900, len(rows))}
+    )
+    return log.sort_values("created_at", kind="stable")

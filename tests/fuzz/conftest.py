@@ -12,11 +12,11 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-_COMMON = dict(
-    deadline=None,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
+_COMMON = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+}
 settings.register_profile("ci", derandomize=True, database=None, max_examples=25, **_COMMON)
 settings.register_profile("long", max_examples=400, **_COMMON)
 settings.load_profile(os.environ.get("SHIFTCAST_FUZZ", "ci"))

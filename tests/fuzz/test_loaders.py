@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from forecast import tables
@@ -24,11 +24,25 @@ from forecast.io.history import read_history
 from forecast.io.stage_tables import load_output_table
 from forecast.schema import CHANNELS, EVENT_COLUMNS, INTERVAL_CHOICES_MIN, is_valid_tz
 from forecast.timegrid import TimeGrid
-from roster.io import load_agents, load_forecast, load_rules, load_shift_templates, load_targets, load_time_off
+from roster.io import (
+    load_agents,
+    load_forecast,
+    load_rules,
+    load_shift_templates,
+    load_targets,
+    load_time_off,
+)
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from tests.fuzz import base
 from tests.fuzz.conftest import examples
-from tests.fuzz.mutations import LOADER_NUMBERS, LOADER_TOML_VALUES, TIMES, TEXT, mutated_csv, mutated_toml
+from tests.fuzz.mutations import (
+    LOADER_NUMBERS,
+    LOADER_TOML_VALUES,
+    TEXT,
+    TIMES,
+    mutated_csv,
+    mutated_toml,
+)
 
 CELLS = LOADER_NUMBERS + TIMES + TEXT
 
@@ -70,8 +84,11 @@ def _load_or_refuse(load, name: str, content: bytes):
     tmp, path = _write(name, content)
     with tmp:
         try:
-            return load(path)
+            result = load(path)
+            event("loaded")
+            return result
         except InputError as exc:
+            event("refused")
             assert exc.problems, "an InputError with no problem"
             for p in exc.problems:
                 assert p.file == name, f"a problem that does not name {name}: {p}"
@@ -209,15 +226,19 @@ def test_forecast_read_back(data, draw) -> None:
         _check_stage_table(fc, "forecast.csv")
 
 
+def _load_requirements(path: Path) -> pd.DataFrame:
+    """requirements.csv read back as shiftcast roster and simulate read it."""
+    return load_output_table(
+        path, what="a requirements file", required=tables.REQUIREMENTS.pick("ds", "channel", "agents_required"),
+        numbers={"agents_required": {"minimum": 0}}, optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
+    )
+
+
 @settings(max_examples=examples(1))
 @given(draw=st.data())
 def test_requirements_read_back(data, draw) -> None:
     content = draw.draw(mutated_csv(data["requirements.csv"], cells=CELLS), label="requirements")
-    load = lambda p: load_output_table(  # noqa: E731 - the arguments shiftcast roster and simulate read it with
-        p, what="a requirements file", required=tables.REQUIREMENTS.pick("ds", "channel", "agents_required"),
-        numbers={"agents_required": {"minimum": 0}}, optional_numbers={"volume": {"minimum": 0}, "aht_s": {"strictly_positive": True}},
-    )
-    req = _load_or_refuse(load, "requirements.csv", content)
+    req = _load_or_refuse(_load_requirements, "requirements.csv", content)
     if req is not None:
         assert (req["agents_required"] >= 0).all()
         _check_stage_table(req, "requirements.csv")
