@@ -81,8 +81,11 @@ def _rewrite(cell: str, form: int, hours: float) -> str:
     other case or with spaces."""
     m = _ISO_Z.match(cell.strip())
     if m:
-        ts = datetime.datetime.fromisoformat(f"{m[1]}T{m[2]}+00:00")
-        local = ts.astimezone(datetime.timezone(datetime.timedelta(hours=hours)))
+        try:
+            ts = datetime.datetime.fromisoformat(f"{m[1]}T{m[2]}+00:00")
+            local = ts.astimezone(datetime.timezone(datetime.timedelta(hours=hours)))
+        except (ValueError, OverflowError):  # not a date (2026-02-29) or none with that offset (9999-12-31)
+            return cell
         return [local.isoformat(), local.isoformat(sep=" "), f"{m[1]}T{m[2]}.000Z", f"{m[1]} {m[2]}Z", f"{m[1]}T{m[2][:5]}Z"][form]
     try:
         value = float(cell)
