@@ -124,6 +124,23 @@ def _unusable(parsed: pd.Series, raw: pd.Series, lines: np.ndarray, file: str, c
     return InputError(problems)
 
 
+def _short_offsets(values: pd.Series, lines: np.ndarray, file: str, column: str, expected: str) -> InputError:
+    """The values pandas reads with an offset that is not one (``-0``, ``+5``: a cut-off ``-05:00``), as an error."""
+
+    def aware(value: str) -> bool:
+        try:
+            return pd.Timestamp(value).tzinfo is not None
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    problems = [
+        Problem(file, f"expected {expected} (an offset is Z, +hh:mm or -hh:mm), found {value!r}", int(line), column)
+        for value, line in zip(values.tolist(), lines.tolist())
+        if aware(value)
+    ]
+    return InputError(problems or [Problem(file, f"expected {expected} with a whole offset (Z, +hh:mm or -hh:mm)", None, column)])
+
+
 def parse_timestamps(
     values: pd.Series,
     tz: pd.Series | str,
@@ -198,6 +215,8 @@ def parse_timestamps(
             ) from None
         if parsed is None:
             raise _first_bad_rows(naive, lines[naive_pos], file, column, expected)
+        if parsed.dt.tz is not None:
+            raise _short_offsets(naive, lines[naive_pos], file, column, expected)
         unusable = _unusable(parsed, naive, lines[naive_pos], file, column, expected)
         if unusable is not None:
             raise unusable
