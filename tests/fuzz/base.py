@@ -14,17 +14,26 @@ SAMPLES = Path(__file__).resolve().parents[2] / "data" / "samples"
 SERIES = (("voice", "America/New_York"), ("email", "Europe/London"))
 
 
-def build(folder: Path, *, days: int = 3) -> Path:
-    """Write a valid data folder into ``folder``: history.csv (``days`` days of two series), events.csv, agents.csv
-    (three agents in Charlotte, two in Lisbon), time_off.csv, templates.csv, targets.toml, rules.toml and
-    contacts.csv (the same history as a per-contact log). Returns ``folder``."""
+#: The history's last day (UTC) by default: a Saturday, so the days forecast after it cross both daylight-saving
+#: changes of 2026 (London and Lisbon on 25 October, New York on 1 November) and the first roster week (Monday
+#: 26 October) ends on New York's.
+LAST_DAY = "2026-10-24"
+
+
+def build(folder: Path, *, days: int = 3, last_day: str = LAST_DAY) -> Path:
+    """Write a valid data folder into ``folder``: history.csv (``days`` days of two series up to ``last_day``),
+    events.csv, agents.csv (three agents in Charlotte, two in Lisbon), time_off.csv (in the first roster week, one
+    period across New York's change), templates.csv, targets.toml, rules.toml and contacts.csv (the same history
+    as a per-contact log). Returns ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     h = pd.read_csv(SAMPLES / "history.csv.gz")
-    start = pd.Timestamp("2026-11-21T00:00:00Z") - pd.Timedelta(days=days - 1)
+    last = pd.Timestamp(last_day, tz="UTC")
+    start = last - pd.Timedelta(days=days - 1)
     keep = pd.Series(False, index=h.index)
     for channel, tz in SERIES:
         keep |= (h["channel"] == channel) & (h["tz"] == tz)
-    h = h[keep & (h["ds"] >= start.strftime("%Y-%m-%dT%H:%M:%SZ"))].copy()
+    ds = pd.to_datetime(h["ds"], utc=True)
+    h = h[keep & (ds >= start) & (ds < last + pd.Timedelta(days=1))].copy()
     h["volume"] = np.round(h["volume"] * 0.05).astype(int)
     h.loc[h["volume"] == 0, "aht_s"] = np.nan
     h.to_csv(folder / "history.csv", index=False)
@@ -32,11 +41,13 @@ def build(folder: Path, *, days: int = 3) -> Path:
     agents = pd.concat([agents[agents["site"] == "Charlotte"].head(3), agents[agents["site"] == "Lisbon"].head(2)])
     agents.to_csv(folder / "agents.csv", index=False)
     ids = list(agents["agent_id"])
+    day = [(last + pd.Timedelta(days=k)).strftime("%Y-%m-%d") for k in range(9)]
     (folder / "time_off.csv").write_text(
         "agent_id,start,end,reason\n"
-        f"{ids[0]},2026-11-24,2026-11-25,vacation\n"
-        f"{ids[1]},2026-11-26 09:00,2026-11-26 13:00,training\n"
-        f"{ids[-1]},2026-11-27T08:00:00Z,2026-11-27T12:00:00Z,medical\n"
+        f"{ids[0]},{day[3]},{day[4]},vacation\n"
+        f"{ids[1]},{day[5]} 09:00,{day[5]} 13:00,training\n"
+        f"{ids[2]},{day[8]}T00:00:00-04:00,{day[8]}T12:00:00-05:00,medical\n"
+        f"{ids[-1]},{day[6]}T08:00:00Z,{day[6]}T12:00:00Z,medical\n"
     )
     shutil.copy(SAMPLES / "templates_example.csv", folder / "templates.csv")
     for name in ("targets.toml", "rules.toml", "events.csv"):
