@@ -99,6 +99,48 @@ def _first_bad_rows(values: pd.Series, lines: np.ndarray, file: str, column: str
     )
 
 
+#: The years a timestamp may fall in: pandas' nanosecond timestamps (1677-09-21 to 2262-04-11), less a day's margin
+#: for moving a local time to UTC.
+_YEARS = (1678, 2261)
+
+
+def _unusable(parsed: pd.Series, raw: pd.Series, lines: np.ndarray, file: str, column: str, expected: str) -> InputError | None:
+    """Values that parsed to no time (``nan``, ``NaT``) or to one outside :data:`_YEARS`, as an error, or None."""
+    year = parsed.dt.year
+    missing = parsed.isna().to_numpy()
+    outside = ~missing & ~year.between(*_YEARS).to_numpy()
+    if not (missing.any() or outside.any()):
+        return None
+    problems = [
+        Problem(
+            file,
+            f"expected {expected}, found {value!r}" if gone else f"expected a year from {_YEARS[0]} to {_YEARS[1]}, found {value!r}",
+            int(line),
+            column,
+        )
+        for value, line, gone, bad in zip(raw.tolist(), lines.tolist(), missing, missing | outside)
+        if bad
+    ]
+    return InputError(problems)
+
+
+def _short_offsets(values: pd.Series, lines: np.ndarray, file: str, column: str, expected: str) -> InputError:
+    """The values pandas reads with an offset that is not one (``-0``, ``+5``: a cut-off ``-05:00``), as an error."""
+
+    def aware(value: str) -> bool:
+        try:
+            return pd.Timestamp(value).tzinfo is not None
+        except (ValueError, TypeError, OverflowError):
+            return False
+
+    problems = [
+        Problem(file, f"expected {expected} (an offset is Z, +hh:mm or -hh:mm), found {value!r}", int(line), column)
+        for value, line in zip(values.tolist(), lines.tolist())
+        if aware(value)
+    ]
+    return InputError(problems or [Problem(file, f"expected {expected} with a whole offset (Z, +hh:mm or -hh:mm)", None, column)])
+
+
 def parse_timestamps(
     values: pd.Series,
     tz: pd.Series | str,
@@ -153,6 +195,9 @@ def parse_timestamps(
             parsed = pd.to_datetime(aware, format="ISO8601", utc=True)
         except (ValueError, TypeError, OverflowError):
             raise _first_bad_rows(aware, lines[has_offset], file, column, expected) from None
+        unusable = _unusable(parsed, aware, lines[has_offset], file, column, expected)
+        if unusable is not None:
+            raise unusable
         out[has_offset] = parsed.astype("datetime64[ns, UTC]")
 
     naive_pos = np.flatnonzero(~has_offset)
@@ -168,6 +213,11 @@ def parse_timestamps(
             ) from None
         if parsed is None:
             raise _first_bad_rows(naive, lines[naive_pos], file, column, expected)
+        if parsed.dt.tz is not None:
+            raise _short_offsets(naive, lines[naive_pos], file, column, expected)
+        unusable = _unusable(parsed, naive, lines[naive_pos], file, column, expected)
+        if unusable is not None:
+            raise unusable
         local_all = parsed.astype("datetime64[ns]").reset_index(drop=True)
         zones = np.full(n, tz, dtype=object) if isinstance(tz, str) else tz.to_numpy(dtype=object)
         zones = zones[naive_pos]

@@ -8,6 +8,7 @@ and the key (TOML) or line and column (CSV).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -69,9 +70,24 @@ def _read_toml(path: str | Path, file: str) -> dict[str, Any]:
     if not text.strip():
         raise InputError.one(file, "the file is empty; expected TOML settings")
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError.one(file, f"is not valid TOML: {exc}") from None
+    problems = [Problem(file, f"key '{key}': expected a finite number, found {value}") for key, value in _non_finite(data)]
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def _non_finite(value: Any, key: str = "") -> list[tuple[str, float]]:
+    """Every ``inf`` and ``nan`` in parsed TOML (which allows them; no setting means them), with its dotted key."""
+    if isinstance(value, float):
+        return [] if math.isfinite(value) else [(key, value)]
+    if isinstance(value, dict):
+        return [found for k, v in value.items() for found in _non_finite(v, f"{key}.{k}" if key else str(k))]
+    if isinstance(value, list):
+        return [found for i, v in enumerate(value) for found in _non_finite(v, f"{key}[{i}]")]
+    return []
 
 
 def _validate(model: type[BaseModel], data: dict, file: str) -> Any:

@@ -280,7 +280,7 @@ class LabourRules(_Strict):
                     "it must divide the plan's grid (the history's interval or --interval-min)",
     )
     shift_start_step_min: int = Field(default=30, description="shifts start on multiples of this, local time")
-    min_rest_h: float = Field(default=11, ge=0, description="minimum rest between two shifts in hours")
+    min_rest_h: float = Field(default=11, ge=0, le=168, description="minimum rest between two shifts in hours (at most a week)")
     max_shifts_per_day: int = Field(default=1, ge=1, le=1, description="shifts per local day (one)")
     max_days_per_week: int = Field(default=5, ge=1, le=7)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)

@@ -119,7 +119,7 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
 
 
 def _field_count_error(text: str, name: str) -> InputError:
-    rows = csv.reader(io.StringIO(text))
+    rows = csv.reader(io.StringIO(text, newline=""))  # newline="": any line ending, as pandas reads them
     header = next(rows)
     found = Problems()
     for row in rows:

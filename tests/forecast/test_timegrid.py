@@ -151,3 +151,30 @@ def test_bad_timestamps_are_all_counted_and_the_first_shown():
     assert err.total == 1000 and len(err.problems) == MAX_PROBLEMS_SHOWN
     assert (err.problems[0].line, err.problems[0].column) == (5002, "ds") and "found 'soon'" in err.problems[0].message
     assert str(err).endswith("... and 980 more problem(s)")
+
+
+@pytest.mark.parametrize(
+    "value, tz, message",
+    [
+        ("-0", "UTC", "expected a year from 1678 to 2261, found '-0'"),
+        ("0001-01-01T00:00:00Z", "UTC", "expected a year from 1678 to 2261, found '0001-01-01T00:00:00Z'"),
+        ("2262-04-11 23:00", "America/Los_Angeles", "expected a year from 1678 to 2261"),
+        ("nan", "America/New_York", "expected an ISO 8601 timestamp such as 2025-11-28T14:15:00Z, found 'nan'"),
+        ("NaT", "UTC", "found 'NaT'"),
+    ],
+)
+def test_times_outside_the_years_a_timestamp_holds_or_read_as_no_time_are_bad_input(value, tz, message):
+    with pytest.raises(InputError) as exc:
+        parse_timestamps(pd.Series(["2026-11-12T00:00:00Z", value]), tz, file="h.csv", column="ds")
+    assert exc.value.problems[0].line == 3 and exc.value.problems[0].column == "ds"
+    assert message in str(exc.value)
+
+
+@pytest.mark.parametrize("value", ["2024-10-18T00:00:00-0", "2024-10-18T00:00+5"])
+def test_a_cut_off_utc_offset_is_bad_input(value):
+    with pytest.raises(InputError) as exc:
+        parse_timestamps(pd.Series([value]), "America/New_York", file="events.csv", column="end", lines=pd.Series([4]).to_numpy())
+    assert str(exc.value) == (
+        f"events.csv, line 4, column 'end': expected an ISO 8601 timestamp such as 2025-11-28T14:15:00Z "
+        f"(an offset is Z, +hh:mm or -hh:mm), found {value!r}"
+    )

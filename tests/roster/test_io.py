@@ -49,6 +49,36 @@ def test_bad_rules_are_reported(write, samples):
         load_rules(write("rules.toml", text))
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("min_rest_h = 11", "min_rest_h = inf", "rules.toml: key 'min_rest_h': expected a finite number, found inf"),
+        ("max_week_h = 40", "max_week_h = inf", "key 'contracts.full_time.max_week_h': expected a finite number, found inf"),
+        ("earliest_break_after_h = 1.5", "earliest_break_after_h = nan", "key 'breaks.earliest_break_after_h': expected a finite number, found nan"),
+        ("shift_lengths_h = [4, 5, 6.5]", "shift_lengths_h = [4, -inf]", "key 'contracts.part_time.shift_lengths_h[1]': expected a finite number, found -inf"),
+    ],
+)
+def test_infinite_or_nan_settings_are_bad_input(write, samples, old, new, expected):
+    text = (samples / "rules.toml").read_text()
+    assert old in text
+    with pytest.raises(InputError) as info:
+        load_rules(write("rules.toml", text.replace(old, new)))
+    assert expected in str(info.value)
+
+
+def test_an_infinite_handle_time_target_is_bad_input(write, samples):
+    text = (samples / "targets.toml").read_text().replace("aht_s = 330", "aht_s = inf")
+    with pytest.raises(InputError, match="targets.toml: key 'channels.voice.aht_s': expected a finite number, found inf"):
+        load_targets(write("targets.toml", text))
+
+
+@pytest.mark.parametrize(("old", "new"), [("min_rest_h = 11", "min_rest_h = 1e9"), ("max_week_h = 40", "max_week_h = 1e308"),
+                                          ("break_every_h = 2.5", "break_every_h = 1e-320")])
+def test_labour_rules_beyond_any_real_week_are_bad_input(write, samples, old, new):
+    with pytest.raises(InputError):
+        load_rules(write("rules.toml", (samples / "rules.toml").read_text().replace(old, new)))
+
+
 AGENTS_HEADER = "agent_id,name,site,site_tz,contract,skills,earliest_start,latest_start,preferred_days_off\n"
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import InputError
-from forecast.io.files import write_csv_atomic
+from forecast.io.files import read_table, write_csv_atomic
 from forecast.io.history import load_history
 
 GOOD = """ds,channel,tz,volume,aht_s
@@ -126,3 +126,10 @@ def test_problem_collection_stops_after_what_is_shown_and_counts_the_rest(write)
     assert err.total == 5000 and len(err.problems) == MAX_PROBLEMS_SHOWN
     assert [p.line for p in err.problems] == list(range(6, 6 + MAX_PROBLEMS_SHOWN))
     assert str(err).endswith("... and 4,980 more problem(s)")
+
+
+def test_a_row_with_too_many_fields_in_a_file_with_carriage_return_line_ends_is_reported(write):
+    path = write("time_off.csv", b"agent_id,start,end\rA001,2026-11-24,2026-11-25,x\rA002,2026-11-26,2026-11-27\r")
+    with pytest.raises(InputError) as exc:
+        read_table(path)
+    assert "time_off.csv, line 2: is not a well-formed CSV: expected 3 fields as in the header, saw 4" in str(exc.value)
