@@ -12,7 +12,9 @@ Hard rules and objective terms come from the rule modules
 variables, hard rules (one shift per local day and rest from
 :mod:`~roster.rostering.rules.shifts`; days, paid minutes and consecutive days
 a week from :mod:`~roster.rostering.rules.weekly`; skills, start windows,
-shift lengths, breaks and time off by construction of the templates), then
+shift lengths, breaks and time off by construction of the templates;
+channel blocks and switches per shift from :mod:`~roster.rostering.rules.channels`,
+with each agent of more than one skill's channel per interval), then
 the objective, the sum of weight x penalty with every penalty named as in
 the penalties table: understaffing (:mod:`~roster.rostering.rules.coverage`),
 paid hours (:mod:`~roster.rostering.rules.paid_time`) and the soft rules
@@ -32,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
-from roster.rostering.rules import coverage, days_off, fairness, paid_time, preferences, shifts, weekly
+from roster.rostering.rules import channels, coverage, days_off, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.state import RosterState
 from roster.rostering.variables import SubModel
 
@@ -53,6 +55,7 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     weekly.add_days_per_week(m, s, free_agents)
     weekly.add_weekly_hours(m, s, free_agents)
     weekly.add_consecutive_days(m, s, free_agents)
+    channels.add_channel_blocks(m, s, free_agents, channels.block_intervals(s.rules, s.grid.interval_min), s.rules.max_channel_switches)
     # objective: the named penalties, each a list of (weight, var)
     m.terms[coverage.UNDERSTAFFING.name] = coverage.add_coverage(m, s, free_agents)
     m.terms[preferences.PREFERRED_DAY_OFF.name] = preferences.add_preferences(m, s)
@@ -91,12 +94,16 @@ def hint(m: SubModel, s: RosterState, shifts: dict[int, dict[int, int]]) -> None
 
 
 def apply(m: SubModel, solver: cp_model.CpSolver, s: RosterState) -> None:
-    """Put the solution's shifts into ``s``, sharing each pool's channel counts among its agents at work."""
+    """Put the solution's shifts into ``s``: each agent's own channels where the model holds them, else the pool's counts shared."""
     left = {k: solver.Value(z) for k, z in m.z.items()}
+    held = {(a, i): c for (a, i, c), v in m.hold.items() if solver.BooleanValue(v)}
     chosen = sorted((a, t) for (a, t), v in m.x.items() if solver.BooleanValue(v))
     for a, t in chosen:
         pi = s.state[a].pool
         idx = s.pools[pi].work[t]
+        if any((a, int(i)) in held for i in idx):
+            s.add(a, t, np.array([held.get((a, int(i)), -1) for i in idx], dtype=np.int64))
+            continue
         chan = np.full(len(idx), -1, dtype=np.int64)
         for j, i in enumerate(idx):
             for c in s.skill_idx[pi]:

@@ -45,7 +45,7 @@ from forecast.errors import InputError
 from forecast.timegrid import TimeGrid
 from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
-from roster.rostering.channels import exact_channels
+from roster.rostering.channels import channel_block_cost_agent_h, exact_channels
 from roster.rostering.config import SolverConfig
 from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.explain import explain_infeasible, unreachable_agent_h
@@ -299,7 +299,7 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
         bound_short_agent_h=programme.short_agent_h if programme is not None else float("nan"),
         bound_at_work_agent_h=programme.at_work_agent_h if programme is not None else float("nan"),
         bound_s=programme.seconds if programme is not None else float("nan"),
-        channel_switches=int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
+        channel_block_cost_agent_h=channel_block_cost_agent_h(best),
         unreachable_agent_h=unreachable_agent_h(best),
         violations=len(violations),
         finish_s=time.perf_counter() - t_finish,

@@ -200,7 +200,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         roster, coverage, rules, agents, pd.Timedelta(minutes=15),  # the sample's grid
         objective=nan, bound=nan, gap=nan, status="HEURISTIC", build_s=nan, first_solution_s=nan, first_objective=nan,
         search_objective=nan, solve_s=nan, variables=0, bound_short_agent_h=nan, bound_at_work_agent_h=nan, bound_s=nan,
-        channel_switches=0, unreachable_agent_h=0.0, violations=0, finish_s=nan,
+        unreachable_agent_h=0.0, violations=0, finish_s=nan,
     )
     result = SimpleNamespace(
         forecast=SimpleNamespace(forecast=dated("forecast.csv"), accuracy=read(plan_out, "accuracy.csv")),
