@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from roster.rostering.rules.channels import best_sequence, block_intervals, sequence_ok
+from roster.rostering.rules.channels import best_sequence, block_intervals, sequence_ok, span_intervals
 from roster.rostering.state import RosterState
 
 FORBIDDEN = 1e12
@@ -90,8 +90,7 @@ def shift_span(s: RosterState, a: int, d: int) -> tuple[int, int]:
     """The grid intervals agent ``a``'s shift of day ``d`` spans: ``(start, end)``, end exclusive (may reach outside the grid)."""
     p = s.pools[s.state[a].pool]
     t = s.state[a].shifts[d]
-    t0, step = s.grid.t0.value, s.grid.step.value
-    return int((p.start_ns[t] - t0) // step), int(-((t0 - p.end_ns[t]) // step))
+    return span_intervals(p.start_ns[t], p.end_ns[t], s.grid.t0.value, s.grid.step.value)
 
 
 def keeps_blocks(s: RosterState, chans: Channels) -> bool:

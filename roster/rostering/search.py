@@ -346,7 +346,8 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     before = s.objective()
     clear(s, everyone)
     m = agent_model.build(s, everyone, set(range(s.days)))
-    agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()})
+    agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()},
+                     {(a, d): chan for a, days in saved.items() for d, (_, chan) in days.items()})
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
     solver.parameters.num_workers = config.workers or 0

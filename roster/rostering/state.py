@@ -26,7 +26,7 @@ import numpy as np
 
 from roster.rostering.instance import Demand, Pool, agent_limits
 from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
-from roster.rostering.rules.channels import best_sequence, block_intervals
+from roster.rostering.rules.channels import best_sequence, block_intervals, span_intervals
 from roster.rostering.rules.days_off import DAYS_OFF_APART, days_off_apart
 from roster.rostering.rules.fairness import LATE, WEEKEND, late_excess, weekend_excess
 from roster.rostering.rules.preferences import PREFERRED_DAY_OFF, is_preferred_off
@@ -200,8 +200,7 @@ class RosterState:
         if len(s) < 2 or not len(idx):
             return self.best_channels(pi, idx)
         value = self.w[s][:, idx] * (self.rem[s][:, idx] > 0)
-        t0, step = self.grid.t0.value, self.grid.step.value
-        span = int((p.start_ns[ti] - t0) // step), int(-((t0 - p.end_ns[ti]) // step))
+        span = span_intervals(p.start_ns[ti], p.end_ns[ti], self.grid.t0.value, self.grid.step.value)
         return s[best_sequence(value, idx, *span, self.block, self.rules.max_channel_switches)]
 
     def gains(self, pi: int) -> np.ndarray:

@@ -227,6 +227,10 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         assert c.simulated_sl == pytest.approx(r.service_level, nan_ok=True)
         assert c.share_intervals_meeting_target == pytest.approx(r.intervals_meeting_target, nan_ok=True)
     assert "over 5 simulated runs" in format_summary(s, {})
+    # switches per shift: the roster's own counts, within the rules
+    assert (s.switches_per_shift_mean, s.switches_per_shift_max) == (kpis.switches_per_shift_mean, kpis.switches_per_shift_max)
+    assert s.switches_per_shift_max <= rules.max_channel_switches and s.shifts_over_max_switches == 0
+    assert f"channel switches per shift: {s.switches_per_shift_mean:.2f} on average" in format_summary(s, {})
     unsimulated = plan_summary(SimpleNamespace(**{**vars(result), "simulation": None}))
     assert unsimulated.simulation_runs is None and "simulated runs" not in format_summary(unsimulated, {})
     assert not any(c.simulated for c in unsimulated.channels) and "nan" not in format_summary(unsimulated, {})

@@ -57,6 +57,14 @@ RULES = (CHANNEL_BLOCK, CHANNEL_SWITCHES)
 SWITCH_TIE_BREAK = 1e-3
 
 
+def span_intervals(start_ns: int, end_ns: int, t0_ns: int, step_ns: int) -> tuple[int, int]:
+    """The grid intervals a shift from ``start_ns`` to ``end_ns`` (UTC, ns) spans: ``(first, end)``, end exclusive.
+
+    Interval 0 starts at ``t0_ns``; the span may reach outside the grid.
+    """
+    return int((start_ns - t0_ns) // step_ns), int(-((t0_ns - end_ns) // step_ns))
+
+
 def block_intervals(rules: LabourRules, step_min: int) -> int:
     """The shortest stretch on one channel, in intervals of the roster grid of ``step_min`` minutes."""
     return math.ceil(rules.min_channel_block_min / step_min)
@@ -69,7 +77,7 @@ def stretches(roster: pd.DataFrame) -> pd.DataFrame:
     """Each shift's stretches on one channel: ``agent_id, local_date, channel, start_utc, end_utc, minutes``.
 
     ``roster`` is a roster table (``agent_id, local_date, activity, channel,
-    start_utc, end_utc``; UTC, tz-aware). A shift is an agent's ``shift`` rows
+    start_utc, end_utc``; UTC, tz-aware or ISO text as read from roster.csv). A shift is an agent's ``shift`` rows
     of one local date; consecutive rows on the same channel are one stretch
     (a break between them is no switch). ``minutes`` is the stretch's clock
     length, its breaks and lunch included.
@@ -78,7 +86,8 @@ def stretches(roster: pd.DataFrame) -> pd.DataFrame:
     rows = roster[roster["activity"] == "shift"]
     if rows.empty:
         return pd.DataFrame(columns=[*cols, "minutes"])
-    rows = rows.assign(local_date=rows["local_date"].astype(str).str[:10], channel=rows["channel"].fillna("").astype(str))
+    rows = rows.assign(local_date=rows["local_date"].astype(str).str[:10], channel=rows["channel"].fillna("").astype(str),
+                       start_utc=pd.to_datetime(rows["start_utc"], utc=True), end_utc=pd.to_datetime(rows["end_utc"], utc=True))
     rows = rows.sort_values(["agent_id", "local_date", "start_utc"], kind="stable")
     shift = rows["agent_id"].ne(rows["agent_id"].shift()) | rows["local_date"].ne(rows["local_date"].shift())
     new = shift | rows["channel"].ne(rows["channel"].shift())
@@ -272,8 +281,7 @@ def add_channel_blocks(m: SubModel, s: SearchState, free_agents, block: int, max
             work: dict[int, list] = {}  # interval -> shift variables at work then
             fits: dict[int, list] = {}  # interval -> shift variables that allow a switch then
             for t, x in opts:
-                a0 = int((p.start_ns[t] - t0) // step)
-                b0 = int(-((t0 - p.end_ns[t]) // step))  # ceil
+                a0, b0 = span_intervals(p.start_ns[t], p.end_ns[t], t0, step)
                 w = {int(i) for i in p.work[t]}
                 for i in range(a0, b0):
                     span.setdefault(i, []).append(x)

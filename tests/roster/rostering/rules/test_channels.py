@@ -98,7 +98,7 @@ def test_validator_flags_a_five_switch_shift():
     v = validate_roster(_hand_shift(a, lr, hops), [a], lr, interval_min=STEP_MIN)
     assert _rules_of(v) == [channels.CHANNEL_SWITCHES] and "5 changes of channel" in str(v[0])
     assert validate_roster(_hand_shift(a, lr, hops[:4]), [a], lr, interval_min=STEP_MIN) == []  # three switches
-    assert validate_roster(_hand_shift(a, lr, hops), [a], rules(contract_kw=dict(min_week_h=0), max_channel_switches=5),
+    assert validate_roster(_hand_shift(a, lr, hops), [a], rules(contract_kw={"min_week_h": 0}, max_channel_switches=5),
                            interval_min=STEP_MIN) == []
 
 
@@ -137,6 +137,9 @@ def test_switches_per_shift_and_the_kpis_count():
     assert (k.channel_switches, k.switches_per_shift_max, k.shifts_over_max_switches) == (7, 5, 1)
     assert k.switches_per_shift_mean == pytest.approx(7 / 3)
     assert channels.switches_per_shift(roster.iloc[:0]).empty
+    # as read back from roster.csv: timestamps as text
+    text = roster.assign(start_utc=roster["start_utc"].map(lambda t: t.isoformat()), end_utc=roster["end_utc"].map(lambda t: t.isoformat()))
+    assert channels.switches_per_shift(text).equals(per)
 
 
 # --------------------------------------------------------------------------- #
