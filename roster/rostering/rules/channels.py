@@ -291,14 +291,18 @@ def add_channel_blocks(m: SubModel, s: SearchState, free_agents, block: int, max
                             fits.setdefault(i, []).append(x)
             iv = sorted(span)
             y = {(i, c): model.NewBoolVar(f"y_{name}_{i}_{c}") for i in iv for c in skills}
+            on = {}  # the agent is on shift (pauses included)
+            for i in iv:
+                on[i] = model.NewBoolVar(f"on_{name}_{i}")
+                model.Add(on[i] == sum(span[i]))
             sw: dict[int, object] = {}
             for i in iv:
-                model.Add(sum(y[(i, c)] for c in skills) == sum(span[i]))
+                model.Add(sum(y[(i, c)] for c in skills) == on[i])
                 if i - 1 in span:
                     v = model.NewBoolVar(f"sw_{name}_{i}")
                     sw[i] = v
                     for c in skills:  # a change of channel between two intervals on shift is a switch
-                        model.Add(v >= y[(i, c)] + sum(span[i - 1]) - y[(i - 1, c)] - 1)
+                        model.Add(v >= y[(i, c)] + on[i - 1] - y[(i - 1, c)] - 1)
                     model.Add(v <= sum(fits.get(i, [])))  # ... at work, a block into the shift and before its end
                 if 0 <= i < n_grid:
                     for c in skills:
