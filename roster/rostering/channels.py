@@ -137,7 +137,7 @@ def block_channels(s: RosterState, chans: Channels) -> Channels:
             rows = best_sequence(value, idx, start_i, end_i, block, most)
             new = skills[rows]
             if ok_now:
-                pos = np.searchsorted(skills, chan) if len(skills) > 1 else np.zeros(len(chan), dtype=np.int64)
+                pos = np.searchsorted(skills, chan)  # skills are in channel order
                 worth_now = value[pos, np.arange(len(idx))].sum()
                 if value[rows, np.arange(len(idx))].sum() <= worth_now + 1e-9:
                     new = chan
@@ -191,8 +191,6 @@ def rebalance_channels(s: RosterState) -> None:
         ok = chan >= 0
         np.subtract.at(s.rem, (chan[ok], idx[ok]), 1)
         st.chan[d] = (idx, chan)
-
-
 
 
 def channel_block_cost_agent_h(s: RosterState) -> float:

@@ -19,7 +19,9 @@ How a roster is built (every step keeps every hard rule; see
    the whole agent-level model is solved by OR-Tools CP-SAT from the best
    roster found, to optimality where time allows.
 6. **Channels** (:mod:`roster.rostering.channels`): each agent's channel per interval,
-   exactly, switching only where coverage needs it.
+   in blocks of ``min_channel_block_min`` and at most ``max_channel_switches``
+   changes a shift (:mod:`roster.rostering.rules.channels`), switching only
+   where coverage needs it; the rules' cost in cover is reported.
 
 Every roster is checked by :func:`roster.rostering.validation.validate_roster`, which
 recomputes every hard rule from the roster alone. The result reports the

@@ -274,9 +274,7 @@ def add_channel_blocks(m: SubModel, s: SearchState, free_agents, block: int, max
         t0, step = s.grid.t0.value, s.grid.step.value
         n_grid = s.rem.shape[1]
         name = s.agents[a].agent_id
-        for (a2, d), opts in sorted(m.by_day.items()):
-            if a2 != a:
-                continue
+        for _, opts in sorted((d, opts) for (a2, d), opts in m.by_day.items() if a2 == a):
             span: dict[int, list] = {}  # interval -> shift variables on shift then
             work: dict[int, list] = {}  # interval -> shift variables at work then
             fits: dict[int, list] = {}  # interval -> shift variables that allow a switch then
