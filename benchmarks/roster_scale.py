@@ -52,7 +52,8 @@ def run(name, staffing, agents, rules, time_off, week_start, limit, workers):
     print(f"objective: first roster {k.first_objective:,.0f}, final {k.objective:,.0f}; lower bound {k.bound:,.0f} "
           f"(coverage programme, {k.bound_s:.1f} s); gap {k.gap:.1%}")
     print(f"requirement {need:,.0f} agent-h; at work on channels {k.scheduled_agent_h:,.0f}; paid {k.paid_h:,.0f} h; "
-          f"{k.channel_switches:,} channel switches in {k.shifts:,} shifts")
+          f"{k.channel_switches:,} channel switches in {k.shifts:,} shifts ({k.switches_per_shift_mean:.2f} a shift, "
+          f"{k.switches_per_shift_max} at most; the channel rules cost {k.channel_block_cost_agent_h:,.1f} agent-h of cover)")
     print(f"understaffed: {k.under_agent_h:,.1f} agent-h ({k.under_agent_intervals:,} agent-intervals); "
           f"over-staffed: {k.over_agent_h:,.1f} agent-h = {over:.1%} over the requirement (scheduled - covered requirement)")
     if k.bound_at_work_agent_h == k.bound_at_work_agent_h:

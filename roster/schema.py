@@ -285,6 +285,12 @@ class LabourRules(_Strict):
     max_days_per_week: int = Field(default=5, ge=1, le=7)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)
     min_days_off_per_week: int = Field(default=2, ge=0, le=7)
+    min_channel_block_min: int = Field(
+        default=60, ge=0, le=720,
+        description="shortest stretch on one channel inside a shift, in minutes (0: no minimum); a multiple of the "
+                    "roster's resolution; a shift served on one channel throughout keeps it whatever its length",
+    )
+    max_channel_switches: int = Field(default=3, ge=0, le=50, description="most changes of channel inside one shift")
     breaks: BreakRules = Field(default_factory=BreakRules)
     contracts: dict[str, Contract]
     currency: str | None = Field(
@@ -336,8 +342,8 @@ class LabourRules(_Strict):
         ------
         InputError
             The roster's ``interval_min`` does not divide the plan's grid, or
-            ``shift_start_step_min`` is not a multiple of the roster's
-            resolution (naming ``file`` and the key).
+            ``shift_start_step_min`` or ``min_channel_block_min`` is not a
+            multiple of the roster's resolution (naming ``file`` and the key).
         """
         step = self.roster_interval_min(interval_min)
         if interval_min % step:
@@ -353,6 +359,13 @@ class LabourRules(_Strict):
                 f"shift_start_step_min = {self.shift_start_step_min} is not a multiple of the roster's {step}-minute resolution; "
                 f"use a multiple of {step} minutes",
                 column="shift_start_step_min",
+            )
+        if self.min_channel_block_min % step:
+            raise InputError.one(
+                file,
+                f"min_channel_block_min = {self.min_channel_block_min} is not a multiple of the roster's {step}-minute resolution; "
+                f"use a multiple of {step} minutes",
+                column="min_channel_block_min",
             )
         return []
 

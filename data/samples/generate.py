@@ -125,15 +125,15 @@ FIRST_NAMES = ["Ana", "Ben", "Carla", "Diego", "Emma", "Farah", "Gus", "Hana", "
 LAST_NAMES = ["Silva", "Smith", "Costa", "Brown", "Santos", "Miller", "Pereira", "Davis", "Ferreira", "Garcia",
               "Oliveira", "Wilson", "Almeida", "Moore", "Ribeiro", "Taylor", "Carvalho", "Thomas", "Lopes", "Lee"]
 
-TARGETS_TOML = """\
-# Service targets per channel for Northwind Goods.
+TARGETS_TOML = """# Service targets per channel for Northwind Goods.
 # model: erlang_c / erlang_a (calls, with abandonment), chat (concurrent chats),
 #        deferred (email, social: a backlog answered within target_s).
 # target_sl: share answered within target_s seconds. aht_s: default handle time,
 # used where the history has none. shrinkage: share of paid time not available
 # for contacts (absence, training, meetings; breaks and lunches are placed in the
 # roster itself, so they are not part of it). max_occupancy: cap on the busy
-# share of available time.
+# share of available time. volume_quantile = 0.9 staffs a channel for the
+# forecast's 90% quantile (volume_hi) instead of its mean.
 
 [channels.voice]
 model = "erlang_a"
@@ -162,6 +162,12 @@ target_s = 14400      # 4 hours; set 86400 for 24 hours
 aht_s = 380
 shrinkage = 0.12
 max_occupancy = 0.95
+# Opening hours (deferred channels): worked only 08:00-20:00 New York time,
+# mail that arrives while closed waits for the opening, and the 4 hours count
+# open hours only (an email at 19:00 is due at 11:00 the next day).
+# open_from = "08:00"
+# open_until = "20:00"
+# open_tz = "America/New_York"   # IANA zone of the two times; default UTC
 
 [channels.social]
 model = "deferred"
@@ -180,6 +186,9 @@ max_shifts_per_day = 1       # per local calendar day
 max_days_per_week = 5
 max_consecutive_days = 6
 min_days_off_per_week = 2
+currency = "USD"            # of every contract's hourly_cost; left out, money is shown in "cost units"
+min_channel_block_min = 60   # an agent serves one channel for at least an hour at a time
+max_channel_switches = 3     # changes of channel in one shift
 
 [breaks]
 break_min = 15               # paid short break

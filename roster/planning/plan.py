@@ -250,6 +250,11 @@ class PlanSummary(BaseModel):
     gap: float = Field(description="the roster objective's gap to its lower bound, a share; NaN without a bound")
     under_agent_h: float = Field(description="agent-hours short of the requirement")
     bound_short_agent_h: float = Field(description="agent-hours short that no roster of these agents and rules can avoid; NaN without a bound")
+    switches_per_shift_mean: float = Field(default=0.0, description="changes of channel per shift, on average")
+    switches_per_shift_max: int = Field(default=0, description="most changes of channel in one shift")
+    shifts_over_max_switches: int = Field(default=0, description="shifts with more changes of channel than the rules allow")
+    channel_block_cost_agent_h: float = Field(
+        default=float("nan"), description="agent-hours the channel rules leave short beyond channels chosen freely per interval; NaN when not computed")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
     forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
@@ -313,11 +318,34 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         gap=kpis.gap,
         under_agent_h=kpis.under_agent_h,
         bound_short_agent_h=kpis.bound_short_agent_h,
+        switches_per_shift_mean=kpis.switches_per_shift_mean,
+        switches_per_shift_max=kpis.switches_per_shift_max,
+        shifts_over_max_switches=kpis.shifts_over_max_switches,
+        channel_block_cost_agent_h=kpis.channel_block_cost_agent_h,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
         forecast_models=tuple(sorted(fc["model"].unique())),
         backtested=bool(len(result.forecast.accuracy)),
     )
+
+
+def channel_switches_line(k, rules: LabourRules | None = None) -> str:
+    """One line on the channels inside shifts: switches per shift, and what the channel rules cost in cover.
+
+    ``k`` has ``switches_per_shift_mean``, ``switches_per_shift_max``,
+    ``shifts_over_max_switches`` and ``channel_block_cost_agent_h`` (a
+    :class:`~roster.rostering.solution.RosterKpis` or a :class:`PlanSummary`);
+    ``rules`` adds the limits.
+    """
+    limits = (f" (rules: at most {rules.max_channel_switches}, stretches of at least {rules.min_channel_block_min} min)"
+              if rules is not None else "")
+    line = (f"channel switches per shift: {k.switches_per_shift_mean:.2f} on average, {k.switches_per_shift_max} at most{limits}"
+            + (f"; {k.shifts_over_max_switches} shift(s) above the limit" if k.shifts_over_max_switches else ""))
+    cost = k.channel_block_cost_agent_h
+    if cost == cost:
+        line += (f"; the channel rules cost {cost:,.1f} agent-hours of cover on these shifts"
+                 " (against channels chosen freely every interval)")
+    return line
 
 
 def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
@@ -332,6 +360,7 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
         f"  understaffed channel-intervals: {s.intervals_understaffed} of {s.channel_intervals}"
         + (f" ({s.under_agent_h:,.0f} agent-h; no roster of these agents and rules can go below {s.bound_short_agent_h:,.0f})"
            if s.bound_short_agent_h == s.bound_short_agent_h and s.under_agent_h > 0 else ""),
+        "  " + channel_switches_line(s),
         "  roster objective: " + ("no lower bound within the time limit" if s.gap != s.gap else f"{s.gap:.1%} above its lower bound"),
         "",
         f"  {'channel':<8}{'contacts':>10}{'req h':>9}{'rost h':>9}{'short ivl':>10}{'sim SL':>8}{'target':>8}{'ivl ok':>8}",

@@ -1,14 +1,25 @@
 """Which channel each agent at work serves in each interval, once the shifts are set.
 
-An agent serves one channel at a time, among its skills; between intervals
-it may switch, as blended routing does. Per interval, the agents at work are
-matched to the channels' open positions (one per required agent) so that the
-missing agents, weighted as in the roster's objective, are as few as
-possible: an assignment problem, solved exactly (Hungarian method, SciPy's
-``linear_sum_assignment``). Among the best assignments the one that keeps
-most agents on the channel they served in the previous interval wins, so
-agents switch only where coverage needs it; agents beyond the requirement
-stay on their previous channel (or their first skill).
+An agent serves one channel at a time, among its skills, in workable blocks:
+every stretch on one channel lasts ``min_channel_block_min`` and a shift
+changes channel at most ``max_channel_switches`` times (the hard rules of
+:mod:`roster.rostering.rules.channels`, which also say what a stretch is).
+
+Two steps. First, per interval, the agents at work are matched to the
+channels' open positions (one per required agent) so that the missing
+agents, weighted as in the roster's objective, are as few as possible: an
+assignment problem, solved exactly (Hungarian method, SciPy's
+``linear_sum_assignment``; :func:`free_channels`). Among the best assignments
+the one that keeps most agents on the channel they served in the previous
+interval wins; agents beyond the requirement stay on their previous channel
+(or their first skill). That is the best coverage the shifts can give with
+channels chosen freely per interval, the relaxation the rules' cost is
+measured against. Second, the blocks (:func:`block_channels`): each shift
+whose channels break a rule gets the sequence worth most under the rules
+given everyone else's channels (an exact dynamic programme per shift,
+:func:`roster.rostering.rules.channels.best_sequence`); then every shift with
+more than one skill near a remaining gap is re-chosen the same way, kept when
+it covers more. Each step keeps the rules, so the result always does.
 """
 
 from __future__ import annotations
@@ -16,14 +27,27 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from roster.rostering.rules.channels import best_sequence, block_intervals, sequence_ok, span_intervals
 from roster.rostering.state import RosterState
 
 FORBIDDEN = 1e12
 STAY_BONUS = 1.0  # far below any under-staffing weight: only breaks ties
+#: passes re-choosing shifts near a remaining gap under the block rules (after the one that repairs every break)
+IMPROVE_PASSES = 1
+
+Channels = dict[tuple[int, int], np.ndarray]
 
 
-def assign_channels(s: RosterState) -> dict[tuple[int, int], np.ndarray]:
-    """Channel index per interval at work of every shift: ``(agent, day) -> array`` aligned with the template's work intervals."""
+def assign_channels(s: RosterState) -> Channels:
+    """Channel index per interval at work of every shift, under the block rules: ``(agent, day) -> array``.
+
+    Aligned with the template's work intervals (:func:`free_channels`, then :func:`block_channels`).
+    """
+    return block_channels(s, free_channels(s))
+
+
+def free_channels(s: RosterState) -> Channels:
+    """Channel index per interval at work of every shift, chosen freely per interval (the block rules aside)."""
     n_chan = s.req.shape[0]
     at: dict[int, list[tuple[int, int, int]]] = {}  # interval -> [(agent, day, position in the shift's work array)]
     out: dict[tuple[int, int], np.ndarray] = {}
@@ -62,9 +86,89 @@ def assign_channels(s: RosterState) -> dict[tuple[int, int], np.ndarray]:
     return out
 
 
+def shift_span(s: RosterState, a: int, d: int) -> tuple[int, int]:
+    """The grid intervals agent ``a``'s shift of day ``d`` spans: ``(start, end)``, end exclusive (may reach outside the grid)."""
+    p = s.pools[s.state[a].pool]
+    t = s.state[a].shifts[d]
+    return span_intervals(p.start_ns[t], p.end_ns[t], s.grid.t0.value, s.grid.step.value)
+
+
+def keeps_blocks(s: RosterState, chans: Channels) -> bool:
+    """Whether every shift's channels (all chosen, none -1) keep the block rules."""
+    block, most = block_intervals(s.rules, s.grid.interval_min), s.rules.max_channel_switches
+    for (a, d), chan in chans.items():
+        if len(chan) and (chan < 0).any():
+            return False
+        idx = s.pools[s.state[a].pool].work[s.state[a].shifts[d]]
+        if not sequence_ok(chan, idx, *shift_span(s, a, d), block, most):
+            return False
+    return True
+
+
+def block_channels(s: RosterState, chans: Channels) -> Channels:
+    """``chans`` made to keep the block rules, shift by shift, then improved where gaps remain (see the module docstring)."""
+    block, most = block_intervals(s.rules, s.grid.interval_min), s.rules.max_channel_switches
+    out = {k: v.copy() for k, v in chans.items()}
+    rem = s.req.copy()
+    for (a, d), chan in out.items():
+        idx = s.pools[s.state[a].pool].work[s.state[a].shifts[d]]
+        ok = chan >= 0
+        np.subtract.at(rem, (chan[ok], idx[ok]), 1)
+    order = sorted(out, key=lambda k: (len(s.skill_idx[s.state[k[0]].pool]), k))
+    for sweep in range(1 + IMPROVE_PASSES):
+        changed = False
+        for a, d in order:
+            skills = s.skill_idx[s.state[a].pool]
+            chan = out[(a, d)]
+            idx = s.pools[s.state[a].pool].work[s.state[a].shifts[d]]
+            if not len(idx) or not len(skills):
+                continue
+            start_i, end_i = shift_span(s, a, d)
+            ok_now = (chan >= 0).all() and sequence_ok(chan, idx, start_i, end_i, block, most)
+            if sweep == 0 and ok_now:
+                continue
+            ok = chan >= 0
+            np.add.at(rem, (chan[ok], idx[ok]), 1)
+            need = rem[skills][:, idx] > 0
+            if ok_now and not need.any():
+                np.subtract.at(rem, (chan[ok], idx[ok]), 1)
+                continue
+            value = s.w[skills][:, idx] * need
+            rows = best_sequence(value, idx, start_i, end_i, block, most)
+            new = skills[rows]
+            if ok_now:
+                pos = np.searchsorted(skills, chan)  # skills are in channel order
+                worth_now = value[pos, np.arange(len(idx))].sum()
+                if value[rows, np.arange(len(idx))].sum() <= worth_now + 1e-9:
+                    new = chan
+            if new is not chan:
+                changed = True
+            out[(a, d)] = new
+            np.subtract.at(rem, (new, idx), 1)
+        if sweep > 0 and not changed:
+            break
+    return out
+
+
 def exact_channels(s: RosterState) -> None:
-    """Re-choose every interval's channel by the exact per-interval assignment (:func:`assign_channels`)."""
+    """Re-choose every interval's channel under the block rules (:func:`assign_channels`).
+
+    The channels ``s`` holds stay when they keep the rules and cover at
+    least as well (a solved CP-SAT model's, say).
+    """
     chans = assign_channels(s)
+    current = {(a, d): st.chan[d][1] for a, st in enumerate(s.state) for d in st.shifts}
+    if keeps_blocks(s, current):
+        before = s.under_cost()
+        _set(s, chans)
+        if s.under_cost() > before + 1e-9:
+            _set(s, current)
+        return
+    _set(s, chans)
+
+
+def _set(s: RosterState, chans: Channels) -> None:
+    """Put ``chans`` in ``s`` and recount the requirement still uncovered."""
     s.rem = s.req.copy()
     for (a, d), chan in chans.items():
         idx = s.state[a].chan[d][0]
@@ -89,3 +193,18 @@ def rebalance_channels(s: RosterState) -> None:
         st.chan[d] = (idx, chan)
 
 
+def channel_block_cost_agent_h(s: RosterState) -> float:
+    """Agent-hours the channel rules leave short on ``s``'s shifts beyond channels chosen freely per interval.
+
+    The coverage cost of the rules (:mod:`roster.rostering.rules.channels`) on
+    this roster: its shortfall with the channels it holds, less the shortfall
+    of the same shifts with the per-interval assignment (:func:`free_channels`,
+    the best any channels could do). Never negative.
+    """
+    rem = s.req.copy()
+    for (a, d), chan in free_channels(s).items():
+        idx = s.state[a].chan[d][0]
+        ok = chan >= 0
+        np.subtract.at(rem, (chan[ok], idx[ok]), 1)
+    h = s.grid.interval_min / 60
+    return max(0.0, float(np.maximum(s.rem, 0).sum() - np.maximum(rem, 0).sum()) * h)

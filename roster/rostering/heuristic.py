@@ -20,10 +20,12 @@ seconds. :func:`improve` is a ruin-and-recreate local search: a few agents'
 weeks are taken out and rebuilt greedily against everyone else's, and the
 change is kept if the objective falls.
 
-An agent at work serves one channel per interval here (the one among its
-skills that needs it most); :mod:`roster.rostering.channels` then re-chooses every
-interval's channels exactly (an assignment per interval), switching an agent
-only where coverage needs it.
+An agent at work serves one channel per interval here: with one skill, that
+skill where it is needed; with several, the sequence worth most under the
+channel block rules (:meth:`roster.rostering.state.RosterState.block_channels`).
+:mod:`roster.rostering.channels` then re-chooses every interval's channels
+(an exact assignment per interval, then the block rules shift by shift),
+switching an agent only where coverage needs it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ Hard rules and objective terms come from the rule modules
 variables, hard rules (one shift per local day and rest from
 :mod:`~roster.rostering.rules.shifts`; days, paid minutes and consecutive days
 a week from :mod:`~roster.rostering.rules.weekly`; skills, start windows,
-shift lengths, breaks and time off by construction of the templates), then
+shift lengths, breaks and time off by construction of the templates;
+channel blocks and switches per shift from :mod:`~roster.rostering.rules.channels`,
+with each agent of more than one skill's channel per interval), then
 the objective, the sum of weight x penalty with every penalty named as in
 the penalties table: understaffing (:mod:`~roster.rostering.rules.coverage`),
 paid hours (:mod:`~roster.rostering.rules.paid_time`) and the soft rules
@@ -32,6 +34,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.sat.python import cp_model
 
+from roster.rostering.rules import channels as rules_channels
 from roster.rostering.rules import coverage, days_off, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.state import RosterState
 from roster.rostering.variables import SubModel
@@ -53,6 +56,8 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     weekly.add_days_per_week(m, s, free_agents)
     weekly.add_weekly_hours(m, s, free_agents)
     weekly.add_consecutive_days(m, s, free_agents)
+    rules_channels.add_channel_blocks(m, s, free_agents, rules_channels.block_intervals(s.rules, s.grid.interval_min),
+                                      s.rules.max_channel_switches)
     # objective: the named penalties, each a list of (weight, var)
     m.terms[coverage.UNDERSTAFFING.name] = coverage.add_coverage(m, s, free_agents)
     m.terms[preferences.PREFERRED_DAY_OFF.name] = preferences.add_preferences(m, s)
@@ -81,22 +86,44 @@ def _variables(m: SubModel, s: RosterState, free_agents, free_days, candidates=N
             m.by_day.setdefault((a, int(p.day[t])), []).append((int(t), v))
 
 
-def hint(m: SubModel, s: RosterState, shifts: dict[int, dict[int, int]]) -> None:
-    """Hint the model with the free agents' previous shifts (a complete, feasible start)."""
+def hint(m: SubModel, s: RosterState, shifts: dict[int, dict[int, int]], channels: dict[tuple[int, int], np.ndarray] | None = None) -> None:
+    """Hint the model with the free agents' previous shifts (a complete, feasible start), and their channels if given.
+
+    ``channels`` is ``(agent, day) -> channel per interval at work`` of those
+    shifts (keeping the channel block rules); an agent holds a stretch's
+    channel through its pauses.
+    """
     chosen = {(a, t) for a, days in shifts.items() for t in days.values()}
     for key, v in m.x.items():
         m.model.AddHint(v, 1 if key in chosen else 0)
     for (a, d), w in m.work.items():
         m.model.AddHint(w, 1 if d in shifts.get(a, {}) else 0)
+    if not m.hold:
+        return
+    held: dict[tuple[int, int], int] = {}
+    for (a, d), chan in (channels or {}).items():
+        t = shifts.get(a, {}).get(d)
+        if t is None or not len(chan) or (chan < 0).any():
+            continue
+        p = s.pools[s.state[a].pool]
+        first, end = rules_channels.span_intervals(p.start_ns[t], p.end_ns[t], s.grid.t0.value, s.grid.step.value)
+        pos = np.clip(np.searchsorted(p.work[t], np.arange(first, end), side="right") - 1, 0, None)
+        held.update({(a, first + k): int(chan[j]) for k, j in enumerate(pos)})
+    for (a, i, c), v in m.hold.items():
+        m.model.AddHint(v, 1 if held.get((a, i)) == c else 0)
 
 
 def apply(m: SubModel, solver: cp_model.CpSolver, s: RosterState) -> None:
-    """Put the solution's shifts into ``s``, sharing each pool's channel counts among its agents at work."""
+    """Put the solution's shifts into ``s``: each agent's own channels where the model holds them, else the pool's counts shared."""
     left = {k: solver.Value(z) for k, z in m.z.items()}
+    held = {(a, i): c for (a, i, c), v in m.hold.items() if solver.BooleanValue(v)}
     chosen = sorted((a, t) for (a, t), v in m.x.items() if solver.BooleanValue(v))
     for a, t in chosen:
         pi = s.state[a].pool
         idx = s.pools[pi].work[t]
+        if any((a, int(i)) in held for i in idx):
+            s.add(a, t, np.array([held.get((a, int(i)), -1) for i in idx], dtype=np.int64))
+            continue
         chan = np.full(len(idx), -1, dtype=np.int64)
         for j, i in enumerate(idx):
             for c in s.skill_idx[pi]:

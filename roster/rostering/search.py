@@ -19,7 +19,9 @@ How a roster is built (every step keeps every hard rule; see
    the whole agent-level model is solved by OR-Tools CP-SAT from the best
    roster found, to optimality where time allows.
 6. **Channels** (:mod:`roster.rostering.channels`): each agent's channel per interval,
-   exactly, switching only where coverage needs it.
+   in blocks of ``min_channel_block_min`` and at most ``max_channel_switches``
+   changes a shift (:mod:`roster.rostering.rules.channels`), switching only
+   where coverage needs it; the rules' cost in cover is reported.
 
 Every roster is checked by :func:`roster.rostering.validation.validate_roster`, which
 recomputes every hard rule from the roster alone. The result reports the
@@ -45,7 +47,7 @@ from forecast.errors import InputError
 from forecast.timegrid import TimeGrid
 from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
-from roster.rostering.channels import exact_channels
+from roster.rostering.channels import channel_block_cost_agent_h, exact_channels
 from roster.rostering.config import SolverConfig
 from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.explain import explain_infeasible, unreachable_agent_h
@@ -293,7 +295,7 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
         bound_short_agent_h=programme.short_agent_h if programme is not None else float("nan"),
         bound_at_work_agent_h=programme.at_work_agent_h if programme is not None else float("nan"),
         bound_s=programme.seconds if programme is not None else float("nan"),
-        channel_switches=int(sum(int((np.diff(c) != 0).sum()) for c in chans.values())),
+        channel_block_cost_agent_h=channel_block_cost_agent_h(best),
         unreachable_agent_h=unreachable_agent_h(best),
         violations=len(violations),
         finish_s=time.perf_counter() - t_finish,
@@ -340,7 +342,8 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     before = s.objective()
     clear(s, everyone)
     m = agent_model.build(s, everyone, set(range(s.days)))
-    agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()})
+    agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()},
+                     {(a, d): chan for a, days in saved.items() for d, (_, chan) in days.items()})
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
     solver.parameters.num_workers = config.workers or 0

@@ -15,6 +15,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from forecast.tables import ROSTER
+from roster.rostering.rules.channels import switch_stats
 from roster.rostering.state import RosterState
 from roster.schema import Agent, LabourRules
 
@@ -36,7 +37,14 @@ class RosterKpis(BaseModel):
     cost: float = Field(description="paid hours x each agent's contract hourly cost")
     shifts: int = Field(description="shifts rostered (one per agent and local day worked)")
     agents_rostered: int = Field(description="agents with at least one shift")
-    channel_switches: int = Field(description="changes of channel inside shifts")
+    channel_switches: int = Field(description="changes of channel inside shifts, all shifts")
+    switches_per_shift_mean: float = Field(description="changes of channel per shift, on average (0 without shifts)")
+    switches_per_shift_max: int = Field(description="most changes of channel in one shift")
+    shifts_over_max_switches: int = Field(description="shifts with more changes of channel than max_channel_switches (0 for a valid roster)")
+    channel_block_cost_agent_h: float = Field(
+        default=float("nan"),
+        description="agent-hours the channel rules (blocks, switches) leave short on these shifts beyond channels chosen "
+                    "freely per interval; NaN when not computed")
     violations: int = Field(description="hard-rule violations the validator found (0 for a valid roster)")
     # coverage against the requirement
     required_agent_h: float = Field(description="agent-hours required on the channels")
@@ -149,17 +157,24 @@ def roster_kpis(
     step : Timedelta
         The coverage grid's interval.
     **search
-        The remaining :class:`RosterKpis` fields, from the search.
+        The remaining :class:`RosterKpis` fields, from the search (the
+        channel switches are counted here, by
+        :func:`roster.rostering.rules.channels.switches_per_shift`).
     """
     h = step.total_seconds() / 3600
     shifts = roster[roster["activity"] == "shift"]
     short = (coverage["required"] - coverage["scheduled"]).clip(lower=0)
     over = (coverage["scheduled"] - coverage["required"]).clip(lower=0)
     cost_of = {a.agent_id: rules.contracts[a.contract].hourly_cost for a in agents}
+    sw = switch_stats(roster, rules)
     return RosterKpis(
         paid_h=float(shifts["paid_h"].sum()),
         cost=float((shifts["paid_h"] * shifts["agent_id"].map(cost_of)).sum()),
         shifts=int(shifts["shift_id"].nunique()) if "shift_id" in shifts else int(len(shifts)),
+        channel_switches=sw.total,
+        switches_per_shift_mean=sw.mean,
+        switches_per_shift_max=sw.most,
+        shifts_over_max_switches=sw.over_limit,
         agents_rostered=int(shifts["agent_id"].nunique()),
         required_agent_h=float(coverage["required"].sum() * h),
         scheduled_agent_h=float(coverage["scheduled"].sum() * h),

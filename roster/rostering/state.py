@@ -26,6 +26,7 @@ import numpy as np
 
 from roster.rostering.instance import Demand, Pool, agent_limits
 from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
+from roster.rostering.rules.channels import best_sequence, block_intervals, span_intervals
 from roster.rostering.rules.days_off import DAYS_OFF_APART, days_off_apart
 from roster.rostering.rules.fairness import LATE, WEEKEND, late_excess, weekend_excess
 from roster.rostering.rules.preferences import PREFERRED_DAY_OFF, is_preferred_off
@@ -57,6 +58,7 @@ class RosterState:
         self.rem = self.req.copy()
         self.skill_idx = [np.array([grid.channels.index(c) for c in p.skills], dtype=np.int64) for p in pools]
         self.rest_ns = rest_ns(rules)
+        self.block = block_intervals(rules, grid.interval_min)  # shortest stretch on one channel, in intervals
         self.max_consecutive = rules.max_consecutive_days
         self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
         self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
@@ -184,6 +186,23 @@ class RosterState:
         sub = self.w[s][:, idx] * (self.rem[s][:, idx] > 0)
         return np.where(sub.max(axis=0) > 0, s[sub.argmax(axis=0)], -1)
 
+    def block_channels(self, pi: int, ti: int) -> np.ndarray:
+        """Per interval at work of template ``ti``: the channel worth most under the channel block rules.
+
+        An agent of one skill serves it where it is needed (-1 elsewhere, as
+        :meth:`best_channels`); one of several gets the best sequence the
+        rules allow against the requirement still uncovered
+        (:func:`roster.rostering.rules.channels.best_sequence`).
+        """
+        s = self.skill_idx[pi]
+        p = self.pools[pi]
+        idx = p.work[ti]
+        if len(s) < 2 or not len(idx):
+            return self.best_channels(pi, idx)
+        value = self.w[s][:, idx] * (self.rem[s][:, idx] > 0)
+        span = span_intervals(p.start_ns[ti], p.end_ns[ti], self.grid.t0.value, self.grid.step.value)
+        return s[best_sequence(value, idx, *span, self.block, self.rules.max_channel_switches)]
+
     def gains(self, pi: int) -> np.ndarray:
         """Objective gain of one more shift of each of the pool's templates (soft rules aside)."""
         p = self.pools[pi]
@@ -195,7 +214,7 @@ class RosterState:
         d = int(p.day[ti])
         idx = p.work[ti]
         if chan is None:
-            chan = self.best_channels(st.pool, idx)
+            chan = self.block_channels(st.pool, ti)
         ok = chan >= 0
         np.subtract.at(self.rem, (chan[ok], idx[ok]), 1)
         st.shifts[d] = ti

@@ -8,8 +8,8 @@ allowed shift lengths and shift types, start windows and starts the site
 clock offers (site local time), time off, one shift per local day (its rows
 contiguous), minimum rest, days per week and days off, consecutive days,
 weekly paid hours (the contract's maximum, and its minimum prorated by the
-days the agent is available), and breaks and lunch where the break rules
-put them. Each :class:`roster.rostering.rules.Violation` names its rule.
+days the agent is available), breaks and lunch where the break rules
+put them, and channel blocks and switches per shift. Each :class:`roster.rostering.rules.Violation` names its rule.
 
 ``score_roster`` recounts coverage from the roster alone and recomputes the
 objective: under-staffing, paid time and the soft rules, each counted by its
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from roster.rostering.rules import OBJECTIVE, SOFT_PENALTIES, AgentWeek, Pause, ShiftRecord, Violation
-from roster.rostering.rules import breaks, coverage, fairness, paid_time, preferences, shifts, weekly
+from roster.rostering.rules import breaks, channels, coverage, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.rules.base import minutes
 from roster.schema import Agent, LabourRules, TimeOff
 
@@ -69,6 +69,7 @@ def validate_roster(
         if week_start is not None and has_paid and rules.contracts[agent.contract].min_week_h > 0:
             available = weekly.available_days(agent, rules, week_start, 7 * weeks, list(time_off))
         problems += weekly.violations(agent, rules, recs, interval_min=interval_min, week_start=week_start, weeks=weeks, available=available)
+    problems += channels.violations(known, rules, {a.agent_id: a.site_tz for a in agents})
     return problems
 
 

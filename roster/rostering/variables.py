@@ -28,7 +28,14 @@ class SubModel:
     work : dict
         ``(agent, local day) -> BoolVar``: the agent works that day.
     z : dict
-        ``(pool, interval, channel) -> IntVar``: how many of the pool's free agents at work serve the channel.
+        ``(pool, interval, channel) -> IntVar``: how many of the pool's free agents at work serve the channel
+        (pools whose agents' channels are not modelled one by one).
+    hold : dict
+        ``(agent, interval, channel) -> BoolVar``: the agent, on shift, holds the channel (pauses included;
+        agents with more than one skill, see :func:`roster.rostering.rules.channels.add_channel_blocks`).
+    serve : dict
+        ``(agent, interval, channel) -> BoolVar``: the agent serves the channel (at work, not on a pause),
+        where the channel still needs agents.
     terms : dict
         Penalty name -> list of ``(coefficient, var)``: the objective's named parts.
     """
@@ -38,4 +45,6 @@ class SubModel:
     by_day: dict = field(default_factory=dict)
     work: dict = field(default_factory=dict)
     z: dict = field(default_factory=dict)
+    hold: dict = field(default_factory=dict)
+    serve: dict = field(default_factory=dict)
     terms: dict = field(default_factory=dict)

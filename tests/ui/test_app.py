@@ -304,7 +304,8 @@ def test_roster_page_kpis_filters_and_export(at):
     forecast(at, days=14)
     roster(at, limit_s=10)
     labels = {m.label for m in at.metric}
-    assert {"Paid hours", "Cost", "Shifts", "Understaffed (agent-h)", "Overstaffed (agent-h)", "Gap to lower bound"} <= labels
+    assert {"Paid hours", "Cost", "Shifts", "Understaffed (agent-h)", "Overstaffed (agent-h)", "Gap to lower bound",
+            "Switches per shift"} <= labels
     # simulated service level per channel, against the target
     assert {f"{c} (target 80%)" for c in ("voice", "chat")} <= labels
     # a channel without contacts in the horizon says so instead of showing a number it cannot have

@@ -200,7 +200,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         roster, coverage, rules, agents, pd.Timedelta(minutes=15),  # the sample's grid
         objective=nan, bound=nan, gap=nan, status="HEURISTIC", build_s=nan, first_solution_s=nan, first_objective=nan,
         search_objective=nan, solve_s=nan, variables=0, bound_short_agent_h=nan, bound_at_work_agent_h=nan, bound_s=nan,
-        channel_switches=0, unreachable_agent_h=0.0, violations=0, finish_s=nan,
+        unreachable_agent_h=0.0, violations=0, finish_s=nan,
     )
     result = SimpleNamespace(
         inputs=SimpleNamespace(rules=rules),
@@ -231,6 +231,10 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
     # money says its currency: the sample's rules.toml names USD; rules without a currency show cost units
     assert s.cost == kpis.cost and f"cost {kpis.cost:,.0f} USD" in format_summary(s, {})
     assert f"cost {kpis.cost:,.0f} cost units" in format_summary(s.model_copy(update={"currency": None}), {})
+    # switches per shift: the roster's own counts, within the rules
+    assert (s.switches_per_shift_mean, s.switches_per_shift_max) == (kpis.switches_per_shift_mean, kpis.switches_per_shift_max)
+    assert s.switches_per_shift_max <= rules.max_channel_switches and s.shifts_over_max_switches == 0
+    assert f"channel switches per shift: {s.switches_per_shift_mean:.2f} on average" in format_summary(s, {})
     unsimulated = plan_summary(SimpleNamespace(**{**vars(result), "simulation": None}))
     assert unsimulated.simulation_runs is None and "simulated runs" not in format_summary(unsimulated, {})
     assert not any(c.simulated for c in unsimulated.channels) and "nan" not in format_summary(unsimulated, {})

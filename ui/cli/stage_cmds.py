@@ -165,7 +165,7 @@ def roster_cmd(
     """
     from roster.planning.display import money
     from roster.planning.inputs import load_roster_inputs
-    from roster.planning.plan import check_output_folder, roster_stage, write_roster
+    from roster.planning.plan import channel_switches_line, check_output_folder, roster_stage, write_roster
 
     settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
     check_output_folder(out_dir, "roster")
@@ -187,6 +187,7 @@ def roster_cmd(
     )
     if k.under_agent_h > 0 and k.bound_short_agent_h == k.bound_short_agent_h:
         out.print(f"understaffing no roster of these agents and rules can avoid: {k.bound_short_agent_h:,.1f} agent-hours (this roster: {k.under_agent_h:,.1f})")
+    out.print(channel_switches_line(k, ri.rules))
     out.print(tables.PENALTIES.order(result.penalties).to_string(index=False))
     out.print(f"wrote roster.csv, shifts.csv, roster_deputy.csv, coverage.csv, roster.ics to {out_dir}/")
 

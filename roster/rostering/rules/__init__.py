@@ -17,6 +17,8 @@ module                         rules
                                one shift per local day, minimum rest, known agent
 :mod:`.breaks`                 breaks and lunch
 :mod:`.weekly`                 days per week, weekly hours, consecutive days
+:mod:`.channels`               channel block (shortest stretch on one channel), channel switches
+                               (most changes of channel a shift)
 =============================  ===============================================================
 
 Objective (minimised: the sum of weight x penalty, each penalty named):
@@ -33,7 +35,7 @@ module                         penalty (weight in :class:`roster.rostering.confi
 =============================  ===============================================================
 """
 
-from roster.rostering.rules import breaks, coverage, days_off, fairness, paid_time, preferences, shifts, weekly
+from roster.rostering.rules import breaks, channels, coverage, days_off, fairness, paid_time, preferences, shifts, weekly
 from roster.rostering.rules.base import AgentWeek, Pause, Penalty, ShiftRecord, Violation
 
 #: hard rule families and the rules each checks, by user-facing name
@@ -41,6 +43,7 @@ HARD_RULES: dict[str, tuple[str, ...]] = {
     "shifts": shifts.RULES,
     "breaks": breaks.RULES,
     "weekly": weekly.RULES,
+    "channels": channels.RULES,
 }
 
 #: the soft rules' penalties, counted per agent-week (in the penalties table's order)
@@ -51,5 +54,5 @@ OBJECTIVE: tuple[Penalty, ...] = (coverage.UNDERSTAFFING, paid_time.PAID_HOURS, 
 
 __all__ = [
     "AgentWeek", "HARD_RULES", "OBJECTIVE", "Pause", "Penalty", "SOFT_PENALTIES", "ShiftRecord", "Violation",
-    "breaks", "coverage", "days_off", "fairness", "paid_time", "preferences", "shifts", "weekly",
+    "breaks", "channels", "coverage", "days_off", "fairness", "paid_time", "preferences", "shifts", "weekly",
 ]

@@ -214,6 +214,14 @@ class SearchState(Protocol):
         """The objective's weights."""
 
     @property
+    def grid(self):
+        """The roster's UTC grid: ``t0`` (UTC start of interval 0), ``step``, ``n`` (see :class:`roster.rostering.instance.Demand`)."""
+
+    @property
+    def agents(self) -> Sequence:
+        """The agents (``agent_id`` each), by agent index."""
+
+    @property
     def weeks(self) -> int:
         """Local weeks in the roster."""
 

@@ -86,10 +86,16 @@ def add_coverage(m: SubModel, s: SearchState, free_agents) -> list:
 
     The free agents of one pool are interchangeable, so the model counts per
     pool how many of them at work serve each channel (no per-agent choice to
-    break symmetry over). Returns the understaffing terms ``(cost, missing)``.
+    break symmetry over), except for agents whose channel per interval the
+    model holds one by one (``m.serve``, from
+    :func:`roster.rostering.rules.channels.add_channel_blocks`): those count
+    where they serve. Returns the understaffing terms ``(cost, missing)``.
     """
+    one_by_one = {a for a, _, _ in m.hold}
     at_work: dict[tuple[int, int], list] = {}
     for (a, t), v in m.x.items():
+        if a in one_by_one:
+            continue
         pi = s.state[a].pool
         for i in s.pools[pi].work[t]:
             at_work.setdefault((pi, int(i)), []).append(v)
@@ -106,6 +112,8 @@ def add_coverage(m: SubModel, s: SearchState, free_agents) -> list:
             zs.append(z)
         if zs:
             m.model.Add(sum(zs) <= sum(vs))
+    for (a, i, c), z in m.serve.items():
+        short_terms.setdefault((c, i), []).append(z)
     terms = []
     for (c, i), zs in short_terms.items():
         need = int(s.rem[c, i])

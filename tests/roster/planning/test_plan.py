@@ -13,7 +13,7 @@ import pytest
 from forecast.errors import InputError
 from forecast.io.outputs import OutputError
 from roster.planning.inputs import load_inputs
-from roster.planning.plan import OUTPUT_FILES, PlanSettings, run_plan, write_plan
+from roster.planning.plan import OUTPUT_FILES, PlanSettings, channel_switches_line, run_plan, write_plan
 from roster.rostering.validation import validate_roster
 from tests.conftest import SAMPLES
 
@@ -92,6 +92,8 @@ def test_a_rules_files_interval_is_the_rosters_resolution(tmp_path):
          "interval_min = 30 (the roster's resolution) does not divide the plan's 15-minute grid"),
         (60, lambda t: "interval_min = 60\n" + t, "shift_start_step_min",
          "shift_start_step_min = 30 is not a multiple of the roster's 60-minute resolution"),
+        (30, lambda t: "interval_min = 30\n" + t.replace("min_channel_block_min = 60", "min_channel_block_min = 45"),
+         "min_channel_block_min", "min_channel_block_min = 45 is not a multiple of the roster's 30-minute resolution"),
     ],
 )
 def test_rules_that_do_not_fit_the_plans_grid_are_refused(tmp_path, minutes, rules, key, message):
@@ -149,3 +151,18 @@ def test_the_staffing_stage_notes_contacts_staffed_with_the_default_handle_time(
     assert staffing.notes == [
         "voice: 8 interval(s) with contacts (100%) have no handle time in the forecast; staffed with the targets' aht_s = 330 s there"
     ]
+
+
+def test_the_channel_switches_line_says_switches_limits_and_the_rules_cost():
+    from types import SimpleNamespace
+
+    from roster.io import load_rules
+
+    k = SimpleNamespace(switches_per_shift_mean=1.234, switches_per_shift_max=3, shifts_over_max_switches=0,
+                        channel_block_cost_agent_h=11.24)
+    rules = load_rules(SAMPLES / "rules.toml")
+    line = channel_switches_line(k, rules)
+    assert line.startswith("channel switches per shift: 1.23 on average, 3 at most (rules: at most 3, stretches of at least 60 min)")
+    assert "the channel rules cost 11.2 agent-hours of cover" in line and "above the limit" not in line
+    over = channel_switches_line(SimpleNamespace(**{**vars(k), "shifts_over_max_switches": 2, "channel_block_cost_agent_h": float("nan")}))
+    assert "2 shift(s) above the limit" in over and "cost" not in over and "rules:" not in over

@@ -118,7 +118,14 @@ m[1].metric("Cost", fmt.money(k.cost, currency),
                  + ("" if currency else ": set currency in rules.toml to name it"))
 m[2].metric("Shifts", f"{k.shifts:,}", help=f"{k.agents_rostered} of {len(inp.agents)} agents rostered")
 m[3].metric("Required agent-h", f"{k.required_agent_h:,.0f} h", help="agents to schedule per interval (after shrinkage) x hours, all channels")
-m[4].metric("Channel switches", f"{k.channel_switches:,}", help="changes of channel inside shifts")
+m[4].metric("Switches per shift", f"{k.switches_per_shift_mean:.2f}", delta=f"{k.switches_per_shift_max} at most", delta_color="off",
+            delta_arrow="off",
+            help=f"changes of channel inside a shift, on average ({k.channel_switches:,} in all"
+                 + (f", {k.shifts_over_max_switches} shift(s) above the rules' limit" if k.shifts_over_max_switches else "")
+                 + "); every stretch on one channel lasts min_channel_block_min and a shift changes channel at most "
+                 "max_channel_switches times (rules.toml)"
+                 + (f"; these rules cost {k.channel_block_cost_agent_h:,.1f} agent-hours of cover on these shifts, against "
+                    "channels chosen freely every interval" if k.channel_block_cost_agent_h == k.channel_block_cost_agent_h else ""))
 m = st.columns(5)
 unavoidable = k.bound_short_agent_h
 m[0].metric("Understaffed (agent-h)", f"{k.under_agent_h:,.0f}",

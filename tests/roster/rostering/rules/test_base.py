@@ -2,6 +2,8 @@
 
 import sys
 
+import pandas as pd
+
 from roster.rostering import model as agent_model
 from roster.rostering.rules.base import AgentShifts, PoolTemplates, SearchState
 from tests.roster.rostering.factory import soft_rules_instance, state
@@ -34,6 +36,9 @@ def test_roster_state_satisfies_the_protocols():
 
 def test_the_protocols_name_exactly_what_the_rules_read():
     agents, lr, req, cfg = soft_rules_instance()
+    # a second skill, needed too: the channel rules model the agent's channel per interval
+    agents = [agents[0].model_copy(update={"skills": ("chat", "voice")})]
+    req = pd.concat([req, req.assign(channel="chat")], ignore_index=True)
     s = state(agents, lr, req, cfg)
     seen: dict[str, set[str]] = {"state": set(), "agent": set(), "pool": set()}
     reads = _Reads(s, seen["state"], {
