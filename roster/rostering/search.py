@@ -190,7 +190,7 @@ def solve_roster(
     clock.report("roster: shift templates built")
 
     # 2. the coverage programme, on the other core
-    programme = _Programme(pools, agents, rules, demand, weeks, clock.deadline) if config.bound else None
+    programme = _Programme(pools, agents, rules, demand, cal.weeks, clock.deadline) if config.bound else None
 
     # 3. the first roster
     rng = np.random.default_rng(config.seed)

@@ -10,6 +10,7 @@ from roster.io import PreviousRoster, load_roster_csv
 from roster.rostering import roster_span
 from roster.rostering.continuity import earlier_shifts
 from roster.rostering.export import write_roster_csv
+from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.rules.shifts import MIN_REST
 from roster.rostering.rules.weekly import CONSECUTIVE_DAYS
 from roster.rostering.validation import shift_records, validate_roster
@@ -47,14 +48,14 @@ def monday_morning(until="2026-06-01 02:00", level=1, extra=None) -> pd.DataFram
     return req
 
 
-def published(rows: list[dict], path) -> PreviousRoster:
+def published(rows: list[dict], path, agents=None) -> PreviousRoster:
     """Rows written as roster.csv (as a published roster is) and read back."""
     df = roster_of(rows)
     df["start_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["start_utc"], df["site_tz"])]
     df["end_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["end_utc"], df["site_tz"])]
     df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
     write_roster_csv(df, path)
-    return PreviousRoster(path.name, load_roster_csv(path, team()))
+    return PreviousRoster(path.name, load_roster_csv(path, agents or team()))
 
 
 def sunday_evening(lr, start="13:30"):
@@ -86,18 +87,34 @@ def test_boundary_day_has_no_weekly_minimum_and_keeps_rest_into_the_week():
     assert SUNDAY.isoformat() in a0.index
 
 
+def test_the_coverage_programme_keeps_the_own_week_s_rules_beside_the_boundary_days():
+    # two voice agents needed all Monday afternoon, one New York agent with the skill: one is missing, even in the relaxation
+    lr = rules(contract_kw={"min_week_h": 0})
+    monday = lambda r: (r["channel"] == "voice") & (r["ds"] >= pd.Timestamp("2026-06-01 14:00", tz="UTC")) & (r["ds"] < pd.Timestamp("2026-06-01 20:00", tz="UTC"))
+    res = solve(monday_morning(level=2, extra=monday), team(), lr, config=FAST)
+    assert res.kpis.bound_short_agent_h >= 6 + 2.0  # one agent short for Monday's six hours, and the night's one of two for two
+
+
 # --------------------------------------------------------------------------- #
 # with a previous roster
 # --------------------------------------------------------------------------- #
 def test_previous_shifts_reaching_in_count_as_coverage(tmp_path):
-    lr = rules(contract_kw={"min_week_h": 0})
-    prev = published(sunday_evening(lr), tmp_path / "roster.csv")
-    res = solve(monday_morning(), team(), lr, config=FAST, previous=prev)
-    shifts = res.roster[res.roster["activity"] == "shift"]
-    assert shifts.empty  # the published Sunday shift covers the hours; nothing new is needed
-    cov = res.coverage[(res.coverage["channel"] == "voice") & (res.coverage["ds"] < pd.Timestamp("2026-06-01 02:00", tz="UTC"))]
-    assert (cov["scheduled"] >= 1).mean() > 0.8  # on shift but for its break
-    assert res.kpis.under_agent_h <= 0.25
+    # one site: New York's Sunday shift of the week before, 18:00-02:30 local, covers Monday's first hours (A02 could
+    # start at midnight): the search counts it as the scorer does, and coverage.csv shows it
+    lr = rules(contract_kw={"min_week_h": 0, "latest_start": "18:00"})
+    agents = [agent(0, tz=NY), agent(2, tz=NY, earliest_start=dt.time(0))]
+    span = roster_span(WEEK, 1, [NY])
+    ds = pd.date_range(span[0], span[1], freq="15min", inclusive="left")
+    night = ds < span[0] + pd.Timedelta(hours=2, minutes=30)
+    req = pd.DataFrame({"ds": ds, "channel": "voice", "agents_required": night.astype(int)})
+    prev = published(shift_rows(agents[0], SUNDAY, "18:00", lr), tmp_path / "roster.csv", agents)
+    res = solve(req, agents, lr, config=FAST, previous=prev)
+    assert res.kpis.search_objective == pytest.approx(res.kpis.objective)
+    assert res.kpis.under_agent_h == 0
+    assert (res.roster.loc[res.roster["activity"] == "shift", "local_date"] >= WEEK.isoformat()).all()  # the Sunday stands as published
+    held = roster_span(WEEK, 1, [NY])[0] + pd.Timedelta(hours=2, minutes=30)
+    previous_only = coverage_from_roster(prev.rows.drop(columns="line"), req, 15)
+    assert (previous_only.loc[previous_only["ds"] < held, "scheduled"] >= 1).mean() > 0.8  # on shift but for its break
 
 
 def test_rest_after_a_previous_shift_is_kept_across_the_boundary(tmp_path):
