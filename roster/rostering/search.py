@@ -327,7 +327,9 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
             + (f"; even the coverage programme's relaxation leaves {programme.short_agent_h:,.1f} agent-hours short"
                if programme is not None and np.isfinite(programme.short_agent_h) else "")
             + (f"; {kpis.unreachable_agent_h:,.1f} agent-hours are required where no agent with the skill can work at all "
-               "(outside every start window and every shift of the week before that reaches into the roster)"
+               + ("(outside every start window; before the roster's first days only the previous roster's shifts work, and "
+                  "these are what they leave short)" if earlier is not None else
+                  "(outside every start window and every shift of the week before that reaches into the roster)")
                if kpis.unreachable_agent_h > 0 else "")
         )
     return RosterResult(roster, coverage, kpis, score.penalties, notes)
