@@ -242,11 +242,12 @@ def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], 
             by_week.setdefault((s.local_date - first).days // 7, []).append(s)
         for w in sorted(by_week):
             ws = by_week[w]
+            label = f"week {w + 1}" if w >= 0 else "the week before"  # the week before: boundary days (roster.rostering.continuity)
             if len(ws) > limit:
-                out.append(Violation(DAYS_PER_WEEK, aid, f"week {w + 1}", f"{len(ws)} working days, at most {limit}"))
+                out.append(Violation(DAYS_PER_WEEK, aid, label, f"{len(ws)} working days, at most {limit}"))
             paid = sum(s.paid_min for s in ws) if has_paid else 0
             if has_paid and paid > max_min:
-                out.append(Violation(WEEKLY_HOURS, aid, f"week {w + 1}", f"{paid / 60:g} paid hours, contract max {contract.max_week_h:g}"))
+                out.append(Violation(WEEKLY_HOURS, aid, label, f"{paid / 60:g} paid hours, contract max {contract.max_week_h:g}"))
         best = longest_run(s.local_date.toordinal() for s in shifts)
         if best > rules.max_consecutive_days:
             out.append(Violation(CONSECUTIVE_DAYS, aid, "", f"{best} consecutive working days, at most {rules.max_consecutive_days}"))

@@ -70,6 +70,7 @@ def test_monday_morning_before_a_western_site_s_week_is_coverable_without_a_prev
     lr = rules(contract_kw={"min_week_h": 0})
     res = solve(monday_morning(), team(), lr, config=FAST)
     assert res.kpis.unreachable_agent_h == 0  # New York's Sunday evening reaches it
+    assert res.kpis.search_objective == pytest.approx(res.kpis.objective)  # the boundary day scored as the search counts it
     assert res.kpis.under_agent_h <= 0.25  # at most a break inside the three hours
     shifts = res.roster[res.roster["activity"] == "shift"]
     assert set(shifts["local_date"]) == {SUNDAY.isoformat()}
