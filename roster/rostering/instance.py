@@ -39,13 +39,12 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from roster.rostering.rules.base import minutes
-from roster.rostering.rules.base import ShiftRecord
+from roster.rostering.rules.base import ShiftRecord, minutes
 from roster.rostering.rules.coverage import coverage_from_roster, under_cost
 from roster.rostering.rules.fairness import is_late, is_weekend
 from roster.rostering.rules.paid_time import shift_cost
 from roster.rostering.rules.shifts import clear_of_earlier, rest_ns, start_window, time_off_spans
-from roster.rostering.rules.weekly import days_in_week, run_before, max_days_per_week, open_days, prorated_minimum_min
+from roster.rostering.rules.weekly import days_in_week, max_days_per_week, open_days, prorated_minimum_min, run_before
 from roster.rostering.templates import Template, blocked, profile_templates
 from roster.schema import Agent, LabourRules
 
