@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -362,3 +363,105 @@ def write_targets(targets: Targets, path: str | Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+#: The activities of a roster.csv row.
+ROSTER_ACTIVITIES = ("shift", "break", "lunch")
+#: The columns a roster.csv read back must have (start_local, end_local and shift_id are recomputed).
+ROSTER_REQUIRED = ("agent_id", "local_date", "activity", "channel", "start_utc", "end_utc", "paid_h")
+
+
+def _unquote(raw: pd.Series) -> pd.Series:
+    """Text cells as written: the quote the CSV writer puts before a cell a spreadsheet would run as a formula taken off."""
+    return raw.where(~(raw.str.startswith("'") & raw.str[1:2].isin(list("=+-@"))), raw.str[1:])
+
+
+@dataclass(frozen=True)
+class PreviousRoster:
+    """A roster already published (a roster.csv read by :func:`load_roster_csv`) and its file name, for messages."""
+
+    file: str
+    rows: pd.DataFrame
+
+
+def load_roster_csv(path: str | Path, agents: list[Agent], *, label: str | None = None) -> pd.DataFrame:
+    """Read a roster.csv (as ``shiftcast roster`` writes it, or edited by hand) for ``agents``.
+
+    Returns one row per activity, typed: ``agent_id``, ``site_tz`` (the
+    agent's), ``local_date`` (ISO date text, as the roster table holds it),
+    ``activity`` (shift, break or lunch), ``channel``, ``start_utc`` and
+    ``end_utc`` (UTC, tz-aware), ``paid_h`` (float, NaN on pauses),
+    ``shift_id`` (``agent_id-local_date``) and ``line`` (the row's line in
+    the file, header = 1), sorted by agent and start.
+
+    Raises
+    ------
+    InputError
+        Missing columns; agent ids not in the agents file; a site zone that is
+        not the agent's; an unknown activity; a bad date, timestamp or number;
+        an end not after its start; a shift without a channel or paid time; a
+        shift whose rows do not start on its local date at the site. Each
+        problem names the file, line and column.
+    """
+    file = label or file_label(path)
+    df = read_table(path, label=file)
+    require_columns(df, list(ROSTER_REQUIRED), file, "a roster (roster.csv)")
+    by_id = {a.agent_id: a for a in agents}
+    lines = df["_line"].astype(int).to_numpy()
+    ids = _unquote(df["agent_id"].str.strip())
+    unknown = ~ids.isin(by_id)
+    if unknown.any():
+        raise InputError.cells(
+            (Problem(file, f"agent {cell!r} is not in the agents file (a roster for other agents?)", int(line), "agent_id")
+             for cell, line in zip(ids[unknown], lines[unknown.to_numpy()])),
+            int(unknown.sum()),
+        )
+    zones = ids.map(lambda a: by_id[a].site_tz)
+    found = Problems()
+    if "site_tz" in df.columns:
+        tz = df["site_tz"].str.strip()
+        bad = (tz != "") & (tz != zones)
+        found.extend((Problem(file, f"agent {a}: site_tz {t!r}, the agents file says {z!r}", int(line), "site_tz")
+                      for a, t, z, line in zip(ids[bad], tz[bad], zones[bad], lines[bad.to_numpy()])), int(bad.sum()))
+    activity = df["activity"].str.strip().str.lower()
+    bad = ~activity.isin(ROSTER_ACTIVITIES)
+    found.extend((Problem(file, f"agent {a}: expected an activity of {', '.join(ROSTER_ACTIVITIES)}, found {v!r}", int(line), "activity")
+                  for a, v, line in zip(ids[bad], activity[bad], lines[bad.to_numpy()])), int(bad.sum()))
+    day = pd.to_datetime(df["local_date"].str.strip().str[:10], format="%Y-%m-%d", errors="coerce")
+    bad = day.isna()
+    found.extend((Problem(file, f"agent {a}: expected a local date (YYYY-MM-DD), found {v!r}", int(line), "local_date")
+                  for a, v, line in zip(ids[bad], df.loc[bad, "local_date"], lines[bad.to_numpy()])), int(bad.sum()))
+    channel = _unquote(df["channel"].str.strip())
+    is_shift = activity == "shift"
+    bad = is_shift & (channel == "")
+    found.extend((Problem(file, f"agent {a}: a shift row without a channel", int(line), "channel")
+                  for a, line in zip(ids[bad], lines[bad.to_numpy()])), int(bad.sum()))
+    found.raise_if_any()
+    start = parse_timestamps(df["start_utc"], zones, file=file, column="start_utc", lines=lines)
+    end = parse_timestamps(df["end_utc"], zones, file=file, column="end_utc", lines=lines)
+    paid = parse_numbers(df, "paid_h", file, allow_empty=True, minimum=0, maximum=24, what="paid hours")
+    bad = (end <= start).to_numpy()
+    found.extend((Problem(file, f"agent {a}: expected 'end_utc' after 'start_utc'", int(line), "end_utc")
+                  for a, line in zip(ids[bad], lines[bad])), int(bad.sum()))
+    bad = (is_shift & paid.isna()).to_numpy()
+    found.extend((Problem(file, f"agent {a}: a shift row without paid_h", int(line), "paid_h")
+                  for a, line in zip(ids[bad], lines[bad])), int(bad.sum()))
+    found.raise_if_any()
+    local_date = day.dt.strftime("%Y-%m-%d")
+    out = pd.DataFrame({
+        "agent_id": ids, "site_tz": zones, "local_date": local_date, "activity": activity, "channel": channel,
+        "start_utc": start, "end_utc": end, "paid_h": paid.where(is_shift), "shift_id": ids + "-" + local_date, "line": lines,
+    })
+    # a shift belongs to the local date its first row starts on (site time)
+    shifts = out[out["activity"] == "shift"]
+    first = shifts.sort_values("start_utc").groupby("shift_id", sort=False).head(1)
+    starts_on = pd.Series([ts.tz_convert(tz).strftime("%Y-%m-%d") for ts, tz in zip(first["start_utc"], first["site_tz"])], index=first.index)
+    bad = starts_on != first["local_date"]
+    if bad.any():
+        raise InputError.cells(
+            (Problem(file, f"agent {a}: the shift of local date {d} starts on {s} at the site ({tz})", int(line), "local_date")
+             for a, d, s, tz, line in zip(first.loc[bad, "agent_id"], first.loc[bad, "local_date"], starts_on[bad],
+                                          first.loc[bad, "site_tz"], first.loc[bad, "line"])),
+            int(bad.sum()),
+        )
+    return out.sort_values(["agent_id", "start_utc", "line"], kind="stable", ignore_index=True)

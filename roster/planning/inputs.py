@@ -16,7 +16,7 @@ from forecast.errors import InputError, Problem
 from forecast.io.events import load_events
 from forecast.io.history import read_history
 from forecast.timegrid import TimeGrid
-from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
+from roster.io import PreviousRoster, load_agents, load_roster_csv, load_rules, load_shift_templates, load_targets, load_time_off
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 
 #: File names looked for in a data folder, first match wins.
@@ -48,6 +48,7 @@ class Inputs:
     rules: LabourRules
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
+    previous: PreviousRoster | None = None  # the roster published for the weeks before (``--previous-roster``)
 
 
 @dataclass
@@ -58,6 +59,7 @@ class RosterInputs:
     agents: list[Agent]
     time_off: list[TimeOff]
     files: dict[str, Path | None]
+    previous: PreviousRoster | None = None
 
 
 def find_files(folder: str | Path) -> dict[str, Path | None]:
@@ -102,25 +104,42 @@ def roster_files(
     return found
 
 
+def load_previous_roster(path: str | Path, agents: list[Agent]) -> PreviousRoster:
+    """A roster.csv already published, for the weeks before the new roster (:func:`roster.io.load_roster_csv`).
+
+    It is checked against the new roster's weeks when the roster is built
+    (:func:`roster.rostering.continuity.earlier_shifts`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError.one(str(path), "previous roster not found (a roster.csv already published)")
+    return PreviousRoster(path.name, load_roster_csv(path, agents, label=path.name))
+
+
 def load_roster_inputs(
-    agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None
+    agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None,
+    previous_roster: str | Path | None = None,
 ) -> RosterInputs:
-    """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`)."""
+    """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`), and any previous roster."""
     files = roster_files(agents, rules=rules, time_off=time_off, templates=templates)
     lr = load_rules(files["rules"])
     if files["templates"] is not None:
         lr = load_shift_templates(files["templates"], lr)
     ag = load_agents(files["agents"], lr)
     off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
-    return RosterInputs(lr, ag, off, files)
+    previous = load_previous_roster(previous_roster, ag) if previous_roster is not None else None
+    files["previous_roster"] = Path(previous_roster) if previous_roster is not None else None
+    return RosterInputs(lr, ag, off, files, previous)
 
 
-def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Inputs:
+def load_inputs(folder: str | Path, *, interval_min: int | None = None, previous_roster: str | Path | None = None) -> Inputs:
     """Load and validate every input file of a data folder.
 
     ``interval_min`` re-grids the history to a coarser interval (None keeps
     its own); the history's grid is the plan's, and the labour rules are
-    checked against it.
+    checked against it. ``previous_roster`` is a roster.csv already
+    published for the weeks before the plan's roster (its shifts reaching
+    into the new weeks count as coverage and feed rest and consecutive days).
     """
     files = find_files(folder)
     notes: list[str] = []
@@ -140,7 +159,7 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Input
     history = checked(lambda: read_history(files["history"], interval_min=interval_min, notes=notes))
     # the events' zones are checked against the history's, so they wait for a valid history
     events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones))) if files["events"] and history is not None else None
-    roster = checked(lambda: load_roster_inputs(files["agents"]))
+    roster = checked(lambda: load_roster_inputs(files["agents"], previous_roster=previous_roster))
     targets = checked(lambda: load_targets(files["targets"]))
     if history is not None and roster is not None:
         notes += checked(lambda: roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)) or []
@@ -150,4 +169,4 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None) -> Input
             problems.append(Problem(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history"))
     if problems:
         raise InputError(problems, total=len(problems) + uncounted)
-    return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes)
+    return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes, roster.previous)

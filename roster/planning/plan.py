@@ -26,7 +26,7 @@ from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.display import money
 from roster.planning.inputs import Inputs
-from roster.io import TARGETS_FILE, write_targets
+from roster.io import TARGETS_FILE, PreviousRoster, write_targets
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
@@ -119,11 +119,15 @@ def roster_stage(
     settings: PlanSettings,
     *,
     progress: Progress | None = None,
+    previous: PreviousRoster | None = None,
 ) -> RosterResult:
-    """Roster the agents for ``settings.weeks`` week(s) from ``settings.week_start`` on the requirements' grid."""
+    """Roster the agents for ``settings.weeks`` week(s) from ``settings.week_start`` on the requirements' grid.
+
+    ``previous`` is the roster published for the weeks before (its shifts that reach into the new weeks stand).
+    """
     return solve_roster(
         requirements, agents, rules, time_off, grid=grid, week_start=settings.week_start, weeks=settings.weeks,
-        config=solver_config(settings), progress=progress,
+        config=solver_config(settings), progress=progress, previous=previous,
     )
 
 
@@ -188,7 +192,8 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
         )
 
     t = time.perf_counter()
-    roster = roster_stage(requirements, grid, inputs.agents, inputs.rules, inputs.time_off, settings, progress=progress)
+    roster = roster_stage(requirements, grid, inputs.agents, inputs.rules, inputs.time_off, settings, progress=progress,
+                          previous=inputs.previous)
     timings["roster"] = time.perf_counter() - t
 
     simulation = None

@@ -53,14 +53,26 @@ class RosterCheck:
 
 
 def roster_weeks_of(roster: pd.DataFrame, week_start: dt.date | None = None) -> tuple[dt.date, int]:
-    """The roster's weeks: from ``week_start`` (default: the Monday on or before its first local date) to its last local date."""
+    """The roster's weeks: from ``week_start`` to its last local date.
+
+    The default week start is the Monday on or before the roster's first local date, or after it when that date is
+    a Sunday followed by other days (the week before's boundary day a roster places, see
+    :mod:`roster.rostering.continuity`). Shifts on the day before the week start are the week before's.
+    """
     days = sorted({dt.date.fromisoformat(str(d)[:10]) for d in roster["local_date"]})
     if not days:
         start = week_start or dt.date.today()
         return start, 1
-    start = week_start or days[0] - dt.timedelta(days=days[0].weekday())
-    if days[0] < start:
-        raise InputError.one("--week-start", f"the roster has shifts on {days[0]}, before the week start {start}")
+    if week_start is None:
+        first = days[0]
+        if first.weekday() == 6 and len(days) > 1:
+            first += dt.timedelta(days=1)  # a Sunday before the weeks: the boundary day (roster.rostering.continuity)
+        week_start = first - dt.timedelta(days=first.weekday())
+    start = week_start
+    boundary = start - dt.timedelta(days=1)  # the day before the weeks may hold shifts reaching into them
+    if days[0] < boundary:
+        raise InputError.one("--week-start", f"the roster has shifts on {days[0]}, before the week start {start} "
+                             f"(only the day before, {boundary}, may hold shifts reaching into the weeks)")
     return start, (days[-1] - start).days // 7 + 1
 
 

@@ -24,7 +24,7 @@ def unreachable_agent_h(s: RosterState) -> float:
     return float(s.req[~reachable].sum() * (s.grid.step / pd.Timedelta(hours=1)))
 
 
-def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: pd.Timedelta) -> list:
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: pd.Timedelta, earlier=None) -> list:
     """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
 
     Returns one problem per agent whose contract minimum cannot be reached
@@ -38,7 +38,7 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: p
         limit = max_days_per_week(contract, rules)
         req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
         grid = make_demand(req, span, step, 0, 0)
-        pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9)
+        pools = make_pools([agent], rules, time_off, week_start, 7 * weeks, span, grid, 0, 24.0 - 1e-9, earlier=earlier)
         s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)
         m = agent_model.build(s, [0], set(range(7 * weeks)))
         solver = cp_model.CpSolver()

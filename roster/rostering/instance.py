@@ -32,18 +32,19 @@ gap is measured against it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from roster.rostering.rules.base import minutes
-from roster.rostering.rules.coverage import under_cost
+from roster.rostering.rules.base import ShiftRecord, minutes
+from roster.rostering.rules.coverage import coverage_from_roster, under_cost
 from roster.rostering.rules.fairness import is_late, is_weekend
 from roster.rostering.rules.paid_time import shift_cost
-from roster.rostering.rules.shifts import start_window, time_off_spans
-from roster.rostering.rules.weekly import days_in_week, max_days_per_week, open_days, prorated_minimum_min
+from roster.rostering.rules.shifts import clear_of_earlier, rest_ns, start_window, time_off_spans
+from roster.rostering.rules.weekly import days_in_week, max_days_per_week, open_days, prorated_minimum_min, run_before
 from roster.rostering.templates import Template, blocked, profile_templates
 from roster.schema import Agent, LabourRules
 
@@ -66,11 +67,14 @@ class Demand:
 
 
 def make_demand(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp], step: pd.Timedelta,
-              under_weight: int, peak_weight: int) -> Demand:
+              under_weight: int, peak_weight: int, fixed: pd.DataFrame | None = None) -> Demand:
     """The grid of ``span`` with each channel's requirement and the cost of a missing agent.
 
     A missing agent costs ``under_weight`` plus up to ``peak_weight`` more at
     the channel's peak (:func:`roster.rostering.rules.coverage.under_cost`).
+    ``fixed`` are roster rows that stay as they are (a previous roster's shifts
+    reaching into the span): the agents they keep at work are taken off the
+    requirement (the cost of a missing agent stays that of the whole requirement).
     """
     n = int((span[1] - span[0]) / step)
     req = requirements[(requirements["ds"] >= span[0]) & (requirements["ds"] < span[1])]
@@ -83,6 +87,11 @@ def make_demand(requirements: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timesta
         arr[idx] = np.maximum(g["agents_required"].to_numpy(dtype=np.int64), 0)
         required[c] = arr
         cost[c] = under_cost(arr, under_weight, peak_weight)
+    if fixed is not None and len(fixed) and len(req):
+        held = coverage_from_roster(fixed, req[["ds", "channel", "agents_required"]], int(step / pd.Timedelta(minutes=1)))
+        for c, g in held.groupby("channel"):
+            idx = np.asarray((pd.DatetimeIndex(g["ds"]) - span[0]) // step, dtype=np.int64)
+            required[c][idx] = np.maximum(required[c][idx] - g["scheduled"].to_numpy(dtype=np.int64), 0)
     return Demand(span[0], step, n, channels, required, cost)
 
 
@@ -111,12 +120,24 @@ class Pool:
     cost: np.ndarray | None = None  # objective cost of its paid time
     late: np.ndarray | None = None  # a late shift (starts at or after the late hour, site time)
     weekend: np.ndarray | None = None  # on a Saturday or Sunday (site local date)
-    allowed: np.ndarray | None = None  # (agents, templates): the agent may work it (time off)
+    allowed: np.ndarray | None = None  # (agents, templates): the agent may work it (time off, rest after earlier shifts)
+    first_week: int = 0  # the roster's first own week (weeks before it hold boundary days only, without a weekly minimum)
+    run_before: np.ndarray | None = None  # per agent: working days in a row its earlier shifts end with, the day before day 0
 
 
 def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt.date, days: int,
-               span: tuple[pd.Timestamp, pd.Timestamp], grid: Demand, cost_weight: int, late_start_h: float) -> list[Pool]:
-    """Group agents into pools and build each pool's shift templates on the grid."""
+               span: tuple[pd.Timestamp, pd.Timestamp], grid: Demand, cost_weight: int, late_start_h: float, *,
+               first_day: int = 0, earlier: Mapping[str, Sequence[ShiftRecord]] | None = None) -> list[Pool]:
+    """Group agents into pools and build each pool's shift templates on the grid.
+
+    ``week_start`` is local day 0. The days before ``first_day`` (a multiple
+    of 7) are boundary days of the week before the roster: only their shifts
+    that reach into ``span`` are offered (:mod:`roster.rostering.continuity`).
+    ``earlier`` holds each agent's shifts before day 0 (a previous roster's):
+    no template within ``min_rest_h`` of one is allowed, and the run of working
+    days they end with is the agent's ``run_before``.
+    """
+    earlier = earlier or {}
     keys: dict[tuple, list[int]] = {}
     for ai, a in enumerate(agents):
         contract = rules.contracts[a.contract]
@@ -125,7 +146,7 @@ def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt
     pools = []
     for pi, ((tz, contract_name, window, skills), members) in enumerate(sorted(keys.items(), key=lambda kv: kv[1][0])):
         contract = rules.contracts[contract_name]
-        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span, grid.interval_min)
+        temps = profile_templates(tz, contract, window[0], window[1], rules, week_start, days, span, grid.interval_min, first_day)
         pool = Pool(pi, tz, contract_name, window, skills, members, temps)
         pool.work = [work_intervals(t, grid) for t in temps]
         lengths = np.array([len(w) for w in pool.work], dtype=np.int64)
@@ -140,11 +161,17 @@ def make_pools(agents: list[Agent], rules: LabourRules, time_off, week_start: dt
         pool.late = np.array([is_late(t.start.tz_convert(tz), late_start_h) for t in temps], dtype=bool)
         pool.weekend = np.array([is_weekend(t.local_date) for t in temps], dtype=bool)
         allowed = np.ones((len(members), len(temps)), dtype=bool)
+        pool.run_before = np.zeros(len(members), dtype=np.int64)
         for k, ai in enumerate(members):
             off = time_off_spans(list(time_off), agents[ai].agent_id)
             if off:
                 allowed[k] = [not blocked(t, off) for t in temps]
+            before = earlier.get(agents[ai].agent_id, ())
+            if before:
+                allowed[k] &= clear_of_earlier(before, pool.start_ns, pool.end_ns, rest_ns(rules))
+                pool.run_before[k] = run_before(before, week_start)
         pool.allowed = allowed
+        pool.first_week = first_day // 7
         pools.append(pool)
     return pools
 
@@ -182,5 +209,6 @@ def agent_limits(pool: Pool, agents: list[Agent], rules: LabourRules, weeks: int
         for w in range(weeks):
             available = days_in_week(open_, w)
             max_days[k, w] = min(limit, available)
-            min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, interval_min)
+            if w >= pool.first_week:  # a week of boundary days only is the previous roster's: no minimum here
+                min_min[k, w] = prorated_minimum_min(contract.min_week_h, available, interval_min)
     return max_days, min_min, max_min

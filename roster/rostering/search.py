@@ -49,10 +49,11 @@ from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
 from roster.rostering.channels import channel_block_cost_agent_h, exact_channels
 from roster.rostering.config import SolverConfig
+from roster.rostering.continuity import EarlierShifts, PreviousRoster, boundary_note, earlier_shifts, roster_pools
 from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.explain import explain_infeasible, unreachable_agent_h
 from roster.rostering.heuristic import construct, fill_minimums, from_counts, local_search
-from roster.rostering.instance import make_demand, make_pools
+from roster.rostering.instance import make_demand
 from roster.rostering.solution import RosterResult, roster_frame, roster_kpis
 from roster.rostering.state import RosterState, clear, restore, snapshot
 from roster.rostering.validation import score_roster, validate_roster
@@ -136,6 +137,7 @@ def solve_roster(
     weeks: int = 1,
     config: SolverConfig | None = None,
     progress: Progress | None = None,
+    previous: PreviousRoster | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -158,6 +160,12 @@ def solve_roster(
     config : SolverConfig, optional
     progress : callable, optional
         ``progress(task, done_s, limit_s)`` as the search goes.
+    previous : PreviousRoster, optional
+        The roster published for the days before (:mod:`roster.rostering.continuity`):
+        its shifts that reach into the roster count as coverage and its
+        shifts feed rest and consecutive days. Without one, the sites' local
+        days before ``week_start`` whose shifts reach into the roster are
+        rostered too (boundary days).
     """
     config = config or SolverConfig()
     clock = _Clock(config.time_limit_s, progress)
@@ -166,17 +174,19 @@ def solve_roster(
     # shifts and breaks on the roster's resolution within the plan's grid (15 minutes unless the rules say otherwise)
     plan_grid, grid = grid, grid.refine(rules.roster_interval_min(grid.interval_min))
     req = _on_roster_grid(req, plan_grid, grid)
+    earlier = earlier_shifts(previous, agents, week_start) if previous is not None else None
+    fixed = earlier.reaching(span) if earlier is not None else None
 
-    # 1. pools and their shift templates on the grid
-    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight)
-    pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, demand, config.cost_weight, config.late_start_h)
-    new_state = lambda: RosterState(pools, agents, rules, demand, config, weeks, week_start)  # noqa: E731
-    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.deadline)  # noqa: E731
+    # 1. pools and their shift templates on the grid (with the week before's boundary days, or its shifts fixed)
+    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
+    pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
+    new_state = lambda: RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)  # noqa: E731
+    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.deadline, earlier)  # noqa: E731
     build_s = clock.elapsed()
     clock.report("roster: shift templates built")
 
     # 2. the coverage programme, on the other core
-    programme = _Programme(pools, agents, rules, demand, weeks, clock.deadline) if config.bound else None
+    programme = _Programme(pools, agents, rules, demand, cal.weeks, clock.deadline) if config.bound else None
 
     # 3. the first roster
     rng = np.random.default_rng(config.seed)
@@ -194,7 +204,7 @@ def solve_roster(
     def search(s: RosterState, until: float) -> None:
         local_search(s, until, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
 
-    notes: list[str] = []
+    notes: list[str] = earlier.notes(week_start) if earlier is not None else []
     best, plan = _improve(best, new_state, place_short, search, programme, clock, rng, notes)
 
     # 5. the exact model, for small teams
@@ -204,7 +214,7 @@ def solve_roster(
 
     # 6. the roster table, checked and scored from the table alone
     result = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
-                     programme=plan, clock=clock, notes=notes,
+                     programme=plan, clock=clock, notes=notes, earlier=earlier, fixed=fixed,
                      build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
     result.coverage = _on_plan_grid(result.coverage, plan_grid, grid)
     clock.report("roster: done")
@@ -268,18 +278,21 @@ def _improve(best: RosterState, new_state, place_short, search, programme: _Prog
 
 def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, rules, time_off, config: SolverConfig,
             week_start: dt.date, weeks: int, *, status: str, programme: CoverageLP | None, clock: _Clock, notes: list[str],
-            build_s: float, first_s: float, first_obj: float, options: int) -> RosterResult:
-    """The roster table of ``best``, its coverage, the validator's and scorer's verdicts, the KPIs and the notes."""
+            build_s: float, first_s: float, first_obj: float, options: int,
+            earlier: EarlierShifts | None = None, fixed: pd.DataFrame | None = None) -> RosterResult:
+    """The roster table of ``best``, its coverage (the previous roster's shifts ``fixed`` too), the validator's and scorer's verdicts, the KPIs and the notes."""
     t_finish = time.perf_counter()
     search_obj = best.objective()
     # every step of the search ends with exact_channels, which stores roster.rostering.channels.assign_channels(best)
     chans = {(a, d): st.chan[d][1] for a, st in enumerate(best.state) for d in st.shifts}
     roster = roster_frame(best, chans, agents)
     grid_req = req[(req["ds"] >= span[0]) & (req["ds"] < span[1])][["ds", "channel", "agents_required"]]
-    coverage = coverage_from_roster(roster, grid_req, grid.interval_min)
+    coverage = coverage_from_roster(roster if fixed is None else pd.concat([roster, fixed], ignore_index=True), grid_req, grid.interval_min)
 
-    violations = validate_roster(roster, agents, rules, time_off, interval_min=grid.interval_min, week_start=week_start, weeks=weeks)
-    score = score_roster(roster, grid_req, agents, rules, config, interval_min=grid.interval_min, week_start=week_start, weeks=weeks)
+    violations = validate_roster(roster, agents, rules, time_off, interval_min=grid.interval_min, week_start=week_start, weeks=weeks,
+                                 earlier=earlier.shifts if earlier is not None else None)
+    score = score_roster(roster, grid_req, agents, rules, config, interval_min=grid.interval_min, week_start=week_start, weeks=weeks,
+                         fixed=fixed)
     objective = score.objective
     bound = programme.objective if programme is not None and np.isfinite(programme.objective) else float("nan")
     if programme is not None and programme.status != "optimal":
@@ -301,6 +314,8 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
         finish_s=time.perf_counter() - t_finish,
     )
     notes += [f"rule violation: {v}" for v in violations[:20]]
+    if earlier is None:
+        notes += boundary_note(roster, week_start)
     if kpis.under_agent_intervals:
         notes.append(
             f"the agents cannot cover the requirement everywhere: {kpis.intervals_understaffed} channel-intervals are short "
@@ -308,13 +323,15 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
             + (f"; even the coverage programme's relaxation leaves {programme.short_agent_h:,.1f} agent-hours short"
                if programme is not None and np.isfinite(programme.short_agent_h) else "")
             + (f"; {kpis.unreachable_agent_h:,.1f} agent-hours are required where no agent with the skill can work at all "
-               "(outside every start window, or before a site's roster week begins: the previous week's roster covers those)"
+               + ("(outside every start window; before the roster's first days only the previous roster's shifts work, and "
+                  "these are what they leave short)" if earlier is not None else
+                  "(outside every start window and every shift of the week before that reaches into the roster)")
                if kpis.unreachable_agent_h > 0 else "")
         )
     return RosterResult(roster, coverage, kpis, score.penalties, notes)
 
 
-def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
+def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline, earlier=None) -> None:
     """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly."""
     short = [a for a in range(len(agents)) if s.deficit(a)]
     if not short:
@@ -322,7 +339,8 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
     short = fill_minimums(s)
     if not short:
         return
-    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step)
+    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step,
+                                  earlier=earlier.shifts if earlier is not None else None)
     if problems:
         raise InputError(problems)
     for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's

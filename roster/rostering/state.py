@@ -65,6 +65,7 @@ class RosterState:
         self.min_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
         self.max_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
         self.max_shift_min = np.zeros(len(agents), dtype=np.int64)  # the agent's longest paid shift
+        self.run_before = np.zeros(len(agents), dtype=np.int64)  # working days in a row before day 0 (earlier shifts)
         #: objective weight of one unit of each soft penalty, by name
         self.soft_weight = {pen.name: float(getattr(config, pen.weight)) for pen in SOFT_PENALTIES}
         self.masks = []
@@ -77,6 +78,7 @@ class RosterState:
                 self.pref_mask[ai, list(pref)] = True
                 self.max_days[ai], self.min_paid_min[ai], self.max_paid_min[ai] = md[k], mn[k], mx[k]
                 self.max_shift_min[ai] = int(p.paid_min.max()) if len(p.paid_min) else 0
+                self.run_before[ai] = int(p.run_before[k]) if p.run_before is not None else 0
             self.masks.append(p.allowed.copy())
         self.week_of = [p.day // 7 for p in pools]
         # templates are in local-day order: each day's are one slice of the pool's arrays
@@ -90,6 +92,8 @@ class RosterState:
         self.week_soft = np.zeros((len(agents), weeks))
         self.soft_total = 0.0
         self._reach_cache = None
+        for ai in np.flatnonzero(self.run_before):  # days worked just before the roster: its first days may be closed
+            self._update_mask(int(ai))
 
     # ------------------------------------------------------------------ #
     # objective
@@ -258,8 +262,9 @@ class RosterState:
             else:
                 used = int(sum(p.paid_min[t] for t in ts))
                 m[sl] &= p.paid_min[sl] <= self.max_paid_min[ai, w] - used
-        if self.max_consecutive < self.days:
-            for e in too_long_if_worked([d in st.shifts for d in range(self.days)], self.max_consecutive):
+        before = int(self.run_before[ai])
+        if self.max_consecutive < self.days + before:
+            for e in too_long_if_worked([d in st.shifts for d in range(self.days)], self.max_consecutive, before):
                 m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
 

@@ -48,6 +48,7 @@ def profile_templates(
     days: int,
     span: tuple[pd.Timestamp, pd.Timestamp],
     step_min: int,
+    first_day: int = 0,
 ) -> list[Template]:
     """Every shift of a contract and start window at a site, in ``days`` local days from ``week_start``.
 
@@ -58,12 +59,19 @@ def profile_templates(
     a team's pauses. Starts that do not exist in local time (the skipped hour
     of a daylight-saving change) or that are ambiguous are not offered.
     Pauses are placed on the roster grid's ``step_min``-minute steps.
+
+    The days before ``first_day`` are *boundary days* of the week before the
+    roster (:mod:`roster.rostering.continuity`): only their shifts that reach
+    into ``span`` (UTC) are offered. On the other days a shift starts in ``span``.
     """
     out: list[Template] = []
     for d, day, start, length_h in contract_shifts(site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days):
-        if start < span[0] or start >= span[1]:
-            continue
         end = start + pd.Timedelta(hours=length_h)
+        if d < first_day:
+            if end <= span[0] or start >= span[1]:
+                continue
+        elif start < span[0] or start >= span[1]:
+            continue
         seen = set()
         for stagger in range(BREAK_PLACEMENTS):
             pauses = pauses_for(start, length_h, rules.breaks, stagger, step_min)

@@ -20,6 +20,7 @@ looks as it does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,8 +41,14 @@ def validate_roster(
     interval_min: int,
     week_start: dt.date | None = None,
     weeks: int = 1,
+    earlier: Mapping[str, Sequence[ShiftRecord]] | None = None,
 ) -> list[Violation]:
     """Every hard-rule violation in ``roster`` (empty list: valid).
+
+    ``earlier`` holds each agent's shifts before the roster (a previous
+    roster's, see :mod:`roster.rostering.continuity`): the rules that reach
+    across the boundary - minimum rest and consecutive days - check the
+    roster's shifts against them (the earlier shifts themselves are not checked).
 
     ``interval_min`` is the roster grid's interval in minutes (breaks are
     placed on its steps, the prorated weekly minimum is rounded down to it).
@@ -69,8 +76,17 @@ def validate_roster(
         if week_start is not None and has_paid and rules.contracts[agent.contract].min_week_h > 0:
             available = weekly.available_days(agent, rules, week_start, 7 * weeks, list(time_off))
         problems += weekly.violations(agent, rules, recs, interval_min=interval_min, week_start=week_start, weeks=weeks, available=available)
+        before = (earlier or {}).get(aid, ())
+        if before and recs:
+            problems += shifts.rest_after_earlier(agent, rules, before, recs)
+            problems += weekly.consecutive_after_earlier(agent, rules, before, recs)
     problems += channels.violations(known, rules, {a.agent_id: a.site_tz for a in agents})
     return problems
+
+
+def shift_records(roster: pd.DataFrame) -> dict[str, list[ShiftRecord]]:
+    """Each agent's shifts in a roster table (one per local date, in start order), as the hard rules read them."""
+    return _shift_records(roster, "paid_h" in roster)[0]
 
 
 def _shift_records(rows: pd.DataFrame, has_paid: bool) -> tuple[dict[str, list[ShiftRecord]], dict[str, dict[str, list[Pause]]]]:
@@ -121,7 +137,7 @@ def agent_weeks(roster: pd.DataFrame, agents: list[Agent], week_start: dt.date, 
 
 
 def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, config, *,
-                 interval_min: int, week_start: dt.date, weeks: int = 1) -> Score:
+                 interval_min: int, week_start: dt.date, weeks: int = 1, fixed: pd.DataFrame | None = None) -> Score:
     """Recount coverage and recompute the objective (weights from ``config``, a :class:`roster.rostering.config.SolverConfig`).
 
     ``requirements`` has ``ds, channel, agents_required`` on the roster's
@@ -129,8 +145,10 @@ def score_roster(roster: pd.DataFrame, requirements: pd.DataFrame, agents: list[
     (:data:`roster.rostering.rules.OBJECTIVE`): missing agents, paid hours,
     and the soft rules (weekend days beyond one and late shifts beyond two a
     week, preferred days off worked, weeks whose days off are all apart).
+    ``fixed`` are rows of a previous roster that reach into this one: they
+    count as coverage (their paid time and soft rules are that roster's).
     """
-    cov = coverage.coverage_from_roster(roster, requirements, interval_min)
+    cov = coverage.coverage_from_roster(roster if fixed is None else pd.concat([roster, fixed], ignore_index=True), requirements, interval_min)
     short_n, under_cost = coverage.count(cov, config.under_weight, config.peak_weight)
     by_id = {a.agent_id: a for a in agents}
     shift_rows = roster[roster["activity"] == "shift"]

@@ -376,6 +376,19 @@ def test_roster_page_checks_an_edited_roster_upload(at):
     assert "edited.csv, line 2, column 'agent_id': agent 'Z999', 2026-11-23: unknown agent_id" in err, err
 
 
+def test_roster_page_refuses_a_previous_roster_for_other_agents(at):
+    forecast(at, days=14)
+    goto(at, "roster")
+    bad = ("agent_id,site_tz,local_date,activity,channel,start_utc,end_utc,start_local,end_local,paid_h,shift_id\n"
+           "Z9,America/New_York,2026-11-29,shift,voice,2026-11-29T22:00:00Z,2026-11-30T06:30:00Z,,,8.0,Z9-2026-11-29\n")
+    at.file_uploader(key="previous_roster").set_value(("last_week.csv", bad.encode(), "text/csv"))
+    button(at, "Build roster").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "last_week.csv, line 2, column 'agent_id'" in err and "'Z9'" in err and "no roster was built" in err
+    assert "roster" not in at.session_state and not at.exception
+
+
 def test_bad_uploads_show_file_line_column_and_keep_the_last_good_data(at, small_app_data):
     at.file_uploader(key="up_history").set_value(("my_history.csv", b"when,channel,tz,count\n2026-01-01T00:00:00Z,voice,UTC,3\n", "text/csv"))
     button(at, "Validate and load uploads").click()

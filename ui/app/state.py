@@ -21,6 +21,7 @@ import streamlit as st
 from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import FILE_NAMES, Inputs, find_files, load_inputs
+from roster.io import PreviousRoster
 from roster.planning.settings import PlanSettings
 from ui.app import format as fmt
 from ui.app import jobs
@@ -292,8 +293,35 @@ def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
     _set_requirements(staffed, staffing_settings())
 
 
-def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
-    """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs)."""
+def load_previous_roster(upload, week_start) -> PreviousRoster:
+    """An uploaded roster.csv already published for the weeks before ``week_start``, checked against the new roster's weeks.
+
+    Raises :class:`InputError` (naming the uploaded file, line, agent and rule) when it does not fit.
+    """
+    from roster.planning.inputs import load_previous_roster as load
+    from roster.rostering.continuity import earlier_shifts
+
+    limit = max_upload_mb()
+    if upload.size > limit * 1e6:
+        raise InputError([Problem(upload.name, f"the file is {upload.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")])
+    with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as tmp:
+        path = Path(tmp) / "roster.csv"
+        path.write_bytes(upload.getvalue())
+        try:
+            previous = load(path, inputs().agents)
+        except InputError as exc:
+            raise InputError([Problem(upload.name if p.file == path.name else p.file, p.message, p.line, p.column) for p in exc.problems],
+                             total=exc.total) from None
+    previous = PreviousRoster(upload.name, previous.rows)
+    earlier_shifts(previous, inputs().agents, week_start)
+    return previous
+
+
+def start_roster(week_start, weeks: int, time_limit_s: float, previous: PreviousRoster | None = None) -> jobs.Job:
+    """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs).
+
+    ``previous`` is the roster published for the weeks before (:func:`load_previous_roster`).
+    """
     from roster.planning.plan import roster_stage, simulation_stage
     from roster.staffing.simulate import simulation_summary
 
@@ -303,11 +331,12 @@ def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
     plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s)
 
     def work(progress):
-        res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress)
+        res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress, previous=previous)
         progress("simulating the roster's service level", 0, None)
         return res, simulation_summary(simulation_stage(req, res.coverage, inp.targets, grid, plan))
 
-    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "simulation_runs": plan.simulation_runs}
+    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "simulation_runs": plan.simulation_runs,
+                "previous_roster": previous.file if previous is not None else None}
     j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,
                    {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
                     "settings": settings})

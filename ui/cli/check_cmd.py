@@ -22,7 +22,7 @@ def check_roster_cmd(
     templates: Path = typer.Option(None, "--templates", help="Shift templates; default: templates.csv beside the agents file, if any."),
     requirements: Path = typer.Option(None, "--requirements", help="requirements.csv: also report the coverage the roster gives."),
     week_start: str = typer.Option(None, "--week-start", metavar="YYYY-MM-DD",
-                                   help="First day (site local) of the roster's weeks, as it was built; default: the Monday on or before its first day."),
+                                   help="First day (site local) of the roster's weeks, as it was built; default: the Monday on or before its first day (after it, when that day is a Sunday before the weeks)."),
 ) -> None:
     """Check a roster against the labour rules: every violation with its rule, agent and date.
 

@@ -140,6 +140,11 @@ Seed = Annotated[int, typer.Option("--seed", help=f"Random seed of the solver an
 Runs = Annotated[int, typer.Option(
     "--runs", help=f"Simulation replications ({_range('simulation_runs')}): each interval's service level is its expected one over them.")]
 Simulate = Annotated[bool, typer.Option("--simulate/--no-simulate", help="Check the roster's service level by simulation.")]
+PreviousRosterFile = Annotated[Path | None, typer.Option(
+    "--previous-roster", metavar="FILE",
+    help="A roster.csv already published for the week(s) before: its shifts that reach into the new roster stand (coverage), "
+         "and rest and consecutive days are kept across the boundary. Without one, the sites' evening and night shifts of the "
+         "day before that reach into the roster are rostered too.")]
 
 
 def parse_quantile(value: str | None) -> float | str | None:

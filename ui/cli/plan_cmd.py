@@ -17,6 +17,7 @@ from ui.cli.common import (
     IntervalMin,
     Model,
     PeakCorrection,
+    PreviousRosterFile,
     Runs,
     Seed,
     Simulate,
@@ -73,6 +74,7 @@ def plan(
     volume_quantile: VolumeQuantile = default("volume_quantile"),
     simulate: Simulate = default("simulate"),
     runs: Runs = default("simulation_runs"),
+    previous_roster: PreviousRosterFile = None,
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -102,7 +104,7 @@ def plan(
     )
     check_output_folder(out_dir)
     with progress_bar() as report:
-        inputs = load_inputs(data, interval_min=settings.interval_min)
+        inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster)
         result = run_plan(inputs, settings, progress=report)
     written = write_plan(result, out_dir)
     result.timings["total"] = time.perf_counter() - started

@@ -26,6 +26,7 @@ from ui.cli.common import (
     IntervalMin,
     Model,
     PeakCorrection,
+    PreviousRosterFile,
     Runs,
     Seed,
     TimeLimit,
@@ -156,6 +157,7 @@ def roster_cmd(
     workers: Workers = default("workers"),
     seed: Seed = default("seed"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, shifts.csv, roster_deputy.csv, coverage.csv and roster.ics."),
+    previous_roster: PreviousRosterFile = None,
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
 
@@ -169,12 +171,12 @@ def roster_cmd(
 
     settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
     check_output_folder(out_dir, "roster")
-    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates)
+    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster)
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
-        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report)
+        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report, previous=ri.previous)
     write_roster(result, ri.agents, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
     k = result.kpis
     for n in notes + result.notes:

@@ -258,6 +258,10 @@ class SearchState(Protocol):
         """The longest run of working days allowed."""
 
     @property
+    def run_before(self) -> np.ndarray:
+        """(agents,): working days in a row the agent's earlier shifts end with, the day before the first roster day."""
+
+    @property
     def max_days(self) -> np.ndarray:
         """(agents, weeks): most working days."""
 

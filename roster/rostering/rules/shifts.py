@@ -152,6 +152,33 @@ def rested(prev_end, next_start, rest):
     return next_start >= prev_end + rest
 
 
+def clear_of_earlier(earlier: Sequence[ShiftRecord], start_ns: np.ndarray, end_ns: np.ndarray, rest: int) -> np.ndarray:
+    """Per candidate shift (UTC spans in nanoseconds): whether it keeps ``rest`` (ns) from every one of the ``earlier`` shifts.
+
+    The rest rule across a roster's boundary: the shifts an agent worked
+    before the roster (a previous roster's, fixed) enter the search as data,
+    and a shift that would start within ``min_rest_h`` of one's end (or end
+    within it of one's start) is never offered.
+    """
+    ok = np.ones(len(start_ns), dtype=bool)
+    for e in earlier:
+        ok &= rested(e.end.value, start_ns, rest) | rested(end_ns, e.start.value, rest)
+    return ok
+
+
+def rest_after_earlier(agent: Agent, rules: LabourRules, earlier: Sequence[ShiftRecord], shifts: Sequence[ShiftRecord]) -> list[Violation]:
+    """Minimum rest between each of the agent's ``earlier`` shifts (before the roster) and each of the roster's ``shifts``."""
+    rest = pd.Timedelta(hours=rules.min_rest_h)
+    out = []
+    for s in shifts:
+        for e in earlier:
+            if not (rested(e.end, s.start, rest) or rested(s.end, e.start, rest)):
+                gap_h = (s.start - e.end).total_seconds() / 3600
+                out.append(Violation(MIN_REST, agent.agent_id, str(s.local_date),
+                                     f"{gap_h:.1f} h rest after the previous roster's shift of {e.local_date}, rules need {rules.min_rest_h:g} h"))
+    return out
+
+
 # --------------------------------------------------------------------------- #
 # CP-SAT
 # --------------------------------------------------------------------------- #

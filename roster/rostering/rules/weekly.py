@@ -92,14 +92,28 @@ def longest_run(days: Iterable[int]) -> int:
     return best
 
 
-def too_long_if_worked(worked: Sequence[bool], max_consecutive: int) -> list[int]:
+def run_before(shifts: Sequence[ShiftRecord], day: dt.date) -> int:
+    """Working days in a row among ``shifts``' local dates that end the day before ``day`` (0 if that day is off)."""
+    dates = {s.local_date for s in shifts}
+    n, d = 0, day - dt.timedelta(days=1)
+    while d in dates:
+        n += 1
+        d -= dt.timedelta(days=1)
+    return n
+
+
+def too_long_if_worked(worked: Sequence[bool], max_consecutive: int, run_before: int = 0) -> list[int]:
     """The days off (``worked``: per roster day) that, were they worked, would make a run longer than ``max_consecutive``.
 
     One pass each way: the run of working days ending the day before and the
-    one starting the day after, joined by the day itself.
+    one starting the day after, joined by the day itself. ``run_before`` is
+    the run of working days the agent's earlier shifts end with, the day
+    before the first roster day (see :func:`run_before`).
     """
     n = len(worked)
     before = [0] * n  # working days in a row just before each day
+    if n:
+        before[0] = run_before
     after = [0] * n  # working days in a row just after each day
     for d in range(1, n):
         before[d] = before[d - 1] + 1 if worked[d - 1] else 0
@@ -146,14 +160,27 @@ def add_weekly_hours(m: SubModel, s: SearchState, free_agents) -> None:
                 m.model.Add(sum(terms) >= need)
 
 
+def first_window(run_before: int, max_consecutive: int) -> range:
+    """The first roster days that may not all be worked after ``run_before`` working days in a row before the roster (empty if none)."""
+    if run_before <= 0:
+        return range(0)
+    return range(0, max(max_consecutive + 1 - run_before, 1))
+
+
 def add_consecutive_days(m: SubModel, s: SearchState, free_agents) -> None:
-    """No window of ``max_consecutive_days + 1`` days worked in full (fixed days count)."""
+    """No window of ``max_consecutive_days + 1`` days worked in full (fixed days count, and the days worked before the roster)."""
     k = s.max_consecutive
-    if k >= s.days:
-        return
     for a in free_agents:
         fixed = set(s.state[a].shifts)
-        for window in consecutive_windows(s.days, k):
+        before = int(s.run_before[a])
+        head = first_window(before, k)
+        windows = consecutive_windows(s.days, k) if k < s.days else []
+        if len(head):
+            free = [m.work[(a, d)] for d in head if (a, d) in m.work]
+            n_fixed = sum(1 for d in head if d in fixed)
+            if free:
+                m.model.Add(sum(free) <= max(k - before, 0) - n_fixed)
+        for window in windows:
             free = [m.work[(a, d)] for d in window if (a, d) in m.work]
             n_fixed = sum(1 for d in window if d in fixed)
             if free and n_fixed + len(free) > k:
@@ -163,6 +190,33 @@ def add_consecutive_days(m: SubModel, s: SearchState, free_agents) -> None:
 # --------------------------------------------------------------------------- #
 # the check on any roster
 # --------------------------------------------------------------------------- #
+def consecutive_after_earlier(agent: Agent, rules: LabourRules, earlier: Sequence[ShiftRecord], shifts: Sequence[ShiftRecord]) -> list[Violation]:
+    """Consecutive days across the roster's boundary: a run of the roster's days joined to the ``earlier`` shifts' that is too long.
+
+    Reported only where the roster's own days keep the rule (their own run is
+    checked by :func:`violations`).
+    """
+    k = rules.max_consecutive_days
+    own = {s.local_date.toordinal() for s in shifts}
+    if longest_run(own) > k:
+        return []
+    days = own | {s.local_date.toordinal() for s in earlier}
+    best, run, prev, touches = 0, 0, None, False
+    for d in sorted(days):
+        if prev is not None and d == prev + 1:
+            run += 1
+        else:
+            run, touches = 1, False
+        touches = touches or d in own
+        if touches:
+            best = max(best, run)
+        prev = d
+    if best > k:
+        return [Violation(CONSECUTIVE_DAYS, agent.agent_id, "",
+                          f"{best} consecutive working days counting the previous roster's, at most {k}")]
+    return []
+
+
 def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], *, interval_min: int,
                week_start: dt.date | None = None, weeks: int = 1, available: set[int] | None = None) -> list[Violation]:
     """Every broken rule of this family in one agent's shifts.
@@ -188,11 +242,12 @@ def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord], 
             by_week.setdefault((s.local_date - first).days // 7, []).append(s)
         for w in sorted(by_week):
             ws = by_week[w]
+            label = f"week {w + 1}" if w >= 0 else "the week before"  # the week before: boundary days (roster.rostering.continuity)
             if len(ws) > limit:
-                out.append(Violation(DAYS_PER_WEEK, aid, f"week {w + 1}", f"{len(ws)} working days, at most {limit}"))
+                out.append(Violation(DAYS_PER_WEEK, aid, label, f"{len(ws)} working days, at most {limit}"))
             paid = sum(s.paid_min for s in ws) if has_paid else 0
             if has_paid and paid > max_min:
-                out.append(Violation(WEEKLY_HOURS, aid, f"week {w + 1}", f"{paid / 60:g} paid hours, contract max {contract.max_week_h:g}"))
+                out.append(Violation(WEEKLY_HOURS, aid, label, f"{paid / 60:g} paid hours, contract max {contract.max_week_h:g}"))
         best = longest_run(s.local_date.toordinal() for s in shifts)
         if best > rules.max_consecutive_days:
             out.append(Violation(CONSECUTIVE_DAYS, aid, "", f"{best} consecutive working days, at most {rules.max_consecutive_days}"))

@@ -37,14 +37,23 @@ with st.form("roster_form"):
                               help="the whole search, from the first roster to the exact model; longer usually means fewer shortfalls")
     c[3].markdown("&nbsp;")
     go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
+    previous_upload = st.file_uploader(
+        "Previous roster (optional): the roster.csv already published for the week before", type=["csv"], key="previous_roster",
+        help="Its shifts that reach into this roster (evening and night shifts of the day before) stand and count as coverage; "
+             "rest and consecutive days are kept across the boundary. Without one, those shifts of the day before are rostered too.")
 if go:
     try:
         check_roster_weeks(grid, site_zones, week, int(weeks))
     except InputError as exc:
         st.error(f"**The roster cannot be built for these weeks**: {exc.problems[0].message}.")
     else:
-        state.start_roster(week, int(weeks), float(limit))
-        st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
+        try:
+            previous = state.load_previous_roster(previous_upload, week) if previous_upload is not None else None
+        except InputError as exc:
+            state.show_input_error(exc, " in the previous roster", keeps="no roster was built")
+        else:
+            state.start_roster(week, int(weeks), float(limit), previous)
+            st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
 state.show_job("roster")
 
 
@@ -103,7 +112,8 @@ if rs.get("requirements_id") != st.session_state.get("requirements_id"):
 how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact model's best within the time limit",
        "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(k.status, k.status)
 st.caption(f"Roster for the week(s) from {fmt.day(rs['week_start'])} (site local), built in {rs['seconds']:.0f} s: {how}; "
-           f"first complete roster after {k.first_solution_s:.1f} s. Hard rules checked by the validator: "
+           + (f"after the previous roster {rs['previous_roster']}; " if rs.get("previous_roster") else "")
+           + f"first complete roster after {k.first_solution_s:.1f} s. Hard rules checked by the validator: "
            + ("all kept." if not k.violations else f"**{k.violations} violation(s)** (see the notes)."))
 if res.notes:
     with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k.violations)):
