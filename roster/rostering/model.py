@@ -67,14 +67,11 @@ def _variables(m: SubModel, s: RosterState, free_agents, free_days, candidates=N
     for a in free_agents:
         st = s.state[a]
         p = s.pools[st.pool]
-        fixed = {d: t for d, t in st.shifts.items() if d not in free_days}
         ok = p.allowed[st.k] & np.isin(p.day, list(free_days))
         if candidates is not None and st.pool in candidates:
             ok &= candidates[st.pool]
-        # shifts that clash on rest with a fixed neighbouring day are never possible
-        for d, t in fixed.items():
-            ok &= ~((p.day == d - 1) & ~shifts.rested(p.end_ns, p.start_ns[t], s.rest_ns))
-            ok &= ~((p.day == d + 1) & ~shifts.rested(p.end_ns[t], p.start_ns, s.rest_ns))
+        # shifts that clash on rest with a fixed shift (any fixed day's, or one outside the roster) are never possible
+        ok &= shifts.rest_with_fixed(s, a, free_days)
         for t in np.flatnonzero(ok):
             v = m.model.NewBoolVar(f"x_{s.agents[a].agent_id}_{t}")
             m.x[(a, int(t))] = v

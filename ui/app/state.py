@@ -291,22 +291,27 @@ def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
     _set_requirements(staffed, staffing_settings())
 
 
-def start_roster(week_start, weeks: int, time_limit_s: float) -> jobs.Job:
-    """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs)."""
+def start_roster(week_start, weeks: int, time_limit_s: float, effort: int | None = None) -> jobs.Job:
+    """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs).
+
+    ``effort`` is the search's work budget (None: the session's, by default the plan's default; 0 = the time limit alone).
+    """
     from roster.planning.plan import roster_stage, simulation_stage
     from roster.staffing.simulate import simulation_summary
 
     inp = inputs()
     req = st.session_state["requirements"]
     grid = requirements_grid()
-    plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s)
+    plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
+                            **({} if effort is None else {"effort": effort}))
 
     def work(progress):
         res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress)
         progress("simulating the roster's service level", 0, None)
         return res, simulation_summary(simulation_stage(req, res.coverage, inp.targets, grid, plan))
 
-    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "simulation_runs": plan.simulation_runs}
+    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "effort": plan.effort,
+                "simulation_runs": plan.simulation_runs}
     j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,
                    {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
                     "settings": settings})

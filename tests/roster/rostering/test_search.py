@@ -85,21 +85,33 @@ def test_not_enough_agents_still_gives_a_roster_and_reports_the_shortfall():
     assert any("cannot cover" in n for n in res.notes)
 
 
+def _ft(**kw) -> Contract:
+    base = dict(min_week_h=24, max_week_h=40, max_days_per_week=5, shift_lengths_h=[8.5], earliest_start=dt.time(6), latest_start=dt.time(14), hourly_cost=20)
+    return Contract(**{**base, **kw})
+
+
 def test_contradicting_rules_name_the_agent_and_the_rule():
-    lr = rules(max_days_per_week=2)
+    # 3 days of 8.5 h spans could hold 25 h, so the rules file passes; but the unpaid lunch leaves 3 x 8 = 24 paid hours
+    lr = rules(max_days_per_week=3, contracts={"ft": _ft(min_week_h=25)})
     ws = dt.date(2026, 6, 1)
-    agents = [agent(0)]  # needs 24 h a week but 2 days x 8 paid hours = 16
-    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 24.0 paid hours"):
+    agents = [agent(0)]
+    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 25.0 paid hours"):
         solve(requirements(ws, ["America/New_York"]), agents, lr, week_start=ws, config=CFG)
 
 
+def test_rules_that_cannot_hold_a_contract_minimum_are_refused_before_any_solve():
+    with pytest.raises(ValueError, match=r"contract 'ft' needs min_week_h = 24 h a week, but at most 2 working day\(s\) a week"):
+        rules(max_days_per_week=2)
+
+
 def test_the_contradiction_quotes_the_minimum_as_enforced():
-    lr = rules(max_days_per_week=2)
+    # 30 h rest after 8.5 h shifts starting 06:00-14:00: a shift every other day; with Monday off, three (24 paid hours)
+    lr = rules(min_rest_h=30, contracts={"ft": _ft(min_week_h=35)})
     ws = dt.date(2026, 6, 1)
     agents = [agent(0)]
     off = [TimeOff(agent_id="A00", start=pd.Timestamp("2026-06-01T04:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-02T04:00Z").to_pydatetime())]
-    # Monday off: 24 h x 6 / 7 = 20.57 h, enforced (and checked by the validator) as 20.5 h, down to a quarter hour
-    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 20.5 paid hours"):
+    # Monday off: 35 h x 6 / 7 = 30 h, the minimum enforced (and checked by the validator)
+    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 30.0 paid hours"):
         solve(requirements(ws, ["America/New_York"]), agents, lr, off, week_start=ws, config=CFG)
 
 
