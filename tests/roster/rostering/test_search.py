@@ -173,3 +173,54 @@ def test_weekends_are_shared_when_cover_allows():
     assert weekend.groupby("agent_id")["local_date"].nunique().max() <= 1
     pen = res.penalties.set_index("penalty")
     assert pen.loc["weekend days beyond one a week", "count"] == 0
+
+
+def _roster_bytes(result, path) -> bytes:
+    from roster.rostering.export import write_roster_csv
+
+    return write_roster_csv(result.roster, path).read_bytes()
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["heuristic", "cp-sat"])
+def test_the_same_inputs_and_seed_give_the_same_roster_csv(tmp_path, exact):
+    # a work budget, with every core as the plan uses (workers=0), the coverage programme in its thread: twice the same bytes
+    from tests.roster.rostering.factory import random_instance
+
+    agents, lr, req, _ = random_instance(4)
+    cfg = SolverConfig(time_limit_s=120, workers=0, seed=7, effort=6, exact_max_options=10**6 if exact else 0)
+    runs = [solve(req, agents, lr, week_start=dt.date(2026, 6, 1), config=cfg) for _ in range(2)]
+    assert _roster_bytes(runs[0], tmp_path / "a.csv") == _roster_bytes(runs[1], tmp_path / "b.csv")
+    assert {r.kpis.search_ended_by for r in runs} <= {"work budget", "converged"}
+    assert runs[0].kpis.status == runs[1].kpis.status and (runs[0].kpis.status != "HEURISTIC") == exact
+
+
+def test_a_roster_the_validator_rejects_is_never_returned(monkeypatch):
+    # whatever the search built, a roster that still breaks a hard rule after the repair names agent, date and rule
+    from roster.rostering import search
+    from roster.rostering.rules import Violation
+
+    monkeypatch.setattr(search, "validate_roster", lambda roster, agents, *a, **k: [Violation("minimum rest", agents[0].agent_id, "2026-06-02", "7.5 h rest, rules need 11 h")])
+    ws = dt.date(2026, 6, 1)
+    with pytest.raises(InputError, match=r"roster: agent A00 2026-06-02: rule 'minimum rest': 7.5 h rest, rules need 11 h; "
+                                         r"the solver could not repair it, so no roster was written"):
+        solve(requirements(ws, ["America/New_York"]), [agent(0), agent(1)], rules(), week_start=ws, config=CFG.model_copy(update={"bound": False}))
+
+
+def test_a_broken_rule_is_repaired_by_rebuilding_the_agents_week(monkeypatch):
+    # the first check finds a violation (as a search that broke a rule would); the agent's week is rebuilt and checked again
+    from roster.rostering import search
+    from roster.rostering.rules import Violation
+
+    real, calls = search.validate_roster, []
+
+    def first_bad(roster, agents, *a, **k):
+        calls.append(1)
+        found = real(roster, agents, *a, **k)
+        return found + [Violation("minimum rest", "A01", "2026-06-02", "made up")] if len(calls) == 1 else found
+
+    monkeypatch.setattr(search, "validate_roster", first_bad)
+    ws = dt.date(2026, 6, 1)
+    agents = [agent(0), agent(1)]
+    res = solve(requirements(ws, ["America/New_York"]), agents, rules(), week_start=ws, config=CFG.model_copy(update={"bound": False}))
+    check(res, agents, rules(), week_start=ws)
+    assert any("repaired 1 agent(s)" in n for n in res.notes)
