@@ -41,10 +41,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from forecast.errors import InputError
+from forecast.errors import InputError, Problem
 from forecast.timegrid import TimeGrid
 from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
+from roster.rostering.budget import CONVERGED, CP_SAT_DET_S_PER_EFFORT, STEPS_PER_EFFORT, TIME, WORK, Budget
 from roster.rostering.channels import exact_channels
 from roster.rostering.config import SolverConfig
 from roster.rostering.rules.coverage import coverage_from_roster
@@ -58,6 +59,9 @@ from roster.rostering.weeks import default_week_start, roster_span
 from roster.schema import Agent, LabourRules, TimeOff
 
 Progress = Callable[[str, float, float | None], None]
+
+#: seconds (wall, and deterministic) for the exact placement of one agent left below its contract minimum
+SHORT_AGENT_S = 10.0
 
 
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
@@ -140,6 +144,7 @@ def solve_roster(
     weeks: int = 1,
     config: SolverConfig | None = None,
     progress: Progress | None = None,
+    started: float | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -162,9 +167,21 @@ def solve_roster(
     config : SolverConfig, optional
     progress : callable, optional
         ``progress(task, done_s, limit_s)`` as the search goes.
+    started : float, optional
+        ``time.perf_counter()`` when the caller's command started: the time
+        limit counts from there (default: from this call).
+
+    Raises
+    ------
+    InputError
+        An agent's own rules contradict each other (naming agent and rule),
+        or the roster breaks a hard rule the search could not repair (naming
+        agent, date and rule): no roster is returned, so none is written.
     """
     config = config or SolverConfig()
-    clock = _Clock(config.time_limit_s, progress)
+    # one deadline for the whole roster step (every sub-solve, the explanation and the bound get what is left of it);
+    # a caller that started earlier (the command, loading its inputs) passes its own start
+    clock = _Clock(config.time_limit_s, progress, **({"t_start": started} if started is not None else {}))
     rules.check_grid(grid.interval_min)
     req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
     # shifts and breaks on the roster's resolution within the plan's grid (15 minutes unless the rules say otherwise)
@@ -175,12 +192,14 @@ def solve_roster(
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight)
     pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, demand, config.cost_weight, config.late_start_h)
     new_state = lambda: RosterState(pools, agents, rules, demand, config, weeks, week_start)  # noqa: E731
-    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.deadline)  # noqa: E731
+    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.search_until)  # noqa: E731
     build_s = clock.elapsed()
     clock.report("roster: shift templates built")
 
     # 2. the coverage programme, on the other core
-    programme = _Programme(pools, agents, rules, demand, weeks, clock.deadline) if config.bound else None
+    programme = _Programme(pools, agents, rules, demand, weeks, clock.search_until) if config.bound else None
+    # the search's budget: a fixed number of steps (reproducible) or the wall clock alone, within the deadline
+    budget = Budget(clock.search_until, config.effort * STEPS_PER_EFFORT if config.effort else None)
 
     # 3. the first roster
     rng = np.random.default_rng(config.seed)
@@ -195,21 +214,29 @@ def solve_roster(
     options = sum(int(p.allowed.sum()) for p in pools)
     small = options <= config.exact_max_options  # small teams: converge, then leave the time to the exact model
 
-    def search(s: RosterState, until: float) -> None:
-        local_search(s, until, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
+    def search(s: RosterState, part: Budget) -> None:
+        local_search(s, part, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
 
     notes: list[str] = []
-    best, plan = _improve(best, new_state, place_short, search, programme, clock, rng, notes)
+    best, plan = _improve(best, new_state, place_short, search, programme, clock, budget, rng, notes)
 
     # 5. the exact model, for small teams
     status = "HEURISTIC"
     if small and time.perf_counter() < clock.search_until:
-        status = _exact(best, config, clock.search_until)
+        status = _exact(best, config, clock.search_until, budget)
+    elif small:
+        budget.time_cut()
+    if budget.ended_by is None:
+        budget.ended_by = CONVERGED
 
     # 6. the roster table, checked and scored from the table alone
-    result = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
-                     programme=plan, clock=clock, notes=notes,
+    result, violations = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
+                     programme=plan, clock=clock, notes=notes, ended_by=budget.ended_by,
                      build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
+    if violations:
+        result = _repaired(best, violations, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
+                           programme=plan, clock=clock, notes=notes, ended_by=budget.ended_by,
+                           build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
     result.coverage = _on_plan_grid(result.coverage, plan_grid, grid)
     clock.report("roster: done")
     return result
@@ -223,7 +250,7 @@ class _Programme:
 
         def solve() -> None:
             self._out["result"] = solve_coverage_lp(pools, agents, rules, demand, weeks,
-                                                    time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+                                                    time_limit_s=max(0.05, deadline - time.perf_counter()))
 
         self.thread = threading.Thread(target=solve, name="coverage-programme", daemon=True)
         self.thread.start()
@@ -238,42 +265,50 @@ class _Programme:
 
 
 def _improve(best: RosterState, new_state, place_short, search, programme: _Programme | None, clock: _Clock,
-             rng: np.random.Generator, notes: list[str]) -> tuple[RosterState, CoverageLP | None]:
+             budget: Budget, rng: np.random.Generator, notes: list[str]) -> tuple[RosterState, CoverageLP | None]:
     """Local search on the first roster while the programme solves, then from the programme's plan; the better stands.
 
+    With a work budget, half of it goes to the first roster, then the search
+    waits for the programme (up to the deadline), half of what is left goes
+    to the programme's plan and the rest to the better roster: the same
+    steps whatever the machine's speed. With wall time only, the first
+    roster's search runs in 5-second slices until the programme is solved.
     Returns the roster and the programme's result (None when it was not solved in time).
     """
     until = clock.search_until
-    while time.perf_counter() < until:
-        before = best.objective()
-        search(best, until if programme is None or not programme.solving else min(until, time.perf_counter() + 5.0))
-        if programme is None or not programme.solving:
-            break
-        if best.objective() >= before - 1e-6:
-            programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
-            break
+    if budget.by_work:
+        search(best, budget.part(steps=budget.left // 2))
+    else:
+        while not budget.out():
+            before = best.objective()
+            search(best, budget.part(seconds=5.0) if programme is not None and programme.solving else budget)
+            if programme is None or not programme.solving:
+                break
+            if best.objective() >= before - 1e-6:
+                break
     if programme is not None:
         programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
         if programme.solving:
+            budget.time_cut()
             notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
     plan = programme.result if programme is not None else None
-    if plan is not None and plan.counts is not None and time.perf_counter() < until - 1.0:
+    if plan is not None and plan.counts is not None and (budget.by_work or time.perf_counter() < until - 1.0) and not budget.out():
         alt = new_state()
         from_counts(alt, plan.counts, rng)
         place_short(alt)
         exact_channels(alt)
-        search(alt, until)
+        search(alt, budget.part(steps=budget.left // 2) if budget.by_work else budget)
         if alt.objective() < best.objective() and not any(alt.deficit(a) for a in range(len(alt.agents))):
             best = alt
-    if time.perf_counter() < until:
-        search(best, until)
+    if not budget.out():
+        search(best, budget)
     return best, plan
 
 
 def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, rules, time_off, config: SolverConfig,
             week_start: dt.date, weeks: int, *, status: str, programme: CoverageLP | None, clock: _Clock, notes: list[str],
-            build_s: float, first_s: float, first_obj: float, options: int) -> RosterResult:
-    """The roster table of ``best``, its coverage, the validator's and scorer's verdicts, the KPIs and the notes."""
+            ended_by: str, build_s: float, first_s: float, first_obj: float, options: int) -> tuple[RosterResult, list]:
+    """The roster table of ``best``, its coverage, the scorer's verdict, the KPIs and the notes; and the validator's violations."""
     t_finish = time.perf_counter()
     search_obj = best.objective()
     # every step of the search ends with exact_channels, which stores roster.rostering.channels.assign_channels(best)
@@ -286,12 +321,13 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
     score = score_roster(roster, grid_req, agents, rules, config, interval_min=grid.interval_min, week_start=week_start, weeks=weeks)
     objective = score.objective
     bound = programme.objective if programme is not None and np.isfinite(programme.objective) else float("nan")
+    notes = list(notes)
     if programme is not None and programme.status != "optimal":
         notes.append(f"the coverage programme was not solved within the time limit ({programme.status}), so there is no lower bound; raise --time-limit")
     gap = (objective - bound) / max(abs(objective), 1.0) if np.isfinite(bound) else float("nan")
     kpis = roster_kpis(
         roster, coverage, rules, agents, grid.step,
-        objective=objective, bound=bound, gap=gap, status=status,
+        objective=objective, bound=bound, gap=gap, status=status, search_ended_by=ended_by,
         build_s=build_s, first_solution_s=first_s, first_objective=first_obj,
         search_objective=search_obj,
         solve_s=clock.elapsed(),
@@ -304,7 +340,7 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
         violations=len(violations),
         finish_s=time.perf_counter() - t_finish,
     )
-    notes += [f"rule violation: {v}" for v in violations[:20]]
+    notes = notes + [f"rule violation: {v}" for v in violations[:20]]
     if kpis.under_agent_intervals:
         notes.append(
             f"the agents cannot cover the requirement everywhere: {kpis.intervals_understaffed} channel-intervals are short "
@@ -315,32 +351,75 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
                "(outside every start window, or before a site's roster week begins: the previous week's roster covers those)"
                if kpis.unreachable_agent_h > 0 else "")
         )
-    return RosterResult(roster, coverage, kpis, score.penalties, notes)
+    return RosterResult(roster, coverage, kpis, score.penalties, notes), violations
+
+
+def _repaired(best: RosterState, bad: list, req, span, grid, agents, rules, time_off, config, week_start, weeks,
+              **kw) -> RosterResult:
+    """A roster the validator rejected (``bad``: its violations), repaired: each agent concerned gets its week again under the hard rules.
+
+    The agent's shifts are taken out and rebuilt greedily (every shift the
+    search adds keeps the hard rules; the weekly minimum first), then its
+    channels re-chosen. A roster that still breaks a rule is never returned.
+
+    Raises
+    ------
+    InputError
+        Naming each agent, date and rule still broken.
+    """
+    by_id = {a.agent_id: i for i, a in enumerate(agents)}
+    for aid in dict.fromkeys(v.agent_id for v in bad):
+        if aid in by_id:
+            clear(best, [by_id[aid]])
+            best.rebuild(by_id[aid])
+    exact_channels(best)
+    n_agents = len({v.agent_id for v in bad})
+    kw["notes"] = [*kw["notes"], f"repaired {n_agents} agent(s) whose roster broke a hard rule ({'; '.join(str(v) for v in bad[:3])})"]
+    result, still = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, **kw)
+    if still:
+        raise InputError([Problem("roster", f"agent {v.agent_id}{' ' + v.where if v.where else ''}: rule '{v.rule}': {v.message}; "
+                                  "the solver could not repair it, so no roster was written") for v in still])
+    return result
 
 
 def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
-    """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly."""
+    """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly.
+
+    Every sub-solve gets what is left before ``deadline`` (``time.perf_counter()`` seconds) and a fixed
+    deterministic time, so the placement is the same on any machine unless the deadline comes first.
+    """
     short = [a for a in range(len(agents)) if s.deficit(a)]
     if not short:
         return
     short = fill_minimums(s)
     if not short:
         return
-    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step)
+    problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step, deadline=deadline)
     if problems:
         raise InputError(problems)
     for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break  # the validator names the agents left short
         clear(s, [a])
         m = agent_model.build(s, [a], set(range(s.days)))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(1.0, min(10.0, deadline - time.perf_counter()))
+        solver.parameters.max_time_in_seconds = max(0.01, min(SHORT_AGENT_S, left))
+        solver.parameters.max_deterministic_time = SHORT_AGENT_S
         solver.parameters.num_workers = 1
         if solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             agent_model.apply(m, solver, s)
+        else:
+            s.rebuild(a)
 
 
-def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
-    """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one."""
+def _exact(s: RosterState, config: SolverConfig, until: float, budget: Budget) -> str:
+    """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one.
+
+    With a work budget, CP-SAT gets ``effort`` x :data:`CP_SAT_DET_S_PER_EFFORT` of deterministic time
+    and searches in interleaved mode, deterministic whatever the number of workers; the wall clock
+    (``until``) bounds it either way. Records in ``budget`` what ended the search.
+    """
     everyone = list(range(len(s.agents)))
     saved = snapshot(s)
     before = s.objective()
@@ -348,10 +427,20 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     m = agent_model.build(s, everyone, set(range(s.days)))
     agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()})
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
+    wall_s = max(0.01, until - time.perf_counter())
+    solver.parameters.max_time_in_seconds = wall_s
     solver.parameters.num_workers = config.workers or 0
     solver.parameters.random_seed = config.seed
+    if config.effort:
+        solver.parameters.max_deterministic_time = config.effort * CP_SAT_DET_S_PER_EFFORT
+        solver.parameters.interleave_search = True
     status = solver.Solve(m.model)
+    if status == cp_model.OPTIMAL:
+        budget.ended_by = CONVERGED
+    elif solver.WallTime() >= 0.95 * wall_s or not config.effort:
+        budget.ended_by = TIME
+    else:
+        budget.ended_by = WORK
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         agent_model.apply(m, solver, s)
         exact_channels(s)
