@@ -60,8 +60,10 @@ from roster.schema import Agent, LabourRules, TimeOff
 
 Progress = Callable[[str, float, float | None], None]
 
-#: seconds (wall, and deterministic) for the exact placement of one agent left below its contract minimum
-SHORT_AGENT_S = 10.0
+#: CP-SAT deterministic time (about seconds) for the exact placement of one agent the greedy left below its minimum
+SHORT_AGENT_DET_S = 1.0
+#: seconds the repair of a roster the validator rejected may take at least (past the deadline if need be)
+REPAIR_S = 2.0
 
 
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
@@ -372,6 +374,9 @@ def _repaired(best: RosterState, bad: list, req, span, grid, agents, rules, time
         if aid in by_id:
             clear(best, [by_id[aid]])
             best.rebuild(by_id[aid])
+    # those the greedy leaves below their minimum: exactly, with a few seconds past the search's deadline if need be
+    short = [a for a in range(len(agents)) if best.deficit(a)]
+    _place_exactly(best, short, max(kw["clock"].deadline, time.perf_counter() + REPAIR_S))
     exact_channels(best)
     n_agents = len({v.agent_id for v in bad})
     kw["notes"] = [*kw["notes"], f"repaired {n_agents} agent(s) whose roster broke a hard rule ({'; '.join(str(v) for v in bad[:3])})"]
@@ -382,11 +387,38 @@ def _repaired(best: RosterState, bad: list, req, span, grid, agents, rules, time
     return result
 
 
-def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
-    """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly.
+def _place_exactly(s: RosterState, who: list[int], deadline: float) -> list[int]:
+    """Each agent of ``who`` gets its week under its hard rules (the weekly minimum one of them), solved exactly.
 
-    Every sub-solve gets what is left before ``deadline`` (``time.perf_counter()`` seconds) and a fixed
-    deterministic time, so the placement is the same on any machine unless the deadline comes first.
+    Its shifts are valued against everyone else's (:func:`roster.rostering.model.build_placement`); one
+    worker and a fixed deterministic time, within what is left before ``deadline``. Returns the agents
+    it could not place (they get the greedy's week back).
+    """
+    still = []
+    for a in who:
+        left = deadline - time.perf_counter()
+        clear(s, [a])
+        m = agent_model.build_placement(s, a)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.01, left)
+        solver.parameters.max_deterministic_time = SHORT_AGENT_DET_S
+        solver.parameters.num_workers = 1
+        if left > 0 and solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            agent_model.apply_placement(m, solver, s)
+        else:
+            s.rebuild(a)
+            still.append(a)
+    return still
+
+
+def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline) -> None:
+    """Agents the greedy left below their contract minimum: placed exactly, else the contradiction explained.
+
+    Each agent's week is solved under its hard rules (the weekly minimum one of them), its shifts valued
+    against everyone else's (:func:`roster.rostering.model.build_placement`), within what is left before
+    ``deadline`` (``time.perf_counter()`` seconds) and a fixed deterministic time, so the placement is the
+    same on any machine unless the deadline comes first. An agent it cannot place has its own rules
+    solved alone to name the agent and rule.
     """
     short = [a for a in range(len(agents)) if s.deficit(a)]
     if not short:
@@ -394,23 +426,14 @@ def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, wee
     short = fill_minimums(s)
     if not short:
         return
+    still = _place_exactly(s, short, deadline)
+    if not still:
+        return
+    short = still
     problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step, deadline=deadline)
     if problems:
         raise InputError(problems)
-    for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            break  # the validator names the agents left short
-        clear(s, [a])
-        m = agent_model.build(s, [a], set(range(s.days)))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.01, min(SHORT_AGENT_S, left))
-        solver.parameters.max_deterministic_time = SHORT_AGENT_S
-        solver.parameters.num_workers = 1
-        if solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            agent_model.apply(m, solver, s)
-        else:
-            s.rebuild(a)
+    # no contradiction found in time: the validator names the agents still short (nothing is written)
 
 
 def _exact(s: RosterState, config: SolverConfig, until: float, budget: Budget) -> str:

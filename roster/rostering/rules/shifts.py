@@ -235,19 +235,21 @@ def add_rest(m: SubModel, s: SearchState, free_agents, free_days) -> None:
         first_start = {d: min(p.start_ns[t] for t, _ in m.by_day[(a, d)]) for d in days}
         last_end = {d: max(p.end_ns[t] for t, _ in m.by_day[(a, d)]) for d in days}
         for i, d in enumerate(days):
-            today = m.by_day[(a, d)]
-            ends = np.array([p.end_ns[t] for t, _ in today])
+            today = [v for _, v in m.by_day[(a, d)]]
+            ends = np.array([p.end_ns[t] for t, _ in m.by_day[(a, d)]])
             for e in days[i + 1:]:
                 if rested(last_end[d], first_start[e], s.rest_ns):
                     continue  # no shift of day e can clash with one of day d
                 later = m.by_day[(a, e)]
                 starts = np.array([p.start_ns[t] for t, _ in later])
+                order = np.argsort(starts, kind="stable")
+                by_start, sorted_starts = [later[j][1] for j in order], starts[order]
                 for x in np.unique(starts):
-                    late = [v for (t, v), end in zip(today, ends) if not rested(end, x, s.rest_ns)]
-                    if not late:
+                    late = np.flatnonzero(~rested(ends, x, s.rest_ns))
+                    if not len(late):
                         continue
-                    early = [v for (t, v), st in zip(later, starts) if st <= x]
-                    m.model.AddAtMostOne(late + early)
+                    early = by_start[: int(np.searchsorted(sorted_starts, x, side="right"))]
+                    m.model.AddAtMostOne([today[j] for j in late] + early)
 
 
 # --------------------------------------------------------------------------- #
