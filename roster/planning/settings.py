@@ -22,8 +22,9 @@ MODEL_CHOICES: tuple[str, ...] = ("auto",) + MODELS
 #: The largest seed: the solver's random seed is a 32-bit integer (the simulator's generator takes any seed >= 0).
 MAX_SEED = 2**31 - 1
 #: The roster search's default work budget (units of roster.rostering.budget.STEPS_PER_EFFORT heuristic steps and
-#: CP_SAT_DET_S_PER_EFFORT s of CP-SAT deterministic time): about a minute of search for the sample's 120 agents on one core.
-DEFAULT_EFFORT = 100
+#: CP_SAT_DET_S_PER_EFFORT s of CP-SAT deterministic time): for a 120-agent week about 35 s in all on a shared 2-core machine,
+#: inside the default 60 s time limit (generated team, benchmarks/roster_time_limit.py; noisy figures).
+DEFAULT_EFFORT = 60
 
 
 class PlanSettings(BaseModel):

@@ -85,7 +85,7 @@ def build_placement(s: RosterState, agent: int) -> SubModel:
     cand = np.array([t for (_, t) in m.x], dtype=np.int64)
     if len(cand):
         value = s.gains(st.pool)[cand] - s.soft_penalties(agent, cand)
-        m.model.Maximize(sum(int(round(g)) * v for g, v in zip(value, m.x.values())))
+        m.model.Maximize(sum(round(g) * v for g, v in zip(value, m.x.values(), strict=True)))
     return m
 
 

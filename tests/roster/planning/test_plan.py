@@ -13,7 +13,7 @@ import pytest
 from forecast.errors import InputError
 from forecast.io.outputs import OutputError
 from roster.planning.inputs import load_inputs
-from roster.planning.plan import OUTPUT_FILES, PlanSettings, run_plan, write_plan
+from roster.planning.plan import OUTPUT_FILES, PlanSettings, run_plan, solver_config, write_plan
 from roster.rostering.validation import validate_roster
 from tests.conftest import SAMPLES
 
@@ -149,3 +149,11 @@ def test_the_staffing_stage_notes_contacts_staffed_with_the_default_handle_time(
     assert staffing.notes == [
         "voice: 8 interval(s) with contacts (100%) have no handle time in the forecast; staffed with the targets' aht_s = 330 s there"
     ]
+
+
+def test_the_plan_summary_says_what_ended_the_roster_search(hourly_plan):
+    result, _ = hourly_plan
+    s = result.summary()
+    assert s.search_ended_by in ("work budget", "time limit", "converged")
+    assert "search ended by: " in result.summary_text()
+    assert result.settings.effort == 60 and solver_config(result.settings).effort == 60
