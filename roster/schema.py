@@ -406,3 +406,5 @@ class TimeOff(_Strict):
     start: dt.datetime
     end: dt.datetime
     reason: str = ""
+    file: str = Field(default="", description="the file it was read from, for messages (empty when not read from one)")
+    line: int | None = Field(default=None, description="its line in that file (header = line 1), for messages")

@@ -78,7 +78,14 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: p
             need = s.min_paid_min[0, 0] / 60
             why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
                    f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
-        problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
+        # the agent's time off in the roster weeks, where it was read: the file and line to look at first
+        off = [t for t in time_off if t.agent_id == agent.agent_id and pd.Timestamp(t.start) < span[1] and pd.Timestamp(t.end) > span[0]]
+        read = [t for t in off if t.file and t.line is not None]
+        file, line = (read[0].file, read[0].line) if read else ("rules", None)
+        if off:
+            where = f"{read[0].file} line(s) {', '.join(str(t.line) for t in read)}" if read else "the time off"
+            why += f" (its time off in these weeks: {where})"
+        problems.append(Problem(file, f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}", line))
     return problems
 
 

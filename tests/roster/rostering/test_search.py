@@ -224,3 +224,22 @@ def test_a_broken_rule_is_repaired_by_rebuilding_the_agents_week(monkeypatch):
     res = solve(requirements(ws, ["America/New_York"]), agents, rules(), week_start=ws, config=CFG.model_copy(update={"bound": False}))
     check(res, agents, rules(), week_start=ws)
     assert any("repaired 1 agent(s)" in n for n in res.notes)
+
+
+def test_an_agent_whose_contract_cannot_fit_its_time_off_is_named_with_the_time_off_file_and_lines(tmp_path):
+    # off from noon every day: only a 4 h shift from 06:00-08:00 fits, 5 days x 4 h = 20 paid hours, below the 24 h minimum
+    from roster.io import load_time_off
+
+    lr = rules(contracts={"ft": _ft(shift_lengths_h=[4, 8.5])})
+    agents = [agent(0), agent(1)]
+    days = pd.date_range("2026-06-01T16:00Z", periods=7, freq="D")
+    (tmp_path / "time_off.csv").write_text("agent_id,start,end\n" + "".join(f"A00,{d:%Y-%m-%dT%H:%M}Z,{d + pd.Timedelta(hours=12):%Y-%m-%dT%H:%M}Z\n" for d in days))
+    off = load_time_off(tmp_path / "time_off.csv", agents)
+    ws = dt.date(2026, 6, 1)
+    with pytest.raises(InputError) as info:
+        solve(requirements(ws, ["America/New_York"]), agents, lr, off, week_start=ws, config=CFG)
+    p = info.value.problems[0]
+    assert (p.file, p.line) == ("time_off.csv", 2)
+    assert p.message.startswith("agent A00: contract 'ft' needs at least 24.0 paid hours a week; at most 5 days a week, shifts of [4.0, 8.5] h "
+                                "and the agent's availability allow at most 20.0 paid hours")
+    assert p.message.endswith("(its time off in these weeks: time_off.csv line(s) 2, 3, 4, 5, 6, 7, 8)")
