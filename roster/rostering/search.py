@@ -147,6 +147,7 @@ def solve_roster(
     config: SolverConfig | None = None,
     progress: Progress | None = None,
     started: float | None = None,
+    outside_shifts: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -172,6 +173,10 @@ def solve_roster(
     started : float, optional
         ``time.perf_counter()`` when the caller's command started: the time
         limit counts from there (default: from this call).
+    outside_shifts : dict, optional
+        Agent id -> UTC ``(start, end)`` of shifts fixed outside the roster
+        (e.g. a previous roster's last days): every shift rostered keeps the
+        minimum rest with them.
 
     Raises
     ------
@@ -193,7 +198,15 @@ def solve_roster(
     # 1. pools and their shift templates on the grid
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight)
     pools = make_pools(agents, rules, time_off, week_start, 7 * weeks, span, demand, config.cost_weight, config.late_start_h)
-    new_state = lambda: RosterState(pools, agents, rules, demand, config, weeks, week_start)  # noqa: E731
+    index = {a.agent_id: i for i, a in enumerate(agents)}
+
+    def new_state() -> RosterState:
+        s = RosterState(pools, agents, rules, demand, config, weeks, week_start)
+        for aid, spans in (outside_shifts or {}).items():
+            if aid in index:
+                s.set_outside(index[aid], spans)
+        return s
+
     place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.search_until)  # noqa: E731
     build_s = clock.elapsed()
     clock.report("roster: shift templates built")
@@ -294,6 +307,8 @@ def _improve(best: RosterState, new_state, place_short, search, programme: _Prog
             budget.time_cut()
             notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
     plan = programme.result if programme is not None else None
+    if plan is not None and plan.status != "optimal":
+        budget.time_cut()  # the programme stopped at the deadline: its plan (or none) depends on the clock
     if plan is not None and plan.counts is not None and (budget.by_work or time.perf_counter() < until - 1.0) and not budget.out():
         alt = new_state()
         from_counts(alt, plan.counts, rng)

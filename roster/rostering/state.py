@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from roster.rostering.instance import Demand, Pool, agent_limits
 from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
@@ -242,6 +243,11 @@ class RosterState:
             for e in too_long_if_worked([d in st.shifts for d in range(self.days)], self.max_consecutive):
                 m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
+
+    def set_outside(self, ai: int, spans) -> None:
+        """Fix shifts outside the roster for agent ``ai`` (UTC ``(start, end)`` timestamps or nanoseconds): kept to by the rest rule."""
+        self.outside[ai] = [(pd.Timestamp(a).value, pd.Timestamp(b).value) for a, b in spans]
+        self._update_mask(ai)
 
     def rest_spans(self, ai: int, skip_days=()) -> list[tuple[int, int]]:
         """UTC ``(start_ns, end_ns)`` of the agent's shifts (but those of ``skip_days``) and its shifts fixed outside the roster.

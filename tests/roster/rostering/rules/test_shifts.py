@@ -217,3 +217,16 @@ def test_validator_finds_too_little_rest_after_a_long_shift_two_shifts_back():
     problems = [p for p in validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) if p.rule == shifts.MIN_REST]
     assert [p.where for p in problems] == ["2026-06-02", "2026-06-03"]
     assert "18.0 h rest, rules need 19 h (after the shift of 2026-06-01)" in str(problems[1])
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["heuristic", "cp-sat"])
+def test_rest_is_kept_with_a_shift_fixed_before_the_roster(exact):
+    # a previous roster's Sunday 14:00-22:30 shift and 36 h rest: nothing before Tuesday 10:30 local
+    lr = rules(min_rest_h=36, contract_kw={"min_week_h": 0})
+    sunday = (pd.Timestamp("2026-05-31 14:00", tz=NY), pd.Timestamp("2026-05-31 22:30", tz=NY))
+    cfg = CFG.model_copy(update={"bound": False, **({} if exact else {"exact_max_options": 0})})
+    res = solve(requirements(level=1, hours=(6, 15)), [agent(0)], lr, week_start=WEEK, config=cfg,
+                outside_shifts={"A00": [(sunday[0].tz_convert("UTC"), sunday[1].tz_convert("UTC"))]})
+    rows = valid(res, [agent(0)], lr)
+    assert len(rows) and rows["start_utc"].min() >= sunday[1] + pd.Timedelta(hours=36)
+    assert (res.kpis.status != "HEURISTIC") == exact
