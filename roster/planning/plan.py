@@ -328,7 +328,7 @@ def search_end_text(ended_by: str) -> str:
     return {
         "work budget": "the work budget (--effort; the same inputs and seed give the same roster)",
         "time limit": "the time limit (--time-limit; another run may give another roster: raise it or lower --effort to reproduce)",
-        "converged": "nothing left to improve (the same inputs and seed give the same roster)",
+        "converged": "nothing left to improve (the search stopped on its own, or the exact model proved its roster optimal)",
     }.get(ended_by, ended_by)
 
 
