@@ -271,8 +271,8 @@ def load_time_off(path: str | Path, agents: list[Agent], *, label: str | None = 
         raise InputError.cells((Problem(file, "expected 'end' after 'start'", int(l), "end") for l in df.loc[bad, "_line"]), int(bad.sum()))
     reason = df["reason"].str.strip() if "reason" in df.columns else pd.Series("", index=df.index)
     return [
-        TimeOff(agent_id=a, start=s.to_pydatetime(), end=e.to_pydatetime(), reason=r)
-        for a, s, e, r in zip(ids, start, end, reason)
+        TimeOff(agent_id=a, start=s.to_pydatetime(), end=e.to_pydatetime(), reason=r, file=file, line=int(line))
+        for a, s, e, r, line in zip(ids, start, end, reason, lines)
     ]
 
 

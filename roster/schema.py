@@ -9,6 +9,7 @@ zone. Files are read by :mod:`roster.io`, which turns validation errors into
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Literal
 
@@ -31,6 +32,8 @@ VOLUME_QUANTILES = {0.1: "volume_lo", 0.9: "volume_hi"}
 
 #: the roster's resolution in minutes when the rules file does not set interval_min
 DEFAULT_ROSTER_INTERVAL_MIN = 15
+#: hours in a week: the longest rest rules may ask between two shifts
+HOURS_PER_WEEK = 168
 
 #: An agent's email (agents.csv, optional): a local part starting with a letter or digit, one ``@``, a domain of
 #: dot-separated labels; ASCII only and at most 254 characters. Starting with a letter or digit, it is never a
@@ -280,7 +283,8 @@ class LabourRules(_Strict):
                     "it must divide the plan's grid (the history's interval or --interval-min)",
     )
     shift_start_step_min: int = Field(default=30, description="shifts start on multiples of this, local time")
-    min_rest_h: float = Field(default=11, ge=0, le=168, description="minimum rest between two shifts in hours (at most a week)")
+    min_rest_h: float = Field(default=11, ge=0, le=HOURS_PER_WEEK,
+                              description=f"minimum rest between two shifts in hours (0 to {HOURS_PER_WEEK} h, a week)")
     max_shifts_per_day: int = Field(default=1, ge=1, le=1, description="shifts per local day (one)")
     max_days_per_week: int = Field(default=5, ge=1, le=7)
     max_consecutive_days: int = Field(default=6, ge=1, le=14)
@@ -327,7 +331,36 @@ class LabourRules(_Strict):
     def _check(self) -> "LabourRules":
         if not self.contracts:
             raise ValueError("at least one contract is needed")
+        problems = [p for name, c in self.contracts.items() for p in self._contradictions(name, c)]
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
+
+    def _contradictions(self, name: str, c: Contract) -> list[str]:
+        """Why contract ``name``'s weekly minimum cannot be worked under these rules by anyone (empty if it may be).
+
+        Necessary conditions only (shift spans bound paid time from above, and
+        any start of the day is allowed, as an agent's own start window may
+        be wider than the contract's), so no rule set that some roster could
+        keep is refused; what depends on the agent (its start window and time
+        off) is checked per agent by the roster step.
+        """
+        if c.min_week_h <= 0:
+            return []
+        out = []
+        longest, shortest = max(c.shift_lengths_h), min(c.shift_lengths_h)
+        days = min(c.max_days_per_week, self.max_days_per_week, 7 - self.min_days_off_per_week)
+        if days * longest < c.min_week_h:
+            out.append(f"contract '{name}' needs min_week_h = {c.min_week_h:g} h a week, but at most {days} working day(s) a week "
+                       f"(max_days_per_week, min_days_off_per_week) of at most {longest:g} h allow {days * longest:g} h")
+        # shifts start on 7 local days, so the first start and the last are less than a week (168 h) apart; each
+        # shift but the last takes its length and the rest before the next starts: n shifts need (n - 1)(L + R) < 168 h
+        fit = min(days, math.ceil(HOURS_PER_WEEK / (shortest + self.min_rest_h)))
+        if fit < days and fit * longest < c.min_week_h:
+            out.append(f"contract '{name}' needs min_week_h = {c.min_week_h:g} h a week, but with min_rest_h = {self.min_rest_h:g} h "
+                       f"after shifts of at least {shortest:g} h at most {fit} shift(s) fit in a week, {fit * longest:g} h at most; "
+                       "lower min_rest_h or min_week_h")
+        return out
 
     def roster_interval_min(self, plan_interval_min: int) -> int:
         """The roster's resolution within a plan's grid of ``plan_interval_min`` minutes: ``interval_min``, by default 15."""
@@ -416,3 +449,5 @@ class TimeOff(_Strict):
     start: dt.datetime
     end: dt.datetime
     reason: str = ""
+    file: str = Field(default="", description="the file it was read from, for messages (empty when not read from one)")
+    line: int | None = Field(default=None, description="its line in that file (header = line 1), for messages")

@@ -39,7 +39,7 @@ Progress = Callable[[str, float, float | None], None]
 
 def solver_config(settings: PlanSettings) -> SolverConfig:
     """The roster solver's settings of a plan."""
-    return SolverConfig(time_limit_s=settings.time_limit_s, workers=settings.workers, seed=settings.seed)
+    return SolverConfig(time_limit_s=settings.time_limit_s, workers=settings.workers, seed=settings.seed, effort=settings.effort or None)
 
 
 @dataclass
@@ -120,14 +120,18 @@ def roster_stage(
     *,
     progress: Progress | None = None,
     previous: PreviousRoster | None = None,
+    started: float | None = None,
 ) -> RosterResult:
     """Roster the agents for ``settings.weeks`` week(s) from ``settings.week_start`` on the requirements' grid.
 
     ``previous`` is the roster published for the weeks before (its shifts that reach into the new weeks stand).
+    ``started`` (``time.perf_counter()``) is when the caller's command began: the time limit counts from
+    there. Raises :class:`forecast.errors.InputError` when the rules contradict each other or the roster
+    breaks a hard rule the solver could not repair (nothing is returned, so nothing is written).
     """
     return solve_roster(
         requirements, agents, rules, time_off, grid=grid, week_start=settings.week_start, weeks=settings.weeks,
-        config=solver_config(settings), progress=progress, previous=previous,
+        config=solver_config(settings), progress=progress, previous=previous, started=started,
     )
 
 
@@ -260,6 +264,7 @@ class PlanSummary(BaseModel):
     shifts_over_max_switches: int = Field(default=0, description="shifts with more changes of channel than the rules allow")
     channel_block_cost_agent_h: float = Field(
         default=float("nan"), description="agent-hours the channel rules leave short beyond channels chosen freely per interval; NaN when not computed")
+    search_ended_by: str = Field(default="", description="what ended the roster search: work budget (reproducible), time limit, or converged")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
     forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
@@ -327,6 +332,7 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         switches_per_shift_max=kpis.switches_per_shift_max,
         shifts_over_max_switches=kpis.shifts_over_max_switches,
         channel_block_cost_agent_h=kpis.channel_block_cost_agent_h,
+        search_ended_by=kpis.search_ended_by,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
         forecast_models=tuple(sorted(fc["model"].unique())),
@@ -353,6 +359,15 @@ def channel_switches_line(k, rules: LabourRules | None = None) -> str:
     return line
 
 
+def search_end_text(ended_by: str) -> str:
+    """What ended the roster search, for the planner: reproducible or not."""
+    return {
+        "work budget": "the work budget (--effort; the same inputs and seed give the same roster)",
+        "time limit": "the time limit (--time-limit; another run may give another roster: raise it or lower --effort to reproduce)",
+        "converged": "nothing left to improve (the search stopped on its own, or the exact model proved its roster optimal)",
+    }.get(ended_by, ended_by)
+
+
 def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
     """The summary ``shiftcast plan`` prints."""
     lines = [
@@ -366,7 +381,8 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
         + (f" ({s.under_agent_h:,.0f} agent-h; no roster of these agents and rules can go below {s.bound_short_agent_h:,.0f})"
            if s.bound_short_agent_h == s.bound_short_agent_h and s.under_agent_h > 0 else ""),
         "  " + channel_switches_line(s),
-        "  roster objective: " + ("no lower bound within the time limit" if s.gap != s.gap else f"{s.gap:.1%} above its lower bound"),
+        "  roster objective: " + ("no lower bound within the time limit" if s.gap != s.gap else f"{s.gap:.1%} above its lower bound")
+        + (f"; search ended by: {search_end_text(s.search_ended_by)}" if s.search_ended_by else ""),
         "",
         f"  {'channel':<8}{'contacts':>10}{'req h':>9}{'rost h':>9}{'short ivl':>10}{'sim SL':>8}{'target':>8}{'ivl ok':>8}",
     ]

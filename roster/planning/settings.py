@@ -21,6 +21,10 @@ from roster.staffing.simulate import ROSTER_RUNS
 MODEL_CHOICES: tuple[str, ...] = ("auto",) + MODELS
 #: The largest seed: the solver's random seed is a 32-bit integer (the simulator's generator takes any seed >= 0).
 MAX_SEED = 2**31 - 1
+#: The roster search's default work budget (units of roster.rostering.budget.STEPS_PER_EFFORT heuristic steps and
+#: CP_SAT_DET_S_PER_EFFORT s of CP-SAT deterministic time): for a 120-agent week about 35 s in all on a shared 2-core machine,
+#: inside the default 60 s time limit (generated team, benchmarks/roster_time_limit.py; noisy figures).
+DEFAULT_EFFORT = 60
 
 
 class PlanSettings(BaseModel):
@@ -45,6 +49,11 @@ class PlanSettings(BaseModel):
     week_start: dt.date | None = Field(default=None, description="first roster day, site local; None = first Monday")
     weeks: int = Field(default=1, ge=1, le=8, description="weeks to roster")
     time_limit_s: float = Field(default=60.0, ge=1, le=86400, description="roster solver time limit in seconds (1 s to a day)")
+    effort: int = Field(
+        default=DEFAULT_EFFORT, ge=0, le=100_000,
+        description="work budget of the roster search: the same inputs and seed give the same roster on any machine "
+                    "(the time limit stays an upper limit); 0 = the time limit alone",
+    )
     workers: int = Field(default=0, ge=0, le=256, description="solver threads, 0 = all cores")
     seed: int = Field(default=0, ge=0, le=MAX_SEED, description="seed for the solver and the simulator")
     simulate: bool = Field(default=True, description="simulate the roster against the targets")

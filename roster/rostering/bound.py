@@ -189,7 +189,7 @@ def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray,
     ``(x, row duals, objective)`` or None if nothing was found.
     """
     bounds = np.c_[np.zeros(len(c)), ub]
-    options = {"time_limit": float(max(1.0, time_limit_s))}
+    options = {"time_limit": float(max(0.05, time_limit_s))}
     res = linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs-ipm", options=options)
     if res.status != 0:
         return None

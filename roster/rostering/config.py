@@ -19,6 +19,12 @@ class SolverConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     time_limit_s: float = Field(default=60.0, gt=0, description="wall-clock limit for the whole roster step, in seconds")
+    effort: int | None = Field(
+        default=None, ge=1,
+        description="work budget of the search (reproducible: the same inputs and seed give the same roster), in units of "
+                    "roster.rostering.budget.STEPS_PER_EFFORT heuristic steps and CP_SAT_DET_S_PER_EFFORT s of CP-SAT "
+                    "deterministic time; time_limit_s stays the upper limit. None = wall time only",
+    )
     workers: int = Field(default=0, ge=0, description="CP-SAT search threads; 0 = all cores")
     seed: int = Field(default=0, description="random seed of the search")
     under_weight: int = Field(default=1000, ge=0, description="cost of one missing agent for one interval")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
@@ -12,6 +14,9 @@ from roster.rostering.config import SolverConfig
 from roster.rostering.instance import make_demand, make_pools
 from roster.rostering.rules.weekly import max_days_per_week
 from roster.rostering.state import RosterState, reach
+
+#: seconds (wall, and deterministic) to decide whether one agent's own rules allow its contract minimum
+AGENT_S = 5.0
 
 
 def unreachable_agent_h(s: RosterState) -> float:
@@ -24,16 +29,23 @@ def unreachable_agent_h(s: RosterState) -> float:
     return float(s.req[~reachable].sum() * (s.grid.step / pd.Timedelta(hours=1)))
 
 
-def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: pd.Timedelta, earlier=None) -> list:
+def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: pd.Timedelta, earlier=None, *,
+                       deadline: float | None = None) -> list:
     """Which agents' own hard rules contradict each other: each agent's rules solved alone (CP-SAT).
 
     Returns one problem per agent whose contract minimum cannot be reached
     within its days, shift lengths, rest, consecutive-day rule and
     availability, naming the agent and the rule (empty if every agent's
-    rules allow its minimum). ``step`` is the roster grid's interval.
+    rules allow its minimum). ``step`` is the roster grid's interval. Each
+    agent's solve gets at most :data:`AGENT_S` (wall and deterministic
+    time) and what is left before ``deadline`` (``time.perf_counter()``
+    seconds); agents not reached by then are not explained.
     """
     problems = []
     for agent in agents:
+        left = AGENT_S if deadline is None else deadline - time.perf_counter()
+        if left <= 0:
+            break
         contract = rules.contracts[agent.contract]
         limit = max_days_per_week(contract, rules)
         req = pd.DataFrame({"ds": [span[0]], "channel": [agent.skills[0]], "agents_required": [0]})
@@ -42,7 +54,8 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: p
         s = RosterState(pools, [agent], rules, grid, SolverConfig(), weeks, week_start)
         m = agent_model.build(s, [0], set(range(7 * weeks)))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = 5.0
+        solver.parameters.max_time_in_seconds = max(0.01, min(AGENT_S, left))
+        solver.parameters.max_deterministic_time = AGENT_S
         solver.parameters.num_workers = 1
         if solver.Solve(m.model) != cp_model.INFEASIBLE:
             continue
@@ -66,7 +79,14 @@ def explain_infeasible(agents, rules, time_off, week_start, weeks, span, step: p
             need = s.min_paid_min[0, 0] / 60
             why = (f"with min_rest_h = {rules.min_rest_h:g}, max_consecutive_days = {rules.max_consecutive_days}, at most {limit} days a week "
                    f"and shifts of {contract.shift_lengths_h} h it cannot be reached")
-        problems.append(Problem("rules", f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}"))
+        # the agent's time off in the roster weeks, where it was read: the file and line to look at first
+        off = [t for t in time_off if t.agent_id == agent.agent_id and pd.Timestamp(t.start) < span[1] and pd.Timestamp(t.end) > span[0]]
+        read = [t for t in off if t.file and t.line is not None]
+        file, line = (read[0].file, read[0].line) if read else ("rules", None)
+        if off:
+            where = f"{read[0].file} line(s) {', '.join(str(t.line) for t in read)}" if read else "the time off"
+            why += f" (its time off in these weeks: {where})"
+        problems.append(Problem(file, f"agent {agent.agent_id}: contract '{agent.contract}' needs at least {need:.1f} paid hours a week; {why}", line))
     return problems
 
 

@@ -30,13 +30,17 @@ switching an agent only where coverage needs it.
 
 from __future__ import annotations
 
-import time
 import numpy as np
 
+from roster.rostering.budget import Budget, as_budget
 from roster.rostering.channels import exact_channels, rebalance_channels
 from roster.rostering.state import RosterState, clear, reach, restore, snapshot
 
 MAX_RUIN = 4  # agents ruined together at most in one ruin-and-recreate move
+#: ruin-and-recreate moves of one round of the local search (work budget; a wall-time budget gives a round 5 s)
+ROUND_STEPS = 200
+#: a kick is not worth it with fewer steps (or seconds) left than this
+KICK_MIN_STEPS, KICK_MIN_S = 50, 2.0
 
 
 def construct(s: RosterState, deadline: float | None = None) -> None:
@@ -113,8 +117,8 @@ def fill_minimums(s: RosterState) -> list[int]:
     return short
 
 
-def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=None) -> int:
-    """Ruin and recreate until ``deadline`` or nothing improves for a while; returns accepted moves.
+def improve(s: RosterState, deadline: float | Budget, rng: np.random.Generator, progress=None) -> int:
+    """Ruin and recreate until ``deadline`` (a wall-clock time or a :class:`roster.rostering.budget.Budget`) or nothing improves for a while; returns accepted moves.
 
     Half the moves ruin agents around a gap: a channel-interval still short
     is drawn (weighted by its cost), and up to four agents with that skill
@@ -123,6 +127,7 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     rebuilt greedily in random order; the change is kept if the objective
     falls.
     """
+    budget = as_budget(deadline)
     n = len(s.agents)
     if n == 0:
         return 0
@@ -130,7 +135,8 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     best = s.objective()
     accepted = 0
     stale = 0
-    while time.perf_counter() < deadline and stale < 2 * n + 20:
+    while stale < 2 * n + 20 and not budget.out():
+        budget.spend()
         k = int(rng.integers(1, min(MAX_RUIN, n) + 1))
         short = np.maximum(s.rem, 0) * s.w
         if rng.random() < 0.5 and short.sum() > 0:
@@ -161,21 +167,24 @@ def improve(s: RosterState, deadline: float, rng: np.random.Generator, progress=
     return accepted
 
 
-def reshift(s: RosterState, deadline: float, rng: np.random.Generator) -> int:
+def reshift(s: RosterState, deadline: float | Budget, rng: np.random.Generator) -> int:
     """Move single shifts: each shift in turn is taken out and the agent's best shift put back.
 
     The replacement may start at another time, have another length or break
     placement, or fall on another day; the agent may also stay off if the
     shift did not pay for itself (and its minimum hours allow). Kept when
-    the objective falls. Repeats until a pass changes nothing or ``deadline``.
+    the objective falls. Repeats until a pass changes nothing or ``deadline``
+    (a wall-clock time or a :class:`roster.rostering.budget.Budget`: each shift tried is a step).
     """
+    budget = as_budget(deadline)
     moves = 0
-    while time.perf_counter() < deadline:
+    while not budget.out():
         changed = 0
         items = [(a, d) for a in range(len(s.agents)) for d in s.state[a].shifts]
         for j in rng.permutation(len(items)):
-            if time.perf_counter() >= deadline:
+            if budget.out():
                 break
+            budget.spend()
             a, d = items[j]
             st = s.state[a]
             if d not in st.shifts:
@@ -232,27 +241,28 @@ def from_counts(s: RosterState, counts: list[np.ndarray], rng: np.random.Generat
     rebalance_channels(s)
 
 
-def local_search(s: RosterState, deadline: float, rng: np.random.Generator, progress=None, *, kicks: bool = True) -> None:
-    """Single-shift moves and ruin-and-recreate in turn until ``deadline``.
+def local_search(s: RosterState, deadline: float | Budget, rng: np.random.Generator, progress=None, *, kicks: bool = True) -> None:
+    """Single-shift moves and ruin-and-recreate in turn until ``deadline`` (a wall-clock time or a :class:`roster.rostering.budget.Budget`).
 
     When neither improves the roster any more, a kick (iterated local search)
     ruins the agents around the largest remaining gaps, about one in twenty,
     and rebuilds them whatever it costs; the search goes on from there, and
     the best roster seen is the one kept.
     """
+    budget = as_budget(deadline)
     best_obj, best = s.objective(), None
-    while time.perf_counter() < deadline:
+    while not budget.out():
         before = s.objective()
-        reshift(s, deadline, rng)
+        reshift(s, budget, rng)
         exact_channels(s)
-        improve(s, min(deadline, time.perf_counter() + 5.0), rng, progress)
+        improve(s, budget.part(seconds=5.0, steps=ROUND_STEPS), rng, progress)
         exact_channels(s)
         if s.objective() < best_obj - 1e-6:
             best_obj, best = s.objective(), None
         if progress:
             progress(s.objective())
         if s.objective() > before - 1e-6 * max(1.0, abs(before)):
-            if not kicks or time.perf_counter() > deadline - 2.0:
+            if not kicks or budget.nearly_out(KICK_MIN_S, KICK_MIN_STEPS):
                 break
             if best is None:
                 best = snapshot(s)

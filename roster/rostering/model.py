@@ -68,18 +68,48 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     return m
 
 
+def build_placement(s: RosterState, agent: int) -> SubModel:
+    """One agent's week under the hard rules alone, each shift valued by its gain against everyone else's roster.
+
+    The agent must have no shifts in ``s``. No coverage variables: the value
+    of each template is :meth:`RosterState.gains` (the under-staffing it
+    removes given the others' shifts, less its cost) less its soft
+    penalties, so the model is small and solves in milliseconds; used to
+    place an agent the greedy left below its weekly minimum (a hard
+    constraint here). Maximised; read the shifts back with :func:`apply_placement`.
+    """
+    m = SubModel(cp_model.CpModel())
+    days = set(range(s.days))
+    _variables(m, s, [agent], days)
+    shifts.add_one_shift_per_day(m)
+    shifts.add_rest(m, s, [agent], days)
+    weekly.add_days_per_week(m, s, [agent])
+    weekly.add_weekly_hours(m, s, [agent])
+    weekly.add_consecutive_days(m, s, [agent])
+    st = s.state[agent]
+    cand = np.array([t for (_, t) in m.x], dtype=np.int64)
+    if len(cand):
+        value = s.gains(st.pool)[cand] - s.soft_penalties(agent, cand)
+        m.model.Maximize(sum(round(g) * v for g, v in zip(value, m.x.values(), strict=True)))
+    return m
+
+
+def apply_placement(m: SubModel, solver: cp_model.CpSolver, s: RosterState) -> None:
+    """Put a solved :func:`build_placement` model's shifts into ``s`` (each interval on the agent's neediest skill)."""
+    for (a, t), v in sorted(m.x.items()):
+        if solver.BooleanValue(v):
+            s.add(a, t)
+
+
 def _variables(m: SubModel, s: RosterState, free_agents, free_days, candidates=None) -> None:
     for a in free_agents:
         st = s.state[a]
         p = s.pools[st.pool]
-        fixed = {d: t for d, t in st.shifts.items() if d not in free_days}
         ok = p.allowed[st.k] & np.isin(p.day, list(free_days))
         if candidates is not None and st.pool in candidates:
             ok &= candidates[st.pool]
-        # shifts that clash on rest with a fixed neighbouring day are never possible
-        for d, t in fixed.items():
-            ok &= ~((p.day == d - 1) & ~shifts.rested(p.end_ns, p.start_ns[t], s.rest_ns))
-            ok &= ~((p.day == d + 1) & ~shifts.rested(p.end_ns[t], p.start_ns, s.rest_ns))
+        # shifts that clash on rest with a fixed shift (any fixed day's, or one outside the roster) are never possible
+        ok &= shifts.rest_with_fixed(s, a, free_days)
         for t in np.flatnonzero(ok):
             v = m.model.NewBoolVar(f"x_{s.agents[a].agent_id}_{t}")
             m.x[(a, int(t))] = v

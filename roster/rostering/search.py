@@ -43,10 +43,11 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
-from forecast.errors import InputError
+from forecast.errors import InputError, Problem
 from forecast.timegrid import TimeGrid
 from roster.rostering import model as agent_model
 from roster.rostering.bound import CoverageLP, solve_coverage_lp
+from roster.rostering.budget import CONVERGED, CP_SAT_DET_S_PER_EFFORT, STEPS_PER_EFFORT, TIME, WORK, Budget
 from roster.rostering.channels import channel_block_cost_agent_h, exact_channels
 from roster.rostering.config import SolverConfig
 from roster.rostering.continuity import EarlierShifts, PreviousRoster, boundary_note, earlier_shifts, roster_pools
@@ -61,6 +62,11 @@ from roster.rostering.weeks import check_roster_weeks, default_week_start, roste
 from roster.schema import Agent, LabourRules, TimeOff
 
 Progress = Callable[[str, float, float | None], None]
+
+#: CP-SAT deterministic time (about seconds) for the exact placement of one agent the greedy left below its minimum
+SHORT_AGENT_DET_S = 1.0
+#: seconds the repair of a roster the validator rejected may take at least (past the deadline if need be)
+REPAIR_S = 2.0
 
 
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
@@ -138,6 +144,8 @@ def solve_roster(
     config: SolverConfig | None = None,
     progress: Progress | None = None,
     previous: PreviousRoster | None = None,
+    started: float | None = None,
+    outside_shifts: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -166,9 +174,25 @@ def solve_roster(
         shifts feed rest and consecutive days. Without one, the sites' local
         days before ``week_start`` whose shifts reach into the roster are
         rostered too (boundary days).
+    started : float, optional
+        ``time.perf_counter()`` when the caller's command started: the time
+        limit counts from there (default: from this call).
+    outside_shifts : dict, optional
+        Agent id -> UTC ``(start, end)`` of shifts fixed outside the roster
+        (e.g. a previous roster's last days): every shift rostered keeps the
+        minimum rest with them.
+
+    Raises
+    ------
+    InputError
+        An agent's own rules contradict each other (naming agent and rule),
+        or the roster breaks a hard rule the search could not repair (naming
+        agent, date and rule): no roster is returned, so none is written.
     """
     config = config or SolverConfig()
-    clock = _Clock(config.time_limit_s, progress)
+    # one deadline for the whole roster step (every sub-solve, the explanation and the bound get what is left of it);
+    # a caller that started earlier (the command, loading its inputs) passes its own start
+    clock = _Clock(config.time_limit_s, progress, **({"t_start": started} if started is not None else {}))
     rules.check_grid(grid.interval_min)
     req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
     # shifts and breaks on the roster's resolution within the plan's grid (15 minutes unless the rules say otherwise)
@@ -180,13 +204,23 @@ def solve_roster(
     # 1. pools and their shift templates on the grid (with the week before's boundary days, or its shifts fixed)
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
     pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
-    new_state = lambda: RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)  # noqa: E731
-    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.deadline, earlier)  # noqa: E731
+    index = {a.agent_id: i for i, a in enumerate(agents)}
+
+    def new_state() -> RosterState:
+        s = RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
+        for aid, spans in (outside_shifts or {}).items():
+            if aid in index:
+                s.set_outside(index[aid], spans)
+        return s
+
+    place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.search_until, earlier)  # noqa: E731
     build_s = clock.elapsed()
     clock.report("roster: shift templates built")
 
     # 2. the coverage programme, on the other core
-    programme = _Programme(pools, agents, rules, demand, cal.weeks, clock.deadline) if config.bound else None
+    programme = _Programme(pools, agents, rules, demand, cal.weeks, clock.search_until) if config.bound else None
+    # the search's budget: a fixed number of steps (reproducible) or the wall clock alone, within the deadline
+    budget = Budget(clock.search_until, config.effort * STEPS_PER_EFFORT if config.effort else None)
 
     # 3. the first roster
     rng = np.random.default_rng(config.seed)
@@ -201,21 +235,29 @@ def solve_roster(
     options = sum(int(p.allowed.sum()) for p in pools)
     small = options <= config.exact_max_options  # small teams: converge, then leave the time to the exact model
 
-    def search(s: RosterState, until: float) -> None:
-        local_search(s, until, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
+    def search(s: RosterState, part: Budget) -> None:
+        local_search(s, part, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
 
     notes: list[str] = earlier.notes(week_start) if earlier is not None else []
-    best, plan = _improve(best, new_state, place_short, search, programme, clock, rng, notes)
+    best, plan = _improve(best, new_state, place_short, search, programme, clock, budget, rng, notes)
 
     # 5. the exact model, for small teams
     status = "HEURISTIC"
     if small and time.perf_counter() < clock.search_until:
-        status = _exact(best, config, clock.search_until)
+        status = _exact(best, config, clock.search_until, budget)
+    elif small:
+        budget.time_cut()
+    if budget.ended_by is None:
+        budget.ended_by = CONVERGED
 
     # 6. the roster table, checked and scored from the table alone
-    result = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
-                     programme=plan, clock=clock, notes=notes, earlier=earlier, fixed=fixed,
+    result, violations = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
+                     programme=plan, clock=clock, notes=notes, ended_by=budget.ended_by, earlier=earlier, fixed=fixed,
                      build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
+    if violations:
+        result = _repaired(best, violations, req, span, grid, agents, rules, time_off, config, week_start, weeks, status=status,
+                           programme=plan, clock=clock, notes=notes, ended_by=budget.ended_by, earlier=earlier, fixed=fixed,
+                           build_s=build_s, first_s=first_s, first_obj=first_obj, options=options)
     result.coverage = _on_plan_grid(result.coverage, plan_grid, grid)
     clock.report("roster: done")
     return result
@@ -229,7 +271,7 @@ class _Programme:
 
         def solve() -> None:
             self._out["result"] = solve_coverage_lp(pools, agents, rules, demand, weeks,
-                                                    time_limit_s=max(1.0, 0.85 * (deadline - time.perf_counter())))
+                                                    time_limit_s=max(0.05, deadline - time.perf_counter()))
 
         self.thread = threading.Thread(target=solve, name="coverage-programme", daemon=True)
         self.thread.start()
@@ -244,43 +286,54 @@ class _Programme:
 
 
 def _improve(best: RosterState, new_state, place_short, search, programme: _Programme | None, clock: _Clock,
-             rng: np.random.Generator, notes: list[str]) -> tuple[RosterState, CoverageLP | None]:
+             budget: Budget, rng: np.random.Generator, notes: list[str]) -> tuple[RosterState, CoverageLP | None]:
     """Local search on the first roster while the programme solves, then from the programme's plan; the better stands.
 
+    With a work budget, half of it goes to the first roster, then the search
+    waits for the programme (up to the deadline), half of what is left goes
+    to the programme's plan and the rest to the better roster: the same
+    steps whatever the machine's speed. With wall time only, the first
+    roster's search runs in 5-second slices until the programme is solved.
     Returns the roster and the programme's result (None when it was not solved in time).
     """
     until = clock.search_until
-    while time.perf_counter() < until:
-        before = best.objective()
-        search(best, until if programme is None or not programme.solving else min(until, time.perf_counter() + 5.0))
-        if programme is None or not programme.solving:
-            break
-        if best.objective() >= before - 1e-6:
-            programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
-            break
+    if budget.by_work:
+        search(best, budget.part(steps=budget.left // 2))
+    else:
+        while not budget.out():
+            before = best.objective()
+            search(best, budget.part(seconds=5.0) if programme is not None and programme.solving else budget)
+            if programme is None or not programme.solving:
+                break
+            if best.objective() >= before - 1e-6:
+                break
     if programme is not None:
         programme.thread.join(timeout=max(0.0, until - time.perf_counter()))
         if programme.solving:
+            budget.time_cut()
             notes.append("the coverage programme was still solving at the time limit, so there is no lower bound; raise --time-limit")
     plan = programme.result if programme is not None else None
-    if plan is not None and plan.counts is not None and time.perf_counter() < until - 1.0:
+    if plan is not None and plan.status != "optimal":
+        budget.time_cut()  # the programme stopped at the deadline: its plan (or none) depends on the clock
+    if plan is not None and plan.counts is not None and (budget.by_work or time.perf_counter() < until - 1.0) and not budget.out():
         alt = new_state()
         from_counts(alt, plan.counts, rng)
         place_short(alt)
         exact_channels(alt)
-        search(alt, until)
+        search(alt, budget.part(steps=budget.left // 2) if budget.by_work else budget)
         if alt.objective() < best.objective() and not any(alt.deficit(a) for a in range(len(alt.agents))):
             best = alt
-    if time.perf_counter() < until:
-        search(best, until)
+    if not budget.out():
+        search(best, budget)
     return best, plan
 
 
 def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, rules, time_off, config: SolverConfig,
             week_start: dt.date, weeks: int, *, status: str, programme: CoverageLP | None, clock: _Clock, notes: list[str],
-            build_s: float, first_s: float, first_obj: float, options: int,
-            earlier: EarlierShifts | None = None, fixed: pd.DataFrame | None = None) -> RosterResult:
-    """The roster table of ``best``, its coverage (the previous roster's shifts ``fixed`` too), the validator's and scorer's verdicts, the KPIs and the notes."""
+            ended_by: str, build_s: float, first_s: float, first_obj: float, options: int,
+            earlier: EarlierShifts | None = None, fixed: pd.DataFrame | None = None) -> tuple[RosterResult, list]:
+    """The roster table of ``best``, its coverage (the previous roster's shifts ``fixed`` too), the scorer's verdict, the KPIs
+    and the notes; and the validator's violations."""
     t_finish = time.perf_counter()
     search_obj = best.objective()
     # every step of the search ends with exact_channels, which stores roster.rostering.channels.assign_channels(best)
@@ -295,12 +348,13 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
                          fixed=fixed)
     objective = score.objective
     bound = programme.objective if programme is not None and np.isfinite(programme.objective) else float("nan")
+    notes = list(notes)
     if programme is not None and programme.status != "optimal":
         notes.append(f"the coverage programme was not solved within the time limit ({programme.status}), so there is no lower bound; raise --time-limit")
     gap = (objective - bound) / max(abs(objective), 1.0) if np.isfinite(bound) else float("nan")
     kpis = roster_kpis(
         roster, coverage, rules, agents, grid.step,
-        objective=objective, bound=bound, gap=gap, status=status,
+        objective=objective, bound=bound, gap=gap, status=status, search_ended_by=ended_by,
         build_s=build_s, first_solution_s=first_s, first_objective=first_obj,
         search_objective=search_obj,
         solve_s=clock.elapsed(),
@@ -313,7 +367,7 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
         violations=len(violations),
         finish_s=time.perf_counter() - t_finish,
     )
-    notes += [f"rule violation: {v}" for v in violations[:20]]
+    notes = notes + [f"rule violation: {v}" for v in violations[:20]]
     if earlier is None:
         notes += boundary_note(roster, week_start)
     if kpis.under_agent_intervals:
@@ -328,33 +382,97 @@ def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, 
                   "(outside every start window and every shift of the week before that reaches into the roster)")
                if kpis.unreachable_agent_h > 0 else "")
         )
-    return RosterResult(roster, coverage, kpis, score.penalties, notes)
+    return RosterResult(roster, coverage, kpis, score.penalties, notes), violations
+
+
+def _repaired(best: RosterState, bad: list, req, span, grid, agents, rules, time_off, config, week_start, weeks,
+              **kw) -> RosterResult:
+    """A roster the validator rejected (``bad``: its violations), repaired: each agent concerned gets its week again under the hard rules.
+
+    The agent's shifts are taken out and rebuilt greedily (every shift the
+    search adds keeps the hard rules; the weekly minimum first), then its
+    channels re-chosen. A roster that still breaks a rule is never returned.
+
+    Raises
+    ------
+    InputError
+        Naming each agent, date and rule still broken.
+    """
+    by_id = {a.agent_id: i for i, a in enumerate(agents)}
+    for aid in dict.fromkeys(v.agent_id for v in bad):
+        if aid in by_id:
+            clear(best, [by_id[aid]])
+            best.rebuild(by_id[aid])
+    # those the greedy leaves below their minimum: exactly, with a few seconds past the search's deadline if need be
+    short = [a for a in range(len(agents)) if best.deficit(a)]
+    _place_exactly(best, short, max(kw["clock"].deadline, time.perf_counter() + REPAIR_S))
+    exact_channels(best)
+    n_agents = len({v.agent_id for v in bad})
+    kw["notes"] = [*kw["notes"], f"repaired {n_agents} agent(s) whose roster broke a hard rule ({'; '.join(str(v) for v in bad[:3])})"]
+    result, still = _result(best, req, span, grid, agents, rules, time_off, config, week_start, weeks, **kw)
+    if still:
+        raise InputError([Problem("roster", f"agent {v.agent_id}{' ' + v.where if v.where else ''}: rule '{v.rule}': {v.message}; "
+                                  "the solver could not repair it, so no roster was written") for v in still])
+    return result
+
+
+def _place_exactly(s: RosterState, who: list[int], deadline: float) -> list[int]:
+    """Each agent of ``who`` gets its week under its hard rules (the weekly minimum one of them), solved exactly.
+
+    Its shifts are valued against everyone else's (:func:`roster.rostering.model.build_placement`); one
+    worker and a fixed deterministic time, within what is left before ``deadline``. Returns the agents
+    it could not place (they get the greedy's week back).
+    """
+    still = []
+    for a in who:
+        left = deadline - time.perf_counter()
+        clear(s, [a])
+        m = agent_model.build_placement(s, a)
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.01, left)
+        solver.parameters.max_deterministic_time = SHORT_AGENT_DET_S
+        solver.parameters.num_workers = 1
+        if left > 0 and solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            agent_model.apply_placement(m, solver, s)
+        else:
+            s.rebuild(a)
+            still.append(a)
+    return still
 
 
 def _place_short_agents(s: RosterState, agents, rules, time_off, week_start, weeks, span, deadline, earlier=None) -> None:
-    """Agents the greedy left below their contract minimum: explain a contradiction, or place them exactly."""
+    """Agents the greedy left below their contract minimum: placed exactly, else the contradiction explained.
+
+    Each agent's week is solved under its hard rules (the weekly minimum one of them), its shifts valued
+    against everyone else's (:func:`roster.rostering.model.build_placement`), within what is left before
+    ``deadline`` (``time.perf_counter()`` seconds) and a fixed deterministic time, so the placement is the
+    same on any machine unless the deadline comes first. An agent it cannot place has its own rules
+    solved alone to name the agent and rule.
+    """
     short = [a for a in range(len(agents)) if s.deficit(a)]
     if not short:
         return
     short = fill_minimums(s)
     if not short:
         return
+    still = _place_exactly(s, short, deadline)
+    if not still:
+        return
+    short = still
     problems = explain_infeasible([agents[a] for a in short], rules, time_off, week_start, weeks, span, s.grid.step,
-                                  earlier=earlier.shifts if earlier is not None else None)
+                                  earlier=earlier.shifts if earlier is not None else None, deadline=deadline)
     if problems:
         raise InputError(problems)
-    for a in short:  # the agent's rules allow its minimum: solve its week exactly against everyone else's
-        clear(s, [a])
-        m = agent_model.build(s, [a], set(range(s.days)))
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(1.0, min(10.0, deadline - time.perf_counter()))
-        solver.parameters.num_workers = 1
-        if solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            agent_model.apply(m, solver, s)
+    # no contradiction found in time: the validator names the agents still short (nothing is written)
 
 
-def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
-    """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one."""
+def _exact(s: RosterState, config: SolverConfig, until: float, budget: Budget) -> str:
+    """Solve the whole agent-level model with CP-SAT from the roster in ``s``; keep the better one.
+
+    With a work budget, CP-SAT gets ``effort`` x :data:`CP_SAT_DET_S_PER_EFFORT` of deterministic time
+    and searches in interleaved mode, deterministic whatever the number of workers; the wall clock
+    (``until``) bounds it either way. Records in ``budget`` what ended the search.
+    """
     everyone = list(range(len(s.agents)))
     saved = snapshot(s)
     before = s.objective()
@@ -363,10 +481,20 @@ def _exact(s: RosterState, config: SolverConfig, until: float) -> str:
     agent_model.hint(m, s, {a: {d: t for d, (t, _) in days.items()} for a, days in saved.items()},
                      {(a, d): chan for a, days in saved.items() for d, (_, chan) in days.items()})
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.5, until - time.perf_counter())
+    wall_s = max(0.01, until - time.perf_counter())
+    solver.parameters.max_time_in_seconds = wall_s
     solver.parameters.num_workers = config.workers or 0
     solver.parameters.random_seed = config.seed
+    if config.effort:
+        solver.parameters.max_deterministic_time = config.effort * CP_SAT_DET_S_PER_EFFORT
+        solver.parameters.interleave_search = True
     status = solver.Solve(m.model)
+    if status == cp_model.OPTIMAL:
+        budget.ended_by = CONVERGED
+    elif solver.WallTime() >= 0.95 * wall_s or not config.effort:
+        budget.ended_by = TIME
+    else:
+        budget.ended_by = WORK
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         agent_model.apply(m, solver, s)
         exact_channels(s)

@@ -56,6 +56,7 @@ class RosterKpis(BaseModel):
     unreachable_agent_h: float = Field(description="agent-hours required where no agent with the skill can work at all")
     # the search
     status: str = Field(description="OPTIMAL or FEASIBLE (the exact CP-SAT model's) or HEURISTIC (the local search's best)")
+    search_ended_by: str = Field(default="", description="what ended the search: work budget (reproducible), time limit, or converged")
     objective: float = Field(description="the roster's objective as the validator's scorer recomputes it")
     search_objective: float = Field(description="the search's own objective for the same roster (equals objective)")
     first_objective: float = Field(description="objective of the first, greedy roster")

@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from roster.rostering.instance import Demand, Pool, agent_limits
 from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
@@ -30,7 +31,7 @@ from roster.rostering.rules.channels import best_sequence, block_intervals, span
 from roster.rostering.rules.days_off import DAYS_OFF_APART, days_off_apart
 from roster.rostering.rules.fairness import LATE, WEEKEND, late_excess, weekend_excess
 from roster.rostering.rules.preferences import PREFERRED_DAY_OFF, is_preferred_off
-from roster.rostering.rules.shifts import rest_ns, rested
+from roster.rostering.rules.shifts import rest_mask, rest_ns
 from roster.rostering.rules.weekly import too_long_if_worked
 from roster.schema import Agent, LabourRules
 
@@ -61,6 +62,9 @@ class RosterState:
         self.block = block_intervals(rules, grid.interval_min)  # shortest stretch on one channel, in intervals
         self.max_consecutive = rules.max_consecutive_days
         self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
+        #: per agent: UTC ``(start_ns, end_ns)`` of shifts fixed outside the roster (e.g. a previous roster's that end
+        #: before it); the minimum rest is kept to them as to the agent's own (:meth:`rest_spans`)
+        self.outside: list[list[tuple[int, int]]] = [[] for _ in agents]
         self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
         self.min_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
         self.max_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
@@ -246,14 +250,10 @@ class RosterState:
         p = self.pools[st.pool]
         lo, hi = self.day_lo[st.pool], self.day_hi[st.pool]
         m = p.allowed[st.k].copy()
-        for d, t in st.shifts.items():
+        for d in st.shifts:
             m[lo[d] : hi[d]] = False
-            if d > 0:
-                sl = slice(lo[d - 1], hi[d - 1])
-                m[sl] &= rested(p.end_ns[sl], p.start_ns[t], self.rest_ns)
-            if d + 1 < self.days:
-                sl = slice(lo[d + 1], hi[d + 1])
-                m[sl] &= rested(p.end_ns[t], p.start_ns[sl], self.rest_ns)
+        # the rest with every other shift of the agent (any day, and shifts fixed outside the roster)
+        m &= rest_mask(p.start_ns, p.end_ns, self.rest_spans(ai), self.rest_ns)
         for w in range(self.weeks):
             sl = slice(lo[7 * w], hi[min(7 * w + 6, self.days - 1)])
             ts = [t for d, t in st.shifts.items() if d // 7 == w]
@@ -267,6 +267,21 @@ class RosterState:
             for e in too_long_if_worked([d in st.shifts for d in range(self.days)], self.max_consecutive, before):
                 m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
+
+    def set_outside(self, ai: int, spans) -> None:
+        """Fix shifts outside the roster for agent ``ai`` (UTC ``(start, end)`` timestamps or nanoseconds): kept to by the rest rule."""
+        self.outside[ai] = [(pd.Timestamp(a).value, pd.Timestamp(b).value) for a, b in spans]
+        self._update_mask(ai)
+
+    def rest_spans(self, ai: int, skip_days=()) -> list[tuple[int, int]]:
+        """UTC ``(start_ns, end_ns)`` of the agent's shifts (but those of ``skip_days``) and its shifts fixed outside the roster.
+
+        What the minimum rest is kept to (:func:`roster.rostering.rules.shifts.rest_mask`).
+        """
+        st = self.state[ai]
+        p = self.pools[st.pool]
+        own = [(int(p.start_ns[t]), int(p.end_ns[t])) for d, t in st.shifts.items() if d not in skip_days]
+        return own + list(self.outside[ai])
 
     def used_min(self, ai: int, w: int) -> int:
         """The agent's paid minutes in week ``w``."""

@@ -79,6 +79,35 @@ def test_labour_rules_beyond_any_real_week_are_bad_input(write, samples, old, ne
         load_rules(write("rules.toml", (samples / "rules.toml").read_text().replace(old, new)))
 
 
+SEVEN_DAYS = """min_rest_h = {rest}
+max_days_per_week = 7
+min_days_off_per_week = 0
+[contracts.full_time]
+min_week_h = 59.5
+max_week_h = 70
+max_days_per_week = 7
+shift_lengths_h = [8.5]
+"""
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        # a rest longer than a week
+        (SEVEN_DAYS.format(rest=200), "key 'min_rest_h': expected less than or equal to 168, found 200"),
+        # 7 days a week of 8.5 h are needed, but 8.5 h shifts and 20 h rest leave room for only 6 shifts a week
+        (SEVEN_DAYS.format(rest=20), ("rules.toml: contract 'full_time' needs min_week_h = 59.5 h a week, but with min_rest_h = 20 h "
+                                      "after shifts of at least 8.5 h at most 6 shift(s) fit in a week, 51 h at most")),
+    ],
+)
+def test_rules_that_contradict_each_other_are_refused_with_the_key_and_units(write, toml, expected):
+    with pytest.raises(InputError) as info:
+        load_rules(write("rules.toml", toml))
+    assert expected in str(info.value)
+    # 8.5 h shifts and 15.5 h rest: one a day, 7 a week
+    assert load_rules(write("rules.toml", SEVEN_DAYS.format(rest=15.5))).min_rest_h == 15.5
+
+
 AGENTS_HEADER = "agent_id,name,site,site_tz,contract,skills,earliest_start,latest_start,preferred_days_off\n"
 
 

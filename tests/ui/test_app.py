@@ -303,6 +303,9 @@ def test_staffing_page_explains_and_restaffs(at):
 def test_roster_page_kpis_filters_and_export(at):
     forecast(at, days=14)
     roster(at, limit_s=10)
+    # the search's work budget is a control of its own, and the page says what ended the search
+    assert any(n.label == "Search effort" and n.value == 60 for n in at.number_input)
+    assert any("the search was ended by " in c.value for c in at.caption)
     labels = {m.label for m in at.metric}
     assert {"Paid hours", "Cost", "Shifts", "Understaffed (agent-h)", "Overstaffed (agent-h)", "Gap to lower bound",
             "Switches per shift"} <= labels

@@ -166,3 +166,28 @@ def test_check_roster_passes_the_roster_the_roster_command_wrote(chain, capsys):
         line = next(x for x in text.splitlines() if x.strip().startswith(channel + " "))
         required, scheduled = (float(v.replace(",", "")) for v in line.split()[1:3])
         assert required == pytest.approx(g["required"].sum() * h, abs=0.051) and scheduled == pytest.approx(g["scheduled"].sum() * h, abs=0.051)
+
+
+def test_a_roster_that_breaks_a_hard_rule_is_never_written(chain, tmp_path, capsys, monkeypatch):
+    # a search whose roster the validator rejects even after the repair: exit 2 naming agent, date and rule, no folder
+    from roster.rostering import search
+    from roster.rostering.rules import Violation
+
+    monkeypatch.setattr(search, "validate_roster", lambda roster, agents, *a, **k: [Violation("minimum rest", agents[0].agent_id, "2026-11-24", "7.5 h rest, rules need 30 h")])
+    code = main(["roster", "--requirements", str(chain / "s" / "requirements.csv"), "--agents", str(chain / "agents.csv"),
+                 "--rules", str(SAMPLES / "rules.toml"), "--time-limit", "5", "--effort", "2", "--out", str(tmp_path / "r")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "2026-11-24: rule 'minimum rest': 7.5 h rest, rules need 30 h; the solver could not repair it, so no roster was written" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_the_roster_command_says_what_ended_the_search(chain, tmp_path, capsys):
+    code = main(["roster", "--requirements", str(chain / "s" / "requirements.csv"), "--agents", str(chain / "agents.csv"),
+                 "--rules", str(SAMPLES / "rules.toml"), "--time-limit", "60", "--effort", "2", "--out", str(tmp_path / "r")])
+    assert code == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "search ended by the work budget (--effort; the same inputs and seed give the same roster)" in printed, printed
+    assert main(["roster", "--requirements", str(chain / "s" / "requirements.csv"), "--agents", str(chain / "agents.csv"),
+                 "--effort", "-1", "--out", str(tmp_path / "r2")]) == 2
+    assert "--effort: expected 0 to 100000, found -1" in capsys.readouterr().err

@@ -317,9 +317,11 @@ def load_previous_roster(upload, week_start) -> PreviousRoster:
     return previous
 
 
-def start_roster(week_start, weeks: int, time_limit_s: float, previous: PreviousRoster | None = None) -> jobs.Job:
+def start_roster(week_start, weeks: int, time_limit_s: float, effort: int | None = None,
+                 previous: PreviousRoster | None = None) -> jobs.Job:
     """Solve the roster and simulate its service level in the background (the plan's seed and simulation runs).
 
+    ``effort`` is the search's work budget (None: the session's, by default the plan's default; 0 = the time limit alone).
     ``previous`` is the roster published for the weeks before (:func:`load_previous_roster`).
     """
     from roster.planning.plan import roster_stage, simulation_stage
@@ -328,15 +330,16 @@ def start_roster(week_start, weeks: int, time_limit_s: float, previous: Previous
     inp = inputs()
     req = st.session_state["requirements"]
     grid = requirements_grid()
-    plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s)
+    plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
+                            **({} if effort is None else {"effort": effort}))
 
     def work(progress):
         res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress, previous=previous)
         progress("simulating the roster's service level", 0, None)
         return res, simulation_summary(simulation_stage(req, res.coverage, inp.targets, grid, plan))
 
-    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "simulation_runs": plan.simulation_runs,
-                "previous_roster": previous.file if previous is not None else None}
+    settings = {"week_start": week_start, "weeks": weeks, "time_limit_s": time_limit_s, "effort": plan.effort,
+                "simulation_runs": plan.simulation_runs, "previous_roster": previous.file if previous is not None else None}
     j = jobs.start("roster", f"Roster from {week_start} ({time_limit_s:g} s)", work,
                    {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
                     "settings": settings})

@@ -78,7 +78,7 @@ def progress_bar(enabled: bool = True):
 OPTIONS = {
     "horizon_days": "--horizon-days", "interval_min": "--interval-min", "model": "--model", "backtest": "--backtest",
     "peak_correction": "--peak-correction", "volume_quantile": "--volume-quantile", "week_start": "--week-start",
-    "weeks": "--weeks", "time_limit_s": "--time-limit", "workers": "--workers", "seed": "--seed",
+    "weeks": "--weeks", "time_limit_s": "--time-limit", "effort": "--effort", "workers": "--workers", "seed": "--seed",
     "simulate": "--simulate", "simulation_runs": "--runs",
 }
 
@@ -134,7 +134,11 @@ WeekStart = Annotated[str | None, typer.Option(
     "--week-start", metavar="YYYY-MM-DD",
     help="First roster day (site local); default: the first Monday of the horizon.")]
 Weeks = Annotated[int, typer.Option("--weeks", help=f"Weeks to roster ({_range('weeks')}).")]
-TimeLimit = Annotated[float, typer.Option("--time-limit", help=f"Roster solver time limit ({_range('time_limit_s', ' s')}).")]
+TimeLimit = Annotated[float, typer.Option(
+    "--time-limit", help=f"Roster solver time limit ({_range('time_limit_s', ' s')}): the whole roster step, an upper limit to --effort.")]
+Effort = Annotated[int, typer.Option(
+    "--effort", help=f"Work budget of the roster search ({_range('effort')}): the same inputs and seed give the same roster; "
+                     "0 = search until --time-limit (not reproducible).")]
 Workers = Annotated[int, typer.Option("--workers", help=f"Solver threads ({_range('workers')}; 0 = all cores).")]
 Seed = Annotated[int, typer.Option("--seed", help=f"Random seed of the solver and the simulator ({_range('seed')}).")]
 Runs = Annotated[int, typer.Option(

@@ -13,6 +13,7 @@ from roster.planning.settings import default
 from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
+    Effort,
     HorizonDays,
     IntervalMin,
     Model,
@@ -66,6 +67,7 @@ def plan(
     week_start: WeekStart = default("week_start"),
     weeks: Weeks = default("weeks"),
     time_limit_s: TimeLimit = default("time_limit_s"),
+    effort: Effort = default("effort"),
     workers: Workers = default("workers"),
     seed: Seed = default("seed"),
     model: Model = default("model"),
@@ -93,6 +95,7 @@ def plan(
         week_start=week_start,
         weeks=weeks,
         time_limit_s=time_limit_s,
+        effort=effort,
         workers=workers,
         seed=seed,
         model=model,

@@ -22,6 +22,7 @@ from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
 from ui.cli.common import (
     Backtest,
+    Effort,
     HorizonDays,
     IntervalMin,
     Model,
@@ -154,6 +155,7 @@ def roster_cmd(
     week_start: WeekStart = default("week_start"),
     weeks: Weeks = default("weeks"),
     time_limit_s: TimeLimit = default("time_limit_s"),
+    effort: Effort = default("effort"),
     workers: Workers = default("workers"),
     seed: Seed = default("seed"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, shifts.csv, roster_deputy.csv, coverage.csv and roster.ics."),
@@ -167,16 +169,17 @@ def roster_cmd(
     """
     from roster.planning.display import money
     from roster.planning.inputs import load_roster_inputs
-    from roster.planning.plan import channel_switches_line, check_output_folder, roster_stage, write_roster
+    from roster.planning.plan import channel_switches_line, check_output_folder, roster_stage, search_end_text, write_roster
 
-    settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, workers=workers, seed=seed)
+    started = time.perf_counter()  # the time limit covers the whole command
+    settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, effort=effort, workers=workers, seed=seed)
     check_output_folder(out_dir, "roster")
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster)
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
-        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report, previous=ri.previous)
+        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)
     write_roster(result, ri.agents, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
     k = result.kpis
     for n in notes + result.notes:
@@ -186,6 +189,7 @@ def roster_cmd(
         f"agent-hours required {k.required_agent_h:,.0f}, scheduled {k.scheduled_agent_h:,.0f}, short {k.under_agent_h:,.0f}, "
         f"over {k.over_agent_h:,.0f}; first roster after {k.first_solution_s:.1f} s; status {k.status}, gap to the lower bound "
         + ("n/a (the coverage programme did not finish; raise --time-limit)" if k.gap != k.gap else f"{k.gap:.1%}")
+        + f"; search ended by {search_end_text(k.search_ended_by)}"
     )
     if k.under_agent_h > 0 and k.bound_short_agent_h == k.bound_short_agent_h:
         out.print(f"understaffing no roster of these agents and rules can avoid: {k.bound_short_agent_h:,.1f} agent-hours (this roster: {k.under_agent_h:,.1f})")

@@ -275,3 +275,6 @@ class SearchState(Protocol):
 
     def used_min(self, ai: int, w: int) -> int:
         """Agent ``ai``'s paid minutes in week ``w`` from its fixed shifts."""
+
+    def rest_spans(self, ai: int, skip_days=()) -> list[tuple[int, int]]:
+        """UTC ``(start_ns, end_ns)`` of agent ``ai``'s fixed shifts (but those of ``skip_days``) and of its shifts outside the roster."""

@@ -14,7 +14,10 @@
 * **one shift per local day** - at most one shift per agent and local day,
   and it belongs to the local date it starts on.
 * **minimum rest** - at least ``min_rest_h`` between the end of one shift
-  and the start of the next.
+  and the start of the next, for ANY two shifts of an agent (not only those
+  of adjacent days: a long rest or a late shift reaches further), and
+  shifts fixed outside the roster (a previous roster's) alike
+  (:func:`rest_kept`, :func:`rest_mask`, :func:`rest_clashes`).
 * **known agent** - every rostered agent is in the agents file.
 
 Start windows, lengths, shift types, skills and time off hold by
@@ -179,9 +182,61 @@ def rest_after_earlier(agent: Agent, rules: LabourRules, earlier: Sequence[Shift
     return out
 
 
+def rest_kept(start, end, other_start, other_end, rest):
+    """Whether two shifts (``start``-``end`` and ``other_start``-``other_end``, UTC) leave ``rest`` between them, whichever comes first.
+
+    The condition of the minimum rest rule, between ANY two shifts of an
+    agent (not only those of adjacent days): one ends at least ``rest``
+    before the other starts. Works on timestamps with a Timedelta rest and
+    on (arrays of) nanosecond counts with a rest in nanoseconds alike.
+    """
+    return rested(end, other_start, rest) | rested(other_end, start, rest)
+
+
+def rest_mask(start_ns: np.ndarray, end_ns: np.ndarray, others, rest: int) -> np.ndarray:
+    """Per candidate shift (UTC start and end in nanoseconds): whether it keeps the rest with every one of ``others``.
+
+    ``others`` is every other shift of the agent as ``(start_ns, end_ns)``:
+    its shifts in the roster and any fixed shifts outside it (a previous
+    roster's), in any order. ``rest`` in nanoseconds (:func:`rest_ns`).
+    """
+    ok = np.ones(len(start_ns), dtype=bool)
+    for a, b in others:
+        ok &= rest_kept(start_ns, end_ns, a, b, rest)
+    return ok
+
+
+def rest_clashes(shifts: Sequence[ShiftRecord], rest: pd.Timedelta) -> list[tuple[ShiftRecord, ShiftRecord]]:
+    """Every pair ``(earlier, later)`` of one agent's shifts (in any order) closer than ``rest``: the pure count of the rule.
+
+    Pairs are compared by start; a later shift clashes with an earlier one
+    when it starts before the earlier one's end plus the rest (an overlap
+    included). A shift fixed outside the roster (a previous roster's) is
+    checked the same way when it is in the list.
+    """
+    order = sorted(shifts, key=lambda s: (s.start, s.end))
+    out = []
+    for j, later in enumerate(order):
+        for earlier in order[:j]:
+            if not rested(earlier.end, later.start, rest):
+                out.append((earlier, later))
+    return out
+
+
 # --------------------------------------------------------------------------- #
 # CP-SAT
 # --------------------------------------------------------------------------- #
+def rest_with_fixed(s: SearchState, a: int, free_days) -> np.ndarray:
+    """Per template of agent ``a``'s pool: whether it keeps the rest with the agent's fixed shifts.
+
+    Fixed are its shifts on days outside ``free_days`` and its shifts outside
+    the roster (a previous roster's); a template that clashes with one is
+    never possible, so the model leaves it out.
+    """
+    p = s.pools[s.state[a].pool]
+    return rest_mask(p.start_ns, p.end_ns, s.rest_spans(a, skip_days=free_days), s.rest_ns)
+
+
 def add_one_shift_per_day(m: SubModel) -> None:
     """At most one shift per agent and local day; ``work[a, d]`` says whether there is one."""
     for key, tvs in m.by_day.items():
@@ -191,28 +246,37 @@ def add_one_shift_per_day(m: SubModel) -> None:
 
 
 def add_rest(m: SubModel, s: SearchState, free_agents, free_days) -> None:
-    """At least ``min_rest_h`` between the shifts of two consecutive free days.
+    """At least ``min_rest_h`` between any two shifts of free days (not only adjacent days).
 
-    For each start time ``x`` of the next day's shifts: at most one of the
-    shifts of day ``d`` ending less than ``min_rest_h`` before ``x`` and the
-    shifts of day ``d + 1`` starting by ``x`` (a clique of clashing shifts;
-    together these say that no clashing pair is worked). Shifts that clash
-    with a fixed neighbouring day are left out of the model altogether.
+    For each pair of free days ``d < e`` whose shifts can clash, and each
+    start time ``x`` of day ``e``'s shifts: at most one of the shifts of day
+    ``d`` ending less than ``min_rest_h`` before ``x`` and the shifts of day
+    ``e`` starting by ``x`` (a clique of clashing shifts; together these say
+    that no clashing pair is worked). Shifts that clash with a fixed shift
+    (another day's, or one outside the roster) are left out of the model
+    altogether (:func:`rest_mask`).
     """
     for a in free_agents:
         p = s.pools[s.state[a].pool]
-        for d in sorted(free_days):
-            today, tomorrow = m.by_day.get((a, d), []), m.by_day.get((a, d + 1), [])
-            if not today or not tomorrow:
-                continue
-            ends = np.array([p.end_ns[t] for t, _ in today])
-            starts = np.array([p.start_ns[t] for t, _ in tomorrow])
-            for x in np.unique(starts):
-                late = [v for (t, v), e in zip(today, ends) if not rested(e, x, s.rest_ns)]
-                if not late:
-                    continue
-                early = [v for (t, v), st in zip(tomorrow, starts) if st <= x]
-                m.model.AddAtMostOne(late + early)
+        days = sorted(d for d in free_days if m.by_day.get((a, d)))
+        first_start = {d: min(p.start_ns[t] for t, _ in m.by_day[(a, d)]) for d in days}
+        last_end = {d: max(p.end_ns[t] for t, _ in m.by_day[(a, d)]) for d in days}
+        for i, d in enumerate(days):
+            today = [v for _, v in m.by_day[(a, d)]]
+            ends = np.array([p.end_ns[t] for t, _ in m.by_day[(a, d)]])
+            for e in days[i + 1:]:
+                if rested(last_end[d], first_start[e], s.rest_ns):
+                    continue  # no shift of day e can clash with one of day d
+                later = m.by_day[(a, e)]
+                starts = np.array([p.start_ns[t] for t, _ in later])
+                order = np.argsort(starts, kind="stable")
+                by_start, sorted_starts = [later[j][1] for j in order], starts[order]
+                for x in np.unique(starts):
+                    late = np.flatnonzero(~rested(ends, x, s.rest_ns))
+                    if not len(late):
+                        continue
+                    early = by_start[: int(np.searchsorted(sorted_starts, x, side="right"))]
+                    m.model.AddAtMostOne([today[j] for j in late] + early)
 
 
 # --------------------------------------------------------------------------- #
@@ -254,9 +318,8 @@ def violations(agent: Agent, rules: LabourRules, shifts: Sequence[ShiftRecord],
         for a, b in off:
             if overlaps_time_off(s.start, s.end, [(a, b)]):
                 out.append(Violation(TIME_OFF, aid, day, f"shift overlaps time off {a:%Y-%m-%d %H:%M}Z-{b:%Y-%m-%d %H:%M}Z"))
-    rest = pd.Timedelta(hours=rules.min_rest_h)
-    for prev, s in zip(shifts, shifts[1:]):
-        if not rested(prev.end, s.start, rest):
-            gap_h = (s.start - prev.end).total_seconds() / 3600
-            out.append(Violation(MIN_REST, aid, str(s.local_date), f"{gap_h:.1f} h rest, rules need {rules.min_rest_h:g} h"))
+    for prev, s in rest_clashes(shifts, pd.Timedelta(hours=rules.min_rest_h)):
+        gap_h = (s.start - prev.end).total_seconds() / 3600
+        out.append(Violation(MIN_REST, aid, str(s.local_date),
+                             f"{gap_h:.1f} h rest, rules need {rules.min_rest_h:g} h (after the shift of {prev.local_date})"))
     return out

@@ -13,7 +13,7 @@ import pytest
 from forecast.errors import InputError
 from forecast.io.outputs import OutputError
 from roster.planning.inputs import load_inputs
-from roster.planning.plan import OUTPUT_FILES, PlanSettings, channel_switches_line, run_plan, write_plan
+from roster.planning.plan import OUTPUT_FILES, PlanSettings, channel_switches_line, run_plan, solver_config, write_plan
 from roster.rostering.validation import validate_roster
 from tests.conftest import SAMPLES
 
@@ -166,3 +166,11 @@ def test_the_channel_switches_line_says_switches_limits_and_the_rules_cost():
     assert "the channel rules cost 11.2 agent-hours of cover" in line and "above the limit" not in line
     over = channel_switches_line(SimpleNamespace(**{**vars(k), "shifts_over_max_switches": 2, "channel_block_cost_agent_h": float("nan")}))
     assert "2 shift(s) above the limit" in over and "cost" not in over and "rules:" not in over
+
+
+def test_the_plan_summary_says_what_ended_the_roster_search(hourly_plan):
+    result, _ = hourly_plan
+    s = result.summary()
+    assert s.search_ended_by in ("work budget", "time limit", "converged")
+    assert "search ended by: " in result.summary_text()
+    assert result.settings.effort == 60 and solver_config(result.settings).effort == 60

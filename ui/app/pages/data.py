@@ -163,7 +163,7 @@ c[1].dataframe(skills, width="stretch")
 with st.expander(f"All {len(team)} agents and {len(inp.time_off)} time-off periods"):
     st.dataframe(team, hide_index=True, width="stretch", height=300)
     if inp.time_off:
-        off = pd.DataFrame([t.model_dump() for t in inp.time_off])
+        off = pd.DataFrame([t.model_dump(exclude={"file", "line"}) for t in inp.time_off])
         for col in ("start", "end"):
             off[col] = pd.to_datetime(off[col], utc=True).dt.tz_convert(tz).dt.strftime(fmt.STAMP)
         st.dataframe(off.rename(columns={"start": f"start ({tz})", "end": f"end ({tz})"}), hide_index=True, width="stretch")

@@ -25,7 +25,7 @@ mondays = roster_weeks(grid, site_zones)
 busy = bool(state.running("roster"))
 last = st.session_state.get("roster_settings", {})
 with st.form("roster_form"):
-    c = st.columns([2, 1, 1, 1])
+    c = st.columns([2, 1, 1, 1, 1])
     options = mondays or [first]
     week = c[0].selectbox("Week starting (site local Monday)", options, index=options.index(last["week_start"]) if last.get("week_start") in options else 0,
                           format_func=fmt.day)
@@ -34,9 +34,13 @@ with st.form("roster_form"):
                               help="consecutive weeks rostered together (rest and weekly rules across them)")
     lo_s, hi_s = bounds("time_limit_s")
     limit = c[2].number_input("Solver time limit (s)", min_value=int(lo_s), max_value=int(hi_s), value=int(last.get("time_limit_s", default("time_limit_s"))), step=5,
-                              help="the whole search, from the first roster to the exact model; longer usually means fewer shortfalls")
-    c[3].markdown("&nbsp;")
-    go = c[3].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
+                              help="the whole search, from the first roster to the exact model: an upper limit to the effort")
+    lo_e, hi_e = bounds("effort")
+    effort = c[3].number_input("Search effort", min_value=int(lo_e), max_value=int(hi_e), value=int(last.get("effort", default("effort"))), step=10,
+                               help="the search's work budget: the same data and seed give the same roster (unless the time limit ends "
+                                    "the search first); more usually means fewer shortfalls; 0 = search until the time limit")
+    c[4].markdown("&nbsp;")
+    go = c[4].form_submit_button("Build roster", type="primary", disabled=busy, width="stretch")
     previous_upload = st.file_uploader(
         "Previous roster (optional): the roster.csv already published for the week before", type=["csv"], key="previous_roster",
         help="Its shifts that reach into this roster (evening and night shifts of the day before) stand and count as coverage; "
@@ -52,7 +56,7 @@ if go:
         except InputError as exc:
             state.show_input_error(exc, " in the previous roster", keeps="no roster was built")
         else:
-            state.start_roster(week, int(weeks), float(limit), previous)
+            state.start_roster(week, int(weeks), float(limit), int(effort), previous)
             st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
 state.show_job("roster")
 
@@ -113,7 +117,11 @@ how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact mo
        "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(k.status, k.status)
 st.caption(f"Roster for the week(s) from {fmt.day(rs['week_start'])} (site local), built in {rs['seconds']:.0f} s: {how}; "
            + (f"after the previous roster {rs['previous_roster']}; " if rs.get("previous_roster") else "")
-           + f"first complete roster after {k.first_solution_s:.1f} s. Hard rules checked by the validator: "
+           + f"first complete roster after {k.first_solution_s:.1f} s; the search was ended by "
+           + {"work budget": "its work budget (the same data and seed give the same roster)",
+              "time limit": "the time limit (another run may differ: raise the limit or lower the effort to reproduce)",
+              "converged": "having nothing left to improve"}.get(k.search_ended_by, k.search_ended_by or "the time limit")
+           + ". Hard rules checked by the validator: "
            + ("all kept." if not k.violations else f"**{k.violations} violation(s)** (see the notes)."))
 if res.notes:
     with st.expander(f"{len(res.notes)} note(s) from the solver", expanded=bool(k.violations)):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -77,9 +78,17 @@ def test_feasible_rest_holds_when_demand_pulls_shifts_late_then_early():
 
 
 def test_infeasible_rest_names_the_agent_and_the_rule():
-    lr = rules(min_rest_h=40, contract_kw={"min_week_h": 40, "max_week_h": 40})
-    with pytest.raises(InputError, match=r"agent A00: contract 'ft' needs at least 40.0 paid hours a week; with min_rest_h = 40"):
+    # 30 h rest after 8.5 h shifts that start 06:00-14:00: a shift every other day, four a week, 32 paid hours
+    lr = rules(min_rest_h=30, contract_kw={"min_week_h": 40, "max_week_h": 40})
+    with pytest.raises(InputError, match=r"agent A00: contract 'ft' needs at least 40.0 paid hours a week; with min_rest_h = 30"):
         solve(requirements(), [agent(0)], lr, week_start=WEEK, config=CFG)
+
+
+def test_rules_whose_rest_leaves_no_room_for_the_weekly_minimum_are_refused():
+    # 40 h rest after shifts of 8.5 h: whatever the start window, at most 4 shifts fit in a week (34 h), fewer than 40
+    with pytest.raises(ValueError, match=r"contract 'ft' needs min_week_h = 40 h a week, but with min_rest_h = 40 h after shifts of "
+                                         r"at least 8.5 h at most 4 shift\(s\) fit in a week, 34 h at most"):
+        rules(min_rest_h=40, contract_kw={"min_week_h": 40, "max_week_h": 40})
 
 
 # the validator rejects each broken rule, by its name (a roster that keeps every other rule)
@@ -149,3 +158,75 @@ def test_solved_model_keeps_one_shift_a_day_and_rest():
         model_days = {d for (ai, d), w in m.work.items() if ai == a and solver.Value(w)}
         assert model_days == set(s.state[a].shifts)
         assert len(roster[(roster["agent_id"] == agents[a].agent_id) & (roster["activity"] == "shift")]["local_date"].unique()) == len(model_days)
+
+
+# rest between ANY two shifts of an agent, not only those of adjacent days
+def _two_days_apart():
+    """One agent, a 36 h rest: a Monday late shift (14:00-22:30) and a Wednesday early one (06:00) are 31.5 h apart.
+
+    The requirement asks for exactly those two shifts (nothing on Tuesday), so a search that checks rest only
+    between adjacent days works both.
+    """
+    lr = rules(min_rest_h=36, contract_kw={"min_week_h": 0})
+    req = requirements(level=1, hours=(6, 23))
+    local = req["ds"].dt.tz_convert(NY)
+    hour, day = local.dt.hour + local.dt.minute / 60, (local.dt.normalize().dt.date - WEEK).map(lambda d: d.days)
+    want = ((day == 0) & (hour >= 14) & (hour < 22.5)) | ((day == 2) & (hour >= 6) & (hour < 14.5))
+    req["agents_required"] = want.astype(int)
+    return [agent(0)], lr, req
+
+
+def _rested_36h(shift_rows_):
+    spans = shift_rows_.groupby("local_date").agg(start=("start_utc", "min"), end=("end_utc", "max")).sort_values("start")
+    assert len(spans) >= 1
+    for (_, a), (_, b) in zip(spans.iterrows(), spans.iloc[1:].iterrows()):
+        assert b["start"] - a["end"] >= pd.Timedelta(hours=36)
+
+
+def test_heuristic_keeps_rest_with_a_shift_two_days_before():
+    agents, lr, req = _two_days_apart()
+    res = solve(req, agents, lr, week_start=WEEK, config=CFG.model_copy(update={"exact_max_options": 0, "bound": False}))
+    _rested_36h(valid(res, agents, lr))
+
+
+def test_cp_sat_keeps_rest_with_a_shift_two_days_before():
+    agents, lr, req = _two_days_apart()
+    *_, roster = solve_model(agents, lr, req, time_limit_s=10)
+    assert validate_roster(roster, agents, lr, week_start=WEEK, interval_min=15) == []
+    _rested_36h(roster[roster["activity"] == "shift"])
+
+
+def test_rest_mask_keeps_rest_with_every_shift_given_also_one_outside_the_roster():
+    hour = pd.Timedelta(hours=1).value
+    starts = np.array([0, 20, 40]) * hour
+    ends = starts + 8 * hour
+    # a shift fixed outside the roster (a previous roster's, say) from -12 h to -4 h: 11 h rest needs a start from 7 h
+    previous = [(-12 * hour, -4 * hour)]
+    assert shifts.rest_mask(starts, ends, previous, 11 * hour).tolist() == [False, True, True]
+    # and shifts on both sides of a candidate: 20-28 h is 12 h after 0-8 h and 12 h before 40-48 h
+    assert shifts.rest_mask(starts, ends, [(0, 8 * hour), (40 * hour, 48 * hour)], 12 * hour).tolist() == [False, True, False]
+
+
+def test_validator_finds_too_little_rest_after_a_long_shift_two_shifts_back():
+    # Monday 14:00 to Tuesday 06:00 (16 h), Tuesday 00:00-04:00 inside it, Wednesday 00:00: Wednesday's shift is 20 h after
+    # the one just before it but only 18 h after Monday's, which ends later; with 19 h rest both Tuesday and Wednesday clash
+    lr = rules(min_rest_h=19, contract_kw={"min_week_h": 0, "shift_lengths_h": [4, 16], "earliest_start": "00:00", "latest_start": "14:00"})
+    a = agent(0)
+    roster = roster_of(shift_rows(a, WEEK, "14:00", lr, length_h=16) + shift_rows(a, WEEK + dt.timedelta(days=1), "00:00", lr, length_h=4)
+                       + shift_rows(a, WEEK + dt.timedelta(days=2), "00:00", lr, length_h=4))
+    problems = [p for p in validate_roster(roster, [a], lr, week_start=WEEK, interval_min=15) if p.rule == shifts.MIN_REST]
+    assert [p.where for p in problems] == ["2026-06-02", "2026-06-03"]
+    assert "18.0 h rest, rules need 19 h (after the shift of 2026-06-01)" in str(problems[1])
+
+
+@pytest.mark.parametrize("exact", [False, True], ids=["heuristic", "cp-sat"])
+def test_rest_is_kept_with_a_shift_fixed_before_the_roster(exact):
+    # a previous roster's Sunday 14:00-22:30 shift and 36 h rest: nothing before Tuesday 10:30 local
+    lr = rules(min_rest_h=36, contract_kw={"min_week_h": 0})
+    sunday = (pd.Timestamp("2026-05-31 14:00", tz=NY), pd.Timestamp("2026-05-31 22:30", tz=NY))
+    cfg = CFG.model_copy(update={"bound": False, **({} if exact else {"exact_max_options": 0})})
+    res = solve(requirements(level=1, hours=(6, 15)), [agent(0)], lr, week_start=WEEK, config=cfg,
+                outside_shifts={"A00": [(sunday[0].tz_convert("UTC"), sunday[1].tz_convert("UTC"))]})
+    rows = valid(res, [agent(0)], lr)
+    assert len(rows) and rows["start_utc"].min() >= sunday[1] + pd.Timedelta(hours=36)
+    assert (res.kpis.status != "HEURISTIC") == exact

@@ -27,9 +27,16 @@ def test_feasible_days_off_and_weekly_hours_stay_within_the_contract():
 
 
 def test_infeasible_hours_with_too_few_days():
-    lr = rules(max_days_per_week=3, contract_kw={"min_week_h": 32})
-    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 32.0 paid hours a week; at most 3 days"):
+    # 3 spans of 8.5 h pass the rules file's check; 3 x 8 paid hours (lunch unpaid) do not reach 25
+    lr = rules(max_days_per_week=3, contract_kw={"min_week_h": 25})
+    with pytest.raises(InputError, match="agent A00: contract 'ft' needs at least 25.0 paid hours a week; at most 3 days"):
         solve(requirements(), [agent(0)], lr, week_start=WEEK, config=CFG)
+
+
+def test_rules_with_too_few_days_for_a_contract_minimum_are_refused():
+    with pytest.raises(ValueError, match=r"contract 'ft' needs min_week_h = 32 h a week, but at most 3 working day\(s\) a week "
+                                         r"\(max_days_per_week, min_days_off_per_week\) of at most 8.5 h allow 25.5 h"):
+        rules(max_days_per_week=3, contract_kw={"min_week_h": 32})
 
 
 def test_consecutive_days_over_two_weeks():
