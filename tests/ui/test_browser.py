@@ -162,7 +162,7 @@ def test_main_flow_in_chromium(page, tmp_path):
     expect(metric("Paid hours")).to_contain_text(" h")
     expect(page.get_by_text("Simulated service level per channel")).to_be_visible()
     expect(page.get_by_text("Gap to lower bound")).to_be_visible()
-    gantt = page.get_by_text("shifts of ").first
+    gantt = page.get_by_text("agent(s) starting on").first
     gantt.scroll_into_view_if_needed()
     expect(gantt).to_be_visible()
     expect(page.get_by_text("Why it looks like this")).to_be_visible()

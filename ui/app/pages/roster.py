@@ -216,7 +216,9 @@ st.subheader("Shifts")
 c = st.columns([1, 2])
 view = c[0].segmented_control("Show", ["one day", "whole week"], default="one day", key="ro_view") or "one day"
 days = sorted(ros["local_date"].unique())
-day = c[1].selectbox("Site local date", days, key="ro_day", disabled=view != "one day",
+# open on the roster's first day: shifts dated before it are the week before's (boundary shifts reaching into it)
+first_day = next((i for i, d in enumerate(days) if str(d) >= str(rs["week_start"])), 0)
+day = c[1].selectbox("Site local date", days, index=first_day, key="ro_day", disabled=view != "one day",
                      format_func=fmt.day)
 g = ros[ros["agent_id"].isin(keep_ids)]
 if view == "one day":
