@@ -8,19 +8,26 @@ row's agent and local date: an agent not in the agents file, an activity other
 than shift, break or lunch, a channel that is not one or that the agent has no
 skill for, times without an offset, an end not after its start, times off the
 roster's grid, a local time that disagrees with its UTC time, a site zone that
-is not the agent's, and two rows of one agent that overlap (two stretches of
-work, or two pauses). The labour rules (rest, weekly hours, breaks where the
+is not the agent's, a shift whose first row does not start on its
+``local_date`` at the site, and two rows of one agent that overlap (two
+stretches of work, or two pauses). The labour rules (rest, weekly hours, breaks where the
 rules put them, ...) are the validator's to check
 (:func:`roster.rostering.validation.validate_roster`), not this reader's.
 
 ``paid_h``, ``shift_id`` and the local times are recomputed from the UTC times,
 so a planner who moves a shift edits ``start_utc`` and ``end_utc`` (or the local
 times, which must then agree with them) and nothing else.
+
+It is the one reader of roster.csv: ``shiftcast check-roster`` and the app's
+"check an edited roster" read through it, and so does a previous roster
+(``--previous-roster``, :class:`PreviousRoster`), whose dates are then checked
+against the new roster's weeks by :func:`roster.rostering.continuity.earlier_shifts`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +45,16 @@ ACTIVITIES = ("shift", "break", "lunch")
 _OFFSET = r"(?:Z|[+-]\d\d:?\d\d)$"
 
 
+@dataclass(frozen=True)
+class PreviousRoster:
+    """A roster already published, read by :func:`load_roster` with ``with_lines=True``, and its file name, for messages."""
+
+    file: str
+    rows: pd.DataFrame
+
+
 def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, interval_min: int,
-                label: str | None = None) -> pd.DataFrame:
+                label: str | None = None, with_lines: bool = False) -> pd.DataFrame:
     """Load a roster.csv into the columns of :data:`forecast.tables.ROSTER`, UTC times tz-aware.
 
     Parameters
@@ -53,6 +68,9 @@ def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, in
         The roster's grid in minutes: every start and end lies on it (UTC).
     label : str, optional
         The file's name in messages.
+    with_lines : bool
+        Also a ``line`` column: each row's line in the file (header = 1), for
+        messages about a roster read back (a previous roster's shifts).
 
     Raises
     ------
@@ -133,8 +151,10 @@ def load_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, in
                     bad(i, col, f"{text!r} is not the time of {col.replace('local', 'utc')} ({ts.tz_convert(zones[i]).isoformat()} at the site)")
                     ok[i] = False
     _overlaps(ids, activity, start, end, ok, bad, lines)
+    _shift_dates(ids, days, activity, start, zones, ok, bad)
     problems.raise_if_any()
-    return _frame(ids, days, activity, channel, start_s, end_s, by_id, rules)
+    df = _frame(ids, days, activity, channel, start_s, end_s, lines, by_id, rules)
+    return df if with_lines else df.drop(columns="line")
 
 
 def _parse(raw: pd.Series, ok: np.ndarray, file: str, column: str, lines: np.ndarray) -> pd.Series:
@@ -188,7 +208,22 @@ def _overlaps(ids, activity, start, end, ok, bad, lines) -> None:
             last[ids[i]] = i
 
 
-def _frame(ids, days, activity, channel, start, end, by_id, rules: LabourRules) -> pd.DataFrame:
+def _shift_dates(ids, days, activity, start, zones, ok, bad) -> None:
+    """A shift belongs to the local date its first row starts on (site time): the first shift row of each agent and date is checked."""
+    first: dict[tuple[str, str], int] = {}
+    for i in np.flatnonzero(ok):
+        if activity[i] == "shift":
+            j = first.get((ids[i], days[i]))
+            if j is None or start[i] < start[j]:
+                first[(ids[i], days[i])] = i
+    for (_, day), i in first.items():
+        starts_on = start[i].tz_convert(zones[i]).date().isoformat()
+        if starts_on != day:
+            bad(i, "local_date", f"the shift of local date {day} starts on {starts_on} at the site ({zones[i]})")
+            ok[i] = False
+
+
+def _frame(ids, days, activity, channel, start, end, lines, by_id, rules: LabourRules) -> pd.DataFrame:
     df = pd.DataFrame({"agent_id": ids, "local_date": days, "activity": activity, "channel": channel,
                        "start_utc": start.to_numpy(), "end_utc": end.to_numpy()})
     df["start_utc"] = pd.to_datetime(df["start_utc"], utc=True)
@@ -198,8 +233,9 @@ def _frame(ids, days, activity, channel, start, end, by_id, rules: LabourRules) 
     df["end_local"] = [ts.tz_convert(tz).isoformat() for ts, tz in zip(df["end_utc"], df["site_tz"], strict=True)]
     df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
     df["paid_h"] = _paid_h(df, rules)
-    df = df.assign(_o=(df["activity"] != "shift").astype(int)).sort_values(["agent_id", "start_utc", "_o"], kind="stable")
-    return tables.ROSTER.order(df.drop(columns="_o")).reset_index(drop=True)
+    df = df.assign(_o=(df["activity"] != "shift").astype(int), line=lines)
+    df = df.sort_values(["agent_id", "start_utc", "_o"], kind="stable")
+    return tables.ROSTER.order(df.drop(columns=["_o", "line"])).assign(line=df["line"].to_numpy()).reset_index(drop=True)
 
 
 def _paid_h(df: pd.DataFrame, rules: LabourRules) -> np.ndarray:

@@ -16,7 +16,8 @@ from forecast.errors import InputError, Problem
 from forecast.io.events import load_events
 from forecast.io.history import read_history
 from forecast.timegrid import TimeGrid
-from roster.io import PreviousRoster, load_agents, load_roster_csv, load_rules, load_shift_templates, load_targets, load_time_off
+from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
+from roster.roster_io import PreviousRoster, load_roster
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 
 #: File names looked for in a data folder, first match wins.
@@ -104,30 +105,36 @@ def roster_files(
     return found
 
 
-def load_previous_roster(path: str | Path, agents: list[Agent]) -> PreviousRoster:
-    """A roster.csv already published, for the weeks before the new roster (:func:`roster.io.load_roster_csv`).
+def load_previous_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, interval_min: int) -> PreviousRoster:
+    """A roster.csv already published, for the weeks before the new roster, read as any roster.csv (:func:`roster.roster_io.load_roster`).
 
-    It is checked against the new roster's weeks when the roster is built
-    (:func:`roster.rostering.continuity.earlier_shifts`).
+    ``interval_min`` is the roster's grid (:meth:`roster.schema.LabourRules.roster_interval_min`).
+    Its dates are checked against the new roster's weeks when the roster is
+    built (:func:`roster.rostering.continuity.earlier_shifts`).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError.one(str(path), "previous roster not found (a roster.csv already published)")
-    return PreviousRoster(path.name, load_roster_csv(path, agents, label=path.name))
+    return PreviousRoster(path.name, load_roster(path, agents, rules, interval_min=interval_min, label=path.name, with_lines=True))
 
 
 def load_roster_inputs(
     agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None,
-    previous_roster: str | Path | None = None,
+    previous_roster: str | Path | None = None, plan_interval_min: int | None = None,
 ) -> RosterInputs:
-    """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`), and any previous roster."""
+    """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`), and any previous roster.
+
+    ``plan_interval_min`` is the plan's grid: the previous roster's times lie on the roster's grid within it
+    (:meth:`roster.schema.LabourRules.roster_interval_min`; None: the grid is not known yet, the rules' own or 60 minutes assumed).
+    """
     files = roster_files(agents, rules=rules, time_off=time_off, templates=templates)
     lr = load_rules(files["rules"])
     if files["templates"] is not None:
         lr = load_shift_templates(files["templates"], lr)
     ag = load_agents(files["agents"], lr)
     off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
-    previous = load_previous_roster(previous_roster, ag) if previous_roster is not None else None
+    interval_min = lr.roster_interval_min(plan_interval_min or 60)
+    previous = load_previous_roster(previous_roster, ag, lr, interval_min=interval_min) if previous_roster is not None else None
     files["previous_roster"] = Path(previous_roster) if previous_roster is not None else None
     return RosterInputs(lr, ag, off, files, previous)
 
@@ -159,7 +166,8 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None, previous
     history = checked(lambda: read_history(files["history"], interval_min=interval_min, notes=notes))
     # the events' zones are checked against the history's, so they wait for a valid history
     events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones))) if files["events"] and history is not None else None
-    roster = checked(lambda: load_roster_inputs(files["agents"], previous_roster=previous_roster))
+    plan_interval = history.grid.interval_min if history is not None else None
+    roster = checked(lambda: load_roster_inputs(files["agents"], previous_roster=previous_roster, plan_interval_min=plan_interval))
     targets = checked(lambda: load_targets(files["targets"]))
     if history is not None and roster is not None:
         notes += checked(lambda: roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)) or []

@@ -26,7 +26,8 @@ from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.display import money
 from roster.planning.inputs import Inputs
-from roster.io import TARGETS_FILE, PreviousRoster, write_targets
+from roster.io import TARGETS_FILE, write_targets
+from roster.roster_io import PreviousRoster
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv

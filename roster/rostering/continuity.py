@@ -14,7 +14,7 @@ week, one of two ways:
   They belong to the previous local week: its weekly limits apply to them,
   without its minimum (the rest of that week is not this roster's).
 * **a previous roster** (a roster.csv already published, read by
-  :func:`roster.io.load_roster_csv`): its shifts are *earlier shifts*,
+  :func:`roster.roster_io.load_roster`): its shifts are *earlier shifts*,
   fixed. Those that reach into the span count as coverage; each agent's
   earlier shifts feed the rules as data: no new shift within ``min_rest_h``
   of one (:mod:`roster.rostering.rules.shifts`), and the run of working days
@@ -39,7 +39,7 @@ import pandas as pd
 
 from forecast.errors import Problem, Problems
 from forecast.timegrid import local_midnight
-from roster.io import PreviousRoster
+from roster.roster_io import PreviousRoster
 from roster.rostering.instance import Demand, Pool, make_pools
 from roster.rostering.rules.base import ShiftRecord
 from roster.rostering.validation import shift_records
@@ -62,7 +62,7 @@ class EarlierShifts:
     file : str
         The previous roster's file name, for messages.
     rows : DataFrame
-        Its rows (the columns of :func:`roster.io.load_roster_csv`).
+        Its rows (the columns of :func:`roster.roster_io.load_roster`, with ``line``).
     shifts : dict
         Agent id -> its shifts (:class:`roster.rostering.rules.base.ShiftRecord`), in start order.
     last_date : date or None
@@ -92,8 +92,8 @@ class EarlierShifts:
 def earlier_shifts(previous: PreviousRoster, agents: list[Agent], week_start: dt.date) -> EarlierShifts:
     """Check a previous roster against a new roster from ``week_start`` (site local) and give each agent's earlier shifts.
 
-    Its rows are a roster.csv's, as :func:`roster.io.load_roster_csv` reads
-    them (agents known, dates and times typed). A previous shift may reach
+    Its rows are a roster.csv's, as :func:`roster.roster_io.load_roster` reads
+    them (agents known, rows checked, dates and times typed, with ``line``). A previous shift may reach
     into the new roster's span only as a shift of a day before ``week_start``
     that ends by the end of the agent's first roster day; two shifts of one
     agent may not overlap.

@@ -67,6 +67,7 @@ def _replace(old, new, line=1):
     (_replace("T12:00:00Z", "T12:10:00Z"), "start_utc", "is not on the roster's 15-minute grid"),
     (_replace("T20:30:00Z", "T11:00:00Z"), "end_utc", "expected end_utc after start_utc"),
     (_replace("T08:00:00-04:00", "T09:00:00-04:00"), "start_local", "is not the time of start_utc"),
+    (_replace(",2026-06-01,", ",2026-06-04,"), "local_date", "the shift of local date 2026-06-04 starts on 2026-06-01 at the site"),
 ])
 def test_a_bad_row_is_named_by_file_line_column_agent_and_date(tmp_path, edit, column, message):
     with pytest.raises(InputError) as exc:
@@ -93,3 +94,13 @@ def test_paid_hours_follow_the_edited_times(tmp_path):
     back = _load(tmp_path, edit)
     first = back[(back["activity"] == "shift")].iloc[0]
     assert first["paid_h"] == 9.0 and first["end_local"] == "2026-06-01T17:30:00-04:00"
+
+
+def test_with_lines_each_row_keeps_its_line_in_the_file(tmp_path):
+    path = write_roster_csv(_roster(), tmp_path / "roster.csv")
+    back = load_roster(path, AGENTS, LR, interval_min=15, with_lines=True)
+    assert "line" not in load_roster(path, AGENTS, LR, interval_min=15).columns
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for r in back.itertuples(index=False):
+        row = raw.iloc[r.line - 2]  # header = line 1
+        assert (row["agent_id"], row["activity"], pd.Timestamp(row["start_utc"])) == (r.agent_id, r.activity, r.start_utc)

@@ -94,3 +94,15 @@ def test_a_previous_roster_overlapping_the_new_week_exits_2_naming_the_rule(data
     err = " ".join(capsys.readouterr().err.split())
     assert "prev.csv, line 2, column 'local_date'" in err and "agent A00" in err and "previous roster ends before the new one" in err
     assert not (data / "out").exists()
+
+
+def test_a_previous_roster_off_the_roster_s_grid_exits_2_naming_the_row(data, capsys):
+    # read as any roster.csv (check-roster's reader): times on the roster's grid, channels the agent has skills for
+    (data / "prev.csv").write_text(
+        "agent_id,site_tz,local_date,activity,channel,start_utc,end_utc,start_local,end_local,paid_h,shift_id\n"
+        "A00,America/New_York,2026-05-31,shift,voice,2026-05-31T17:35:00Z,2026-06-01T02:00:00Z,,,8.0,A00-2026-05-31\n"
+    )
+    assert roster(data, data / "out", WEEK, "--previous-roster", str(data / "prev.csv")) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "prev.csv, line 2, column 'start_utc'" in err and "15-minute grid" in err
+    assert not (data / "out").exists()

@@ -21,8 +21,8 @@ import streamlit as st
 from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem
 from forecast.timegrid import TimeGrid
 from roster.planning.inputs import FILE_NAMES, Inputs, find_files, load_inputs
-from roster.io import PreviousRoster
 from roster.planning.settings import PlanSettings
+from roster.roster_io import PreviousRoster
 from ui.app import format as fmt
 from ui.app import jobs
 from ui.cli.common import SAMPLE_DIR
@@ -304,16 +304,17 @@ def load_previous_roster(upload, week_start) -> PreviousRoster:
     limit = max_upload_mb()
     if upload.size > limit * 1e6:
         raise InputError([Problem(upload.name, f"the file is {upload.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")])
+    inp = inputs()
     with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as tmp:
         path = Path(tmp) / "roster.csv"
         path.write_bytes(upload.getvalue())
         try:
-            previous = load(path, inputs().agents)
+            previous = load(path, inp.agents, inp.rules, interval_min=inp.rules.roster_interval_min(inp.grid.interval_min))
         except InputError as exc:
             raise InputError([Problem(upload.name if p.file == path.name else p.file, p.message, p.line, p.column) for p in exc.problems],
                              total=exc.total) from None
     previous = PreviousRoster(upload.name, previous.rows)
-    earlier_shifts(previous, inputs().agents, week_start)
+    earlier_shifts(previous, inp.agents, week_start)
     return previous
 
 

@@ -174,9 +174,10 @@ def roster_cmd(
     started = time.perf_counter()  # the time limit covers the whole command
     settings = plan_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s, effort=effort, workers=workers, seed=seed)
     check_output_folder(out_dir, "roster")
-    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster)
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
+    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster,
+                            plan_interval_min=grid.interval_min)
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     with progress_bar() as report:
         result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)

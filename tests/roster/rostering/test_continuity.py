@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from forecast.errors import InputError
-from roster.io import PreviousRoster, load_roster_csv
+from roster.roster_io import PreviousRoster, load_roster
 from roster.rostering import roster_span
 from roster.rostering.continuity import earlier_shifts
 from roster.rostering.export import write_roster_csv
@@ -48,6 +48,11 @@ def monday_morning(until="2026-06-01 02:00", level=1, extra=None) -> pd.DataFram
     return req
 
 
+def read_back(path, agents=None, lr=None):
+    """A roster.csv read as a previous roster is (:func:`roster.roster_io.load_roster`, with each row's line)."""
+    return load_roster(path, agents or team(), lr or rules(), interval_min=15, with_lines=True)
+
+
 def published(rows: list[dict], path, agents=None) -> PreviousRoster:
     """Rows written as roster.csv (as a published roster is) and read back."""
     df = roster_of(rows)
@@ -55,7 +60,7 @@ def published(rows: list[dict], path, agents=None) -> PreviousRoster:
     df["end_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["end_utc"], df["site_tz"])]
     df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
     write_roster_csv(df, path)
-    return PreviousRoster(path.name, load_roster_csv(path, agents or team()))
+    return PreviousRoster(path.name, read_back(path, agents))
 
 
 def sunday_evening(lr, start="13:30"):
@@ -150,7 +155,7 @@ def test_roster_csv_reads_back_as_written(tmp_path):
     lr = rules(contract_kw={"min_week_h": 0})
     res = solve(monday_morning(), team(), lr, config=FAST)
     write_roster_csv(res.roster, tmp_path / "roster.csv")
-    back = load_roster_csv(tmp_path / "roster.csv", team())
+    back = read_back(tmp_path / "roster.csv", lr=lr)
     assert shift_records(back.drop(columns="line")) == shift_records(res.roster)
     assert (back["line"] >= 2).all()
 
@@ -163,7 +168,7 @@ def test_previous_roster_for_other_agents_is_refused(tmp_path):
     df = roster_of(rows).assign(start_local="", end_local="", shift_id="")
     write_roster_csv(df, tmp_path / "roster.csv")
     with pytest.raises(InputError) as e:
-        load_roster_csv(tmp_path / "roster.csv", team())
+        read_back(tmp_path / "roster.csv")
     p = e.value.problems[0]
     assert (p.file, p.line, p.column) == ("roster.csv", 2, "agent_id") and "Z99" in p.message and "agents file" in p.message
 
@@ -191,9 +196,12 @@ def test_previous_shift_reaching_beyond_the_first_day_is_refused(tmp_path):
 
 @pytest.mark.parametrize("edit, column, words", [
     (lambda df: df.drop(columns="start_utc"), None, "start_utc"),
-    (lambda df: df.assign(start_utc=["soon"] + list(df["start_utc"][1:])), "start_utc", "timestamp"),
+    (lambda df: df.assign(start_utc=["soon"] + list(df["start_utc"][1:])), "start_utc", "expected an ISO 8601 time with Z or an offset"),
     (lambda df: df.assign(activity=["nap"] + list(df["activity"][1:])), "activity", "nap"),
     (lambda df: df.assign(local_date=["2026-06-02"] + list(df["local_date"][1:])), "local_date", "starts on"),
+    # read as any roster.csv: the agent's skills and the roster's grid hold for a previous roster too
+    (lambda df: df.assign(channel=["chat"] + list(df["channel"][1:])), "channel", "no skill for"),
+    (lambda df: df.assign(start_utc=["2026-05-31T17:35:00Z"] + list(df["start_utc"][1:])), "start_utc", "15-minute grid"),
 ])
 def test_rows_not_in_roster_csv_format_are_refused(tmp_path, edit, column, words):
     lr = rules()
@@ -201,7 +209,7 @@ def test_rows_not_in_roster_csv_format_are_refused(tmp_path, edit, column, words
     df = pd.read_csv(tmp_path / "roster.csv", dtype=str, keep_default_na=False)
     edit(df).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(InputError) as e:
-        load_roster_csv(tmp_path / "bad.csv", team())
+        read_back(tmp_path / "bad.csv")
     p = e.value.problems[0]
     assert p.file == "bad.csv" and p.column == column and words in str(e.value)
     if column is not None:
