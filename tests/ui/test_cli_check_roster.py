@@ -8,33 +8,9 @@ import pytest
 
 from roster.io import load_agents, load_rules
 from roster.rostering.export import write_roster_csv
-from tests.roster.rostering.factory import shift_rows
+from tests.roster.rostering.factory import SMALL_RULES_TOML, shift_rows
 from ui.cli import main
 
-RULES = textwrap.dedent("""
-    shift_start_step_min = 30
-    min_rest_h = 11
-    max_days_per_week = 5
-    max_consecutive_days = 6
-    min_days_off_per_week = 2
-
-    [breaks]
-    break_min = 15
-    break_every_h = 2.5
-    lunch_min = 30
-    lunch_from_shift_h = 6
-    earliest_break_after_h = 1.5
-    latest_break_before_end_h = 1.0
-
-    [contracts.ft]
-    min_week_h = 0
-    max_week_h = 40
-    max_days_per_week = 5
-    shift_lengths_h = [8.5]
-    earliest_start = "06:00"
-    latest_start = "14:00"
-    hourly_cost = 20.0
-""")
 AGENTS = textwrap.dedent("""\
     agent_id,name,email,site,site_tz,contract,skills
     A01,Ana Silva,ana@example.com,Charlotte,America/New_York,ft,voice
@@ -45,7 +21,7 @@ MON = dt.date(2026, 6, 1)
 
 @pytest.fixture()
 def files(tmp_path):
-    (tmp_path / "rules.toml").write_text(RULES)
+    (tmp_path / "rules.toml").write_text(SMALL_RULES_TOML)
     (tmp_path / "agents.csv").write_text(AGENTS)
     return tmp_path
 

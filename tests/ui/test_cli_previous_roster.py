@@ -7,41 +7,18 @@ import pandas as pd
 import pytest
 
 from roster.rostering import roster_span
+from tests.roster.rostering.factory import SMALL_RULES_TOML
 from ui.cli import main
 
 NY, LISBON = "America/New_York", "Europe/Lisbon"
 WEEK = dt.date(2026, 6, 1)
 
-RULES = """
-shift_start_step_min = 30
-min_rest_h = 11
-max_days_per_week = 5
-max_consecutive_days = 6
-min_days_off_per_week = 2
-
-[breaks]
-break_min = 15
-break_every_h = 2.5
-lunch_min = 30
-lunch_from_shift_h = 6
-earliest_break_after_h = 1.5
-latest_break_before_end_h = 1.0
-
-[contracts.ft]
-min_week_h = 0
-max_week_h = 40
-max_days_per_week = 5
-shift_lengths_h = [8.5]
-earliest_start = "06:00"
-latest_start = "14:00"
-hourly_cost = 20
-"""
 
 
 @pytest.fixture
 def data(tmp_path):
     """Two weeks of requirements: one voice agent from Lisbon's midnight to 02:00 UTC each Monday (New York's Sunday evening)."""
-    (tmp_path / "rules.toml").write_text(RULES)
+    (tmp_path / "rules.toml").write_text(SMALL_RULES_TOML)
     (tmp_path / "agents.csv").write_text(
         "agent_id,name,site,site_tz,contract,skills\nA00,Ana,Charlotte,America/New_York,ft,voice\nA01,Rui,Lisbon,Europe/Lisbon,ft,chat\n"
     )

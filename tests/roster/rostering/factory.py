@@ -158,3 +158,30 @@ def random_instance(seed: int):
         level = np.where((ds.hour >= 6) & (ds.hour < 22), level, 0)
         rows.append(pd.DataFrame({"ds": ds, "channel": c, "agents_required": level}))
     return agents, lr, pd.concat(rows, ignore_index=True), span
+
+
+#: rules.toml of a small team (one full-time contract "ft", 8.5-hour shifts): the CLI roster tests write it beside their agents.
+SMALL_RULES_TOML = """
+shift_start_step_min = 30
+min_rest_h = 11
+max_days_per_week = 5
+max_consecutive_days = 6
+min_days_off_per_week = 2
+
+[breaks]
+break_min = 15
+break_every_h = 2.5
+lunch_min = 30
+lunch_from_shift_h = 6
+earliest_break_after_h = 1.5
+latest_break_before_end_h = 1.0
+
+[contracts.ft]
+min_week_h = 0
+max_week_h = 40
+max_days_per_week = 5
+shift_lengths_h = [8.5]
+earliest_start = "06:00"
+latest_start = "14:00"
+hourly_cost = 20
+"""
