@@ -1,17 +1,44 @@
-"""Roster solver at scale: the sample team and a generated 200-agent team.
+"""Roster solver at scale: the sample team's two weeks, generated 200- and 1,000-agent teams.
 
-    python benchmarks/roster_scale.py [--time-limit 60] [--workers 2]
+    python benchmarks/roster_scale.py [--only NAME] [--time-limit S] [--effort N] [--workers 2]
 
-Prints, per instance: seconds to build the shift templates, to the first
-roster and in all; agent-hours at work on channels and paid vs the sum of the
-requirement (over-staffing %), understaffed agent-hours, the lower bound from
-the coverage programme and the gap to it, what the relaxation itself leaves
-short (under-staffing no roster can avoid), and the validator's verdict.
+Instances (``--only`` runs one):
+
+* ``sample-2026-11-23``, ``sample-2026-12-07``: the sample team (120 agents),
+  the sample's requirements (forecast and staffing stages, backtest off).
+* ``generated-200``: 200 agents on 2 sites (Charlotte, Lisbon), week of 2026-12-07.
+* ``generated-1000``: 1,000 agents on 5 sites (Charlotte, Lisbon, Manila,
+  Mexico City, Kraków) and the 4 channels, week of 2026-12-07.
+
+A generated team's requirements are the sample's: its forecast volume scaled
+by one factor (found by bisection) so that the week's required agent-hours
+are 0.96 x the team's size over the sample team's (1.6 x the sample for 200
+agents, 8 x for 1,000), then staffed by the staffing stage; the simulated
+service level is then measured against the same scaled demand.
+
+``--time-limit`` and ``--effort`` go to SolverConfig; their defaults are the
+product's (roster.planning.settings). Without ``--only`` every instance runs
+in its own process, so that each one's peak memory is its own.
+
+Prints, per instance: seconds to the first roster and in all; understaffed
+agent-hours against the relaxation's floor (the agent-hours even the
+coverage programme's fractional roster leaves short) as a ratio, and how many
+of the floor's agent-hours no agent with the skill can work at all;
+over-staffing; the gap to the lower bound; channel switches per shift; the
+share of voice intervals with calls whose expected service level (over the
+simulator's replications, with the rostered agents less shrinkage) meets the
+target, as the plan's summary counts it ("ivl ok"); the process's peak
+resident memory (getrusage ru_maxrss: the whole process, native solver
+memory included); the validator's verdict and what ended the search.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import math
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,80 +48,166 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from roster.schema import Agent  # noqa: E402
+from roster.schema import Agent
+
+SAMPLE = ROOT / "data" / "samples"
+SAMPLE_TEAM = 120
+#: a generated team faces 0.96 x its share of the sample's load (200 agents: 1.6 x the sample's requirement)
+LOAD_PER_AGENT = 0.96
+SITES = {
+    "Charlotte": "America/New_York",
+    "Lisbon": "Europe/Lisbon",
+    "Manila": "Asia/Manila",
+    "Mexico City": "America/Mexico_City",
+    "Kraków": "Europe/Warsaw",
+}
+INSTANCES = ("sample-2026-11-23", "sample-2026-12-07", "generated-200", "generated-1000")
 
 
-def sample_requirements():
+def sample_inputs():
+    """The sample's forecast, its grid, the targets, the plan settings and the staffing stage's requirements."""
     from forecast.io.events import load_events
     from forecast.io.history import read_history
     from roster.io import load_targets
     from roster.planning.plan import PlanSettings, forecast_stage, staffing_stage
 
-    h = read_history(ROOT / "data" / "samples" / "history.csv.gz")
-    ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
+    h = read_history(SAMPLE / "history.csv.gz")
+    ev = load_events(SAMPLE / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
+    # the history ends 2026-11-21: the default 28-day horizon holds the local weeks of 2026-11-23 and 2026-12-07
     settings = PlanSettings(backtest=False)
+    assert h.frame["ds"].max() + dt.timedelta(days=settings.horizon_days) > dt.datetime(2026, 12, 15, tzinfo=dt.UTC)
     fc = forecast_stage(h.frame, h.grid, ev, settings)
-    return staffing_stage(fc.forecast, fc.grid, load_targets(ROOT / "data" / "samples" / "targets.toml"), settings)
+    targets = load_targets(SAMPLE / "targets.toml")
+    return fc, targets, settings, staffing_stage(fc.forecast, fc.grid, targets, settings)
 
 
-def run(name, staffing, agents, rules, time_off, week_start, limit, workers):
-    from roster.rostering import SolverConfig, solve_roster
-
-    t = time.perf_counter()
-    res = solve_roster(staffing.requirements, agents, rules, time_off, grid=staffing.grid, week_start=week_start,
-                       config=SolverConfig(time_limit_s=limit, workers=workers, seed=0))
-    total = time.perf_counter() - t
-    k = res.kpis
-    need = k.required_agent_h
-    over = (k.scheduled_agent_h - need + k.under_agent_h) / need
-    print(f"\n== {name}: {len(agents)} agents, week of {week_start}, {k.variables:,} agent-shift options")
-    print(f"templates built {k.build_s:.1f} s; first roster at {k.first_solution_s:.1f} s; total {total:.1f} s ({k.status}; final steps {k.finish_s:.1f} s)")
-    print(f"objective: first roster {k.first_objective:,.0f}, final {k.objective:,.0f}; lower bound {k.bound:,.0f} "
-          f"(coverage programme, {k.bound_s:.1f} s); gap {k.gap:.1%}")
-    print(f"requirement {need:,.0f} agent-h; at work on channels {k.scheduled_agent_h:,.0f}; paid {k.paid_h:,.0f} h; "
-          f"{k.channel_switches:,} channel switches in {k.shifts:,} shifts ({k.switches_per_shift_mean:.2f} a shift, "
-          f"{k.switches_per_shift_max} at most; the channel rules cost {k.channel_block_cost_agent_h:,.1f} agent-h of cover)")
-    print(f"understaffed: {k.under_agent_h:,.1f} agent-h ({k.under_agent_intervals:,} agent-intervals); "
-          f"over-staffed: {k.over_agent_h:,.1f} agent-h = {over:.1%} over the requirement (scheduled - covered requirement)")
-    if k.bound_at_work_agent_h == k.bound_at_work_agent_h:
-        b_over = (k.bound_at_work_agent_h - need + k.bound_short_agent_h) / need
-        print(f"the relaxation (fractional shifts, the best any roster could do): {k.bound_short_agent_h:,.1f} agent-h short "
-              f"({k.unreachable_agent_h:,.1f} of them where no agent with the skill can work at all, e.g. before a site's week begins), "
-              f"{b_over:.1%} over: under-staffing below it is impossible with these agents, rules and shift shapes")
-    print(f"validator: {'OK' if k.violations == 0 else str(k.violations) + ' violations'}")
+def week_agent_h(staffing, week_start: dt.date) -> float:
+    r = staffing.requirements
+    t0 = dt.datetime.combine(week_start, dt.time(), tzinfo=dt.UTC)
+    sel = (r["ds"] >= t0) & (r["ds"] < t0 + dt.timedelta(days=7))
+    return float(r.loc[sel, "agents_required"].sum() * staffing.grid.interval_h)
 
 
-def generated(n_agents, rules, seed=3):
+def scaled_staffing(fc, targets, settings, base, load: float, week_start: dt.date):
+    """Requirements of the sample's forecast volume scaled so that the week needs ``load`` x the sample's agent-hours."""
+    from roster.planning.plan import staffing_stage
+
+    want = load * week_agent_h(base, week_start)
+    cols = [c for c in ("volume", "volume_lo", "volume_hi") if c in fc.forecast.columns]
+
+    def staff(f):
+        return staffing_stage(fc.forecast.assign(**{c: fc.forecast[c] * f for c in cols}), fc.grid, targets, settings)
+
+    lo, hi = 1.0, load * 1.5
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        s = staff(mid)
+        if week_agent_h(s, week_start) < want:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-3 * lo:
+            break
+    s = staff(hi)
+    return s, hi, week_agent_h(s, week_start) / week_agent_h(base, week_start)
+
+
+def generated(n_agents, sites: dict[str, str], seed=3):
     rng = np.random.default_rng(seed)
     skills = [("voice",), ("voice", "chat"), ("chat", "email"), ("email", "social"), ("voice", "chat", "email", "social")]
+    names = list(sites)
+    # the first two sites carry 3 and 2 in 5 of the agents when there are two (as the sample); otherwise evenly
+    pick = (lambda i: 0 if i % 5 < 3 else 1) if len(names) == 2 else (lambda i: i % len(names))
     agents = []
     for i in range(n_agents):
-        site_tz = "America/New_York" if i % 5 < 3 else "Europe/Lisbon"
-        agents.append(Agent(agent_id=f"G{i:03d}", site="NY" if site_tz.startswith("America") else "LIS", site_tz=site_tz,
+        site = names[pick(i)]
+        agents.append(Agent(agent_id=f"G{i:04d}", site=site, site_tz=sites[site],
                             contract="full_time" if rng.random() < 0.75 else "part_time", skills=skills[rng.integers(len(skills))]))
     return agents
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--time-limit", type=float, default=60)
-    ap.add_argument("--workers", type=int, default=2)
-    a = ap.parse_args()
-    import dataclasses
-    import datetime as dt
+def voice_at_target(staffing, coverage, targets, grid, seed: int) -> tuple[float, int]:
+    """Share of voice intervals with calls whose expected service level meets the target, as the plan's summary counts it."""
+    from roster.staffing.simulate import (
+        ROSTER_RUNS,
+        simulate_roster,
+        simulation_summary,
+    )
 
+    req = staffing.requirements
+    s = simulation_summary(simulate_roster(req[req["channel"] == "voice"], coverage[coverage["channel"] == "voice"], targets,
+                                           grid=grid, seed=seed, runs=ROSTER_RUNS))
+    row = s[s["channel"] == "voice"].iloc[0]
+    return float(row["intervals_meeting_target"]), int(row["intervals"])
+
+
+def run(name, staffing, targets, agents, rules, time_off, week_start, limit, effort, workers, note=""):
+    from roster.rostering import SolverConfig, solve_roster
+
+    t = time.perf_counter()
+    res = solve_roster(staffing.requirements, agents, rules, time_off, grid=staffing.grid, week_start=week_start,
+                       config=SolverConfig(time_limit_s=limit, effort=effort or None, workers=workers, seed=0))
+    total = time.perf_counter() - t
+    k = res.kpis
+    need = k.required_agent_h
+    over = (k.scheduled_agent_h - need + k.under_agent_h) / need
+    floor = k.bound_short_agent_h
+    sl, n_voice = voice_at_target(staffing, res.coverage, targets, staffing.grid, seed=0)
+    peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+    n_sites = len({a.site for a in agents})
+    print(f"\n== {name}: {len(agents):,} agents on {n_sites} site(s), week of {week_start}, {k.variables:,} agent-shift options"
+          f"{note}; time limit {limit:g} s, effort {effort or 'none'}, {workers} worker(s)")
+    print(f"first roster at {k.first_solution_s:.1f} s; total {total:.1f} s (templates {k.build_s:.1f} s, bound {k.bound_s:.1f} s, "
+          f"final steps {k.finish_s:.1f} s; status {k.status}; search ended by: {k.search_ended_by or '-'})")
+    ratio = f"{k.under_agent_h / floor:.2f}x" if floor and not math.isnan(floor) else "n/a"
+    print(f"understaffed: {k.under_agent_h:,.1f} agent-h vs the relaxation's floor {floor:,.1f} agent-h = {ratio}, {k.under_agent_h - floor:+,.1f} agent-h "
+          f"(of the floor, {k.unreachable_agent_h:,.1f} agent-h where no agent with the skill can work); "
+          f"{k.intervals_understaffed:,} channel-intervals short")
+    print(f"over-staffed: {over:.1%} over the requirement ({k.over_agent_h:,.1f} agent-h above it; requirement {need:,.0f} agent-h, "
+          f"at work on channels {k.scheduled_agent_h:,.0f})")
+    print(f"gap to the lower bound: {k.gap:.1%} (objective {k.objective:,.0f}, first roster {k.first_objective:,.0f}, bound {k.bound:,.0f})")
+    print(f"channel switches per shift: {k.switches_per_shift_mean:.2f} mean, {k.switches_per_shift_max} max "
+          f"({k.channel_switches:,} in {k.shifts:,} shifts; {k.shifts_over_max_switches} over the limit)")
+    print(f"voice intervals at target: {sl:.1%} of {n_voice:,} intervals with calls (expected service level over the simulator's "
+          f"replications, rostered agents less shrinkage)")
+    print(f"peak memory (ru_maxrss, whole process): {peak_gb:.2f} GB")
+    print(f"validator: {'OK' if k.violations == 0 else str(k.violations) + ' violations'}", flush=True)
+
+
+def run_one(name: str, a) -> None:
     from roster.io import load_agents, load_rules, load_time_off
 
-    rules = load_rules(ROOT / "data" / "samples" / "rules.toml")
-    agents = load_agents(ROOT / "data" / "samples" / "agents.csv", rules)
-    off = load_time_off(ROOT / "data" / "samples" / "time_off.csv", agents)
-    req = sample_requirements()
-    for week in (dt.date(2026, 11, 23), dt.date(2026, 12, 7)):
-        run("sample team", req, agents, rules, off, week, a.time_limit, a.workers)
-    # a 200-agent team (1.67x the sample team) facing the sample demand scaled by 1.6, between its contract minimum and maximum hours
-    big = generated(200, rules)
-    scaled = req.requirements.assign(agents_required=np.ceil(req.requirements["agents_required"] * 1.6).astype(int))
-    run("generated team", dataclasses.replace(req, requirements=scaled), big, rules, [], dt.date(2026, 12, 7), a.time_limit, a.workers)
+    rules = load_rules(SAMPLE / "rules.toml")
+    fc, targets, settings, base = sample_inputs()
+    if name.startswith("sample-"):
+        agents = load_agents(SAMPLE / "agents.csv", rules)
+        off = load_time_off(SAMPLE / "time_off.csv", agents)
+        run("sample team", base, targets, agents, rules, off, dt.date.fromisoformat(name.removeprefix("sample-")),
+            a.time_limit, a.effort, a.workers)
+        return
+    n = int(name.removeprefix("generated-"))
+    week = dt.date(2026, 12, 7)
+    sites = dict(list(SITES.items())[:2]) if n <= 200 else SITES
+    staffing, f, load = scaled_staffing(fc, targets, settings, base, LOAD_PER_AGENT * n / SAMPLE_TEAM, week)
+    run(f"generated team ({n})", staffing, targets, generated(n, sites), rules, [], week,
+        a.time_limit, a.effort, a.workers, note=f"; demand = sample volume x {f:.2f} ({load:.2f}x the sample's agent-h)")
+
+
+def main() -> None:
+    from roster.planning.settings import default
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", choices=INSTANCES, help="run one instance (in this process)")
+    ap.add_argument("--time-limit", type=float, default=default("time_limit_s"))
+    ap.add_argument("--effort", type=int, default=default("effort"), help="work budget; 0 = the time limit alone")
+    ap.add_argument("--workers", type=int, default=2)
+    a = ap.parse_args()
+    if a.only:
+        run_one(a.only, a)
+        return
+    for name in INSTANCES:
+        subprocess.run([sys.executable, __file__, "--only", name, "--time-limit", str(a.time_limit), "--effort", str(a.effort),
+                        "--workers", str(a.workers)], check=True)
 
 
 if __name__ == "__main__":
