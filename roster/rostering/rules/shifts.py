@@ -161,12 +161,9 @@ def clear_of_earlier(earlier: Sequence[ShiftRecord], start_ns: np.ndarray, end_n
     The rest rule across a roster's boundary: the shifts an agent worked
     before the roster (a previous roster's, fixed) enter the search as data,
     and a shift that would start within ``min_rest_h`` of one's end (or end
-    within it of one's start) is never offered.
+    within it of one's start) is never offered (:func:`rest_mask`).
     """
-    ok = np.ones(len(start_ns), dtype=bool)
-    for e in earlier:
-        ok &= rested(e.end.value, start_ns, rest) | rested(end_ns, e.start.value, rest)
-    return ok
+    return rest_mask(start_ns, end_ns, [(e.start.value, e.end.value) for e in earlier], rest)
 
 
 def rest_after_earlier(agent: Agent, rules: LabourRules, earlier: Sequence[ShiftRecord], shifts: Sequence[ShiftRecord]) -> list[Violation]:
@@ -175,7 +172,7 @@ def rest_after_earlier(agent: Agent, rules: LabourRules, earlier: Sequence[Shift
     out = []
     for s in shifts:
         for e in earlier:
-            if not (rested(e.end, s.start, rest) or rested(s.end, e.start, rest)):
+            if not rest_kept(s.start, s.end, e.start, e.end, rest):
                 gap_h = (s.start - e.end).total_seconds() / 3600
                 out.append(Violation(MIN_REST, agent.agent_id, str(s.local_date),
                                      f"{gap_h:.1f} h rest after the previous roster's shift of {e.local_date}, rules need {rules.min_rest_h:g} h"))
