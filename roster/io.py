@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from forecast import tables
 from forecast.errors import InputError, Problem, Problems, file_label
-from forecast.io.files import parse_numbers, read_table, require_columns
+from forecast.io.files import parse_numbers, read_table, require_columns, write_bytes_atomic
 from forecast.io.stage_tables import load_output_table
 from forecast.schema import MAX_AHT_S, max_contacts
 from forecast.timegrid import parse_timestamps
@@ -352,13 +352,5 @@ def targets_toml(targets: Targets) -> str:
 
 
 def write_targets(targets: Targets, path: str | Path) -> Path:
-    """Write the targets a plan used as a targets.toml (to a temporary file renamed into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{id(targets):x}.tmp")
-    try:
-        tmp.write_text(targets_toml(targets), encoding="utf-8")
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write the targets a plan used as a targets.toml (written whole, as every output file)."""
+    return write_bytes_atomic(targets_toml(targets).encode("utf-8"), path)
