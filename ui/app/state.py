@@ -63,6 +63,15 @@ def max_upload_mb() -> float:
         return float(DEFAULT_MAX_UPLOAD_MB)
 
 
+def check_upload_sizes(*uploads) -> None:
+    """Refuse uploads larger than :func:`max_upload_mb` (each named with its size), before any is read."""
+    limit = max_upload_mb()
+    too_big = [Problem(up.name, f"the file is {up.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")
+               for up in uploads if up.size > limit * 1e6]
+    if too_big:
+        raise InputError(too_big)
+
+
 def upload_widget_mb() -> int:
     """The limit in whole MB for the upload widgets and the server (at least 1)."""
     return max(1, math.ceil(max_upload_mb()))
@@ -136,11 +145,7 @@ def load_uploads(files: dict) -> Inputs:
     changes and the :class:`InputError` names the files as the planner
     uploaded them.
     """
-    limit = max_upload_mb()
-    too_big = [Problem(up.name, f"the file is {up.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")
-               for up in files.values() if up.size > limit * 1e6]
-    if too_big:
-        raise InputError(too_big)
+    check_upload_sizes(*files.values())
     renamed: dict[str, str] = {}
     used: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as tmp:
@@ -301,9 +306,7 @@ def load_previous_roster(upload, week_start) -> PreviousRoster:
     from roster.planning.inputs import load_previous_roster as load
     from roster.rostering.continuity import earlier_shifts
 
-    limit = max_upload_mb()
-    if upload.size > limit * 1e6:
-        raise InputError([Problem(upload.name, f"the file is {upload.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")])
+    check_upload_sizes(upload)
     inp = inputs()
     with tempfile.TemporaryDirectory(prefix="shiftcast-upload-") as tmp:
         path = Path(tmp) / "roster.csv"

@@ -63,9 +63,7 @@ state.show_job("roster")
 
 def check_upload(up) -> RosterCheck:
     """The uploaded roster (roster.csv's format) read and checked against the loaded agents, rules, time off and requirements."""
-    limit = state.max_upload_mb()
-    if up.size > limit * 1e6:
-        raise InputError.one(up.name, f"the file is {up.size / 1e6:,.1f} MB; the limit is {limit:g} MB per file")
+    state.check_upload_sizes(up)
     interval_min = inp.rules.roster_interval_min(grid.interval_min)
     with tempfile.TemporaryDirectory(prefix="shiftcast-check-") as tmp:
         path = Path(tmp) / "roster.csv"
