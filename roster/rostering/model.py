@@ -25,8 +25,8 @@ named penalty's ``(weight, var)`` list, so a solved model's penalties can be
 read back.
 
 With every agent and day free this is the whole roster problem (used as is
-for small teams); :mod:`roster.rostering.search` uses it as the large-neighbourhood
-step for big ones.
+for small teams). For big teams, :mod:`roster.rostering.lns` solves one
+agent's week at a time with :func:`build_placement`.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     return m
 
 
-def build_placement(s: RosterState, agent: int) -> SubModel:
+def build_placement(s: RosterState, agent: int, candidates: np.ndarray | None = None) -> SubModel:
     """One agent's week under the hard rules alone, each shift valued by its gain against everyone else's roster.
 
     The agent must have no shifts in ``s``. No coverage variables: the value
@@ -77,10 +77,12 @@ def build_placement(s: RosterState, agent: int) -> SubModel:
     penalties, so the model is small and solves in milliseconds; used to
     place an agent the greedy left below its weekly minimum (a hard
     constraint here). Maximised; read the shifts back with :func:`apply_placement`.
+    ``candidates`` optionally limits the agent's templates (a boolean mask
+    over its pool's templates).
     """
     m = SubModel(cp_model.CpModel())
     days = set(range(s.days))
-    _variables(m, s, [agent], days)
+    _variables(m, s, [agent], days, None if candidates is None else {s.state[agent].pool: candidates})
     shifts.add_one_shift_per_day(m)
     shifts.add_rest(m, s, [agent], days)
     weekly.add_days_per_week(m, s, [agent])

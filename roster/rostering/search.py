@@ -15,9 +15,14 @@ How a roster is built (every step keeps every hard rule; see
    moves and ruin-and-recreate of a few agents' weeks, while the programme
    solves; then again from the programme's plan placed on agents
    (:func:`roster.rostering.heuristic.from_counts`); the better roster stands.
-5. **Exact CP-SAT** (:mod:`roster.rostering.model`): when the team is small enough,
+5. **CP-SAT** (:mod:`roster.rostering.model`): when the team is small enough,
    the whole agent-level model is solved by OR-Tools CP-SAT from the best
-   roster found, to optimality where time allows.
+   roster found, to optimality where time allows (status OPTIMAL or
+   FEASIBLE). Past that size the whole model is too big (on the sample's 120
+   agents CP-SAT finds nothing better than the local search in minutes), so
+   CP-SAT solves each agent's week exactly against everyone else's
+   (:mod:`roster.rostering.lns`), in turn with the local search, until
+   neither improves the roster (status LNS when CP-SAT changed it).
 6. **Channels** (:mod:`roster.rostering.channels`): each agent's channel per interval,
    in blocks of ``min_channel_block_min`` and at most ``max_channel_switches``
    changes a shift (:mod:`roster.rostering.rules.channels`), switching only
@@ -55,6 +60,7 @@ from roster.rostering.rules.coverage import coverage_from_roster
 from roster.rostering.explain import explain_infeasible, unreachable_agent_h
 from roster.rostering.heuristic import construct, fill_minimums, from_counts, local_search
 from roster.rostering.instance import make_demand
+from roster.rostering.lns import LNS_WEEKS_PER_EFFORT, improve_lns
 from roster.rostering.solution import RosterResult, roster_frame, roster_kpis
 from roster.rostering.state import RosterState, clear, restore, snapshot
 from roster.rostering.validation import score_roster, validate_roster
@@ -63,6 +69,8 @@ from roster.schema import Agent, LabourRules, TimeOff
 
 Progress = Callable[[str, float, float | None], None]
 
+#: local-search steps between two passes of CP-SAT over the agents' weeks (big teams)
+NEIGHBOURHOOD_LS_STEPS = 300
 #: CP-SAT deterministic time (about seconds) for the exact placement of one agent the greedy left below its minimum
 SHORT_AGENT_DET_S = 1.0
 #: seconds the repair of a roster the validator rejected may take at least (past the deadline if need be)
@@ -221,6 +229,8 @@ def solve_roster(
     programme = _Programme(pools, agents, rules, demand, cal.weeks, clock.search_until) if config.bound else None
     # the search's budget: a fixed number of steps (reproducible) or the wall clock alone, within the deadline
     budget = Budget(clock.search_until, config.effort * STEPS_PER_EFFORT if config.effort else None)
+    # CP-SAT's share, in agents' weeks solved (:mod:`roster.rostering.lns`)
+    lns_budget = Budget(clock.search_until, config.effort * LNS_WEEKS_PER_EFFORT if config.effort else None)
 
     # 3. the first roster
     rng = np.random.default_rng(config.seed)
@@ -239,14 +249,18 @@ def solve_roster(
         local_search(s, part, rng, progress=lambda obj: clock.report("roster: local search", force=False), kicks=not small)
 
     notes: list[str] = earlier.notes(week_start) if earlier is not None else []
-    best, plan = _improve(best, new_state, place_short, search, programme, clock, budget, rng, notes)
+    # the local search's first share (the rest goes with the CP-SAT neighbourhoods of step 5 for big teams)
+    first = budget if small else budget.part(steps=budget.left * 2 // 3 if budget.by_work else None)
+    best, plan = _improve(best, new_state, place_short, search, programme, clock, first, rng, notes)
 
-    # 5. the exact model, for small teams
+    # 5. the exact model, for small teams; for the others, CP-SAT on each agent's week in turn with the local search
     status = "HEURISTIC"
     if small and time.perf_counter() < clock.search_until:
         status = _exact(best, config, clock.search_until, budget)
     elif small:
         budget.time_cut()
+    elif time.perf_counter() < clock.search_until:
+        status = _neighbourhoods(best, search, lns_budget, budget, rng, clock)
     if budget.ended_by is None:
         budget.ended_by = CONVERGED
 
@@ -326,6 +340,34 @@ def _improve(best: RosterState, new_state, place_short, search, programme: _Prog
     if not budget.out():
         search(best, budget)
     return best, plan
+
+
+def _neighbourhoods(best: RosterState, search, lns_budget: Budget, budget: Budget, rng: np.random.Generator, clock: _Clock) -> str:
+    """CP-SAT on each agent's week against everyone else's (:func:`roster.rostering.lns.improve_lns`), and the local search, in turn.
+
+    Each improves what the other left (the exact week finds what the greedy
+    cannot; the local search's moves of several agents at once and its kicks
+    what one agent's week cannot), until neither improves the roster, or
+    either budget or the deadline ends it. Returns the status: ``LNS`` when
+    CP-SAT changed the roster, else ``HEURISTIC``.
+    """
+    changed = False
+    while not (lns_budget.out() or budget.out()):
+        stats = improve_lns(best, rng, budget=lns_budget, until=clock.search_until,
+                            progress=lambda obj: clock.report("roster: CP-SAT on agents' weeks", force=False))
+        changed |= stats.improved > 0
+        if lns_budget.out() or budget.out():
+            break
+        before = best.objective()
+        search(best, budget.part(steps=NEIGHBOURHOOD_LS_STEPS, seconds=5.0))
+        if stats.improved == 0 and best.objective() > before - 1e-6:
+            break  # neither improves the roster any more
+    for b in (lns_budget, budget):
+        if b.ended_by == TIME:
+            budget.ended_by = TIME
+    if budget.ended_by is None and lns_budget.ended_by == WORK:
+        budget.ended_by = WORK
+    return "LNS" if changed else "HEURISTIC"
 
 
 def _result(best: RosterState, req: pd.DataFrame, span, grid: TimeGrid, agents, rules, time_off, config: SolverConfig,

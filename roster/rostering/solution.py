@@ -55,7 +55,8 @@ class RosterKpis(BaseModel):
     intervals_understaffed: int = Field(description="channel-intervals with fewer agents than required")
     unreachable_agent_h: float = Field(description="agent-hours required where no agent with the skill can work at all")
     # the search
-    status: str = Field(description="OPTIMAL or FEASIBLE (the exact CP-SAT model's) or HEURISTIC (the local search's best)")
+    status: str = Field(description="OPTIMAL or FEASIBLE (the whole CP-SAT model's), LNS (the local search's roster improved by CP-SAT on "
+                                     "each agent's week; not proven optimal) or HEURISTIC (the local search's best)")
     search_ended_by: str = Field(default="", description="what ended the search: work budget (reproducible), time limit, or converged")
     objective: float = Field(description="the roster's objective as the validator's scorer recomputes it")
     search_objective: float = Field(description="the search's own objective for the same roster (equals objective)")

@@ -112,6 +112,7 @@ if rs.get("requirements_id") != st.session_state.get("requirements_id"):
     st.warning("These requirements changed after the roster was built (Staffing page): the coverage below compares with the old ones. Build it again.")
 
 how = {"OPTIMAL": "proven optimal by the exact model", "FEASIBLE": "the exact model's best within the time limit",
+       "LNS": "the search's best, each agent's week re-solved by the exact model against everyone else's (not proven optimal)",
        "HEURISTIC": "the search's best within the time limit (not proven optimal)"}.get(k.status, k.status)
 st.caption(f"Roster for the week(s) from {fmt.day(rs['week_start'])} (site local), built in {rs['seconds']:.0f} s: {how}; "
            + (f"after the previous roster {rs['previous_roster']}; " if rs.get("previous_roster") else "")
