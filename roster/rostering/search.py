@@ -250,7 +250,12 @@ def solve_roster(
 
     notes: list[str] = earlier.notes(week_start) if earlier is not None else []
     # the local search's first share (the rest goes with the CP-SAT neighbourhoods of step 5 for big teams)
-    first = budget if small else budget.part(steps=budget.left * 2 // 3 if budget.by_work else None)
+    if small:
+        first = budget
+    elif budget.by_work:
+        first = budget.part(steps=budget.left * 2 // 3)
+    else:
+        first = budget.part(seconds=(clock.search_until - time.perf_counter()) * 2 / 3)
     best, plan = _improve(best, new_state, place_short, search, programme, clock, first, rng, notes)
 
     # 5. the exact model, for small teams; for the others, CP-SAT on each agent's week in turn with the local search
