@@ -352,21 +352,30 @@ def _neighbourhoods(best: RosterState, search, lns_budget: Budget, budget: Budge
 
     Each improves what the other left (the exact week finds what the greedy
     cannot; the local search's moves of several agents at once and its kicks
-    what one agent's week cannot), until neither improves the roster, or
-    either budget or the deadline ends it. Returns the status: ``LNS`` when
+    what one agent's week cannot). When neither improves the roster, the
+    local search goes on alone for twice as long before CP-SAT tries again,
+    until either budget or the deadline ends the search. Returns the status: ``LNS`` when
     CP-SAT changed the roster, else ``HEURISTIC``.
     """
     changed = False
+    steps, seconds = NEIGHBOURHOOD_LS_STEPS, 5.0
+    solved_at = None  # the objective CP-SAT last found nothing to improve on
     while not (lns_budget.out() or budget.out()):
-        stats = improve_lns(best, rng, budget=lns_budget, until=clock.search_until,
-                            progress=lambda obj: clock.report("roster: CP-SAT on agents' weeks", force=False))
-        changed |= stats.improved > 0
-        if lns_budget.out() or budget.out():
-            break
+        if best.objective() != solved_at:
+            stats = improve_lns(best, rng, budget=lns_budget, until=clock.search_until,
+                                progress=lambda obj: clock.report("roster: CP-SAT on agents' weeks", force=False))
+            changed |= stats.improved > 0
+            if lns_budget.out() or budget.out():
+                break
+            if stats.improved == 0:
+                solved_at = best.objective()
         before = best.objective()
-        search(best, budget.part(steps=NEIGHBOURHOOD_LS_STEPS, seconds=5.0))
-        if stats.improved == 0 and best.objective() > before - 1e-6:
-            break  # neither improves the roster any more
+        search(best, budget.part(steps=steps, seconds=seconds))
+        if best.objective() > before - 1e-6:
+            # neither improves the roster: the local search alone, twice as long (its kicks), before CP-SAT again
+            if (steps >= budget.steps) if budget.by_work else (seconds >= clock.limit_s):
+                break  # that part had all the budget left
+            steps, seconds = 2 * steps, 2 * seconds
     for b in (lns_budget, budget):
         if b.ended_by == TIME:
             budget.ended_by = TIME
