@@ -47,7 +47,20 @@ def assign_channels(s: RosterState) -> Channels:
 
 
 def free_channels(s: RosterState) -> Channels:
-    """Channel index per interval at work of every shift, chosen freely per interval (the block rules aside)."""
+    """Channel index per interval at work of every shift, chosen freely per interval (the block rules aside).
+
+    A function of the shifts alone: the last assignment is kept on ``s`` with the shifts it was made for, so
+    asking again for the same shifts (the result's cost of the block rules, after the search's last
+    :func:`exact_channels`) costs no second assignment.
+    """
+    shifts = tuple(tuple(sorted(st.shifts.items())) for st in s.state)
+    kept = getattr(s, "_free_channels", None)
+    if kept is None or kept[0] != shifts:
+        kept = s._free_channels = (shifts, _free_channels(s))
+    return {k: v.copy() for k, v in kept[1].items()}
+
+
+def _free_channels(s: RosterState) -> Channels:
     n_chan = s.req.shape[0]
     at: dict[int, list[tuple[int, int, int]]] = {}  # interval -> [(agent, day, position in the shift's work array)]
     out: dict[tuple[int, int], np.ndarray] = {}
