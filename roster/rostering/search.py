@@ -75,6 +75,8 @@ NEIGHBOURHOOD_LS_STEPS = 300
 SHORT_AGENT_DET_S = 1.0
 #: seconds the repair of a roster the validator rejected may take at least (past the deadline if need be)
 REPAIR_S = 2.0
+#: channel assignments the time limit keeps in reserve: the search's last step's, and the result's (less than one)
+RESERVE_CHANNELS = 2.0
 
 
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
@@ -116,6 +118,8 @@ class _Clock:
     progress: Progress | None
     t_start: float = field(default_factory=time.perf_counter)
     last_report: float = 0.0
+    #: seconds the first roster's channel assignment took on this run (:meth:`channels_took`)
+    channels_s: float = 0.0
 
     @property
     def deadline(self) -> float:
@@ -123,8 +127,23 @@ class _Clock:
 
     @property
     def reserve(self) -> float:
-        """Seconds kept at the end for the channels, the validator and the result."""
-        return min(3.0, 0.05 * self.limit_s)
+        """Seconds kept at the end for the search's last step and the result.
+
+        Every step of the search ends with a channel assignment
+        (:func:`roster.rostering.channels.exact_channels`), so the one under
+        way at the search's deadline ends after it; the result (its table,
+        coverage, the validator, the scorer and the KPIs) then takes less than
+        one more (about half at 1,000 agents). Both grow with the roster, so
+        the reserve is :data:`RESERVE_CHANNELS` times the first roster's
+        assignment measured on this run, at least ``min(3 s, 5 %)`` of the
+        limit and at most half of it.
+        """
+        return min(0.5 * self.limit_s, max(min(3.0, 0.05 * self.limit_s), RESERVE_CHANNELS * self.channels_s))
+
+    def channels_took(self, seconds: float) -> float:
+        """Record the first roster's channel assignment (``seconds``); returns the search's deadline it leaves."""
+        self.channels_s = seconds
+        return self.search_until
 
     @property
     def search_until(self) -> float:
@@ -237,7 +256,9 @@ def solve_roster(
     best = new_state()
     construct(best)
     place_short(best)
+    channels_t0 = time.perf_counter()
     exact_channels(best)
+    budget.deadline = clock.channels_took(time.perf_counter() - channels_t0)  # the reserve, as this roster's size needs
     first_s, first_obj = clock.elapsed(), best.objective()
     clock.report("roster: first roster")
 
