@@ -258,7 +258,7 @@ def solve_roster(
     place_short(best)
     channels_t0 = time.perf_counter()
     exact_channels(best)
-    budget.deadline = clock.channels_took(time.perf_counter() - channels_t0)  # the reserve, as this roster's size needs
+    budget.deadline = lns_budget.deadline = clock.channels_took(time.perf_counter() - channels_t0)  # the reserve this roster needs
     first_s, first_obj = clock.elapsed(), best.objective()
     clock.report("roster: first roster")
 
