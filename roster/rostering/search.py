@@ -172,7 +172,6 @@ def solve_roster(
     progress: Progress | None = None,
     previous: PreviousRoster | None = None,
     started: float | None = None,
-    outside_shifts: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -204,10 +203,6 @@ def solve_roster(
     started : float, optional
         ``time.perf_counter()`` when the caller's command started: the time
         limit counts from there (default: from this call).
-    outside_shifts : dict, optional
-        Agent id -> UTC ``(start, end)`` of shifts fixed outside the roster
-        (e.g. a previous roster's last days): every shift rostered keeps the
-        minimum rest with them.
 
     Raises
     ------
@@ -231,14 +226,9 @@ def solve_roster(
     # 1. pools and their shift templates on the grid (with the week before's boundary days, or its shifts fixed)
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
     pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
-    index = {a.agent_id: i for i, a in enumerate(agents)}
 
     def new_state() -> RosterState:
-        s = RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
-        for aid, spans in (outside_shifts or {}).items():
-            if aid in index:
-                s.set_outside(index[aid], spans)
-        return s
+        return RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
 
     place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.search_until, earlier)  # noqa: E731
     build_s = clock.elapsed()
