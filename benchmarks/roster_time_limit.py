@@ -25,7 +25,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.roster_scale import generated  # noqa: E402
+from benchmarks.roster_scale import SITES, generated  # noqa: E402
 from forecast.timegrid import TimeGrid  # noqa: E402
 
 WEEK = dt.date(2026, 12, 7)
@@ -56,7 +56,7 @@ def main() -> None:
     from roster.rostering.export import write_roster_csv
 
     rules = load_rules(ROOT / "data" / "samples" / "rules.toml").model_copy(update={"min_rest_h": 30})
-    agents = generated(a.agents, rules)
+    agents = generated(a.agents, dict(list(SITES.items())[:2]))  # the sample's two sites, 3 in 5 agents at the first
     req = requirements(a.agents)
     grid = TimeGrid.from_frame(req, file="requirements")
 

@@ -42,12 +42,48 @@ def assign_channels(s: RosterState) -> Channels:
     """Channel index per interval at work of every shift, under the block rules: ``(agent, day) -> array``.
 
     Aligned with the template's work intervals (:func:`free_channels`, then :func:`block_channels`).
+    A function of the shifts alone, kept for the last few shift sets (:func:`_for_shifts`).
     """
-    return block_channels(s, free_channels(s))
+    kept = _for_shifts(s)
+    if "assigned" not in kept:
+        kept["assigned"] = block_channels(s, free_channels(s))
+    return _copy(kept["assigned"])
 
 
 def free_channels(s: RosterState) -> Channels:
-    """Channel index per interval at work of every shift, chosen freely per interval (the block rules aside)."""
+    """Channel index per interval at work of every shift, chosen freely per interval (the block rules aside).
+
+    A function of the shifts alone, kept for the last few shift sets (:func:`_for_shifts`).
+    """
+    kept = _for_shifts(s)
+    if "free" not in kept:
+        kept["free"] = _free_channels(s)
+    return _copy(kept["free"])
+
+
+#: shift sets whose channels a roster keeps (the search comes back to a roster it saved, the result asks again)
+KEPT_SHIFT_SETS = 4
+
+
+def _for_shifts(s: RosterState) -> dict:
+    """What is kept on ``s`` for its current shifts (the channels depend on nothing else): the last
+    :data:`KEPT_SHIFT_SETS` shift sets, so that asking again for the same shifts (a step that changed none,
+    a saved roster put back, the result after the search's last :func:`exact_channels`) costs no second assignment."""
+    # in the order the shifts were added: the assignment breaks ties in that order
+    shifts = tuple(tuple(st.shifts.items()) for st in s.state)
+    kept: dict = s.__dict__.setdefault("_channels_kept", {})
+    entry = kept.pop(shifts, None)
+    kept[shifts] = entry = {} if entry is None else entry  # the most recent last
+    while len(kept) > KEPT_SHIFT_SETS:
+        del kept[next(iter(kept))]
+    return entry
+
+
+def _copy(chans: Channels) -> Channels:
+    return {k: v.copy() for k, v in chans.items()}
+
+
+def _free_channels(s: RosterState) -> Channels:
     n_chan = s.req.shape[0]
     at: dict[int, list[tuple[int, int, int]]] = {}  # interval -> [(agent, day, position in the shift's work array)]
     out: dict[tuple[int, int], np.ndarray] = {}

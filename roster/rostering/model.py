@@ -110,7 +110,7 @@ def _variables(m: SubModel, s: RosterState, free_agents, free_days, candidates=N
         ok = p.allowed[st.k] & np.isin(p.day, list(free_days))
         if candidates is not None and st.pool in candidates:
             ok &= candidates[st.pool]
-        # shifts that clash on rest with a fixed shift (any fixed day's, or one outside the roster) are never possible
+        # shifts that clash on rest with a fixed day's shift are never possible (a previous roster's: not in p.allowed)
         ok &= shifts.rest_with_fixed(s, a, free_days)
         for t in np.flatnonzero(ok):
             v = m.model.NewBoolVar(f"x_{s.agents[a].agent_id}_{t}")

@@ -75,6 +75,8 @@ NEIGHBOURHOOD_LS_STEPS = 300
 SHORT_AGENT_DET_S = 1.0
 #: seconds the repair of a roster the validator rejected may take at least (past the deadline if need be)
 REPAIR_S = 2.0
+#: channel assignments the time limit keeps in reserve: the search's last step's, and the result's (less than one)
+RESERVE_CHANNELS = 2.0
 
 
 def _prepare(requirements: pd.DataFrame, agents: list[Agent], grid: TimeGrid, week_start, weeks):
@@ -116,6 +118,8 @@ class _Clock:
     progress: Progress | None
     t_start: float = field(default_factory=time.perf_counter)
     last_report: float = 0.0
+    #: seconds the first roster's channel assignment took on this run (:meth:`channels_took`)
+    channels_s: float = 0.0
 
     @property
     def deadline(self) -> float:
@@ -123,8 +127,23 @@ class _Clock:
 
     @property
     def reserve(self) -> float:
-        """Seconds kept at the end for the channels, the validator and the result."""
-        return min(3.0, 0.05 * self.limit_s)
+        """Seconds kept at the end for the search's last step and the result.
+
+        Every step of the search ends with a channel assignment
+        (:func:`roster.rostering.channels.exact_channels`), so the one under
+        way at the search's deadline ends after it; the result (its table,
+        coverage, the validator, the scorer and the KPIs) then takes less than
+        one more (about half at 1,000 agents). Both grow with the roster, so
+        the reserve is :data:`RESERVE_CHANNELS` times the first roster's
+        assignment measured on this run, at least ``min(3 s, 5 %)`` of the
+        limit and at most half of it.
+        """
+        return min(0.5 * self.limit_s, max(min(3.0, 0.05 * self.limit_s), RESERVE_CHANNELS * self.channels_s))
+
+    def channels_took(self, seconds: float) -> float:
+        """Record the first roster's channel assignment (``seconds``); returns the search's deadline it leaves."""
+        self.channels_s = seconds
+        return self.search_until
 
     @property
     def search_until(self) -> float:
@@ -153,7 +172,6 @@ def solve_roster(
     progress: Progress | None = None,
     previous: PreviousRoster | None = None,
     started: float | None = None,
-    outside_shifts: dict[str, list[tuple[pd.Timestamp, pd.Timestamp]]] | None = None,
 ) -> RosterResult:
     """Roster ``agents`` for ``weeks`` local weeks from ``week_start`` (Monday by default).
 
@@ -185,10 +203,6 @@ def solve_roster(
     started : float, optional
         ``time.perf_counter()`` when the caller's command started: the time
         limit counts from there (default: from this call).
-    outside_shifts : dict, optional
-        Agent id -> UTC ``(start, end)`` of shifts fixed outside the roster
-        (e.g. a previous roster's last days): every shift rostered keeps the
-        minimum rest with them.
 
     Raises
     ------
@@ -212,14 +226,9 @@ def solve_roster(
     # 1. pools and their shift templates on the grid (with the week before's boundary days, or its shifts fixed)
     demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
     pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
-    index = {a.agent_id: i for i, a in enumerate(agents)}
 
     def new_state() -> RosterState:
-        s = RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
-        for aid, spans in (outside_shifts or {}).items():
-            if aid in index:
-                s.set_outside(index[aid], spans)
-        return s
+        return RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
 
     place_short = lambda s: _place_short_agents(s, agents, rules, time_off, week_start, weeks, span, clock.search_until, earlier)  # noqa: E731
     build_s = clock.elapsed()
@@ -237,7 +246,9 @@ def solve_roster(
     best = new_state()
     construct(best)
     place_short(best)
+    channels_t0 = time.perf_counter()
     exact_channels(best)
+    budget.deadline = lns_budget.deadline = clock.channels_took(time.perf_counter() - channels_t0)  # the reserve this roster needs
     first_s, first_obj = clock.elapsed(), best.objective()
     clock.report("roster: first roster")
 

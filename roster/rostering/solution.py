@@ -100,44 +100,47 @@ def roster_frame(s: RosterState, chans: dict[tuple[int, int], np.ndarray], agent
     stretch's channel. ``paid_h`` is each row's paid time.
     """
     rows = []
+    channels = list(s.grid.channels)
+    # local times: one conversion per distinct instant and site (shifts start and end on a few hundred instants)
+    local: dict[tuple[pd.Timestamp, str], str] = {}
+
+    def on_clock(ts: pd.Timestamp, tz: str) -> str:
+        key = (ts, tz)
+        if key not in local:
+            local[key] = pd.Timestamp(ts).tz_convert(tz).isoformat()
+        return local[key]
+
     for a, st in enumerate(s.state):
         agent = agents[a]
         p = s.pools[st.pool]
+        default = p.skills[0] if p.skills else ""
+        # an interval without a channel (-1) counts as the pool's first skill: compare names, not indices
+        default_code = channels.index(default) if default in channels else -2
         for d, t in sorted(st.shifts.items()):
             tpl = p.templates[t]
             idx = p.work[t]
             chan = chans.get((a, d), np.full(len(idx), -1))
-            starts = s.grid.t0 + idx * s.grid.step
+            code = np.where(np.asarray(chan) >= 0, chan, default_code)
             # channel changes happen at the start of a work interval; the shift's first stretch starts at its start
-            cuts = [tpl.start]
-            names = []
-            current = None
-            for ts, c in zip(starts, chan):
-                name = s.grid.channels[c] if c >= 0 else (p.skills[0] if p.skills else "")
-                if current is None:
-                    current = name
-                elif name != current:
-                    cuts.append(ts)
-                    names.append(current)
-                    current = name
-            names.append(current if current is not None else (p.skills[0] if p.skills else ""))
-            cuts.append(tpl.end)
+            change = (np.flatnonzero(code[1:] != code[:-1]) + 1).tolist()
+            cuts = [tpl.start, *(s.grid.t0 + int(idx[j]) * s.grid.step for j in change), tpl.end]
+            names = [channels[c] if c >= 0 else default for c in (code[[0, *change]].tolist() if len(code) else [-2])]
             shift_id = f"{agent.agent_id}-{tpl.local_date.isoformat()}"
             base = {"agent_id": agent.agent_id, "site_tz": agent.site_tz, "local_date": tpl.local_date.isoformat(), "shift_id": shift_id}
             for (a0, b0), name in zip(zip(cuts, cuts[1:]), names):
                 unpaid = sum(((min(q.end, b0) - max(q.start, a0)).total_seconds() / 3600 for q in tpl.pauses
                               if q.kind == "lunch" and not s.rules.breaks.lunch_paid and q.start < b0 and q.end > a0))
                 rows.append({**base, "activity": "shift", "channel": name, "start_utc": a0, "end_utc": b0,
+                             "start_local": on_clock(a0, agent.site_tz), "end_local": on_clock(b0, agent.site_tz),
                              "paid_h": (b0 - a0).total_seconds() / 3600 - unpaid})
             for q in tpl.pauses:
                 k = max(j for j in range(len(cuts) - 1) if cuts[j] <= q.start)
-                rows.append({**base, "activity": q.kind, "channel": names[k], "start_utc": q.start, "end_utc": q.end, "paid_h": np.nan})
+                rows.append({**base, "activity": q.kind, "channel": names[k], "start_utc": q.start, "end_utc": q.end,
+                             "start_local": on_clock(q.start, agent.site_tz), "end_local": on_clock(q.end, agent.site_tz), "paid_h": np.nan})
     cols = list(ROSTER.names)
     if not rows:
         return pd.DataFrame(columns=cols)
     df = pd.DataFrame(rows)
-    df["start_local"] = [ts.tz_convert(tz).isoformat() for ts, tz in zip(df["start_utc"], df["site_tz"])]
-    df["end_local"] = [ts.tz_convert(tz).isoformat() for ts, tz in zip(df["end_utc"], df["site_tz"])]
     order = {"shift": 0, "break": 1, "lunch": 1}
     df = df.assign(_o=df["activity"].map(order)).sort_values(["agent_id", "start_utc", "_o"]).drop(columns="_o")
     return df[cols].reset_index(drop=True)

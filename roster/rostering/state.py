@@ -23,7 +23,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from roster.rostering.instance import Demand, Pool, agent_limits
 from roster.rostering.rules import SOFT_PENALTIES, AgentWeek
@@ -62,9 +61,6 @@ class RosterState:
         self.block = block_intervals(rules, grid.interval_min)  # shortest stretch on one channel, in intervals
         self.max_consecutive = rules.max_consecutive_days
         self.state: list[_Agent] = [None] * len(agents)  # type: ignore[list-item]
-        #: per agent: UTC ``(start_ns, end_ns)`` of shifts fixed outside the roster (e.g. a previous roster's that end
-        #: before it); the minimum rest is kept to them as to the agent's own (:meth:`rest_spans`)
-        self.outside: list[list[tuple[int, int]]] = [[] for _ in agents]
         self.max_days = np.zeros((len(agents), weeks), dtype=np.int64)
         self.min_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
         self.max_paid_min = np.zeros((len(agents), weeks), dtype=np.int64)
@@ -252,7 +248,7 @@ class RosterState:
         m = p.allowed[st.k].copy()
         for d in st.shifts:
             m[lo[d] : hi[d]] = False
-        # the rest with every other shift of the agent (any day, and shifts fixed outside the roster)
+        # the rest with every other shift of the agent (any day; a previous roster's shifts are out of p.allowed already)
         m &= rest_mask(p.start_ns, p.end_ns, self.rest_spans(ai), self.rest_ns)
         for w in range(self.weeks):
             sl = slice(lo[7 * w], hi[min(7 * w + 6, self.days - 1)])
@@ -268,20 +264,17 @@ class RosterState:
                 m[lo[e] : hi[e]] = False
         self.masks[st.pool][st.k] = m
 
-    def set_outside(self, ai: int, spans) -> None:
-        """Fix shifts outside the roster for agent ``ai`` (UTC ``(start, end)`` timestamps or nanoseconds): kept to by the rest rule."""
-        self.outside[ai] = [(pd.Timestamp(a).value, pd.Timestamp(b).value) for a, b in spans]
-        self._update_mask(ai)
-
     def rest_spans(self, ai: int, skip_days=()) -> list[tuple[int, int]]:
-        """UTC ``(start_ns, end_ns)`` of the agent's shifts (but those of ``skip_days``) and its shifts fixed outside the roster.
+        """UTC ``(start_ns, end_ns)`` of the agent's shifts (but those of ``skip_days``).
 
-        What the minimum rest is kept to (:func:`roster.rostering.rules.shifts.rest_mask`).
+        What the minimum rest is kept to (:func:`roster.rostering.rules.shifts.rest_mask`) within the roster;
+        a previous roster's shifts are kept to by the pools' allowed templates already
+        (:func:`roster.rostering.rules.shifts.clear_of_earlier`, :mod:`roster.rostering.continuity`).
         """
         st = self.state[ai]
         p = self.pools[st.pool]
         own = [(int(p.start_ns[t]), int(p.end_ns[t])) for d, t in st.shifts.items() if d not in skip_days]
-        return own + list(self.outside[ai])
+        return own
 
     def used_min(self, ai: int, w: int) -> int:
         """The agent's paid minutes in week ``w``."""

@@ -90,19 +90,35 @@ def shift_records(roster: pd.DataFrame) -> dict[str, list[ShiftRecord]]:
 
 
 def _shift_records(rows: pd.DataFrame, has_paid: bool) -> tuple[dict[str, list[ShiftRecord]], dict[str, dict[str, list[Pause]]]]:
-    """Each agent's shifts (one per local date, in start order), and its pauses on dates without a shift."""
+    """Each agent's shifts (one per local date, in start order), and its pauses on dates without a shift.
+
+    One pass over the table's columns (no per-shift frame): a shift's rows are
+    those of its agent and local date, taken in start order.
+    """
     shift_rows = rows[rows["activity"] == "shift"].sort_values(["agent_id", "start_utc"])
+    pause_rows = rows[rows["activity"] != "shift"]
     pauses: dict[tuple[str, str], list[Pause]] = {}
-    for r in rows[rows["activity"] != "shift"].itertuples(index=False):
-        pauses.setdefault((r.agent_id, str(r.local_date)), []).append(Pause(str(r.activity), pd.Timestamp(r.start_utc), pd.Timestamp(r.end_utc)))
+    for agent_id, day, kind, start, end in zip(*(pause_rows[c].tolist() for c in ("agent_id", "local_date", "activity", "start_utc", "end_utc"))):
+        pauses.setdefault((agent_id, str(day)), []).append(Pause(str(kind), pd.Timestamp(start), pd.Timestamp(end)))
     records: dict[str, list[ShiftRecord]] = {}
-    for (agent_id, day), g in shift_rows.groupby(["agent_id", "local_date"], sort=False):
-        start, end = g["start_utc"].to_numpy(), g["end_utc"].to_numpy()
-        paid = minutes(float(g["paid_h"].sum())) if has_paid else None
+    # each shift's rows, shift after shift in the order the shifts first appear, each shift's rows in start order
+    code = shift_rows.groupby(["agent_id", "local_date"], sort=False).ngroup().fillna(-1).to_numpy(dtype=np.int64)
+    order = np.argsort(code, kind="stable")
+    order = order[code[order] >= 0]
+    bounds = np.flatnonzero(np.diff(code[order])) + 1
+    agent_ids, days, chans = (shift_rows[c].tolist() for c in ("agent_id", "local_date", "channel"))
+    starts, ends = shift_rows["start_utc"].tolist(), shift_rows["end_utc"].tolist()
+    if has_paid:
+        paid_h = shift_rows["paid_h"].to_numpy(dtype=float)
+        paid_h = np.where(np.isnan(paid_h), 0.0, paid_h)  # as a column's sum skips the missing
+    for rows_ in np.split(order, bounds) if len(order) else []:
+        agent_id, day = agent_ids[rows_[0]], days[rows_[0]]
+        start, end = [starts[i] for i in rows_], [ends[i] for i in rows_]
         records.setdefault(agent_id, []).append(ShiftRecord(
-            local_date=dt.date.fromisoformat(str(day)[:10]), start=pd.Timestamp(g["start_utc"].min()), end=pd.Timestamp(g["end_utc"].max()),
-            paid_min=paid, channels=frozenset(g["channel"]), pauses=tuple(sorted(pauses.pop((agent_id, str(day)), []), key=lambda p: p.start)),
-            pieces=1 + int((start[1:] != end[:-1]).sum())))
+            local_date=dt.date.fromisoformat(str(day)[:10]), start=pd.Timestamp(min(start)), end=pd.Timestamp(max(end)),
+            paid_min=minutes(float(paid_h[rows_].sum())) if has_paid else None, channels=frozenset(chans[i] for i in rows_),
+            pauses=tuple(sorted(pauses.pop((agent_id, str(day)), []), key=lambda p: p.start)),
+            pieces=1 + sum(a != b for a, b in zip(start[1:], end[:-1]))))
     for recs in records.values():
         recs.sort(key=lambda s: s.start)
     loose: dict[str, dict[str, list[Pause]]] = {}

@@ -277,4 +277,4 @@ class SearchState(Protocol):
         """Agent ``ai``'s paid minutes in week ``w`` from its fixed shifts."""
 
     def rest_spans(self, ai: int, skip_days=()) -> list[tuple[int, int]]:
-        """UTC ``(start_ns, end_ns)`` of agent ``ai``'s fixed shifts (but those of ``skip_days``) and of its shifts outside the roster."""
+        """UTC ``(start_ns, end_ns)`` of agent ``ai``'s shifts in the roster (but those of ``skip_days``); a previous roster's are out of the pools' allowed templates."""

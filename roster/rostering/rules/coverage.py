@@ -55,25 +55,36 @@ def coverage_from_roster(roster: pd.DataFrame, requirements: pd.DataFrame, step_
     n = int((grid["ds"].max() - t0) / step) + 1
     channels = sorted(grid["channel"].unique())
     cidx = {c: i for i, c in enumerate(channels)}
-    counts = np.zeros((n, len(channels)), dtype=np.int64)
     shifts = roster[roster["activity"] == "shift"]
     pauses = roster[roster["activity"] != "shift"]
-    # channel of each agent at each pause: the shift segment the pause lies in
+    # each row adds (a shift) or takes away (a pause) one agent on its channel from its first to its last interval:
+    # +sign at its first interval and -sign past its last, summed down the intervals
+    steps = np.zeros((n + 1, len(channels)), dtype=np.int64)
     for rows, sign in ((shifts, 1), (pauses, -1)):
-        for r in rows.itertuples(index=False):
-            channel = r.channel
-            if sign == -1 and not isinstance(channel, str) or channel == "":
-                channel = _channel_at(shifts, r.agent_id, r.start_utc)
-            if channel not in cidx:
-                continue
-            a = int(np.ceil((r.start_utc - t0) / step))
-            b = int(np.ceil((r.end_utc - t0) / step))
-            a, b = max(a, 0), min(b, n)
-            if b > a:
-                counts[a:b, cidx[channel]] += sign
+        if rows.empty:
+            continue
+        channel = rows["channel"].tolist()
+        # a pause without a channel (or any row with an empty one) is on the channel of the shift segment it lies in
+        for k, c in enumerate(channel):
+            if sign == -1 and not isinstance(c, str) or c == "":
+                channel[k] = _channel_at(shifts, rows["agent_id"].iloc[k], rows["start_utc"].iloc[k])
+        ch = np.array([cidx.get(c, -1) for c in channel], dtype=np.int64)
+        a = np.clip(np.ceil(_steps_from(rows["start_utc"], t0, step)), 0, None)
+        b = np.clip(np.ceil(_steps_from(rows["end_utc"], t0, step)), None, n)
+        keep = (ch >= 0) & (b > a)
+        np.add.at(steps, (a[keep].astype(np.int64), ch[keep]), sign)
+        np.add.at(steps, (b[keep].astype(np.int64), ch[keep]), -sign)
+    counts = np.cumsum(steps[:n], axis=0)
     pos = ((grid["ds"] - t0) / step).astype(int).to_numpy()
     ch = grid["channel"].map(cidx).to_numpy()
     return grid.assign(scheduled=counts[pos, ch]).reset_index(drop=True)
+
+
+def _steps_from(ts: pd.Series, t0: pd.Timestamp, step: pd.Timedelta) -> np.ndarray:
+    """Steps of ``step`` from ``t0`` to each instant of ``ts`` (fractional; a column of Timestamp objects too)."""
+    if ts.dtype == object:  # e.g. an empty roster's rows put together with a previous roster's
+        ts = pd.to_datetime(ts, utc=t0.tz is not None)
+    return ((ts - t0) / step).to_numpy(dtype=float)
 
 
 def _channel_at(shifts: pd.DataFrame, agent_id: str, ts: pd.Timestamp) -> str | None:

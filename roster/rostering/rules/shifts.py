@@ -226,9 +226,10 @@ def rest_clashes(shifts: Sequence[ShiftRecord], rest: pd.Timedelta) -> list[tupl
 def rest_with_fixed(s: SearchState, a: int, free_days) -> np.ndarray:
     """Per template of agent ``a``'s pool: whether it keeps the rest with the agent's fixed shifts.
 
-    Fixed are its shifts on days outside ``free_days`` and its shifts outside
-    the roster (a previous roster's); a template that clashes with one is
-    never possible, so the model leaves it out.
+    Fixed are its shifts on days outside ``free_days``; a template that
+    clashes with one is never possible, so the model leaves it out. (A
+    previous roster's shifts are kept to before: templates that clash with
+    them are not in the pool's allowed ones, :func:`clear_of_earlier`.)
     """
     p = s.pools[s.state[a].pool]
     return rest_mask(p.start_ns, p.end_ns, s.rest_spans(a, skip_days=free_days), s.rest_ns)
@@ -250,8 +251,8 @@ def add_rest(m: SubModel, s: SearchState, free_agents, free_days) -> None:
     ``d`` ending less than ``min_rest_h`` before ``x`` and the shifts of day
     ``e`` starting by ``x`` (a clique of clashing shifts; together these say
     that no clashing pair is worked). Shifts that clash with a fixed shift
-    (another day's, or one outside the roster) are left out of the model
-    altogether (:func:`rest_mask`).
+    (another day's, :func:`rest_with_fixed`, or a previous roster's,
+    :func:`clear_of_earlier`) are left out of the model altogether.
     """
     for a in free_agents:
         p = s.pools[s.state[a].pool]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from roster.rostering.rules.base import SearchState, ShiftRecord, Violation, minutes
-from roster.rostering.rules.shifts import contract_shifts, overlaps_time_off, start_window, time_off_spans
+from roster.rostering.rules.shifts import contract_shifts, start_window, time_off_spans
 from roster.rostering.variables import SubModel
 from roster.schema import Agent, Contract, LabourRules, TimeOff
 
@@ -77,8 +77,17 @@ def available_days(agent: Agent, rules: LabourRules, week_start: dt.date, days: 
     earliest, latest = start_window(agent, contract)
     off = time_off_spans(time_off, agent.agent_id)
     offered = contract_shifts(agent.site_tz, contract, earliest, latest, rules.shift_start_step_min, week_start, days)
-    return open_days([d for d, *_ in offered],
-                     [not overlaps_time_off(start, start + pd.Timedelta(hours=length_h), off) for _, _, start, length_h in offered])
+    day = [d for d, *_ in offered]
+    if not off:
+        return open_days(day, np.ones(len(day), dtype=bool))
+    # the offered shifts' UTC spans in nanoseconds against every period off at once (the test of shifts.overlaps_time_off)
+    length_ns = {h: pd.Timedelta(hours=h).value for h in {h for *_, h in offered}}
+    start_ns = np.array([start.value for _, _, start, _ in offered], dtype=np.int64)
+    end_ns = start_ns + np.array([length_ns[h] for *_, h in offered], dtype=np.int64)
+    off_start = np.array([a.value for a, _ in off], dtype=np.int64)
+    off_end = np.array([b.value for _, b in off], dtype=np.int64)
+    hit = (start_ns[:, None] < off_end[None, :]) & (end_ns[:, None] > off_start[None, :])
+    return open_days(day, ~hit.any(axis=1))
 
 
 def longest_run(days: Iterable[int]) -> int:

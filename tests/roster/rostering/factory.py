@@ -7,9 +7,11 @@ import pandas as pd
 from ortools.sat.python import cp_model
 
 from forecast.timegrid import TimeGrid
+from roster.roster_io import PreviousRoster, load_roster
 from roster.schema import Agent, BreakRules, Contract, LabourRules
 from roster.rostering import SolverConfig, roster_span, solve_roster
 from roster.rostering import model as agent_model
+from roster.rostering.export import write_roster_csv
 from roster.rostering.instance import make_demand, make_pools
 from roster.rostering.rules.breaks import paid_minutes, pauses_for
 from roster.rostering.solution import roster_frame
@@ -121,6 +123,16 @@ def shift_rows(a: Agent, day: dt.date, start_local: str | pd.Timestamp, lr: Labo
 
 def roster_of(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
+
+
+def previous_roster(rows: list[dict], path, agents, lr) -> PreviousRoster:
+    """``rows`` (of days before the roster) written as roster.csv, as a published roster is, and read back as the previous roster."""
+    df = roster_of(rows)
+    df["start_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["start_utc"], df["site_tz"])]
+    df["end_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["end_utc"], df["site_tz"])]
+    df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
+    write_roster_csv(df, path)
+    return PreviousRoster(path.name, load_roster(path, agents, lr, interval_min=STEP_MIN, with_lines=True))
 
 
 def soft_rules_instance():

@@ -20,6 +20,7 @@ from tests.roster.rostering.factory import (
     NY,
     WEEK,
     agent,
+    previous_roster,
     roster_of,
     rules,
     shift_rows,
@@ -55,12 +56,7 @@ def read_back(path, agents=None, lr=None):
 
 def published(rows: list[dict], path, agents=None) -> PreviousRoster:
     """Rows written as roster.csv (as a published roster is) and read back."""
-    df = roster_of(rows)
-    df["start_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["start_utc"], df["site_tz"])]
-    df["end_local"] = [t.tz_convert(z).isoformat() for t, z in zip(df["end_utc"], df["site_tz"])]
-    df["shift_id"] = df["agent_id"] + "-" + df["local_date"]
-    write_roster_csv(df, path)
-    return PreviousRoster(path.name, read_back(path, agents))
+    return previous_roster(rows, path, agents or team(), rules())
 
 
 def sunday_evening(lr, start="13:30"):

@@ -8,9 +8,12 @@ import pytest
 
 from forecast.errors import InputError
 from roster.schema import TimeOff
+from roster.rostering.continuity import earlier_shifts
 from roster.rostering.rules import shifts
 from roster.rostering.validation import validate_roster
-from tests.roster.rostering.factory import solve, CFG, NY, WEEK, agent, requirements, roster_of, rules, shift_rows, solve_model, valid
+from tests.roster.rostering.factory import (
+    CFG, NY, WEEK, agent, previous_roster, requirements, roster_of, rules, shift_rows, solve, solve_model, valid,
+)
 
 
 def test_feasible_each_channel_is_served_by_agents_with_the_skill():
@@ -220,13 +223,16 @@ def test_validator_finds_too_little_rest_after_a_long_shift_two_shifts_back():
 
 
 @pytest.mark.parametrize("exact", [False, True], ids=["heuristic", "cp-sat"])
-def test_rest_is_kept_with_a_shift_fixed_before_the_roster(exact):
+def test_rest_is_kept_with_a_previous_roster_s_shift(exact, tmp_path):
     # a previous roster's Sunday 14:00-22:30 shift and 36 h rest: nothing before Tuesday 10:30 local
     lr = rules(min_rest_h=36, contract_kw={"min_week_h": 0})
-    sunday = (pd.Timestamp("2026-05-31 14:00", tz=NY), pd.Timestamp("2026-05-31 22:30", tz=NY))
+    sunday = shift_rows(agent(0), WEEK - dt.timedelta(days=1), "14:00", lr)
+    assert sunday[0]["end_utc"] == pd.Timestamp("2026-05-31 22:30", tz=NY)
+    previous = previous_roster(sunday, tmp_path / "roster.csv", [agent(0)], lr)
     cfg = CFG.model_copy(update={"bound": False, **({} if exact else {"exact_max_options": 0})})
-    res = solve(requirements(level=1, hours=(6, 15)), [agent(0)], lr, week_start=WEEK, config=cfg,
-                outside_shifts={"A00": [(sunday[0].tz_convert("UTC"), sunday[1].tz_convert("UTC"))]})
+    res = solve(requirements(level=1, hours=(6, 15)), [agent(0)], lr, week_start=WEEK, config=cfg, previous=previous)
     rows = valid(res, [agent(0)], lr)
-    assert len(rows) and rows["start_utc"].min() >= sunday[1] + pd.Timedelta(hours=36)
-    assert (res.kpis.status != "HEURISTIC") == exact
+    assert len(rows) and rows["start_utc"].min() >= sunday[0]["end_utc"] + pd.Timedelta(hours=36)
+    earlier = earlier_shifts(previous, [agent(0)], WEEK).shifts
+    assert validate_roster(res.roster, [agent(0)], lr, week_start=WEEK, interval_min=15, earlier=earlier) == []
+    assert (res.kpis.status in ("OPTIMAL", "FEASIBLE")) == exact
