@@ -26,6 +26,7 @@ each interval and channel (reported, not used by the search).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -101,6 +102,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     upper = np.zeros(n_cols)
     rest = rest_ns(rules)
     at_work = {}  # skill set -> list of (cover matrix rows as csr, column offset)
+    weekly = []  # per pool and week: its shifts and agents' limits, for the week patterns (rows and columns last)
     for p, idx, off in zip(pools, keep, offset):
         cols = off + np.arange(len(idx))
         cost[cols] = p.cost[idx]
@@ -121,8 +123,7 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
             if min_min[:, w].sum() > 0:
                 rows.le(cols[on], -p.paid_min[idx[on]], -int(min_min[:, w].sum()))
             if patterns:
-                n_cols = _week_patterns(rows, n_cols, cols[on], p.day[idx[on]], p.paid_min[idx[on]],
-                                        max_days[:, w], min_min[:, w], max_min[:, w])
+                weekly.append((cols[on], p.day[idx[on]], p.paid_min[idx[on]], max_days[:, w], min_min[:, w], max_min[:, w]))
         starts, ends = p.start_ns[idx], p.end_ns[idx] + rest
         for d in range(days - 1):
             today, tomorrow = np.flatnonzero(day == d), np.flatnonzero(day == d + 1)
@@ -162,6 +163,8 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
             n_cols += 1
             under_cols[(c, int(i))] = u
             cover_rows[(c, int(i))] = rows.le(serve_cols.get((c, int(i)), []) + [u], -1.0, -float(req[i]))
+    for week in weekly:
+        n_cols = _week_patterns(rows, n_cols, *week)
     a_ub, b_ub = rows.matrix(n_cols)
     c_vec = np.zeros(n_cols)
     c_vec[: len(cost)] = cost
@@ -228,7 +231,7 @@ def _week_patterns(rows: _Rows, n_cols: int, cols: np.ndarray, day: np.ndarray, 
     at full hours (40) with 8- and 10-hour shifts has every agent on five
     8-hour or four 10-hour shifts, and a 32-hour minimum with 10-hour
     shifts only takes four of them, not 3.2. No rows when a group has no
-    pattern (its limits cannot be kept: left to the other rows) or more than ``most``.
+    pattern (its limits cannot be kept: left to the other rows) or could have more than ``most``.
     """
     lengths = np.unique(paid_min)
     groups: dict[tuple[int, int, int], int] = {}
@@ -236,8 +239,10 @@ def _week_patterns(rows: _Rows, n_cols: int, cols: np.ndarray, day: np.ndarray, 
         groups[key] = groups.get(key, 0) + 1
     found = []
     for (days, lo, hi), n in groups.items():
+        if math.comb(len(lengths) + int(days), int(days)) > most:
+            return n_cols
         pats = [b for b in _counts(len(lengths), int(days)) if lo <= int(np.dot(b, lengths)) <= hi]
-        if not pats or len(pats) > most:
+        if not pats:
             return n_cols
         found.append((n, np.array(pats, dtype=np.int64)))
     pat_cols, pat_shifts = [], []
