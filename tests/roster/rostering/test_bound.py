@@ -6,15 +6,16 @@ import pandas as pd
 from roster.rostering.bound import solve_coverage_lp
 from roster.rostering.instance import make_demand, make_pools
 from roster.rostering import SolverConfig, roster_span
-from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules, solve
+from roster.schema import TimeOff
+from tests.roster.rostering.factory import CFG, NY, WEEK, agent, requirements, rules, solve, solve_model
 
 
-def _lp(agents, lr, req):
+def _lp(agents, lr, req, time_off=(), patterns=True):
     cfg = SolverConfig()
     span = roster_span(WEEK, 1, sorted({a.site_tz for a in agents}))
     grid = make_demand(req, span, pd.Timedelta(minutes=15), cfg.under_weight, cfg.peak_weight)
-    pools = make_pools(agents, lr, [], WEEK, 7, span, grid, cfg.cost_weight, cfg.late_start_h)
-    return solve_coverage_lp(pools, agents, lr, grid, 1, time_limit_s=30)
+    pools = make_pools(agents, lr, list(time_off), WEEK, 7, span, grid, cfg.cost_weight, cfg.late_start_h)
+    return solve_coverage_lp(pools, agents, lr, grid, 1, time_limit_s=30, patterns=patterns)
 
 
 def test_bound_is_below_every_roster_and_the_solver_reports_it():
@@ -47,3 +48,18 @@ def test_one_shift_a_day_is_enough_when_it_fits_exactly():
     req = pd.DataFrame({"ds": ds, "channel": "voice", "agents_required": ((local.hour >= 9) & ((local.hour < 17) | ((local.hour == 17) & (local.minute < 30))) & on_day).astype(int)})
     lp = _lp([agent(0)], lr, req)
     assert abs(lp.short_agent_h - 5 * 1.0) < 1e-6  # exactly the pauses (15 + 30 + 15 min a day) are left short
+
+
+def test_weekly_minimum_in_whole_shifts_per_agent_is_below_the_best_roster():
+    # 10-hour paid shifts and a 32-hour minimum: four shifts a week, not 3.2; the agent with
+    # three days off has a minimum of 32 x 4 / 7 = 18.25 hours: two shifts, not 1.825
+    lr = rules(contract_kw={"shift_lengths_h": [10.5], "min_week_h": 32})
+    agents = [agent(0), agent(1)]
+    off = [TimeOff(agent_id="A01", start=pd.Timestamp("2026-06-01T04:00Z").to_pydatetime(), end=pd.Timestamp("2026-06-04T04:00Z").to_pydatetime())]
+    req = requirements(level=0)  # nothing to cover: the minimum hours are the whole cost
+    s, _, _, _ = solve_model(agents, lr, req, time_off=off)
+    bound, pooled = _lp(agents, lr, req, off), _lp(agents, lr, req, off, patterns=False)
+    assert bound.status == pooled.status == "optimal"
+    assert bound.objective <= s.objective() + 1e-6
+    assert bound.objective > pooled.objective + 1  # the pool's sums alone let agents work fractions of shifts
+    assert np.isclose(bound.objective, 6 * float(s.pools[0].cost[0]))  # exactly the best roster's six shifts
