@@ -193,7 +193,7 @@ def test_the_same_inputs_and_seed_give_the_same_roster_csv(tmp_path, exact, effo
     runs = [solve(req, agents, lr, week_start=dt.date(2026, 6, 1), config=cfg) for _ in range(2)]
     assert _roster_bytes(runs[0], tmp_path / "a.csv") == _roster_bytes(runs[1], tmp_path / "b.csv")
     assert {r.kpis.search_ended_by for r in runs} <= {"work budget", "converged"}
-    assert runs[0].kpis.status == runs[1].kpis.status and (runs[0].kpis.status != "HEURISTIC") == exact
+    assert runs[0].kpis.status == runs[1].kpis.status and (runs[0].kpis.status in ("OPTIMAL", "FEASIBLE")) == exact
 
 
 def test_a_roster_the_validator_rejects_is_never_returned(monkeypatch):
