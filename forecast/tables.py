@@ -303,5 +303,34 @@ ACTUALS = Table(
     ),
 )
 
+#: the actuals file's optional columns (read when present): the waits, from which the calibration estimates patience
+ACTUALS_WAITS = Table(
+    "actuals (optional columns)",
+    "as actuals; either column may be left out or empty",
+    (
+        Column("asa_s", "s", "average speed of answer: mean time the answered contacts waited in the queue"),
+        Column("abandon_time_s", "s", "mean time the abandoned contacts waited before they hung up"),
+    ),
+)
+
+#: staffing_backtest.csv (``shiftcast calibrate``): the queueing model's service level against what happened
+STAFFING_BACKTEST = Table(
+    "staffing_backtest.csv",
+    "one per interval and channel of the actuals scored (queue channels with contacts offered)",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("offered", "contacts", "contacts that arrived"),
+        Column("agents_staffed", "agents", "agents logged in on the channel on average"),
+        Column("observed_sl", "share", "answered_in_target over offered"),
+        Column("predicted_sl_default", "share", "service level the channel's model predicts with every agent staffed available and the targets' patience_s"),
+        Column("predicted_sl_calibrated", "share", "service level predicted with agents_staffed x the fitted availability and the fitted patience"),
+        Column("observed_abandon_rate", "share", "abandoned over offered"),
+        Column("predicted_abandon_rate_default", "share", "abandonment the uncalibrated model predicts"),
+        Column("predicted_abandon_rate_calibrated", "share", "abandonment the calibrated model predicts"),
+        Column("band", "", "the time-of-day band whose availability was used (all: the channel's one figure)"),
+    ),
+)
+
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
 OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)

@@ -2,11 +2,12 @@
 
 One row per interval and channel (the interval reports of Genesys, Five9, Amazon Connect, Talkdesk and the like)::
 
-    ds, channel, offered, answered, abandoned, answered_in_target, aht_s, agents_staffed[, tz]
+    ds, channel, offered, answered, abandoned, answered_in_target, aht_s, agents_staffed[, asa_s, abandon_time_s][, tz]
 
 ``answered_in_target`` counts the answered contacts answered within the channel's ``target_s`` (targets.toml);
 ``agents_staffed`` is the average number of agents logged in on the channel over the interval; ``aht_s`` may be
-empty where nothing was answered. Timestamps are interval starts: with a UTC offset (``2025-11-28T14:15:00Z``)
+empty where nothing was answered. The optional ``asa_s`` (mean wait of the answered) and ``abandon_time_s`` (mean wait of
+the abandoned), as platforms export them, give the total waiting time the calibration estimates patience from. Timestamps are interval starts: with a UTC offset (``2025-11-28T14:15:00Z``)
 they are instants; naive ones are wall-clock time in the row's ``tz`` (or the default zone given). The grid is
 decided as the history reader decides it: the file's own 15, 30 or 60-minute interval, or a coarser one asked for.
 
@@ -17,6 +18,7 @@ left out, never filled with zeros. Every problem is reported with file, line and
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +28,7 @@ from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import normalise_channels, parse_numbers, read_table, require_columns
 from forecast.io.history import _native_interval, _zone_column
 from forecast.schema import MAX_AHT_S, max_contacts
-from forecast.tables import ACTUALS
+from forecast.tables import ACTUALS, ACTUALS_WAITS
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, parse_timestamps
 
 #: Most agents accepted on one channel in one interval: beyond the largest real operations (see forecast.schema).
@@ -42,6 +44,8 @@ def read_actuals(
     default_tz: str | None = None,
     notes: list[str] | None = None,
     label: str | None = None,
+    channels: Collection[str] | None = None,
+    channels_from: str = "the targets",
 ) -> tuple[pd.DataFrame, TimeGrid]:
     """Load an actuals file (an interval report) and the grid it is on.
 
@@ -58,11 +62,15 @@ def read_actuals(
         Notes on what was done are appended to it (aggregation, contacts answered or abandoned beyond those offered).
     label : str, optional
         Name of the file in messages (its base name by default).
+    channels : collection of str, optional
+        The channels the caller knows (those of the targets); a row of another channel is refused by line.
+    channels_from : str
+        Where ``channels`` come from, for the message.
 
     Returns
     -------
     frame : DataFrame
-        :data:`forecast.tables.ACTUALS` columns, sorted by channel then ``ds`` (tz-aware UTC interval start); counts
+        :data:`forecast.tables.ACTUALS` columns (then those of :data:`forecast.tables.ACTUALS_WAITS` the file has), sorted by channel then ``ds`` (tz-aware UTC interval start); counts
         and agents as floats, ``aht_s`` NaN where nothing was answered or it was not given.
     grid : TimeGrid
         The interval decided, from the first interval reported to the end of the last; ``zones`` the file's ``tz``
@@ -89,6 +97,15 @@ def read_actuals(
     else:
         tz = "UTC"
     channel = normalise_channels(df, file)
+    if channels is not None:
+        unknown = ~channel.isin(list(channels))
+        if unknown.any():
+            raise InputError.cells(
+                (Problem(file, f"channel {c!r} is not in {channels_from} (which define {', '.join(sorted(channels)) or 'none'}); "
+                               "add it there or leave its rows out", int(line), "channel")
+                 for c, line in zip(channel[unknown], df.loc[unknown, "_line"])),
+                int(unknown.sum()),
+            )
     found = Problems()
     values: dict[str, pd.Series] = {}
     for name in COUNTS:
@@ -109,6 +126,14 @@ def read_actuals(
     except InputError as err:
         for p in err.problems:
             found.add(p)
+    for name in ACTUALS_WAITS.names:
+        if name in df.columns:
+            try:
+                values[name] = parse_numbers(df, name, file, allow_empty=True, minimum=0.0, maximum=MAX_AHT_S,
+                                             what="a wait in seconds", why_maximum=" (one day)")
+            except InputError as err:
+                for p in err.problems:
+                    found.add(p)
     found.raise_if_any()
     lines = df["_line"]
     ds = parse_timestamps(df["ds"], tz, file=file, column="ds", lines=lines.to_numpy())
@@ -140,7 +165,12 @@ def read_actuals(
                          "(agents_staffed averaged over the intervals reported)")
     frame = frame.drop(columns="_line", errors="ignore")
     frame.loc[frame["answered"] <= 0, "aht_s"] = np.nan
-    frame = ACTUALS.order(frame).sort_values(["channel", "ds"], kind="stable").reset_index(drop=True)
+    waits = [c for c in ACTUALS_WAITS.names if c in frame.columns]
+    if "asa_s" in waits:
+        frame.loc[frame["answered"] <= 0, "asa_s"] = np.nan
+    if "abandon_time_s" in waits:
+        frame.loc[frame["abandoned"] <= 0, "abandon_time_s"] = np.nan
+    frame = frame[list(ACTUALS.names) + waits].sort_values(["channel", "ds"], kind="stable").reset_index(drop=True)
     frame["ds"] = frame["ds"].astype("datetime64[ns, UTC]")
     step = pd.Timedelta(minutes=target)
     grid = TimeGrid(interval_min=target, start=frame["ds"].min(), end=frame["ds"].max() + step, zones=zones)
@@ -184,15 +214,18 @@ def _check_duplicates(frame: pd.DataFrame, file: str) -> None:
 
 def _aggregate(frame: pd.DataFrame, interval_min: int) -> pd.DataFrame:
     """Counts summed, ``aht_s`` weighted by the answered, ``agents_staffed`` averaged, onto a coarser grid."""
+    weighted = {"aht_s": "answered", "asa_s": "answered", "abandon_time_s": "abandoned"}
+    weighted = {c: w for c, w in weighted.items() if c in frame.columns}
     frame = frame.assign(
         ds=floor_to_grid(frame["ds"], interval_min),
-        _work=(frame["answered"] * frame["aht_s"]).fillna(0.0),
-        _timed=frame["answered"].where(frame["aht_s"].notna(), 0.0),
+        **{f"_sum_{c}": (frame[w] * frame[c]).fillna(0.0) for c, w in weighted.items()},
+        **{f"_n_{c}": frame[w].where(frame[c].notna(), 0.0) for c, w in weighted.items()},
     )
+    sums = {f"_sum_{c}": (f"_sum_{c}", "sum") for c in weighted} | {f"_n_{c}": (f"_n_{c}", "sum") for c in weighted}
     out = frame.groupby(["channel", "ds"], as_index=False, sort=True).agg(
         offered=("offered", "sum"), answered=("answered", "sum"), abandoned=("abandoned", "sum"),
-        answered_in_target=("answered_in_target", "sum"), _work=("_work", "sum"), _timed=("_timed", "sum"),
-        agents_staffed=("agents_staffed", "mean"),
+        answered_in_target=("answered_in_target", "sum"), agents_staffed=("agents_staffed", "mean"), **sums,
     )
-    out["aht_s"] = (out["_work"] / out["_timed"].where(out["_timed"] > 0)).astype(float)
-    return out.drop(columns=["_work", "_timed"])
+    for c in weighted:
+        out[c] = (out[f"_sum_{c}"] / out[f"_n_{c}"].where(out[f"_n_{c}"] > 0)).astype(float)
+    return out.drop(columns=list(sums))

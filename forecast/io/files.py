@@ -47,8 +47,8 @@ def _raw_bytes(path: Path, name: str) -> bytes:
     return bytes(data)
 
 
-def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
-    """Read a CSV (optionally ``.gz``) into a dataframe of strings.
+def read_table(path: str | Path, *, label: str | None = None, sep: str = ",") -> pd.DataFrame:
+    """Read a CSV (optionally ``.gz``; ``sep="\\t"`` for a tab-separated file) into a dataframe of strings.
 
     Column names are stripped and lower-cased. A ``_line`` column holds each
     row's line number in the file (header = 1) for error messages.
@@ -92,9 +92,10 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
                 skip_blank_lines=True,
                 index_col=False,
                 engine="c",
+                sep=sep,
             )
     except pd.errors.ParserWarning:
-        raise _field_count_error(text, name) from None
+        raise _field_count_error(text, name, sep) from None
     except pd.errors.ParserError as exc:
         msg = str(exc)
         m = re.search(r"line (\d+)", msg)
@@ -118,8 +119,8 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     return df
 
 
-def _field_count_error(text: str, name: str) -> InputError:
-    rows = csv.reader(io.StringIO(text, newline=""))  # newline="": any line ending, as pandas reads them
+def _field_count_error(text: str, name: str, sep: str = ",") -> InputError:
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)  # newline="": any line ending, as pandas reads them
     header = next(rows)
     found = Problems()
     for row in rows:

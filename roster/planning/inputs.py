@@ -19,6 +19,7 @@ from forecast.timegrid import TimeGrid
 from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
 from roster.roster_io import PreviousRoster, load_roster
 from roster.schema import Agent, LabourRules, Targets, TimeOff
+from roster.staffing.calibration import Calibration, load_calibration
 
 #: File names looked for in a data folder, first match wins.
 FILE_NAMES = {
@@ -50,6 +51,7 @@ class Inputs:
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     previous: PreviousRoster | None = None  # the roster published for the weeks before (``--previous-roster``)
+    calibration: Calibration | None = None  # the staffing model calibrated on actuals (``--calibration``)
 
 
 @dataclass
@@ -139,7 +141,10 @@ def load_roster_inputs(
     return RosterInputs(lr, ag, off, files, previous)
 
 
-def load_inputs(folder: str | Path, *, interval_min: int | None = None, previous_roster: str | Path | None = None) -> Inputs:
+def load_inputs(
+    folder: str | Path, *, interval_min: int | None = None, previous_roster: str | Path | None = None,
+    calibration: str | Path | None = None,
+) -> Inputs:
     """Load and validate every input file of a data folder.
 
     ``interval_min`` re-grids the history to a coarser interval (None keeps
@@ -147,6 +152,8 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None, previous
     checked against it. ``previous_roster`` is a roster.csv already
     published for the weeks before the plan's roster (its shifts reaching
     into the new weeks count as coverage and feed rest and consecutive days).
+    ``calibration`` is a calibration.toml (``shiftcast calibrate``): the staffing then uses its fitted patience and
+    availability.
     """
     files = find_files(folder)
     notes: list[str] = []
@@ -175,6 +182,10 @@ def load_inputs(folder: str | Path, *, interval_min: int | None = None, previous
         missing = sorted(set(history.frame["channel"]) - set(targets.channels))
         if missing:
             problems.append(Problem(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history"))
+    cal = None
+    if calibration is not None and targets is not None:
+        cal = checked(lambda: load_calibration(calibration, targets=targets))
     if problems:
         raise InputError(problems, total=len(problems) + uncounted)
-    return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes, roster.previous)
+    return Inputs(history.frame, events, roster.agents, roster.time_off, targets, roster.rules, history.grid, notes, roster.previous,
+                  cal)

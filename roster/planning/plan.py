@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
+from roster.staffing.calibration import Calibration, apply_bands, calibrated_targets
 from roster.staffing.requirements import default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
 
@@ -76,6 +77,7 @@ class Staffing:
     requirements: pd.DataFrame
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
+    targets: Targets | None = None  # the targets staffed for, when a calibration changed them (None: those given)
 
 
 # --------------------------------------------------------------------------- #
@@ -102,13 +104,28 @@ def forecast_stage(
     )
 
 
-def staffing_stage(forecast: pd.DataFrame, grid: TimeGrid, targets: Targets, settings: PlanSettings, *, file: str = "forecast") -> Staffing:
-    """Staffing requirements of a forecast on ``grid``, on the plan's grid (``settings.interval_min``, or the forecast's)."""
+def staffing_stage(
+    forecast: pd.DataFrame, grid: TimeGrid, targets: Targets, settings: PlanSettings, *, file: str = "forecast",
+    calibration: Calibration | None = None,
+) -> Staffing:
+    """Staffing requirements of a forecast on ``grid``, on the plan's grid (``settings.interval_min``, or the forecast's).
+
+    With a ``calibration`` (:mod:`roster.staffing.calibration`), each calibrated channel is staffed with its fitted
+    patience and with ``1 - availability`` for its shrinkage (per time-of-day band where fitted); ``Staffing.targets``
+    are then the targets so changed (what the simulation and targets.toml use).
+    """
+    notes: list[str] = []
+    used = None
+    if calibration is not None:
+        used, notes = calibrated_targets(targets, calibration)
+        targets = used
     requirements = required_staff(
         forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
         peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
     )
-    return Staffing(requirements, grid.coarsen(settings.interval_min), default_aht_notes(forecast, targets))
+    if calibration is not None:
+        requirements = apply_bands(requirements, calibration)
+    return Staffing(requirements, grid.coarsen(settings.interval_min), notes + default_aht_notes(forecast, targets), used)
 
 
 def roster_stage(
@@ -179,9 +196,11 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     notes += fc.notes
 
     t = time.perf_counter()
-    staffing = staffing_stage(fc.forecast, fc.grid, inputs.targets, settings)
+    staffing = staffing_stage(fc.forecast, fc.grid, inputs.targets, settings, calibration=inputs.calibration)
     requirements, grid = staffing.requirements, staffing.grid
     notes += staffing.notes
+    if staffing.targets is not None:  # calibrated: the simulation and targets.toml use the targets staffed for
+        inputs = replace(inputs, targets=staffing.targets)
     timings["staffing"] = time.perf_counter() - t
 
     site_zones = sorted({a.site_tz for a in inputs.agents})

@@ -150,6 +150,11 @@ PreviousRosterFile = Annotated[Path | None, typer.Option(
          "and rest and consecutive days are kept across the boundary. Without one, the sites' evening and night shifts of the "
          "day before that reach into the roster are rostered too.")]
 
+CalibrationFile = Annotated[Path | None, typer.Option(
+    "--calibration", metavar="FILE",
+    help="A calibration.toml (shiftcast calibrate): staff each calibrated channel with its fitted patience and, for its "
+         "shrinkage, 1 - the share of agents staffed really available (per time-of-day band where fitted).")]
+
 
 def parse_quantile(value: str | None) -> float | str | None:
     """The --volume-quantile option: a number, ``mean`` or None."""

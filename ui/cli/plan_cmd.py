@@ -13,6 +13,7 @@ from roster.planning.settings import default
 from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
+    CalibrationFile,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -77,6 +78,7 @@ def plan(
     simulate: Simulate = default("simulate"),
     runs: Runs = default("simulation_runs"),
     previous_roster: PreviousRosterFile = None,
+    calibration: CalibrationFile = None,
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -107,7 +109,7 @@ def plan(
     )
     check_output_folder(out_dir)
     with progress_bar() as report:
-        inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster)
+        inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
         result = run_plan(inputs, settings, progress=report)
     written = write_plan(result, out_dir)
     result.timings["total"] = time.perf_counter() - started

@@ -22,6 +22,7 @@ from forecast.timegrid import TimeGrid
 from roster.planning.settings import default
 from ui.cli.common import (
     Backtest,
+    CalibrationFile,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -116,6 +117,7 @@ def staff_cmd(
     peak_correction: PeakCorrection = default("peak_correction"),
     volume_quantile: VolumeQuantile = default("volume_quantile"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
+    calibration: CalibrationFile = None,
 ) -> None:
     """Agents needed per channel and interval to meet each channel's target.
 
@@ -133,9 +135,14 @@ def staff_cmd(
     fc = load_forecast(forecast)
     grid = TimeGrid.from_frame(fc, file=str(forecast))
     tg = load_targets(targets)
-    staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast))
+    cal = None
+    if calibration is not None:
+        from roster.staffing.calibration import load_calibration
+
+        cal = load_calibration(calibration, targets=tg)
+    staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast), calibration=cal)
     req = staffing.requirements
-    write_staffing(req, tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
+    write_staffing(req, staffing.targets or tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
     for n in staffing.notes:
         print_note(n)
     h = staffing.grid.interval_h
