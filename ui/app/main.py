@@ -13,6 +13,7 @@ pages = [
     st.Page("pages/forecast.py", title="Forecast", icon=":material/show_chart:"),
     st.Page("pages/whatif.py", title="What-if", icon=":material/bolt:"),
     st.Page("pages/staffing.py", title="Staffing", icon=":material/groups:"),
+    st.Page("pages/calibration.py", title="Calibration", icon=":material/tune:"),
     st.Page("pages/roster.py", title="Roster", icon=":material/calendar_month:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ]

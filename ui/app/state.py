@@ -269,8 +269,9 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
     inp = inputs()
     plan = _update_settings(horizon_days=horizon_days, model=model, backtest=backtest)
     staffing = dict(staffing_settings())
+    cal = calibration_in_use()
     settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest}
-    key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())))
+    key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())), st.session_state.get("calibration_in_use_id"))
     kept = st.session_state.get("_forecasts", {}).get(key)
     if kept is not None:
         _set_forecast(kept[0], kept[1], settings, kept[2], staffing)
@@ -279,7 +280,7 @@ def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | 
     def work(progress):
         fc = forecast_stage(inp.history, inp.grid, inp.events, plan, progress=progress)
         progress("staffing: agents per interval and channel", 0, None)
-        return fc, staffing_stage(fc.forecast, fc.grid, inp.targets, plan)
+        return fc, staffing_stage(fc.forecast, fc.grid, inp.targets, plan, calibration=cal)
 
     j = jobs.start("forecast", f"Forecast ({horizon_days} days, {model})", work,
                    {"data_id": data_id(), "key": key, "settings": settings, "staffing": staffing})
@@ -293,8 +294,9 @@ def restaff(peak_correction: bool, volume_quantile: float | str | None) -> None:
 
     plan = _update_settings(peak_correction=peak_correction, volume_quantile=volume_quantile)
     fc = st.session_state["forecast"]
-    key = (st.session_state["forecast_id"], peak_correction, volume_quantile)
-    staffed = memo("requirements", key, lambda: staffing_stage(fc.forecast, fc.grid, inputs().targets, plan))
+    key = (st.session_state["forecast_id"], peak_correction, volume_quantile, st.session_state.get("calibration_in_use_id"))
+    cal = calibration_in_use()
+    staffed = memo("requirements", key, lambda: staffing_stage(fc.forecast, fc.grid, inputs().targets, plan, calibration=cal))
     _set_requirements(staffed, staffing_settings())
 
 
@@ -515,3 +517,64 @@ def stage_lines() -> list[str]:
         lines.append(f":material/check: **Roster**: week(s) from {fmt.day(rs['week_start'])} (site local), {k.shifts:,} shifts, "
                      f"{k.paid_h:,.0f} paid h, {fmt.money(k.cost, inp.rules.currency)}")
     return lines
+
+
+# --------------------------------------------------------------------------- #
+# Calibration against actuals
+# --------------------------------------------------------------------------- #
+
+
+def calibration_in_use():
+    """The calibration the staffing uses in this session (a :class:`roster.staffing.calibration.Calibration`), or None."""
+    cal = st.session_state.get("calibration_in_use")
+    if cal is None:
+        return None
+    if st.session_state.get("calibration_in_use_data") != data_id():  # fitted for other targets: not used
+        return None
+    return cal
+
+
+def calibrate(actuals_upload, apply_upload=None, *, band_tz: str = "UTC", bands: bool = True, patience: str = "waits"):
+    """Fit a calibration on an uploaded actuals file (or score an uploaded calibration.toml on it), with the data's targets.
+
+    Returns the :class:`roster.staffing.calibration.CalibrationResult`, kept in the session as ``calibration_result``;
+    bad input raises :class:`InputError` naming the files as uploaded.
+    """
+    from forecast.io.actuals import read_actuals
+    from roster.staffing.calibration import DEFAULT_BAND_STARTS, fit_calibration, load_calibration, score_calibration
+
+    inp = inputs()
+    check_upload_sizes(*(u for u in (actuals_upload, apply_upload) if u is not None))
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="shiftcast-actuals-") as tmp:
+        path = Path(tmp) / ("actuals.csv.gz" if actuals_upload.name.lower().endswith(".gz") else "actuals.csv")
+        path.write_bytes(actuals_upload.getvalue())
+        frame, grid = read_actuals(path, label=actuals_upload.name, notes=notes, channels=list(inp.targets.channels),
+                                   channels_from="the targets")
+        if apply_upload is not None:
+            cal_path = Path(tmp) / "calibration.toml"
+            cal_path.write_bytes(apply_upload.getvalue())
+            cal = load_calibration(cal_path, label=apply_upload.name, targets=inp.targets)
+            result = score_calibration(frame, grid, inp.targets, cal)
+        else:
+            result = fit_calibration(frame, grid, inp.targets, band_tz=band_tz, band_starts=DEFAULT_BAND_STARTS if bands else (0,),
+                                     source=actuals_upload.name, patience=patience)
+    result.notes[:0] = notes
+    st.session_state["calibration_result"] = result
+    st.session_state["calibration_result_id"] = _next_id()
+    st.session_state["calibration_result_data"] = data_id()
+    return result
+
+
+def use_calibration(cal) -> None:
+    """Staff with ``cal`` from now on (None: the targets as they are); the current forecast is staffed again."""
+    if cal is None:
+        for key in ("calibration_in_use", "calibration_in_use_id", "calibration_in_use_data"):
+            st.session_state.pop(key, None)
+    else:
+        st.session_state["calibration_in_use"] = cal
+        st.session_state["calibration_in_use_id"] = _next_id()
+        st.session_state["calibration_in_use_data"] = data_id()
+    if "forecast" in st.session_state:
+        s = staffing_settings()
+        restaff(s["peak_correction"], s["volume_quantile"])
