@@ -42,3 +42,22 @@ def test_problems_of_every_file_are_reported_together(folder):
 
 def test_a_good_folder_still_loads(folder):
     assert len(load_inputs(folder).agents) > 0
+
+
+def _calibration_file(path, availability="0.6"):
+    path.write_text(
+        'source = "a.csv"\nfitted_from = "2026-01-01T00:00:00Z"\nfitted_until = "2026-01-15T00:00:00Z"\ninterval_min = 15\n'
+        'band_tz = "UTC"\n\n[channels.voice]\n'
+        f'availability = {availability}\npatience_s = 240.0\npatience_from = "waits"\nintervals = 300\nfitted = true\n'
+    )
+    return path
+
+
+def test_a_calibration_is_loaded_with_the_inputs_and_its_problems_reported_with_theirs(folder, tmp_path):
+    inputs = load_inputs(folder, calibration=_calibration_file(tmp_path / "calibration.toml"))
+    assert inputs.calibration.channels["voice"].availability == 0.6
+    _spoil(folder / "agents.csv", 3, "site_tz", "Mars/Base")
+    with pytest.raises(InputError) as err:
+        load_inputs(folder, calibration=_calibration_file(tmp_path / "bad.toml", availability="-2"))
+    files = {p.file for p in err.value.problems}
+    assert {"agents.csv", "bad.toml"} <= files

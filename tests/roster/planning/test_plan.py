@@ -174,3 +174,22 @@ def test_the_plan_summary_says_what_ended_the_roster_search(hourly_plan):
     assert s.search_ended_by in ("work budget", "time limit", "converged")
     assert "search ended by: " in result.summary_text()
     assert result.settings.effort == 60 and solver_config(result.settings).effort == 60
+
+
+def test_a_plan_with_a_calibration_staffs_and_simulates_with_it(tmp_path):
+    from roster.staffing.calibration import Calibration
+
+    inputs = load_inputs(small_folder(tmp_path / "data", 60, hourly_starts))
+    cal = Calibration.model_validate({
+        "source": "a.csv", "fitted_from": "2026-01-01T00:00:00Z", "fitted_until": "2026-01-15T00:00:00Z", "interval_min": 15,
+        "channels": {"voice": {"availability": 0.6, "patience_s": 240.0, "patience_from": "waits", "intervals": 300, "fitted": True}},
+    })
+    settings = SETTINGS.model_copy(update={"simulation_runs": 1, "time_limit_s": 3})
+    result = run_plan(dataclasses.replace(inputs, calibration=cal), settings)
+    req = result.requirements
+    assert np.allclose(req.loc[req["channel"] == "voice", "shrinkage"], 0.4)
+    assert np.allclose(req.loc[req["channel"] == "email", "shrinkage"], inputs.targets.channels["email"].shrinkage)
+    assert result.inputs.targets.channels["voice"].shrinkage == 0.4 and result.inputs.targets.channels["voice"].patience_s == 240
+    assert any("calibration: voice: shrinkage 15% -> 40%" in n for n in result.notes)
+    written = write_plan(result, tmp_path / "out")
+    assert "shrinkage = 0.4" in (tmp_path / "out" / "targets.toml").read_text() and written
