@@ -78,3 +78,33 @@ def test_a_deferred_channel_is_noted_and_left_out(at):
     at.run()
     assert not at.exception, at.exception
     assert any("social: a deferred channel" in c.value for c in at.caption)
+
+
+def test_the_staffing_page_follows_the_calibration_in_use(at):
+    at.file_uploader(key="cal_actuals").set_value(("week.csv", _csv(make_actuals(days=7, availability=0.6)), "text/csv"))
+    _button(at, "Fit and score").click()
+    at.run()
+    _button(at, "Use this calibration for staffing").click()
+    at.run()
+    at.switch_page("pages/forecast.py")
+    at.run()
+    next(n for n in at.number_input if n.label == "Horizon (days)").set_value(7)
+    next(c for c in at.checkbox if c.label == "Backtest").uncheck()
+    _button(at, "Run forecast").click()
+    at.run()
+    import time
+
+    t0 = time.perf_counter()
+    while "requirements" not in at.session_state:
+        assert time.perf_counter() - t0 < 180
+        time.sleep(0.3)
+        at.run()
+    req = at.session_state["requirements"]
+    voice = req[req["channel"] == "voice"]
+    assert voice["shrinkage"].between(0.3, 0.5).all()  # 1 - availability (~0.6), per band
+    at.switch_page("pages/staffing.py")
+    at.run()
+    assert not at.exception, at.exception
+    next(s for s in at.selectbox if s.label == "Channel").set_value("voice")
+    at.run()
+    assert any("Calibrated on week.csv" in c.value for c in at.caption)

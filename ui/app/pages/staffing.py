@@ -45,6 +45,11 @@ if st.session_state.get("roster_settings", {}).get("requirements_id", st.session
 c = st.columns([1, 3])
 channel = c[0].selectbox("Channel", sorted(req["channel"].unique()))
 t = inp.targets.channels[channel]
+cal = state.calibration_in_use()
+if cal is not None:  # the requirements were staffed for the calibrated targets: show and explain those
+    from roster.staffing.calibration import calibrated_targets
+
+    t = calibrated_targets(inp.targets, cal)[0].channels[channel]
 facts = [f"**{t.model}**", f"target **{t.target_sl:.0%} within {fmt.duration(t.target_s)}**" + (" of open time" if t.model == "deferred" else ""),
          f"shrinkage **{t.shrinkage:.0%}**", f"occupancy cap **{t.max_occupancy:.0%}**"]
 if t.model == "chat":
@@ -58,6 +63,12 @@ else:
 q_used = {None: t.volume_quantile, "mean": None}.get(used["volume_quantile"], used["volume_quantile"])
 facts.append(f"staffed for the **{q_used:.0%} quantile** of volume" if q_used else "staffed for the mean forecast")
 c[1].markdown("  \n".join([" · ".join(facts[:4]), " · ".join(facts[4:])]))
+if cal is not None and channel in cal.channels and cal.channels[channel].fitted:
+    cc = cal.channels[channel]
+    c[1].caption(f"Calibrated on {cal.source} (Calibration page): {cc.availability:.0%} of the agents staffed available"
+                 + (", by time of day" if any(b.fitted for b in cc.bands) else "")
+                 + (f", patience {fmt.duration(cc.patience_s)}" if cc.patience_s else "")
+                 + "; the shrinkage and patience shown are the calibrated ones, not the targets'.")
 
 g = req[req["channel"] == channel].sort_values("ds").copy()
 g["time"] = state.wall(g["ds"], tz)
