@@ -287,6 +287,22 @@ PENALTIES = Table(
     ),
 )
 
+#: the actuals file (input): a contact-centre platform's interval report, as :func:`forecast.io.actuals.read_actuals` returns it
+ACTUALS = Table(
+    "actuals",
+    "one per interval and channel that happened (an interval report; an interval with no row is unknown, not zero)",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "voice, chat, email or social"),
+        Column("offered", "contacts", "contacts that arrived in the interval"),
+        Column("answered", "contacts", "of those, contacts an agent answered"),
+        Column("abandoned", "contacts", "of those, contacts that hung up (or left the chat) before an answer"),
+        Column("answered_in_target", "contacts", "of the answered, those answered within the channel's target_s (targets.toml)"),
+        Column("aht_s", "s", "average handle time of the answered contacts; empty when none was answered"),
+        Column("agents_staffed", "agents", "agents logged in on the channel, on average over the interval"),
+    ),
+)
+
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
 OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
 
