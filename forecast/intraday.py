@@ -149,6 +149,8 @@ def reforecast(
     method: IntradayMethod = DEFAULT_METHOD,
     forecast_file: str = "forecast",
     actuals_file: str = "actuals",
+    actuals_path: str | None = None,
+    default_tz: str | None = None,
 ) -> Reforecast:
     """Reforecast the rest of today and the next day from today's actuals so far.
 
@@ -167,6 +169,8 @@ def reforecast(
     actuals_interval_min : int
         The actuals' interval in minutes.
     method : IntradayMethod
+    forecast_file, actuals_file : names in messages.
+    actuals_path, default_tz : the actuals file and the zone of its naive times, to name the line of a bad row.
 
     Raises
     ------
@@ -194,16 +198,17 @@ def reforecast(
         fc["tz"] = "UTC"
     by_zone = "tz" in actuals.columns
     act = actuals.copy()
-    _check_series(fc, act, by_zone, forecast_file, actuals_file)
+    _check_series(fc, act, by_zone, forecast_file, actuals_file, actuals_path, default_tz)
 
     late = act[(act["ds"] >= given) & (act["volume"] > 0)]
     if len(late):
         first = late.sort_values("ds").iloc[0]
+        line = line_of(actuals_path, at_or_after=given, default_tz=default_tz) if actuals_path else None
         raise InputError.one(
             actuals_file,
             f"{late['volume'].sum():,.0f} contact(s) at or after --now {given:%Y-%m-%d %H:%M}Z (first: {first['channel']} "
             f"{first['ds']:%Y-%m-%d %H:%M}Z): the actuals must end at --now; give a later --now or leave it out "
-            "(then: the end of the last interval with contacts)", column="ds")
+            "(then: the end of the last interval with contacts)", line=line, column="ds")
     act = act[act["ds"] + step_a <= now]
 
     keys = ["channel", "tz"] if by_zone else ["channel"]
@@ -286,14 +291,16 @@ def _aht_factor(actual: pd.DataFrame, forecast: pd.DataFrame, prior_contacts: fl
     return float(np.clip((ratio * timed + prior_contacts) / (timed + prior_contacts), *FACTOR_BOUNDS)), timed
 
 
-def _check_series(fc: pd.DataFrame, act: pd.DataFrame, by_zone: bool, forecast_file: str, actuals_file: str) -> None:
+def _check_series(fc: pd.DataFrame, act: pd.DataFrame, by_zone: bool, forecast_file: str, actuals_file: str,
+                  actuals_path: str | None, default_tz: str | None) -> None:
     """Every actual channel (and zone) must be in the forecast."""
     channels = set(fc["channel"])
     unknown = sorted(set(act["channel"]) - channels)
     if unknown:
+        line = line_of(actuals_path, channel=unknown[0]) if actuals_path else None
         raise InputError.one(
             actuals_file, f"channel {unknown[0]!r} is not in the forecast {forecast_file} (it has {', '.join(sorted(channels))})",
-            column="channel")
+            line=line, column="channel")
     if by_zone:
         have = set(map(tuple, fc[["channel", "tz"]].drop_duplicates().to_numpy()))
         for c, z in act[["channel", "tz"]].drop_duplicates().itertuples(index=False):
@@ -302,3 +309,101 @@ def _check_series(fc: pd.DataFrame, act: pd.DataFrame, by_zone: bool, forecast_f
                 raise InputError.one(
                     actuals_file, f"{c} contacts in customer zone {z!r}, which the forecast {forecast_file} does not have for "
                                   f"{c} (it has {', '.join(zones)})", column="tz")
+
+
+# --------------------------------------------------------------------------- #
+# Today's actuals, in either format
+# --------------------------------------------------------------------------- #
+
+
+@dataclass(frozen=True)
+class Actuals:
+    """Today's contacts so far, as the reforecast reads them.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        ``channel``, ``ds`` (UTC interval start), ``volume`` (contacts), ``aht_s`` (NaN where unknown) and, for the
+        history format, ``tz`` (customer zone).
+    interval_min : int
+        The actuals' interval.
+    kind : str
+        ``history`` (``ds, channel, tz, volume[, aht_s]`` or a per-contact log) or ``interval report``
+        (:data:`forecast.tables.ACTUALS`: ``offered`` is the volume, ``aht_s`` where given).
+    file : str
+        The file's name in messages.
+    path : str
+        Where it was read from (to name the line of a row in a later error).
+    """
+
+    frame: pd.DataFrame
+    interval_min: int
+    kind: str
+    file: str
+    path: str = ""
+
+
+def load_actuals(path, *, default_tz: str | None = None, notes: list[str] | None = None) -> Actuals:
+    """Read today's actuals: an interval report (a column ``offered``) or the history format (anything else).
+
+    ``default_tz`` is the zone of naive timestamps in a file without a ``tz`` column (the forecast's, when it has
+    one). Raises :class:`forecast.errors.InputError` as the readers do (file, line and column).
+    """
+    from forecast.errors import file_label
+    from forecast.io.actuals import read_actuals
+    from forecast.io.files import read_table
+    from forecast.io.history import read_history
+
+    file = file_label(path)
+    head = read_table(path)
+    if "offered" in head.columns:
+        frame, grid = read_actuals(path, default_tz=default_tz, notes=notes)
+        out = pd.DataFrame({"channel": frame["channel"], "ds": frame["ds"], "volume": frame["offered"].astype(float),
+                            "aht_s": frame["aht_s"].astype(float)})
+        return Actuals(out, grid.interval_min, "interval report", file, str(path))
+    hist = read_history(path, default_tz=default_tz, notes=notes)
+    return Actuals(hist.frame[["channel", "tz", "ds", "volume", "aht_s"]], hist.grid.interval_min, "history", file, str(path))
+
+
+def line_of(path: str, *, channel: str | None = None, at_or_after: pd.Timestamp | None = None,
+            default_tz: str | None = None) -> int | None:
+    """The first line of the actuals file with ``channel`` (and a time at or after ``at_or_after``); None if not found.
+
+    For messages only: the readers aggregate rows onto the grid, so the row behind a problem found later is looked
+    up again here.
+    """
+    from forecast.io.files import read_table
+    from forecast.timegrid import parse_timestamps
+
+    try:
+        raw = read_table(path)
+        ok = np.ones(len(raw), dtype=bool)
+        if channel is not None and "channel" in raw:
+            ok &= (raw["channel"].str.strip().str.lower() == channel).to_numpy()
+        if at_or_after is not None:
+            col = "created_at" if "created_at" in raw else "ds"
+            tz = raw["tz"].where(raw["tz"].str.strip() != "", default_tz) if "tz" in raw else (default_tz or "UTC")
+            ts = parse_timestamps(raw[col].str.strip(), tz, lines=raw["_line"].to_numpy())
+            ok &= (ts >= at_or_after).to_numpy()
+            if "offered" in raw:
+                ok &= pd.to_numeric(raw["offered"], errors="coerce").fillna(0).to_numpy() > 0
+            elif "volume" in raw:
+                ok &= pd.to_numeric(raw["volume"], errors="coerce").fillna(0).to_numpy() > 0
+        hit = np.flatnonzero(ok)
+        return int(raw["_line"].iloc[hit[0]]) if len(hit) else None
+    except (InputError, ValueError, KeyError):
+        return None
+
+
+def parse_now(text: str, zones: tuple[str, ...]) -> pd.Timestamp:
+    """``--now``: an ISO 8601 time with ``Z`` or an offset, or a naive local time when the forecast has one zone."""
+    try:
+        ts = pd.Timestamp(text.strip())
+    except (ValueError, TypeError):
+        raise InputError.one("--now", f"expected a time such as 2026-12-02T10:00 or 2026-12-02T15:00Z, found {text!r}") from None
+    if ts.tzinfo is None:
+        if len(zones) != 1:
+            raise InputError.one("--now", f"{text!r} has no UTC offset and the forecast has {len(zones)} customer zones; "
+                                          "add Z or an offset (e.g. 2026-12-02T10:00-05:00)")
+        ts = ts.tz_localize(zones[0], nonexistent="shift_forward", ambiguous=True)
+    return ts.tz_convert("UTC")
