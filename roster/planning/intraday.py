@@ -245,7 +245,23 @@ def intraday_plan(
         raise InputError.one(
             "--plan", f"the plan's requirements ({plan_req['ds'].min():%Y-%m-%d %H:%M}Z to {plan_req['ds'].max():%Y-%m-%d %H:%M}Z) "
                       f"do not cover the reforecast from {start:%Y-%m-%d %H:%M}Z; give the plan of today's roster")
-    req = req[req["ds"].isin(plan_req["ds"]) & (req["ds"] < plan_req["ds"].max() + grid.step)]
+    req = req[req["ds"].isin(plan_req["ds"])]
+    return compare_roster(req, plan, now, settings=settings, notes=notes)
+
+
+def compare_roster(
+    req: pd.DataFrame, plan: PlanFolder, now: pd.Timestamp, *, settings: IntradaySettings | None = None,
+    notes: list[str] | None = None,
+) -> IntradayResult:
+    """Today's roster against new requirements ``req`` (:data:`forecast.tables.REQUIREMENTS`, on the plan's grid,
+    from the first whole interval after ``now``): per interval and channel the rostered agents and expected service
+    level, and the actions (see the module docstring). ``now`` is UTC."""
+    settings = settings or IntradaySettings()
+    notes = list(notes or [])
+    grid = plan.grid
+    plan_req = plan.requirements
+    in_roster = plan_req["ds"].isin(req["ds"])
+    start = req["ds"].min()
     end = req["ds"].max() + grid.step
 
     agents = {a.agent_id: a for a in plan.agents}
