@@ -15,5 +15,6 @@ pages = [
     st.Page("pages/staffing.py", title="Staffing", icon=":material/groups:"),
     st.Page("pages/roster.py", title="Roster", icon=":material/calendar_month:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("pages/today.py", title="Today", icon=":material/today:"),
 ]
 st.navigation(pages).run()
