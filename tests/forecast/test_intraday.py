@@ -133,3 +133,20 @@ def test_both_actuals_formats_are_read(tmp_path):
     b = load_actuals(report)
     assert b.kind == "interval report" and b.interval_min == 15
     assert list(b.frame["volume"]) == [12.0, 9.0] and list(b.frame["aht_s"]) == [320.0, 280.0] and "tz" not in b.frame
+
+
+def test_the_sample_readme_lists_the_intraday_files_columns():
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "data" / "samples" / "README.md").read_text()
+    section = re.search(r"^## Intraday outputs\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M).group(1)
+    rows = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 2 and re.fullmatch(r"`[\w.]+\.csv`", cells[0]):
+            rows[cells[0].strip("`")] = re.findall(r"`(\w+)`", cells[-1])
+    assert list(rows) == [t.name for t in tables.INTRADAY_TABLES]
+    for t in tables.INTRADAY_TABLES:
+        assert rows[t.name] == list(t.names), t.name
+        assert all(c.meaning for c in t.columns)
