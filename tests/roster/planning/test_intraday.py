@@ -114,3 +114,11 @@ def test_nothing_changes_before_the_notice(team):
     now = local(DAY, "10:50")  # P1's break at 11:00 is within the 30 minutes' notice
     res = compare_roster(req[req["ds"] >= now.ceil("15min")], plan_of(team, req), now, settings=IntradaySettings(notice_min=30))
     assert not (res.actions["action"] == "move_break").any()
+
+
+def test_a_break_is_not_moved_outside_the_break_rules_window(team):
+    # one agent is enough only from 09:00 to 09:30, before the earliest break (1.5 h into P1's 09:00 shift)
+    req = requirement([("09:00", "09:30", 1), ("09:30", "15:00", 2)])
+    now = local(DAY, "08:00")
+    res = compare_roster(req[req["ds"] >= now], plan_of(team, req), now)
+    assert not (res.actions["action"] == "move_break").any()
