@@ -353,8 +353,10 @@ INTRADAY = Table(
         Column("rostered", "agents", "agents the roster puts on the channel, breaks and lunches excluded"),
         Column("short", "agents", "required - rostered where positive"),
         Column("over", "agents", "rostered - required where positive"),
-        Column("expected_sl", "share", "service level expected with the rostered agents (less shrinkage) and the reforecast; "
-                                       "for email and social the share answered within target"),
+        Column("expected_sl", "share", "service level expected with the rostered agents (less shrinkage) and the reforecast, "
+                                       "simulated; for email and social the share answered within target"),
+        Column("rostered_after", "agents", "agents on the channel once the suggested actions are taken"),
+        Column("expected_sl_after", "share", "service level expected with rostered_after"),
         Column("target_sl", "share", "the channel's service level target"),
         Column("actions", "", "what to do here: the actions (intraday_actions.csv) that change this interval, separated by '; '"),
     ),

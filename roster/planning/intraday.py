@@ -280,17 +280,20 @@ def compare_roster(
 
     actions: list[dict] = []
     week_hours = _week_hours(plan.roster)
-    _move_breaks(board, shifts, now + pd.Timedelta(minutes=settings.notice_min), plan.rules, actions)
-    _overtime(board, shifts, plan, now + pd.Timedelta(minutes=settings.notice_min), settings, week_hours, actions)
-    _go_early(board, shifts, now + pd.Timedelta(minutes=settings.notice_min), settings, week_hours, plan.rules, actions)
+    earliest = now + pd.Timedelta(minutes=settings.notice_min)
+    today = [sh for sh in shifts if _today(sh, now)]  # tomorrow's shifts are the next plan's to change
+    _move_breaks(board, today, earliest, plan.rules, actions)
+    _overtime(board, today, plan, earliest, settings, week_hours, actions, everyone=shifts)
+    _go_early(board, today, earliest, settings, week_hours, plan.rules, actions)
 
     # per plan interval
     ros = rostered.reshape(-1, per, len(channels)).mean(axis=1)
+    after = board.ros.reshape(-1, per, len(channels)).mean(axis=1)
     rows = []
-    pos = {(r.ds, r.channel): k for k, r in enumerate(req.itertuples(index=False))}
-    for (ds, ch), k in pos.items():
-        i = int((ds - start) / grid.step)
-        rows.append({"ds": ds, "channel": ch, "rostered": ros[i, board.c[ch]]})
+    for r in req.itertuples(index=False):
+        i = int((r.ds - start) / grid.step)
+        rows.append({"ds": r.ds, "channel": r.channel, "rostered": ros[i, board.c[r.channel]],
+                     "rostered_after": after[i, board.c[r.channel]]})
     cov = pd.DataFrame(rows)
     out = req[["ds", "channel", "volume", "aht_s", "agents_required", "target_sl"]].rename(columns={"agents_required": "required"})
     out = out.merge(cov, on=["ds", "channel"], how="left")
@@ -302,10 +305,11 @@ def compare_roster(
     out["short"] = (out["required"] - out["rostered"]).clip(lower=0)
     out["over"] = (out["rostered"] - out["required"]).clip(lower=0)
     sim_grid = TimeGrid(interval_min=grid.interval_min, start=start, end=end, zones=())
-    avail = available_agents(out.rename(columns={"rostered": "scheduled"})[["ds", "channel", "scheduled"]], plan.targets)
-    sim = simulate(out[["ds", "channel", "volume", "aht_s"]], avail, plan.targets, grid=sim_grid, seed=settings.seed,
-                   runs=settings.simulation_runs)
-    out = out.merge(sim[["ds", "channel", "service_level"]].rename(columns={"service_level": "expected_sl"}), on=["ds", "channel"], how="left")
+    for col, sl in (("rostered", "expected_sl"), ("rostered_after", "expected_sl_after")):
+        avail = available_agents(out.rename(columns={col: "scheduled"})[["ds", "channel", "scheduled"]], plan.targets)
+        sim = simulate(out[["ds", "channel", "volume", "aht_s"]], avail, plan.targets, grid=sim_grid, seed=settings.seed,
+                       runs=settings.simulation_runs)
+        out = out.merge(sim[["ds", "channel", "service_level"]].rename(columns={"service_level": sl}), on=["ds", "channel"], how="left")
     out["actions"] = _actions_per_interval(out, actions, grid.step)
     intraday = tables.INTRADAY.order(out.sort_values(["ds", "channel"], kind="stable").reset_index(drop=True))
     act = pd.DataFrame(actions, columns=[c for c in tables.INTRADAY_ACTIONS.names]) if actions else pd.DataFrame(
@@ -313,6 +317,11 @@ def compare_roster(
     for col in ("start_utc", "end_utc", "from_utc"):
         act[col] = pd.to_datetime(act[col], utc=True)
     return IntradayResult(intraday, tables.INTRADAY_ACTIONS.order(act), req, notes)
+
+
+def _today(sh: _Shift, now: pd.Timestamp) -> bool:
+    """Whether the shift is at work now or on today's local date at the agent's site."""
+    return sh.start <= now < sh.end or sh.local_date[:10] == str(now.tz_convert(sh.agent.site_tz).date())
 
 
 def _actions_per_interval(out: pd.DataFrame, actions: list[dict], step: pd.Timedelta) -> list[str]:
@@ -427,15 +436,16 @@ def _fits_rules(sh: _Shift, a: pd.Timestamp, b: pd.Timestamp, plan: PlanFolder, 
 
 
 def _overtime(board: _Board, shifts: list[_Shift], plan: PlanFolder, earliest: pd.Timestamp, settings: IntradaySettings,
-              week_hours: dict, actions: list[dict]) -> None:
-    """Shifts extended over intervals short of agents, by agents whose rules allow it; the biggest gain first."""
+              week_hours: dict, actions: list[dict], *, everyone: list[_Shift]) -> None:
+    """``shifts`` extended over intervals short of agents, by agents whose rules allow it (rest to any of their shifts in
+    ``everyone``); the biggest gain first."""
     shifts_of: dict[str, list[_Shift]] = {}
-    for sh in shifts:
+    for sh in everyone:
         shifts_of.setdefault(sh.agent.agent_id, []).append(sh)
     step_h = board.step / pd.Timedelta(hours=1)
     max_steps = int(settings.max_overtime_min / (board.step / pd.Timedelta(minutes=1)))
     min_steps = max(1, int(np.ceil(settings.min_action_min / (board.step / pd.Timedelta(minutes=1)))))
-    used = {a: 0 for a in shifts_of}
+    used = {a: 0 for a in shifts_of}  # overtime steps given to each agent so far
     while True:
         best = None
         short = board.short()

@@ -99,7 +99,9 @@ def reforecast_cmd(
         for channel, g in i.groupby("channel", sort=True):
             out.print(f"  {channel}: required {g['required'].sum() * h:,.0f} agent-h (plan {g['required_plan'].sum() * h:,.0f}), "
                       f"rostered {g['rostered'].sum() * h:,.0f}, short {g['short'].sum() * h:,.1f}, over {g['over'].sum() * h:,.1f}; "
-                      f"intervals below target {(g['expected_sl'] < g['target_sl']).sum()} of {len(g)}")
+                      f"intervals below target {(g['expected_sl'] < g['target_sl']).sum()} of {len(g)}, "
+                      f"after the actions {(g['expected_sl_after'] < g['target_sl']).sum()} "
+                      f"(short {(g['required'] - g['rostered_after']).clip(lower=0).sum() * h:,.1f} agent-h)")
         a = result.actions
         counts = a["action"].value_counts()
         out.print("  actions: " + (", ".join(f"{counts.get(k, 0)} {k}" for k in ("move_break", "overtime", "go_early")) if len(a) else "none"))

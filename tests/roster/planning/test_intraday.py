@@ -88,6 +88,9 @@ def test_break_moved_out_of_a_short_interval_overtime_where_rules_allow_and_earl
     assert i.loc[local(DAY, "13:30"), "short"] == 1 and i.loc[local(DAY, "15:30"), "over"] == 1
     assert i.loc[local(DAY, "11:00"), "rostered"] == 1 and "move_break P1" in i.loc[local(DAY, "11:00"), "actions"]
     assert i["expected_sl"].between(0, 1).all()
+    # once the actions are taken: P1's overtime with P3 covers 13:00-15:00, nobody is left where nobody is needed
+    assert i.loc[local(DAY, "13:30"), "rostered_after"] == 2 and i.loc[local(DAY, "15:30"), "rostered_after"] == 0
+    assert i.loc[local(DAY, "11:00"), "rostered_after"] == 2
 
 
 def test_overtime_keeps_the_minimum_rest_to_the_next_shift(team):

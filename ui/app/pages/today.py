@@ -100,13 +100,17 @@ else:
                 delta_color="inverse")
     c[1].metric("Rostered (agent-h)", f"{ci['rostered'].sum() * h:,.0f}")
     c[2].metric("Short (agent-h)", f"{ci['short'].sum() * h:,.1f}")
-    c[3].metric("Intervals below target", f"{int((ci['expected_sl'] < ci['target_sl']).sum())} of {len(ci)}")
+    below, below_after = int((ci["expected_sl"] < ci["target_sl"]).sum()), int((ci["expected_sl_after"] < ci["target_sl"]).sum())
+    c[3].metric("Intervals below target", f"{below} of {len(ci)}", delta=f"{below_after - below:+d} after the actions",
+                delta_color="inverse")
     shown = ci.assign(time=state.wall(ci["ds"], tz))
     bars = alt.Chart(shown).mark_area(opacity=0.3, interpolate="step-after").encode(
         x=alt.X("time:T", title=f"time ({tz})"), y=alt.Y("rostered:Q", title="agents"))
     req_line = alt.Chart(shown).mark_line(interpolate="step-after", color="firebrick").encode(x="time:T", y="required:Q")
-    st.altair_chart(bars + req_line, width="stretch")
-    st.caption("shaded: agents rostered on the channel (breaks excluded); red: agents required for the reforecast")
+    after_line = alt.Chart(shown).mark_line(interpolate="step-after", strokeDash=[4, 3]).encode(x="time:T", y="rostered_after:Q")
+    st.altair_chart(bars + req_line + after_line, width="stretch")
+    st.caption("shaded: agents rostered on the channel (breaks excluded); red: agents required for the reforecast; "
+               "dashed: agents once the suggested actions are taken")
     a = result.actions
     st.subheader(f"What to do: {len(a)} suggestion(s)")
     if len(a):
