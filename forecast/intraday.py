@@ -3,8 +3,10 @@
 The method (chosen by ``benchmarks/intraday.py`` on the Ottawa 311 calls; see README "Intraday reforecast"):
 
 1. For each series - a channel and customer zone, or a channel alone when the actuals carry no zone - sum the
-   actual contacts ``A`` and the forecast contacts ``F`` over today's intervals before ``now`` (today: the local
-   day of ``now`` in the series' zone; for a channel without zones, in the zone with most of its forecast).
+   actual contacts ``A`` and the forecast contacts ``F`` over today's intervals before ``now`` that the actuals
+   report (today: the local day of ``now`` in the series' zone; for a channel without zones, in the zone with most
+   of its forecast). An interval the actuals have no row for is unknown, not zero: it is left out of both sums; a
+   series without actuals today keeps its forecast.
 2. The ratio ``A / F`` is shrunk towards 1 by the forecast volume seen so far::
 
        weight = F / (F + prior_contacts)
@@ -184,7 +186,8 @@ def reforecast(
         raise ValueError("now must be timezone-aware")
     given = now.tz_convert("UTC")
     step_a = pd.Timedelta(minutes=actuals_interval_min)
-    now = given.floor(max(grid.step, step_a))
+    coarse = max(grid.step, step_a)
+    now = given.floor(coarse)
     if now != given:
         notes.append(f"--now {given:%Y-%m-%d %H:%M}Z is inside an interval: the reforecast is made at {now:%H:%M}Z "
                      "(the actuals of the interval it cuts are left out)")
@@ -221,20 +224,30 @@ def reforecast(
         day_start = local_midnight(today, zone)
         a = act[(act["channel"] == channel) & ((act["tz"] == zone) if by_zone else True)]
         a = a[a["ds"] >= day_start]
-        f_so_far = g[(g["ds"] >= day_start) & (g["ds"] < now)]
-        covered = f_so_far["ds"].min() if len(f_so_far) else now
-        a_used = a[a["ds"] >= covered]
+        f_today = g[(g["ds"] >= day_start) & (g["ds"] < now)]
+        # compare only the intervals the actuals report (an interval report leaves out those it has no row for) that
+        # the forecast covers, on the coarser of the two grids
+        a_cell, f_cell = a["ds"].dt.floor(coarse), f_today["ds"].dt.floor(coarse)
+        cells = set(a_cell) & set(f_cell)
+        a_used, f_so_far = a[a_cell.isin(cells)], f_today[f_cell.isin(cells)]
+        label = "/".join(key)
         if len(a_used) < len(a):
-            notes.append(f"{'/'.join(key)}: actuals before {covered:%H:%M}Z are not in the forecast and are left out")
+            notes.append(f"{label}: {len(a) - len(a_used)} actual interval(s) today outside the forecast are left out")
+        unreported = int((~f_cell.isin(cells)).sum())
+        if len(a) and unreported:
+            notes.append(f"{label}: {unreported} forecast interval(s) today without actuals are left out of the comparison")
         A, F = float(a_used["volume"].sum()), float(f_so_far["volume"].sum())
-        if method.update:
+        update = method.update and len(a_used) > 0
+        if method.update and not len(a_used):
+            notes.append(f"{label}: no actuals today before {now:%H:%M}Z; its forecast is unchanged")
+        if update:
             factor = float(day_factor(A, F, method))
             weight = method.persistence * F / (F + method.prior_contacts) if F + method.prior_contacts > 0 else 0.0
         else:
             factor, weight = 1.0, 0.0
         nxt = float(next_day_factor(factor, method.next_day_keep))
         aht_factor, timed = 1.0, 0.0
-        if method.update and "aht_s" in a_used.columns and "aht_s" in f_so_far.columns:
+        if update and "aht_s" in a_used.columns and "aht_s" in f_so_far.columns:
             aht_factor, timed = _aht_factor(a_used, f_so_far, method.aht_prior_contacts)
         aht_next = float(next_day_factor(aht_factor, method.next_day_keep))
         for sub_key, sub in (g.groupby("tz", sort=True) if not by_zone else [(zone, g)]):
@@ -259,8 +272,8 @@ def reforecast(
                 "aht_factor": aht_factor, "contacts_timed": timed,
                 "forecast_rest_of_day": rest, "reforecast_rest_of_day": rest * factor,
             })
-        if F == 0 and A == 0:
-            notes.append(f"{'/'.join(key)}: nothing forecast or seen today before {now:%H:%M}Z; its forecast is unchanged")
+        if update and F == 0 and A == 0:
+            notes.append(f"{label}: nothing forecast or seen today before {now:%H:%M}Z; its forecast is unchanged")
     out = pd.concat(out_parts, ignore_index=True) if out_parts else fc.iloc[:0]
     out = out.sort_values(["ds", "channel", "tz"], kind="stable").reset_index(drop=True)
     for col in tables.FORECAST.names:

@@ -150,3 +150,17 @@ def test_the_sample_readme_lists_the_intraday_files_columns():
     for t in tables.INTRADAY_TABLES:
         assert rows[t.name] == list(t.names), t.name
         assert all(c.meaning for c in t.columns)
+
+
+def test_intervals_without_actuals_are_left_out_and_a_series_without_any_keeps_its_forecast():
+    fc, grid = flat_forecast(zones=(NY, LON))
+    day = local_midnight("2026-11-24", NY)
+    now = pd.Timestamp("2026-11-24 10:00", tz=NY).tz_convert("UTC")
+    act = actuals_like(fc, day, now, 2.0)
+    act = act[act["ds"] >= pd.Timestamp("2026-11-24 08:00", tz=NY)]  # reported from 08:00 only: 4 intervals
+    r = reforecast(fc, act, now, grid=grid, actuals_interval_min=30, method=IntradayMethod(prior_contacts=0.0))
+    f = r.factors.set_index("tz")
+    assert f.loc[NY, "forecast_so_far"] == 40.0 and f.loc[NY, "factor"] == pytest.approx(2.0)
+    assert f.loc[LON, "factor"] == 1.0  # no London actuals: unknown, not zero contacts
+    assert (r.forecast.loc[r.forecast["tz"] == LON, "volume"] == 10.0).all()
+    assert any("London: no actuals today" in n for n in r.notes)
