@@ -212,8 +212,14 @@ def intraday_plan(
     plan: PlanFolder,
     *,
     settings: IntradaySettings | None = None,
+    peak_correction: bool = True,
+    volume_quantile: float | str | None = None,
 ) -> IntradayResult:
-    """Re-staff the reforecast, compare with the roster and suggest actions (see the module docstring)."""
+    """Re-staff the reforecast, compare with the roster and suggest actions (see the module docstring).
+
+    ``peak_correction`` and ``volume_quantile`` are the staffing settings (those the plan was staffed with:
+    :class:`roster.planning.settings.PlanSettings`, :func:`roster.staffing.requirements.required_staff`).
+    """
     settings = settings or IntradaySettings()
     notes: list[str] = []
     now = ref.now
@@ -238,7 +244,8 @@ def intraday_plan(
     if fc.empty:
         raise InputError.one("--now", "no whole interval of the plan's grid is left after --now in the reforecast")
     fgrid = fgrid.model_copy(update={"start": start})
-    req = required_staff(fc, plan.targets, grid=fgrid, interval_min=grid.interval_min, file="reforecast")
+    req = required_staff(fc, plan.targets, grid=fgrid, interval_min=grid.interval_min, file="reforecast",
+                         peak_correction=peak_correction, volume_quantile=volume_quantile)
     plan_req = plan.requirements
     in_roster = plan_req["ds"].isin(req["ds"])
     if not in_roster.any():

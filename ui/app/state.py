@@ -554,7 +554,8 @@ def reforecast_today(upload, now_text: str) -> dict:
     if roster is not None and "requirements" in st.session_state:
         folder = PlanFolder(st.session_state["requirements"], roster.roster, inp.targets, requirements_grid(), inp.agents,
                             inp.rules, inp.time_off)
-        result = intraday_plan(ref, folder)
+        used = st.session_state.get("requirements_settings", staffing_settings())  # re-staffed as the requirements were
+        result = intraday_plan(ref, folder, peak_correction=used["peak_correction"], volume_quantile=used["volume_quantile"])
     today = {"reforecast": ref, "result": result, "actuals": act.frame, "kind": act.kind, "file": upload.name,
              "notes": notes + ref.notes + (result.notes if result else []), "forecast_id": st.session_state.get("forecast_id"),
              "roster_id": st.session_state.get("roster_id") if result is not None else None}

@@ -9,7 +9,8 @@ import typer
 
 from forecast import tables
 from forecast.errors import InputError
-from ui.cli.common import app, out, print_note
+from roster.planning.settings import default
+from ui.cli.common import PeakCorrection, VolumeQuantile, app, out, parse_quantile, plan_settings, print_note
 
 #: Every file ``shiftcast reforecast`` writes into its output folder (a run without --plan removes stale intraday files).
 INTRADAY_FILES = tuple(t.name for t in tables.INTRADAY_TABLES)
@@ -30,6 +31,8 @@ def reforecast_cmd(
         None, "--plan", help="A plan folder (requirements.csv, roster.csv, targets.toml): re-staff and compare with the roster."),
     agents: Path = typer.Option(
         None, "--agents", help="agents.csv of the roster (rules.toml and time_off.csv beside it); default: the plan folder's."),
+    peak_correction: PeakCorrection = default("peak_correction"),
+    volume_quantile: VolumeQuantile = default("volume_quantile"),
     tz: str = typer.Option(None, "--tz", help="Zone of naive times in the actuals (default: the forecast's, when it has one)."),
     out_dir: Path = typer.Option(..., "--out", help="Folder for reforecast.csv, reforecast_factors.csv (and intraday.csv, intraday_actions.csv)."),
 ) -> None:
@@ -38,7 +41,8 @@ def reforecast_cmd(
     The actual/forecast ratio so far, shrunk towards 1 by the volume forecast so far, scales the rest of the day
     (and, partly, the next day). Writes reforecast.csv (forecast.csv's columns) and reforecast_factors.csv. With
     --plan, also intraday.csv (per interval: the new requirement, the rostered agents, the expected service level)
-    and intraday_actions.csv (overtime offers to named agents, breaks to move, agents who can go early).
+    and intraday_actions.csv (overtime offers to named agents, breaks to move, agents who can go early); give the
+    staffing options the plan was made with (--no-peak-correction, --volume-quantile) to re-staff alike.
     """
     from forecast.intraday import default_now, load_actuals, parse_now, reforecast
     from forecast.io.outputs import check_folder, write_folder
@@ -46,6 +50,7 @@ def reforecast_cmd(
     from forecast.timegrid import TimeGrid
     from roster.io import load_forecast
 
+    settings = plan_settings(peak_correction=peak_correction, volume_quantile=parse_quantile(volume_quantile))
     check_folder(out_dir, INTRADAY_FILES)
     fc = load_forecast(forecast)
     if "tz" not in fc.columns:
@@ -77,7 +82,7 @@ def reforecast_cmd(
             raise InputError.one(str(agents_file), "not found: give --agents (the roster's agents.csv, with rules.toml beside it)")
         ri = load_roster_inputs(agents_file)
         folder = load_plan_folder(plan, ri.agents, ri.rules, ri.time_off)
-        result = intraday_plan(ref, folder)
+        result = intraday_plan(ref, folder, peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile)
         files[tables.INTRADAY.name] = partial(write_table, result.intraday, tables.INTRADAY)
         files[tables.INTRADAY_ACTIONS.name] = partial(write_table, result.actions, tables.INTRADAY_ACTIONS)
     write_folder(out_dir, files, known=INTRADAY_FILES)
