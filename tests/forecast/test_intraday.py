@@ -164,3 +164,20 @@ def test_intervals_without_actuals_are_left_out_and_a_series_without_any_keeps_i
     assert f.loc[LON, "factor"] == 1.0  # no London actuals: unknown, not zero contacts
     assert (r.forecast.loc[r.forecast["tz"] == LON, "volume"] == 10.0).all()
     assert any("London: no actuals today" in n for n in r.notes)
+
+
+def test_a_daylight_saving_day_is_its_25_local_hours():
+    # 2026-11-01: New York falls back; today has 25 hours, its local midnight boundaries are 5 and 4 h after UTC's
+    fc, grid = flat_forecast(start="2026-10-31")
+    day = local_midnight("2026-11-01", NY)
+    now = pd.Timestamp("2026-11-01 12:00", tz=NY).tz_convert("UTC")
+    r = reforecast(fc, actuals_like(fc, day, now, 2.0), now, grid=grid, actuals_interval_min=30,
+                   method=IntradayMethod(prior_contacts=0.0, next_day_keep=0.0))
+    assert day == pd.Timestamp("2026-11-01 04:00", tz="UTC")
+    assert r.factors["forecast_so_far"].iloc[0] == 26 * 10.0  # 13 local hours from midnight to noon
+    tomorrow = local_midnight("2026-11-02", NY)
+    assert tomorrow == pd.Timestamp("2026-11-02 05:00", tz="UTC")
+    out = r.forecast
+    assert out.loc[out["ds"] < tomorrow, "volume"].to_numpy() == pytest.approx(20.0)
+    assert out.loc[out["ds"] >= tomorrow, "volume"].to_numpy() == pytest.approx(10.0)
+    assert out["ds"].max() == local_midnight("2026-11-03", NY) - pd.Timedelta(minutes=30)
