@@ -20,7 +20,8 @@ From the reforecast (:mod:`forecast.intraday`) of the rest of today and the next
        (:func:`~roster.rostering.rules.shifts.overlaps_time_off`); at most ``max_overtime_min``.
    ``go_early``
        a shift ended early where its channel has more agents than required until the shift's end, without leaving the
-       week's paid hours below the contract's ``min_week_h``.
+       week's paid hours below the contract's ``min_week_h``, and keeping at least ``min_shift_left_min`` of the shift
+       (no shift is called off).
 
 Every time is UTC; local times appear in the actions for the planner.
 """
@@ -60,6 +61,8 @@ class IntradaySettings(BaseModel):
     max_overtime_min: int = Field(default=120, ge=0, le=480, description="most overtime offered to one agent today, minutes")
     min_action_min: int = Field(default=30, ge=0, le=240, description="shortest overtime or early finish worth suggesting, minutes")
     notice_min: int = Field(default=30, ge=0, le=240, description="no change starts sooner than this after now, minutes")
+    min_shift_left_min: int = Field(default=120, ge=0, le=720,
+                                    description="an early finish leaves at least this much of the shift, minutes (no shift is called off)")
     simulation_runs: int = Field(default=10, ge=1, le=200, description="replications behind the expected service level")
     seed: int = Field(default=0, ge=0)
 
@@ -519,7 +522,7 @@ def _go_early(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, setti
         n = 0
         while True:
             t = sh.end - (n + 1) * board.step
-            if t < earliest or t < sh.start:
+            if t < earliest or t < sh.start + pd.Timedelta(minutes=settings.min_shift_left_min):
                 break
             ch = _channel_at(sh, t)
             i = int((t - board.t0) / board.step)

@@ -125,3 +125,11 @@ def test_a_break_is_not_moved_outside_the_break_rules_window(team):
     now = local(DAY, "08:00")
     res = compare_roster(req[req["ds"] >= now], plan_of(team, req), now)
     assert not (res.actions["action"] == "move_break").any()
+
+
+def test_an_early_finish_leaves_the_start_of_the_shift(team):
+    # nobody needed after 13:00: P3 (12:00-17:00) may go at 14:00 at the earliest, F2 (to 13:00) at 12:00 is not over
+    req = requirement([("09:00", "13:00", 2)])
+    res = compare_roster(req[req["ds"] >= NOW], plan_of(team, req), NOW)
+    early = res.actions[res.actions["action"] == "go_early"].set_index("agent_id")
+    assert early.loc["P3", "start_utc"] == local(DAY, "14:00")
