@@ -289,7 +289,7 @@ def compare_roster(
     rostered = board.ros.copy()
 
     actions: list[dict] = []
-    week_hours = _week_hours(plan.roster)
+    week_hours = _WeekHours(plan.roster)
     earliest = now + pd.Timedelta(minutes=settings.notice_min)
     today = [sh for sh in shifts if _today(sh, now)]  # tomorrow's shifts are the next plan's to change
     _move_breaks(board, today, earliest, plan.rules, actions)
@@ -348,22 +348,28 @@ def _actions_per_interval(out: pd.DataFrame, actions: list[dict], step: pd.Timed
     return ["; ".join(t) for t in text]
 
 
-def _week_hours(roster: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """Paid hours per agent and roster week (weeks counted from the roster's week start)."""
-    week_start, _ = roster_weeks_of(roster)
-    shifts = roster[roster["activity"] == "shift"]
-    days = pd.to_datetime(shifts["local_date"].astype(str).str[:10]).dt.date
-    week = [(d - week_start).days // 7 for d in days]
-    paid = pd.to_numeric(shifts["paid_h"], errors="coerce").fillna(0.0)
-    out: dict[tuple[str, int], float] = {}
-    for a, w, p in zip(shifts["agent_id"], week, paid):
-        out[(a, w)] = out.get((a, w), 0.0) + float(p)
-    out["_start"] = week_start  # type: ignore[index]
-    return out
+class _WeekHours:
+    """Paid hours per agent and roster week (site-local weeks from the roster's week start), kept up to date by the actions."""
 
+    def __init__(self, roster: pd.DataFrame):
+        self.week_start, _ = roster_weeks_of(roster)
+        shifts = roster[roster["activity"] == "shift"]
+        paid = pd.to_numeric(shifts["paid_h"], errors="coerce").fillna(0.0)
+        self.hours: dict[tuple[str, int], float] = {}
+        for agent, day, p in zip(shifts["agent_id"], shifts["local_date"].astype(str), paid):
+            key = (str(agent), self.week(day))
+            self.hours[key] = self.hours.get(key, 0.0) + float(p)
 
-def _week_of(week_hours: dict, local_date: str) -> int:
-    return (dt.date.fromisoformat(local_date[:10]) - week_hours["_start"]).days // 7
+    def week(self, local_date: str) -> int:
+        return (dt.date.fromisoformat(local_date[:10]) - self.week_start).days // 7
+
+    def of(self, sh: _Shift) -> float:
+        """The paid hours of the week of ``sh`` for its agent."""
+        return self.hours.get((sh.agent.agent_id, self.week(sh.local_date)), 0.0)
+
+    def add(self, sh: _Shift, hours: float) -> None:
+        key = (sh.agent.agent_id, self.week(sh.local_date))
+        self.hours[key] = self.hours.get(key, 0.0) + hours
 
 
 def _local(ts: pd.Timestamp, tz: str) -> str:
@@ -428,13 +434,12 @@ def _move_breaks(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, ru
 
 
 def _fits_rules(sh: _Shift, a: pd.Timestamp, b: pd.Timestamp, plan: PlanFolder, shifts_of: dict[str, list[_Shift]],
-                week_hours: dict, extra_h: float) -> str | None:
+                week_hours: _WeekHours, extra_h: float) -> str | None:
     """Why the shift ``sh`` extended to ``a``-``b`` breaks the agent's rules (None: it does not)."""
     contract = plan.rules.contracts[sh.agent.contract]
     if (b - a) / pd.Timedelta(hours=1) > max(contract.shift_lengths_h) + 1e-9:
         return "longer than the contract's longest shift"
-    w = week_hours.get((sh.agent.agent_id, _week_of(week_hours, sh.local_date)), 0.0)
-    if w + extra_h > contract.max_week_h + 1e-9:
+    if week_hours.of(sh) + extra_h > contract.max_week_h + 1e-9:
         return "over the contract's weekly hours"
     rest = pd.Timedelta(hours=plan.rules.min_rest_h)
     for other in shifts_of[sh.agent.agent_id]:
@@ -446,7 +451,7 @@ def _fits_rules(sh: _Shift, a: pd.Timestamp, b: pd.Timestamp, plan: PlanFolder, 
 
 
 def _overtime(board: _Board, shifts: list[_Shift], plan: PlanFolder, earliest: pd.Timestamp, settings: IntradaySettings,
-              week_hours: dict, actions: list[dict], *, everyone: list[_Shift]) -> None:
+              week_hours: _WeekHours, actions: list[dict], *, everyone: list[_Shift]) -> None:
     """``shifts`` extended over intervals short of agents, by agents whose rules allow it (rest to any of their shifts in
     ``everyone``); the biggest gain first."""
     shifts_of: dict[str, list[_Shift]] = {}
@@ -485,7 +490,7 @@ def _overtime(board: _Board, shifts: list[_Shift], plan: PlanFolder, earliest: p
                         n -= 1
                     if n < min_steps:
                         continue
-                    key = (n, -week_hours.get((sh.agent.agent_id, _week_of(week_hours, sh.local_date)), 0.0))
+                    key = (n, -week_hours.of(sh))  # the most cover first; between equals, the agent with fewer hours
                     if best is None or key > best[0]:
                         best = (key, sh, side, ch, n)
         if best is None:
@@ -500,8 +505,7 @@ def _overtime(board: _Board, shifts: list[_Shift], plan: PlanFolder, earliest: p
         sh.stretches.append((a, b, ch))
         board.add(a, b, ch, 1.0)
         used[sh.agent.agent_id] += n
-        key = (sh.agent.agent_id, _week_of(week_hours, sh.local_date))
-        week_hours[key] = week_hours.get(key, 0.0) + n * step_h
+        week_hours.add(sh, n * step_h)
         tz = sh.agent.site_tz
         actions.append(_action(
             "overtime", sh, ch, a, b, n * board.step / pd.Timedelta(minutes=1), n * step_h,
@@ -509,13 +513,12 @@ def _overtime(board: _Board, shifts: list[_Shift], plan: PlanFolder, earliest: p
             + ("extended at its end" if side == "end" else "started early")))
 
 
-def _go_early(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, settings: IntradaySettings, week_hours: dict,
+def _go_early(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, settings: IntradaySettings, week_hours: _WeekHours,
               rules: LabourRules, actions: list[dict]) -> None:
     """Shifts ended early where their channel is over the requirement until the shift's end."""
     min_steps = max(1, int(np.ceil(settings.min_action_min / (board.step / pd.Timedelta(minutes=1)))))
     step_h = board.step / pd.Timedelta(hours=1)
-    order = sorted(shifts, key=lambda s: (-week_hours.get((s.agent.agent_id, _week_of(week_hours, s.local_date)), 0.0),
-                                          s.agent.agent_id))
+    order = sorted(shifts, key=lambda s: (-week_hours.of(s), s.agent.agent_id))  # the most hours this week go first
     for sh in order:
         if sh.end <= earliest or sh.end > board.time(board.n):
             continue
@@ -536,11 +539,11 @@ def _go_early(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, setti
             continue
         cut = sh.end - n * board.step
         contract_min = rules.contracts[sh.agent.contract].min_week_h
-        key = (sh.agent.agent_id, _week_of(week_hours, sh.local_date))
-        worked_h = sum(((min(pb, sh.end) - max(pa, cut)) / pd.Timedelta(hours=1))
-                       for _, pa, pb in sh.pauses if min(pb, sh.end) > max(pa, cut))
-        lost_h = n * step_h - worked_h
-        if week_hours.get(key, 0.0) - lost_h < contract_min - 1e-9:
+        unpaid_h = 0.0 if rules.breaks.lunch_paid else sum(  # an unpaid lunch in the time given back was not paid anyway
+            (min(pb, sh.end) - max(pa, cut)) / pd.Timedelta(hours=1)
+            for kind, pa, pb in sh.pauses if kind == "lunch" and min(pb, sh.end) > max(pa, cut))
+        lost_h = n * step_h - unpaid_h
+        if week_hours.of(sh) - lost_h < contract_min - 1e-9:
             continue
         channels = sorted({c for c in (_channel_at(sh, cut + m * board.step) for m in range(n)) if c})
         for sa, sb, ch in sh.stretches:
@@ -555,7 +558,7 @@ def _go_early(board: _Board, shifts: list[_Shift], earliest: pd.Timestamp, setti
         sh.stretches = [(a, min(b, cut), c) for a, b, c in sh.stretches if a < cut]
         sh.pauses = [(k, a, min(b, cut)) for k, a, b in sh.pauses if a < cut]
         sh.end = cut
-        week_hours[key] = week_hours.get(key, 0.0) - lost_h
+        week_hours.add(sh, -lost_h)
         tz = sh.agent.site_tz
         actions.append(_action(
             "go_early", sh, "|".join(channels), cut, old_end, n * board.step / pd.Timedelta(minutes=1), lost_h,
