@@ -128,3 +128,18 @@ def test_a_bad_now_and_a_plan_folder_without_its_files(folder, capsys, tmp_path)
     assert run("--forecast", folder / "plan" / "forecast.csv", "--actuals", folder / "today.csv", "--plan", tmp_path / "empty",
                "--agents", folder / "agents.csv", "--out", tmp_path / "o") == 2
     assert "missing requirements.csv, roster.csv, targets.toml" in capsys.readouterr().err
+
+
+def test_an_interval_report_as_actuals_with_its_handle_times(folder, tmp_path):
+    a = pd.read_csv(folder / "today.csv")
+    report = pd.DataFrame({"ds": a["ds"], "channel": a["channel"], "offered": a["volume"], "answered": a["volume"],
+                           "abandoned": 0, "answered_in_target": a["volume"], "aht_s": 390.0, "agents_staffed": 4})
+    report.to_csv(tmp_path / "report.csv", index=False)
+    assert run("--forecast", folder / "plan" / "forecast.csv", "--actuals", tmp_path / "report.csv", "--out", tmp_path / "o") == 0
+    f = pd.read_csv(tmp_path / "o" / "reforecast_factors.csv")
+    assert 1.0 < f["factor"].iloc[0] < 1.4 and f["aht_factor"].iloc[0] > 1.0  # 390 s against 300 s forecast
+    assert run("--forecast", folder / "plan" / "forecast.csv", "--actuals", folder / "today.csv", "--out", tmp_path / "h") == 0
+    history = pd.read_csv(tmp_path / "h" / "reforecast_factors.csv")
+    assert f["factor"].iloc[0] == pytest.approx(history["factor"].iloc[0])  # the same contacts, the same factor
+    ref = pd.read_csv(tmp_path / "o" / "reforecast.csv")
+    assert (ref["aht_s"] > 300.0).all()
