@@ -241,9 +241,11 @@ def intraday_plan(
         raise InputError.one(
             "--plan", f"the plan's requirements are on a {grid.interval_min}-minute grid, finer than the forecast's "
                       f"{fgrid.interval_min} minutes; reforecast the plan's own forecast.csv")
-    # whole plan intervals only: the one holding now is cut by it
+    # whole plan intervals only: the one holding now is cut by it; and only up to where every customer zone is still
+    # reforecast (each zone's next local day ends at another time: past the first end a channel's total would lack zones)
     start = now.ceil(grid.step)
-    fc = fc[fc["ds"] >= start]
+    until = (fc.groupby(["channel", "tz"])["ds"].max().min() + step_f).floor(grid.step)
+    fc = fc[(fc["ds"] >= start) & (fc["ds"] < until)]
     if fc.empty:
         raise InputError.one("--now", "no whole interval of the plan's grid is left after --now in the reforecast")
     fgrid = fgrid.model_copy(update={"start": start})

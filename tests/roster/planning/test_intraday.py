@@ -133,3 +133,19 @@ def test_an_early_finish_leaves_the_start_of_the_shift(team):
     res = compare_roster(req[req["ds"] >= NOW], plan_of(team, req), NOW)
     early = res.actions[res.actions["action"] == "go_early"].set_index("agent_id")
     assert early.loc["P3", "start_utc"] == local(DAY, "14:00")
+
+
+def test_the_comparison_stops_where_a_customer_zone_is_no_longer_reforecast(team):
+    from forecast.intraday import Reforecast
+
+    req = requirement(NEEDED)
+    ds = req.loc[req["ds"] >= NOW, "ds"]
+    rows = [pd.DataFrame({"ds": ds, "channel": "voice", "tz": TZ, "volume": 4.0, "aht_s": 300.0}),
+            pd.DataFrame({"ds": ds[ds < local(DAY, "14:00")], "channel": "voice", "tz": "Europe/London", "volume": 2.0, "aht_s": 300.0})]
+    fc = pd.concat(rows, ignore_index=True)
+    fc = fc.assign(volume_lo=fc["volume"], volume_hi=fc["volume"], model="ets", event_volume=0.0, events="")
+    from roster.planning.intraday import intraday_plan
+
+    res = intraday_plan(Reforecast(fc, pd.DataFrame(), NOW), plan_of(team, req))
+    assert res.intraday["ds"].min() == NOW and res.intraday["ds"].max() == local(DAY, "13:45")
+    assert (res.intraday["volume"] == 6.0).all()  # both zones in every interval compared
