@@ -334,3 +334,82 @@ STAFFING_BACKTEST = Table(
 
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
 OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
+
+
+# --------------------------------------------------------------------------- #
+# Intraday (``shiftcast reforecast``): not part of a plan's folder
+# --------------------------------------------------------------------------- #
+
+#: reforecast.csv: forecast.csv's columns, the rest of today and the next day updated by today's actuals
+REFORECAST = Table(
+    "reforecast.csv",
+    "one per interval, channel and customer zone from the reforecast's time to the end of the next local day",
+    FORECAST.columns,
+)
+
+REFORECAST_FACTORS = Table(
+    "reforecast_factors.csv",
+    "one per channel and customer zone: how today's actuals changed its forecast",
+    (
+        Column("channel", "", "the channel"),
+        Column("tz", "", "the customers' IANA time zone"),
+        Column("day_start", "UTC", "local midnight starting today (the zone the day is counted in)"),
+        Column("now", "UTC", "the time the reforecast is made at: actuals before it, reforecast from it"),
+        Column("actual_so_far", "contacts", "contacts seen today before now (for the channel when the actuals give no zone)"),
+        Column("forecast_so_far", "contacts", "contacts forecast for the same intervals"),
+        Column("ratio", "ratio", "actual_so_far / forecast_so_far; empty when nothing was forecast"),
+        Column("weight", "share", "the ratio's weight: persistence x forecast_so_far / (forecast_so_far + prior_contacts)"),
+        Column("factor", "multiplier", "the rest of today's forecast is multiplied by it: 1 + weight x (ratio - 1)"),
+        Column("factor_next_day", "multiplier", "the next local day's multiplier: 1 + next_day_keep x (factor - 1)"),
+        Column("aht_factor", "multiplier", "handle time multiplier from the actuals' handle times (1 without them)"),
+        Column("contacts_timed", "contacts", "contacts so far with a handle time (behind aht_factor)"),
+        Column("forecast_rest_of_day", "contacts", "contacts forecast from now to local midnight"),
+        Column("reforecast_rest_of_day", "contacts", "the same, reforecast"),
+    ),
+)
+
+INTRADAY = Table(
+    "intraday.csv",
+    "one per interval and channel from the reforecast's time to the end of the roster or the next local day",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("volume_forecast", "contacts", "contacts in the plan's forecast (customer zones summed)"),
+        Column("volume", "contacts", "contacts reforecast"),
+        Column("aht_s", "s", "handle time reforecast"),
+        Column("required_plan", "agents", "agents to schedule in the plan (requirements.csv)"),
+        Column("required", "agents", "agents to schedule for the reforecast (after shrinkage, rounded up)"),
+        Column("rostered", "agents", "agents the roster puts on the channel, breaks and lunches excluded"),
+        Column("short", "agents", "required - rostered where positive"),
+        Column("over", "agents", "rostered - required where positive"),
+        Column("expected_sl", "share", "service level expected with the rostered agents (less shrinkage) and the reforecast, "
+                                       "simulated; for email and social the share answered within target"),
+        Column("rostered_after", "agents", "agents on the channel once the suggested actions are taken"),
+        Column("expected_sl_after", "share", "service level expected with rostered_after"),
+        Column("target_sl", "share", "the channel's service level target"),
+        Column("actions", "", "what to do here: the actions (intraday_actions.csv) that change this interval, separated by '; '"),
+    ),
+)
+
+INTRADAY_ACTIONS = Table(
+    "intraday_actions.csv",
+    "one per suggested change to today's roster, most urgent first",
+    (
+        Column("action", "", "overtime (extend a shift), move_break (to a later or earlier time within its window) or go_early"),
+        Column("agent_id", "", "the agent"),
+        Column("name", "", "the agent's name (agents.csv; empty when not given)"),
+        Column("channel", "", "the channel it helps (overtime: served; go_early: left; move_break: the shift's channel)"),
+        Column("local_date", "", "the shift's local date at the site"),
+        Column("start_utc", "UTC", "start of the time changed (overtime worked, break's new start, time sent home)"),
+        Column("end_utc", "UTC", "its end (exclusive)"),
+        Column("start_local", "site time", "start, ISO 8601 with the site's offset"),
+        Column("end_local", "site time", "end, ISO 8601 with the site's offset"),
+        Column("minutes", "min", "minutes of work added (overtime), moved (break) or given back (go_early)"),
+        Column("from_utc", "UTC", "move_break: the break's rostered start; empty otherwise"),
+        Column("agent_h", "h", "agent-hours short covered (overtime, move_break) or paid hours given back where over (go_early)"),
+        Column("reason", "", "why, in words: the intervals short or over and by how much"),
+    ),
+)
+
+#: The files ``shiftcast reforecast`` writes, in order (intraday.csv and intraday_actions.csv only with ``--plan``).
+INTRADAY_TABLES: tuple[Table, ...] = (REFORECAST, REFORECAST_FACTORS, INTRADAY, INTRADAY_ACTIONS)

@@ -189,3 +189,38 @@ def test_roster(valid, draw) -> None:
             load_output_table(out / tables.COVERAGE.name, what="coverage", required=["ds", "channel", "scheduled"],
                               numbers={"scheduled": {"minimum": 0}})
             assert (out / "roster.ics").read_text().startswith("BEGIN:VCALENDAR")
+
+
+def _today_actuals(valid: _Base) -> Path:
+    """today.csv: the first six hours of the valid forecast as actuals (history format), made once."""
+    path = valid.folder / "today.csv"
+    if not path.exists():
+        fc = pd.read_csv(valid.folder / "forecast.csv")
+        first = sorted(fc["ds"].unique())[:6]
+        a = fc[fc["ds"].isin(first)][["ds", "channel", "tz", "volume"]].copy()
+        a["volume"] = a["volume"].round()
+        a.to_csv(path, index=False)
+    return path
+
+
+@settings(max_examples=examples(1))
+@given(draw=st.data(), with_now=st.booleans())
+def test_reforecast(valid, draw, with_now) -> None:
+    today = _today_actuals(valid)
+    name = draw.draw(st.sampled_from(("forecast.csv", "today.csv")), label="file")
+    damaged = (name, draw.draw(_mutation(name, (valid.folder / name).read_text()), label="damaged"))
+    tmp, d, out = _workspace(valid, ("forecast.csv", (valid.folder / "forecast.csv").read_bytes()),
+                             draw.draw(st.booleans(), label="previous outputs"))
+    with tmp:
+        shutil.copy(today, d / "today.csv")
+        (d / damaged[0]).write_bytes(damaged[1])
+        args = ["reforecast", "--forecast", str(d / "forecast.csv"), "--actuals", str(d / "today.csv"), "--out", str(out)]
+        if with_now:
+            last = pd.read_csv(today)["ds"].max()
+            args += ["--now", (pd.Timestamp(last) + pd.Timedelta(hours=1)).strftime("%Y-%m-%dT%H:%MZ")]
+        run = _run(args, out, ["forecast.csv", "today.csv", "actuals"])
+        if run.code == 0:
+            ref = pd.read_csv(out / tables.REFORECAST.name)
+            assert list(ref.columns) == list(tables.REFORECAST.names)
+            factors = pd.read_csv(out / tables.REFORECAST_FACTORS.name)
+            assert factors["factor"].between(0.25, 4.0).all()

@@ -578,3 +578,49 @@ def test_the_forecast_zoom_stays_on_its_day_when_the_zone_changes(at):
     assert frm.value == dt.date(2026, 11, 27)  # the same Friday, not the first date (a 5-hour stub of Saturday evening)
     assert dt.date(2026, 11, 21) not in frm.options  # no partial first day to start a view on
     assert at.get("button_group")[0].value == "day"
+
+
+def test_today_page_before_the_forecast_says_what_to_do(at):
+    goto(at, "today")
+    assert any("forecast" in i.value.lower() for i in at.info)
+
+
+def _today_actuals(at, ratio=2.0, until="10:00", channel=None) -> bytes:
+    """Today's contacts (the roster's first local date, New York time) up to ``until``, ``ratio`` times the forecast."""
+    import pandas as pd
+
+    fc = at.session_state["forecast"].forecast
+    day = min(at.session_state["roster"].roster["local_date"].astype(str))
+    start = pd.Timestamp(day, tz="America/New_York").tz_convert("UTC")
+    now = pd.Timestamp(f"{day} {until}", tz="America/New_York").tz_convert("UTC")
+    a = fc[(fc["ds"] >= start) & (fc["ds"] < now)][["ds", "channel", "tz", "volume"]].copy()
+    a["volume"] = a["volume"] * ratio
+    if channel:
+        a["channel"] = channel
+    a["ds"] = a["ds"].dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return a.to_csv(index=False).encode()
+
+
+@pytest.mark.slow
+def test_today_page_reforecasts_and_suggests_actions(at):
+    forecast(at, days=14)
+    roster(at, limit_s=10)
+    goto(at, "today")
+    at.file_uploader(key="td_actuals").set_value(("today.csv", _today_actuals(at, channel="fax"), "text/csv"))
+    button(at, "Reforecast").click()
+    rerun(at)
+    # a channel the forecast does not have: the file, line and column, and nothing computed
+    shown = " ".join(e.value for e in at.error) + " ".join(str(d.value.to_dict()) for d in at.dataframe)
+    assert "today.csv, line 2, column 'channel'" in shown and "unknown channel 'fax'" in shown
+    assert "today" not in at.session_state
+    at.file_uploader(key="td_actuals").set_value(("today.csv", _today_actuals(at), "text/csv"))
+    button(at, "Reforecast").click()
+    rerun(at)
+    assert any(s.value.startswith("Reforecast at ") for s in at.success)
+    ref = at.session_state["today"]["reforecast"]
+    assert (ref.factors["factor"] >= 1).all() and (ref.factors["factor"] > 1).any()
+    assert {"Contacts so far", "Rest of today, reforecast", "Required (agent-h)", "Intervals below target"} <= {m.label for m in at.metric}
+    assert any(s.value.startswith("What to do: ") for s in at.subheader)
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["reforecast.csv", "reforecast_factors.csv", "intraday.csv", "intraday_actions.csv"]
+    assert len(at.get("vega_lite_chart")) >= 2

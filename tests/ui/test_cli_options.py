@@ -13,6 +13,7 @@ COMMANDS = {
     "roster": ["roster", "--requirements", "no-such.csv", "--agents", "no-such.csv", "--out", "no-such-out"],
     "simulate": ["simulate", "--plan", "no-such-folder"],
     "check-roster": ["check-roster", "--roster", "no-such.csv", "--agents", "no-such.csv"],
+    "reforecast": ["reforecast", "--forecast", "no-such.csv", "--actuals", "no-such.csv", "--out", "no-such-out"],
 }
 #: The shared options, the commands that take them, and values no command may accept.
 BAD = {
@@ -23,7 +24,7 @@ BAD = {
     "--time-limit": (("plan", "roster"), ["0", "0.5", "-3", "1e9"]),
     "--workers": (("plan", "roster"), ["-1", "100000"]),
     "--seed": (("plan", "roster", "simulate"), ["-1", "99999999999"]),
-    "--volume-quantile": (("plan", "staff"), ["0.5", "high"]),
+    "--volume-quantile": (("plan", "staff", "reforecast"), ["0.5", "high"]),
     "--model": (("plan", "forecast"), ["arima"]),
     "--runs": (("plan", "simulate"), ["0", "201"]),
 }

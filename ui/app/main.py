@@ -16,5 +16,6 @@ pages = [
     st.Page("pages/calibration.py", title="Calibration", icon=":material/tune:"),
     st.Page("pages/roster.py", title="Roster", icon=":material/calendar_month:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("pages/today.py", title="Today", icon=":material/today:"),
 ]
 st.navigation(pages).run()

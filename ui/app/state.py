@@ -578,3 +578,49 @@ def use_calibration(cal) -> None:
     if "forecast" in st.session_state:
         s = staffing_settings()
         restaff(s["peak_correction"], s["volume_quantile"])
+
+
+# --------------------------------------------------------------------------- #
+# Today: the intraday reforecast against the session's forecast and roster
+# --------------------------------------------------------------------------- #
+
+
+def reforecast_today(upload, now_text: str) -> dict:
+    """Today's uploaded actuals against the session's forecast (and its roster, when built): kept as ``today``.
+
+    ``now_text`` is the time the actuals run to (ISO 8601; empty: the end of the last interval with contacts).
+    Raises :class:`InputError` naming the file as uploaded, its line and column.
+    """
+    from forecast.intraday import default_now, load_actuals, parse_now, reforecast
+    from roster.planning.intraday import PlanFolder, intraday_plan
+
+    check_upload_sizes(upload)
+    fc = st.session_state["forecast"]
+    inp = inputs()
+    zones = fc.grid.zones
+    default_tz = zones[0] if len(zones) == 1 else None
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="shiftcast-today-") as tmp:
+        path = Path(tmp) / ("actuals.csv.gz" if upload.name.endswith(".gz") else "actuals.csv")
+        path.write_bytes(upload.getvalue())
+        try:
+            act = load_actuals(path, default_tz=default_tz, notes=notes)
+            now = (parse_now(now_text, zones) if now_text.strip() else
+                   default_now(act.frame, pd.Timedelta(minutes=act.interval_min)))
+            ref = reforecast(fc.forecast, act.frame, now, grid=fc.grid, actuals_interval_min=act.interval_min,
+                             forecast_file="the forecast", actuals_file=upload.name, actuals_path=str(path), default_tz=default_tz)
+        except InputError as exc:
+            raise InputError([Problem(upload.name if p.file == path.name else p.file, p.message, p.line, p.column)
+                              for p in exc.problems], total=exc.total) from None
+    result = None
+    roster = st.session_state.get("roster")
+    if roster is not None and "requirements" in st.session_state:
+        folder = PlanFolder(st.session_state["requirements"], roster.roster, inp.targets, requirements_grid(), inp.agents,
+                            inp.rules, inp.time_off)
+        used = st.session_state.get("requirements_settings", staffing_settings())  # re-staffed as the requirements were
+        result = intraday_plan(ref, folder, peak_correction=used["peak_correction"], volume_quantile=used["volume_quantile"])
+    today = {"reforecast": ref, "result": result, "actuals": act.frame, "kind": act.kind, "file": upload.name,
+             "notes": notes + ref.notes + (result.notes if result else []), "forecast_id": st.session_state.get("forecast_id"),
+             "roster_id": st.session_state.get("roster_id") if result is not None else None}
+    st.session_state["today"] = today
+    return today

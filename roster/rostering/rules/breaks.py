@@ -81,6 +81,18 @@ def _place_pauses(start: pd.Timestamp, length_h: float, rules: BreakRules, stagg
     return tuple(kept)
 
 
+def break_window(shift_start: pd.Timestamp, shift_end: pd.Timestamp, duration: pd.Timedelta,
+                 rules: BreakRules) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The earliest and latest start (UTC) the break rules' window allows a pause of ``duration`` in a shift.
+
+    No pause in the shift's first ``earliest_break_after_h`` hours nor ending within its last
+    ``latest_break_before_end_h`` hours (the window :func:`pauses_for` places pauses in; intraday moves keep to it).
+    """
+    lo = shift_start + pd.Timedelta(hours=rules.earliest_break_after_h)
+    hi = shift_end - pd.Timedelta(hours=rules.latest_break_before_end_h) - duration
+    return lo, hi
+
+
 def paid_minutes(length_h: float, pauses: Sequence[Pause], rules: BreakRules) -> int:
     """Paid minutes of a shift of ``length_h`` hours with these pauses (lunch unpaid unless ``lunch_paid``)."""
     unpaid = 0
