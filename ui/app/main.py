@@ -15,5 +15,6 @@ pages = [
     st.Page("pages/staffing.py", title="Staffing", icon=":material/groups:"),
     st.Page("pages/roster.py", title="Roster", icon=":material/calendar_month:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
+    st.Page("pages/capacity.py", title="Capacity", icon=":material/trending_up:"),
 ]
 st.navigation(pages).run()
