@@ -16,7 +16,7 @@ import argparse
 import time
 from pathlib import Path
 
-from roster.planning.capacity import capacity_settings, headcount, plan_capacity, weekly_requirement
+from roster.planning.capacity import capacity_settings, full_time_week_h, headcount, plan_capacity, weekly_requirement
 from roster.planning.display import money
 from roster.planning.inputs import load_inputs
 from roster.planning.plan import forecast_stage, staffing_stage
@@ -38,11 +38,15 @@ def report(label: str, weekly, agents, rules) -> None:
                      for r in plan.classes.itertuples(index=False))))
     print(f"  plan cost: {money(plan.cost, cur)} (hires {money(plan.hire_cost, cur)}, overtime {money(plan.overtime_cost, cur)}, "
           f"{plan.table['overtime_h'].sum():,.0f} h)")
-    print(f"  overtime only: {money(plan.overtime_only_cost, cur)} ({plan.table['overtime_only_fte'].sum() * 40:,.0f} h; "
-          f"up to {plan.overtime_only_peak_share:.0%} more hours in a week)")
-    saving = plan.overtime_only_cost - plan.cost
-    print(f"  the plan saves {money(saving, cur)} ({saving / plan.overtime_only_cost:.1%})" if plan.overtime_only_cost > 0 else
-          "  no overtime needed either way")
+    print(f"  overtime only: {money(plan.overtime_only_cost, cur)} ({plan.table['overtime_only_fte'].sum() * full_time_week_h(rules):,.0f} h; "
+          f"up to {plan.overtime_only_peak_share:.0%} more hours in a week); within the "
+          f"{rules.capacity.overtime_max_share:.0%} cap it leaves {plan.overtime_only_capped_short_fte_weeks:,.1f} FTE-weeks uncovered")
+    diff = plan.cost - plan.overtime_only_cost
+    if plan.overtime_only_cost > 0:
+        print(f"  the plan costs {money(abs(diff), cur)} ({abs(diff) / plan.overtime_only_cost:.1%}) {'more' if diff > 0 else 'less'} "
+              "than overtime alone, uncapped")
+    else:
+        print("  no overtime needed either way")
     print(f"  programme: {s:.2f} s, within {plan.optimality_gap:.2%} of its bound")
     for n in plan.notes:
         print(f"  note: {n}")

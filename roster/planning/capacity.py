@@ -224,6 +224,8 @@ class CapacityPlan:
         Covering the same requirement with overtime alone (no hires, no cap).
     overtime_only_peak_share : float
         The most overtime that needs in one week, as a share of the channel's tenured hours.
+    overtime_only_capped_short_fte_weeks : float
+        What overtime alone within ``overtime_max_share`` leaves uncovered, in FTE-weeks summed over weeks and channels.
     min_gap_fte : float
         The smallest weekly gap after the plan (negative: a week no plan can cover, see ``notes``).
     optimal : bool
@@ -240,6 +242,7 @@ class CapacityPlan:
     cost: float
     overtime_only_cost: float
     overtime_only_peak_share: float
+    overtime_only_capped_short_fte_weeks: float
     min_gap_fte: float
     optimal: bool
     optimality_gap: float
@@ -303,7 +306,8 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     penalty = SHORTFALL_PENALTY * max(float(ot_cost.max()), hire_wage + cap.cost_per_hire)
 
     plan = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=True)
-    alone = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=False)
+    alone = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=False, capped=False)
+    within_cap = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=False)
 
     h, o, u, x = plan["h"], plan["o"], plan["u"], plan["x"]
     new_fte = np.zeros((C, W))
@@ -375,7 +379,7 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     return CapacityPlan(
         table=table, classes=classes, hire_cost=float(table["hire_cost"].sum()), overtime_cost=float(table["overtime_cost"].sum()),
         cost=float(table["cost"].sum()), overtime_only_cost=float(table["overtime_only_cost"].sum()),
-        overtime_only_peak_share=peak_share, min_gap_fte=float(table["gap_fte"].min()), optimal=plan["optimal"],
+        overtime_only_peak_share=peak_share, overtime_only_capped_short_fte_weeks=float(within_cap["u"].sum()), min_gap_fte=float(table["gap_fte"].min()), optimal=plan["optimal"],
         optimality_gap=plan["gap"],
         solve_s=time.perf_counter() - t0, notes=notes,
     )
@@ -395,8 +399,9 @@ def _weeks_text(weeks: np.ndarray) -> str:
     return ", ".join(parts)
 
 
-def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: CapacitySettings, *, hires: bool) -> dict:
-    """The programme of the module's docstring (``hires=False``: no hires, overtime uncapped); its solution as arrays."""
+def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: CapacitySettings, *, hires: bool,
+           capped: bool = True) -> dict:
+    """The programme of the module's docstring (``hires=False``: no hires; ``capped=False``: overtime uncapped); its solution."""
     C, W = R.shape
     E = len(edges)
     n_cw = C * W
@@ -440,8 +445,9 @@ def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: 
             cover += [(H + cw(c, s), float(eff[w - s])) for s in range(w + 1) if eff[w - s] > 0]
             cover += [(O + cw(c, w), 1.0), (U + cw(c, w), 1.0)]
             add(cover, R[c, w], np.inf)
-            if hires:
+            if capped:
                 add([(O + cw(c, w), 1.0)] + [(X + e * W + w, -cap.overtime_max_share) for e in by_channel.get(c, [])], -np.inf, 0.0)
+            if hires:
                 add([(H + cw(c, w), 1.0), (Y + cw(c, w), -float(cap.class_size_max))], -np.inf, 0.0)
                 add([(H + cw(c, w), 1.0), (Y + cw(c, w), -float(cap.class_size_min))], 0.0, np.inf)
     pools = sorted({g for g, _ in edges})
@@ -459,7 +465,7 @@ def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: 
     o = z[O : O + n_cw].reshape(C, W)
     u = z[U : U + n_cw].reshape(C, W)
     x = z[X:].reshape(E, W) if E else np.zeros((0, W))
-    x = _share_out(R, edges, pool_fte, surv_end, eff, h, o, u, x, cap, capped=hires)
+    x = _share_out(R, edges, pool_fte, surv_end, eff, h, o, u, x, cap, capped=capped)
     gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
     return {"h": h, "o": np.clip(o, 0, None), "u": np.clip(u, 0, None), "x": x, "optimal": res.status == 0, "gap": gap}
 
@@ -626,6 +632,9 @@ def summary_lines(result: CapacityResult) -> list[str]:
                  f"overtime alone: {money(p.overtime_only_cost, cur)}"
                  + (f" (up to {p.overtime_only_peak_share:.0%} more hours in a week)" if math.isfinite(p.overtime_only_peak_share)
                     else " (a channel without agents: overtime alone cannot cover it)"))
+    if p.overtime_only_capped_short_fte_weeks > 1e-6:
+        lines.append(f"  overtime alone within the {cap.overtime_max_share:.0%} cap leaves {p.overtime_only_capped_short_fte_weeks:,.1f} "
+                     "FTE-weeks uncovered")
     lines.append(f"  smallest weekly gap after the plan: {p.min_gap_fte:+.2f} FTE; the plan's cost is within {p.optimality_gap:.2%} "
                  "of the best plan's (the programme's bound)")
     return lines
