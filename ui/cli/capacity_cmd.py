@@ -45,7 +45,7 @@ def capacity_cmd(
 
     The requirement is the interval staffing of a forecast of --weeks weeks (holidays and events included), summed
     per week; today's agents come from agents.csv (contract hours as FTE); attrition, hiring lead time, training,
-    the ramp of new hires and overtime are set in rules.toml's [capacity] section. Writes capacity.csv (one row per
+    the ramp of new hires and overtime are set in the capacity section of rules.toml. Writes capacity.csv (one row per
     week and channel) and capacity.png (required vs available, hiring classes marked) into --out and prints the
     plan's cost against covering the same requirement with overtime alone.
     """
