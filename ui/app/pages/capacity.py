@@ -82,13 +82,16 @@ plan = res.plan
 cur = inp.rules.currency
 t = plan.table.copy()
 
-m = st.columns(5)
+m = st.columns(3)
 m[0].metric("Hires", fmt.number(int(t["hires_start"].sum())), help=f"in {len(plan.classes)} class(es)")
-m[1].metric("Plan cost", fmt.money(plan.cost, cur), help="hires' wages to the horizon's end and recruiting, plus overtime")
-m[2].metric("Overtime alone", fmt.money(plan.overtime_only_cost, cur),
+m[1].metric("Overtime in the plan", f"{fmt.number(t['overtime_h'].sum())} h")
+m[2].metric("Smallest weekly gap", f"{plan.min_gap_fte:+.2f} FTE", help="available + overtime - required; below 0: a week no plan can cover")
+m = st.columns(3)
+m[0].metric("Plan cost", fmt.money(plan.cost, cur), help="hires' wages to the horizon's end and recruiting, plus overtime")
+m[1].metric("Overtime alone", fmt.money(plan.overtime_only_cost, cur),
             help=f"covering the same weeks without hiring, overtime uncapped (up to {plan.overtime_only_peak_share:.0%} more hours in a week)")
-m[3].metric("Overtime in the plan", f"{fmt.number(t['overtime_h'].sum())} h")
-m[4].metric("Smallest weekly gap", f"{plan.min_gap_fte:+.2f} FTE", help="available + overtime - required; below 0: a week no plan can cover")
+m[2].metric("Uncovered by overtime within the cap", f"{plan.overtime_only_capped_short_fte_weeks:,.1f} FTE-weeks",
+            help="what overtime alone leaves uncovered when it keeps the overtime cap")
 for line in res.notes:
     st.caption(f"note: {line}")
 with st.expander("Summary as the command line prints it"):
