@@ -332,6 +332,32 @@ STAFFING_BACKTEST = Table(
     ),
 )
 
+CAPACITY = Table(
+    "capacity.csv",
+    "one per week and channel of the capacity plan (shiftcast capacity)",
+    (
+        Column("week", "", "week of the horizon, 1 = the first 7 days after the history"),
+        Column("week_start", "UTC", "the week's first instant"),
+        Column("channel", "", "the channel"),
+        Column("required_net_fte", "FTE", "agent-hours needed on the channel (interval staffing summed) / full-time weekly hours"),
+        Column("required_fte", "FTE", "paid FTE required: required_net_fte x (1 + scheduling_overhead) / (1 - shrinkage)"),
+        Column("tenured_fte", "FTE", "today's agents' FTE on the channel after attrition (multi-skilled agents shared out)"),
+        Column("new_hire_fte", "FTE", "the plan's hires' productive FTE: 0 in training, 1 / handle-time multiplier while ramping, after attrition"),
+        Column("available_fte", "FTE", "tenured_fte + new_hire_fte"),
+        Column("overtime_fte", "FTE", "overtime the plan uses, in FTE (overtime_h / full-time weekly hours)"),
+        Column("overtime_h", "h", "overtime hours the plan uses"),
+        Column("gap_fte", "FTE", "available_fte + overtime_fte - required_fte: never below 0 unless the plan cannot cover the week"),
+        Column("hires_start", "agents", "new hires starting that week (a hiring class)"),
+        Column("requisitions_open", "agents", "hires whose requisition must open that week (hiring_lead_weeks before they start)"),
+        Column("new_hires", "agents", "the plan's hires employed that week, after attrition (training, ramping and productive)"),
+        Column("hire_cost", "currency", "the plan's hires' wages that week, plus cost_per_hire for each hire starting"),
+        Column("overtime_cost", "currency", "overtime_h x the channel's agents' hourly cost x overtime_rate"),
+        Column("cost", "currency", "hire_cost + overtime_cost (today's agents' wages, the same under any plan, are left out)"),
+        Column("overtime_only_fte", "FTE", "overtime needed to cover the week without hiring, uncapped"),
+        Column("overtime_only_cost", "currency", "the cost of that overtime"),
+    ),
+)
+
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
 OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
 

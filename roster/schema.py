@@ -269,6 +269,128 @@ class BreakRules(_Strict):
         return self
 
 
+#: Bounds of the capacity settings (``[capacity]`` in rules.toml): the schema checks them and the app's inputs read them.
+CAPACITY_BOUNDS: dict[str, tuple[float, float]] = {
+    "attrition_per_month": (0.0, 1.0),
+    "hiring_lead_weeks": (0, 52),
+    "training_weeks": (0, 52),
+    "ramp_aht_multiplier": (1.0, 5.0),
+    "class_size_min": (1, 500),
+    "class_size_max": (1, 500),
+    "cost_per_hire": (0.0, 1e7),
+    "overtime_max_share": (0.0, 1.0),
+    "overtime_rate": (1.0, 5.0),
+    "full_time_week_h": (1.0, 80.0),
+    "scheduling_overhead": (0.0, 1.0),
+}
+
+
+def _bounded(name: str, v: float, what: str) -> float:
+    lo, hi = CAPACITY_BOUNDS[name]
+    if not lo <= v <= hi:
+        raise ValueError(f"{what}; expected {lo:g} to {hi:g}")
+    return v
+
+
+class CapacitySettings(_Strict):
+    """The long-range capacity and hiring plan's settings (``[capacity]`` in rules.toml); all optional.
+
+    Rates are fractions in [0, 1]; durations in weeks of 7 days. New hires work the
+    ``hire_contract`` (by default the contract with the most weekly hours), are paid from the week
+    they start, produce nothing for ``training_weeks`` and then handle contacts ``ramp_aht_multiplier[k]``
+    times slower than a tenured agent in their k-th week after training (a productivity of
+    ``1 / multiplier``), fully productive after the list.
+    """
+
+    attrition_per_month: float = Field(
+        default=0.02, description="share of agents (tenured and new) who leave per month, 0..1 (0.02 = 2% a month)")
+    hiring_lead_weeks: int = Field(
+        default=4, description="weeks from opening a requisition to the hire's first day: no class starts earlier in the plan")
+    training_weeks: int = Field(default=3, description="weeks of classroom training from the first day, at 0% productivity (paid)")
+    ramp_aht_multiplier: tuple[float, ...] = Field(
+        default=(1.5, 1.3, 1.15, 1.05),
+        description="after training, a new hire's handle time as a multiple of a tenured agent's, one per tenure week "
+                    "(each 1..5, falling toward 1); productivity = 1 / multiplier; fully productive after the list",
+    )
+    class_size_min: int = Field(default=1, description="fewest hires in a class (a week's starts on one channel), when there is one")
+    class_size_max: int = Field(default=20, description="most hires in one class")
+    hire_contract: str | None = Field(
+        default=None, description="the contract new hires work (its weekly hours and hourly cost); default: the one with the most weekly hours")
+    cost_per_hire: float = Field(default=0.0, description="recruiting and onboarding cost of one hire, in the rules' currency")
+    overtime_max_share: float = Field(
+        default=0.1, description="most overtime in a week, as a share of the tenured agents' contracted hours on the channel, 0..1")
+    overtime_rate: float = Field(
+        default=1.5, description="pay of an overtime hour as a multiple of the base hourly cost (at least 1: never below the base rate)")
+    full_time_week_h: float | None = Field(
+        default=None, description="paid hours of one FTE a week; default: the most weekly hours of any contract (max_week_h)")
+    scheduling_overhead: float = Field(
+        default=0.0, description="share of hours added to the interval requirement because shifts cannot follow it exactly, 0..1 (0.1 = 10%)")
+
+    @field_validator("attrition_per_month")
+    @classmethod
+    def _attrition(cls, v: float) -> float:
+        return _bounded("attrition_per_month", v, "a monthly share of agents who leave, as a fraction (0.02 = 2% a month)")
+
+    @field_validator("hiring_lead_weeks", "training_weeks")
+    @classmethod
+    def _weeks(cls, v: int, info: ValidationInfo) -> int:
+        return int(_bounded(info.field_name, v, "a number of weeks"))
+
+    @field_validator("ramp_aht_multiplier")
+    @classmethod
+    def _ramp(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        lo, hi = CAPACITY_BOUNDS["ramp_aht_multiplier"]
+        bad = [f"week {i + 1}: {m:g}" for i, m in enumerate(v) if not lo <= m <= hi]
+        if bad:
+            raise ValueError(f"a new hire's handle time as a multiple of a tenured agent's, each {lo:g} to {hi:g} "
+                             f"(1.5 = 50% slower); found {', '.join(bad)}")
+        return v
+
+    @field_validator("class_size_min", "class_size_max")
+    @classmethod
+    def _class(cls, v: int, info: ValidationInfo) -> int:
+        return int(_bounded(info.field_name, v, "a number of hires"))
+
+    @field_validator("cost_per_hire")
+    @classmethod
+    def _cost(cls, v: float) -> float:
+        return _bounded("cost_per_hire", v, "a cost in the rules' currency")
+
+    @field_validator("overtime_max_share")
+    @classmethod
+    def _ot_share(cls, v: float) -> float:
+        return _bounded("overtime_max_share", v, "a share of the contracted hours, as a fraction (0.1 = 10% more hours)")
+
+    @field_validator("overtime_rate")
+    @classmethod
+    def _ot_rate(cls, v: float) -> float:
+        if v < 1.0:
+            raise ValueError("an overtime rate below the base rate: overtime is paid at least the hourly cost, so expected "
+                             "a multiple of it of 1 or more (1.5 = time and a half)")
+        return _bounded("overtime_rate", v, "a multiple of the base hourly cost")
+
+    @field_validator("full_time_week_h")
+    @classmethod
+    def _ft(cls, v: float | None) -> float | None:
+        return None if v is None else _bounded("full_time_week_h", v, "paid hours of one full-time agent a week")
+
+    @field_validator("scheduling_overhead")
+    @classmethod
+    def _overhead(cls, v: float) -> float:
+        return _bounded("scheduling_overhead", v, "a share of the required hours, as a fraction")
+
+    @model_validator(mode="after")
+    def _check(self) -> "CapacitySettings":
+        if self.class_size_min > self.class_size_max:
+            raise ValueError(f"class_size_min = {self.class_size_min} is above class_size_max = {self.class_size_max}")
+        return self
+
+    @property
+    def ramp_weeks(self) -> int:
+        """Weeks from a hire's first day to full productivity: training and ramp."""
+        return self.training_weeks + len(self.ramp_aht_multiplier)
+
+
 class LabourRules(_Strict):
     """Labour rules, expressed in the agent's local time.
 
@@ -297,6 +419,10 @@ class LabourRules(_Strict):
     max_channel_switches: int = Field(default=3, ge=0, le=50, description="most changes of channel inside one shift")
     breaks: BreakRules = Field(default_factory=BreakRules)
     contracts: dict[str, Contract]
+    capacity: CapacitySettings = Field(
+        default_factory=CapacitySettings,
+        description="the capacity and hiring plan's settings (shiftcast capacity): attrition, lead time, training, ramp, overtime",
+    )
     currency: str | None = Field(
         default=None,
         description="the currency of every contract's hourly_cost (a code or symbol such as EUR, USD or €, at most 8 characters); "
@@ -331,6 +457,9 @@ class LabourRules(_Strict):
     def _check(self) -> "LabourRules":
         if not self.contracts:
             raise ValueError("at least one contract is needed")
+        hire = self.capacity.hire_contract
+        if hire is not None and hire not in self.contracts:
+            raise ValueError(f"capacity.hire_contract = {hire!r} is not a contract; the rules define {', '.join(self.contracts)}")
         problems = [p for name, c in self.contracts.items() for p in self._contradictions(name, c)]
         if problems:
             raise ValueError("; ".join(problems))

@@ -17,5 +17,6 @@ pages = [
     st.Page("pages/roster.py", title="Roster", icon=":material/calendar_month:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
     st.Page("pages/today.py", title="Today", icon=":material/today:"),
+    st.Page("pages/capacity.py", title="Capacity", icon=":material/trending_up:"),
 ]
 st.navigation(pages).run()

@@ -119,7 +119,7 @@ def _set_inputs(new: Inputs, source: str, files: dict[str, str]) -> Inputs:
     st.session_state["data_id"] = _next_id()
     st.session_state.pop("load_error", None)
     for key in ("forecast", "forecast_id", "forecast_settings", "requirements", "requirements_id", "requirements_grid", "roster", "roster_id",
-                "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts"):
+                "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts", "capacity", "capacity_id"):
         st.session_state.pop(key, None)
     return new
 
@@ -209,6 +209,13 @@ def collect() -> None:
             while len(kept) > FORECASTS_KEPT:
                 kept.pop(next(iter(kept)))
             _set_forecast(fc, staffed, j.params["settings"], j.elapsed_s(), j.params["staffing"])
+        elif kind == "capacity":
+            if j.params.get("data_id") != data_id():
+                j.error = RuntimeError("the data changed while the capacity plan was made; make it again")
+                continue
+            st.session_state["capacity"] = j.result
+            st.session_state["capacity_id"] = _next_id()
+            st.session_state["capacity_seconds"] = j.elapsed_s()
         elif kind == "roster":
             if j.params.get("forecast_id") != st.session_state.get("forecast_id"):
                 j.error = RuntimeError("the forecast changed while the roster was being built; build it again")
@@ -350,6 +357,22 @@ def start_roster(week_start, weeks: int, time_limit_s: float, effort: int | None
                    {"forecast_id": st.session_state.get("forecast_id"), "requirements_id": st.session_state.get("requirements_id"),
                     "settings": settings})
     _jobs()["roster"] = j
+    return j
+
+
+def start_capacity(weeks: int, rules) -> jobs.Job:
+    """Forecast ``weeks`` weeks, staff them and plan hires and overtime in the background (``rules``: the labour rules
+    with the page's capacity settings, already validated); the session's forecast and staffing settings."""
+    from roster.planning.capacity import run_capacity
+
+    inp = inputs()
+    plan = plan_settings()
+
+    def work(progress):
+        return run_capacity(inp, weeks, plan, rules=rules, progress=progress)
+
+    j = jobs.start("capacity", f"Capacity plan ({weeks} weeks)", work, {"data_id": data_id(), "weeks": weeks})
+    _jobs()["capacity"] = j
     return j
 
 

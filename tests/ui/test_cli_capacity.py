@@ -1,0 +1,48 @@
+"""``shiftcast capacity``: capacity.csv and its chart, and bad settings refused with nothing written."""
+
+import shutil
+
+import pandas as pd
+
+from forecast import tables
+from ui.cli import main
+
+
+def test_capacity_writes_the_plan_and_its_chart(small_app_data, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("kept")
+    code = main(["capacity", "--data", str(small_app_data), "--weeks", "8", "--no-backtest", "--interval-min", "60", "--out", str(out)])
+    printed = capsys.readouterr()
+    assert code == 0, printed.err
+    printed = printed.out
+    df = pd.read_csv(out / "capacity.csv")
+    assert list(df.columns) == list(tables.CAPACITY.names)
+    assert len(df) == 8 * df["channel"].nunique() and set(df["week"]) == set(range(1, 9))
+    assert (df["gap_fte"] >= 0).all() or "cannot be covered" in printed
+    assert (out / "capacity.png").read_bytes()[:4] == b"\x89PNG"
+    assert (out / "mine.txt").read_text() == "kept"
+    assert "capacity plan: 8 weeks" in printed and "overtime alone" in printed
+
+
+def test_bad_capacity_settings_exit_2_naming_file_and_key_and_write_nothing(small_app_data, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(small_app_data, data)
+    rules = (data / "rules.toml").read_text().replace("attrition_per_month = 0.03", "attrition_per_month = 1.4")
+    assert "attrition_per_month = 1.4" in rules
+    (data / "rules.toml").write_text(rules)
+    out = tmp_path / "out"
+    assert main(["capacity", "--data", str(data), "--weeks", "8", "--no-backtest", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "rules.toml: key 'capacity.attrition_per_month'" in err and "expected 0 to 1, found 1.4" in err
+    assert not out.exists()
+
+
+def test_a_ramp_longer_than_the_horizon_is_refused(small_app_data, tmp_path, capsys):
+    out = tmp_path / "out"
+    # the sample's training (3 weeks) and ramp (5 weeks) take 8 weeks
+    assert main(["capacity", "--data", str(small_app_data), "--weeks", "6", "--no-backtest", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "rules.toml, column 'capacity.ramp_aht_multiplier'" in err or "capacity.ramp_aht_multiplier" in err
+    assert "longer than the 6-week horizon" in err
+    assert not out.exists()
