@@ -61,6 +61,8 @@ SCENARIO_FILES: tuple[str, ...] = (*OUTPUT_FILES, EVENT_SL_FILE, SUMMARY_FILE)
 
 #: hours simulated before the event starts, so the queue the event meets is the roster's (not an empty one)
 WARM_UP_H = 4.0
+#: simulated runs of the event's hours at least (each interval's service level is its mean over them)
+EVENT_RUNS = 40
 
 
 def roster_fingerprint(roster: pd.DataFrame) -> str:
@@ -147,8 +149,22 @@ class AdoptedScenario:
         }
 
 
-def _event_problem(source: str, field_: str, message: str) -> InputError:
-    return InputError([Problem(source, message, column=field_)])
+def _outside_forecast(event: PlannedEvent, lo: pd.Timestamp, hi: pd.Timestamp, source: str) -> list[Problem]:
+    start, end = event.span_utc()
+    if start >= lo and end <= hi:
+        return []
+    return [Problem(source, f"the event runs {start:%Y-%m-%d %H:%M}Z to {end:%Y-%m-%d %H:%M}Z, outside the forecast "
+                            f"({lo:%Y-%m-%d %H:%M}Z to {hi:%Y-%m-%d %H:%M}Z); move its start or forecast further (--horizon-days)",
+                    column="start" if start < lo or start >= hi else "duration_h")]
+
+
+def check_event_in_horizon(event: PlannedEvent, inputs: Inputs, settings: PlanSettings, *, source: str = "scenario") -> None:
+    """Refuse, before any work, an event outside the forecast a plan of ``settings`` would make on ``inputs``
+    (from the end of the history for ``settings.horizon_days``); names ``source`` and the field."""
+    lo = inputs.grid.end
+    problems = _outside_forecast(event, lo, lo + pd.Timedelta(days=settings.horizon_days), source)
+    if problems:
+        raise InputError(problems)
 
 
 def check_event(event: PlannedEvent, forecast: pd.DataFrame, grid, coverage: pd.DataFrame, *, source: str = "scenario") -> None:
@@ -157,13 +173,8 @@ def check_event(event: PlannedEvent, forecast: pd.DataFrame, grid, coverage: pd.
     ``source`` names the scenario (its file, or ``--event``) in the messages; each names the field.
     """
     start, end = event.span_utc()
-    f_lo, f_hi = grid.start, grid.end
-    problems = []
-    if start < f_lo or end > f_hi:
-        problems.append(Problem(source, f"the event runs {start:%Y-%m-%d %H:%M}Z to {end:%Y-%m-%d %H:%M}Z, outside the forecast "
-                                        f"({f_lo:%Y-%m-%d %H:%M}Z to {f_hi:%Y-%m-%d %H:%M}Z); move its start or forecast further "
-                                        "(--horizon-days)", column="start" if start < f_lo or start >= f_hi else "duration_h"))
-    elif len(coverage):
+    problems = _outside_forecast(event, grid.start, grid.end, source)
+    if not problems and len(coverage):
         r_lo, r_hi = coverage["ds"].min(), coverage["ds"].max() + grid.step
         if start < r_lo or end > r_hi:
             problems.append(Problem(source, f"the event runs {start:%Y-%m-%d %H:%M}Z to {end:%Y-%m-%d %H:%M}Z, outside the roster's "
@@ -189,7 +200,8 @@ def _event_sl(requirements: pd.DataFrame, coverage: pd.DataFrame, inputs: Inputs
     """The simulation of ``coverage`` against ``requirements`` from ``lo`` to ``hi`` (UTC; the warm-up included)."""
     cov = coverage[(coverage["ds"] >= lo) & (coverage["ds"] < hi)]
     req = requirements[(requirements["ds"] >= lo) & (requirements["ds"] < hi)]
-    return simulation_stage(req, cov, inputs.targets, grid.between(lo, hi), settings)
+    runs = max(settings.simulation_runs, EVENT_RUNS)  # a few hours only: more runs, a steadier comparison
+    return simulation_stage(req, cov, inputs.targets, grid.between(lo, hi), settings.model_copy(update={"simulation_runs": runs}))
 
 
 def adopt_scenario(
@@ -310,8 +322,10 @@ def _intervals(event, before, after, req_before, req_after, cov_before, cov_afte
     """Per channel of the event and interval inside it: the columns of :data:`forecast.tables.EVENT_SERVICE_LEVEL`."""
     inside = lambda f: f[(f["ds"] >= start.floor("min")) & (f["ds"] < end) & f["channel"].isin(event.channels)]  # noqa: E731
     b = inside(before)[["ds", "channel", "offered", "service_level", "target_sl", "answered_in_target", "censored"]]
-    a = inside(after)[["ds", "channel", "service_level", "answered_in_target", "censored"]]
+    a = inside(after)[["ds", "channel", "offered", "service_level", "answered_in_target", "censored"]]
     iv = b.merge(a, on=["ds", "channel"], suffixes=("_before", "_after"))
+    # each simulation draws its own arrivals: the contacts offered are their mean
+    iv["offered"] = (iv["offered_before"] + iv["offered_after"]) / 2
     for name, cov in (("before", cov_before), ("after", cov_after)):
         iv = iv.merge(cov[["ds", "channel", "scheduled"]].rename(columns={"scheduled": f"agents_{name}"}), on=["ds", "channel"], how="left")
     for name, rq in (("before", req_before), ("after", req_after)):
@@ -327,7 +341,7 @@ def _channels(iv: pd.DataFrame, inputs: Inputs) -> pd.DataFrame:
         off = g["offered"].sum()
         row = {"channel": channel, "offered": float(off), "target_sl": float(inputs.targets.channels[channel].target_sl)}
         for name in ("before", "after"):
-            den = off - g[f"censored_{name}"].sum()
+            den = g[f"offered_{name}"].sum() - g[f"censored_{name}"].sum()
             row[f"sl_{name}"] = float(g[f"answered_in_target_{name}"].sum() / den) if den > 0 else np.nan
             row[f"agents_{name}"] = float(g[f"agents_{name}"].mean())
         row["required_after"] = float(g["required_after"].mean())

@@ -2,7 +2,8 @@
 
 Each stage has its own module that registers its command on :data:`app`:
 ``plan`` (the whole pipeline), ``forecast``, ``staff``, ``simulate``,
-``roster``, ``check-roster`` (a roster edited by hand, checked) and ``app``
+``roster``, ``check-roster`` (a roster edited by hand, checked), ``whatif`` (a
+sales event planned for) and ``app``
 (the Streamlit planner). Bad input is reported as a
 short message naming file, line and column, with exit status 2.
 """
@@ -15,6 +16,7 @@ from ui.cli.common import app, run_app
 
 # Importing a command module registers its command on `app`.
 from ui.cli import app_cmd, check_cmd, plan_cmd, stage_cmds  # noqa: F401,E402
+from ui.cli import whatif_cmd  # noqa: F401,E402
 
 
 def main(argv: list[str] | None = None) -> int:
