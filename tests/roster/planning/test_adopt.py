@@ -147,3 +147,20 @@ def test_a_scenario_file_in_toml_or_json_and_the_event_option(tmp_path):
     assert "bad.toml" in text and "duration_h" in text and "colour" in text
     with pytest.raises(InputError, match="--event.*key=value"):
         parse_event_option("Flash sale tomorrow")
+
+
+def test_a_kept_shift_the_rules_do_not_offer_is_refused_naming_agent_and_date(plan):
+    from roster.planning.plan import solver_config
+    from roster.rostering.partial import resolve_days
+
+    r = plan.roster.roster.copy()
+    sid = r.loc[r["activity"] == "shift", "shift_id"].iloc[0]
+    rows = r["shift_id"] == sid
+    r.loc[rows, ["start_utc", "end_utc"]] += pd.Timedelta(minutes=15)  # off the start grid of 30 minutes
+    agent, day = r.loc[rows, "agent_id"].iloc[0], r.loc[rows, "local_date"].iloc[0]
+    inp = plan.inputs
+    with pytest.raises(InputError) as err:
+        resolve_days(plan.requirements, r, inp.agents, inp.rules, inp.time_off, grid=plan.grid, free_dates=set(),
+                     week_start=plan.week_start, weeks=1, config=solver_config(plan.settings), base_file="base.csv")
+    p = err.value.problems[0]
+    assert p.file == "base.csv" and p.column == "start_utc" and f"agent {agent}, {day}" in p.message
