@@ -609,6 +609,11 @@ def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_pa
     assert saved["adopted"]["base_fingerprint"] == at.session_state["adopted"]["result"].base_fingerprint
     table = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
     assert table.set_index("name").loc["Flash", "planned"] == "current"
+    # the Export page offers the adopted roster too
+    goto(at, "export")
+    assert any(s.value == "What-if scenario planned for: 'Flash'" for s in at.subheader)
+    assert any(b.label == "event_service_level.csv" for b in at.get("download_button"))
+    goto(at, "whatif")
 
     # another roster: the saved result is stale, and the page says so
     res = at.session_state["roster"]

@@ -140,9 +140,16 @@ def _show(inp, fingerprint: str | None) -> None:
         st.dataframe(adopted.recommendations, hide_index=True, width="stretch")
     for note in adopted.notes[:5]:
         st.caption(note)
-    files = state.memo("adopted_files", held["adopted_id"], lambda: _files(adopted, inp.agents))
     st.markdown("**The adopted roster's files**")
+    downloads(inp, "wi_dl")
+
+
+def downloads(inp, key: str) -> None:
+    """The adopted roster's files to download (the What-if and Export pages), if a scenario was planned for."""
+    held = st.session_state.get("adopted")
+    if held is None:
+        return
+    files = state.memo("adopted_files", held["adopted_id"], lambda: _files(held["result"], inp.agents))
     c = st.columns(len(files))
     for col, (name, data) in zip(c, files.items()):
-        col.download_button(name, data, f"{_stub(held['name'])}-{name}",
-                            "text/csv", key=f"wi_dl_{name}", width="stretch")
+        col.download_button(name, data, f"{_stub(held['name'])}-{name}", "text/csv", key=f"{key}_{name}", width="stretch")
