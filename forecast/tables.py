@@ -439,3 +439,22 @@ INTRADAY_ACTIONS = Table(
 
 #: The files ``shiftcast reforecast`` writes, in order (intraday.csv and intraday_actions.csv only with ``--plan``).
 INTRADAY_TABLES: tuple[Table, ...] = (REFORECAST, REFORECAST_FACTORS, INTRADAY, INTRADAY_ACTIONS)
+
+
+#: event_service_level.csv (``shiftcast whatif``): the event's own intervals, the base roster and the adopted one
+EVENT_SERVICE_LEVEL = Table(
+    "event_service_level.csv",
+    "one per interval of a what-if event and channel it affects",
+    (
+        Column("ds", "UTC", "interval start"),
+        Column("channel", "", "the channel"),
+        Column("offered", "contacts", "contacts that arrive with the event (simulated, mean over the runs)"),
+        Column("sl_before", "share", "simulated service level of the base roster against the event's demand"),
+        Column("sl_after", "share", "simulated service level of the adopted roster against the event's demand"),
+        Column("target_sl", "share", "the channel's service level target"),
+        Column("agents_before", "agents", "agents the base roster puts on the channel (breaks excluded)"),
+        Column("agents_after", "agents", "agents the adopted roster puts on the channel (breaks excluded)"),
+        Column("required_before", "agents", "agents required without the event"),
+        Column("required_after", "agents", "agents required with the event"),
+    ),
+)

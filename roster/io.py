@@ -354,3 +354,80 @@ def targets_toml(targets: Targets) -> str:
 def write_targets(targets: Targets, path: str | Path) -> Path:
     """Write the targets a plan used as a targets.toml (written whole, as every output file)."""
     return write_bytes_atomic(targets_toml(targets).encode("utf-8"), path)
+
+
+# --------------------------------------------------------------------------- #
+# What-if scenarios: a planned event as a file (TOML or JSON) or an option
+# --------------------------------------------------------------------------- #
+
+#: Short names the ``--event`` option accepts for a planned event's fields.
+EVENT_ALIASES = {"tz": "local_tz", "hours": "duration_h", "duration": "duration_h", "like": "like_kind", "kind": "like_kind"}
+#: Fields of a planned event that hold a list (comma-separated in ``--event``).
+_EVENT_LISTS = ("channels", "zones")
+
+
+def _planned_event(data: dict, file: str):
+    from forecast.scenario import PlannedEvent
+
+    if isinstance(data.get("event"), dict):  # a saved scenario (its event beside its results) is a scenario file too
+        data = data["event"]
+        prefix = "event."
+    else:
+        prefix = ""
+    data = {k: v for k, v in data.items() if not (k in _EVENT_LISTS and v in (None, ""))}
+    for key in _EVENT_LISTS:
+        if isinstance(data.get(key), list):
+            data[key] = tuple(data[key])
+    try:
+        return PlannedEvent.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_pydantic_problems(exc, file, prefix=prefix)) from None
+
+
+def load_scenario(path: str | Path, *, label: str | None = None):
+    """A what-if scenario file (``.toml`` or ``.json``): a planned event, see data/samples/README.md.
+
+    Returns a :class:`forecast.scenario.PlannedEvent`. Raises :class:`InputError` naming the file and
+    the key (an unknown key, a missing one, a value out of range).
+    """
+    import json
+
+    path = Path(path)
+    file = label or file_label(path)
+    if path.suffix.lower() == ".json":
+        if not path.is_file():
+            raise InputError.one(file, f"file not found: {path}")
+        if path.stat().st_size > MAX_TOML_BYTES:
+            raise InputError.one(file, f"the file is {path.stat().st_size / 1e6:,.1f} MB; a scenario is at most {MAX_TOML_BYTES / 1e6:g} MB")
+        try:
+            data = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise InputError.one(file, "is not UTF-8 text; save it as UTF-8") from None
+        except json.JSONDecodeError as exc:
+            raise InputError([Problem(file, f"is not valid JSON: {exc.msg}", exc.lineno)]) from None
+        if not isinstance(data, dict):
+            raise InputError.one(file, "expected a JSON object with the event's keys (name, start, duration_h, ...)")
+    else:
+        data = _read_toml(path, file)
+    return _planned_event(data, file)
+
+
+def parse_event_option(text: str, *, option: str = "--event"):
+    """The ``--event`` option: ``key=value`` pairs separated by ``;``, e.g.
+    ``name=Flash sale; start=2026-12-04T18:00; tz=America/New_York; hours=6; uplift=1.4; channels=voice,chat``.
+
+    Keys are a planned event's fields (or the short names in :data:`EVENT_ALIASES`); ``channels`` and
+    ``zones`` are comma-separated. Raises :class:`InputError` naming the option and the key.
+    """
+    data: dict[str, Any] = {}
+    for part in (p.strip() for p in text.split(";")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        key = EVENT_ALIASES.get(key.strip(), key.strip())
+        if not sep or not key:
+            raise InputError.one(option, f"expected key=value pairs separated by ';' (e.g. name=Flash sale; start=2026-12-04T18:00; "
+                                         f"hours=6; uplift=1.4), found {part!r}")
+        value = value.strip()
+        data[key] = tuple(v.strip() for v in value.split(",") if v.strip()) if key in _EVENT_LISTS else value
+    return _planned_event(data, option)

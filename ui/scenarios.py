@@ -289,8 +289,31 @@ class ScenarioStore:
 
         return self._run(operation)
 
-    def table(self) -> pd.DataFrame:
-        """One row per scenario with its headline figures, for comparison."""
+    def save_adoption(self, sid: str, adoption: dict) -> None:
+        """Keep a scenario's adopted plan (``AdoptedScenario.summary()``: its figures and the base roster's fingerprint).
+
+        The scenario's event, name and other results stay; one transaction. Raises ``ScenarioError`` when
+        the scenario no longer exists.
+        """
+        text = json.dumps(adoption, default=str)
+
+        def operation(con):
+            with _transaction(con):
+                row = con.execute("SELECT results FROM scenarios WHERE id = ?", [sid]).fetchone()
+                if row is None:
+                    raise ScenarioError("that scenario no longer exists (deleted meanwhile?)")
+                results = json.loads(row[0])
+                results["adopted"] = json.loads(text)
+                con.execute("UPDATE scenarios SET results = ? WHERE id = ?", [json.dumps(results), sid])
+
+        self._run(operation)
+
+    def table(self, roster_fingerprint: str | None = None) -> pd.DataFrame:
+        """One row per scenario with its headline figures, for comparison.
+
+        ``roster_fingerprint`` is the current roster's (:func:`roster.planning.adopt.roster_fingerprint`): each
+        scenario planned for says whether its result is ``current`` or ``stale`` against it (:func:`adoption_status`).
+        """
         df = self.list()
         rows = []
         for r in df.itertuples(index=False):
@@ -306,6 +329,24 @@ class ScenarioStore:
                     "extra_contacts": res.get("extra_contacts"), "extra_agent_h": res.get("extra_agent_h"),
                     "extra_cost": res.get("extra_cost"), "peak_extra_agents": res.get("peak_extra_agents"),
                     "lowest_sl_if_unchanged": min(sl) if sl else None,
+                    "planned": adoption_status(res, roster_fingerprint),
+                    "adopted_extra_cost": (res.get("adopted") or {}).get("totals", {}).get("extra_cost"),
                 }
             )
         return pd.DataFrame(rows)
+
+
+#: The states of a scenario's adopted plan against the current roster.
+NOT_PLANNED, CURRENT, STALE = "", "current", "stale: the roster changed"
+
+
+def adoption_status(results: dict, roster_fingerprint: str | None) -> str:
+    """Whether a scenario's adopted plan was computed on the roster whose fingerprint is ``roster_fingerprint``.
+
+    ``NOT_PLANNED`` without an adopted plan; ``STALE`` when it was planned on another roster (or no roster is
+    current now); ``CURRENT`` otherwise.
+    """
+    adopted = results.get("adopted") if isinstance(results, dict) else None
+    if not adopted:
+        return NOT_PLANNED
+    return CURRENT if roster_fingerprint is not None and adopted.get("base_fingerprint") == roster_fingerprint else STALE

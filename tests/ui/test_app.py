@@ -624,3 +624,51 @@ def test_today_page_reforecasts_and_suggests_actions(at):
     labels = [d.label for d in at.get("download_button")]
     assert labels == ["reforecast.csv", "reforecast_factors.csv", "intraday.csv", "intraday_actions.csv"]
     assert len(at.get("vega_lite_chart")) >= 2
+
+
+def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_path):
+    forecast(at, days=14)
+    goto(at, "whatif")
+    assert not any(b.label.startswith("Plan for") for b in at.button)  # nothing saved yet
+    number(at, "Expected uplift (x normal volume)").set_value(2.5)
+    button(at, "Simulate the event").click()
+    rerun(at)
+    at.text_input(key="wi_save_name").set_value("Flash")
+    button(at, "Save scenario").click()
+    rerun(at)
+    # no roster yet: the page says what to do first
+    assert any("Build a roster" in i.value and "planned for on top of it" in i.value for i in at.info)
+    roster(at, limit_s=5)
+    goto(at, "whatif")
+    button(at, "Plan for 'Flash'").click()
+    rerun(at)
+    wait_for(at, lambda: "adopted" in at.session_state)
+    rerun(at)
+    assert any(s.value == "Planned for 'Flash'" for s in at.subheader)
+    assert {"Extra paid hours", "Extra agent-hours in the event", "Shifts"} <= {m.label for m in at.metric}
+    sl = next(d.value for d in at.dataframe if "SL, adopted roster" in d.value.columns)
+    assert sl["SL, adopted roster"].notna().any()  # a channel without contacts in the event has none (n/a)
+    assert {"roster.csv", "shifts.csv", "event_service_level.csv"} <= {b.label for b in at.get("download_button")}
+    # the figures are kept with the scenario, current for this roster
+    store = ScenarioStore(tmp_path / "store" / "scenarios.duckdb")
+    saved = store.list().set_index("name").loc["Flash", "results"]
+    assert saved["adopted"]["base_fingerprint"] == at.session_state["adopted"]["result"].base_fingerprint
+    table = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
+    assert table.set_index("name").loc["Flash", "planned"] == "current"
+    # the Export page offers the adopted roster too
+    goto(at, "export")
+    assert any(s.value == "What-if scenario planned for: 'Flash'" for s in at.subheader)
+    assert any(b.label == "event_service_level.csv" for b in at.get("download_button"))
+    goto(at, "whatif")
+
+    # another roster: the saved result is stale, and the page says so
+    res = at.session_state["roster"]
+    moved = res.roster.copy()
+    moved.loc[moved.index[0], "start_utc"] += dt.timedelta(minutes=15)
+    at.session_state["roster"] = type(res)(moved, res.coverage, res.kpis, res.penalties, res.notes)
+    at.session_state["roster_id"] = at.session_state["roster_id"] + 100
+    rerun(at)
+    table = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
+    assert table.set_index("name").loc["Flash", "planned"].startswith("stale")
+    assert any("stale" in w.value for w in at.warning)
+    assert any(b.label == "Plan for 'Flash' again (the roster changed)" for b in at.button)

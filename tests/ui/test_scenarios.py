@@ -234,3 +234,21 @@ def test_two_processes_and_several_threads_lose_nothing_and_never_duplicate(tmp_
     expected = {name: token for mine, _, _ in results for name, token in mine.items()}
     assert {n: saved.get(n) for n in expected} == expected  # every scenario saved and not deleted is there, as saved
     assert set(saved) - set(expected) <= set(SHARED)  # nothing else (no leftover temporary scenario)
+
+
+def test_a_scenarios_adopted_plan_is_kept_and_flagged_stale_on_another_roster(tmp_path):
+    from ui.scenarios import CURRENT, NOT_PLANNED, STALE, adoption_status
+
+    store = ScenarioStore(tmp_path / "s.duckdb")
+    sid = store.save("Flash", {"name": "Flash", "start": "2026-11-25T10:00:00", "channels": ["voice"]}, {"extra_cost": 10.0})
+    assert store.table("abc").set_index("name").loc["Flash", "planned"] == NOT_PLANNED
+    store.save_adoption(sid, {"base_fingerprint": "abc", "totals": {"extra_cost": 48.0}})
+    saved = store.get(sid)
+    assert saved["results"]["extra_cost"] == 10.0 and saved["results"]["adopted"]["totals"]["extra_cost"] == 48.0
+    row = store.table("abc").set_index("name").loc["Flash"]
+    assert row["planned"] == CURRENT and row["adopted_extra_cost"] == 48.0
+    assert store.table("def").set_index("name").loc["Flash", "planned"] == STALE
+    assert adoption_status(saved["results"], None) == STALE  # no roster now: not current either
+    store.delete(sid)
+    with pytest.raises(ScenarioError, match="no longer exists"):
+        store.save_adoption(sid, {"base_fingerprint": "abc"})

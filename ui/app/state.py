@@ -119,7 +119,8 @@ def _set_inputs(new: Inputs, source: str, files: dict[str, str]) -> Inputs:
     st.session_state["data_id"] = _next_id()
     st.session_state.pop("load_error", None)
     for key in ("forecast", "forecast_id", "forecast_settings", "requirements", "requirements_id", "requirements_grid", "roster", "roster_id",
-                "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts", "capacity", "capacity_id"):
+                "roster_settings", "simulation", "whatif_event", "_memo", "_forecasts", "capacity", "capacity_id",
+                "adopted"):
         st.session_state.pop(key, None)
     return new
 
@@ -226,6 +227,8 @@ def collect() -> None:
             st.session_state["roster_id"] = _next_id()
             st.session_state["roster_settings"] = {**j.params["settings"], "requirements_id": j.params["requirements_id"],
                                                    "seconds": j.elapsed_s()}
+        elif kind == "adopt":
+            _collect_adoption(j)
 
 
 def plan_settings() -> PlanSettings:
@@ -374,6 +377,59 @@ def start_capacity(weeks: int, rules) -> jobs.Job:
     j = jobs.start("capacity", f"Capacity plan ({weeks} weeks)", work, {"data_id": data_id(), "weeks": weeks})
     _jobs()["capacity"] = j
     return j
+
+
+def roster_fingerprint() -> str | None:
+    """The current roster's fingerprint (:func:`roster.planning.adopt.roster_fingerprint`), None without a roster."""
+    from roster.planning.adopt import roster_fingerprint as fingerprint
+
+    res = st.session_state.get("roster")
+    if res is None:
+        return None
+    return memo("roster_fingerprint", st.session_state.get("roster_id"), lambda: fingerprint(res.roster))
+
+
+def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster) -> jobs.Job:
+    """Plan for a saved scenario on the current forecast, requirements and roster, in the background.
+
+    ``keep_roster`` is ``"outside_event"`` (the event's days re-rostered, every other shift kept) or False.
+    The result goes into the session (``adopted``) and its figures into the scenarios store.
+    """
+    from roster.planning.adopt import adopt_scenario
+
+    inp = inputs()
+    fc = st.session_state["forecast"]
+    req = st.session_state["requirements"]
+    grid = requirements_grid()
+    roster = st.session_state["roster"]
+    rs = st.session_state["roster_settings"]
+    plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
+                                              "effort": rs.get("effort", plan_settings().effort), "interval_min": grid.interval_min})
+
+    def work(progress):
+        return adopt_scenario(inp, fc, req, roster, event, plan, grid=grid, keep_roster=keep_roster, progress=progress,
+                              source=f"scenario '{scenario_name}'")
+
+    j = jobs.start("adopt", f"Plan for '{scenario_name}'", work,
+                   {"roster_id": st.session_state.get("roster_id"), "scenario_id": scenario_id, "name": scenario_name})
+    _jobs()["adopt"] = j
+    return j
+
+
+def _collect_adoption(j: jobs.Job) -> None:
+    """A finished adoption into the session, and its figures into the scenarios store (a store error is shown, the result kept)."""
+    from ui.scenarios import ScenarioError, ScenarioStore
+
+    if j.params.get("roster_id") != st.session_state.get("roster_id"):
+        j.error = RuntimeError("the roster changed while the scenario was planned for; plan for it again")
+        return
+    adopted = j.result
+    st.session_state["adopted"] = {"scenario_id": j.params["scenario_id"], "name": j.params["name"], "result": adopted,
+                                   "roster_id": j.params["roster_id"], "adopted_id": _next_id()}
+    try:
+        ScenarioStore().save_adoption(j.params["scenario_id"], adopted.summary(inputs().rules.currency))
+    except ScenarioError as exc:
+        st.session_state["adopted"]["store_error"] = str(exc)
 
 
 def show_job(kind: str, done_message: Callable[[], str] | None = None) -> None:

@@ -2,11 +2,11 @@
 
 Each stage has its own module that registers its command on :data:`app`:
 ``plan`` (the whole pipeline), ``forecast``, ``staff``, ``simulate``,
-``roster``, ``check-roster`` (a roster edited by hand, checked), ``capacity``
-(the hiring plan), ``app`` (the Streamlit planner), ``actuals-from-log`` and
-``calibrate`` (the staffing model checked and calibrated against actuals) and
-``reforecast`` (today's actuals; the roster against them). Bad input is
-reported as a
+``roster``, ``check-roster`` (a roster edited by hand, checked), ``whatif``
+(a sales event planned for), ``capacity`` (the hiring plan), ``app`` (the
+Streamlit planner), ``actuals-from-log`` and ``calibrate`` (the staffing model
+checked and calibrated against actuals) and ``reforecast`` (today's actuals;
+the roster against them). Bad input is reported as a
 short message naming file, line and column, with exit status 2.
 """
 
@@ -21,6 +21,7 @@ from ui.cli import app_cmd, check_cmd, plan_cmd, stage_cmds  # noqa: F401,E402
 from ui.cli import calibrate_cmd  # noqa: F401,E402
 from ui.cli import intraday_cmd  # noqa: F401,E402
 from ui.cli import capacity_cmd  # noqa: F401,E402
+from ui.cli import whatif_cmd  # noqa: F401,E402
 
 
 def main(argv: list[str] | None = None) -> int:

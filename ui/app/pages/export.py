@@ -75,6 +75,13 @@ for name, what, n in rows:
     c[0].download_button(name, ff[name], name, "text/csv", key=f"dl_{name}", width="stretch")
     c[1].caption(f"{what}. {n:,} rows, {size(ff[name])}.")
 
+if "adopted" in st.session_state:
+    from ui.app import adopt_view
+
+    st.subheader(f"What-if scenario planned for: '{st.session_state['adopted']['name']}'")
+    st.caption("The roster re-rostered for the scenario's event (What-if page), and the event's service level before and after.")
+    adopt_view.downloads(inp, "ex_adopted")
+
 st.subheader("Roster")
 if "roster" not in st.session_state:
     st.info("Build a roster (Roster page) to export it and its calendars.")

@@ -10,6 +10,7 @@ from forecast.errors import InputError
 from forecast.scenario import PlannedEvent, apply_event, kinds_available
 from roster.planning.whatif import compare, team_hourly_cost
 from ui.app import charts, state
+from ui.app import adopt_view as plan_for
 from ui.app import format as fmt
 from ui.scenarios import ScenarioError, ScenarioNameError, ScenarioStore
 
@@ -233,7 +234,7 @@ if "wi_message" in st.session_state:  # what a rename, delete or open could not 
     st.error(st.session_state.pop("wi_message"))
 try:
     store = ScenarioStore()
-    table = store.table()
+    table = store.table(state.roster_fingerprint())
 except ScenarioError as exc:
     st.error(f"The saved scenarios cannot be shown: {exc}")
     st.stop()
@@ -252,6 +253,9 @@ else:
         "extra_cost": st.column_config.NumberColumn(f"extra cost ({money_unit})", format=fmt.column_format(0, money_unit)),
         "peak_extra_agents": st.column_config.NumberColumn("peak extra agents", format="%d"),
         "lowest_sl_if_unchanged": st.column_config.NumberColumn("lowest SL if roster unchanged", format="percent"),
+        "planned": st.column_config.TextColumn("planned for", help="current: planned for on the current roster; stale: planned for "
+                                                                  "on another roster (plan for it again)"),
+        "adopted_extra_cost": st.column_config.NumberColumn(f"planned extra cost ({money_unit})", format=fmt.column_format(0, money_unit)),
     })
     pick = st.multiselect("Compare in the chart", table["id"], format_func=lambda i: table.set_index("id").loc[i, "name"],
                           key="wi_compare", placeholder="all saved scenarios")
@@ -321,3 +325,5 @@ else:
     c[3].button("Delete", on_click=delete_scenario, args=(target,), width="stretch")
     if new_name.strip():
         st.button(f"Rename to '{new_name.strip()}'", on_click=rename_scenario, args=(target,))
+
+    plan_for.section(store, table, target)

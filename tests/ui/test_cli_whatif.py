@@ -1,0 +1,58 @@
+"""``shiftcast whatif``: a scenario planned for end to end, and a scenario the plan cannot adopt refused with nothing written."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from forecast import tables
+from ui.cli import main
+
+OPTIONS = ["--interval-min", "60", "--horizon-days", "9", "--no-backtest", "--time-limit", "5", "--runs", "2", "--workers", "2"]
+#: a Wednesday afternoon (New York) of the roster week the plan makes by default (from Monday 2026-11-23)
+FLASH = 'name = "Flash sale"\nstart = 2026-11-25T10:00:00\nlocal_tz = "America/New_York"\nduration_h = 6\nuplift = 3.0\nchannels = ["voice"]\n'
+
+
+def test_whatif_writes_the_adopted_plan_and_the_events_service_level(small_app_data, tmp_path, capsys):
+    scenario = tmp_path / "flash.toml"
+    scenario.write_text(FLASH)
+    out = tmp_path / "out"
+    assert main(["whatif", "--data", str(small_app_data), "--scenario", str(scenario), "--out", str(out), *OPTIONS]) == 0
+    printed = capsys.readouterr().out
+    assert "Scenario 'Flash sale'" in printed and "extra cost" in printed and "SL before" in printed
+    names = {p.name for p in out.iterdir()}
+    assert {"roster.csv", "forecast.csv", "requirements.csv", "event_service_level.csv", "scenario_summary.json"} <= names
+    sl = pd.read_csv(out / "event_service_level.csv")
+    assert list(sl.columns) == list(tables.EVENT_SERVICE_LEVEL.names)
+    assert len(sl) == 6 and set(sl["channel"]) == {"voice"}
+    assert sl["ds"].min() == "2026-11-25T15:00:00Z"  # the event's own hours, in UTC
+    summary = json.loads((out / "scenario_summary.json").read_text())
+    assert summary["keep_roster"] == "outside_event" and summary["event"]["name"] == "Flash sale"
+    assert summary["totals"]["extra_cost"] == pytest.approx(summary["totals"]["adopted_cost"] - summary["totals"]["base_cost"])
+    # the forecast written is the one with the event
+    fc = pd.read_csv(out / "forecast.csv")
+    assert fc.loc[fc["ds"] == "2026-11-25T16:00:00Z", "events"].fillna("").str.contains("Flash sale").any()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--event", "name=Late; start=2027-03-01T10:00; hours=6; uplift=2"], "--event, column 'start': the event runs 2027-03-01"),
+    (["--event", "name=Long; start=2026-11-30T10:00; hours=72; uplift=2"], "--event, column 'duration_h'"),
+    (["--event", "name=X; start=2026-11-25T10:00; hours=6"], "give either an uplift or a kind"),
+    (["--event", "name=X; start=2026-11-25T10:00; hours=6; uplift=2; channel=voice"], "key 'channel': unknown setting"),
+    ([], "give the event either as --event"),
+])
+def test_a_scenario_the_plan_cannot_adopt_is_refused_and_nothing_is_written(small_app_data, tmp_path, capsys, args, expected):
+    out = tmp_path / "out"
+    assert main(["whatif", "--data", str(small_app_data), "--out", str(out), *args, *OPTIONS]) == 2
+    assert expected in capsys.readouterr().err.replace("\n", " ")
+    assert not out.exists()
+
+
+def test_a_bad_scenario_file_names_the_file_and_key(small_app_data, tmp_path, capsys):
+    scenario = tmp_path / "flash.toml"
+    scenario.write_text(FLASH.replace("duration_h = 6", "duration_h = -1"))
+    assert main(["whatif", "--data", str(small_app_data), "--scenario", str(scenario), "--out", str(tmp_path / "out"), *OPTIONS]) == 2
+    err = capsys.readouterr().err
+    assert "flash.toml" in err and "duration_h" in err
