@@ -70,7 +70,7 @@ class LocalFrame:
     @classmethod
     def of(cls, ds: pd.DatetimeIndex, tz: str) -> "LocalFrame":
         local = ds.tz_convert(tz).tz_localize(None)
-        day = (local.normalize().asi8 // (86_400 * 10**9)).astype(np.int64)
+        day = (local.normalize().as_unit("ns").asi8 // (86_400 * 10**9)).astype(np.int64)  # any unit the index has
         return cls(ds, day, local.day_of_week.to_numpy(), (local.hour * 60 + local.minute).to_numpy())
 
     def part(self, lo: int, hi: int) -> "LocalFrame":
