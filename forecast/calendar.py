@@ -28,6 +28,7 @@ only for the series and horizons where it beats the others.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -91,7 +92,23 @@ def pay_dates(days: np.ndarray, pay_days: tuple[int, ...]) -> np.ndarray:
 
 
 def features(days: np.ndarray, pay_days: tuple[int, ...] = DEFAULT_PAY_DAYS) -> tuple[np.ndarray, list[str]]:
-    """Indicator matrix of the calendar features of each local day, and the features' names."""
+    """Indicator matrix of the calendar features of each local day (days since 1970-01-01), and the features' names."""
+    days = np.asarray(days, dtype=np.int64)
+    if not len(days):
+        return _features(days, tuple(pay_days))
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo <= 4000:  # one table per span of days, shared by every series and origin of a run
+        x, names = _span(lo, hi, tuple(pay_days))
+        return x[days - lo], names
+    return _features(days, tuple(pay_days))
+
+
+@lru_cache(maxsize=64)
+def _span(lo: int, hi: int, pay_days: tuple[int, ...]) -> tuple[np.ndarray, list[str]]:
+    return _features(np.arange(lo, hi + 1, dtype=np.int64), pay_days)
+
+
+def _features(days: np.ndarray, pay_days: tuple[int, ...]) -> tuple[np.ndarray, list[str]]:
     dates = pd.to_datetime(np.asarray(days, dtype=np.int64), unit="D")
     dom = dates.day.to_numpy()
     to_end = (dates.days_in_month - dates.day).to_numpy()  # 0 on the last day
@@ -175,7 +192,8 @@ def learn(log_daily: pd.Series, observed: np.ndarray, pay_days: tuple[int, ...] 
     sigma2 = float(np.var(y))
     if sigma2 <= 0:
         return None
-    xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
+    # (einsum: a BLAS product of this shape can stall for tens of ms on a busy machine)
+    xtx, xty, yty = np.einsum("ij,ik->jk", x, x), np.einsum("ij,i->j", x, y), float(y @ y)
     best, best_ll = 0.0, -np.inf
     p = x.shape[1]
     for tau in TAU_GRID:

@@ -13,6 +13,8 @@ from roster.planning.settings import default
 from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
+    CalendarEffects,
+    PayDays,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -77,6 +79,8 @@ def plan(
     simulate: Simulate = default("simulate"),
     runs: Runs = default("simulation_runs"),
     previous_roster: PreviousRosterFile = None,
+    calendar: CalendarEffects = default("calendar_effects"),
+    pay_days: PayDays = default("pay_days"),
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -104,6 +108,8 @@ def plan(
         volume_quantile=parse_quantile(volume_quantile),
         simulate=simulate,
         simulation_runs=runs,
+        calendar_effects=calendar,
+        pay_days=pay_days,
     )
     check_output_folder(out_dir)
     with progress_bar() as report:
