@@ -35,8 +35,8 @@ import pandas as pd
 
 #: Pay days by default: the 1st, the 15th and the last day of the month (-1).
 DEFAULT_PAY_DAYS: tuple[int, ...] = (1, 15, -1)
-#: Complete days of history needed to learn calendar effects (two months).
-MIN_DAYS = 56
+#: Complete days of history needed to learn calendar effects (three months: each day of the month seen three times).
+MIN_DAYS = 91
 #: Prior standard deviations of one effect (log scale) the marginal likelihood chooses from; 0 = no effect.
 TAU_GRID = (0.0, 0.02, 0.04, 0.07, 0.1, 0.15)
 #: Effects whose largest multiplier differs from 1 by less than this are not worth a model.
