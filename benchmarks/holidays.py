@@ -220,11 +220,17 @@ def calendar_study(name: str, history, events) -> None:
         acc = res.accuracy
         day = acc[acc["horizon"] == "day-ahead"]
         g = day.assign(abs_err=day["wape"] * day["actual"]).groupby("model")[["abs_err", "actual"]].sum()
-        out[flag] = ((g["abs_err"] / g["actual"]).to_dict(), wall, res)
+        w = (g["abs_err"] / g["actual"]).to_dict()
+        cal = day[day["model"] == "ets_calendar"]
+        if len(cal):  # ets on the same series (ets_calendar exists only where the history shows a calendar effect)
+            same = day[(day["model"] == "ets") & day.set_index(["channel", "tz"]).index.isin(cal.set_index(["channel", "tz"]).index)]
+            w["ets (same series)"] = float((same["wape"] * same["actual"]).sum() / same["actual"].sum())
+            w["ets_calendar series"] = len(cal)
+        out[flag] = (w, wall, res)
     print(f"\n== 3. calendar effects, {name}: day-ahead WAPE of the backtest (28 daily origins, every series pooled)")
     for flag in (False, True):
         w, wall, res = out[flag]
-        models = ", ".join(f"{m} {v:.3f}" for m, v in sorted(w.items()))
+        models = ", ".join(f"{m} {v:.3f}" if isinstance(v, float) else f"{m} {v}" for m, v in sorted(w.items()))
         chosen = res.forecast["model"].value_counts().to_dict()
         print(f"   calendar {'on ' if flag else 'off'}: {models}   ({wall:.0f} s; final forecast's intervals by model: {chosen})")
     a, b = out[False][0].get("auto"), out[True][0].get("auto")
@@ -252,16 +258,20 @@ if __name__ == "__main__":
     ap.add_argument("--before", default="c331089", help="git revision whose code gives the 'before' figures")
     ap.add_argument("--skip-calendar", action="store_true", help="only the holiday and event studies")
     ap.add_argument("--skip-sample", action="store_true", help="the calendar study on the Ottawa calls only")
+    ap.add_argument("--month-cycle-sample", action="store_true",
+                    help="also the calendar study on the sample generated with its pay-day cycle (generate.py --month-cycle, in a temporary folder)")
+    ap.add_argument("--only-calendar", action="store_true", help="only the calendar study")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # studies 1 and 2 as JSON (for --before)
     a = ap.parse_args()
     if a.json:
         print(json.dumps({"loho": leave_one_holiday_out(), "prophet": [prophet_events(0), prophet_events(-1)]}))
         raise SystemExit(0)
-    before = run_before(a.before) if a.before else None
-    after = {"loho": leave_one_holiday_out(), "prophet": [prophet_events(0), prophet_events(-1)]}
-    print(f"before = the code at {a.before}; after = this worktree")
-    show_loho(before and before["loho"], after["loho"])
-    show_prophet(before and before["prophet"], after["prophet"])
+    if not a.only_calendar:
+        before = run_before(a.before) if a.before else None
+        after = {"loho": leave_one_holiday_out(), "prophet": [prophet_events(0), prophet_events(-1)]}
+        print(f"before = the code at {a.before}; after = this worktree")
+        show_loho(before and before["loho"], after["loho"])
+        show_prophet(before and before["prophet"], after["prophet"])
     if not a.skip_calendar:
         calendar_study("Ottawa 311 calls, hourly", load_ottawa(), None)
         if not a.skip_sample:
@@ -271,3 +281,12 @@ if __name__ == "__main__":
             ev = load_events(ROOT / "data" / "samples" / "events.csv", zones=list(h.grid.zones),
                              channels=sorted(h.frame["channel"].unique()))
             calendar_study("the sample (12 series, 15 minutes)", h, ev)
+        if a.month_cycle_sample:
+            from forecast.io.events import load_events
+
+            with tempfile.TemporaryDirectory() as tmp:
+                subprocess.run([sys.executable, str(ROOT / "data" / "samples" / "generate.py"), "--month-cycle", "--out", tmp],
+                               check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                h = read_history(Path(tmp) / "history.csv.gz")
+                ev = load_events(Path(tmp) / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
+                calendar_study("the sample with its pay-day cycle (generate.py --month-cycle)", h, ev)
