@@ -234,6 +234,19 @@ def predict_series(
     future_days = np.arange(last_day + 1, int(sub.day[-1]) + 1)
     profile = fm.intraday_profile(hist, clean[:origin], last_day)
     m = mult[origin:stop]
+    shape = holiday_shape(s, frame, clean, origin, profile)
+
+    def spread(daily_fc: pd.Series) -> np.ndarray:
+        full = fm.spread_daily(sub, daily_fc, profile)
+        if shape is not None:  # public holidays ahead take the shape of the day past holidays had
+            for w in s.ev.windows:
+                if w.key.startswith("holiday:") and w.key.endswith("|core") and w.index.min() >= d_lo and w.index.max() < d_hi:
+                    j = w.index - d_lo
+                    share = shape[sub.weekday[j], sub.slot[j]]
+                    if share.sum() > 0:
+                        full[j] = full[j].sum() * share / share.sum()
+        return full[cut]
+
     seconds, clock = _lap(clock)
     shared_s += seconds
 
@@ -253,7 +266,7 @@ def predict_series(
         if len(daily) >= 400:
             fc = fc + fm.yearly_drift(log_daily, last_day, future_days)
         daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
-        base = fm.spread_daily(sub, daily_fc, profile)[cut]
+        base = spread(daily_fc)
         mu = base * m
         seconds, clock = _lap(clock)
         out.models["ets"] = Prediction(mu, _with_effects(band_sd(mu, sd, lead_days), mu, esd), mu - base, shared_s + seconds)
@@ -266,13 +279,13 @@ def predict_series(
             fc = fc + fm.yearly_drift(log_daily - lc_hist, last_day, future_days)
         fc = fc + cal.log_multiplier(future_days)
         daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
-        base = fm.spread_daily(sub, daily_fc, profile)[cut]
+        base = spread(daily_fc)
         mu = base * m
         seconds, clock = _lap(clock)
         out.models["ets_calendar"] = Prediction(mu, _with_effects(band_sd(mu, sd, lead_days), mu, esd), mu - base, shared_s + seconds)
     if "prophet" in models:
         pf, psd = fm.prophet_daily(daily, future_days)
-        pbase = fm.spread_daily(sub, pd.Series(pf, index=future_days), profile)[cut]
+        pbase = spread(pd.Series(pf, index=future_days))
         seconds, clock = _lap(clock)
         pmu = pbase * m
         out.models["prophet"] = Prediction(pmu, _with_effects(band_sd(pmu, psd, lead_days), pmu, esd), pmu - pbase, shared_s + seconds)
@@ -281,6 +294,42 @@ def predict_series(
     if "snaive" not in models:
         del out.models["snaive"]
     return out
+
+
+#: Weight, in holidays, of the weekday's own intraday shape against past holidays' shape on a holiday ahead.
+HOLIDAY_SHAPE_PRIOR = 1.0
+
+
+def holiday_shape(s: Series, frame: fm.LocalFrame, clean: np.ndarray, origin: int, profile: np.ndarray) -> np.ndarray | None:
+    """The intraday shape of a public holiday: past holidays' shares of their day, blended with the weekday's.
+
+    Closed or nearly closed, a holiday keeps only some hours (a 311 line's
+    emergencies at night, a shop's chat in the evening): the weekday's
+    profile would put the few calls at the weekday's peak. Each complete
+    past holiday (whole local day, before ``origin``, none of it left out)
+    gives its intervals' shares of the day per local minute of day; their
+    mean is blended with the weekday profile, ``n`` holidays against
+    :data:`HOLIDAY_SHAPE_PRIOR`. Returns a 7 x 1440 table like ``profile``,
+    or None without a past holiday.
+    """
+    num = np.zeros(1440)
+    n = 0
+    for w in s.ev.windows:
+        if not (w.key.startswith("holiday:") and w.key.endswith("|core")) or w.index.max() >= origin or w.index.min() < s.first:
+            continue
+        y = clean[w.index]
+        if np.isnan(y).any() or y.sum() <= 0 or frame.slot[w.index[0]] != 0:
+            continue
+        day_share = np.zeros(1440)
+        np.add.at(day_share, frame.slot[w.index], y / y.sum())
+        num += day_share
+        n += 1
+    if n == 0:
+        return None
+    seen = num / n
+    # blend per weekday: n holidays' shape against the weekday's own
+    prof = profile / np.maximum(profile.sum(axis=1, keepdims=True), 1e-12)
+    return (n * seen[None, :] + HOLIDAY_SHAPE_PRIOR * prof) / (n + HOLIDAY_SHAPE_PRIOR)
 
 
 def _with_effects(sd: np.ndarray, mu: np.ndarray, effect_log_sd: np.ndarray) -> np.ndarray:

@@ -140,3 +140,16 @@ def test_event_reference_is_the_same_local_time_a_week_before_across_dst():
     after = (local.strftime("%Y-%m-%d") == "2026-03-10") & (frame.slot == 9 * 60)
     assert ref[after] == pytest.approx([100.0])
     assert ref[(local.strftime("%Y-%m-%d") == "2026-03-10") & (frame.slot == 8 * 60)] == pytest.approx([1.0])
+
+
+def test_a_holiday_ahead_takes_the_intraday_shape_of_past_holidays():
+    df = hourly()
+    hol = df["day"].isin(SEEN)
+    df.loc[hol, "lam"] = 2.0  # the few calls of a holiday come round the clock, not at the weekday's noon peak
+    h = draw(df)
+    res = run_forecast(h, grid=grid_of(h), horizon_days=40, model="ets", backtest=False, calendar=False)
+    f = res.forecast.assign(local=res.forecast["ds"].dt.tz_convert(TZ))
+    day = f[f["local"].dt.strftime("%Y-%m-%d") == GOOD_FRIDAY]["volume"].to_numpy()
+    normal = f[f["local"].dt.strftime("%Y-%m-%d") == "2026-03-27"]["volume"].to_numpy()
+    assert normal.max() / normal.mean() > 2.5
+    assert day.max() / day.mean() < 1.8
