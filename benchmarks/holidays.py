@@ -259,7 +259,7 @@ if __name__ == "__main__":
     ap.add_argument("--skip-calendar", action="store_true", help="only the holiday and event studies")
     ap.add_argument("--skip-sample", action="store_true", help="the calendar study on the Ottawa calls only")
     ap.add_argument("--month-cycle-sample", action="store_true",
-                    help="also the calendar study on the sample generated with its pay-day cycle (generate.py --month-cycle, in a temporary folder)")
+                    help="also the calendar study on the sample generated without its pay-day cycle (generate.py --no-month-cycle, in a temporary folder)")
     ap.add_argument("--only-calendar", action="store_true", help="only the calendar study")
     ap.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # studies 1 and 2 as JSON (for --before)
     a = ap.parse_args()
@@ -285,8 +285,8 @@ if __name__ == "__main__":
             from forecast.io.events import load_events
 
             with tempfile.TemporaryDirectory() as tmp:
-                subprocess.run([sys.executable, str(ROOT / "data" / "samples" / "generate.py"), "--month-cycle", "--out", tmp],
+                subprocess.run([sys.executable, str(ROOT / "data" / "samples" / "generate.py"), "--no-month-cycle", "--out", tmp],
                                check=True, capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
                 h = read_history(Path(tmp) / "history.csv.gz")
                 ev = load_events(Path(tmp) / "events.csv", zones=list(h.grid.zones), channels=sorted(h.frame["channel"].unique()))
-                calendar_study("the sample with its pay-day cycle (generate.py --month-cycle)", h, ev)
+                calendar_study("the sample without its pay-day cycle (generate.py --no-month-cycle)", h, ev)
