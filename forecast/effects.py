@@ -6,18 +6,37 @@ parts of the timeline, each with its own multiplier on normal volume:
 
 * ``core``: the intervals in ``[start, end)``;
 * ``pre<j>``: the whole local day ``j`` days before the start (the pre-event
-  ramp; ``lower_window`` days);
+  ramp; ``-lower_window`` days, Prophet's sign: ``lower_window = -2`` is a
+  ramp over the two local days before);
 * ``post<j>``: the whole local day ``j`` days after the end (the after-sale
   tail, "where is my order"; ``upper_window`` days).
 
+Public holidays act on one more part, the **eve**: the local day before the
+holiday (unless that day is a holiday itself), in two halves ``eve_am``
+(00:00-12:00 local) and ``eve_pm`` (12:00-24:00), so an afternoon closure
+the day before is learned as such instead of being taken for missing data.
+
 Multipliers are learned per channel and effect key from past occurrences:
-the ratio of actual volume to a reference (the mean of the same interval in
-the four previous weeks, event-free intervals only), pooled over zones. The
-key is the event kind (``black_friday``, ``flash_sale`` ...), or the holiday's
-name for public holidays (Christmas Day is not Labour Day), falling back to
-the kind when a holiday was never seen. A planned event with an ``uplift``
-uses that multiplier for its core. Kinds ``outage`` and ``exclude`` mark
-periods to leave out of training instead.
+the ratio of actual volume to a reference (the mean of the same local time on
+the same local weekday in the four previous weeks, event-free intervals only:
+across a daylight-saving change the reference is still 09:00 local), pooled
+over zones. The key is the event kind (``black_friday``, ``flash_sale`` ...),
+or the holiday's name for public holidays (Christmas Day is not Labour Day).
+
+**Holidays without enough past.** Each holiday part (core, eve) is learned
+by empirical Bayes within its country's pool (``holiday@CA|core``: every
+Canadian holiday of the channel): the pool's effect is the mean of its
+holidays' log ratios, their spread ``tau`` how much one holiday differs from
+the others, and the occurrence-to-occurrence noise ``sigma`` is pooled over
+the holidays seen more than once. A holiday never seen takes the pool's
+effect, with standard deviation ``tau * sqrt(1 + 1/H)`` (H holidays in the
+pool) on the log scale; one seen ``n`` times is shrunk toward the pool with
+weight ``n / sigma**2`` against ``1 / tau**2``. A country with no holiday in
+the history falls back to every country's holidays (``holiday|core``). The
+standard deviations go into the forecast's bands (:func:`effect_sd`).
+
+A planned event with an ``uplift`` uses that multiplier for its core. Kinds
+``outage`` and ``exclude`` mark periods to leave out of training instead.
 """
 
 from __future__ import annotations
@@ -27,6 +46,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast.events import country_of_zone
 from forecast.models import LocalFrame
 
 EXCLUDE_KINDS = ("outage", "exclude")
@@ -34,17 +54,48 @@ REFERENCE_WEEKS = 4
 MULTIPLIER_BOUNDS = (0.05, 10.0)
 #: Most rounds of learning windows net of the others they act together with.
 LEARN_ROUNDS = 3
+#: Occurrence-to-occurrence noise of a holiday's log ratio assumed before the history shows it (and its weight, in
+#: occurrences): a holiday seen once is not known exactly.
+PRIOR_SIGMA, PRIOR_SIGMA_WEIGHT = 0.15, 2.0
+#: How much one holiday's log effect differs from its pool's when the pool has a single holiday (wide: unknown),
+#: and the least spread assumed however alike the pool's holidays are.
+PRIOR_TAU, MIN_TAU = 0.5, 0.05
+#: Local hour that splits a holiday's eve into its morning and afternoon windows.
+EVE_SPLIT_HOUR = 12
 
 
 @dataclass
 class Window:
-    """One part of one event occurrence on a grid."""
+    """One part of one event occurrence on a grid.
+
+    ``fallback`` is the pool a holiday part is learned within and borrows
+    from when it has no past of its own (``holiday@CA|core``); the pool of
+    every country's holidays (``holiday|core``) comes after it.
+    """
 
     event: str
     key: str
     fallback: str | None
     index: np.ndarray
     fixed: float | None = None
+
+
+class Effects(dict):
+    """Multipliers per effect key, with the standard deviation of each one's log on the side (``sd``)."""
+
+    def __init__(self, *args, sd: dict[str, float] | None = None, **kw):
+        super().__init__(*args, **kw)
+        self.sd: dict[str, float] = dict(sd or {})
+
+
+def fallbacks(fallback: str | None) -> list[str]:
+    """The pools a window borrows from, nearest first: its country's holidays, then every country's."""
+    if not fallback:
+        return []
+    out = [fallback]
+    if "@" in fallback:
+        out.append(fallback.split("@", 1)[0] + "|" + fallback.rsplit("|", 1)[1])
+    return out
 
 
 @dataclass
@@ -54,18 +105,27 @@ class SeriesEvents:
 
 
 def event_key(row) -> tuple[str, str | None]:
+    """The effect key of an event row and the pool it is learned within (holidays: their country's)."""
     if row.source == "holiday":
-        return f"holiday:{row.event}", "holiday"
+        country = country_of_zone(row.tz)[0] or "?"
+        return f"holiday:{row.event}", f"holiday@{country}"
     return str(row.kind), None
 
 
-def windows_for(events: pd.DataFrame, frame: LocalFrame) -> SeriesEvents:
-    """Event windows of one series' events on its grid."""
+def windows_for(events: pd.DataFrame, frame: LocalFrame, *, eves: bool = True) -> SeriesEvents:
+    """Event windows of one series' events on its grid.
+
+    ``eves``: public holidays also act on the local day before (see the
+    module's docstring).
+    """
     out = SeriesEvents(excluded=np.zeros(len(frame.ds), dtype=bool))
     if events is None or events.empty:
         return out
     ds = frame.ds
     tz = None
+    holiday_days = {
+        _local_day(r.start, r.tz) for r in events.itertuples(index=False) if r.source == "holiday" or r.kind == "holiday"
+    }
     for row in events.itertuples(index=False):
         tz = row.tz
         lo = ds.searchsorted(row.start)
@@ -79,7 +139,14 @@ def windows_for(events: pd.DataFrame, frame: LocalFrame) -> SeriesEvents:
             out.windows.append(Window(row.event, f"{key}|core", f"{fallback}|core" if fallback else None, np.arange(lo, hi), fixed))
         first_day = _local_day(row.start, tz)
         last_day = _local_day(row.end - pd.Timedelta(1, "ns"), tz)
-        for j in range(1, int(row.lower_window) + 1):
+        if eves and row.source == "holiday" and first_day - 1 not in holiday_days:
+            on_eve = frame.day == first_day - 1
+            for part, half in (("eve_am", frame.slot < 60 * EVE_SPLIT_HOUR), ("eve_pm", frame.slot >= 60 * EVE_SPLIT_HOUR)):
+                idx = np.flatnonzero(on_eve & half)
+                if len(idx):
+                    out.windows.append(Window(f"{row.event} (eve)", f"{key}|{part}", f"{fallback}|{part}", idx))
+        # Prophet's sign: lower_window = -2 is the two days before (a positive value is read the same way)
+        for j in range(1, abs(int(row.lower_window)) + 1):
             idx = np.flatnonzero(frame.day == first_day - j)
             if len(idx):
                 out.windows.append(Window(row.event, f"{key}|pre{j}", f"{fallback}|pre{j}" if fallback else None, idx))
@@ -95,20 +162,49 @@ def _local_day(ts: pd.Timestamp, tz: str) -> int:
     return int(local.value // (86_400 * 10**9))
 
 
-def reference(y: np.ndarray, affected: np.ndarray, week: int) -> np.ndarray:
-    """Mean of the same interval in the previous weeks, event-free values only."""
+def reference(y: np.ndarray, affected: np.ndarray, frame: LocalFrame, per_day: int) -> np.ndarray:
+    """Mean of the same local time on the same local weekday in the previous weeks, event-free values only.
+
+    Taken on a table of local days x local times of day, so across a
+    daylight-saving change the reference of 09:00 local is 09:00 local a week
+    before (on the UTC grid it would be 08:00 or 10:00). The repeated hour of
+    a fall-back day is averaged; the skipped hour of a spring-forward day has
+    no value that week.
+
+    Parameters
+    ----------
+    y : ndarray
+        Contacts per interval on the UTC grid (NaN = not observed).
+    affected : ndarray of bool
+        Intervals in an event window or left out of training.
+    frame : LocalFrame
+        Local coordinates of ``y``'s intervals (the series' customer zone).
+    per_day : int
+        Intervals per 24 hours.
+    """
+    import warnings
+
     clean = np.where(affected, np.nan, y)
+    if not len(y):
+        return np.zeros(0)
+    step_min = 1440 // per_day
+    d = (frame.day - frame.day[0]).astype(np.int64)
+    col = (frame.slot // step_min).astype(np.int64)
+    n_days = int(d[-1]) + 1
+    ok = ~np.isnan(clean)
+    cell = d * per_day + col
+    total = np.bincount(cell[ok], weights=clean[ok], minlength=n_days * per_day)
+    count = np.bincount(cell[ok], minlength=n_days * per_day)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table = np.where(count > 0, total / np.maximum(count, 1), np.nan).reshape(n_days, per_day)
     stack = np.full((REFERENCE_WEEKS, len(y)), np.nan)
     for k in range(1, REFERENCE_WEEKS + 1):
-        if k * week >= len(y):
-            break
-        stack[k - 1, k * week :] = clean[: len(y) - k * week]
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            return np.nanmean(stack, axis=0)
+        back = d - 7 * k
+        has = back >= 0
+        stack[k - 1, has] = table[back[has], col[has]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(stack, axis=0)
 
 
 def affected_mask(ev: SeriesEvents, n: int) -> np.ndarray:
@@ -132,6 +228,9 @@ class Evidence:
 
     single: dict[str, list[float]] = field(default_factory=dict)
     combos: dict[tuple, list[float]] = field(default_factory=dict)
+    #: per key, each occurrence's (contacts, reference) where it acts alone, and the pool it is learned within
+    occurrences: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    pool: dict[str, str] = field(default_factory=dict)
 
 
 def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> None:
@@ -152,6 +251,11 @@ def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEve
             acc[0] += float(y[alone].sum())
             acc[1] += float(ref[alone].sum())
             acc[2] += 1
+            a, r = float(y[alone].sum()), float(ref[alone].sum())
+            if r > 0:
+                evidence.occurrences.setdefault(w.key, []).append((a, r))
+            if w.fallback:
+                evidence.pool[w.key] = w.fallback
         for i in idx[count[idx] > 1].tolist():
             cover.setdefault(i, []).append(k)
     for i, ks in cover.items():
@@ -161,29 +265,72 @@ def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEve
         acc[1] += float(ref[i])
 
 
-def learned(evidence: Evidence) -> dict[str, float]:
-    """Multipliers per effect key from pooled evidence.
+def _log_ratio(a: float, r: float) -> float:
+    return float(np.log(np.clip(a / r, *MULTIPLIER_BOUNDS)))
 
-    First from intervals where one window acts alone; generic holiday keys
-    (``holiday|core`` ...) pool every holiday. Then, for intervals where
+
+def pooled_holidays(evidence: Evidence) -> tuple[dict[str, float], dict[str, float]]:
+    """Holiday parts learned within their pools by empirical Bayes: log multipliers and their standard deviations.
+
+    Returns, per key, the log multiplier and its standard deviation for every
+    holiday part seen (shrunk toward its pool) and for every pool (what a
+    holiday never seen takes): the country pools (``holiday@CA|core``) and
+    the pools of every country (``holiday|core``). See the module docstring.
+    """
+    members: dict[str, list[str]] = {}
+    for key, pool in evidence.pool.items():
+        if key in evidence.occurrences:
+            for p in fallbacks(pool):
+                members.setdefault(p, []).append(key)
+    # occurrence-to-occurrence noise, from the holidays seen more than once
+    ss, dof = PRIOR_SIGMA_WEIGHT * PRIOR_SIGMA**2, PRIOR_SIGMA_WEIGHT
+    for key in evidence.pool:
+        occ = evidence.occurrences.get(key, [])
+        if len(occ) >= 2:
+            x = np.array([_log_ratio(a, r) for a, r in occ])
+            ss += float(((x - x.mean()) ** 2).sum())
+            dof += len(x) - 1
+    sigma2 = ss / dof
+    mean: dict[str, float] = {}
+    sd: dict[str, float] = {}
+    own = {k: (_log_ratio(*np.sum(evidence.occurrences[k], axis=0)), len(evidence.occurrences[k])) for k in evidence.pool if k in evidence.occurrences}
+    for pool, keys in members.items():
+        x = np.array([own[k][0] for k in keys])
+        n = np.array([own[k][1] for k in keys], dtype=float)
+        mu = float(x.mean())
+        if len(x) >= 2:
+            tau2 = max(float(x.var(ddof=1)) - float(np.mean(sigma2 / n)), MIN_TAU**2)
+        else:
+            tau2 = PRIOR_TAU**2
+        mean[pool] = mu
+        sd[pool] = float(np.sqrt(tau2 * (1.0 + 1.0 / len(x))))
+        for k, xk, nk in zip(keys, x, n):  # a holiday's own estimate is shrunk toward its nearest pool only
+            if fallbacks(evidence.pool[k])[0] != pool:
+                continue
+            prec = nk / sigma2 + 1.0 / tau2
+            mean[k] = float((nk / sigma2 * xk + mu / tau2) / prec)
+            sd[k] = float(np.sqrt(1.0 / prec))
+    return mean, sd
+
+
+def learned(evidence: Evidence) -> Effects:
+    """Multipliers per effect key from pooled evidence (with their log standard deviations in ``.sd``).
+
+    First from intervals where one window acts alone; holiday parts within
+    their pools (:func:`pooled_holidays`: a holiday never seen takes its
+    country's pool, ``holiday@CA|core``). Then, for intervals where
     several windows act together and all but one of them have a multiplier
     (their own or their fallback's), the remaining one gets what is left of
     the ratio: the sale on Boxing Day is learned net of the holiday. Repeated
     while that teaches something new (at most ``LEARN_ROUNDS`` times).
     """
     out: dict[str, float] = {}
-    generic: dict[str, list[float]] = {}
     for key, (a, r, n) in evidence.single.items():
         if r > 0:
             out[key] = float(np.clip(a / r, *MULTIPLIER_BOUNDS))
-        if key.startswith("holiday:"):
-            part = key.rsplit("|", 1)[1]
-            g = generic.setdefault(f"holiday|{part}", [0.0, 0.0])
-            g[0] += a
-            g[1] += r
-    for key, (a, r) in generic.items():
-        if r > 0:
-            out.setdefault(key, float(np.clip(a / r, *MULTIPLIER_BOUNDS)))
+    log_mean, log_sd = pooled_holidays(evidence)
+    for key, v in log_mean.items():
+        out[key] = float(np.clip(np.exp(v), *MULTIPLIER_BOUNDS))
 
     def value(key: str, fallback: str | None, fixed: float | None) -> tuple[float | None, bool]:
         """A window's multiplier so far, and whether it is its own (not its fallback's)."""
@@ -191,7 +338,10 @@ def learned(evidence: Evidence) -> dict[str, float]:
             return fixed, True
         if key in out:
             return out[key], True
-        return (out[fallback], False) if fallback in out else (None, False)
+        for f in fallbacks(fallback):
+            if f in out:
+                return out[f], False
+        return None, False
 
     for _ in range(LEARN_ROUNDS):
         residual: dict[str, list[float]] = {}
@@ -212,7 +362,7 @@ def learned(evidence: Evidence) -> dict[str, float]:
         if not new:
             break
         out.update(new)
-    return out
+    return Effects(out, sd=log_sd)
 
 
 def multiplier(ev: SeriesEvents, effects: dict[str, float], n: int) -> tuple[np.ndarray, list[str]]:
@@ -224,18 +374,38 @@ def multiplier(ev: SeriesEvents, effects: dict[str, float], n: int) -> tuple[np.
     mult = np.ones(n)
     unknown: list[str] = []
     for w in ev.windows:
-        if w.fixed is not None:
-            m = w.fixed
-        elif w.key in effects:
-            m = effects[w.key]
-        elif w.fallback and w.fallback in effects:
-            m = effects[w.fallback]
-        else:
+        m = _lookup(w, effects)[0]
+        if m is None:
             if w.key.endswith("|core"):
                 unknown.append(w.event)
             continue
         mult[w.index] *= m
     return mult, unknown
+
+
+def _lookup(w: Window, effects: dict[str, float]) -> tuple[float | None, float]:
+    """A window's multiplier (own, else its pools', nearest first) and the standard deviation of its log."""
+    sd = getattr(effects, "sd", {})
+    if w.fixed is not None:
+        return w.fixed, 0.0
+    for k in [w.key] + fallbacks(w.fallback):
+        if k in effects:
+            return effects[k], sd.get(k, 0.0)
+    return None, 0.0
+
+
+def effect_sd(ev: SeriesEvents, effects: dict[str, float], n: int) -> np.ndarray:
+    """Standard deviation of the log event multiplier per interval (the windows' own, added in quadrature).
+
+    A holiday that borrows its pool's effect is as uncertain as holidays
+    differ from each other; one learned from its own occurrences much less.
+    """
+    var = np.zeros(n)
+    for w in ev.windows:
+        m, sd = _lookup(w, effects)
+        if m is not None and sd > 0:
+            var[w.index] += sd**2
+    return np.sqrt(var)
 
 
 def event_names(ev: SeriesEvents, n: int, lo: int) -> np.ndarray:

@@ -25,6 +25,9 @@ Models (all return the expected volume per UTC interval):
     learned from the last year, recent weeks weighing most; then event and
     holiday multipliers learned from their past occurrences (see
     :mod:`forecast.effects`).
+``ets_calendar``
+    ``ets`` with day-of-month and pay-day effects (:mod:`forecast.calendar`),
+    where the history shows them; the backtest keeps it only where it helps.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-MODELS = ("snaive", "ets", "prophet")
+MODELS = ("snaive", "ets", "ets_calendar", "prophet")
 DEFAULT_CANDIDATES = ("snaive", "ets")
 PROFILE_WEEKS = 52
 PROFILE_HALF_LIFE_WEEKS = 16
@@ -67,7 +70,7 @@ class LocalFrame:
     @classmethod
     def of(cls, ds: pd.DatetimeIndex, tz: str) -> "LocalFrame":
         local = ds.tz_convert(tz).tz_localize(None)
-        day = (local.normalize().asi8 // (86_400 * 10**9)).astype(np.int64)
+        day = (local.normalize().as_unit("ns").asi8 // (86_400 * 10**9)).astype(np.int64)  # any unit the index has
         return cls(ds, day, local.day_of_week.to_numpy(), (local.hour * 60 + local.minute).to_numpy())
 
     def part(self, lo: int, hi: int) -> "LocalFrame":

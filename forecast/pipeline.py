@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from forecast import backtest as bk
+from forecast import calendar as fcal
 from forecast import effects as fx
 from forecast import models as fm
 from forecast import outliers
@@ -112,7 +113,9 @@ class Prepared:
     notes: list[str]
 
 
-def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: TimeGrid, horizon_days: int = 28) -> Prepared:
+def prepare(
+    history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: TimeGrid, horizon_days: int = 28, holiday_eves: bool = True
+) -> Prepared:
     """Put every series of ``history`` (on ``grid``, the history's) on one UTC grid with its events and exclusions.
 
     See :func:`run_forecast`.
@@ -121,7 +124,6 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: 
     grid.positions(history["ds"], file="history")
     step_min = grid.interval_min
     per_day = grid.per_day
-    week = 7 * per_day
 
     hist_start = grid.start
     start = grid.end
@@ -168,14 +170,14 @@ def prepare(history: pd.DataFrame, events: pd.DataFrame | None = None, *, grid: 
         if "aht_s" in g:
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
         first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
-        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz])
+        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz], eves=holiday_eves)
         affected = fx.affected_mask(ev, len(index))
         found = outliers.find(y, frames[tz], affected, per_day)
         for e in found:
             ev.excluded[e.lo : e.hi] = True
             affected[e.lo : e.hi] = True
         excluded_notes += outliers.describe(found, index, tz, f"{channel}/{tz}")
-        ref = fx.reference(y, affected, week)
+        ref = fx.reference(y, affected, frames[tz], per_day)
         series.append(Series(channel, tz, y, aht, ev, ref, first))
     if len(excluded_notes) > MAX_EXCLUSION_NOTES:
         rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
@@ -194,6 +196,9 @@ def run_forecast(
     backtest: bool = True,
     progress: Progress | None = None,
     candidates: tuple[str, ...] | None = None,
+    calendar: bool = True,
+    pay_days: tuple[int, ...] = fcal.DEFAULT_PAY_DAYS,
+    holiday_eves: bool = True,
 ) -> ForecastResult:
     """Forecast every channel and customer zone of ``history``.
 
@@ -218,25 +223,37 @@ def run_forecast(
     progress : callable, optional
         ``progress(task, done, total)``.
     candidates : tuple of str, optional
-        Models to backtest; default snaive and ets (plus the one asked for).
-        Prophet is slower and off the default path.
+        Models to backtest; default snaive and ets (plus the one asked for,
+        and ``ets_calendar`` when ``calendar``). Prophet is slower and off the
+        default path.
+    calendar : bool
+        Let the backtest consider ``ets_calendar``: ets with the day-of-month
+        and pay-day effects the history shows (:mod:`forecast.calendar`).
+    pay_days : tuple of int
+        Days of the month salaries are paid (``-1`` = the last day); default
+        the 1st, the 15th and the last.
+    holiday_eves : bool
+        Learn an effect on the local day before each public holiday.
     """
     candidates = tuple(candidates or fm.DEFAULT_CANDIDATES)
+    if calendar and "ets" in candidates and "ets_calendar" not in candidates:
+        candidates = candidates + ("ets_calendar",)
     if model not in ("auto",) + candidates and model in fm.MODELS:
         candidates = candidates + (model,)
     if model not in MODEL_CHOICES:
         raise InputError.one("--model", f"unknown model {model!r}; expected one of {', '.join(MODEL_CHOICES)}")
     if horizon_days < 1:
         raise InputError.one("--horizon-days", "the horizon must be at least one day")
-    prep = prepare(history, events, grid=grid, horizon_days=horizon_days)
+    prep = prepare(history, events, grid=grid, horizon_days=horizon_days, holiday_eves=holiday_eves)
     horizon = grid.after(horizon_days)
+    pay_days = tuple(pay_days) if calendar or model == "ets_calendar" else None
     series, frames, index, per_day, n_hist = prep.series, prep.frames, prep.grid, prep.per_day, prep.n_hist
     notes = list(prep.notes)
     out_lo, out_hi = n_hist, prep.n_out
 
     # ---- backtest --------------------------------------------------------
     def predict(origin: int, stop: int, models: tuple[str, ...], cache: EtsCache | None = None) -> OriginPredictions:
-        return predict_origin(series, frames, origin, stop, per_day, models, cache)
+        return predict_origin(series, frames, origin, stop, per_day, models, cache, pay_days)
 
     bt = BacktestResult(pd.DataFrame())
     if backtest:
@@ -271,7 +288,10 @@ def run_forecast(
         )
 
     # ---- final forecast --------------------------------------------------
-    final = predict(n_hist, out_hi, tuple(sorted(set(choice.values()))))
+    final_models = set(choice.values())
+    if "ets_calendar" in final_models:
+        final_models.add("ets")  # where the calendar shows nothing at the final origin
+    final = predict(n_hist, out_hi, tuple(sorted(final_models)))
     n = out_hi - out_lo
     lead = np.arange(n) / per_day
     out = []
@@ -286,7 +306,7 @@ def run_forecast(
             if not sel.any():
                 continue
             want = choice[s.key + (bucket,)]
-            name = want if want in sp.models else next(iter(sp.models))
+            name = want if want in sp.models else ("ets" if want == "ets_calendar" and "ets" in sp.models else next(iter(sp.models)))
             if name != want and name != "zero" and want not in sp.why:  # (sp.notes say why)
                 notes.append(f"{s.channel}/{s.tz}: model {want} not available; using {name}")
             p = sp.models[name]

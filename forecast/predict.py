@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast import calendar as fcal
 from forecast import effects as fx
 from forecast import models as fm
 
@@ -123,15 +124,17 @@ def predict_origin(
     per_day: int,
     models: tuple[str, ...] = fm.DEFAULT_CANDIDATES,
     ets_cache: EtsCache | None = None,
+    pay_days: tuple[int, ...] = fcal.DEFAULT_PAY_DAYS,
 ) -> OriginPredictions:
     """Every model's prediction of every series on ``grid[origin:stop]``, trained before ``origin``.
 
     Event effects are learned per channel, pooled over zones, from the
-    intervals before ``origin``.
+    intervals before ``origin``; calendar effects (``ets_calendar``) per
+    series with ``pay_days``.
     """
     effects = learn_effects(series, origin)
     out = {
-        s.key: predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}), models, ets_cache)
+        s.key: predict_series(s, frames[s.tz], origin, stop, per_day, effects.get(s.channel, {}), models, ets_cache, pay_days)
         for s in series
     }
     return OriginPredictions(out, effects)
@@ -166,15 +169,22 @@ def predict_series(
     effects: dict[str, float],
     models: tuple[str, ...] = fm.DEFAULT_CANDIDATES,
     ets_cache: EtsCache | None = None,
+    pay_days: tuple[int, ...] = fcal.DEFAULT_PAY_DAYS,
 ) -> SeriesPredictions:
     """The requested models' predictions of one series on ``origin:stop`` (grid indices).
 
     Seasonal naive is always made (it is the fallback); each prediction
-    records the seconds its model took, shared preparation included.
+    records the seconds its model took, shared preparation included. The
+    bands of the models that use event effects include the effects'
+    uncertainty (:func:`forecast.effects.effect_sd`: a holiday that borrows
+    its country's pooled effect has a wide one). ``ets_calendar`` is
+    ``ets`` with the calendar effects of :mod:`forecast.calendar`; where the
+    history shows none it is missing (``why``) and ``ets`` is made instead.
     """
     clock = time.perf_counter()
     n_full = len(s.y)
     mult, unknown = fx.multiplier(s.ev, effects, n_full)
+    esd = fx.effect_sd(s.ev, effects, n_full)[origin:stop]
     unknown_future = [e for e in dict.fromkeys(unknown) if any(w.event == e and w.index.max() >= origin for w in s.ev.windows)]
     y = s.y.copy()
     y[origin:] = np.nan
@@ -204,7 +214,7 @@ def predict_series(
     sn_sd = float(np.nanstd((ld - ld.shift(7)).to_numpy())) if len(ld) > 14 else 0.15
     seconds, clock = _lap(clock)
     out.models["snaive"] = Prediction(sn, band_sd(sn, sn_sd, lead_days), np.zeros_like(sn), shared_s + seconds)
-    if not set(models) & {"ets", "prophet"}:
+    if not set(models) & {"ets", "prophet", "ets_calendar"}:
         return out
 
     # daily totals cleaned of events, and the intraday profile (ets and prophet)
@@ -218,15 +228,37 @@ def predict_series(
                 out.why[m] = why
         out.notes.append(f"{s.channel}/{s.tz}: {why} (ets needs {fm.MIN_ETS_DAYS}); using seasonal naive")
         return out
+    seen = daily.notna().to_numpy()
     daily = fm.fill_weekly(daily)
     log_daily = np.log1p(np.maximum(daily, 0.0))
     future_days = np.arange(last_day + 1, int(sub.day[-1]) + 1)
     profile = fm.intraday_profile(hist, clean[:origin], last_day)
     m = mult[origin:stop]
+    shape = holiday_shape(s, frame, clean, origin, profile)
+
+    def spread(daily_fc: pd.Series) -> np.ndarray:
+        full = fm.spread_daily(sub, daily_fc, profile)
+        if shape is not None:  # public holidays ahead take the shape of the day past holidays had
+            for w in s.ev.windows:
+                if w.key.startswith("holiday:") and w.key.endswith("|core") and w.index.min() >= d_lo and w.index.max() < d_hi:
+                    j = w.index - d_lo
+                    share = shape[sub.weekday[j], sub.slot[j]]
+                    if share.sum() > 0:
+                        full[j] = full[j].sum() * share / share.sum()
+        return full[cut]
+
     seconds, clock = _lap(clock)
     shared_s += seconds
 
-    if "ets" in models:
+    cal = None
+    if "ets_calendar" in models:
+        cal = fcal.learn(log_daily, seen, pay_days) if pay_days is not None else None
+        if cal is not None and cal.largest(np.concatenate([log_daily.index.to_numpy(), future_days])) < fcal.MIN_EFFECT:
+            cal = None
+        if cal is None:
+            out.why["ets_calendar"] = "no day-of-month or pay-day effect in the history"
+    fit = None
+    if "ets" in models or ("ets_calendar" in models and cal is None):
         cached = ets_cache.get(s.key, last_day) if ets_cache is not None else None
         fc, sd, fit = fm.ets_daily(log_daily, len(future_days), cached)
         if ets_cache is not None:
@@ -234,18 +266,75 @@ def predict_series(
         if len(daily) >= 400:
             fc = fc + fm.yearly_drift(log_daily, last_day, future_days)
         daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
-        base = fm.spread_daily(sub, daily_fc, profile)[cut]
+        base = spread(daily_fc)
         mu = base * m
         seconds, clock = _lap(clock)
-        out.models["ets"] = Prediction(mu, band_sd(mu, sd, lead_days), mu - base, shared_s + seconds)
+        out.models["ets"] = Prediction(mu, _with_effects(band_sd(mu, sd, lead_days), mu, esd), mu - base, shared_s + seconds)
+    if cal is not None:
+        # the same Holt-Winters parameters (estimated without the calendar when ets ran), run over the days less the calendar
+        cached = fit if fit is not None else (ets_cache.get(s.key, last_day) if ets_cache is not None else None)
+        lc_hist = cal.log_multiplier(log_daily.index.to_numpy())
+        fc, sd, _ = fm.ets_daily(log_daily - lc_hist, len(future_days), cached)
+        if len(daily) >= 400:
+            fc = fc + fm.yearly_drift(log_daily - lc_hist, last_day, future_days)
+        fc = fc + cal.log_multiplier(future_days)
+        daily_fc = pd.Series(np.expm1(fc).clip(min=0.0), index=future_days)
+        base = spread(daily_fc)
+        mu = base * m
+        seconds, clock = _lap(clock)
+        out.models["ets_calendar"] = Prediction(mu, _with_effects(band_sd(mu, sd, lead_days), mu, esd), mu - base, shared_s + seconds)
     if "prophet" in models:
         pf, psd = fm.prophet_daily(daily, future_days)
-        pbase = fm.spread_daily(sub, pd.Series(pf, index=future_days), profile)[cut]
+        pbase = spread(pd.Series(pf, index=future_days))
         seconds, clock = _lap(clock)
-        out.models["prophet"] = Prediction(pbase * m, band_sd(pbase * m, psd, lead_days), pbase * m - pbase, shared_s + seconds)
+        pmu = pbase * m
+        out.models["prophet"] = Prediction(pmu, _with_effects(band_sd(pmu, psd, lead_days), pmu, esd), pmu - pbase, shared_s + seconds)
+    if "ets" not in models and "ets_calendar" in out.models:
+        out.models.pop("ets", None)
     if "snaive" not in models:
         del out.models["snaive"]
     return out
+
+
+#: Weight, in holidays, of the weekday's own intraday shape against past holidays' shape on a holiday ahead.
+HOLIDAY_SHAPE_PRIOR = 1.0
+
+
+def holiday_shape(s: Series, frame: fm.LocalFrame, clean: np.ndarray, origin: int, profile: np.ndarray) -> np.ndarray | None:
+    """The intraday shape of a public holiday: past holidays' shares of their day, blended with the weekday's.
+
+    Closed or nearly closed, a holiday keeps only some hours (a 311 line's
+    emergencies at night, a shop's chat in the evening): the weekday's
+    profile would put the few calls at the weekday's peak. Each complete
+    past holiday (whole local day, before ``origin``, none of it left out)
+    gives its intervals' shares of the day per local minute of day; their
+    mean is blended with the weekday profile, ``n`` holidays against
+    :data:`HOLIDAY_SHAPE_PRIOR`. Returns a 7 x 1440 table like ``profile``,
+    or None without a past holiday.
+    """
+    num = np.zeros(1440)
+    n = 0
+    for w in s.ev.windows:
+        if not (w.key.startswith("holiday:") and w.key.endswith("|core")) or w.index.max() >= origin or w.index.min() < s.first:
+            continue
+        y = clean[w.index]
+        if np.isnan(y).any() or y.sum() <= 0 or frame.slot[w.index[0]] != 0:
+            continue
+        day_share = np.zeros(1440)
+        np.add.at(day_share, frame.slot[w.index], y / y.sum())
+        num += day_share
+        n += 1
+    if n == 0:
+        return None
+    seen = num / n
+    # blend per weekday: n holidays' shape against the weekday's own
+    prof = profile / np.maximum(profile.sum(axis=1, keepdims=True), 1e-12)
+    return (n * seen[None, :] + HOLIDAY_SHAPE_PRIOR * prof) / (n + HOLIDAY_SHAPE_PRIOR)
+
+
+def _with_effects(sd: np.ndarray, mu: np.ndarray, effect_log_sd: np.ndarray) -> np.ndarray:
+    """``sd`` with the event effects' uncertainty added (their log standard deviation times the volume)."""
+    return np.sqrt(sd**2 + (mu * effect_log_sd) ** 2)
 
 
 def _lap(clock: float) -> tuple[float, float]:

@@ -15,7 +15,14 @@ What it models (every shape in each customer zone's local time):
   Day sales in the UK and the post-Christmas "where is my order"/returns tail;
 - the shop's own promotions (flash sales, a summer sale) from events.csv, and one
   phone outage;
-- handle times per channel with intraday variation, gamma-Poisson counts.
+- handle times per channel with intraday variation, gamma-Poisson counts;
+- a pay-day cycle on voice, chat and email (the first three days of each month
+  +15%, the pay day on the 15th +8% (the Friday before when it falls on a
+  weekend), the last five days -8%); ``--no-month-cycle`` leaves it out (the
+  sample as it was before the cycle, byte for byte; agents, time off and the
+  other files are the same either way).
+
+    python data/samples/generate.py --no-month-cycle --out DIR
 It also writes the agents, time off, labour rules and targets of a ~120-agent
 team on two sites (Charlotte, America/New_York and Lisbon, Europe/Lisbon).
 """
@@ -312,7 +319,28 @@ def _promo_effects(grid: pd.DatetimeIndex, loc: pd.DataFrame, tz: str, events: p
     return eff
 
 
-def generate_history(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataFrame:
+#: The pay-day cycle of ``--month-cycle``: month start, the 15th (pay day) and the last days, per channel it acts on.
+MONTH_START_DAYS, MONTH_START_LIFT = 3, 0.15
+MID_MONTH_PAY_DAY, PAY_DAY_LIFT = 15, 0.08
+MONTH_END_DAYS, MONTH_END_DROP = 5, 0.08
+MONTH_CYCLE_CHANNELS = ("voice", "chat", "email")
+
+
+def _month_cycle(loc: pd.DataFrame) -> np.ndarray:
+    """Multiplier per interval from the customers' local day of the month (the pay-day cycle)."""
+    date = pd.to_datetime(loc["date"].to_numpy())
+    dom = date.day.to_numpy()
+    to_end = (date.days_in_month - date.day).to_numpy()
+    pay = pd.to_datetime({"year": date.year, "month": date.month, "day": MID_MONTH_PAY_DAY})
+    pay = pay - pd.to_timedelta(np.maximum(pay.dt.day_of_week.to_numpy() - 4, 0), unit="D")  # Saturday, Sunday -> Friday
+    m = np.ones(len(loc))
+    m[dom <= MONTH_START_DAYS] *= 1 + MONTH_START_LIFT
+    m[(date == pay.to_numpy())] *= 1 + PAY_DAY_LIFT
+    m[to_end < MONTH_END_DAYS] *= 1 - MONTH_END_DROP
+    return m
+
+
+def generate_history(rng: np.random.Generator, events: pd.DataFrame, month_cycle: bool = False) -> pd.DataFrame:
     grid = pd.date_range(START, END, freq=f"{INTERVAL_MIN}min", inclusive="left", tz="UTC")
     years = range(pd.Timestamp(START).year, pd.Timestamp(END).year + 1)
     t_years = ((grid - grid[0]).total_seconds() / (365.25 * 86400)).to_numpy()
@@ -323,6 +351,7 @@ def generate_history(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataF
         loc = _local_frame(grid, tz)
         day_eff = _day_effects(loc, tz, years)
         promo_eff = _promo_effects(grid, loc, tz, events)
+        cycle = _month_cycle(loc) if month_cycle else None
         day_key = loc["date"].to_numpy()
         _, day_index = np.unique(day_key, return_inverse=True)
         n_days = day_index.max() + 1
@@ -342,6 +371,8 @@ def generate_history(rng: np.random.Generator, events: pd.DataFrame) -> pd.DataF
             growth = (1 + GROWTH_PER_YEAR[channel]) ** t_years
             day_noise = rng.lognormal(0.0, 0.06, n_days)[day_index]
             lam = daily * shape * growth * yearly * day_noise * day_eff[:, ci] * promo_eff[:, ci]
+            if month_cycle and channel in MONTH_CYCLE_CHANNELS:  # no random draw: the other shapes stay the same
+                lam = lam * cycle
             lam = lam * rng.gamma(40.0, 1 / 40.0, len(lam))  # mild over-dispersion
             volume = rng.poisson(lam)
             # Handle time: longer in the evening and on Mondays, longer on peak days
@@ -439,6 +470,8 @@ def generate_time_off(agents: pd.DataFrame, rng: np.random.Generator) -> pd.Data
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--month-cycle", action=argparse.BooleanOptionalAction, default=True,
+                        help="the pay-day cycle (month start, the 15th, month end); --no-month-cycle leaves it out")
     args = parser.parse_args(argv)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
@@ -448,7 +481,18 @@ def main(argv: list[str] | None = None) -> None:
         EVENTS,
         columns=["event", "kind", "start", "end", "channels", "zones", "uplift", "lower_window", "upper_window"],
     )
-    history = generate_history(rng, events)
+    if args.month_cycle:
+        # Poisson draws take a varying share of the random stream: the cycle's history and contact log from a copy,
+        # then the stream advanced as without the cycle, so agents, time off and the rest stay the same files
+        import copy
+
+        own = copy.deepcopy(rng)
+        history = generate_history(own, events, month_cycle=True)
+        contacts = contact_log_example(history, own)
+        contact_log_example(generate_history(rng, events), rng)
+    else:
+        history = generate_history(rng, events)
+        contacts = contact_log_example(history, rng)
     hist_out = history.assign(ds=history["ds"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"))
     hist_out["volume"] = hist_out["volume"].astype(int)
     # mtime=0 keeps the gzip byte-identical between runs
@@ -456,7 +500,7 @@ def main(argv: list[str] | None = None) -> None:
 
     with gzip.GzipFile(out / "history.csv.gz", "wb", compresslevel=9, mtime=0) as fh:
         fh.write(hist_out[["ds", "channel", "tz", "volume", "aht_s"]].to_csv(index=False).encode())
-    contact_log_example(history, rng).to_csv(out / "contacts_example.csv", index=False)
+    contacts.to_csv(out / "contacts_example.csv", index=False)
     events.to_csv(out / "events.csv", index=False)
     agents = generate_agents(rng)
     agents.to_csv(out / "agents.csv", index=False)

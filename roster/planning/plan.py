@@ -22,6 +22,7 @@ from forecast import tables
 from forecast.errors import InputError
 from forecast.io.files import write_table
 from forecast.io.outputs import Writer, check_folder, write_folder
+from forecast.calendar import parse_pay_days
 from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.display import money
@@ -100,7 +101,7 @@ def forecast_stage(
                              f"for {settings.interval_min} minutes; load it with that interval (load_inputs(..., interval_min=...))")
     return run_forecast(
         history, events, grid=grid, horizon_days=settings.horizon_days, model=settings.model, backtest=settings.backtest,
-        progress=progress, candidates=candidates,
+        progress=progress, candidates=candidates, calendar=settings.calendar_effects, pay_days=parse_pay_days(settings.pay_days),
     )
 
 

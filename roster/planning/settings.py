@@ -42,6 +42,12 @@ class PlanSettings(BaseModel):
     )
     model: str = Field(default="auto", description="forecast model: auto (best per series and horizon in the backtest), ets, snaive or prophet")
     backtest: bool = Field(default=True, description="backtest the forecast models and choose per series")
+    calendar_effects: bool = Field(
+        default=True, description="let the backtest consider ets with the day-of-month and pay-day effects the history shows"
+    )
+    pay_days: str = Field(
+        default="1,15,last", description="days of the month salaries are paid (1-31 or last, separated by commas; empty = none)"
+    )
     peak_correction: bool = Field(default=True, description="staff calls and chats for the modified offered load")
     volume_quantile: float | Literal["mean"] | None = Field(
         default=None, description="staff every channel for this quantile of the forecast volume (0.1, 0.9) or its mean; None = the targets'"
@@ -66,6 +72,14 @@ class PlanSettings(BaseModel):
     @classmethod
     def _grid(cls, v: int | None) -> int | None:
         return None if v is None else check_interval(v)
+
+    @field_validator("pay_days")
+    @classmethod
+    def _pay_days(cls, v: str) -> str:
+        from forecast.calendar import parse_pay_days
+
+        days = parse_pay_days(v)  # a ValueError names what was expected
+        return ",".join("last" if d == -1 else str(d) for d in days)
 
     @field_validator("model")
     @classmethod

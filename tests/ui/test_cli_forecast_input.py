@@ -84,7 +84,7 @@ def test_a_series_that_starts_late_in_a_contact_log_starts_at_its_first_contact(
     chat, voice = (f.loc[f["channel"] == c, "volume"].sum() for c in ("chat", "voice"))
     assert chat == pytest.approx(voice, rel=0.15)
     acc = pd.read_csv(out / "accuracy.csv")
-    assert set(acc["model"]) <= {"snaive", "ets", "auto"}
+    assert set(acc["model"]) <= {"snaive", "ets", "ets_calendar", "auto"}  # no prophet unless asked for
 
 
 def test_a_series_that_starts_late_in_interval_counts_is_backtested_once_it_has_history(tmp_path, capsys):

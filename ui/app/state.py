@@ -272,16 +272,20 @@ def _set_requirements(staffed, staffing: dict) -> None:
     st.session_state["requirements_settings"] = dict(staffing)
 
 
-def start_forecast(horizon_days: int, model: str, backtest: bool) -> jobs.Job | None:
+def start_forecast(
+    horizon_days: int, model: str, backtest: bool, *, calendar_effects: bool = True, pay_days: str = "1,15,last"
+) -> jobs.Job | None:
     """Forecast and staff in the background; None when this forecast was already made (it is shown at once)."""
     from roster.planning.plan import forecast_stage, staffing_stage
 
     inp = inputs()
-    plan = _update_settings(horizon_days=horizon_days, model=model, backtest=backtest)
+    plan = _update_settings(horizon_days=horizon_days, model=model, backtest=backtest, calendar_effects=calendar_effects, pay_days=pay_days)
     staffing = dict(staffing_settings())
     cal = calibration_in_use()
-    settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest}
-    key = (data_id(), horizon_days, model, backtest, tuple(sorted(staffing.items())), st.session_state.get("calibration_in_use_id"))
+    settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest,
+                "calendar_effects": calendar_effects, "pay_days": plan.pay_days}
+    key = (data_id(), horizon_days, model, backtest, calendar_effects, plan.pay_days, tuple(sorted(staffing.items())),
+           st.session_state.get("calibration_in_use_id"))
     kept = st.session_state.get("_forecasts", {}).get(key)
     if kept is not None:
         _set_forecast(kept[0], kept[1], settings, kept[2], staffing)

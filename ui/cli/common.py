@@ -80,6 +80,7 @@ OPTIONS = {
     "peak_correction": "--peak-correction", "volume_quantile": "--volume-quantile", "week_start": "--week-start",
     "weeks": "--weeks", "time_limit_s": "--time-limit", "effort": "--effort", "workers": "--workers", "seed": "--seed",
     "simulate": "--simulate", "simulation_runs": "--runs",
+    "calendar_effects": "--calendar", "pay_days": "--pay-days",
 }
 
 
@@ -123,6 +124,13 @@ Model = Annotated[str, typer.Option(
     "--model", help=f"Forecast model: {', '.join(MODEL_CHOICES)} (auto: the best per series and horizon in the backtest).")]
 Backtest = Annotated[bool, typer.Option(
     "--backtest/--no-backtest", help="Score the models on past weeks (needed for auto's choice and for calibrated 10-90% bands).")]
+CalendarEffects = Annotated[bool, typer.Option(
+    "--calendar/--no-calendar",
+    help="Let the backtest consider ets_calendar: ets with the day-of-month and pay-day effects the history shows (the default).")]
+PayDays = Annotated[str, typer.Option(
+    "--pay-days", metavar="DAYS",
+    help="Days of the month salaries are paid, for the calendar effects: 1-31 or last, separated by commas "
+         "(a pay day on a weekend is paid the Friday before); default 1,15,last.")]
 PeakCorrection = Annotated[bool, typer.Option(
     "--peak-correction/--no-peak-correction",
     help="Staff calls and chats for the load in the system when volume changes fast (modified offered load; the default).")]

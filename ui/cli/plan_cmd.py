@@ -14,6 +14,8 @@ from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
     CalibrationFile,
+    CalendarEffects,
+    PayDays,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -79,6 +81,8 @@ def plan(
     runs: Runs = default("simulation_runs"),
     previous_roster: PreviousRosterFile = None,
     calibration: CalibrationFile = None,
+    calendar: CalendarEffects = default("calendar_effects"),
+    pay_days: PayDays = default("pay_days"),
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -106,6 +110,8 @@ def plan(
         volume_quantile=parse_quantile(volume_quantile),
         simulate=simulate,
         simulation_runs=runs,
+        calendar_effects=calendar,
+        pay_days=pay_days,
     )
     check_output_folder(out_dir)
     with progress_bar() as report:

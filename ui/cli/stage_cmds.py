@@ -23,6 +23,8 @@ from roster.planning.settings import default
 from ui.cli.common import (
     Backtest,
     CalibrationFile,
+    CalendarEffects,
+    PayDays,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -70,6 +72,8 @@ def forecast_cmd(
     with_prophet: bool = typer.Option(False, "--with-prophet", help="Let auto consider Prophet too (slower: about 90 s more on the sample)."),
     backtest: Backtest = default("backtest"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
+    calendar: CalendarEffects = default("calendar_effects"),
+    pay_days: PayDays = default("pay_days"),
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
 
@@ -85,7 +89,8 @@ def forecast_cmd(
     quiet_libraries()
     t = time.perf_counter()
     notes: list[str] = []
-    settings = plan_settings(horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest)
+    settings = plan_settings(horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest,
+                             calendar_effects=calendar, pay_days=pay_days)
     check_output_folder(out_dir, "forecast")
     hist = read_history(history, interval_min=settings.interval_min, notes=notes)
     ev = None

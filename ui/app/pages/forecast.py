@@ -29,8 +29,25 @@ with st.form("forecast_form"):
     backtest = c[2].checkbox("Backtest", value=bool(last.get("backtest", default("backtest"))),
                              help="score the models from rolling origins over the last weeks (needed for auto's choice and calibrated bands)")
     run = c[3].form_submit_button("Run forecast", type="primary", disabled=busy)
+    c2 = st.columns([1, 1, 2])
+    calendar_on = c2[0].checkbox(
+        "Calendar effects", value=bool(last.get("calendar_effects", default("calendar_effects"))),
+        help="let the backtest consider ets_calendar: ets with the day-of-month and pay-day effects the history shows; "
+             "it is used only for the series and horizons where it scores best",
+    )
+    pay_days = c2[1].text_input(
+        "Pay days", value=str(last.get("pay_days", default("pay_days"))),
+        help="days of the month salaries are paid: 1-31 or last, separated by commas (a pay day on a weekend is paid the Friday before)",
+    )
 if run:
-    if state.start_forecast(int(horizon), model, bool(backtest)) is None:
+    from forecast.calendar import parse_pay_days
+
+    try:
+        parse_pay_days(pay_days)
+    except ValueError as exc:
+        st.error(f"Pay days: {exc}")
+        st.stop()
+    if state.start_forecast(int(horizon), model, bool(backtest), calendar_effects=bool(calendar_on), pay_days=pay_days) is None:
         st.toast("This forecast was already made with these settings: shown from memory.")
     else:
         st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)
