@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, Problem, Problems, file_label
+from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem, Problems, file_label
 from forecast.schema import CHANNELS, is_valid_tz
 from forecast.tables import Table
 
@@ -160,14 +160,28 @@ def parse_numbers(
 
     ``maximum`` (inclusive) rejects values beyond it; ``why_maximum`` says why in the message.
     """
-    raw = df[column].str.strip()
-    empty = raw == ""
-    values = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
+    col = df[column]
+    if pd.api.types.is_bool_dtype(col.dtype) or not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        raise InputError.one(file, f"the column holds {col.dtype} values; expected {what} in each row", column=column)
+    if pd.api.types.is_numeric_dtype(col.dtype):  # a typed column (Parquet, DuckDB, a typed CSV read): no text to parse
+        values = col.astype(float)
+        empty = values.isna()
+        raw = None
+    else:
+        raw = col.str.strip()
+        empty = raw == ""
+        values = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
     found = Problems()
     lines = df["_line"]
 
+    def text(mask: pd.Series) -> pd.Series:
+        """The first cells of ``mask`` as the user wrote them (a typed number as its shortest text)."""
+        if raw is not None:
+            return raw[mask].head(MAX_PROBLEMS_SHOWN)
+        return values[mask].head(MAX_PROBLEMS_SHOWN).map(lambda v: "" if v != v else (f"{v:.0f}" if float(v).is_integer() else repr(float(v))))
+
     def cells(mask: pd.Series, message) -> None:
-        found.extend((Problem(file, message(cell), int(line), column) for line, cell in zip(lines[mask], raw[mask])), int(mask.sum()))
+        found.extend((Problem(file, message(cell), int(line), column) for line, cell in zip(lines[mask], text(mask))), int(mask.sum()))
 
     bad_text = values.isna() & ~empty
     if not allow_empty:
