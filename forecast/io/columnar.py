@@ -23,7 +23,8 @@ Sources (:func:`parse_source` reads the text the CLI's ``--history`` gives):
 Column types: ``ds`` / ``created_at`` a timestamp (with a zone: an instant; without: the wall-clock time of the
 row's customer zone ``tz``, as a naive CSV timestamp is) or ISO 8601 text; ``channel`` and ``tz`` text; ``volume``,
 ``aht_s`` and ``handle_time_s`` numbers (integer or floating point) or text holding them. A column of another type
-is refused, naming the file and the column. Other columns (e.g. ``queue``) are not read.
+is refused, naming the file and the column. Other columns (e.g. ``queue``) are not read (messages that list the
+columns found name them, as for a CSV: the frame's ``attrs["columns"]``).
 """
 
 from __future__ import annotations
@@ -300,6 +301,7 @@ def read_parquet(path: str | Path, *, label: str | None = None) -> tuple[pd.Data
             raise InputError.one(lab, f"is not a readable Parquet file ({str(exc).splitlines()[0]})") from None
         frames.append(_frame(table, names))
     df, rows = _concat(frames, labels, name)
+    df.attrs["columns"] = [f.name.strip().lower() for f in schemas[0][2].schema_arrow]
     if len(df) == 0:
         raise InputError.one(name, "has columns but no data rows")
     return df, rows
@@ -359,7 +361,9 @@ def read_duckdb(source: DuckDBSource) -> tuple[pd.DataFrame, RowMap]:
     if table.num_rows == 0:
         raise InputError.one(label, "has columns but no data rows")
     frame = _frame(table.select(list(names.values())), names) if names else pd.DataFrame(index=range(table.num_rows))
-    return _concat([frame], [label], label)
+    df, rows = _concat([frame], [label], label)
+    df.attrs["columns"] = [f.name.strip().lower() for f in table.schema]
+    return df, rows
 
 
 def read_columnar(source: str | Path | DuckDBSource, *, label: str | None = None) -> tuple[pd.DataFrame, RowMap]:

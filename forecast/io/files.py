@@ -128,11 +128,16 @@ def _field_count_error(text: str, name: str) -> InputError:
     return found.error() if found else InputError([Problem(name, "is not a well-formed CSV: rows and header differ in length")])
 
 
+def source_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of the file ``df`` was read from: a CSV's all; a columnar source's (``attrs["columns"]``), read or not."""
+    return list(df.attrs.get("columns") or [c for c in df.columns if c != "_line"])
+
+
 def require_columns(df: pd.DataFrame, required: list[str], file: str, what: str) -> None:
     """Raise InputError naming every missing column and what the file should hold."""
     missing = [c for c in required if c not in df.columns]
     if missing:
-        found = ", ".join(c for c in df.columns if c != "_line") or "none"
+        found = ", ".join(source_columns(df)) or "none"
         raise InputError(
             [
                 Problem(

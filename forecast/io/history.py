@@ -35,7 +35,7 @@ from forecast.schema import (
 )
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
 from forecast.io.columnar import DuckDBSource, RowMap, check_series_partitions, is_columnar, parse_source, read_columnar
-from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
+from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns, source_columns
 
 
 def _zone_column(df: pd.DataFrame, file: str, default_tz: str | None) -> pd.Series:
@@ -192,7 +192,7 @@ def _read_frame(df: pd.DataFrame, file: str, interval_min, default_tz, notes, ro
     elif "ds" in df.columns:
         frame, target = _load_interval_counts(df, file, interval_min, default_tz, notes, rows)
     else:
-        found = ", ".join(c for c in df.columns if c != "_line")
+        found = ", ".join(source_columns(df))
         raise InputError.one(
             file,
             "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
