@@ -234,7 +234,11 @@ def _has_offset(strings: pd.Series) -> np.ndarray:
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         return strings.str.contains(_OFFSET_RE, regex=True).to_numpy()
     # RE2's ``$`` is the end of the text; the strings are stripped, so Python's reading of it is the same
-    found = pc.match_substring_regex(pa.array(strings.to_numpy(dtype=object), type=pa.string()), _OFFSET_RE)
+    try:  # an Arrow-backed string column passes its buffers as they are
+        arrow = pa.array(strings.astype("string[pyarrow]").array, type=pa.large_string())
+    except (TypeError, ValueError, pa.ArrowException):
+        arrow = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+    found = pc.match_substring_regex(arrow, _OFFSET_RE)
     return found.to_numpy(zero_copy_only=False).astype(bool)
 
 

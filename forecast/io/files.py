@@ -47,11 +47,61 @@ def _raw_bytes(path: Path, name: str) -> bytes:
     return bytes(data)
 
 
-def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
-    """Read a CSV (optionally ``.gz``) into a dataframe of strings.
+def _typed_csv(data: bytes, numbers: tuple[str, ...]) -> pd.DataFrame | None:
+    """The CSV read in columns by Arrow, the ``numbers`` columns as floats and the rest as text; None where that is not safe.
+
+    Safe means the text reader would read the same cells on the same lines: no quote (no cell across lines), no
+    blank or whitespace-only line, every row with the header's fields, every number finite or empty. Anything else
+    (and any Arrow error: a cell that is not a number, bytes that are not UTF-8) returns None, and the caller reads
+    the file as text, which finds and names the problem.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if b'"' in body or b"\r" in body or not body.strip() or re.search(rb"\n[ \t]*\n", body.rstrip(b" \t\n")) or body[:1].isspace():
+        return None
+    header = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").split(",")
+    wanted = {name: pa.float64() for name in header if name.strip().lower() in numbers}
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={**{name: pa.string() for name in header if name not in wanted}, **wanted},
+                null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, UnicodeDecodeError):
+        return None
+    if table.num_rows == 0 or table.num_columns != len(header):
+        return None
+    df = table.to_pandas()
+    for name in wanted:
+        values = df[name].to_numpy()
+        if np.isinf(values).any():
+            return None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if len(set(df.columns)) != len(df.columns):
+        return None
+    df["_line"] = np.arange(2, len(df) + 2, dtype=np.int64)
+    df.attrs["typed"] = True
+    return df
+
+
+def read_table(path: str | Path, *, label: str | None = None, numbers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read a CSV (optionally ``.gz``) into a dataframe of strings (or typed columns where safe).
 
     Column names are stripped and lower-cased. A ``_line`` column holds each
     row's line number in the file (header = 1) for error messages.
+
+    ``numbers`` (lower-case column names) asks for a typed read: where it is safe (see :func:`_typed_csv`) the
+    file is read in columns by Arrow, those columns as floats (empty cells NaN) and the rest as text, and
+    ``df.attrs["typed"]`` is True; a caller whose checks then find a problem reads the file again as text
+    (``numbers=()``) to name it exactly as before. Otherwise every cell is a string.
 
     Raises
     ------
@@ -70,6 +120,10 @@ def read_table(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     if size > MAX_FILE_BYTES:
         raise InputError.one(name, f"the file is {_megabytes(size)}; the limit is {_megabytes(MAX_FILE_BYTES)}")
     data = _raw_bytes(path, name)
+    if numbers:
+        typed = _typed_csv(data, numbers)
+        if typed is not None:
+            return typed
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -182,7 +182,20 @@ def read_history(
             notes += [rows.text(n) for n in found]
         return history
     file = label or file_label(source)
-    return _read_frame(read_table(source, label=file), file, interval_min, default_tz, notes, None)
+    df = read_table(source, label=file, numbers=("volume", "aht_s", "handle_time_s"))
+    if not df.attrs.get("typed"):
+        return _read_frame(df, file, interval_min, default_tz, notes, None)
+    # Read in typed columns: any problem is found again reading the file as text, so that every message is the
+    # text reader's (the cell as written, its line).
+    found: list[str] = []
+    try:
+        history = _read_frame(df, file, interval_min, default_tz, found if notes is not None else None, None)
+    except InputError:
+        del df
+        return _read_frame(read_table(source, label=file), file, interval_min, default_tz, notes, None)
+    if notes is not None:
+        notes += found
+    return history
 
 
 def _read_frame(df: pd.DataFrame, file: str, interval_min, default_tz, notes, rows: RowMap | None) -> History:
