@@ -578,3 +578,26 @@ def test_the_forecast_zoom_stays_on_its_day_when_the_zone_changes(at):
     assert frm.value == dt.date(2026, 11, 27)  # the same Friday, not the first date (a 5-hour stub of Saturday evening)
     assert dt.date(2026, 11, 21) not in frm.options  # no partial first day to start a view on
     assert at.get("button_group")[0].value == "day"
+
+
+def test_a_parquet_history_upload_is_validated_and_named_by_its_row(at, small_app_data):
+    import io
+
+    import pandas as pd
+
+    history = pd.read_csv(small_app_data / "history.csv.gz" if (small_app_data / "history.csv.gz").exists() else small_app_data / "history.csv")
+    bad = history.head(50).copy()
+    bad.loc[4, "channel"] = "fax"
+    buf = io.BytesIO()
+    bad.to_parquet(buf, index=False)
+    at.file_uploader(key="up_history").set_value(("my_history.parquet", buf.getvalue(), "application/octet-stream"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "my_history.parquet, row 5, column 'channel': unknown channel 'fax'" in err
+    good = io.BytesIO()
+    history.to_parquet(good, index=False)
+    at.file_uploader(key="up_history").set_value(("my_history.parquet", good.getvalue(), "application/octet-stream"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    assert not at.error
