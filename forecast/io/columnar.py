@@ -388,9 +388,11 @@ def check_series_partitions(frame: pd.DataFrame, rows: RowMap) -> None:
         return
     bounds = np.array([p.first for p in rows.parts] + [rows.parts[-1].first + rows.parts[-1].rows])
     part = np.searchsorted(bounds, frame["_line"].to_numpy(), side="right") - 1
-    key = frame["channel"].astype(str) + "/" + frame["tz"].astype(str)
-    codes, uniques = pd.factorize(key)
-    table = pd.DataFrame({"part": part, "series": codes, "ds": frame["ds"].to_numpy()})
+    grouped = frame.groupby(["channel", "tz"], sort=False)
+    codes = grouped.ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]  # each series' first row, in code order
+    uniques = [f"{c}/{z}" for c, z in frame[["channel", "tz"]].iloc[first].itertuples(index=False)]
+    table = pd.DataFrame({"part": part, "series": codes, "ds": frame["ds"].astype("int64").to_numpy()})
     counts = table.groupby(["part", "series"]).size()
     dominant = counts.groupby(level="part").idxmax().map(lambda t: t[1])
     share = counts.groupby(level="part").max() / counts.groupby(level="part").sum()
