@@ -30,20 +30,24 @@ class Problem:
     message : str
         What was expected, and what was found.
     line : int | None
-        1-based line in the file (header = line 1); ``None`` for file-level problems.
+        1-based line in the file (header = line 1); ``None`` for file-level problems. In a columnar
+        input (Parquet, a DuckDB table or query) the 1-based row instead, with ``unit`` ``"row"``.
     column : str | None
         Column (or config key) concerned, if any.
+    unit : str
+        What ``line`` counts: ``"line"`` (text files) or ``"row"`` (columnar inputs).
     """
 
     file: str
     message: str
     line: int | None = None
     column: str | None = None
+    unit: str = "line"
 
     def __str__(self) -> str:
         where = [self.file]
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(f"{self.unit} {self.line}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
         return f"{', '.join(where)}: {self.message}"

@@ -180,13 +180,15 @@ def parse_timestamps(
     n = len(values)
     if lines is None:
         lines = np.arange(2, n + 2)
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values.dtype):
+        return _typed_timestamps(values, tz, file, column, lines)
     strings = values.astype("string").str.strip()
     missing = strings.isna() | (strings == "")
     if missing.any():
         bad = np.flatnonzero(missing.to_numpy())
         raise InputError.cells((Problem(file, "expected a timestamp, found an empty cell", int(lines[i]), column) for i in bad), len(bad))
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    has_offset = strings.str.contains(_OFFSET_RE, regex=True).to_numpy()
+    has_offset = _has_offset(strings)
     expected = "an ISO 8601 timestamp such as 2025-11-28T14:15:00Z"
 
     if has_offset.any():
@@ -220,35 +222,68 @@ def parse_timestamps(
             raise unusable
         local_all = parsed.astype("datetime64[ns]").reset_index(drop=True)
         zones = np.full(n, tz, dtype=object) if isinstance(tz, str) else tz.to_numpy(dtype=object)
-        zones = zones[naive_pos]
-        utc_all = np.empty(len(naive_pos), dtype="datetime64[ns]")
-        found = Problems()
-        for zone in pd.unique(zones):
-            sel = np.flatnonzero(zones == zone)
-            local = local_all.iloc[sel]
-            utc = local.dt.tz_localize(zone, nonexistent="NaT", ambiguous="NaT")
-            bad = utc.isna().to_numpy()
-            if bad.any():
-                # A time that fails with ambiguous=True too does not exist at all.
-                gap = local[bad].dt.tz_localize(zone, nonexistent="NaT", ambiguous=np.ones(bad.sum(), bool)).isna()
-                found.extend(
-                    (
-                        Problem(
-                            file,
-                            f"local time {value:%Y-%m-%d %H:%M} "
-                            f"{'does not exist (clocks go forward)' if is_gap else 'is ambiguous (clocks go back, it happens twice)'} "
-                            f"in {zone}; give the UTC offset, e.g. 2025-11-02T01:30:00-05:00",
-                            int(line),
-                            column,
-                        )
-                        for value, line, is_gap in zip(local[bad], lines[naive_pos[sel[bad]]], gap)
-                    ),
-                    int(bad.sum()),
-                )
-            utc_all[sel] = utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-        found.raise_if_any()
-        out.iloc[naive_pos] = pd.to_datetime(utc_all).tz_localize("UTC")
+        out.iloc[naive_pos] = _localize(local_all, zones[naive_pos], lines[naive_pos], file, column)
     return out
+
+
+def _has_offset(strings: pd.Series) -> np.ndarray:
+    """Which stripped timestamp strings end in a UTC offset (one vectorised regular-expression pass in Arrow)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return strings.str.contains(_OFFSET_RE, regex=True).to_numpy()
+    # RE2's ``$`` is the end of the text; the strings are stripped, so Python's reading of it is the same
+    try:  # an Arrow-backed string column passes its buffers as they are
+        arrow = pa.array(strings.astype("string[pyarrow]").array, type=pa.large_string())
+    except (TypeError, ValueError, pa.ArrowException):
+        arrow = pa.array(strings.to_numpy(dtype=object), type=pa.large_string())
+    found = pc.match_substring_regex(arrow, _OFFSET_RE)
+    return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _typed_timestamps(values: pd.Series, tz: pd.Series | str, file: str, column: str, lines: np.ndarray) -> pd.Series:
+    """Timestamps already typed (a Parquet or DuckDB column): zone-aware ones are instants; naive ones the row's wall time."""
+    missing = values.isna().to_numpy()
+    if missing.any():
+        bad = np.flatnonzero(missing)
+        raise InputError.cells((Problem(file, "expected a timestamp, found an empty cell", int(lines[i]), column) for i in bad), len(bad))
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    local_all = values.astype("datetime64[ns]").reset_index(drop=True)
+    zones = np.full(len(values), tz, dtype=object) if isinstance(tz, str) else tz.to_numpy(dtype=object)
+    return pd.Series(_localize(local_all, zones, np.asarray(lines), file, column), index=values.index)
+
+
+def _localize(local_all: pd.Series, zones: np.ndarray, lines: np.ndarray, file: str, column: str) -> pd.DatetimeIndex:
+    """Local wall-clock times (naive, one zone per value) to UTC; every time that does not exist or happens twice named by line."""
+    utc_all = np.empty(len(local_all), dtype="datetime64[ns]")
+    found = Problems()
+    for zone in pd.unique(zones):
+        sel = np.flatnonzero(zones == zone)
+        local = local_all.iloc[sel]
+        utc = local.dt.tz_localize(zone, nonexistent="NaT", ambiguous="NaT")
+        bad = utc.isna().to_numpy()
+        if bad.any():
+            # A time that fails with ambiguous=True too does not exist at all.
+            gap = local[bad].dt.tz_localize(zone, nonexistent="NaT", ambiguous=np.ones(bad.sum(), bool)).isna()
+            found.extend(
+                (
+                    Problem(
+                        file,
+                        f"local time {value:%Y-%m-%d %H:%M} "
+                        f"{'does not exist (clocks go forward)' if is_gap else 'is ambiguous (clocks go back, it happens twice)'} "
+                        f"in {zone}; give the UTC offset, e.g. 2025-11-02T01:30:00-05:00",
+                        int(line),
+                        column,
+                    )
+                    for value, line, is_gap in zip(local[bad], lines[sel[bad]], gap)
+                ),
+                int(bad.sum()),
+            )
+        utc_all[sel] = utc.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    found.raise_if_any()
+    return pd.to_datetime(utc_all).tz_localize("UTC")
 
 
 def floor_to_grid(ds: pd.Series, interval_min: int) -> pd.Series:

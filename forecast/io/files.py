@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from forecast.errors import InputError, Problem, Problems, file_label
+from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem, Problems, file_label
 from forecast.schema import CHANNELS, is_valid_tz
 from forecast.tables import Table
 
@@ -47,11 +47,64 @@ def _raw_bytes(path: Path, name: str) -> bytes:
     return bytes(data)
 
 
-def read_table(path: str | Path, *, label: str | None = None, sep: str = ",") -> pd.DataFrame:
-    """Read a CSV (optionally ``.gz``; ``sep="\\t"`` for a tab-separated file) into a dataframe of strings.
+def _typed_csv(data: bytes, numbers: tuple[str, ...]) -> pd.DataFrame | None:
+    """The CSV read in columns by Arrow, the ``numbers`` columns as floats and the rest as text; None where that is not safe.
+
+    Safe means the text reader would read the same cells on the same lines: no quote (no cell across lines), no
+    blank or whitespace-only line, every row with the header's fields, every number finite or empty. Anything else
+    (and any Arrow error: a cell that is not a number, bytes that are not UTF-8) returns None, and the caller reads
+    the file as text, which finds and names the problem.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if b'"' in body or b"\r" in body or not body.strip() or re.search(rb"\n[ \t]*\n", body.rstrip(b" \t\n")) or body[:1].isspace():
+        return None
+    header = body.split(b"\n", 1)[0].decode("utf-8", errors="replace").split(",")
+    wanted = {name: pa.float64() for name in header if name.strip().lower() in numbers}
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(body),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={**{name: pa.string() for name in header if name not in wanted}, **wanted},
+                null_values=[""], strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError, UnicodeDecodeError):
+        return None
+    if table.num_rows == 0 or table.num_columns != len(header):
+        return None
+    df = table.to_pandas()
+    for name in wanted:
+        values = df[name].to_numpy()
+        if np.isinf(values).any():
+            return None
+    df.columns = [str(c).strip().lower() for c in df.columns]
+    if len(set(df.columns)) != len(df.columns):
+        return None
+    df["_line"] = np.arange(2, len(df) + 2, dtype=np.int64)
+    df.attrs["typed"] = True
+    return df
+
+
+def read_table(
+    path: str | Path, *, label: str | None = None, numbers: tuple[str, ...] = (), sep: str = ","
+) -> pd.DataFrame:
+    """Read a CSV (optionally ``.gz``; ``sep="\\t"`` for a tab-separated file) into a dataframe of strings (or typed
+    columns where safe).
 
     Column names are stripped and lower-cased. A ``_line`` column holds each
     row's line number in the file (header = 1) for error messages.
+
+    ``numbers`` (lower-case column names) asks for a typed read: where it is safe (see :func:`_typed_csv`) the
+    file is read in columns by Arrow, those columns as floats (empty cells NaN) and the rest as text, and
+    ``df.attrs["typed"]`` is True; a caller whose checks then find a problem reads the file again as text
+    (``numbers=()``) to name it exactly as before. Otherwise every cell is a string.
 
     Raises
     ------
@@ -70,6 +123,10 @@ def read_table(path: str | Path, *, label: str | None = None, sep: str = ",") ->
     if size > MAX_FILE_BYTES:
         raise InputError.one(name, f"the file is {_megabytes(size)}; the limit is {_megabytes(MAX_FILE_BYTES)}")
     data = _raw_bytes(path, name)
+    if numbers and sep == ",":
+        typed = _typed_csv(data, numbers)
+        if typed is not None:
+            return typed
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -129,11 +186,16 @@ def _field_count_error(text: str, name: str, sep: str = ",") -> InputError:
     return found.error() if found else InputError([Problem(name, "is not a well-formed CSV: rows and header differ in length")])
 
 
+def source_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of the file ``df`` was read from: a CSV's all; a columnar source's (``attrs["columns"]``), read or not."""
+    return list(df.attrs.get("columns") or [c for c in df.columns if c != "_line"])
+
+
 def require_columns(df: pd.DataFrame, required: list[str], file: str, what: str) -> None:
     """Raise InputError naming every missing column and what the file should hold."""
     missing = [c for c in required if c not in df.columns]
     if missing:
-        found = ", ".join(c for c in df.columns if c != "_line") or "none"
+        found = ", ".join(source_columns(df)) or "none"
         raise InputError(
             [
                 Problem(
@@ -161,14 +223,28 @@ def parse_numbers(
 
     ``maximum`` (inclusive) rejects values beyond it; ``why_maximum`` says why in the message.
     """
-    raw = df[column].str.strip()
-    empty = raw == ""
-    values = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
+    col = df[column]
+    if pd.api.types.is_bool_dtype(col.dtype) or not (pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        raise InputError.one(file, f"the column holds {col.dtype} values; expected {what} in each row", column=column)
+    if pd.api.types.is_numeric_dtype(col.dtype):  # a typed column (Parquet, DuckDB, a typed CSV read): no text to parse
+        values = col.astype(float)
+        empty = values.isna()
+        raw = None
+    else:
+        raw = col.str.strip()
+        empty = raw == ""
+        values = pd.to_numeric(raw.where(~empty), errors="coerce").astype(float)
     found = Problems()
     lines = df["_line"]
 
+    def text(mask: pd.Series) -> pd.Series:
+        """The first cells of ``mask`` as the user wrote them (a typed number as its shortest text)."""
+        if raw is not None:
+            return raw[mask].head(MAX_PROBLEMS_SHOWN)
+        return values[mask].head(MAX_PROBLEMS_SHOWN).map(lambda v: "" if v != v else (f"{v:.0f}" if float(v).is_integer() else repr(float(v))))
+
     def cells(mask: pd.Series, message) -> None:
-        found.extend((Problem(file, message(cell), int(line), column) for line, cell in zip(lines[mask], raw[mask])), int(mask.sum()))
+        found.extend((Problem(file, message(cell), int(line), column) for line, cell in zip(lines[mask], text(mask))), int(mask.sum()))
 
     bad_text = values.isna() & ~empty
     if not allow_empty:
@@ -312,3 +388,13 @@ def write_table(df: pd.DataFrame, table: Table, path: str | Path) -> Path:
     Raises ValueError when the frame's columns are not exactly the table's (see :meth:`forecast.tables.Table.order`).
     """
     return write_csv_atomic(with_iso(table.order(df)), path)
+
+
+def write_table_parquet(df: pd.DataFrame, table: Table, path: str | Path) -> Path:
+    """Write ``df`` as ``table`` to a Parquet file, atomically (as :func:`write_csv_atomic`): for big runs.
+
+    The columns are the table's, in order (:meth:`forecast.tables.Table.order`), typed: timestamps stay
+    timezone-aware UTC, numbers stay numbers. A Parquet file is not opened by spreadsheets, so text is written as it is.
+    """
+    ordered = table.order(df)
+    return _write_atomic(path, lambda tmp: ordered.to_parquet(tmp, index=False, engine="pyarrow"))

@@ -34,7 +34,8 @@ from forecast.schema import (
     max_contacts,
 )
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
-from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
+from forecast.io.columnar import DuckDBSource, RowMap, check_series_partitions, is_columnar, parse_source, read_columnar
+from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns, source_columns
 
 
 def _zone_column(df: pd.DataFrame, file: str, default_tz: str | None) -> pd.Series:
@@ -133,7 +134,7 @@ class History:
 
 
 def read_history(
-    path: str | Path,
+    path: str | Path | DuckDBSource,
     *,
     interval_min: int | None = None,
     default_tz: str | None = None,
@@ -144,7 +145,11 @@ def read_history(
 
     Parameters
     ----------
-    path : path to a CSV or CSV.gz file.
+    path : str, Path or DuckDBSource
+        A CSV or CSV.gz file; a Parquet file or a folder of Parquet files; a DuckDB table or query
+        (``duckdb:PATH::TABLE``, ``duckdb:PATH::SELECT ...`` as text, or a
+        :class:`forecast.io.columnar.DuckDBSource`). See :mod:`forecast.io.columnar`: the same checks, and
+        messages naming the file and row where a CSV's name the line.
     interval_min : int, optional
         Output grid in minutes (15, 30, 60). Interval-count files default to
         their own interval and may be aggregated to a coarser one; contact
@@ -162,16 +167,45 @@ def read_history(
     History
         The tidy frame and its :class:`forecast.timegrid.TimeGrid`.
     """
-    file = label or file_label(path)
     if interval_min is not None:
         check_interval(interval_min)
-    df = read_table(path, label=file)
+    source = parse_source(path) if isinstance(path, str) else path
+    if is_columnar(source):
+        df, rows = read_columnar(source, label=label)
+        file = rows.source
+        found: list[str] = []
+        try:
+            history = _read_frame(df, file, interval_min, default_tz, found if notes is not None else None, rows)
+        except InputError as exc:
+            raise rows.error(exc) from None
+        if notes is not None:
+            notes += [rows.text(n) for n in found]
+        return history
+    file = label or file_label(source)
+    df = read_table(source, label=file, numbers=("volume", "aht_s", "handle_time_s"))
+    if not df.attrs.get("typed"):
+        return _read_frame(df, file, interval_min, default_tz, notes, None)
+    # Read in typed columns: any problem is found again reading the file as text, so that every message is the
+    # text reader's (the cell as written, its line).
+    found: list[str] = []
+    try:
+        history = _read_frame(df, file, interval_min, default_tz, found if notes is not None else None, None)
+    except InputError:
+        del df
+        return _read_frame(read_table(source, label=file), file, interval_min, default_tz, notes, None)
+    if notes is not None:
+        notes += found
+    return history
+
+
+def _read_frame(df: pd.DataFrame, file: str, interval_min, default_tz, notes, rows: RowMap | None) -> History:
+    """The history of a frame read from a file (strings from a CSV, typed columns from a columnar source)."""
     if "created_at" in df.columns:
-        frame, target = _load_contact_log(df, file, interval_min or 15, default_tz, notes), interval_min or 15
+        frame, target = _load_contact_log(df, file, interval_min or 15, default_tz, notes, rows), interval_min or 15
     elif "ds" in df.columns:
-        frame, target = _load_interval_counts(df, file, interval_min, default_tz, notes)
+        frame, target = _load_interval_counts(df, file, interval_min, default_tz, notes, rows)
     else:
-        found = ", ".join(c for c in df.columns if c != "_line")
+        found = ", ".join(source_columns(df))
         raise InputError.one(
             file,
             "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
@@ -198,7 +232,7 @@ def load_history(
     return read_history(path, interval_min=interval_min, default_tz=default_tz, notes=notes, label=label).frame
 
 
-def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd.DataFrame, int]:
+def _load_interval_counts(df, file, interval_min, default_tz, notes, rows=None) -> tuple[pd.DataFrame, int]:
     require_columns(df, ["ds", "channel", "volume"], file, "an interval-count history")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
@@ -211,6 +245,8 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes) -> tuple[pd
     )
     ds = parse_timestamps(df["ds"], tz, file=file, column="ds", lines=df["_line"].to_numpy())
     frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": ds, "volume": volume, "aht_s": aht, "_line": df["_line"]})
+    if rows is not None:
+        check_series_partitions(frame, rows)
 
     dup = frame.duplicated(["channel", "tz", "ds"], keep=False)
     if dup.any():
@@ -282,7 +318,7 @@ def _check_scale(frame: pd.DataFrame, interval_min: int, file: str, notes: list[
             )
 
 
-def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame:
+def _load_contact_log(df, file, interval_min, default_tz, notes, rows=None) -> pd.DataFrame:
     require_columns(df, ["created_at", "channel"], file, "a per-contact log")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
@@ -293,6 +329,8 @@ def _load_contact_log(df, file, interval_min, default_tz, notes) -> pd.DataFrame
         else pd.Series(np.nan, index=df.index)
     )
     created = parse_timestamps(df["created_at"], tz, file=file, column="created_at", lines=df["_line"].to_numpy())
+    if rows is not None:
+        check_series_partitions(pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "_line": df["_line"]}), rows)
     frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "volume": 1.0, "aht_s": handle})
     frame = _aggregate(frame, interval_min)
     over = frame[frame["volume"] > max_contacts(interval_min)]

@@ -23,7 +23,8 @@ from roster.staffing.calibration import Calibration, load_calibration
 
 #: File names looked for in a data folder, first match wins.
 FILE_NAMES = {
-    "history": ("history.csv.gz", "history.csv", "contacts.csv.gz", "contacts.csv"),
+    # history.parquet: one Parquet file; history/: a folder of Parquet files (one a month, one a series, ...)
+    "history": ("history.csv.gz", "history.csv", "history.parquet", "history/", "contacts.csv.gz", "contacts.csv"),
     "events": ("events.csv",),
     "agents": ("agents.csv",),
     "time_off": ("time_off.csv",),
@@ -65,6 +66,11 @@ class RosterInputs:
     previous: PreviousRoster | None = None
 
 
+def _present(path: Path, name: str) -> bool:
+    """A file name is there as a file; a name ending in ``/`` as a folder (a folder of Parquet files)."""
+    return path.is_dir() if name.endswith("/") else path.is_file()
+
+
 def find_files(folder: str | Path) -> dict[str, Path | None]:
     """Map each input kind to its file in ``folder`` (None when absent)."""
     folder = Path(folder)
@@ -72,7 +78,7 @@ def find_files(folder: str | Path) -> dict[str, Path | None]:
         raise InputError.one(str(folder), "data folder not found")
     found: dict[str, Path | None] = {}
     for kind, names in FILE_NAMES.items():
-        found[kind] = next((folder / n for n in names if (folder / n).is_file()), None)
+        found[kind] = next((folder / n for n in names if _present(folder / n, n)), None)
     missing = [k for k in REQUIRED if found[k] is None]
     if missing:
         raise InputError.one(

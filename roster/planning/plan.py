@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from forecast import tables
 from forecast.errors import InputError
-from forecast.io.files import write_table
+from forecast.io.files import write_table, write_table_parquet
 from forecast.io.outputs import Writer, check_folder, write_folder
 from forecast.calendar import parse_pay_days
 from forecast.pipeline import ForecastResult, run_forecast
@@ -31,7 +31,7 @@ from roster.io import TARGETS_FILE, write_targets
 from roster.roster_io import PreviousRoster
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, LabourRules, Targets, TimeOff
-from roster.rostering.export import write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
+from roster.rostering.export import coverage_table, shifts_table, write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.calibration import Calibration, apply_bands, calibrated_targets
 from roster.staffing.requirements import default_aht_notes, required_staff
@@ -437,8 +437,23 @@ STAGE_FILES: dict[str, tuple[str, ...]] = {
     "simulation": (tables.SIMULATION.name,),
 }
 
-#: Every file Shiftcast writes into an output folder; any other entry there is the user's and is kept.
+#: Every file Shiftcast writes into an output folder by default (the CSVs, roster.ics, targets.toml).
 OUTPUT_FILES: tuple[str, ...] = tuple(name for names in STAGE_FILES.values() for name in names)
+
+#: The tables ``shiftcast plan --parquet`` also writes as Parquet (typed columns, UTC timestamps), for big runs.
+PARQUET_TABLES: tuple[tables.Table, ...] = (
+    tables.FORECAST, tables.ACCURACY, tables.REQUIREMENTS, tables.ROSTER, tables.SHIFTS, tables.COVERAGE, tables.SIMULATION,
+)
+
+
+def parquet_name(table: tables.Table) -> str:
+    """A table's Parquet file: ``forecast.parquet`` beside forecast.csv."""
+    return table.name.removesuffix(".csv") + ".parquet"
+
+
+#: Every file Shiftcast may write into an output folder; any other entry there is the user's and is kept (a run
+#: without --parquet removes the Parquet files of an earlier run with it: they belong to another plan).
+KNOWN_FILES: tuple[str, ...] = OUTPUT_FILES + tuple(parquet_name(t) for t in PARQUET_TABLES)
 
 
 def upstream_files(stage: str) -> tuple[str, ...]:
@@ -452,7 +467,7 @@ def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
 
     Raises :class:`forecast.io.outputs.OutputError` (``out_dir`` is a file, an output name there is a folder, ...).
     """
-    check_folder(out_dir, STAGE_FILES[stage] if stage else OUTPUT_FILES)
+    check_folder(out_dir, STAGE_FILES[stage] if stage else KNOWN_FILES)
 
 
 def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, keep_upstream: bool) -> list[Path]:
@@ -462,7 +477,7 @@ def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, ke
     earlier stages' files stay when ``keep_upstream`` (this stage read its input from this folder, so they are
     the ones it was built from) and are removed otherwise (they belong to another run). The user's own files stay.
     """
-    return write_folder(out_dir, files, known=OUTPUT_FILES, keep=upstream_files(stage) if keep_upstream else ())
+    return write_folder(out_dir, files, known=KNOWN_FILES, keep=upstream_files(stage) if keep_upstream else ())
 
 
 def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
@@ -507,12 +522,14 @@ def write_simulation(simulation: pd.DataFrame, out_dir: str | Path) -> list[Path
     }, keep_upstream=True)
 
 
-def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
+def write_plan(result: PlanResult, out_dir: str | Path, *, parquet: bool = False) -> list[Path]:
     """Write the plan's files into ``out_dir`` as one set, only after the plan succeeded.
 
     Afterwards the folder holds exactly this plan's files (no simulation.csv without a simulation) and the
     user's own files; see :func:`forecast.io.outputs.write_folder`. Each CSV holds exactly its table's columns
-    in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`).
+    in :mod:`forecast.tables` (:data:`forecast.tables.OUTPUT_TABLES`). With ``parquet``, the tables of
+    :data:`PARQUET_TABLES` are written as Parquet too, beside their CSVs, in the same set
+    (:func:`forecast.io.files.write_table_parquet`).
     """
     files: dict[str, Writer] = {
         tables.FORECAST.name: partial(write_table, result.forecast.forecast, tables.FORECAST),
@@ -523,4 +540,14 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
     }
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)
-    return write_folder(out_dir, files, known=OUTPUT_FILES)
+    if parquet:
+        frames = {
+            tables.FORECAST: result.forecast.forecast, tables.ACCURACY: result.forecast.accuracy,
+            tables.REQUIREMENTS: result.requirements, tables.ROSTER: result.roster.roster,
+            tables.SHIFTS: shifts_table(result.roster.roster, result.inputs.agents), tables.COVERAGE: coverage_table(result.roster.coverage),
+            tables.SIMULATION: result.simulation,
+        }
+        for table, frame in frames.items():
+            if frame is not None:
+                files[parquet_name(table)] = partial(write_table_parquet, frame, table)
+    return write_folder(out_dir, files, known=KNOWN_FILES)

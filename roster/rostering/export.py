@@ -192,13 +192,18 @@ def write_deputy_csv(roster: pd.DataFrame, agents: list[Agent], path: str | Path
     return write_csv_atomic(deputy_table(roster, agents), path)
 
 
-def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
-    """The coverage (``ds, channel, required, scheduled``) with ``short`` and ``over``: :data:`forecast.tables.COVERAGE`."""
+def coverage_table(coverage: pd.DataFrame) -> pd.DataFrame:
+    """The coverage (``ds, channel, required, scheduled``) with ``short`` and ``over``: :data:`forecast.tables.COVERAGE` (``ds`` UTC)."""
     df = coverage.assign(
         short=(coverage["required"] - coverage["scheduled"]).clip(lower=0),
         over=(coverage["scheduled"] - coverage["required"]).clip(lower=0),
     )
-    df = COVERAGE.order(df).copy()
+    return COVERAGE.order(df)
+
+
+def write_coverage_csv(coverage: pd.DataFrame, path: str | Path) -> Path:
+    """coverage.csv: :func:`coverage_table` with ISO UTC times."""
+    df = coverage_table(coverage).copy()
     df["ds"] = iso_utc(df["ds"])
     return write_csv_atomic(df, path)
 

@@ -672,3 +672,26 @@ def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_pa
     assert table.set_index("name").loc["Flash", "planned"].startswith("stale")
     assert any("stale" in w.value for w in at.warning)
     assert any(b.label == "Plan for 'Flash' again (the roster changed)" for b in at.button)
+
+
+def test_a_parquet_history_upload_is_validated_and_named_by_its_row(at, small_app_data):
+    import io
+
+    import pandas as pd
+
+    history = pd.read_csv(small_app_data / "history.csv.gz" if (small_app_data / "history.csv.gz").exists() else small_app_data / "history.csv")
+    bad = history.head(50).copy()
+    bad.loc[4, "channel"] = "fax"
+    buf = io.BytesIO()
+    bad.to_parquet(buf, index=False)
+    at.file_uploader(key="up_history").set_value(("my_history.parquet", buf.getvalue(), "application/octet-stream"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    err = at.error[0].value
+    assert "my_history.parquet, row 5, column 'channel': unknown channel 'fax'" in err
+    good = io.BytesIO()
+    history.to_parquet(good, index=False)
+    at.file_uploader(key="up_history").set_value(("my_history.parquet", good.getvalue(), "application/octet-stream"))
+    button(at, "Validate and load uploads").click()
+    rerun(at)
+    assert not at.error

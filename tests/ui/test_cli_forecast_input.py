@@ -180,3 +180,59 @@ def test_a_volume_beyond_any_contact_centre_is_bad_input_with_line_and_column(tm
     assert code == 2
     assert "history.csv, line 12, column 'volume': 1e+308 contacts in one 60-minute interval is beyond any real contact centre" in text
     assert not (out / "forecast.csv").exists()
+
+
+@pytest.mark.parametrize("kind", ["parquet", "folder", "duckdb_table", "duckdb_query"])
+def test_history_from_parquet_or_duckdb_gives_the_csvs_forecast(tmp_path, capsys, kind):
+    import duckdb
+
+    history = counts(28)
+    (tmp_path / "csv").mkdir()
+    code, _, csv_out = run(tmp_path / "csv", capsys, history, 7)
+    assert code == 0
+    typed = history.assign(ds=pd.to_datetime(history["ds"], utc=True))
+    if kind == "parquet":
+        typed.to_parquet(tmp_path / "h.parquet", index=False)
+        source = str(tmp_path / "h.parquet")
+    elif kind == "folder":
+        (tmp_path / "history").mkdir()
+        for week, part in typed.groupby(typed["ds"].dt.isocalendar().week):
+            part.to_parquet(tmp_path / "history" / f"week-{int(week):02d}.parquet", index=False)
+        source = str(tmp_path / "history")
+    else:
+        con = duckdb.connect(str(tmp_path / "shop.duckdb"))
+        con.register("frame", typed)
+        con.execute("CREATE TABLE history AS SELECT * FROM frame")
+        con.execute("CREATE TABLE calls AS SELECT ds, channel, tz, volume AS contacts, aht_s FROM frame")
+        con.close()
+        source = (f"duckdb:{tmp_path / 'shop.duckdb'}::history" if kind == "duckdb_table"
+                  else f"duckdb:{tmp_path / 'shop.duckdb'}::SELECT ds, channel, tz, contacts AS volume, aht_s FROM calls")
+    code = main(["forecast", "--history", source, "--horizon-days", "7", "--out", str(tmp_path / "out")])
+    cap = capsys.readouterr()
+    assert code == 0, cap.out + cap.err
+    pd.testing.assert_frame_equal(forecast(tmp_path / "out"), forecast(csv_out))
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("duckdb:{tmp}/missing.duckdb::calls", "missing.duckdb: database file not found"),
+        ("duckdb:{tmp}/shop.duckdb::SELECT nothing FROM calls", "shop.duckdb query: the query failed"),
+        ("duckdb:{tmp}/shop.duckdb::calls", "shop.duckdb::calls: has columns but no data rows"),
+        ("{tmp}/h.parquet", "h.parquet, row 3, column 'volume': expected a contact count of 0 or more, found 'lots'"),
+    ],
+)
+def test_bad_parquet_or_duckdb_history_exits_2_naming_file_and_row(tmp_path, capsys, source, expected):
+    import duckdb
+
+    bad = counts(3).astype({"volume": str})
+    bad.loc[2, "volume"] = "lots"
+    bad.to_parquet(tmp_path / "h.parquet", index=False)
+    con = duckdb.connect(str(tmp_path / "shop.duckdb"))
+    con.execute("CREATE TABLE calls (ds TIMESTAMPTZ)")
+    con.close()
+    code = main(["forecast", "--history", source.format(tmp=tmp_path), "--horizon-days", "7", "--out", str(tmp_path / "out")])
+    cap = capsys.readouterr()
+    text = " ".join((cap.out + cap.err).split())
+    assert code == 2 and "Traceback" not in text
+    assert expected in text

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -135,7 +136,8 @@ def load_folder(folder: Path, source: str) -> Inputs:
 
 def _upload_name(kind: str, uploaded_name: str) -> str:
     if kind == "history":
-        return "history.csv.gz" if uploaded_name.lower().endswith(".gz") else "history.csv"
+        lower = uploaded_name.lower()
+        return "history.csv.gz" if lower.endswith(".gz") else ("history.parquet" if lower.endswith(".parquet") else "history.csv")
     return FILE_NAMES[kind][0]
 
 
@@ -160,14 +162,16 @@ def load_uploads(files: dict) -> Inputs:
                 renamed[name] = up.name
                 used[kind] = f"{up.name} (uploaded)"
             else:
-                src = next((base / n for n in names if (base / n).is_file()), None)
-                if src is not None:
+                src = next((base / n for n in names if (base / n).is_file() or n.endswith("/") and (base / n).is_dir()), None)
+                if src is not None and src.is_dir():  # a folder of Parquet files
+                    shutil.copytree(src, tmp / src.name)
+                elif src is not None:
                     (tmp / src.name).write_bytes(src.read_bytes())
                     used[kind] = f"{src.name} (from {base})"
         try:
             new = load_inputs(tmp)
         except InputError as exc:
-            raise InputError([Problem(renamed.get(p.file, p.file), p.message, p.line, p.column) for p in exc.problems],
+            raise InputError([Problem(renamed.get(p.file, p.file), p.message, p.line, p.column, p.unit) for p in exc.problems],
                              total=exc.total) from None
     return _set_inputs(new, "uploaded files", used)
 

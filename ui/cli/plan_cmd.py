@@ -62,7 +62,8 @@ def check(
 @app.command()
 def plan(
     data: Path = typer.Option(
-        SAMPLE_DIR, "--data", help="Folder with history, events, agents, time_off, targets and rules files (default: the bundled sample)."
+        SAMPLE_DIR, "--data", help="Folder with history (CSV, history.parquet or a history/ folder of Parquet files), events, "
+                                   "agents, time_off, targets and rules files (default: the bundled sample)."
     ),
     out_dir: Path = typer.Option(Path("out"), "--out", help="Folder to write the plan's CSV files into."),
     horizon_days: HorizonDays = default("horizon_days"),
@@ -83,6 +84,10 @@ def plan(
     calibration: CalibrationFile = None,
     calendar: CalendarEffects = default("calendar_effects"),
     pay_days: PayDays = default("pay_days"),
+    parquet: bool = typer.Option(
+        False, "--parquet/--no-parquet",
+        help="Also write the tables as Parquet (forecast, accuracy, requirements, roster, shifts, coverage, simulation .parquet, "
+             "typed, UTC timestamps) beside the CSVs: for big runs."),
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -117,7 +122,7 @@ def plan(
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
         result = run_plan(inputs, settings, progress=report)
-    written = write_plan(result, out_dir)
+    written = write_plan(result, out_dir, parquet=parquet)
     result.timings["total"] = time.perf_counter() - started
     for n in inputs.notes + result.notes:
         print_note(n)

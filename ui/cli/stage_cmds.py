@@ -64,7 +64,11 @@ def _load_requirements(path: Path) -> pd.DataFrame:
 
 @app.command("forecast")
 def forecast_cmd(
-    history: Path = typer.Option(..., "--history", help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s])."),
+    history: str = typer.Option(
+        ..., "--history", metavar="SOURCE",
+        help="Interval counts (ds, channel, tz, volume[, aht_s]) or a contact log (created_at, channel, tz[, handle_time_s]): "
+             "a CSV (or .csv.gz), a .parquet file, a folder of Parquet files, a DuckDB table (duckdb:PATH::TABLE) or query "
+             "(duckdb:PATH::SELECT ...), the database opened read-only."),
     events: Path = typer.Option(None, "--events", help="The shop's events (event, kind, start, end, channels, zones, uplift, lower_window, upper_window)."),
     horizon_days: HorizonDays = default("horizon_days"),
     interval_min: IntervalMin = default("interval_min"),

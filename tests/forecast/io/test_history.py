@@ -218,3 +218,38 @@ def test_a_value_far_beyond_its_series_level_gets_a_note(write):
     load_history(write("h.csv", _history({5: "50000"})), notes=notes)
     assert any("voice/America/New_York: 1 interval(s) above 1000x the series' median of 10 contacts (largest 50000 on line 7)" in n
                for n in notes)
+
+
+# ---------------------------------------------------------------- typed CSV read
+
+
+def test_a_clean_csv_is_read_in_typed_columns_with_the_text_readers_result(samples, monkeypatch):
+    from forecast.io import files
+
+    typed = files.read_table(samples / "history.csv.gz", numbers=("volume", "aht_s"))
+    assert typed.attrs.get("typed") and typed["volume"].dtype == float
+    fast = load_history(samples / "history.csv.gz")
+    monkeypatch.setattr(files, "_typed_csv", lambda data, numbers: None)
+    pd.testing.assert_frame_equal(fast, load_history(samples / "history.csv.gz"))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        'ds,channel,tz,volume\n"2025-06-02T12:00:00Z",voice,UTC,3\n',  # quotes
+        "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,3\n\n2025-06-02T12:15:00Z,voice,UTC,3\n",  # a blank line
+        "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,inf\n",
+        "ds,channel,tz,volume\r\n2025-06-02T12:00:00Z,voice,UTC,3\r\n",
+    ],
+)
+def test_a_csv_the_typed_read_cannot_take_as_the_text_reader_would_is_read_as_text(write, content):
+    from forecast.io.files import read_table
+
+    assert not read_table(write("h.csv", content), numbers=("volume",)).attrs.get("typed")
+
+
+def test_a_problem_found_in_a_typed_read_gets_the_text_readers_message(write):
+    text = "ds,channel,tz,volume\n2025-06-02T12:00:00Z,voice,UTC,-3.50\n"
+    with pytest.raises(InputError) as info:
+        load_history(write("h.csv", text))
+    assert str(info.value) == "h.csv, line 2, column 'volume': expected a number of at least 0, found '-3.50'"

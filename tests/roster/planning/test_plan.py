@@ -193,3 +193,36 @@ def test_a_plan_with_a_calibration_staffs_and_simulates_with_it(tmp_path):
     assert any("calibration: voice: shrinkage 15% -> 40%" in n for n in result.notes)
     written = write_plan(result, tmp_path / "out")
     assert "shrinkage = 0.4" in (tmp_path / "out" / "targets.toml").read_text() and written
+
+
+def test_a_plan_written_with_parquet_has_each_table_typed_beside_its_csv(hourly_plan, tmp_path):
+    from roster.planning.plan import PARQUET_TABLES, parquet_name
+
+    simulated, _ = hourly_plan
+    out = tmp_path / "out"
+    write_plan(simulated, out, parquet=True)
+    for table in PARQUET_TABLES:
+        frame = pd.read_parquet(out / parquet_name(table))
+        assert list(frame.columns) == list(table.names)
+        assert len(frame) == len(pd.read_csv(out / table.name))
+    assert str(pd.read_parquet(out / "forecast.parquet")["ds"].dtype).startswith("datetime64") and \
+        str(pd.read_parquet(out / "forecast.parquet")["ds"].dt.tz) == "UTC"
+    write_plan(simulated, out)  # a plan without --parquet leaves no Parquet file of an earlier run
+    assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+
+
+@pytest.mark.parametrize("layout", ["file", "folder"])
+def test_a_data_folder_may_hold_the_history_as_parquet(tmp_path, layout):
+    csv_folder = small_folder(tmp_path / "csv", 60)
+    pq_folder = small_folder(tmp_path / "pq", 60)
+    history = pd.read_csv(pq_folder / "history.csv")
+    (pq_folder / "history.csv").unlink()
+    if layout == "file":
+        history.to_parquet(pq_folder / "history.parquet", index=False)
+    else:
+        (pq_folder / "history").mkdir()
+        for channel, part in history.groupby("channel"):
+            part.to_parquet(pq_folder / "history" / f"{channel}.parquet", index=False)
+    got, want = load_inputs(pq_folder), load_inputs(csv_folder)
+    pd.testing.assert_frame_equal(got.history, want.history)
+    assert got.grid == want.grid

@@ -14,12 +14,12 @@ if "load_error" in st.session_state:
 
 with st.expander("Load other data", expanded=inp is None or "upload_error" in st.session_state):
     st.caption(
-        f"Upload any of the files (CSV, UTF-8, optionally gzip; TOML for targets and rules; at most {state.max_upload_mb():g} MB each). "
+        f"Upload any of the files (CSV, UTF-8, optionally gzip; the history also as Parquet; TOML for targets and rules; at most {state.max_upload_mb():g} MB each). "
         f"Files you do not upload are taken from {state.data_dir()}. Everything is validated before it replaces the loaded data."
     )
     with st.form("upload_form"):
         cols = st.columns(3)
-        types = {"history": ["csv", "gz"], "targets": ["toml"], "rules": ["toml"]}  # the others are CSV
+        types = {"history": ["csv", "gz", "parquet"], "targets": ["toml"], "rules": ["toml"]}  # the others are CSV
         # the widget states the limit and refuses bigger files; state.load_uploads checks the exact figure
         files = {kind: cols[i % 3].file_uploader(label, type=types.get(kind, ["csv"]), key=f"up_{kind}",
                                                  max_upload_size=state.upload_widget_mb())
