@@ -167,9 +167,12 @@ def test_main_flow_in_chromium(page, tmp_path):
     expect(gantt).to_be_visible()
     expect(page.get_by_text("Why it looks like this")).to_be_visible()
     settle(page)
-    # a coverage chart per channel with a requirement (the test team's social has no contacts: said in words) and the shifts
-    expect(page.get_by_text("No social requirement in this horizon")).to_be_visible()
-    assert charts_drawn(page) >= 4
+    # a coverage chart per channel with a requirement and the shifts; the scaled-down team's social may round to no
+    # contacts at all, which is said in words instead of an empty chart
+    if page.get_by_text("No social requirement in this horizon").count():
+        assert charts_drawn(page) >= 4
+    else:
+        assert charts_drawn(page) >= 5
     shoot(page, "5-roster.png")
 
     # back on the What-if page the same event now shows the service level if the roster is not changed

@@ -13,10 +13,13 @@ from roster.planning.settings import default
 from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
+    CalendarEffects,
+    CalibrationFile,
     Effort,
     HorizonDays,
     IntervalMin,
     Model,
+    PayDays,
     PeakCorrection,
     PreviousRosterFile,
     Runs,
@@ -64,6 +67,9 @@ def whatif_cmd(
     simulate: Simulate = default("simulate"),
     runs: Runs = default("simulation_runs"),
     previous_roster: PreviousRosterFile = None,
+    calibration: CalibrationFile = None,
+    calendar: CalendarEffects = default("calendar_effects"),
+    pay_days: PayDays = default("pay_days"),
 ) -> None:
     """Plan for a sales event: the base plan, then the event re-forecast, re-staffed and re-rostered.
 
@@ -87,10 +93,11 @@ def whatif_cmd(
         horizon_days=horizon_days, interval_min=interval_min, week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
         effort=effort, workers=workers, seed=seed, model=model, backtest=backtest, peak_correction=peak_correction,
         volume_quantile=parse_quantile(volume_quantile), simulate=simulate, simulation_runs=runs,
+        calendar_effects=calendar, pay_days=pay_days,
     )
     check_folder(out_dir, SCENARIO_FILES)
     with progress_bar() as report:
-        inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster)
+        inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
         check_event_in_horizon(planned, inputs, settings, source=source)
         base = run_plan(inputs, settings, progress=report)
         adopted = adopt_plan(base, planned, keep_roster="outside_event" if keep_roster else False, progress=report, source=source)
