@@ -13,6 +13,8 @@ from roster.planning.settings import default
 from ui.cli.common import (
     SAMPLE_DIR,
     Backtest,
+    CheckGap,
+    CloseGap,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -77,6 +79,8 @@ def plan(
     simulate: Simulate = default("simulate"),
     runs: Runs = default("simulation_runs"),
     previous_roster: PreviousRosterFile = None,
+    close_gap: CloseGap = False,
+    check_gap: CheckGap = False,
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -108,7 +112,7 @@ def plan(
     check_output_folder(out_dir)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster)
-        result = run_plan(inputs, settings, progress=report)
+        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap)
     written = write_plan(result, out_dir)
     result.timings["total"] = time.perf_counter() - started
     for n in inputs.notes + result.notes:
