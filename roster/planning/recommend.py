@@ -65,6 +65,8 @@ MIN_REMOVED_AGENT_H = 0.25
 CROSS_TRAINING_MIN_AGENTS = 2
 #: channels agents are offered training on: the ones shortest in the coverage programme, at most this many
 CROSS_TRAINING_CHANNELS = 2
+#: the programme with the additions as choices is the big one: it may take this many times ``time_limit_s``
+ADDITIONS_TIME_FACTOR = 4
 #: kinds of recommendation, in the order they are offered when they remove the same
 KINDS = ("overtime", "cross_training", "temp", "hire")
 
@@ -179,8 +181,36 @@ class _Setup:
         return [_thin(p) for p in pools]
 
     def floor(self, agents: list[Agent], time_limit_s: float) -> CoverageLP:
-        return solve_coverage_lp(self.pools(agents), agents, self.rules, self.demand, self.cal.weeks,
-                                 time_limit_s=time_limit_s, patterns=False)
+        return self.solve(agents, time_limit_s)[0]
+
+    def solve(self, agents: list[Agent], time_limit_s: float) -> tuple[CoverageLP, list[Pool]]:
+        """The team's programme (without week patterns) and its pools."""
+        pools = self.pools(agents)
+        return solve_coverage_lp(pools, agents, self.rules, self.demand, self.cal.weeks, time_limit_s=time_limit_s,
+                                 patterns=False), pools
+
+    def overtime_h(self, lp: CoverageLP, pools: list[Pool], agents: list[Agent]) -> float:
+        """Overtime hours the programme's plan asks of the team's agents on overtime contracts.
+
+        Per pool on ``<contract>_overtime`` and week: paid hours past its agents' base ``max_week_h``, plus per
+        shift the paid time past the base contract's longest shift (the larger of the two counts).
+        """
+        if lp.counts is None:
+            return 0.0
+        total = 0.0
+        for p, x in zip(pools, lp.counts):
+            if not p.contract.endswith(OVERTIME_SUFFIX) or not len(p.templates):
+                continue
+            base = self.rules.contracts[p.contract.removesuffix(OVERTIME_SUFFIX)]
+            lengths = np.array([t.length_h for t in p.templates])
+            in_base = np.isin(lengths, base.shift_lengths_h)
+            longest = int(p.paid_min[in_base].max()) if in_base.any() else int(p.paid_min.max())
+            for w in range(self.cal.first_day // 7, self.cal.weeks):
+                on = (p.day // 7) == w
+                weekly = max(float(x[on] @ p.paid_min[on]) - len(p.agents) * base.max_week_h * 60, 0.0)
+                daily = float(x[on] @ np.maximum(p.paid_min[on] - longest, 0))
+                total += max(weekly, daily) / 60.0
+        return total
 
 
 def _setup(requirements, agents, rules, time_off, grid, week_start, weeks, config, previous) -> _Setup:
@@ -405,7 +435,7 @@ def recommend_additions(
     week_start, weeks, config, previous
         As the roster was built (:func:`roster.rostering.search.solve_roster`).
     time_limit_s : float
-        Seconds each programme may take.
+        Seconds each programme on the team may take (the one with the additions: :data:`ADDITIONS_TIME_FACTOR` times as many).
     seed, runs : int
         The simulation's seed and runs for the expected service level.
     """
@@ -415,7 +445,7 @@ def recommend_additions(
     h = s.demand.step / pd.Timedelta(hours=1)
     short = roster.kpis.under_agent_h
     sl0 = expected_sl(requirements, roster.coverage, targets, grid, seed=seed, runs=runs)
-    base = s.floor(agents, time_limit_s)
+    base, base_pools = s.solve(agents, time_limit_s)
     notes: list[str] = []
     if base.short is None:
         return GapPlan([], short, float("nan"), float("nan"), sl0, rules.currency, time.perf_counter() - t0,
@@ -464,7 +494,7 @@ def recommend_additions(
                                   overtime_over_min=ot_over, overtime_cost_per_min=ot_cost or 0.0))
         add_pools.append((opt, p))
     lp = solve_coverage_lp(pools + [p for _, p in add_pools], all_agents, rules_, s.demand, s.cal.weeks,
-                           time_limit_s=time_limit_s, additions=additions)
+                           time_limit_s=ADDITIONS_TIME_FACTOR * time_limit_s, additions=additions)
     if lp.additions is None:
         return GapPlan([], short, base.short_agent_h, base.short_agent_h, sl0, rules.currency, time.perf_counter() - t0,
                        [f"the coverage programme with the additions was not solved ({lp.status}); raise the time limit"])
@@ -502,6 +532,7 @@ def recommend_additions(
     recs: list[Recommendation] = []
     floor = base.short_agent_h
     short0 = _short_frame(base, s)
+    ot_before = s.overtime_h(base, base_pools, agents)
     for group in order:
         rows, parts = [], []
         for c in group:
@@ -511,7 +542,7 @@ def recommend_additions(
         if not rows:
             continue
         trial = _apply(team, rows)
-        lp_k = s.floor(trial, time_limit_s)
+        lp_k, trial_pools = s.solve(trial, time_limit_s)
         if lp_k.short is None:
             notes.append(f"the programme after '{_describe(group, len(rows))}' was not solved in time; left out")
             moved.difference_update(r.agent_id for r in rows)
@@ -521,9 +552,17 @@ def recommend_additions(
             moved.difference_update(r.agent_id for r in rows)
             continue
         team, floor = trial, lp_k.short_agent_h
+        cost = sum(c.cost * f for c, f in parts)
+        ot_after = s.overtime_h(lp_k, trial_pools, trial)
+        ot_h = 0.0
+        if group[0].option.kind == "overtime":
+            # the overtime the team's plan asks once these agents may work it, at the overtime rate
+            ot_h = max(ot_after - ot_before, 0.0)
+            hourly = s.rules.contracts[group[0].option.agent.contract].hourly_cost
+            cost = ot_h * hourly * s.rules.overtime.rate
+        ot_before = ot_after
         rec = Recommendation(len(recs) + 1, group[0].option.kind, _describe(group, len(rows)), len(rows), rows, removed,
-                             sum(c.cost * f for c, f in parts), sum(c.paid_h * f for c, f in parts),
-                             sum(c.overtime_h * f for c, f in parts), max(short - (base.short_agent_h - floor), 0.0))
+                             cost, sum(c.paid_h * f for c, f in parts), ot_h, max(short - (base.short_agent_h - floor), 0.0))
         cov = _predicted_coverage(roster.coverage, short0, _short_frame(lp_k, s))
         rec.sl_after = expected_sl(requirements, cov, targets, grid, seed=seed, runs=runs)
         recs.append(rec)

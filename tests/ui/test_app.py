@@ -578,3 +578,26 @@ def test_the_forecast_zoom_stays_on_its_day_when_the_zone_changes(at):
     assert frm.value == dt.date(2026, 11, 27)  # the same Friday, not the first date (a 5-hour stub of Saturday evening)
     assert dt.date(2026, 11, 21) not in frm.options  # no partial first day to start a view on
     assert at.get("button_group")[0].value == "day"
+
+
+@pytest.mark.slow
+def test_roster_page_closes_the_gap_and_rerosters_with_the_accepted_ones(at):
+    forecast(at, days=14)
+    roster(at, limit_s=10)
+    if at.session_state["roster"].kpis.under_agent_h <= 0:
+        pytest.skip("this roster is not short")
+    assert any(s.value == "How to close the gap" for s in at.subheader)
+    button(at, "Find what closes the gap").click()
+    rerun(at)
+    wait_for(at, lambda: "gap" in at.session_state, timeout_s=400)
+    gap = at.session_state["gap"]["result"]
+    assert gap.recommendations, gap.notes
+    assert any("removed_agent_h" in d.value.columns for d in at.get("arrow_data_editor")) or at.get("arrow_data_editor")
+    assert "recommended_agents.csv (accepted)" in [d.label for d in at.get("download_button")]
+    button(at, "Re-roster with the accepted ones").click()
+    rerun(at)
+    wait_for(at, lambda: "gap_check" in at.session_state, timeout_s=300)
+    check = at.session_state["gap_check"]["result"]
+    assert check.actual_short_agent_h < gap.short_agent_h
+    table = next(d.value for d in at.dataframe if "re-rostered" in d.value.columns)
+    assert table.loc[0, "re-rostered"] == pytest.approx(check.actual_short_agent_h)
