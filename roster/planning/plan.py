@@ -464,19 +464,24 @@ ROSTER_ICS = "roster.ics"
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
     "staffing": (tables.REQUIREMENTS.name, TARGETS_FILE),
-    "roster": (tables.ROSTER.name, tables.SHIFTS.name, tables.DEPUTY.name, tables.COVERAGE.name, ROSTER_ICS,
-               tables.RECOMMENDATIONS.name, tables.AGENTS_FILE.name),
+    "roster": (tables.ROSTER.name, tables.SHIFTS.name, tables.DEPUTY.name, tables.COVERAGE.name, ROSTER_ICS),
     "simulation": (tables.SIMULATION.name,),
 }
 
 #: Every file Shiftcast writes into an output folder; any other entry there is the user's and is kept.
 OUTPUT_FILES: tuple[str, ...] = tuple(name for names in STAGE_FILES.values() for name in names)
 
+#: What closes a roster's gap, written beside the roster when asked for (``--close-gap``): Shiftcast's files too, so a
+#: new roster without them removes the old ones (they were about the roster it replaces)
+GAP_FILES: tuple[str, ...] = (tables.RECOMMENDATIONS.name, tables.AGENTS_FILE.name)
+KNOWN_FILES: tuple[str, ...] = OUTPUT_FILES + GAP_FILES
+
 
 def upstream_files(stage: str) -> tuple[str, ...]:
     """The files of the stages before ``stage``."""
     stages = list(STAGE_FILES)
-    return tuple(name for s in stages[: stages.index(stage)] for name in STAGE_FILES[s])
+    before = stages[: stages.index(stage)]
+    return tuple(name for s in before for name in STAGE_FILES[s]) + (GAP_FILES if "roster" in before else ())
 
 
 def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
@@ -484,7 +489,7 @@ def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
 
     Raises :class:`forecast.io.outputs.OutputError` (``out_dir`` is a file, an output name there is a folder, ...).
     """
-    check_folder(out_dir, STAGE_FILES[stage] if stage else OUTPUT_FILES)
+    check_folder(out_dir, (STAGE_FILES[stage] + (GAP_FILES if stage == "roster" else ())) if stage else KNOWN_FILES)
 
 
 def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, keep_upstream: bool) -> list[Path]:
@@ -494,7 +499,7 @@ def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, ke
     earlier stages' files stay when ``keep_upstream`` (this stage read its input from this folder, so they are
     the ones it was built from) and are removed otherwise (they belong to another run). The user's own files stay.
     """
-    return write_folder(out_dir, files, known=OUTPUT_FILES, keep=upstream_files(stage) if keep_upstream else ())
+    return write_folder(out_dir, files, known=KNOWN_FILES, keep=upstream_files(stage) if keep_upstream else ())
 
 
 def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
@@ -560,4 +565,4 @@ def write_plan(result: PlanResult, out_dir: str | Path) -> list[Path]:
     }
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)
-    return write_folder(out_dir, files, known=OUTPUT_FILES)
+    return write_folder(out_dir, files, known=KNOWN_FILES)
