@@ -358,6 +358,44 @@ CAPACITY = Table(
     ),
 )
 
+#: agents.csv's columns, as recommended_agents.csv writes them (roster.io.load_agents reads either)
+AGENTS_FILE = Table(
+    "recommended_agents.csv",
+    "one per agent to add (a new agent_id) or to change (an agent_id of the team: the row replaces the agent's)",
+    (
+        Column("agent_id", "", "the agent's id (new agents: HIRE-001, TEMP-001, ...)"),
+        Column("name", "", "the agent's name"),
+        Column("email", "", "the agent's email, if any"),
+        Column("site", "", "the site"),
+        Column("site_tz", "IANA", "the site's time zone"),
+        Column("contract", "", "the contract (overtime: <contract>_overtime; temporary agents: temp)"),
+        Column("skills", "", "channels separated by |"),
+        Column("earliest_start", "local HH:MM", "earliest shift start, site time (empty: the contract's)"),
+        Column("latest_start", "local HH:MM", "latest shift start, site time (empty: the contract's)"),
+        Column("preferred_days_off", "", "weekdays preferred off (mon|tue), if any"),
+    ),
+)
+
+#: recommendations.csv: what closes the roster's gap (roster.planning.recommend)
+RECOMMENDATIONS = Table(
+    "recommendations.csv",
+    "one per recommended addition, in the order they were applied (each after the ones before it)",
+    (
+        Column("rank", "", "the order they were applied in (1 = first)"),
+        Column("kind", "", "overtime, cross_training, temp or hire"),
+        Column("recommendation", "", "what to do, for people"),
+        Column("agents", "agents", "agents it adds or changes"),
+        Column("agent_ids", "", "their rows in recommended_agents.csv, separated by |"),
+        Column("removed_agent_h", "agent-h", "shortfall it removes after the ones before it (the coverage programme on the team with it)"),
+        Column("cost", "currency", "its cost over the roster's weeks (paid hours at the agent's rate; overtime hours at the overtime rate; a training once)"),
+        Column("currency", "", "the rules' currency (empty: cost units)"),
+        Column("paid_h", "h", "paid hours of the agents it adds over the roster's weeks (0 for existing agents)"),
+        Column("overtime_h", "h", "overtime hours it asks of existing agents over the roster's weeks"),
+        Column("short_after_agent_h", "agent-h", "the roster's shortfall predicted after it and every one before it"),
+        Column("expected_sl_after", "share", "simulated service level per channel after it (channel=share, separated by |)"),
+    ),
+)
+
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
 OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
 

@@ -295,6 +295,24 @@ def agents_frame(agents: list[Agent]) -> pd.DataFrame:
     )
 
 
+_DAY_NAMES = {v: k for k, v in _WEEKDAYS.items()}
+
+
+def agents_file_frame(agents: list[Agent]) -> pd.DataFrame:
+    """Agents as rows of an agents file (:data:`forecast.tables.AGENTS_FILE`'s columns): what :func:`load_agents` reads back."""
+    rows = [
+        {
+            "agent_id": a.agent_id, "name": a.name, "email": a.email, "site": a.site, "site_tz": a.site_tz,
+            "contract": a.contract, "skills": "|".join(a.skills),
+            "earliest_start": a.earliest_start.strftime("%H:%M") if a.earliest_start else "",
+            "latest_start": a.latest_start.strftime("%H:%M") if a.latest_start else "",
+            "preferred_days_off": "|".join(_DAY_NAMES[d] for d in a.preferred_days_off),
+        }
+        for a in agents
+    ]
+    return pd.DataFrame(rows, columns=list(tables.AGENTS_FILE.names))
+
+
 def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     """Load a forecast to staff (as ``shiftcast forecast`` writes it).
 

@@ -389,6 +389,64 @@ class CapacitySettings(_Strict):
     def ramp_weeks(self) -> int:
         """Weeks from a hire's first day to full productivity: training and ramp."""
         return self.training_weeks + len(self.ramp_aht_multiplier)
+#: suffix of the contract an agent on overtime works (``full_time`` -> ``full_time_overtime``), see :meth:`LabourRules.with_additions`
+OVERTIME_SUFFIX = "_overtime"
+#: the contract temporary (flex) agents work, see :meth:`LabourRules.with_additions`
+TEMP_CONTRACT = "temp"
+
+
+class Overtime(_Strict):
+    """Overtime an existing agent may work to close a gap (``[overtime]`` in rules.toml).
+
+    Overtime is paid at ``rate`` times the contract's hourly cost for the
+    hours beyond the contract's ``max_week_h``; it is worked as longer shifts
+    (up to ``max_day_h`` more than the contract's longest) or more hours a
+    week within the days the rules allow.
+    """
+
+    max_week_h: float = Field(default=8.0, ge=0, le=40, description="overtime hours a week beyond the contract's max_week_h (0..40)")
+    max_day_h: float = Field(default=2.0, ge=0, le=8,
+                             description="how much longer than the contract's longest shift an overtime shift may be, in hours (0..8)")
+    rate: float = Field(default=1.5, le=4, description="overtime pay as a multiple of the contract's hourly cost (1 = the base rate; 1..4)")
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, v: float) -> float:
+        if v < 1:
+            raise ValueError(f"overtime rate {v:g} is below the base rate: it is a multiple of the contract's hourly cost, "
+                             "at least 1 (1.5 = time and a half)")
+        return v
+
+
+class TempAgents(_Strict):
+    """Temporary or flex agents a gap may be closed with (``[temps]`` in rules.toml): their cost and their week."""
+
+    hourly_cost: float | None = Field(
+        default=None, ge=0,
+        description="cost of one paid hour of a temporary agent; default: the dearest contract's hourly_cost x overtime rate")
+    shift_lengths_h: list[float] = Field(default_factory=lambda: [4.0, 6.5, 8.5], min_length=1,
+                                         description="shift spans a temporary agent works, lunch included (0..16 h)")
+    max_week_h: float = Field(default=40.0, gt=0, le=60, description="most paid hours a week of one temporary agent")
+    max_days_per_week: int = Field(default=5, ge=1, le=7)
+    max_per_option: int = Field(default=10, ge=0, le=500,
+                                description="most temporary agents of one site, skill and start window (0: no temps)")
+
+    @field_validator("shift_lengths_h")
+    @classmethod
+    def _lengths(cls, v: list[float]) -> list[float]:
+        if any(h <= 0 or h > 16 for h in v):
+            raise ValueError("shift_lengths_h must be between 0 and 16 hours")
+        return v
+
+
+class Additions(_Strict):
+    """What may be added to close a roster's gap besides temps and overtime (``[additions]`` in rules.toml)."""
+
+    max_hires_per_option: int = Field(default=10, ge=0, le=500,
+                                      description="most new hires of one contract, site and skill set (0: no hires)")
+    training_cost: float = Field(default=0.0, ge=0,
+                                 description="cost of training one agent on one more channel (currency of the rules)")
+    cross_training: bool = Field(default=True, description="whether agents may be trained on another channel")
 
 
 class LabourRules(_Strict):
@@ -428,6 +486,9 @@ class LabourRules(_Strict):
         description="the currency of every contract's hourly_cost (a code or symbol such as EUR, USD or €, at most 8 characters); "
                     "money is shown with it, or as 'cost units' when it is left out",
     )
+    overtime: Overtime = Field(default_factory=Overtime, description="overtime existing agents may work to close a gap")
+    temps: TempAgents = Field(default_factory=TempAgents, description="temporary or flex agents a gap may be closed with")
+    additions: Additions = Field(default_factory=Additions, description="new hires and cross-training to close a gap")
 
     @field_validator("currency")
     @classmethod
@@ -490,6 +551,36 @@ class LabourRules(_Strict):
                        f"after shifts of at least {shortest:g} h at most {fit} shift(s) fit in a week, {fit * longest:g} h at most; "
                        "lower min_rest_h or min_week_h")
         return out
+
+    def temp_hourly_cost(self) -> float:
+        """Cost of one paid hour of a temporary agent: ``temps.hourly_cost``, else the dearest contract's at the overtime rate."""
+        if self.temps.hourly_cost is not None:
+            return self.temps.hourly_cost
+        return max(c.hourly_cost for c in self.contracts.values()) * self.overtime.rate
+
+    def with_additions(self) -> "LabourRules":
+        """These rules with the contracts a gap's additions work (those already defined are kept as they are).
+
+        * ``<contract>_overtime`` for each contract: ``overtime.max_week_h`` more
+          paid hours a week and shifts up to ``overtime.max_day_h`` longer than
+          its longest; paid at the contract's hourly cost (the overtime premium
+          is counted by the recommendations, not by the roster's cost);
+        * ``temp``: a temporary agent's week (``[temps]``), no weekly minimum.
+        """
+        contracts = dict(self.contracts)
+        ot = self.overtime
+        for name, c in self.contracts.items():
+            if name.endswith(OVERTIME_SUFFIX) or name + OVERTIME_SUFFIX in contracts:
+                continue
+            longest = max(c.shift_lengths_h) + ot.max_day_h
+            lengths = sorted(set(c.shift_lengths_h) | ({longest} if 0 < ot.max_day_h and longest <= 16 else set()))
+            contracts[name + OVERTIME_SUFFIX] = c.model_copy(update={
+                "max_week_h": min(c.max_week_h + ot.max_week_h, HOURS_PER_WEEK), "shift_lengths_h": lengths})
+        if TEMP_CONTRACT not in contracts:
+            t = self.temps
+            contracts[TEMP_CONTRACT] = Contract(min_week_h=0, max_week_h=t.max_week_h, max_days_per_week=t.max_days_per_week,
+                                                shift_lengths_h=list(t.shift_lengths_h), hourly_cost=self.temp_hourly_cost())
+        return self.model_copy(update={"contracts": contracts})
 
     def roster_interval_min(self, plan_interval_min: int) -> int:
         """The roster's resolution within a plan's grid of ``plan_interval_min`` minutes: ``interval_min``, by default 15."""

@@ -27,6 +27,7 @@ from forecast.pipeline import ForecastResult, run_forecast
 from forecast.timegrid import TimeGrid
 from roster.planning.display import money
 from roster.planning.inputs import Inputs
+from roster.planning.recommend import GapCheck, GapPlan, gap_lines, recommend_additions, verify_gap
 from roster.io import TARGETS_FILE, write_targets
 from roster.roster_io import PreviousRoster
 from roster.planning.settings import PlanSettings
@@ -62,13 +63,19 @@ class PlanResult:
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: what closes the roster's gap (None when it was not asked for); with the re-roster that checks it, if run
+    gap: GapPlan | None = None
+    gap_check: GapCheck | None = None
 
     def summary(self) -> PlanSummary:
         """Headline figures of the plan (see :func:`plan_summary`)."""
         return plan_summary(self)
 
     def summary_text(self) -> str:
-        return format_summary(self.summary(), self.timings)
+        text = format_summary(self.summary(), self.timings)
+        if self.gap is not None:
+            text += "\n\n" + "\n".join("  " + line for line in gap_lines(self.gap, self.gap_check))
+        return text
 
 
 @dataclass(frozen=True)
@@ -185,8 +192,39 @@ def targets_differences(requirements: pd.DataFrame, targets: Targets) -> list[st
     return notes
 
 
-def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None) -> PlanResult:
-    """Run forecast, staffing, roster and simulation on validated inputs."""
+def gap_stage(requirements: pd.DataFrame, grid: TimeGrid, roster: RosterResult, agents: list[Agent], rules: LabourRules,
+              time_off: list[TimeOff], targets: Targets | None, settings: PlanSettings, *,
+              previous: PreviousRoster | None = None) -> GapPlan:
+    """What closes the roster's gap (:func:`roster.planning.recommend.recommend_additions`), with the plan's settings."""
+    return recommend_additions(requirements, roster, agents, rules, time_off, grid=grid, targets=targets,
+                               week_start=settings.week_start, weeks=settings.weeks, config=solver_config(settings),
+                               previous=previous, time_limit_s=max(settings.time_limit_s, GAP_TIME_LIMIT_S),
+                               seed=settings.seed, runs=settings.simulation_runs)
+
+
+def gap_check_stage(gap: GapPlan, requirements: pd.DataFrame, grid: TimeGrid, agents: list[Agent], rules: LabourRules,
+                    time_off: list[TimeOff], targets: Targets | None, settings: PlanSettings, *,
+                    accepted: list[int] | None = None, previous: PreviousRoster | None = None,
+                    progress: Progress | None = None) -> GapCheck:
+    """Re-roster with the recommended agents (``accepted`` ranks; all: None) and compare with the prediction."""
+    def solve(team: list[Agent], team_rules: LabourRules) -> RosterResult:
+        return roster_stage(requirements, grid, team, team_rules, time_off, settings, progress=progress, previous=previous)
+
+    return verify_gap(gap, requirements, agents, rules, time_off, grid=grid, targets=targets, solve=solve, accepted=accepted,
+                      seed=settings.seed, runs=settings.simulation_runs)
+
+
+#: seconds the gap's coverage programmes may take at least, each
+GAP_TIME_LIMIT_S = 60.0
+
+
+def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None,
+             close_gap: bool = False, check_gap: bool = False) -> PlanResult:
+    """Run forecast, staffing, roster and simulation on validated inputs.
+
+    ``close_gap``: when the roster is short, recommend what closes the gap (:func:`gap_stage`);
+    ``check_gap``: and re-roster with the recommended agents to check the prediction (:func:`gap_check_stage`).
+    """
     settings = settings or PlanSettings()
     timings: dict[str, float] = {}
     notes: list[str] = []
@@ -227,7 +265,20 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
         simulation = simulation_stage(requirements, roster.coverage, inputs.targets, grid, settings)
         timings["simulation"] = time.perf_counter() - t
 
-    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings)
+    gap = check = None
+    if close_gap and roster.kpis.under_agent_h > 0:
+        t = time.perf_counter()
+        if progress:
+            progress("closing the gap: coverage programme with the additions", 0.0, None)
+        gap = gap_stage(requirements, grid, roster, inputs.agents, inputs.rules, inputs.time_off, inputs.targets, settings,
+                        previous=inputs.previous)
+        timings["close gap"] = time.perf_counter() - t
+        if check_gap and gap.recommendations:
+            t = time.perf_counter()
+            check = gap_check_stage(gap, requirements, grid, inputs.agents, inputs.rules, inputs.time_off, inputs.targets,
+                                    settings, previous=inputs.previous, progress=progress)
+            timings["re-roster"] = time.perf_counter() - t
+    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings, gap, check)
 
 
 # --------------------------------------------------------------------------- #
@@ -451,15 +502,19 @@ def parquet_name(table: tables.Table) -> str:
     return table.name.removesuffix(".csv") + ".parquet"
 
 
+#: What closes a roster's gap, written beside the roster when asked for (``--close-gap``): Shiftcast's files too, so a
+#: new roster without them removes the old ones (they were about the roster it replaces)
+GAP_FILES: tuple[str, ...] = (tables.RECOMMENDATIONS.name, tables.AGENTS_FILE.name)
 #: Every file Shiftcast may write into an output folder; any other entry there is the user's and is kept (a run
 #: without --parquet removes the Parquet files of an earlier run with it: they belong to another plan).
-KNOWN_FILES: tuple[str, ...] = OUTPUT_FILES + tuple(parquet_name(t) for t in PARQUET_TABLES)
+KNOWN_FILES: tuple[str, ...] = OUTPUT_FILES + GAP_FILES + tuple(parquet_name(t) for t in PARQUET_TABLES)
 
 
 def upstream_files(stage: str) -> tuple[str, ...]:
     """The files of the stages before ``stage``."""
     stages = list(STAGE_FILES)
-    return tuple(name for s in stages[: stages.index(stage)] for name in STAGE_FILES[s])
+    before = stages[: stages.index(stage)]
+    return tuple(name for s in before for name in STAGE_FILES[s]) + (GAP_FILES if "roster" in before else ())
 
 
 def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
@@ -467,7 +522,7 @@ def check_output_folder(out_dir: str | Path, stage: str | None = None) -> None:
 
     Raises :class:`forecast.io.outputs.OutputError` (``out_dir`` is a file, an output name there is a folder, ...).
     """
-    check_folder(out_dir, STAGE_FILES[stage] if stage else KNOWN_FILES)
+    check_folder(out_dir, (STAGE_FILES[stage] + (GAP_FILES if stage == "roster" else ())) if stage else KNOWN_FILES)
 
 
 def write_stage(out_dir: str | Path, stage: str, files: dict[str, Writer], *, keep_upstream: bool) -> list[Path]:
@@ -499,20 +554,25 @@ def write_staffing(
     }, keep_upstream=keep_upstream)
 
 
-def _roster_files(roster: RosterResult, agents: list[Agent]) -> dict[str, Writer]:
-    return {
+def _roster_files(roster: RosterResult, agents: list[Agent], gap: GapPlan | None = None) -> dict[str, Writer]:
+    files: dict[str, Writer] = {
         tables.ROSTER.name: partial(write_roster_csv, roster.roster),
         tables.SHIFTS.name: partial(write_shifts_csv, roster.roster, agents),
         tables.DEPUTY.name: partial(write_deputy_csv, roster.roster, agents),
         tables.COVERAGE.name: partial(write_coverage_csv, roster.coverage),
         ROSTER_ICS: partial(write_ics, roster.roster),
     }
+    if gap is not None:
+        files[tables.RECOMMENDATIONS.name] = partial(write_table, gap.frame(), tables.RECOMMENDATIONS)
+        files[tables.AGENTS_FILE.name] = partial(write_table, gap.agents_frame(), tables.AGENTS_FILE)
+    return files
 
 
-def write_roster(roster: RosterResult, agents: list[Agent], out_dir: str | Path, *, keep_upstream: bool) -> list[Path]:
+def write_roster(roster: RosterResult, agents: list[Agent], out_dir: str | Path, *, keep_upstream: bool,
+                 gap: GapPlan | None = None) -> list[Path]:
     """roster.csv, shifts.csv, roster_deputy.csv (``agents`` give names, sites and emails), coverage.csv and
-    roster.ics (see :func:`write_stage` for ``keep_upstream``)."""
-    return write_stage(out_dir, "roster", _roster_files(roster, agents), keep_upstream=keep_upstream)
+    roster.ics; with ``gap``, recommendations.csv and recommended_agents.csv (see :func:`write_stage` for ``keep_upstream``)."""
+    return write_stage(out_dir, "roster", _roster_files(roster, agents, gap), keep_upstream=keep_upstream)
 
 
 def write_simulation(simulation: pd.DataFrame, out_dir: str | Path) -> list[Path]:
@@ -536,7 +596,7 @@ def write_plan(result: PlanResult, out_dir: str | Path, *, parquet: bool = False
         tables.ACCURACY.name: partial(write_table, result.forecast.accuracy, tables.ACCURACY),
         tables.REQUIREMENTS.name: partial(write_table, result.requirements, tables.REQUIREMENTS),
         TARGETS_FILE: partial(write_targets, result.inputs.targets),  # what `shiftcast simulate` reads
-        **_roster_files(result.roster, result.inputs.agents),
+        **_roster_files(result.roster, result.inputs.agents, result.gap),
     }
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)

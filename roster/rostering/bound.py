@@ -58,6 +58,30 @@ class CoverageLP:
     short_agent_h: float  # agent-hours left uncovered
     at_work_agent_h: float  # agent-hours at work
     seconds: float
+    additions: np.ndarray | None = None  # per Addition: its agents (fractional), when the programme had additions
+    overtime_h: np.ndarray | None = None  # per Addition: overtime hours its agents work (0 without overtime)
+
+
+@dataclass(frozen=True)
+class Addition:
+    """A pool whose number of agents is a variable of the programme (agents to add, or existing agents moved).
+
+    The pool (``pools[pool]``) holds one representative agent: each of its rows
+    reads as "at most this per agent" and is scaled by the addition's agent
+    count, a column costing ``cost`` per agent (objective units) up to ``most``.
+    ``source`` is the pool the agents come from (an existing agent trained on
+    another channel or on overtime: that pool has one agent fewer for each);
+    None for agents added to the team. ``overtime_over_min``: paid minutes a
+    week per agent past which each minute costs ``overtime_cost_per_min`` more
+    (objective units); None without overtime.
+    """
+
+    pool: int
+    most: float
+    cost: float = 0.0
+    source: int | None = None
+    overtime_over_min: int | None = None
+    overtime_cost_per_min: float = 0.0
 
 
 class _Rows:
@@ -85,8 +109,16 @@ class _Rows:
 
 
 def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules, grid: Demand, weeks: int, *,
-                      time_limit_s: float, patterns: bool | None = None) -> CoverageLP:
+                      time_limit_s: float, patterns: bool | None = None,
+                      additions: list[Addition] | None = None) -> CoverageLP:
     """Solve the relaxed coverage model (every template of every pool is a column).
+
+    ``additions`` make some pools' agent counts variables of the programme
+    (:class:`Addition`; :mod:`roster.rostering.recommend` closes a gap with
+    them): a pool of one representative agent whose every row is scaled by its
+    count, and, for agents moved from another pool, that pool's rows less one
+    average agent per agent moved. ``agents`` then holds the representatives too.
+    Without week patterns (they count a pool's agents as fixed).
 
     ``patterns`` adds the per-agent week patterns (:func:`_week_patterns`),
     which tighten the bound; without them, the pool sums of the agents' limits
@@ -107,32 +139,73 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
         keep.append(idx)
         offset.append(n_cols)
         n_cols += len(idx)
+    additions = list(additions or [])
+    if additions:
+        patterns = False
     if patterns is None:
         patterns = n_cols <= PATTERN_MAX_TEMPLATES
+    # --- addition columns (agents per addition), then overtime minutes per addition and week
+    add_col = {a.pool: n_cols + k for k, a in enumerate(additions)}
+    n_cols += len(additions)
+    ot_col = {}
+    for k, a in enumerate(additions):
+        if a.overtime_over_min is not None:
+            for w in range(weeks):
+                ot_col[(k, w)] = n_cols
+                n_cols += 1
+    moved: dict[int, list[int]] = {}  # source pool -> columns of the agents moved out of it
+    for a in additions:
+        if a.source is not None:
+            moved.setdefault(a.source, []).append(add_col[a.pool])
     cost = np.zeros(n_cols)
     upper = np.zeros(n_cols)
+    for k, a in enumerate(additions):
+        cost[add_col[a.pool]] = a.cost
+        upper[add_col[a.pool]] = a.most
+    for (k, w), col in ot_col.items():
+        cost[col] = additions[k].overtime_cost_per_min
+        upper[col] = np.inf
+
+    def cap(p: Pool, cols, vals, rhs: float) -> None:
+        """A pool's row ``vals . cols <= rhs``: scaled by its count for an addition; less the agents moved out of it."""
+        cols = np.asarray(cols, dtype=np.int64)
+        vals = np.broadcast_to(np.asarray(vals, dtype=float), cols.shape)
+        if p.index in add_col:
+            rows.le(np.append(cols, add_col[p.index]), np.append(vals, -rhs), 0.0)
+        elif p.index in moved and len(p.agents):
+            out = np.array(moved[p.index], dtype=np.int64)
+            rows.le(np.concatenate([cols, out]), np.concatenate([vals, np.full(len(out), rhs / len(p.agents))]), rhs)
+        else:
+            rows.le(cols, vals, rhs)
     rest = rest_ns(rules)
     at_work = {}  # skill set -> list of (cover matrix rows as csr, column offset)
     weekly = []  # per pool and week: its shifts and agents' limits, for the week patterns (rows and columns last)
     for p, idx, off in zip(pools, keep, offset):
         cols = off + np.arange(len(idx))
         cost[cols] = p.cost[idx]
-        upper[cols] = p.allowed[:, idx].sum(axis=0)
+        upper[cols] = p.allowed[:, idx].sum(axis=0) if p.index not in add_col else additions[
+            [a.pool for a in additions].index(p.index)].most
         day = p.day[idx]
         days = 7 * weeks
         for d in range(days):
             on = np.flatnonzero(day == d)
             if len(on):
-                rows.le(cols[on], 1.0, int(p.allowed[:, idx[on]].any(axis=1).sum()))
+                cap(p, cols[on], 1.0, int(p.allowed[:, idx[on]].any(axis=1).sum()))
         max_days, min_min, max_min = agent_limits(p, agents, rules, weeks, grid.interval_min)
+        k_add = [a.pool for a in additions].index(p.index) if p.index in add_col else None
         for w in range(weeks):
             on = np.flatnonzero(day // 7 == w)
             if not len(on):
                 continue
-            rows.le(cols[on], 1.0, int(max_days[:, w].sum()))
-            rows.le(cols[on], p.paid_min[idx[on]], int(max_min[:, w].sum()))
+            cap(p, cols[on], 1.0, int(max_days[:, w].sum()))
+            cap(p, cols[on], p.paid_min[idx[on]], int(max_min[:, w].sum()))
             if min_min[:, w].sum() > 0:
-                rows.le(cols[on], -p.paid_min[idx[on]], -int(min_min[:, w].sum()))
+                cap(p, cols[on], -p.paid_min[idx[on]], -int(min_min[:, w].sum()))
+            if k_add is not None and (k_add, w) in ot_col:
+                # overtime: the paid minutes past the base week, per agent, cost the premium
+                over = additions[k_add].overtime_over_min
+                rows.le(np.concatenate([cols[on], [add_col[p.index], ot_col[(k_add, w)]]]),
+                        np.concatenate([p.paid_min[idx[on]], [-float(over), -1.0]]), 0.0)
             if patterns:
                 weekly.append((cols[on], p.day[idx[on]], p.paid_min[idx[on]], max_days[:, w], min_min[:, w], max_min[:, w]))
         starts, ends = p.start_ns[idx], p.end_ns[idx] + rest
@@ -143,12 +216,12 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
             for x in np.unique(starts[tomorrow]):
                 late = today[ends[today] > x]
                 if len(late):
-                    rows.le(np.concatenate([cols[tomorrow[starts[tomorrow] <= x]], cols[late]]), 1.0, len(p.agents))
+                    cap(p, np.concatenate([cols[tomorrow[starts[tomorrow] <= x]], cols[late]]), 1.0, len(p.agents))
         k = rules.max_consecutive_days
         for window in consecutive_windows(days, k):
             on = np.flatnonzero((day >= window.start) & (day < window.stop))
             if len(on):
-                rows.le(cols[on], 1.0, k * len(p.agents))
+                cap(p, cols[on], 1.0, k * len(p.agents))
         at_work.setdefault(p.skills, []).append((p.cover[idx].T.tocsr(), off))
     # --- channel columns: per skill set, interval and channel; then missing agents per channel and interval
     serve_cols: dict[tuple[int, int], list[int]] = {}
@@ -204,7 +277,10 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
     short = short_ci.sum()
     work = sum(float(cnt @ np.asarray(p.cover.sum(axis=1)).ravel()) for p, cnt in zip(pools, counts))
     h = grid.step / pd.Timedelta(hours=1)
-    return CoverageLP("optimal", fun, counts, prices, short_ci, short * h, work * h, seconds)
+    added = np.array([x[add_col[a.pool]] for a in additions]) if additions else None
+    overtime = (np.array([sum(x[ot_col[(k, w)]] for w in range(weeks) if (k, w) in ot_col) for k in range(len(additions))]) / 60.0
+                if additions else None)
+    return CoverageLP("optimal", fun, counts, prices, short_ci, short * h, work * h, seconds, added, overtime)
 
 
 def _highs(c: np.ndarray, a_ub: sp.csr_matrix, b_ub: np.ndarray, ub: np.ndarray, *, time_limit_s: float):

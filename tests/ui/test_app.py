@@ -695,3 +695,26 @@ def test_a_parquet_history_upload_is_validated_and_named_by_its_row(at, small_ap
     button(at, "Validate and load uploads").click()
     rerun(at)
     assert not at.error
+
+
+@pytest.mark.slow
+def test_roster_page_closes_the_gap_and_rerosters_with_the_accepted_ones(at):
+    forecast(at, days=14)
+    roster(at, limit_s=10)
+    if at.session_state["roster"].kpis.under_agent_h <= 0:
+        pytest.skip("this roster is not short")
+    assert any(s.value == "How to close the gap" for s in at.subheader)
+    button(at, "Find what closes the gap").click()
+    rerun(at)
+    wait_for(at, lambda: "gap" in at.session_state, timeout_s=400)
+    gap = at.session_state["gap"]["result"]
+    assert gap.recommendations, gap.notes
+    assert any(m.value.startswith("This roster is **") for m in at.markdown)
+    assert "recommended_agents.csv (accepted)" in [d.label for d in at.get("download_button")]
+    button(at, "Re-roster with the accepted ones").click()
+    rerun(at)
+    wait_for(at, lambda: "gap_check" in at.session_state, timeout_s=300)
+    check = at.session_state["gap_check"]["result"]
+    assert check.actual_short_agent_h < gap.short_agent_h
+    table = next(d.value for d in at.dataframe if "re-rostered" in d.value.columns)
+    assert table.loc[0, "re-rostered"] == pytest.approx(check.actual_short_agent_h)

@@ -233,6 +233,11 @@ def collect() -> None:
                                                    "seconds": j.elapsed_s()}
         elif kind == "adopt":
             _collect_adoption(j)
+        elif kind in ("gap", "gap_check"):
+            if j.params.get("roster_id") != st.session_state.get("roster_id"):
+                j.error = RuntimeError("the roster changed while the gap was being worked out; ask again")
+                continue
+            st.session_state[kind] = {"roster_id": j.params["roster_id"], "result": j.result, **j.params.get("extra", {})}
 
 
 def plan_settings() -> PlanSettings:
@@ -357,6 +362,8 @@ def start_roster(week_start, weeks: int, time_limit_s: float, effort: int | None
     plan = _update_settings(week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
                             **({} if effort is None else {"effort": effort}))
 
+    st.session_state["roster_previous"] = previous
+
     def work(progress):
         res = roster_stage(req, grid, inp.agents, inp.rules, inp.time_off, plan, progress=progress, previous=previous)
         progress("simulating the roster's service level", 0, None)
@@ -438,6 +445,50 @@ def _collect_adoption(j: jobs.Job) -> None:
         ScenarioStore().save_adoption(j.params["scenario_id"], adopted.summary(inputs().rules.currency))
     except ScenarioError as exc:
         st.session_state["adopted"]["store_error"] = str(exc)
+
+
+def start_gap() -> jobs.Job:
+    """What closes the roster's gap (:func:`roster.planning.plan.gap_stage`), in the background."""
+    from roster.planning.plan import gap_stage
+
+    inp = inputs()
+    req = st.session_state["requirements"]
+    grid = requirements_grid()
+    res = st.session_state["roster"]
+    rs = st.session_state["roster_settings"]
+    plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"]})
+    previous = st.session_state.get("roster_previous")
+
+    def work(progress):
+        progress("closing the gap: coverage programme with the additions", 0, None)
+        return gap_stage(req, grid, res, inp.agents, inp.rules, inp.time_off, inp.targets, plan, previous=previous)
+
+    j = jobs.start("gap", "How to close the gap", work, {"roster_id": st.session_state.get("roster_id")})
+    _jobs()["gap"] = j
+    st.session_state.pop("gap_check", None)
+    return j
+
+
+def start_gap_check(gap, accepted: list[int]) -> jobs.Job:
+    """Re-roster with the accepted recommendations' agents (:func:`roster.planning.plan.gap_check_stage`), in the background."""
+    from roster.planning.plan import gap_check_stage
+
+    inp = inputs()
+    req = st.session_state["requirements"]
+    grid = requirements_grid()
+    rs = st.session_state["roster_settings"]
+    plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
+                                              "effort": rs.get("effort", plan_settings().effort)})
+    previous = st.session_state.get("roster_previous")
+
+    def work(progress):
+        return gap_check_stage(gap, req, grid, inp.agents, inp.rules, inp.time_off, inp.targets, plan, accepted=accepted,
+                               previous=previous, progress=progress)
+
+    j = jobs.start("gap_check", f"Re-roster with {len(accepted)} recommendation(s)", work,
+                   {"roster_id": st.session_state.get("roster_id"), "extra": {"accepted": list(accepted)}})
+    _jobs()["gap_check"] = j
+    return j
 
 
 def show_job(kind: str, done_message: Callable[[], str] | None = None) -> None:

@@ -196,3 +196,16 @@ def run_app(argv: list[str]) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+CloseGap = Annotated[bool, typer.Option(
+    "--close-gap/--no-close-gap",
+    help="When the roster is short: the cheapest additions that close the gap (overtime, cross-training, temps, hires; "
+         "costs from rules.toml), written to recommendations.csv and recommended_agents.csv.")]
+CheckGap = Annotated[bool, typer.Option(
+    "--check-gap", help="Re-roster with the recommended agents and print the shortfall and service level reached next to the predicted.")]
+ExtraAgentsFile = Annotated[Path | None, typer.Option(
+    "--extra-agents", metavar="FILE",
+    help="Agents to add, in agents.csv's format (recommended_agents.csv): a row whose agent_id is in the team replaces "
+         "that agent's row (overtime, a new skill); the others are added. Their contracts may be the rules' own, "
+         "<contract>_overtime or temp.")]

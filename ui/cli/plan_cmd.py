@@ -16,6 +16,8 @@ from ui.cli.common import (
     CalibrationFile,
     CalendarEffects,
     PayDays,
+    CheckGap,
+    CloseGap,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -88,6 +90,8 @@ def plan(
         False, "--parquet/--no-parquet",
         help="Also write the tables as Parquet (forecast, accuracy, requirements, roster, shifts, coverage, simulation .parquet, "
              "typed, UTC timestamps) beside the CSVs: for big runs."),
+    close_gap: CloseGap = False,
+    check_gap: CheckGap = False,
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
@@ -121,7 +125,7 @@ def plan(
     check_output_folder(out_dir)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
-        result = run_plan(inputs, settings, progress=report)
+        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap)
     written = write_plan(result, out_dir, parquet=parquet)
     result.timings["total"] = time.perf_counter() - started
     for n in inputs.notes + result.notes:

@@ -25,6 +25,9 @@ from ui.cli.common import (
     CalibrationFile,
     CalendarEffects,
     PayDays,
+    CheckGap,
+    CloseGap,
+    ExtraAgentsFile,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -176,12 +179,19 @@ def roster_cmd(
     seed: Seed = default("seed"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for roster.csv, shifts.csv, roster_deputy.csv, coverage.csv and roster.ics."),
     previous_roster: PreviousRosterFile = None,
+    extra_agents: ExtraAgentsFile = None,
+    close_gap: CloseGap = False,
+    check_gap: CheckGap = False,
+    targets: Path = typer.Option(None, "--targets", help="targets.toml, for the expected service level of the gap's recommendations; "
+                                 "default: the one beside the requirements file, if any."),
 ) -> None:
     """Build an agent roster (shifts, breaks, lunches, channels) that covers the requirements.
 
     Writes roster.csv (one row per activity), shifts.csv (one row per shift),
     roster_deputy.csv (the shifts for Deputy's schedule import), coverage.csv
-    (required vs scheduled per channel and interval) and roster.ics (a calendar).
+    (required vs scheduled per channel and interval) and roster.ics (a calendar);
+    when the roster is short, recommendations.csv and recommended_agents.csv
+    (what closes the gap: re-roster with them by adding --extra-agents recommended_agents.csv).
     """
     from roster.planning.display import money
     from roster.planning.inputs import load_roster_inputs
@@ -195,9 +205,25 @@ def roster_cmd(
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster,
                             plan_interval_min=grid.interval_min)
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
+    team, team_rules = ri.agents, ri.rules
+    if extra_agents is not None:
+        from roster.io import load_agents
+        from roster.planning.recommend import apply_agents
+
+        team_rules = ri.rules.with_additions()
+        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules))
+    tg = _gap_targets(targets, requirements) if close_gap else None
     with progress_bar() as report:
-        result = roster_stage(req, grid, ri.agents, ri.rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)
-    write_roster(result, ri.agents, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name))
+        result = roster_stage(req, grid, team, team_rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)
+        gap = check = None
+        if close_gap and result.kpis.under_agent_h > 0:
+            from roster.planning.plan import gap_check_stage, gap_stage
+
+            report("closing the gap: coverage programme with the additions", 0.0, None)
+            gap = gap_stage(req, grid, result, team, team_rules, ri.time_off, tg, settings, previous=ri.previous)
+            if check_gap and gap.recommendations:
+                check = gap_check_stage(gap, req, grid, team, team_rules, ri.time_off, tg, settings, previous=ri.previous, progress=report)
+    write_roster(result, team, out_dir, keep_upstream=_read_from(out_dir, requirements, tables.REQUIREMENTS.name), gap=gap)
     k = result.kpis
     for n in notes + result.notes:
         print_note(n)
@@ -212,7 +238,22 @@ def roster_cmd(
         out.print(f"understaffing no roster of these agents and rules can avoid: {k.bound_short_agent_h:,.1f} agent-hours (this roster: {k.under_agent_h:,.1f})")
     out.print(channel_switches_line(k, ri.rules))
     out.print(tables.PENALTIES.order(result.penalties).to_string(index=False))
-    out.print(f"wrote roster.csv, shifts.csv, roster_deputy.csv, coverage.csv, roster.ics to {out_dir}/")
+    if gap is not None:
+        from roster.planning.recommend import gap_lines
+
+        for line in gap_lines(gap, check):
+            out.print(line)
+    written = "roster.csv, shifts.csv, roster_deputy.csv, coverage.csv, roster.ics" + (
+        f", {tables.RECOMMENDATIONS.name}, {tables.AGENTS_FILE.name}" if gap is not None else "")
+    out.print(f"wrote {written} to {out_dir}/")
+
+
+def _gap_targets(targets: Path | None, requirements: Path):
+    """The targets for the gap's expected service level: ``--targets``, else targets.toml beside the requirements, else None."""
+    from roster.io import TARGETS_FILE, load_targets
+
+    path = targets or requirements.parent / TARGETS_FILE
+    return load_targets(path) if targets is not None or path.is_file() else None
 
 
 @app.command("simulate")

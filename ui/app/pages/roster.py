@@ -171,6 +171,62 @@ if sim is not None and len(sim):
                    help=f"{r.intervals_meeting_target:.0%} of intervals with contacts meet the target; average answer {fmt.duration(r.asa_s)}"
                         + (f"; abandonment {r.abandon_rate:.1%}" if r.abandon_rate else ""))
 
+# ---- how to close the gap ---------------------------------------------------------
+if k.under_agent_h > 0:
+    st.subheader("How to close the gap")
+    st.caption("The cheapest additions that remove the shortfall, from the coverage programme re-solved with them as choices: "
+               "overtime (rules.toml [overtime]: cap and rate), training agents on another channel, temporary agents by site, "
+               "channel and start window ([temps]), new hires by contract, site and skills ([additions]). Each is applied after "
+               "the ones above it; accept some and re-roster to see what the roster actually reaches.")
+    gap_state = st.session_state.get("gap")
+    gap_busy = bool(state.running("gap")) or bool(state.running("gap_check"))
+    if gap_state is None or gap_state["roster_id"] != st.session_state.get("roster_id"):
+        if st.button("Find what closes the gap", disabled=gap_busy or busy, key="gap_find"):
+            state.start_gap()
+            st.rerun()
+    state.show_job("gap")
+    gap_state = st.session_state.get("gap")
+    if gap_state is not None and gap_state["roster_id"] == st.session_state.get("roster_id"):
+        gap = gap_state["result"]
+        st.markdown(f"This roster is **{gap.short_agent_h:,.1f} agent-h** short; no roster of this team can go below "
+                    f"{gap.floor_agent_h:,.1f}.")
+        for note in gap.notes:
+            st.caption(note)
+        if gap.recommendations:
+            recs = gap.frame()
+            recs.insert(0, "accept", True)
+            edited = st.data_editor(
+                recs.drop(columns=["agent_ids", "currency"]), hide_index=True, width="stretch", key="gap_table",
+                disabled=[c for c in recs.columns if c != "accept"],
+                column_config={
+                    "accept": st.column_config.CheckboxColumn("accept", help="re-roster with this one's agents"),
+                    "removed_agent_h": st.column_config.NumberColumn("removes (agent-h)", format="%.1f"),
+                    "cost": st.column_config.NumberColumn(f"cost ({fmt.currency_label(currency)})", format="%.0f"),
+                    "short_after_agent_h": st.column_config.NumberColumn("short after (agent-h)", format="%.1f"),
+                    "expected_sl_after": st.column_config.TextColumn("expected SL after"),
+                })
+            accepted = [int(r) for r, ok in zip(edited["rank"], edited["accept"]) if ok]
+            c = st.columns([2, 2, 3])
+            if c[0].button("Re-roster with the accepted ones", type="primary", disabled=gap_busy or busy or not accepted, key="gap_reroster"):
+                state.start_gap_check(gap, accepted)
+                st.rerun()
+            c[1].download_button("recommended_agents.csv (accepted)", gap.agents_frame(accepted).to_csv(index=False).encode(),
+                                 file_name="recommended_agents.csv", mime="text/csv", key="gap_download",
+                                 help="agents.csv rows: add them to the team, or shiftcast roster ... --extra-agents recommended_agents.csv")
+            state.show_job("gap_check")
+            check_state = st.session_state.get("gap_check")
+            if check_state is not None and check_state["roster_id"] == st.session_state.get("roster_id"):
+                chk = check_state["result"]
+                rows = [{"figure": "shortfall (agent-h)", "now": gap.short_agent_h, "predicted": chk.predicted_short_agent_h,
+                         "re-rostered": chk.actual_short_agent_h}]
+                for ch in sorted(set(chk.actual_sl) | set(chk.predicted_sl)):
+                    rows.append({"figure": f"{ch} service level", "now": gap.sl_before.get(ch, float("nan")),
+                                 "predicted": chk.predicted_sl.get(ch, float("nan")), "re-rostered": chk.actual_sl.get(ch, float("nan"))})
+                st.markdown(f"**Re-rostered with recommendation(s) {', '.join(map(str, check_state['accepted']))}**: "
+                            "what the roster actually reaches next to the prediction")
+                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                             column_config={c: st.column_config.NumberColumn(format="%.3f") for c in ("now", "predicted", "re-rostered")})
+
 # ---- filters ------------------------------------------------------------------
 agents = {a.agent_id: a for a in inp.agents}
 ros = res.roster
