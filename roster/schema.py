@@ -320,7 +320,8 @@ class CapacitySettings(_Strict):
     overtime_max_share: float = Field(
         default=0.1, description="most overtime in a week, as a share of the tenured agents' contracted hours on the channel, 0..1")
     overtime_rate: float = Field(
-        default=1.5, description="pay of an overtime hour as a multiple of the base hourly cost (at least 1: never below the base rate)")
+        default=1.5, description="pay of an overtime hour as a multiple of the base hourly cost (at least 1: never below the base rate); "
+                                 "default: the rules' [overtime] rate, the one rate the gap's recommendations use too")
     full_time_week_h: float | None = Field(
         default=None, description="paid hours of one FTE a week; default: the most weekly hours of any contract (max_week_h)")
     scheduling_overhead: float = Field(
@@ -513,6 +514,13 @@ class LabourRules(_Strict):
         if v <= 0 or v % min(INTERVAL_CHOICES_MIN):
             raise ValueError(f"must be a positive multiple of {min(INTERVAL_CHOICES_MIN)} minutes")
         return v
+
+    @model_validator(mode="after")
+    def _one_overtime_rate(self) -> "LabourRules":
+        # one overtime rate: [overtime] rate, unless [capacity] sets its own for the long-range plan
+        if "overtime_rate" not in self.capacity.model_fields_set and self.capacity.overtime_rate != self.overtime.rate:
+            object.__setattr__(self, "capacity", self.capacity.model_copy(update={"overtime_rate": self.overtime.rate}))
+        return self
 
     @model_validator(mode="after")
     def _check(self) -> "LabourRules":

@@ -57,7 +57,8 @@ KeepRoster = Literal[False, "outside_event"]
 #: The adopted scenario's own files, beside the plan's.
 EVENT_SL_FILE = tables.EVENT_SERVICE_LEVEL.name
 SUMMARY_FILE = "scenario_summary.json"
-SCENARIO_FILES: tuple[str, ...] = (*OUTPUT_FILES, EVENT_SL_FILE, SUMMARY_FILE)
+SCENARIO_FILES: tuple[str, ...] = (*OUTPUT_FILES, EVENT_SL_FILE, SUMMARY_FILE, tables.RECOMMENDATIONS.name,
+                                   tables.AGENTS_FILE.name)
 
 #: hours simulated before the event starts, so the queue the event meets is the roster's (not an empty one)
 WARM_UP_H = 4.0
@@ -117,6 +118,9 @@ class AdoptedScenario:
     recommendations : DataFrame or None
         Close-the-gap recommendations on the adopted roster, when a ``recommend`` function was
         given to :func:`adopt_scenario` (None otherwise).
+    recommended_agents : DataFrame or None
+        The agent rows those recommendations add or change, in agents.csv's format, when the
+        ``recommend`` function gives them.
     """
 
     event: PlannedEvent
@@ -133,6 +137,7 @@ class AdoptedScenario:
     recommendations: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    recommended_agents: pd.DataFrame | None = None
 
     def summary(self, currency: str | None = None) -> dict:
         """The figures a saved scenario keeps (JSON-ready): event, mode, fingerprint, totals, channels."""
@@ -216,7 +221,7 @@ def adopt_scenario(
     keep_roster: KeepRoster | bool = "outside_event",
     progress: Progress | None = None,
     source: str = "scenario",
-    recommend: Callable[[pd.DataFrame, RosterResult], pd.DataFrame] | None = None,
+    recommend: Callable[[pd.DataFrame, RosterResult], pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]] | None = None,
 ) -> AdoptedScenario:
     """Plan for ``event`` on a base plan (see the module docstring).
 
@@ -237,8 +242,9 @@ def adopt_scenario(
     source : str
         The scenario's name in messages (its file, or ``--event``).
     recommend : callable, optional
-        ``recommend(requirements, roster) -> DataFrame``: close-the-gap recommendations on the adopted
-        roster, kept in :attr:`AdoptedScenario.recommendations`.
+        ``recommend(requirements, roster) -> DataFrame`` (or ``(recommendations, agent_rows)``): close-the-gap
+        recommendations on the adopted roster, kept in :attr:`AdoptedScenario.recommendations` (and
+        :attr:`AdoptedScenario.recommended_agents`).
 
     Raises
     ------
@@ -307,15 +313,37 @@ def adopt_scenario(
         base_cost=float(base_k.cost), adopted_cost=float(new_k.cost), shifts_kept=int(kept), shifts_changed=int(len(new_shifts) - kept),
     )
     recs = recommend(req, new_roster) if recommend is not None else None
+    rec_agents = None
+    if isinstance(recs, tuple):
+        recs, rec_agents = recs
     return AdoptedScenario(event, keep, settings, fc, req, new_roster, simulation, iv, channels, totals,
-                           roster_fingerprint(roster.roster), recs, notes, timings)
+                           roster_fingerprint(roster.roster), recs, notes, timings, rec_agents)
+
+
+def gap_recommender(inputs: Inputs, settings: PlanSettings, grid, *, previous=None,
+                    progress: Progress | None = None) -> Callable[[pd.DataFrame, RosterResult], tuple[pd.DataFrame, pd.DataFrame]]:
+    """``recommend`` for :func:`adopt_scenario`: what closes the adopted roster's gap
+    (:func:`roster.planning.plan.gap_stage`, the table of :data:`forecast.tables.RECOMMENDATIONS`)."""
+    from roster.planning.plan import gap_stage
+
+    def recommend(requirements: pd.DataFrame, roster: RosterResult) -> pd.DataFrame:
+        if progress is not None:
+            progress("closing the gap of the adopted roster: coverage programme with the additions", 0, None)
+        gap = gap_stage(requirements, grid, roster, inputs.agents, inputs.rules, inputs.time_off, inputs.targets, settings,
+                        previous=previous)
+        return gap.frame(), gap.agents_frame()
+
+    return recommend
 
 
 def adopt_plan(plan: PlanResult, event: PlannedEvent, *, keep_roster: KeepRoster | bool = "outside_event",
-               progress: Progress | None = None, source: str = "scenario") -> AdoptedScenario:
-    """:func:`adopt_scenario` on a whole plan (:func:`roster.planning.plan.run_plan`'s result)."""
+               progress: Progress | None = None, source: str = "scenario", close_gap: bool = False) -> AdoptedScenario:
+    """:func:`adopt_scenario` on a whole plan (:func:`roster.planning.plan.run_plan`'s result); with ``close_gap``
+    also what closes the adopted roster's gap (:func:`gap_recommender`)."""
+    recommend = gap_recommender(plan.inputs, plan.settings, plan.grid, previous=plan.inputs.previous,
+                                progress=progress) if close_gap else None
     return adopt_scenario(plan.inputs, plan.forecast, plan.requirements, plan.roster, event, plan.settings, grid=plan.grid,
-                          keep_roster=keep_roster, progress=progress, source=source)
+                          keep_roster=keep_roster, progress=progress, source=source, recommend=recommend)
 
 
 def _intervals(event, before, after, req_before, req_after, cov_before, cov_after, start, end) -> pd.DataFrame:
@@ -375,8 +403,15 @@ def summary_text(adopted: AdoptedScenario, currency: str | None = None) -> str:
                      f"{r.agents_before:>15,.1f}{r.agents_after:>7,.1f}{r.required_after:>10,.1f}")
     lines.append("  (during the event's own intervals; SL simulated against the event's demand, the base roster before and the "
                  "adopted one after; agents = mean per interval)")
-    if adopted.recommendations is not None and len(adopted.recommendations):
-        lines.append(f"  recommendations: {len(adopted.recommendations)} (see the app)")
+    recs = adopted.recommendations
+    if recs is not None and len(recs):
+        lines.append(f"  what closes the adopted roster's gap ({len(recs)} recommendation(s), recommendations.csv; the agent "
+                     "rows in recommended_agents.csv):")
+        for r in recs.itertuples(index=False):
+            lines.append(f"    {r.rank}. {r.recommendation}: removes {r.removed_agent_h:,.1f} agent-h short, "
+                         f"{money(r.cost, currency)}")
+    elif recs is not None:
+        lines.append("  the adopted roster has no shortfall the additions could remove: nothing to recommend")
     return "\n".join(lines)
 
 
@@ -396,4 +431,9 @@ def write_adopted(adopted: AdoptedScenario, inputs: Inputs, out_dir: str | Path)
     }
     if adopted.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, adopted.simulation, tables.SIMULATION)
+    recs = adopted.recommendations
+    if recs is not None:
+        files[tables.RECOMMENDATIONS.name] = partial(write_table, recs, tables.RECOMMENDATIONS)
+    if adopted.recommended_agents is not None:
+        files[tables.AGENTS_FILE.name] = partial(write_table, adopted.recommended_agents, tables.AGENTS_FILE)
     return write_folder(out_dir, files, known=SCENARIO_FILES)

@@ -59,7 +59,7 @@ def test_without_close_gap_no_recommendation_files(small):
 
 def test_an_overtime_rate_below_the_base_rate_exits_2_naming_file_and_key(small, tmp_path, capsys):
     rules = tmp_path / "rules.toml"
-    rules.write_text((SAMPLES / "rules.toml").read_text() + "\n[overtime]\nrate = 0.9\n")
+    rules.write_text((SAMPLES / "rules.toml").read_text().replace("rate = 1.5 ", "rate = 0.9 "))
     code = main(["roster", "--requirements", str(small / "requirements.csv"), "--agents", str(small / "agents.csv"),
                  "--rules", str(rules), "--time-limit", "5", "--out", str(tmp_path / "o"), "--close-gap"])
     err = capsys.readouterr().err

@@ -56,3 +56,24 @@ def test_a_bad_scenario_file_names_the_file_and_key(small_app_data, tmp_path, ca
     assert main(["whatif", "--data", str(small_app_data), "--scenario", str(scenario), "--out", str(tmp_path / "out"), *OPTIONS]) == 2
     err = capsys.readouterr().err
     assert "flash.toml" in err and "duration_h" in err
+
+
+@pytest.mark.slow
+def test_whatif_with_close_gap_writes_what_closes_the_adopted_rosters_gap(small_app_data, tmp_path, capsys):
+    scenario = tmp_path / "flash.toml"
+    scenario.write_text(FLASH)
+    out = tmp_path / "out"
+    args = ["whatif", "--data", str(small_app_data), "--scenario", str(scenario), "--out", str(out), *OPTIONS]
+    assert main([*args, "--close-gap"]) == 0
+    printed = capsys.readouterr().out
+    recs = pd.read_csv(out / "recommendations.csv")
+    assert list(recs.columns) == list(tables.RECOMMENDATIONS.names)
+    # the scaled-down team is short during a 3x flash sale: something is recommended, with its cost
+    # (cross-training costs the rules' training_cost, 0 on the sample)
+    assert len(recs) >= 1 and (recs["removed_agent_h"] > 0).all() and (recs["cost"] >= 0).all() and recs["cost"].sum() > 0
+    assert "what closes the adopted roster's gap" in printed and recs["recommendation"].iloc[0] in printed.replace("\n    ", " ")
+    agents = pd.read_csv(out / "recommended_agents.csv", keep_default_na=False)
+    assert list(agents.columns) == list(tables.AGENTS_FILE.names) and len(agents) >= 1
+    # without --close-gap the same folder loses both files (they were about another run)
+    assert main(args) == 0
+    assert not (out / "recommendations.csv").exists() and not (out / "recommended_agents.csv").exists()

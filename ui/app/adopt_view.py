@@ -54,7 +54,8 @@ def start(sid: str, name: str, event_json: dict) -> None:
     except ValidationError as exc:
         st.session_state["wi_message"] = f"The saved event is no longer valid: {exc.errors()[0]['msg']}"
         return
-    state.start_adoption(sid, name, event, st.session_state.get("wi_keep", "outside_event"))
+    state.start_adoption(sid, name, event, st.session_state.get("wi_keep", "outside_event"),
+                         close_gap=bool(st.session_state.get("wi_close_gap", False)))
 
 
 def section(store, table: pd.DataFrame, target: str) -> None:
@@ -69,6 +70,8 @@ def section(store, table: pd.DataFrame, target: str) -> None:
     c[0].radio("Roster", list(KEEP_CHOICES), format_func=KEEP_CHOICES.get, key="wi_keep", horizontal=True,
                help="keep: only the local days whose requirement the event changes (and the day before each) are rostered "
                     "again; every other shift stays as it is. Re-roster every day: the whole roster is solved again.")
+    c[0].checkbox("Also work out what closes the adopted roster's gap (overtime, temps, hires; a few minutes more)",
+                  key="wi_close_gap")
     status = row.get("planned", "")
     busy = bool(state.running("adopt"))
     label = f"Plan for '{row['name']}'" if status != STALE else f"Plan for '{row['name']}' again (the roster changed)"
@@ -136,8 +139,15 @@ def _show(inp, fingerprint: str | None) -> None:
                                      "target SL": "{:.0%}", "agents, current": "{:,.1f}", "agents, adopted": "{:,.1f}",
                                      "agents required": "{:,.1f}"}, na_rep="n/a"), hide_index=True, width="stretch")
     if adopted.recommendations is not None and len(adopted.recommendations):
-        st.markdown("**Recommendations**")
-        st.dataframe(adopted.recommendations, hide_index=True, width="stretch")
+        recs = adopted.recommendations
+        st.markdown(f"**What closes the adopted roster's gap**: {len(recs)} recommendation(s), "
+                    f"{recs['cost'].sum():,.0f} {recs['currency'].iloc[0] or 'cost units'} in all")
+        st.dataframe(recs, hide_index=True, width="stretch")
+        if adopted.recommended_agents is not None:
+            st.download_button("recommended_agents.csv", _bytes(write_table, adopted.recommended_agents, tables.AGENTS_FILE),
+                               file_name="recommended_agents.csv", key="wi_dl_rec_agents")
+    elif adopted.recommendations is not None:
+        st.caption("The adopted roster has no shortfall the additions could remove: nothing to recommend.")
     for note in adopted.notes[:5]:
         st.caption(note)
     st.markdown("**The adopted roster's files**")

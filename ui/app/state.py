@@ -404,13 +404,13 @@ def roster_fingerprint() -> str | None:
     return memo("roster_fingerprint", st.session_state.get("roster_id"), lambda: fingerprint(res.roster))
 
 
-def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster) -> jobs.Job:
+def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster, close_gap: bool = False) -> jobs.Job:
     """Plan for a saved scenario on the current forecast, requirements and roster, in the background.
 
     ``keep_roster`` is ``"outside_event"`` (the event's days re-rostered, every other shift kept) or False.
     The result goes into the session (``adopted``) and its figures into the scenarios store.
     """
-    from roster.planning.adopt import adopt_scenario
+    from roster.planning.adopt import adopt_scenario, gap_recommender
 
     inp = inputs()
     fc = st.session_state["forecast"]
@@ -420,10 +420,12 @@ def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster) -> 
     rs = st.session_state["roster_settings"]
     plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
                                               "effort": rs.get("effort", plan_settings().effort), "interval_min": grid.interval_min})
+    st_previous = st.session_state.get("roster_previous")
 
     def work(progress):
+        recommend = gap_recommender(inp, plan, grid, previous=st_previous, progress=progress) if close_gap else None
         return adopt_scenario(inp, fc, req, roster, event, plan, grid=grid, keep_roster=keep_roster, progress=progress,
-                              source=f"scenario '{scenario_name}'")
+                              source=f"scenario '{scenario_name}'", recommend=recommend)
 
     j = jobs.start("adopt", f"Plan for '{scenario_name}'", work,
                    {"roster_id": st.session_state.get("roster_id"), "scenario_id": scenario_id, "name": scenario_name})

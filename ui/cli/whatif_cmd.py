@@ -15,6 +15,7 @@ from ui.cli.common import (
     Backtest,
     CalendarEffects,
     CalibrationFile,
+    CloseGap,
     Effort,
     HorizonDays,
     IntervalMin,
@@ -70,6 +71,7 @@ def whatif_cmd(
     calibration: CalibrationFile = None,
     calendar: CalendarEffects = default("calendar_effects"),
     pay_days: PayDays = default("pay_days"),
+    close_gap: CloseGap = False,
 ) -> None:
     """Plan for a sales event: the base plan, then the event re-forecast, re-staffed and re-rostered.
 
@@ -100,7 +102,8 @@ def whatif_cmd(
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
         check_event_in_horizon(planned, inputs, settings, source=source)
         base = run_plan(inputs, settings, progress=report)
-        adopted = adopt_plan(base, planned, keep_roster="outside_event" if keep_roster else False, progress=report, source=source)
+        adopted = adopt_plan(base, planned, keep_roster="outside_event" if keep_roster else False, progress=report, source=source,
+                             close_gap=close_gap)
     written = write_adopted(adopted, inputs, out_dir)
     for n in inputs.notes + adopted.notes:
         print_note(n)

@@ -199,3 +199,14 @@ def test_capacity_settings_changed_in_the_app_are_validated_as_the_file_is():
     assert r.capacity.attrition_per_month == 0.05 and r.contracts == rules().contracts
     with pytest.raises(InputError, match=r"key 'capacity.overtime_rate'.*below the base rate"):
         capacity_settings(rules(), overtime_rate=0.9)
+
+
+def test_the_hiring_plan_pays_overtime_at_the_rules_one_overtime_rate_unless_capacity_sets_its_own():
+    base = rules().model_dump()
+    one = LabourRules.model_validate({**base, "overtime": {"rate": 2.0}, "capacity": {}})
+    assert one.capacity.overtime_rate == 2.0 and one.overtime.rate == 2.0
+    own = LabourRules.model_validate({**base, "overtime": {"rate": 2.0}, "capacity": {"overtime_rate": 1.25}})
+    assert own.capacity.overtime_rate == 1.25
+    # the sample sets the rate once, in [overtime]
+    sample = load_rules("data/samples/rules.toml")
+    assert sample.capacity.overtime_rate == sample.overtime.rate

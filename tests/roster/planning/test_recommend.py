@@ -95,7 +95,8 @@ def test_overtime_is_recommended_when_it_is_the_only_addition(short_week):
 
 
 def test_an_overtime_rate_below_the_base_rate_is_refused_naming_file_and_key(tmp_path):
-    text = (SAMPLES / "rules.toml").read_text() + "\n[overtime]\nrate = 0.8\n"
+    text = (SAMPLES / "rules.toml").read_text().replace("rate = 1.5 ", "rate = 0.8 ")
+    assert "rate = 0.8" in text
     path = tmp_path / "rules.toml"
     path.write_text(text)
     with pytest.raises(InputError) as e:
