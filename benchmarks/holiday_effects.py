@@ -1,6 +1,6 @@
 """Holidays, events and calendar effects: what the forecast makes of days it has (almost) never seen.
 
-    python benchmarks/holidays.py [--before REV] [--skip-calendar] [--skip-sample]
+    python benchmarks/holiday_effects.py [--before REV] [--skip-calendar] [--skip-sample]
 
 1. **Leave one holiday out** on the Ottawa 311 calls (hourly, America/Toronto,
    Jan-Aug 2014: every Ontario statutory holiday occurs once). Each holiday
