@@ -26,7 +26,7 @@ import pandas as pd
 
 from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import normalise_channels, parse_numbers, read_table, require_columns
-from forecast.io.history import _native_interval, _zone_column
+from forecast.io.history import _native_interval, _zone_column, target_interval
 from forecast.schema import MAX_AHT_S, max_contacts
 from forecast.tables import ACTUALS, ACTUALS_WAITS
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, parse_timestamps
@@ -150,14 +150,7 @@ def read_actuals(
              for v, line in zip(frame.loc[over, "offered"], frame.loc[over, "_line"])),
             int(over.sum()),
         )
-    target = interval_min or native
-    if target < native:
-        raise InputError.one(
-            file,
-            f"the file has {native}-minute intervals; it cannot be split into {target}-minute ones "
-            f"(use --interval-min {native} or more)",
-            column="ds",
-        )
+    target = target_interval(native, interval_min, file)
     if target > native:
         frame = _aggregate(frame, target)
         if notes is not None:

@@ -53,6 +53,20 @@ def _zone_column(df: pd.DataFrame, file: str, default_tz: str | None) -> pd.Seri
     return pd.Series(default_tz, index=df.index)
 
 
+def target_interval(native: int, interval_min: int | None, file: str) -> int:
+    """The interval a file's counts are put on: ``interval_min`` (a multiple of the file's ``native`` one, summed up
+    to it) or the native one; a finer one than the file has is refused, naming the file and its ``ds`` column."""
+    target = interval_min or native
+    if target < native:
+        raise InputError.one(
+            file,
+            f"the file has {native}-minute intervals; it cannot be split into {target}-minute ones "
+            f"(use --interval-min {native} or more)",
+            column="ds",
+        )
+    return target
+
+
 def _native_interval(ds: pd.Series, df: pd.DataFrame, file: str) -> int:
     """Infer the file's interval (15, 30 or 60 min) from its timestamps."""
     minutes = (ds.astype("int64") // 60_000_000_000).to_numpy()
@@ -264,14 +278,7 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes, rows=None) 
 
     native = _native_interval(frame["ds"], df, file)
     _check_scale(frame, native, file, notes)
-    target = interval_min or native
-    if target < native:
-        raise InputError.one(
-            file,
-            f"the file has {native}-minute intervals; it cannot be split into {target}-minute ones "
-            f"(use --interval-min {native} or more)",
-            column="ds",
-        )
+    target = target_interval(native, interval_min, file)
     if target > native:
         frame = _aggregate(frame, target)
         if notes is not None:
