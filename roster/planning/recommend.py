@@ -568,7 +568,11 @@ def recommend_additions(
         recs.append(rec)
         if floor <= 1e-6:
             break
-    if not recs:
+    if not recs and base.short_agent_h <= 1e-6 and short > 0:
+        notes.append(f"this team can cover the requirement (the coverage programme's floor is 0): the {short:,.1f} agent-h "
+                     "short are the roster search's own, so adding people is not needed; a longer --time-limit or a higher "
+                     "--effort may close them")
+    elif not recs:
         notes.append("no addition offered removes any of the shortfall (the rules' overtime, temps and hires; see rules.toml)")
     return GapPlan(recs, short, base.short_agent_h, floor, sl0, rules.currency, time.perf_counter() - t0, notes)
 

@@ -106,3 +106,18 @@ def test_an_overtime_rate_below_the_base_rate_is_refused_naming_file_and_key(tmp
     with pytest.raises(ValueError):
         Overtime(rate=0.99)
     assert dataclasses.is_dataclass(type(e.value)) or isinstance(e.value, Exception)
+
+
+def test_a_shortfall_the_team_could_cover_is_said_to_be_the_searchs_not_a_reason_to_hire():
+    lr = rules()
+    team = [agent(i) for i in range(4)]
+    req = requirements(level=2, hours=(9, 13))
+    grid = grid_of(req)
+    # a roster of one agent, judged against the whole team of four: the team could cover every interval
+    res = solve_roster(req, team[:1], lr, grid=grid, week_start=WEEK, config=CFG)
+    assert res.kpis.under_agent_h > 0
+    gap = recommend_additions(req, res, team, lr, grid=grid, week_start=WEEK, config=CFG, time_limit_s=20)
+    assert gap.recommendations == [] and gap.floor_agent_h == 0
+    text = " ".join(gap_lines(gap))
+    assert "this team can cover the requirement" in text and "the roster search's own" in text
+    assert "no addition offered" not in text
