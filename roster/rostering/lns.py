@@ -94,6 +94,13 @@ def replace_week(s: RosterState, agent: int, seed: int, deadline: float) -> bool
     # the current week is a feasible start
     for (a, t), v in m.x.items():
         m.model.AddHint(v, 1 if keep.get(int(s.pools[s.state[a].pool].day[t])) == t else 0)
+    return solve_placement(s, m, agent, saved, before, seed, deadline)
+
+
+def solve_placement(s: RosterState, m, agent: int, saved, before: float, seed: int, deadline: float) -> bool:
+    """Solve one agent's placement model ``m`` (one worker, :data:`AGENT_DET_S` of deterministic time, up to the
+    ``deadline`` on :func:`time.perf_counter`) and keep its week when the roster's objective falls below ``before``
+    with no deficit; otherwise the agent's ``saved`` week is restored. Returns whether the new week was kept."""
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed

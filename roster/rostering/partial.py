@@ -26,7 +26,6 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from ortools.sat.python import cp_model
 
 from forecast.errors import InputError, Problem
 from forecast.timegrid import TimeGrid
@@ -35,10 +34,8 @@ from roster.rostering import channels as roster_channels
 from roster.rostering import model as agent_model
 from roster.rostering.budget import CONVERGED, TIME
 from roster.rostering.config import SolverConfig
-from roster.rostering.continuity import earlier_shifts, roster_pools
-from roster.rostering.instance import make_demand
-from roster.rostering.lns import AGENT_DET_S, candidates
-from roster.rostering.search import Progress, _Clock, _on_plan_grid, _on_roster_grid, _prepare, _repaired, _result
+from roster.rostering.lns import candidates, solve_placement
+from roster.rostering.search import Progress, _Clock, _on_plan_grid, _repaired, _result, set_up
 from roster.rostering.solution import RosterResult
 from roster.rostering.state import RosterState, clear, restore, snapshot
 from roster.schema import Agent, LabourRules, TimeOff
@@ -165,14 +162,8 @@ def resolve_days(
     """
     config = config or SolverConfig()
     clock = _Clock(config.time_limit_s, progress)
-    rules.check_grid(grid.interval_min)
-    req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
-    plan_grid, grid = grid, grid.refine(rules.roster_interval_min(grid.interval_min))
-    req = _on_roster_grid(req, plan_grid, grid)
-    earlier = earlier_shifts(previous, agents, week_start) if previous is not None else None
-    fixed = earlier.reaching(span) if earlier is not None else None
-    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
-    pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
+    req, week_start, span, plan_grid, grid, earlier, fixed, demand, pools, cal = set_up(
+        requirements, agents, rules, time_off, grid, week_start, weeks, previous, config)
     s = RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
     loaded = _load_base(s, base, agents, cal.start, base_file)
     build_s = clock.elapsed()
@@ -239,14 +230,4 @@ def _replace_free_days(s: RosterState, agent: int, days: set[int], config: Solve
     if any((agent, t) not in m.x for t in kept.values()):
         restore(s, saved)
         return False
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = config.seed
-    solver.parameters.max_deterministic_time = AGENT_DET_S
-    solver.parameters.max_time_in_seconds = max(0.01, until - time.perf_counter())
-    if solver.Solve(m.model) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        agent_model.apply_placement(m, solver, s)
-        if s.objective() < before - 1e-6 and not s.deficit(agent):
-            return True
-    restore(s, saved)
-    return False
+    return solve_placement(s, m, agent, saved, before, config.seed, until)

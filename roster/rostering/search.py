@@ -159,6 +159,26 @@ class _Clock:
             self.progress(task, min(now - self.t_start, self.limit_s), self.limit_s)
 
 
+def set_up(requirements: pd.DataFrame, agents: list[Agent], rules: LabourRules, time_off: list[TimeOff], grid: TimeGrid,
+           week_start: dt.date | None, weeks: int, previous: PreviousRoster | None, config: SolverConfig):
+    """What every roster solve starts from: the requirement on the roster's own resolution within the plan's grid,
+    the weeks, the previous roster's shifts (``earlier``; those reaching into the horizon ``fixed``), the demand and
+    the pools with their shift templates.
+
+    Returns ``(req, week_start, span, plan_grid, grid, earlier, fixed, demand, pools, cal)``: ``plan_grid`` is the
+    plan's grid, ``grid`` the roster's (15 minutes unless the rules say otherwise).
+    """
+    rules.check_grid(grid.interval_min)
+    req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
+    plan_grid, grid = grid, grid.refine(rules.roster_interval_min(grid.interval_min))
+    req = _on_roster_grid(req, plan_grid, grid)
+    earlier = earlier_shifts(previous, agents, week_start) if previous is not None else None
+    fixed = earlier.reaching(span) if earlier is not None else None
+    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
+    pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
+    return req, week_start, span, plan_grid, grid, earlier, fixed, demand, pools, cal
+
+
 def solve_roster(
     requirements: pd.DataFrame,
     agents: list[Agent],
@@ -215,17 +235,9 @@ def solve_roster(
     # one deadline for the whole roster step (every sub-solve, the explanation and the bound get what is left of it);
     # a caller that started earlier (the command, loading its inputs) passes its own start
     clock = _Clock(config.time_limit_s, progress, **({"t_start": started} if started is not None else {}))
-    rules.check_grid(grid.interval_min)
-    req, week_start, span = _prepare(requirements, agents, grid, week_start, weeks)
-    # shifts and breaks on the roster's resolution within the plan's grid (15 minutes unless the rules say otherwise)
-    plan_grid, grid = grid, grid.refine(rules.roster_interval_min(grid.interval_min))
-    req = _on_roster_grid(req, plan_grid, grid)
-    earlier = earlier_shifts(previous, agents, week_start) if previous is not None else None
-    fixed = earlier.reaching(span) if earlier is not None else None
-
     # 1. pools and their shift templates on the grid (with the week before's boundary days, or its shifts fixed)
-    demand = make_demand(req, span, grid.step, config.under_weight, config.peak_weight, fixed=fixed)
-    pools, cal = roster_pools(agents, rules, time_off, week_start, weeks, span, demand, config.cost_weight, config.late_start_h, earlier)
+    req, week_start, span, plan_grid, grid, earlier, fixed, demand, pools, cal = set_up(
+        requirements, agents, rules, time_off, grid, week_start, weeks, previous, config)
 
     def new_state() -> RosterState:
         return RosterState(pools, agents, rules, demand, config, cal.weeks, cal.start)
