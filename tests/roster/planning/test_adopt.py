@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,7 +16,7 @@ from roster.planning.inputs import load_inputs
 from roster.planning.plan import PlanSettings, run_plan
 from roster.rostering.partial import free_days_of, shift_key
 from roster.rostering.validation import validate_roster
-from tests.conftest import SAMPLES
+from tests.conftest import write_small_sample
 
 SETTINGS = PlanSettings(horizon_days=9, backtest=False, time_limit_s=5, workers=2, simulation_runs=2, interval_min=60)
 
@@ -26,19 +24,7 @@ SETTINGS = PlanSettings(horizon_days=9, backtest=False, time_limit_s=5, workers=
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory):
     """Eight weeks of the sample's history scaled down, 24 agents of two sites, on the hour: a plan whose team has room."""
-    d = tmp_path_factory.mktemp("adopt_data")
-    h = pd.read_csv(SAMPLES / "history.csv.gz")
-    h = h[h["ds"] >= "2026-09-27T00:00:00Z"].copy()
-    h["volume"] = np.round(h["volume"] * 0.06).astype(int)
-    h.loc[h["volume"] == 0, "aht_s"] = np.nan
-    h.to_csv(d / "history.csv", index=False)
-    agents = pd.read_csv(SAMPLES / "agents.csv", keep_default_na=False)
-    agents = pd.concat([agents[agents["site"] == "Charlotte"].head(14), agents[agents["site"] == "Lisbon"].head(10)])
-    agents.to_csv(d / "agents.csv", index=False)
-    off = pd.read_csv(SAMPLES / "time_off.csv")
-    off[off["agent_id"].isin(agents["agent_id"])].to_csv(d / "time_off.csv", index=False)
-    for name in ("targets.toml", "rules.toml"):
-        shutil.copy(SAMPLES / name, d / name)
+    d = write_small_sample(tmp_path_factory.mktemp("adopt_data"), events=False)
     return run_plan(load_inputs(d, interval_min=60), SETTINGS)
 
 
