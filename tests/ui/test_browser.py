@@ -225,6 +225,9 @@ def test_bad_upload_in_chromium_keeps_the_last_good_data(page, small_app_data):
         {"name": "team.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode("latin-1")})
     page.locator('[data-testid="stFileUploader"]').filter(has_text="History").locator('input[type="file"]').set_input_files(
         {"name": "counts.csv", "mimeType": "text/csv", "buffer": b"when,channel,tz,count\n2026-01-01T00:00:00Z,voice,UTC,3\n"})
+    # the uploads reach the server in the background: validate once each uploader lists its file, not before
+    for label, name in (("Agents", "team.csv"), ("History", "counts.csv")):
+        expect(page.locator('[data-testid="stFileUploader"]').filter(has_text=label)).to_contain_text(name)
     page.get_by_role("button", name="Validate and load uploads").click()
     alert = page.locator('[data-testid="stAlertContentError"]')
     expect(alert).to_contain_text("counts.csv")
