@@ -205,7 +205,8 @@ def run(name, staffing, targets, agents, rules, time_off, week_start, limit, eff
     print(f"validator: {'OK' if k.violations == 0 else str(k.violations) + ' violations'}", flush=True)
 
 
-def run_one(name: str, a) -> None:
+def instance(name: str):
+    """One of :data:`INSTANCES`: ``(label, staffing, targets, agents, rules, time_off, week_start, note)``."""
     from roster.io import load_agents, load_rules, load_time_off
 
     rules = load_rules(SAMPLE / "rules.toml")
@@ -213,15 +214,18 @@ def run_one(name: str, a) -> None:
     if name.startswith("sample-"):
         agents = load_agents(SAMPLE / "agents.csv", rules)
         off = load_time_off(SAMPLE / "time_off.csv", agents)
-        run("sample team", base, targets, agents, rules, off, dt.date.fromisoformat(name.removeprefix("sample-")),
-            a.time_limit, a.effort, a.workers)
-        return
+        return "sample team", base, targets, agents, rules, off, dt.date.fromisoformat(name.removeprefix("sample-")), ""
     n = int(name.removeprefix("generated-"))
     week = dt.date(2026, 12, 7)
     sites = dict(list(SITES.items())[:2]) if n <= 200 else SITES
     staffing, f, load = scaled_staffing(fc, targets, settings, base, LOAD_PER_AGENT * n / SAMPLE_TEAM, week)
-    run(f"generated team ({n})", staffing, targets, generated(n, sites), rules, [], week,
-        a.time_limit, a.effort, a.workers, note=f"; demand = sample volume x {f:.2f} ({load:.2f}x the sample's agent-h)")
+    return (f"generated team ({n})", staffing, targets, generated(n, sites), rules, [], week,
+            f"; demand = sample volume x {f:.2f} ({load:.2f}x the sample's agent-h)")
+
+
+def run_one(name: str, a) -> None:
+    label, staffing, targets, agents, rules, off, week, note = instance(name)
+    run(label, staffing, targets, agents, rules, off, week, a.time_limit, a.effort, a.workers, note=note)
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ def build(s: RosterState, free_agents: list[int], free_days: set[int], candidate
     return m
 
 
-def build_placement(s: RosterState, agent: int, candidates: np.ndarray | None = None) -> SubModel:
+def build_placement(s: RosterState, agent: int, candidates: np.ndarray | None = None, value: np.ndarray | None = None) -> SubModel:
     """One agent's week under the hard rules alone, each shift valued by its gain against everyone else's roster.
 
     The agent must have no shifts in ``s``. No coverage variables: the value
@@ -78,7 +78,9 @@ def build_placement(s: RosterState, agent: int, candidates: np.ndarray | None = 
     place an agent the greedy left below its weekly minimum (a hard
     constraint here). Maximised; read the shifts back with :func:`apply_placement`.
     ``candidates`` optionally limits the agent's templates (a boolean mask
-    over its pool's templates).
+    over its pool's templates). ``value`` optionally gives each of the pool's
+    templates its own worth instead (objective units, rounded up to whole
+    units), as the per-agent bound prices a week (``benchmarks/roster_bound.py``).
     """
     m = SubModel(cp_model.CpModel())
     days = set(range(s.days))
@@ -91,8 +93,8 @@ def build_placement(s: RosterState, agent: int, candidates: np.ndarray | None = 
     st = s.state[agent]
     cand = np.array([t for (_, t) in m.x], dtype=np.int64)
     if len(cand):
-        value = s.gains(st.pool)[cand] - s.soft_penalties(agent, cand)
-        m.model.Maximize(sum(round(g) * v for g, v in zip(value, m.x.values(), strict=True)))
+        worth = np.ceil(value[cand]) if value is not None else np.round(s.gains(st.pool)[cand] - s.soft_penalties(agent, cand))
+        m.model.Maximize(sum(int(g) * v for g, v in zip(worth, m.x.values(), strict=True)))
     return m
 
 
