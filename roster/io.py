@@ -316,7 +316,8 @@ def agents_file_frame(agents: list[Agent]) -> pd.DataFrame:
 def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     """Load a forecast to staff (as ``shiftcast forecast`` writes it).
 
-    Columns: ``ds`` (ISO 8601 instant), ``channel``, optional ``tz``,
+    Columns: ``ds`` (ISO 8601 instant), ``channel``, optional ``queue`` (absent or empty: the channel's one
+    queue, named as it; the frame always has the column), optional ``tz``,
     ``volume`` (contacts, 0 or more), optional ``aht_s`` (seconds, above 0;
     empty = the target's default) and ``volume_lo`` / ``volume_hi`` (the 10%
     and 90% quantiles). A problem on a row also names that row's channel.
@@ -326,12 +327,15 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
     volume = {"minimum": 0, "maximum": max_contacts(60),
               "why_maximum": " per interval (more is beyond any real contact centre)"}
     try:
-        return load_output_table(
+        forecast = load_output_table(
             path, what="a forecast", required=tables.FORECAST.pick("ds", "channel", "volume"), numbers={"volume": volume},
             optional_numbers={"aht_s": {"strictly_positive": True, "maximum": MAX_AHT_S, "why_maximum": " (one day)"},
                               "volume_lo": volume, "volume_hi": volume},
             label=label,
         )
+        if "queue" not in forecast.columns:
+            forecast.insert(2, "queue", forecast["channel"])
+        return forecast
     except InputError as exc:
         if not any(p.line is not None for p in exc.problems):
             raise
