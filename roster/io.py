@@ -98,7 +98,8 @@ def _validate(model: type[BaseModel], data: dict, file: str) -> Any:
 
 
 def load_targets(path: str | Path, *, label: str | None = None) -> Targets:
-    """Load service targets per channel from a TOML file (see data/samples/targets.toml)."""
+    """Load service targets per channel, and per queue where a ``[queues.NAME]`` section gives its own, from a TOML
+    file (see data/samples/targets.toml and data/samples/README.md, "Queues")."""
     file = label or file_label(path)
     return _validate(Targets, _read_toml(path, file), file)
 
@@ -370,6 +371,9 @@ def targets_toml(targets: Targets) -> str:
     for channel, target in targets.channels.items():
         lines += ["", f"[channels.{channel}]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in target.model_dump(exclude_none=True).items()]
+    for queue, own in targets.queues.items():
+        lines += ["", f"[queues.{queue}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in own.model_dump(exclude_none=True).items()]
     return "\n".join(lines) + "\n"
 
 

@@ -50,6 +50,7 @@ from roster.planning.plan import OUTPUT_FILES, PlanResult, Progress, roster_stag
 from roster.planning.settings import PlanSettings
 from roster.rostering.partial import free_days_of, resolve_days, shift_key
 from roster.rostering.solution import RosterResult
+from forecast.schema import SERIES_COLUMNS
 from roster.staffing.requirements import required_staff
 
 KeepRoster = Literal[False, "outside_event"]
@@ -222,6 +223,7 @@ def adopt_scenario(
     progress: Progress | None = None,
     source: str = "scenario",
     recommend: Callable[[pd.DataFrame, RosterResult], pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    requirements_by_queue: pd.DataFrame | None = None,
 ) -> AdoptedScenario:
     """Plan for ``event`` on a base plan (see the module docstring).
 
@@ -245,6 +247,9 @@ def adopt_scenario(
         ``recommend(requirements, roster) -> DataFrame`` (or ``(recommendations, agent_rows)``): close-the-gap
         recommendations on the adopted roster, kept in :attr:`AdoptedScenario.recommendations` (and
         :attr:`AdoptedScenario.recommended_agents`).
+    requirements_by_queue : DataFrame, optional
+        The base plan's requirements per queue: an event that only adds contacts is staffed on top of each
+        queue's (without them, on top of ``requirements``, which covers channels of one queue).
 
     Raises
     ------
@@ -263,11 +268,12 @@ def adopt_scenario(
     timings["forecast"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    merged = forecast.forecast[["ds", "channel", "tz", "volume"]].merge(scen[["ds", "channel", "tz", "volume"]], on=["ds", "channel", "tz"])
+    keys = ["ds", *(c for c in SERIES_COLUMNS if c in forecast.forecast.columns and c in scen.columns)]
+    merged = forecast.forecast[[*keys, "volume"]].merge(scen[[*keys, "volume"]], on=keys)
     adds_only = bool((merged["volume_y"] - merged["volume_x"] >= -1e-9).all())
     req = required_staff(scen, inputs.targets, grid=forecast.grid, interval_min=settings.interval_min,
                          peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
-                         floor=requirements if adds_only else None)
+                         floor=(requirements if requirements_by_queue is None else requirements_by_queue) if adds_only else None)
     timings["staffing"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -343,7 +349,8 @@ def adopt_plan(plan: PlanResult, event: PlannedEvent, *, keep_roster: KeepRoster
     recommend = gap_recommender(plan.inputs, plan.settings, plan.grid, previous=plan.inputs.previous,
                                 progress=progress) if close_gap else None
     return adopt_scenario(plan.inputs, plan.forecast, plan.requirements, plan.roster, event, plan.settings, grid=plan.grid,
-                          keep_roster=keep_roster, progress=progress, source=source, recommend=recommend)
+                          keep_roster=keep_roster, progress=progress, source=source, recommend=recommend,
+                          requirements_by_queue=plan.requirements_by_queue)
 
 
 def _intervals(event, before, after, req_before, req_after, cov_before, cov_after, start, end) -> pd.DataFrame:

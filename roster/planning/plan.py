@@ -35,7 +35,7 @@ from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import coverage_table, shifts_table, write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.calibration import Calibration, apply_bands, calibrated_targets
-from roster.staffing.requirements import default_aht_notes, required_staff
+from roster.staffing.requirements import channel_requirements, default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
 
 Progress = Callable[[str, float, float | None], None]
@@ -66,6 +66,8 @@ class PlanResult:
     #: what closes the roster's gap (None when it was not asked for); with the re-roster that checks it, if run
     gap: GapPlan | None = None
     gap_check: GapCheck | None = None
+    #: each queue's requirement (requirements_by_queue.csv); ``requirements`` holds their sums per channel
+    requirements_by_queue: pd.DataFrame | None = None
 
     def summary(self) -> PlanSummary:
         """Headline figures of the plan (see :func:`plan_summary`)."""
@@ -86,6 +88,8 @@ class Staffing:
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     targets: Targets | None = None  # the targets staffed for, when a calibration changed them (None: those given)
+    #: each queue's requirement; ``requirements`` is their sum per channel (roster.staffing.requirements)
+    by_queue: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- #
@@ -127,13 +131,14 @@ def staffing_stage(
     if calibration is not None:
         used, notes = calibrated_targets(targets, calibration)
         targets = used
-    requirements = required_staff(
+    by_queue = required_staff(
         forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
-        peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
+        peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile, by_queue=True,
     )
     if calibration is not None:
-        requirements = apply_bands(requirements, calibration)
-    return Staffing(requirements, grid.coarsen(settings.interval_min), notes + default_aht_notes(forecast, targets), used)
+        by_queue = apply_bands(by_queue, calibration)
+    requirements = channel_requirements(by_queue, used or targets)
+    return Staffing(requirements, grid.coarsen(settings.interval_min), notes + default_aht_notes(forecast, targets), used, by_queue)
 
 
 def roster_stage(
@@ -278,7 +283,8 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
             check = gap_check_stage(gap, requirements, grid, inputs.agents, inputs.rules, inputs.time_off, inputs.targets,
                                     settings, previous=inputs.previous, progress=progress)
             timings["re-roster"] = time.perf_counter() - t
-    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings, gap, check)
+    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings, gap, check,
+                      staffing.by_queue)
 
 
 # --------------------------------------------------------------------------- #
@@ -483,7 +489,7 @@ ROSTER_ICS = "roster.ics"
 #: The files each stage writes into an output folder, in the order the stages chain: each reads the one before.
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
-    "staffing": (tables.REQUIREMENTS.name, TARGETS_FILE),
+    "staffing": (tables.REQUIREMENTS.name, tables.REQUIREMENTS_BY_QUEUE.name, TARGETS_FILE),
     "roster": (tables.ROSTER.name, tables.SHIFTS.name, tables.DEPUTY.name, tables.COVERAGE.name, ROSTER_ICS),
     "simulation": (tables.SIMULATION.name,),
 }
@@ -493,7 +499,8 @@ OUTPUT_FILES: tuple[str, ...] = tuple(name for names in STAGE_FILES.values() for
 
 #: The tables ``shiftcast plan --parquet`` also writes as Parquet (typed columns, UTC timestamps), for big runs.
 PARQUET_TABLES: tuple[tables.Table, ...] = (
-    tables.FORECAST, tables.ACCURACY, tables.REQUIREMENTS, tables.ROSTER, tables.SHIFTS, tables.COVERAGE, tables.SIMULATION,
+    tables.FORECAST, tables.ACCURACY, tables.REQUIREMENTS, tables.REQUIREMENTS_BY_QUEUE, tables.ROSTER, tables.SHIFTS,
+    tables.COVERAGE, tables.SIMULATION,
 )
 
 
@@ -545,13 +552,15 @@ def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
 
 def write_staffing(
     requirements: pd.DataFrame, targets: Targets, out_dir: str | Path, *, keep_upstream: bool,
+    by_queue: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """requirements.csv and targets.toml, the targets they were staffed for (see :func:`write_stage` for
-    ``keep_upstream``)."""
-    return write_stage(out_dir, "staffing", {
-        tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS),
-        TARGETS_FILE: partial(write_targets, targets),  # what `shiftcast simulate` reads
-    }, keep_upstream=keep_upstream)
+    """requirements.csv, requirements_by_queue.csv (``by_queue``, when given) and targets.toml, the targets they
+    were staffed for (see :func:`write_stage` for ``keep_upstream``)."""
+    files: dict[str, Writer] = {tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS)}
+    if by_queue is not None:
+        files[tables.REQUIREMENTS_BY_QUEUE.name] = partial(write_table, by_queue, tables.REQUIREMENTS_BY_QUEUE)
+    files[TARGETS_FILE] = partial(write_targets, targets)  # what `shiftcast simulate` reads
+    return write_stage(out_dir, "staffing", files, keep_upstream=keep_upstream)
 
 
 def _roster_files(roster: RosterResult, agents: list[Agent], gap: GapPlan | None = None) -> dict[str, Writer]:
@@ -598,12 +607,15 @@ def write_plan(result: PlanResult, out_dir: str | Path, *, parquet: bool = False
         TARGETS_FILE: partial(write_targets, result.inputs.targets),  # what `shiftcast simulate` reads
         **_roster_files(result.roster, result.inputs.agents, result.gap),
     }
+    if result.requirements_by_queue is not None:
+        files[tables.REQUIREMENTS_BY_QUEUE.name] = partial(write_table, result.requirements_by_queue, tables.REQUIREMENTS_BY_QUEUE)
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)
     if parquet:
         frames = {
             tables.FORECAST: result.forecast.forecast, tables.ACCURACY: result.forecast.accuracy,
-            tables.REQUIREMENTS: result.requirements, tables.ROSTER: result.roster.roster,
+            tables.REQUIREMENTS: result.requirements, tables.REQUIREMENTS_BY_QUEUE: result.requirements_by_queue,
+            tables.ROSTER: result.roster.roster,
             tables.SHIFTS: shifts_table(result.roster.roster, result.inputs.agents), tables.COVERAGE: coverage_table(result.roster.coverage),
             tables.SIMULATION: result.simulation,
         }

@@ -154,7 +154,8 @@ def staff_cmd(
         cal = load_calibration(calibration, targets=tg)
     staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast), calibration=cal)
     req = staffing.requirements
-    write_staffing(req, staffing.targets or tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
+    write_staffing(req, staffing.targets or tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name),
+                   by_queue=staffing.by_queue)
     for n in staffing.notes:
         print_note(n)
     h = staffing.grid.interval_h
