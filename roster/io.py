@@ -21,7 +21,7 @@ from forecast import tables
 from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import parse_numbers, read_table, require_columns, write_bytes_atomic
 from forecast.io.stage_tables import load_output_table
-from forecast.schema import MAX_AHT_S, max_contacts
+from forecast.schema import CHANNELS, MAX_AHT_S, max_contacts
 from forecast.timegrid import parse_timestamps
 from roster.schema import Agent, LabourRules, ShiftType, Targets, TimeOff
 
@@ -170,11 +170,38 @@ def _parse_days(cell: str) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
-def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: str | None = None) -> list[Agent]:
+def _skills(cell: str, queues: dict[str, str] | None, file: str, line: int) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
+    """A skills cell as (channels, queues named, problems): each skill a channel, or a queue counted as its channel."""
+    channels: list[str] = []
+    named: list[str] = []
+    problems = []
+    for skill in (s.strip().lower() for s in cell.replace(";", "|").split("|")):
+        if not skill:
+            continue
+        if skill in CHANNELS:
+            channel = skill
+        elif queues and skill in queues:
+            channel = queues[skill]
+            named.append(skill)
+        else:
+            known = f"; or a queue of the history ({', '.join(sorted(q for q in queues if q not in CHANNELS))})" if queues and any(
+                q not in CHANNELS for q in queues) else " (a queue of the history is known to shiftcast plan, which reads it)"
+            problems.append(Problem(file, f"unknown skill {skill!r}: expected a channel ({', '.join(CHANNELS)}){known}", line, "skills"))
+            continue
+        if channel not in channels:
+            channels.append(channel)
+    return tuple(channels), tuple(dict.fromkeys(named)), problems
+
+
+def load_agents(
+    path: str | Path, rules: LabourRules | None = None, *, label: str | None = None, queues: dict[str, str] | None = None
+) -> list[Agent]:
     """Load the agents file.
 
-    Columns: ``agent_id, site, site_tz, contract, skills`` (channels separated
-    by ``|``) and optionally ``name``, ``email`` (:data:`roster.schema.EMAIL_RE`;
+    Columns: ``agent_id, site, site_tz, contract, skills`` (channels or queues separated
+    by ``|``; ``queues`` maps each queue known from the history to its channel: a skill naming a queue is counted
+    as its channel, since the roster covers each channel's requirement, the sum of its queues'; a skill naming
+    neither is refused with its line) and optionally ``name``, ``email`` (:data:`roster.schema.EMAIL_RE`;
     roster_deputy.csv matches the agent on it), ``earliest_start, latest_start``
     (site local ``HH:MM``) and ``preferred_days_off`` (e.g. ``sat|sun``).
     When ``rules`` is given, each contract must be one of its contracts. An
@@ -196,8 +223,12 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             "site": rec["site"].strip(),
             "site_tz": rec["site_tz"].strip(),
             "contract": rec["contract"].strip(),
-            "skills": tuple(s.strip().lower() for s in rec["skills"].replace(";", "|").split("|") if s.strip()),
         }
+        data["skills"], data["queues"], bad = _skills(rec["skills"], queues, file, line)
+        if bad:
+            for problem in bad:
+                problems.add(problem)
+            continue
         for col in ("earliest_start", "latest_start"):
             if rec.get(col, "").strip():
                 data[col] = rec[col].strip()

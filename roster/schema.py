@@ -715,6 +715,9 @@ class Agent(_Strict):
     site_tz: str
     contract: str
     skills: tuple[str, ...] = Field(min_length=1, description="channels this agent may serve")
+    queues: tuple[str, ...] = Field(
+        default=(), description="the queues the agents file named among the skills (each counted as its channel in skills)"
+    )
     earliest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
     latest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
     preferred_days_off: tuple[int, ...] = Field(
