@@ -312,6 +312,33 @@ class ChannelSummary(BaseModel):
     )
 
 
+class QueueSummary(BaseModel):
+    """One queue's headline figures over the roster week(s) (requirements_by_queue.csv)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queue: str = Field(description="the queue")
+    channel: str = Field(description="its channel")
+    contacts_roster_weeks: float = Field(description="contacts forecast over the roster week(s)")
+    required_agent_h: float = Field(description="agent-hours required on the queue, staffed on its own")
+    target_sl: float = Field(description="the queue's service level target, a share")
+    target_s: float = Field(description="the queue's answer-time target, seconds")
+
+
+def queue_summaries(by_queue: pd.DataFrame | None, start, end, interval_h: float) -> tuple[QueueSummary, ...]:
+    """Each queue's figures over ``[start, end]`` (UTC interval starts), in channel then queue order; none when every
+    queue is named as its channel (a history without queues)."""
+    if by_queue is None or (by_queue["queue"] == by_queue["channel"]).all():
+        return ()
+    w = by_queue[(by_queue["ds"] >= start) & (by_queue["ds"] <= end)]
+    return tuple(
+        QueueSummary(queue=q, channel=c, contacts_roster_weeks=float(g["volume"].sum()),
+                     required_agent_h=float(g["agents_required"].sum() * interval_h),
+                     target_sl=float(g["target_sl"].iloc[0]), target_s=float(g["target_s"].iloc[0]))
+        for (c, q), g in w.groupby(["channel", "queue"], sort=True) if len(g)
+    )
+
+
 class PlanSummary(BaseModel):
     """Headline figures of a plan: contacts, agent-hours required vs rostered, understaffing, service level.
 
@@ -344,6 +371,9 @@ class PlanSummary(BaseModel):
         default=float("nan"), description="agent-hours the channel rules leave short beyond channels chosen freely per interval; NaN when not computed")
     search_ended_by: str = Field(default="", description="what ended the roster search: work budget (reproducible), time limit, or converged")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
+    queues: tuple[QueueSummary, ...] = Field(
+        default=(), description="one summary per queue when the history has queues (a channel's required hours are their sum)"
+    )
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
     forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
     backtested: bool = Field(
@@ -412,6 +442,7 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         channel_block_cost_agent_h=kpis.channel_block_cost_agent_h,
         search_ended_by=kpis.search_ended_by,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
+        queues=queue_summaries(result.requirements_by_queue, span_start, span_end, h),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
         forecast_models=tuple(sorted(fc["model"].unique())),
         backtested=bool(len(result.forecast.accuracy)),
@@ -470,6 +501,11 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
             f"{c.intervals_understaffed:>10}"
             + (f"{c.simulated_sl:>8.1%}{c.target_sl:>8.0%}{c.share_intervals_meeting_target:>8.0%}" if c.simulated else "")
         )
+    if s.queues:
+        lines += ["", f"  {'queue':<14}{'channel':<8}{'contacts':>10}{'req h':>9}{'target':>16}"]
+        lines += [f"  {q.queue:<14}{q.channel:<8}{q.contacts_roster_weeks:>10,.0f}{q.required_agent_h:>9,.0f}"
+                  f"{f'{q.target_sl:.0%} in {q.target_s:g} s':>16}" for q in s.queues]
+        lines.append("  (each queue staffed on its own; a channel's required hours are the sum of its queues')")
     runs = s.simulation_runs
     lines.append("  (contacts, hours and intervals over the roster week(s); sim SL = simulated share answered in target time"
                  + (f"; ivl ok = share of intervals with contacts whose expected service level over {runs} simulated runs"
