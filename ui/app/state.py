@@ -276,6 +276,7 @@ def _set_requirements(staffed, staffing: dict) -> None:
     """New requirements (a :class:`roster.planning.plan.Staffing`) and the staffing settings they were computed with
     (not the current ones: a forecast may have been started before the planner re-staffed)."""
     st.session_state["requirements"] = staffed.requirements
+    st.session_state["requirements_by_queue"] = staffed.by_queue
     st.session_state["requirements_grid"] = staffed.grid
     st.session_state["requirements_id"] = _next_id()
     st.session_state["requirements_settings"] = dict(staffing)
