@@ -148,11 +148,13 @@ def prepare(
     cal = calendar_events(hist_start, end + pd.Timedelta(days=2), zones, channels)
     all_events = cal
     if events is not None and len(events):
+        if "queue" not in events.columns:  # an event table built without the loader: every queue of its channels
+            events = events.assign(queue="")
         user = events[events["tz"].isin(zones) & events["channel"].isin(channels)]
         unused = sorted(set(events["event"]) - set(user["event"]))
         if unused:
             notes.append(f"events outside the history's channels and zones, ignored: {', '.join(unused)}")
-        repeated = user.duplicated(["event", "kind", "channel", "tz", "start", "end"])
+        repeated = user.duplicated(["event", "kind", "channel", "queue", "tz", "start", "end"])
         if repeated.any():
             names = ", ".join(f"'{e}'" for e in dict.fromkeys(user.loc[repeated, "event"]))
             notes.append(f"events listed more than once with the same kind, times and scope, counted once: {names}")
@@ -174,8 +176,9 @@ def prepare(
         if "aht_s" in g:
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
         first = _late_start(y, frames[tz], int(idx.min()), per_day, label, tz, notes)
-        # an event names a channel: it acts on every queue of it
-        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz], eves=holiday_eves)
+        # an event names a channel (it acts on every queue of it, queue empty) or one of its queues
+        mine = (all_events["channel"] == channel) & (all_events["tz"] == tz) & all_events["queue"].isin(("", queue))
+        ev = fx.windows_for(all_events[mine], frames[tz], eves=holiday_eves)
         affected = fx.affected_mask(ev, len(index))
         found = outliers.find(y, frames[tz], affected, per_day)
         for e in found:

@@ -91,11 +91,12 @@ HISTORY = Table(
 
 EVENTS = Table(
     "events",
-    "one per event occurrence and scope cell (channel, zone), as the event loaders return it",
+    "one per event occurrence and scope cell (channel or queue, zone), as the event loaders return it",
     (
         Column("event", "", "the event's name"),
         Column("kind", "", "a slug: holiday, flash_sale, promotion, outage, ..."),
         Column("channel", "", "the channel it affects"),
+        Column("queue", "", "the queue of the channel it affects; empty: every queue of the channel"),
         Column("tz", "", "the customer zone it affects"),
         Column("start", "UTC", "first instant of the event"),
         Column("end", "UTC", "end of the event (exclusive)"),

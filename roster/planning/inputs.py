@@ -198,7 +198,9 @@ def load_inputs(
 
     history = checked(lambda: read_history(files["history"], interval_min=interval_min, notes=notes))
     # the events' zones are checked against the history's, so they wait for a valid history
-    events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones))) if files["events"] and history is not None else None
+    history_queues = known_queues(history.frame, None) if history is not None else None
+    events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones), queues=history_queues)) \
+        if files["events"] and history is not None else None
     plan_interval = history.grid.interval_min if history is not None else None
     targets = checked(lambda: load_targets(files["targets"]))
     queues = known_queues(history.frame if history is not None else None, targets)

@@ -171,3 +171,46 @@ def test_a_history_without_queues_forecasts_exactly_as_one_with_each_queue_named
     pd.testing.assert_frame_equal(a.accuracy.drop(columns="fit_predict_s"), b.accuracy.drop(columns="fit_predict_s"))  # (seconds)
     assert (a.forecast["queue"] == a.forecast["channel"]).all()
     assert a.notes == b.notes
+
+
+# ------------------------------------------------------------------------------------------------ events naming a queue
+
+EVENTS = "event,kind,start,end,channels,queues,zones,uplift\n"
+
+
+def test_an_event_may_name_queues_of_its_channels(write):
+    from forecast.io.events import load_events
+
+    ev = load_events(write("events.csv", EVENTS + "VIP launch,promotion,2025-11-03,2025-11-03,voice,voice_vip,all,3\n"
+                                                  "Sale,promotion,2025-11-04,2025-11-04,voice,,all,2\n"),
+                     zones=[TZ], queues={"voice": "voice", "voice_vip": "voice"})
+    assert ev.set_index("event")["queue"].to_dict() == {"VIP launch": "voice_vip", "Sale": ""}
+
+
+@pytest.mark.parametrize("row, expected", [
+    ("X,promotion,2025-11-03,2025-11-03,voice,voice_gold,all,3\n", "unknown queue 'voice_gold'"),
+    ("X,promotion,2025-11-03,2025-11-03,chat,voice_vip,all,3\n", "queue 'voice_vip' is on channel voice"),
+])
+def test_an_event_naming_an_unknown_queue_or_one_outside_its_channels_is_refused_with_its_line(write, row, expected):
+    from forecast.io.events import load_events
+
+    with pytest.raises(InputError) as exc:
+        load_events(write("events.csv", EVENTS + row), zones=[TZ], queues={"voice": "voice", "voice_vip": "voice"})
+    p = exc.value.problems[0]
+    assert (p.file, p.line, p.column) == ("events.csv", 2, "queues") and expected in p.message
+
+
+def test_an_event_on_one_queue_changes_that_queues_forecast_only():
+    history = pd.concat([synthetic("voice", "voice", 30.0, 5), synthetic("voice", "voice_vip", 10.0, 6)], ignore_index=True)
+    end = history["ds"].max() + pd.Timedelta(minutes=15)
+    day = (end + pd.Timedelta(days=2)).tz_convert(TZ).normalize()
+    ev = pd.DataFrame([{"event": "VIP launch", "kind": "launch", "channel": "voice", "queue": "voice_vip", "tz": TZ,
+                        "start": day.tz_convert("UTC"), "end": (day + pd.Timedelta(days=1)).tz_convert("UTC"),
+                        "lower_window": 0, "upper_window": 0, "uplift": 3.0, "source": "file"}])
+    base, lifted = _forecast(history, backtest=False), _forecast(history, events=ev, backtest=False)
+    on = (lifted.forecast["ds"] >= ev["start"].iloc[0]) & (lifted.forecast["ds"] < ev["end"].iloc[0])
+    vip, main = lifted.forecast["queue"] == "voice_vip", lifted.forecast["queue"] == "voice"
+    assert lifted.forecast.loc[on & vip, "volume"].sum() == pytest.approx(3 * base.forecast.loc[on & vip, "volume"].sum(), rel=1e-6)
+    assert lifted.forecast.loc[on & vip, "events"].str.contains("VIP launch").all()
+    assert not lifted.forecast.loc[main, "events"].str.contains("VIP launch").any()
+    pd.testing.assert_series_equal(lifted.forecast.loc[main, "volume"], base.forecast.loc[main, "volume"])

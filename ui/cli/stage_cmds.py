@@ -102,7 +102,9 @@ def forecast_cmd(
     hist = read_history(history, interval_min=settings.interval_min, notes=notes)
     ev = None
     if events is not None:
-        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()))
+        pairs = hist.frame[["queue", "channel"]].drop_duplicates()
+        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()),
+                         queues=dict(zip(pairs["queue"], pairs["channel"])))
     with progress_bar() as report:
         result = forecast_stage(
             hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
