@@ -214,3 +214,26 @@ def test_an_event_on_one_queue_changes_that_queues_forecast_only():
     assert lifted.forecast.loc[on & vip, "events"].str.contains("VIP launch").all()
     assert not lifted.forecast.loc[main, "events"].str.contains("VIP launch").any()
     pd.testing.assert_series_equal(lifted.forecast.loc[main, "volume"], base.forecast.loc[main, "volume"])
+
+
+# ------------------------------------------------------------------------------------------------ the intraday reforecast
+
+def test_the_reforecast_keeps_each_queue_and_scales_a_channels_queues_by_its_one_factor():
+    from forecast import tables
+    from forecast.intraday import IntradayMethod, reforecast
+    from forecast.timegrid import local_midnight
+
+    t0 = local_midnight("2026-11-23", TZ)
+    ds = pd.date_range(t0, t0 + pd.Timedelta(days=3), freq="30min", inclusive="left")
+    fc = pd.concat([pd.DataFrame({"ds": ds, "channel": "voice", "queue": q, "tz": TZ, "volume": v, "volume_lo": v / 2,
+                                  "volume_hi": v * 1.5, "aht_s": 300.0, "model": "ets", "event_volume": 0.0, "events": ""})
+                    for q, v in (("voice", 10.0), ("voice_vip", 5.0))], ignore_index=True)
+    grid = TimeGrid(interval_min=30, start=ds[0], end=ds[-1] + pd.Timedelta(minutes=30), zones=(TZ,))
+    day, now = local_midnight("2026-11-24", TZ), pd.Timestamp("2026-11-24 10:00", tz=TZ).tz_convert("UTC")
+    so_far = ds[(ds >= day) & (ds < now)]
+    act = pd.DataFrame({"channel": "voice", "tz": TZ, "ds": so_far, "volume": 1.5 * 15.0, "aht_s": np.nan})  # the channel's
+    r = reforecast(fc, act, now, grid=grid, actuals_interval_min=30, method=IntradayMethod(prior_contacts=0.0, next_day_keep=0.5))
+    assert list(r.forecast.columns) == list(tables.FORECAST.names)
+    assert r.factors["forecast_so_far"].iloc[0] == pytest.approx(15.0 * len(so_far))  # the queues summed
+    today = r.forecast[r.forecast["ds"] < local_midnight("2026-11-25", TZ)]
+    assert today.groupby("queue")["volume"].first().to_dict() == pytest.approx({"voice": 15.0, "voice_vip": 7.5})
