@@ -237,3 +237,21 @@ def test_the_reforecast_keeps_each_queue_and_scales_a_channels_queues_by_its_one
     assert r.factors["forecast_so_far"].iloc[0] == pytest.approx(15.0 * len(so_far))  # the queues summed
     today = r.forecast[r.forecast["ds"] < local_midnight("2026-11-25", TZ)]
     assert today.groupby("queue")["volume"].first().to_dict() == pytest.approx({"voice": 15.0, "voice_vip": 7.5})
+
+
+# ------------------------------------------------------------------------------------------------ what-if
+
+def test_a_what_if_event_on_a_channel_acts_on_each_of_its_queues_and_keeps_them():
+    import datetime as dt
+
+    from forecast.scenario import PlannedEvent, apply_event
+
+    ds = pd.date_range("2026-11-26T00:00Z", periods=96, freq="15min")
+    fc = pd.concat([pd.DataFrame({"ds": ds, "channel": "voice", "queue": q, "tz": TZ, "volume": v, "volume_lo": v, "volume_hi": v,
+                                  "aht_s": 300.0, "model": "ets", "event_volume": 0.0, "events": ""})
+                    for q, v in (("voice", 10.0), ("voice_vip", 2.0))], ignore_index=True)
+    event = PlannedEvent(name="Flash sale", start=dt.datetime(2026, 11, 26, 12), local_tz="UTC", duration_h=2, channels=("voice",), uplift=2.0)
+    out = apply_event(fc, event)
+    assert list(out.columns) == list(fc.columns) and out["queue"].tolist() == fc["queue"].tolist()
+    on = (out["ds"] >= "2026-11-26T12:00Z") & (out["ds"] < "2026-11-26T14:00Z")
+    assert out.loc[on].groupby("queue")["volume"].first().to_dict() == {"voice": 20.0, "voice_vip": 4.0}

@@ -98,3 +98,17 @@ def test_a_skill_naming_an_unknown_queue_exits_2_naming_file_line_and_column(dat
     out = tmp_path / "out"
     _fails_with(["plan", "--data", str(data), "--out", str(out)], capsys, "agents.csv", "line 4", "skills", "unknown skill 'chat_kids'")
     assert not out.exists()  # nothing written
+
+
+def test_whatif_on_the_queue_example_writes_the_adopted_plan_per_queue(data, tmp_path):
+    out = tmp_path / "whatif"
+    event = "name=Flash sale; start=2026-11-26T18:00; tz=America/New_York; hours=6; uplift=1.5; channels=voice,chat"
+    assert main(["whatif", "--data", str(data), "--event", event, "--out", str(out), "--horizon-days", "14", "--no-backtest",
+                 "--time-limit", "10", "--runs", "3"]) == 0
+    fc = _read(out, tables.FORECAST)
+    hit = fc[fc["events"].fillna("").str.contains("Flash sale")]
+    assert set(hit["queue"]) == {"voice", "voice_vip", "chat", "chat_outlet"}
+    by_q = _read(out, tables.REQUIREMENTS_BY_QUEUE)
+    req = _read(out, tables.REQUIREMENTS)
+    sums = by_q.groupby(["ds", "channel"])["agents_required"].sum()
+    pd.testing.assert_series_equal(req.set_index(["ds", "channel"])["agents_required"].sort_index(), sums.sort_index())
