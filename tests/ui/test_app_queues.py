@@ -34,6 +34,14 @@ def _select(at, label):
     return next(s for s in at.selectbox if s.label == label)
 
 
+def test_the_data_page_lists_the_queues_and_their_targets(at):
+    goto(at, "data")
+    text = " ".join(str(v) for t in at.table for v in t.value.to_numpy().ravel())
+    assert "queues chat, chat_outlet, email, social, voice, voice_vip" in text
+    assert "queue voice_vip (voice) 90% in 10 s" in text
+    assert any("**voice_vip** (voice)" in c.value for c in at.caption)
+
+
 def test_the_forecast_page_shows_each_queue_and_the_staffing_page_requirements_by_queue(at):
     forecast(at, days=7)
     voice = _select(at, "Channel").set_value("voice")
