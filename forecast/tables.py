@@ -386,7 +386,7 @@ AGENTS_FILE = Table(
         Column("site", "", "the site"),
         Column("site_tz", "IANA", "the site's time zone"),
         Column("contract", "", "the contract (overtime: <contract>_overtime; temporary agents: temp)"),
-        Column("skills", "", "channels separated by |"),
+        Column("skills", "", "channels (and the queues the agents file named) separated by |"),
         Column("earliest_start", "local HH:MM", "earliest shift start, site time (empty: the contract's)"),
         Column("latest_start", "local HH:MM", "latest shift start, site time (empty: the contract's)"),
         Column("preferred_days_off", "", "weekdays preferred off (mon|tue), if any"),

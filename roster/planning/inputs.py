@@ -157,6 +157,26 @@ def known_queues(history: pd.DataFrame | None, targets: Targets | None) -> dict[
     return out
 
 
+def queues_beside(path: str | Path | None) -> dict[str, str]:
+    """The queues (-> channel) of the requirements_by_queue.csv in the folder of ``path`` (a requirements.csv or a
+    plan folder), for the stand-alone roster commands whose agents' skills may name them; empty without one."""
+    if path is None:
+        return {}
+    from forecast import tables
+    from forecast.io.files import normalise_channels, queue_column, read_table
+
+    path = Path(path)
+    beside = (path if path.is_dir() else path.parent) / tables.REQUIREMENTS_BY_QUEUE.name
+    if not beside.is_file():
+        return {}
+    df = read_table(beside, label=beside.name)
+    if "queue" not in df.columns or "channel" not in df.columns:
+        return {}
+    channel = normalise_channels(df, beside.name)
+    queue = queue_column(df, channel, beside.name)
+    return dict(pd.DataFrame({"queue": queue, "channel": channel}).drop_duplicates().itertuples(index=False))
+
+
 def queue_target_problems(history: pd.DataFrame, targets: Targets, targets_file: str, history_file: str) -> list[Problem]:
     """A ``[queues.NAME]`` section whose channel is not the one the history has the queue on."""
     pairs = dict(history[["queue", "channel"]].drop_duplicates().itertuples(index=False)) if "queue" in history.columns else {}

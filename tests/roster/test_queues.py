@@ -104,3 +104,12 @@ def test_an_agent_naming_an_unknown_queue_in_a_data_folder_is_refused(tmp_path):
         load_inputs(d)
     p = next(p for p in exc.value.problems if p.file == "agents.csv")
     assert (p.line, p.column) == (5, "skills") and "voice_gold" in p.message and "chat_outlet" in p.message
+
+
+def test_an_agent_naming_a_queue_is_written_back_as_an_agents_file_row_that_reads_the_same(write, tmp_path):
+    from roster.io import agents_file_frame
+
+    queues = {"voice_vip": "voice"}
+    agents = load_agents(write("agents.csv", AGENTS.format(a1="voice_vip|email", a2="chat")), queues=queues)
+    agents_file_frame(agents).to_csv(tmp_path / "again.csv", index=False)
+    assert load_agents(tmp_path / "again.csv", queues=queues) == agents

@@ -112,3 +112,17 @@ def test_whatif_on_the_queue_example_writes_the_adopted_plan_per_queue(data, tmp
     req = _read(out, tables.REQUIREMENTS)
     sums = by_q.groupby(["ds", "channel"])["agents_required"].sum()
     pd.testing.assert_series_equal(req.set_index(["ds", "channel"])["agents_required"].sort_index(), sums.sort_index())
+
+
+def test_the_stand_alone_roster_commands_know_the_queues_of_the_requirements_by_queue_beside(plan_out, tmp_path, capsys):
+    data = tmp_path / "data"
+    shutil.copytree(QUEUES, data, ignore=shutil.ignore_patterns("generate.py"))
+    agents = data / "agents.csv"
+    assert "voice_vip" in agents.read_text()  # skills naming a queue
+    args = ["check-roster", "--roster", str(plan_out / "roster.csv"), "--agents", str(agents), "--week-start", "2026-11-23"]
+    code = main(args + ["--requirements", str(plan_out / "requirements.csv")])
+    assert code == 0, capsys.readouterr().err
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    shutil.copy(plan_out / "requirements.csv", lone / "requirements.csv")  # no requirements_by_queue.csv: no queue known
+    _fails_with(args + ["--requirements", str(lone / "requirements.csv")], capsys, "unknown skill 'voice_vip'")

@@ -207,7 +207,7 @@ def roster_cmd(
     (what closes the gap: re-roster with them by adding --extra-agents recommended_agents.csv).
     """
     from roster.planning.display import money
-    from roster.planning.inputs import load_roster_inputs
+    from roster.planning.inputs import load_roster_inputs, queues_beside
     from roster.planning.plan import channel_switches_line, check_output_folder, roster_stage, search_end_text, write_roster
 
     started = time.perf_counter()  # the time limit covers the whole command
@@ -216,7 +216,7 @@ def roster_cmd(
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster,
-                            plan_interval_min=grid.interval_min)
+                            plan_interval_min=grid.interval_min, queues=queues_beside(requirements))
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     team, team_rules = ri.agents, ri.rules
     if extra_agents is not None:
@@ -224,7 +224,7 @@ def roster_cmd(
         from roster.planning.recommend import apply_agents
 
         team_rules = ri.rules.with_additions()
-        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules))
+        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules, queues=queues_beside(requirements)))
     tg = _gap_targets(targets, requirements) if close_gap else None
     with progress_bar() as report:
         result = roster_stage(req, grid, team, team_rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)
