@@ -294,7 +294,8 @@ def queue_column(df: pd.DataFrame, channel: pd.Series, file: str) -> pd.Series:
     queue = df["queue"].astype(str).str.strip().str.lower()
     queue = queue.where(queue != "", channel)
     lines = df["_line"]
-    bad = ~queue.map(lambda q: bool(QUEUE_NAME_RE.fullmatch(q)))
+    wrong = [q for q in queue.unique() if not QUEUE_NAME_RE.fullmatch(q)]  # each name checked once, not each row
+    bad = queue.isin(wrong)
     if bad.any():
         raise InputError.cells(
             (Problem(file, f"expected a queue name of letters, digits, '_', '-' or '.', found {cell!r}", int(line), "queue")
