@@ -331,11 +331,12 @@ _DAY_NAMES = {v: k for k, v in _WEEKDAYS.items()}
 
 
 def agents_file_frame(agents: list[Agent]) -> pd.DataFrame:
-    """Agents as rows of an agents file (:data:`forecast.tables.AGENTS_FILE`'s columns): what :func:`load_agents` reads back."""
+    """Agents as rows of an agents file (:data:`forecast.tables.AGENTS_FILE`'s columns): what :func:`load_agents` reads back
+    (the skills: the channels, then the queues the agent's file named, so that the queues' names are kept)."""
     rows = [
         {
             "agent_id": a.agent_id, "name": a.name, "email": a.email, "site": a.site, "site_tz": a.site_tz,
-            "contract": a.contract, "skills": "|".join(a.skills),
+            "contract": a.contract, "skills": "|".join(a.skills + a.queues),  # the queues named: read back to the same agent
             "earliest_start": a.earliest_start.strftime("%H:%M") if a.earliest_start else "",
             "latest_start": a.latest_start.strftime("%H:%M") if a.latest_start else "",
             "preferred_days_off": "|".join(_DAY_NAMES[d] for d in a.preferred_days_off),
