@@ -23,8 +23,8 @@ What it models, each queue in its customers' local time:
 Written as ``OUT/history/`` with one Parquet file per month (``--partition month``, the default: every queue's
 rows of the month) or per queue (``--partition series``, named ``channel--Zone_Name.parquet``), columns ``ds``
 (timestamp, UTC), ``channel``, ``tz``, ``volume`` (int32), ``aht_s`` (float, empty where no contact arrived) and,
-with ``--queue-column``, ``queue`` (the queue's name, ``q0001`` ...; the history loader keeps only the series
-columns it knows).
+with ``--queue-column``, ``queue`` (the queue's name, ``q0001`` ...; each queue of one channel, read by the history
+loader as the series' queue).
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast.schema import SERIES_COLUMNS
 from forecast.predict import Z80, OriginPredictions, Series, band
 
 BUCKETS = (("day-ahead", 0, 1), ("week-ahead", 1, 7), ("month-ahead", 7, 10_000))
@@ -116,14 +117,15 @@ class BacktestResult:
         for that series and bucket) and ``fit_predict_s`` (seconds the model
         took over every origin for that series).
     choice : dict
-        ``(channel, tz, bucket) -> model`` chosen for the final forecast.
+        ``(channel, queue, tz, bucket) -> model`` chosen for the final forecast (a series' key,
+        :data:`forecast.schema.SERIES_COLUMNS`, then the bucket).
     band_factor : dict
-        ``(channel, tz, model, bucket) -> factor`` for the raw band.
+        ``(channel, queue, tz, model, bucket) -> factor`` for the raw band.
     """
 
     accuracy: pd.DataFrame
-    choice: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    band_factor: dict[tuple[str, str, str, str], float] = field(default_factory=dict)
+    choice: dict[tuple[str, ...], str] = field(default_factory=dict)
+    band_factor: dict[tuple[str, ...], float] = field(default_factory=dict)
 
 
 Predictor = Callable[[int, int], OriginPredictions]
@@ -177,7 +179,7 @@ def _bucket_parts(trials: list[Trial], per_day: int) -> tuple[pd.DataFrame, dict
             lo, hi = band(mu, sd)
             abs_err = np.abs(y - mu)
             rows.append({
-                "trial": t_i, "channel": t.key[0], "tz": t.key[1], "model": t.model, "horizon": bucket, "origin": t.origin,
+                "trial": t_i, **dict(zip(SERIES_COLUMNS, t.key)), "model": t.model, "horizon": bucket, "origin": t.origin,
                 "win_lo": a, "win_hi": b, "abs_err": float(abs_err.sum()), "err": float((mu - y).sum()),
                 "actual": float(y.sum()), "n": int(sel.sum()), "scale": t.scale,
                 "inside": int(((y >= lo) & (y <= hi)).sum()),
@@ -200,10 +202,11 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
     if parts.empty:
         return BacktestResult(pd.DataFrame())
     spans = {t.origin: (t.origin, t.origin + len(t.y)) for t in trials}
-    choice: dict[tuple[str, str, str], str] = {}
-    factors: dict[tuple[str, str, str, str], float] = {}
+    choice: dict[tuple[str, ...], str] = {}
+    factors: dict[tuple[str, ...], float] = {}
     auto_rows, cal_rows = [], []
-    for (c, tz, bucket), g in parts.groupby(["channel", "tz", "horizon"], sort=False):
+    for (*key, bucket), g in parts.groupby([*SERIES_COLUMNS, "horizon"], sort=False):
+        key = tuple(key)
         origins = np.sort(g["origin"].unique())
         win = g.drop_duplicates("origin").set_index("origin").loc[origins, ["win_lo", "win_hi"]].to_numpy()
         s_lo = np.array([spans[o][0] for o in origins])
@@ -216,7 +219,7 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
         e = abs_err.to_numpy()
         have = ~np.isnan(e)
         # the choice for the final forecast: lowest WAPE over every origin
-        choice[(c, tz, bucket)] = models[_argmin_wape(np.nansum(e, axis=0), (have * actual[:, None]).sum(axis=0))]
+        choice[key + (bucket,)] = models[_argmin_wape(np.nansum(e, axis=0), (have * actual[:, None]).sum(axis=0))]
         # the same choice made for each origin without its days: auto's out-of-sample score
         err_sum = np.where(have, e, 0.0).T @ apart.T.astype(float)  # model x origin
         act_sum = (have * actual[:, None]).T @ apart.T.astype(float)
@@ -231,7 +234,7 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
         for m, gm in g.groupby("model"):
             trial_of = dict(zip(gm["origin"], gm["trial"]))
             zs[m] = {o: z_of[(t, bucket)] for o, t in trial_of.items()}
-            factors[(c, tz, m, bucket)] = band_factor(np.concatenate(list(zs[m].values())))
+            factors[key + (m, bucket)] = band_factor(np.concatenate(list(zs[m].values())))
         # (model, origin) -> band factor learned without that origin's days (auto reuses its pick's)
         oos: dict[tuple[str, int], float] = {}
         for m in models:
@@ -250,19 +253,19 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
                     continue
                 inside += int((zs[used][o] <= Z80 * f).sum())
                 n += len(zs[used][o])
-            cal_rows.append({"channel": c, "tz": tz, "model": m, "horizon": bucket, "cal_inside": inside, "cal_n": n})
+            cal_rows.append({**dict(zip(SERIES_COLUMNS, key)), "model": m, "horizon": bucket, "cal_inside": inside, "cal_n": n})
         rows = g.set_index(["origin", "model"])
         for o, m in picked.items():
             r = rows.loc[(o, m)].to_dict()
             auto_rows.append(r | {"origin": o, "model": AUTO})
     auto = pd.DataFrame(auto_rows)
     allp = pd.concat([parts, auto], ignore_index=True) if len(auto) else parts
-    seconds: dict[tuple[str, str, str], float] = {}
+    seconds: dict[tuple[str, ...], float] = {}
     for t in trials:  # auto costs what all its candidates cost
         for m in (t.model, AUTO):
             seconds[t.key + (m,)] = seconds.get(t.key + (m,), 0.0) + t.seconds
     table = _table(allp, pd.DataFrame(cal_rows), choice, factors)
-    table["fit_predict_s"] = [seconds.get((c, tz, m), np.nan) for c, tz, m in zip(table["channel"], table["tz"], table["model"])]
+    table["fit_predict_s"] = [seconds.get(tuple(k), np.nan) for k in table[[*SERIES_COLUMNS, "model"]].itertuples(index=False)]
     return BacktestResult(table, choice, factors)
 
 
@@ -276,21 +279,23 @@ def _table(parts: pd.DataFrame, cal: pd.DataFrame, choice: dict, factors: dict) 
     """Accuracy per series, model and bucket, plus ``all`` over the buckets."""
     everything = parts.assign(horizon="all")
     p = pd.concat([parts, everything], ignore_index=True)
-    g = p.groupby(["channel", "tz", "model", "horizon"], as_index=False).agg(
+    s_cols = list(SERIES_COLUMNS)
+    g = p.groupby([*s_cols, "model", "horizon"], as_index=False).agg(
         abs_err=("abs_err", "sum"), err=("err", "sum"), actual=("actual", "sum"), n=("n", "sum"),
         scale=("scale", "mean"), inside=("inside", "sum"), origins=("origin", "nunique"),
     )
-    c_all = cal.assign(horizon="all").groupby(["channel", "tz", "model", "horizon"], as_index=False)[["cal_inside", "cal_n"]].sum()
+    c_all = cal.assign(horizon="all").groupby([*s_cols, "model", "horizon"], as_index=False)[["cal_inside", "cal_n"]].sum()
     cal = pd.concat([cal, c_all], ignore_index=True)
-    g = g.merge(cal, on=["channel", "tz", "model", "horizon"], how="left")
+    g = g.merge(cal, on=[*s_cols, "model", "horizon"], how="left")
     g["wape"] = g["abs_err"] / g["actual"].where(g["actual"] > 0)
     g["mase"] = (g["abs_err"] / g["n"]) / g["scale"].where(g["scale"] > 0)
     g["bias"] = g["err"] / g["actual"].where(g["actual"] > 0)
     g["coverage_80"] = g["inside"] / g["n"]
     g["coverage_80_calibrated"] = g["cal_inside"] / g["cal_n"].where(g["cal_n"] > 0)
-    g["band_factor"] = [factors.get((c, tz, m, h), np.nan) for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
-    g["chosen"] = [choice.get((c, tz, h)) == m for c, tz, m, h in zip(g["channel"], g["tz"], g["model"], g["horizon"])]
-    g = g.sort_values(["channel", "tz", "horizon", "model"], key=lambda s: s.map(HORIZON_ORDER) if s.name == "horizon" else s)
-    cols = ["channel", "tz", "model", "horizon", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated",
+    keys = [tuple(k) for k in g[s_cols].itertuples(index=False)]
+    g["band_factor"] = [factors.get(k + (m, h), np.nan) for k, m, h in zip(keys, g["model"], g["horizon"])]
+    g["chosen"] = [choice.get(k + (h,)) == m for k, m, h in zip(keys, g["model"], g["horizon"])]
+    g = g.sort_values([*s_cols, "horizon", "model"], key=lambda s: s.map(HORIZON_ORDER) if s.name == "horizon" else s)
+    cols = [*s_cols, "model", "horizon", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated",
             "band_factor", "origins", "n", "actual", "chosen"]
     return g[cols].reset_index(drop=True)

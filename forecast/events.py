@@ -119,6 +119,7 @@ def _rows(name: str, kind: str, first: dt.date, last: dt.date, tz: str, channels
             "event": name,
             "kind": kind,
             "channel": c,
+            "queue": "",
             "tz": tz,
             "start": start,
             "end": end,

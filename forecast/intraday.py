@@ -6,7 +6,8 @@ The method (chosen by ``benchmarks/intraday.py`` on the Ottawa 311 calls; see RE
    actual contacts ``A`` and the forecast contacts ``F`` over today's intervals before ``now`` that the actuals
    report (today: the local day of ``now`` in the series' zone; for a channel without zones, in the zone with most
    of its forecast). An interval the actuals have no row for is unknown, not zero: it is left out of both sums; a
-   series without actuals today keeps its forecast.
+   series without actuals today keeps its forecast. Actuals are per channel: a channel's queues are summed in
+   ``F`` and its factors act on every queue of it alike.
 2. The ratio ``A / F`` is shrunk towards 1 by the forecast volume seen so far::
 
        weight = F / (F + prior_contacts)
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from forecast import tables
 from forecast.errors import InputError
+from forecast.schema import SERIES_COLUMNS
 from forecast.timegrid import TimeGrid, local_midnight
 
 #: The factor applied to a forecast never leaves these bounds (a feed error should not multiply a day by 50).
@@ -199,6 +201,8 @@ def reforecast(
     fc = forecast.copy()
     if "tz" not in fc.columns:
         fc["tz"] = "UTC"
+    if "queue" not in fc.columns:
+        fc["queue"] = fc["channel"]
     by_zone = "tz" in actuals.columns
     act = actuals.copy()
     _check_series(fc, act, by_zone, forecast_file, actuals_file, actuals_path, default_tz)
@@ -275,7 +279,7 @@ def reforecast(
         if update and F == 0 and A == 0:
             notes.append(f"{label}: nothing forecast or seen today before {now:%H:%M}Z; its forecast is unchanged")
     out = pd.concat(out_parts, ignore_index=True) if out_parts else fc.iloc[:0]
-    out = out.sort_values(["ds", "channel", "tz"], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["ds", *SERIES_COLUMNS], kind="stable").reset_index(drop=True)
     for col in tables.FORECAST.names:
         if col not in out.columns:
             out[col] = "" if col in ("model", "events") else (out["volume"] if col in ("volume_lo", "volume_hi") else np.nan)

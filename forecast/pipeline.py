@@ -1,10 +1,10 @@
 """Forecast pipeline: long history in, long forecast and accuracy table out.
 
 ``run_forecast`` takes the tidy history and its grid from :func:`forecast.io.history.read_history`
-(``channel, tz, ds, volume, aht_s`` on a complete UTC grid) and the user's
+(``channel, queue, tz, ds, volume, aht_s`` on a complete UTC grid) and the user's
 events from :func:`forecast.io.events.load_events`, adds each zone's public holidays
-and the retail events (:mod:`forecast.events`), and for every series (channel
-x customer zone):
+and the retail events (:mod:`forecast.events`), and for every series (queue
+x customer zone, :data:`forecast.schema.SERIES_COLUMNS`; a history without queues has one queue per channel):
 
 1. learns event and holiday multipliers from the past (:mod:`forecast.effects`);
 2. backtests the models (:mod:`forecast.models`, assembled per origin by
@@ -35,6 +35,7 @@ from forecast.backtest import BUCKETS, BacktestResult
 from forecast.errors import InputError
 from forecast.events import calendar_events
 from forecast.predict import EtsCache, OriginPredictions, Series, band, predict_origin
+from forecast.schema import SERIES_COLUMNS, series_label
 from forecast.timegrid import TimeGrid, make_grid
 
 Progress = Callable[[str, float, float | None], None]
@@ -56,7 +57,7 @@ class ForecastResult:
     Attributes
     ----------
     forecast : DataFrame
-        ``ds`` (UTC interval start), ``channel``, ``tz`` (customer zone),
+        ``ds`` (UTC interval start), ``channel``, ``queue``, ``tz`` (customer zone),
         ``volume`` (expected contacts), ``volume_lo``/``volume_hi`` (10% and
         90% quantiles), ``aht_s``, ``model``, ``event_volume`` (contacts due to
         events and holidays, included in ``volume``), ``events`` (names).
@@ -88,7 +89,7 @@ class Prepared:
     Attributes
     ----------
     series : list of Series
-        One per channel and customer zone, with their event windows and the
+        One per queue and customer zone, with their event windows and the
         intervals left out of training.
     frames : dict
         Local coordinates of ``grid`` per customer zone.
@@ -147,11 +148,13 @@ def prepare(
     cal = calendar_events(hist_start, end + pd.Timedelta(days=2), zones, channels)
     all_events = cal
     if events is not None and len(events):
+        if "queue" not in events.columns:  # an event table built without the loader: every queue of its channels
+            events = events.assign(queue="")
         user = events[events["tz"].isin(zones) & events["channel"].isin(channels)]
         unused = sorted(set(events["event"]) - set(user["event"]))
         if unused:
             notes.append(f"events outside the history's channels and zones, ignored: {', '.join(unused)}")
-        repeated = user.duplicated(["event", "kind", "channel", "tz", "start", "end"])
+        repeated = user.duplicated(["event", "kind", "channel", "queue", "tz", "start", "end"])
         if repeated.any():
             names = ", ".join(f"'{e}'" for e in dict.fromkeys(user.loc[repeated, "event"]))
             notes.append(f"events listed more than once with the same kind, times and scope, counted once: {names}")
@@ -162,23 +165,28 @@ def prepare(
     frames = {tz: fm.LocalFrame.of(index, tz) for tz in zones}
     series: list[Series] = []
     excluded_notes: list[str] = []
-    for (channel, tz), g in history.groupby(["channel", "tz"], sort=True):
+    if "queue" not in history.columns:  # a frame built without the loader: one queue per channel
+        history = history.assign(queue=history["channel"])
+    for (channel, queue, tz), g in history.groupby(list(SERIES_COLUMNS), sort=True):
+        label = series_label(channel, queue, tz)
         idx = index.searchsorted(g["ds"])
         y = np.full(len(index), np.nan)
         y[idx] = g["volume"].to_numpy(dtype=float)
         aht = np.full(len(index), np.nan)
         if "aht_s" in g:
             aht[idx] = g["aht_s"].to_numpy(dtype=float)
-        first = _late_start(y, frames[tz], int(idx.min()), per_day, f"{channel}/{tz}", tz, notes)
-        ev = fx.windows_for(all_events[(all_events["channel"] == channel) & (all_events["tz"] == tz)], frames[tz], eves=holiday_eves)
+        first = _late_start(y, frames[tz], int(idx.min()), per_day, label, tz, notes)
+        # an event names a channel (it acts on every queue of it, queue empty) or one of its queues
+        mine = (all_events["channel"] == channel) & (all_events["tz"] == tz) & all_events["queue"].isin(("", queue))
+        ev = fx.windows_for(all_events[mine], frames[tz], eves=holiday_eves)
         affected = fx.affected_mask(ev, len(index))
         found = outliers.find(y, frames[tz], affected, per_day)
         for e in found:
             ev.excluded[e.lo : e.hi] = True
             affected[e.lo : e.hi] = True
-        excluded_notes += outliers.describe(found, index, tz, f"{channel}/{tz}")
+        excluded_notes += outliers.describe(found, index, tz, label)
         ref = fx.reference(y, affected, frames[tz], per_day)
-        series.append(Series(channel, tz, y, aht, ev, ref, first))
+        series.append(Series(channel, tz, y, aht, ev, ref, first, queue))
     if len(excluded_notes) > MAX_EXCLUSION_NOTES:
         rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
         excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
@@ -200,12 +208,12 @@ def run_forecast(
     pay_days: tuple[int, ...] = fcal.DEFAULT_PAY_DAYS,
     holiday_eves: bool = True,
 ) -> ForecastResult:
-    """Forecast every channel and customer zone of ``history``.
+    """Forecast every queue and customer zone of ``history``.
 
     Parameters
     ----------
     history : DataFrame
-        ``channel, tz, ds, volume[, aht_s]``; ``ds`` UTC interval starts on a
+        ``channel[, queue], tz, ds, volume[, aht_s]`` (no ``queue``: one queue per channel, named as it); ``ds`` UTC interval starts on a
         complete grid (as :func:`forecast.io.history.read_history` returns).
     grid : TimeGrid
         The history's grid (:attr:`forecast.io.history.History.grid`); the
@@ -280,7 +288,7 @@ def run_forecast(
             else:
                 choice[key] = bt.choice.get(key, AUTO_FALLBACK)
                 if key not in bt.choice and bt.choice:  # the backtest ran but could not score this series and horizon
-                    unscored.setdefault(f"{s.channel}/{s.tz}", []).append(bucket)
+                    unscored.setdefault(s.label, []).append(bucket)
     for label, buckets in unscored.items():
         notes.append(
             f"{label}: the backtest has no score for horizon {', '.join(buckets)} (too little history before its origins); "
@@ -308,10 +316,10 @@ def run_forecast(
             want = choice[s.key + (bucket,)]
             name = want if want in sp.models else ("ets" if want == "ets_calendar" and "ets" in sp.models else next(iter(sp.models)))
             if name != want and name != "zero" and want not in sp.why:  # (sp.notes say why)
-                notes.append(f"{s.channel}/{s.tz}: model {want} not available; using {name}")
+                notes.append(f"{s.label}: model {want} not available; using {name}")
             p = sp.models[name]
             # widen or narrow the band so that it covers 80% in the backtest
-            f = bt.band_factor.get((s.channel, s.tz, name, bucket), 1.0)
+            f = bt.band_factor.get(s.key + (name, bucket), 1.0)
             mu[sel], sd[sel], contrib[sel], names[sel] = p.mu[sel], p.sd[sel] * f, p.contrib[sel], name
         aht = _aht_forecast(s, frames[s.tz], n_hist, per_day)[:n]
         lo, hi = band(mu, sd)
@@ -319,8 +327,7 @@ def run_forecast(
             pd.DataFrame(
                 {
                     "ds": index[out_lo:out_hi],
-                    "channel": s.channel,
-                    "tz": s.tz,
+                    **dict(zip(SERIES_COLUMNS, s.key)),
                     "volume": mu,
                     "volume_lo": lo,
                     "volume_hi": hi,
@@ -332,7 +339,7 @@ def run_forecast(
             )
         )
         for e in sp.unknown:
-            unknown_events.setdefault(e, []).append(f"{s.channel}/{s.tz}")
+            unknown_events.setdefault(e, []).append(s.label)
     for e, where in unknown_events.items():
         scope = "every series" if len(where) == len(series) else ", ".join(where)
         notes.append(
@@ -342,7 +349,7 @@ def run_forecast(
     effects_rows = [
         {"channel": channel, "key": k, "multiplier": m} for channel, eff in final.effects.items() for k, m in sorted(eff.items())
     ]
-    forecast = pd.concat(out, ignore_index=True).sort_values(["ds", "channel", "tz"], ignore_index=True)
+    forecast = pd.concat(out, ignore_index=True).sort_values(["ds", *SERIES_COLUMNS], ignore_index=True)
     forecast["ds"] = forecast["ds"].dt.as_unit("ns")
     return ForecastResult(
         forecast, bt.accuracy, horizon, notes=_dedupe(notes), effects=pd.DataFrame(effects_rows), events=prep.events

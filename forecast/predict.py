@@ -2,7 +2,7 @@
 
 The pipeline and the backtest both call :func:`predict_origin`: train on the
 intervals before ``origin`` only (event effects included), predict the
-intervals ``origin:stop``. A series is one channel in one customer zone on
+intervals ``origin:stop``. A series is one queue (of one channel) in one customer zone on
 the common UTC grid; the models in :mod:`forecast.models` work in the zone's
 local days and times.
 
@@ -23,6 +23,7 @@ import pandas as pd
 from forecast import calendar as fcal
 from forecast import effects as fx
 from forecast import models as fm
+from forecast.schema import series_label
 
 Z80 = 1.2815515655446004  # 10% / 90% quantiles of the normal
 SPREAD_GROWTH_PER_DAY = 0.08
@@ -34,7 +35,7 @@ ETS_REFIT_DAYS = 7
 
 @dataclass
 class Series:
-    """One channel in one customer zone on the common UTC grid.
+    """One queue of a channel in one customer zone on the common UTC grid.
 
     Attributes
     ----------
@@ -48,6 +49,8 @@ class Series:
         Event-free reference per interval (for learning event effects).
     first : int
         Grid index of the first observed interval.
+    queue : str, optional
+        The queue (None: the channel's one queue, named as the channel).
     """
 
     channel: str
@@ -57,10 +60,17 @@ class Series:
     ev: fx.SeriesEvents
     ref: np.ndarray
     first: int
+    queue: str | None = None
 
     @property
-    def key(self) -> tuple[str, str]:
-        return (self.channel, self.tz)
+    def key(self) -> tuple[str, str, str]:
+        """The series' values of :data:`forecast.schema.SERIES_COLUMNS`: ``(channel, queue, tz)``."""
+        return (self.channel, self.queue or self.channel, self.tz)
+
+    @property
+    def label(self) -> str:
+        """The series in messages (:func:`forecast.schema.series_label`)."""
+        return series_label(*self.key)
 
 
 @dataclass
@@ -202,7 +212,7 @@ def predict_series(
     if np.nansum(observed) == 0:
         z = np.zeros(stop - origin)
         out.models["zero"] = Prediction(z, z, z)
-        out.notes.append(f"{s.channel}/{s.tz}: no contacts in the history; forecast is zero")
+        out.notes.append(f"{s.label}: no contacts in the history; forecast is zero")
         return out
     shared_s, clock = _lap(clock)
 
@@ -226,7 +236,7 @@ def predict_series(
         for m in models:
             if m != "snaive":
                 out.why[m] = why
-        out.notes.append(f"{s.channel}/{s.tz}: {why} (ets needs {fm.MIN_ETS_DAYS}); using seasonal naive")
+        out.notes.append(f"{s.label}: {why} (ets needs {fm.MIN_ETS_DAYS}); using seasonal naive")
         return out
     seen = daily.notna().to_numpy()
     daily = fm.fill_weekly(daily)

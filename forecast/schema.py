@@ -4,7 +4,9 @@ Tidy long dataframes, one row per (series, interval). Timestamps are
 timezone-aware UTC at the *start* of the interval. Units are in column names.
 
 history / forecast
-    ``channel, tz, ds, volume, aht_s``; a forecast adds ``volume_lo, volume_hi, model``.
+    ``channel, queue, tz, ds, volume, aht_s``; a forecast adds ``volume_lo, volume_hi, model``. A series is one
+    queue in one customer zone (:data:`SERIES_COLUMNS`); a history without queues has one queue per channel, named
+    as the channel.
 events
     ``event, kind, channel, tz, start, end, lower_window, upper_window, uplift``
     (one row per event occurrence and scope cell; ``start``/``end`` UTC).
@@ -18,6 +20,7 @@ Every table's columns in order, with units and meanings: :mod:`forecast.tables`.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -26,6 +29,15 @@ from forecast import tables
 #: Channels the engine knows, in display order. Voice and chat are queues
 #: answered in seconds; email and social are deferred work answered in hours.
 CHANNELS: tuple[str, ...] = ("voice", "chat", "email", "social")
+
+#: The columns that name one series of a history or a forecast: a queue (of exactly one channel) in one customer
+#: zone. In this order, so that a history without queues (each queue named as its channel) sorts as by channel and
+#: zone. Every groupby over series uses this constant.
+SERIES_COLUMNS: tuple[str, ...] = ("channel", "queue", "tz")
+
+#: What a queue's name may hold (after lower-casing): letters, digits, ``_``, ``-`` and ``.``, starting with a
+#: letter or digit (agents' skills list queues separated by ``|``).
+QUEUE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.\-]*")
 
 #: Interval lengths the time grid supports, in minutes.
 INTERVAL_CHOICES_MIN: tuple[int, ...] = (15, 30, 60)
@@ -45,6 +57,12 @@ MAX_AHT_S = 86_400.0
 #: out of training.
 SCALE_NOTE_RATIO = 1000
 SCALE_NOTE_MIN = 1000
+
+
+def series_label(channel: str, queue: str, tz: str) -> str:
+    """A series as messages name it: ``voice/America/New_York``, or ``voice:vip/America/New_York`` for a queue
+    that is not named as its channel."""
+    return f"{channel}/{tz}" if queue == channel else f"{channel}:{queue}/{tz}"
 
 
 def max_contacts(interval_min: int) -> float:

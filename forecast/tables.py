@@ -78,9 +78,10 @@ class Table:
 
 HISTORY = Table(
     "history",
-    "one per channel, customer zone and interval (as the history loader returns it)",
+    "one per queue, customer zone and interval (as the history loader returns it)",
     (
         Column("channel", "", "voice, chat, email or social"),
+        Column("queue", "", "the queue (of exactly one channel); the channel's name when the history has no queue column"),
         Column("tz", "", "the customers' IANA time zone"),
         Column("ds", "UTC", "interval start"),
         Column("volume", "contacts", "contacts that arrived in the interval"),
@@ -90,11 +91,12 @@ HISTORY = Table(
 
 EVENTS = Table(
     "events",
-    "one per event occurrence and scope cell (channel, zone), as the event loaders return it",
+    "one per event occurrence and scope cell (channel or queue, zone), as the event loaders return it",
     (
         Column("event", "", "the event's name"),
         Column("kind", "", "a slug: holiday, flash_sale, promotion, outage, ..."),
         Column("channel", "", "the channel it affects"),
+        Column("queue", "", "the queue of the channel it affects; empty: every queue of the channel"),
         Column("tz", "", "the customer zone it affects"),
         Column("start", "UTC", "first instant of the event"),
         Column("end", "UTC", "end of the event (exclusive)"),
@@ -107,10 +109,11 @@ EVENTS = Table(
 
 FORECAST = Table(
     "forecast.csv",
-    "one per interval, channel and customer zone over the horizon",
+    "one per interval, queue and customer zone over the horizon",
     (
         Column("ds", "UTC", "interval start"),
         Column("channel", "", "the channel"),
+        Column("queue", "", "the queue (the channel's name when the history has no queues)"),
         Column("tz", "", "the customers' IANA time zone"),
         Column("volume", "contacts", "expected contacts (the mean forecast)"),
         Column("volume_lo", "contacts", "10% quantile of the contacts"),
@@ -124,9 +127,10 @@ FORECAST = Table(
 
 ACCURACY = Table(
     "accuracy.csv",
-    "one per channel, customer zone, model (and auto) and horizon bucket (and all) of the backtest",
+    "one per queue, customer zone, model (and auto) and horizon bucket (and all) of the backtest",
     (
         Column("channel", "", "the channel"),
+        Column("queue", "", "the queue (the channel's name when the history has no queues)"),
         Column("tz", "", "the customers' IANA time zone"),
         Column("model", "", "the model scored, or auto (the best per series and bucket)"),
         Column("horizon", "", "day-ahead, week-ahead, month-ahead or all"),
@@ -165,6 +169,19 @@ REQUIREMENTS = Table(
         Column("shrinkage", "share", "paid time not available for contacts"),
         Column("model", "", "the staffing model: erlang_c, erlang_a, chat or deferred"),
         Column("volume_staffed", "contacts", "the volume the staffing was computed for (the mean or a quantile)"),
+    ),
+)
+
+#: requirements_by_queue.csv: each queue staffed on its own (its target, its handle time); requirements.csv's rows
+#: are their sums per channel (see roster.staffing.requirements)
+REQUIREMENTS_BY_QUEUE = Table(
+    "requirements_by_queue.csv",
+    "one per interval and queue (one queue per channel, named as the channel, when the history has no queues)",
+    REQUIREMENTS.columns[:2]
+    + (Column("queue", "", "the queue"),)
+    + tuple(
+        Column(c.name, c.unit, c.meaning.replace("the channel's", "the queue's").replace("on the channel", "on the queue"))
+        for c in REQUIREMENTS.columns[2:]
     ),
 )
 
@@ -369,7 +386,7 @@ AGENTS_FILE = Table(
         Column("site", "", "the site"),
         Column("site_tz", "IANA", "the site's time zone"),
         Column("contract", "", "the contract (overtime: <contract>_overtime; temporary agents: temp)"),
-        Column("skills", "", "channels separated by |"),
+        Column("skills", "", "channels (and the queues the agents file named) separated by |"),
         Column("earliest_start", "local HH:MM", "earliest shift start, site time (empty: the contract's)"),
         Column("latest_start", "local HH:MM", "latest shift start, site time (empty: the contract's)"),
         Column("preferred_days_off", "", "weekdays preferred off (mon|tue), if any"),
@@ -397,7 +414,7 @@ RECOMMENDATIONS = Table(
 )
 
 #: The files ``shiftcast plan`` writes (besides roster.ics), in the order it writes them.
-OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
+OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, REQUIREMENTS_BY_QUEUE, ROSTER, SHIFTS, DEPUTY, COVERAGE, SIMULATION)
 
 
 # --------------------------------------------------------------------------- #
@@ -407,7 +424,7 @@ OUTPUT_TABLES: tuple[Table, ...] = (FORECAST, ACCURACY, REQUIREMENTS, ROSTER, SH
 #: reforecast.csv: forecast.csv's columns, the rest of today and the next day updated by today's actuals
 REFORECAST = Table(
     "reforecast.csv",
-    "one per interval, channel and customer zone from the reforecast's time to the end of the next local day",
+    "one per interval, queue and customer zone from the reforecast's time to the end of the next local day",
     FORECAST.columns,
 )
 

@@ -21,7 +21,7 @@ from forecast import tables
 from forecast.errors import InputError, Problem, Problems, file_label
 from forecast.io.files import parse_numbers, read_table, require_columns, write_bytes_atomic
 from forecast.io.stage_tables import load_output_table
-from forecast.schema import MAX_AHT_S, max_contacts
+from forecast.schema import CHANNELS, MAX_AHT_S, max_contacts
 from forecast.timegrid import parse_timestamps
 from roster.schema import Agent, LabourRules, ShiftType, Targets, TimeOff
 
@@ -98,7 +98,8 @@ def _validate(model: type[BaseModel], data: dict, file: str) -> Any:
 
 
 def load_targets(path: str | Path, *, label: str | None = None) -> Targets:
-    """Load service targets per channel from a TOML file (see data/samples/targets.toml)."""
+    """Load service targets per channel, and per queue where a ``[queues.NAME]`` section gives its own, from a TOML
+    file (see data/samples/targets.toml and data/samples/README.md, "Queues")."""
     file = label or file_label(path)
     return _validate(Targets, _read_toml(path, file), file)
 
@@ -169,11 +170,38 @@ def _parse_days(cell: str) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
-def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: str | None = None) -> list[Agent]:
+def _skills(cell: str, queues: dict[str, str] | None, file: str, line: int) -> tuple[tuple[str, ...], tuple[str, ...], list[Problem]]:
+    """A skills cell as (channels, queues named, problems): each skill a channel, or a queue counted as its channel."""
+    channels: list[str] = []
+    named: list[str] = []
+    problems = []
+    for skill in (s.strip().lower() for s in cell.replace(";", "|").split("|")):
+        if not skill:
+            continue
+        if skill in CHANNELS:
+            channel = skill
+        elif queues and skill in queues:
+            channel = queues[skill]
+            named.append(skill)
+        else:
+            known = f"; or a queue of the history ({', '.join(sorted(q for q in queues if q not in CHANNELS))})" if queues and any(
+                q not in CHANNELS for q in queues) else " (a queue of the history is known to shiftcast plan, which reads it)"
+            problems.append(Problem(file, f"unknown skill {skill!r}: expected a channel ({', '.join(CHANNELS)}){known}", line, "skills"))
+            continue
+        if channel not in channels:
+            channels.append(channel)
+    return tuple(channels), tuple(dict.fromkeys(named)), problems
+
+
+def load_agents(
+    path: str | Path, rules: LabourRules | None = None, *, label: str | None = None, queues: dict[str, str] | None = None
+) -> list[Agent]:
     """Load the agents file.
 
-    Columns: ``agent_id, site, site_tz, contract, skills`` (channels separated
-    by ``|``) and optionally ``name``, ``email`` (:data:`roster.schema.EMAIL_RE`;
+    Columns: ``agent_id, site, site_tz, contract, skills`` (channels or queues separated
+    by ``|``; ``queues`` maps each queue known from the history to its channel: a skill naming a queue is counted
+    as its channel, since the roster covers each channel's requirement, the sum of its queues'; a skill naming
+    neither is refused with its line) and optionally ``name``, ``email`` (:data:`roster.schema.EMAIL_RE`;
     roster_deputy.csv matches the agent on it), ``earliest_start, latest_start``
     (site local ``HH:MM``) and ``preferred_days_off`` (e.g. ``sat|sun``).
     When ``rules`` is given, each contract must be one of its contracts. An
@@ -195,8 +223,12 @@ def load_agents(path: str | Path, rules: LabourRules | None = None, *, label: st
             "site": rec["site"].strip(),
             "site_tz": rec["site_tz"].strip(),
             "contract": rec["contract"].strip(),
-            "skills": tuple(s.strip().lower() for s in rec["skills"].replace(";", "|").split("|") if s.strip()),
         }
+        data["skills"], data["queues"], bad = _skills(rec["skills"], queues, file, line)
+        if bad:
+            for problem in bad:
+                problems.add(problem)
+            continue
         for col in ("earliest_start", "latest_start"):
             if rec.get(col, "").strip():
                 data[col] = rec[col].strip()
@@ -299,11 +331,12 @@ _DAY_NAMES = {v: k for k, v in _WEEKDAYS.items()}
 
 
 def agents_file_frame(agents: list[Agent]) -> pd.DataFrame:
-    """Agents as rows of an agents file (:data:`forecast.tables.AGENTS_FILE`'s columns): what :func:`load_agents` reads back."""
+    """Agents as rows of an agents file (:data:`forecast.tables.AGENTS_FILE`'s columns): what :func:`load_agents` reads back
+    (the skills: the channels, then the queues the agent's file named, so that the queues' names are kept)."""
     rows = [
         {
             "agent_id": a.agent_id, "name": a.name, "email": a.email, "site": a.site, "site_tz": a.site_tz,
-            "contract": a.contract, "skills": "|".join(a.skills),
+            "contract": a.contract, "skills": "|".join(a.skills + a.queues),  # the queues named: read back to the same agent
             "earliest_start": a.earliest_start.strftime("%H:%M") if a.earliest_start else "",
             "latest_start": a.latest_start.strftime("%H:%M") if a.latest_start else "",
             "preferred_days_off": "|".join(_DAY_NAMES[d] for d in a.preferred_days_off),
@@ -316,7 +349,8 @@ def agents_file_frame(agents: list[Agent]) -> pd.DataFrame:
 def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame:
     """Load a forecast to staff (as ``shiftcast forecast`` writes it).
 
-    Columns: ``ds`` (ISO 8601 instant), ``channel``, optional ``tz``,
+    Columns: ``ds`` (ISO 8601 instant), ``channel``, optional ``queue`` (absent or empty: the channel's one
+    queue, named as it; the frame always has the column), optional ``tz``,
     ``volume`` (contacts, 0 or more), optional ``aht_s`` (seconds, above 0;
     empty = the target's default) and ``volume_lo`` / ``volume_hi`` (the 10%
     and 90% quantiles). A problem on a row also names that row's channel.
@@ -326,12 +360,15 @@ def load_forecast(path: str | Path, *, label: str | None = None) -> pd.DataFrame
     volume = {"minimum": 0, "maximum": max_contacts(60),
               "why_maximum": " per interval (more is beyond any real contact centre)"}
     try:
-        return load_output_table(
+        forecast = load_output_table(
             path, what="a forecast", required=tables.FORECAST.pick("ds", "channel", "volume"), numbers={"volume": volume},
             optional_numbers={"aht_s": {"strictly_positive": True, "maximum": MAX_AHT_S, "why_maximum": " (one day)"},
                               "volume_lo": volume, "volume_hi": volume},
             label=label,
         )
+        if "queue" not in forecast.columns:
+            forecast.insert(2, "queue", forecast["channel"])
+        return forecast
     except InputError as exc:
         if not any(p.line is not None for p in exc.problems):
             raise
@@ -366,6 +403,9 @@ def targets_toml(targets: Targets) -> str:
     for channel, target in targets.channels.items():
         lines += ["", f"[channels.{channel}]"]
         lines += [f"{k} = {_toml_value(v)}" for k, v in target.model_dump(exclude_none=True).items()]
+    for queue, own in targets.queues.items():
+        lines += ["", f"[queues.{queue}]"]
+        lines += [f"{k} = {_toml_value(v)}" for k, v in own.model_dump(exclude_none=True).items()]
     return "\n".join(lines) + "\n"
 
 

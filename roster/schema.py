@@ -17,13 +17,15 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationError,
     ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
 from forecast.errors import InputError
-from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, is_valid_tz
+from forecast.schema import CHANNELS, INTERVAL_CHOICES_MIN, QUEUE_NAME_RE, is_valid_tz
 
 QueueModel = Literal["erlang_c", "erlang_a", "chat", "deferred"]
 
@@ -187,10 +189,42 @@ class ChannelTarget(_Strict):
         return self
 
 
+#: A queue's section of targets.toml (``[queues.NAME]``): the channel it belongs to and any of the channel's target
+#: fields it sets otherwise (all but ``model``: a queue is staffed by its channel's model); the rest it inherits.
+QueueTarget = create_model(
+    "QueueTarget",
+    __base__=_Strict,
+    __doc__="A queue's own targets: its channel and the fields it overrides (the others are the channel's).",
+    channel=(str, Field(description="the channel the queue belongs to (voice, chat, email or social)")),
+    **{
+        name: (info.annotation | None, Field(default=None, description=info.description))
+        for name, info in ChannelTarget.model_fields.items()
+        if name != "model"
+    },
+)
+
+
+def _error_text(exc: ValidationError) -> str:
+    """A pydantic error as one sentence: each field and what is wrong with it."""
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "expected")
+        parts.append(f"{key}: {msg}" if key else msg)
+    return "; ".join(parts)
+
+
 class Targets(_Strict):
-    """Targets for every channel (keys: channel names)."""
+    """Targets for every channel (keys: channel names) and for the queues that have their own (``[queues.NAME]``).
+
+    A queue without a section is staffed with its channel's target; a queue with one inherits every field of its
+    channel's target it does not set (:meth:`for_queue`).
+    """
 
     channels: dict[str, ChannelTarget]
+    queues: dict[str, QueueTarget] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="queue name -> its channel and the target fields it overrides"
+    )
 
     @field_validator("channels")
     @classmethod
@@ -202,11 +236,51 @@ class Targets(_Strict):
             raise ValueError("at least one channel is needed")
         return v
 
+    @model_validator(mode="after")
+    def _check_queues(self) -> "Targets":
+        problems = []
+        for name, q in self.queues.items():
+            where = f"[queues.{name}]"
+            if not QUEUE_NAME_RE.fullmatch(name):
+                problems.append(f"{where}: expected a queue name of lower-case letters, digits, '_', '-' or '.'")
+            elif name in CHANNELS:
+                problems.append(f"{where}: a queue named as a channel is that channel's own queue; set its targets in "
+                                f"[channels.{name}] (or rename the queue)")
+            elif q.channel not in self.channels:
+                known = f"; expected one of {', '.join(self.channels)}" if q.channel in CHANNELS else (
+                    f"; expected one of {', '.join(CHANNELS)}")
+                what = "no [channels." + q.channel + "] section" if q.channel in CHANNELS else "unknown channel"
+                problems.append(f"{where} key 'channel': {what} {q.channel!r}{known}")
+            else:
+                try:
+                    self._resolve(name)
+                except ValidationError as exc:
+                    problems.append(f"{where}: with the fields inherited from [channels.{q.channel}]: {_error_text(exc)}")
+        if problems:
+            raise ValueError(" | ".join(problems))
+        return self
+
+    def _resolve(self, queue: str) -> ChannelTarget:
+        q = self.queues[queue]
+        own = q.model_dump(exclude_unset=True, exclude={"channel"})
+        return ChannelTarget.model_validate({**self.channels[q.channel].model_dump(exclude_unset=True), **own})
+
     def for_channel(self, channel: str) -> ChannelTarget:
         try:
             return self.channels[channel]
         except KeyError:
             raise KeyError(f"no target for channel {channel!r}; the targets file covers {', '.join(self.channels)}") from None
+
+    def for_queue(self, queue: str, channel: str) -> ChannelTarget:
+        """The target a queue of ``channel`` is staffed for: its own section's fields over its channel's, or the
+        channel's target when it has no section."""
+        if queue in self.queues:
+            return self._resolve(queue)
+        return self.for_channel(channel)
+
+    def queue_channels(self) -> dict[str, str]:
+        """Every queue with a section, and its channel."""
+        return {name: q.channel for name, q in self.queues.items()}
 
 
 class ShiftType(_Strict):
@@ -641,6 +715,9 @@ class Agent(_Strict):
     site_tz: str
     contract: str
     skills: tuple[str, ...] = Field(min_length=1, description="channels this agent may serve")
+    queues: tuple[str, ...] = Field(
+        default=(), description="the queues the agents file named among the skills (each counted as its channel in skills)"
+    )
     earliest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
     latest_start: dt.time | None = Field(default=None, description="overrides the contract's, site local time")
     preferred_days_off: tuple[int, ...] = Field(

@@ -21,10 +21,10 @@ Sources (:func:`parse_source` reads the text the CLI's ``--history`` gives):
     A query (``SELECT`` or ``WITH``) on that database, rows in the order the query gives them.
 
 Column types: ``ds`` / ``created_at`` a timestamp (with a zone: an instant; without: the wall-clock time of the
-row's customer zone ``tz``, as a naive CSV timestamp is) or ISO 8601 text; ``channel`` and ``tz`` text; ``volume``,
-``aht_s`` and ``handle_time_s`` numbers (integer or floating point) or text holding them. A column of another type
-is refused, naming the file and the column. Other columns (e.g. ``queue``) are not read (messages that list the
-columns found name them, as for a CSV: the frame's ``attrs["columns"]``).
+row's customer zone ``tz``, as a naive CSV timestamp is) or ISO 8601 text; ``channel``, ``queue`` (optional) and
+``tz`` text; ``volume``, ``aht_s`` and ``handle_time_s`` numbers (integer or floating point) or text holding them. A
+column of another type is refused, naming the file and the column. Other columns are not read (messages that list
+the columns found name them, as for a CSV: the frame's ``attrs["columns"]``).
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, Problem, Problems, file_label
+from forecast.schema import SERIES_COLUMNS, series_label
 
 #: The columns a history may hold (interval counts or a per-contact log); the rest are not read.
-HISTORY_INPUT_COLUMNS = ("ds", "created_at", "channel", "tz", "volume", "aht_s", "handle_time_s")
+HISTORY_INPUT_COLUMNS = ("ds", "created_at", "channel", "queue", "tz", "volume", "aht_s", "handle_time_s")
 _TIME_COLUMNS = {"ds", "created_at"}
-_TEXT_COLUMNS = {"channel", "tz"}
+_TEXT_COLUMNS = {"channel", "queue", "tz"}
 _NUMBER_COLUMNS = {"volume", "aht_s", "handle_time_s"}
 #: Scheme of a DuckDB source, and the separator of the database file and the table or query.
 DUCKDB_PREFIX = "duckdb:"
@@ -381,17 +382,17 @@ def check_series_partitions(frame: pd.DataFrame, rows: RowMap) -> None:
     weeks, not one file a month). Then every row in a file whose series is another file's is named by file and
     row, with the file its series belongs in.
 
-    ``frame`` is the checked history (``channel``, ``tz``, ``_line`` with the frame's rows), before the grid is
-    completed.
+    ``frame`` is the checked history (the series columns, :data:`forecast.schema.SERIES_COLUMNS`, and ``_line``
+    with the frame's rows), before the grid is completed.
     """
     if len(rows.parts) < 2:
         return
     bounds = np.array([p.first for p in rows.parts] + [rows.parts[-1].first + rows.parts[-1].rows])
     part = np.searchsorted(bounds, frame["_line"].to_numpy(), side="right") - 1
-    grouped = frame.groupby(["channel", "tz"], sort=False)
+    grouped = frame.groupby(list(SERIES_COLUMNS), sort=False)
     codes = grouped.ngroup().to_numpy()
     first = np.unique(codes, return_index=True)[1]  # each series' first row, in code order
-    uniques = [f"{c}/{z}" for c, z in frame[["channel", "tz"]].iloc[first].itertuples(index=False)]
+    uniques = [series_label(*key) for key in frame[list(SERIES_COLUMNS)].iloc[first].itertuples(index=False)]
     table = pd.DataFrame({"part": part, "series": codes, "ds": frame["ds"].astype("int64").to_numpy()})
     counts = table.groupby(["part", "series"]).size()
     dominant = counts.groupby(level="part").idxmax().map(lambda t: t[1])

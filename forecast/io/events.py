@@ -48,12 +48,15 @@ def load_events(
     zones: list[str],
     channels: list[str] | tuple[str, ...] = CHANNELS,
     label: str | None = None,
+    queues: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Load the shop's events table (sales, promotions, outages).
 
     File columns: ``event, kind, start, end`` and optionally ``channels``,
     ``zones`` (``all``, or names separated by ``|``), ``uplift`` (expected
-    volume multiplier, e.g. 1.5 for +50%; empty = learn from history),
+    volume multiplier, e.g. 1.5 for +50%; empty = learn from history), ``queues`` (queues of the
+    history separated by ``|``: the event acts on those queues only, on their channels; empty or absent: on
+    every queue of the channels),
     ``lower_window`` / ``upper_window`` (days of ramp before and tail after,
     ``lower_window`` <= 0).
 
@@ -69,11 +72,13 @@ def load_events(
         must be among them.
     channels : list of str
         Channels ``all`` expands to.
+    queues : dict, optional
+        The history's queues and their channels: the names a ``queues`` cell may hold.
 
     Returns
     -------
     pd.DataFrame
-        One row per (event, channel, zone) with :data:`EVENT_COLUMNS` plus
+        One row per (event, channel or queue, zone) with :data:`EVENT_COLUMNS` plus
         ``source`` (= ``"file"``); ``start``/``end`` UTC, ``end`` exclusive.
     """
     file = label or file_label(path)
@@ -120,6 +125,20 @@ def load_events(
         for c in ch:
             if c not in channels:
                 problems.add(Problem(file, f"unknown channel {c!r}; expected all or some of {', '.join(channels)}", line, "channels"))
+        named = [q.strip().lower() for q in _SCOPE_SPLIT.split(rec.get("queues", "")) if q.strip()]
+        scope = [(c, "") for c in ch]
+        if named:
+            known = queues or {}
+            scope = []
+            for q in named:
+                if q not in known:
+                    listed = ", ".join(sorted(known)) if known else "none: the history has no queue column"
+                    problems.add(Problem(file, f"unknown queue {q!r}; the history's queues: {listed}", line, "queues"))
+                elif known[q] not in ch:
+                    problems.add(Problem(file, f"queue {q!r} is on channel {known[q]}, which the event's channels "
+                                               f"({', '.join(ch)}) leave out", line, "queues"))
+                else:
+                    scope.append((known[q], q))
         for z in zs:
             if not is_valid_tz(z):
                 problems.add(Problem(file, f"unknown time zone {z!r}; expected all or IANA names separated by |", line, "zones"))
@@ -128,12 +147,12 @@ def load_events(
         start, end = rec["start"].strip(), rec["end"].strip()
         if _DATE_ONLY.match(end):
             end = (pd.Timestamp(end) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
-        for c in ch:
+        for c, q in scope:
             for z in zs:
-                rows.append((i, line, rec["event"].strip(), rec["kind"].strip().lower().replace(" ", "_"), c, z, start, end))
+                rows.append((i, line, rec["event"].strip(), rec["kind"].strip().lower().replace(" ", "_"), c, q, z, start, end))
     problems.raise_if_any()
 
-    ex = pd.DataFrame(rows, columns=["_i", "_line", "event", "kind", "channel", "tz", "start", "end"])
+    ex = pd.DataFrame(rows, columns=["_i", "_line", "event", "kind", "channel", "queue", "tz", "start", "end"])
     ex = ex.merge(_parse_times(ex, file), on=["_line", "tz"], suffixes=("_text", ""), validate="many_to_one")
     ex = ex.drop(columns=["start_text", "end_text"])
     bad = ex["end"] <= ex["start"]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import MAX_PROBLEMS_SHOWN, InputError, Problem, Problems, file_label
-from forecast.schema import CHANNELS, is_valid_tz
+from forecast.schema import CHANNELS, QUEUE_NAME_RE, is_valid_tz
 from forecast.tables import Table
 
 
@@ -277,6 +277,53 @@ def normalise_channels(df: pd.DataFrame, file: str, column: str = "channel") -> 
             int(bad.sum()),
         )
     return channel
+
+
+def queue_column(df: pd.DataFrame, channel: pd.Series, file: str) -> pd.Series:
+    """The rows' queues: the ``queue`` column lower-cased, the channel where it is absent or empty.
+
+    Raises
+    ------
+    InputError
+        A queue name that is not letters, digits, ``_``, ``-`` or ``.``; a queue named as another channel than
+        its row's (``chat`` on a voice row); a queue seen with two channels (naming the line it was first seen on
+        with the other one). Every such row is named by line and column ``queue``.
+    """
+    if "queue" not in df.columns:
+        return channel.copy()
+    queue = df["queue"].astype(str).str.strip().str.lower()
+    queue = queue.where(queue != "", channel)
+    lines = df["_line"]
+    wrong = [q for q in queue.unique() if not QUEUE_NAME_RE.fullmatch(q)]  # each name checked once, not each row
+    bad = queue.isin(wrong)
+    if bad.any():
+        raise InputError.cells(
+            (Problem(file, f"expected a queue name of letters, digits, '_', '-' or '.', found {cell!r}", int(line), "queue")
+             for cell, line in zip(df.loc[bad, "queue"], lines[bad])),
+            int(bad.sum()),
+        )
+    other = queue.isin(CHANNELS) & (queue != channel)
+    if other.any():
+        raise InputError.cells(
+            (Problem(file, f"queue {q!r} is named as the channel {q}, but the row's channel is {c}; a queue named as a "
+                           "channel must be that channel's (rename the queue, e.g. " + f"{c}_{q})", int(line), "queue")
+             for q, c, line in zip(queue[other], channel[other], lines[other])),
+            int(other.sum()),
+        )
+    pairs = pd.DataFrame({"queue": queue.to_numpy(), "channel": channel.to_numpy(), "_line": lines.to_numpy()})
+    first = pairs.drop_duplicates("queue")
+    home = dict(zip(first["queue"], first["channel"]))
+    home_line = dict(zip(first["queue"], first["_line"]))
+    clash = pairs["channel"].to_numpy() != pairs["queue"].map(home).to_numpy()
+    if clash.any():
+        c = pairs[clash]
+        raise InputError.cells(
+            (Problem(file, f"queue {q!r} is on channel {ch} here but on channel {home[q]} on line {int(home_line[q])}; "
+                           "a queue belongs to exactly one channel", int(line), "queue")
+             for q, ch, line in zip(c["queue"], c["channel"], c["_line"])),
+            int(clash.sum()),
+        )
+    return pd.Series(queue.to_numpy(), index=df.index)
 
 
 def check_zones(values: pd.Series, lines: pd.Series, file: str, column: str) -> pd.Series:

@@ -3,10 +3,15 @@
 Two history formats are accepted, told apart by their columns:
 
 interval counts
-    ``ds, channel, tz, volume[, aht_s]``: one row per series and interval.
+    ``ds, channel[, queue], tz, volume[, aht_s]``: one row per series and interval.
 per-contact log
-    ``created_at, channel, tz[, handle_time_s]``: one row per contact, as
+    ``created_at, channel[, queue], tz[, handle_time_s]``: one row per contact, as
     helpdesks export it; aggregated here to the interval grid.
+
+A series is one queue in one customer zone (:data:`forecast.schema.SERIES_COLUMNS`). The optional ``queue``
+column names a queue (brand, language, tier, ...) of the row's channel; without it, or in an empty cell, the
+queue is the channel (one queue per channel, named as it). A queue belongs to exactly one channel: a queue seen
+with two channels is refused, naming the row and both channels, and so is a queue named as another channel.
 
 Timestamps with a UTC offset (``2025-11-28T14:15:00Z``, ``...-05:00``) are
 instants; naive timestamps are wall-clock time in the row's customer zone
@@ -30,12 +35,14 @@ from forecast.schema import (
     MAX_CONTACTS_PER_MIN,
     SCALE_NOTE_MIN,
     SCALE_NOTE_RATIO,
+    SERIES_COLUMNS,
     is_valid_tz,
     max_contacts,
+    series_label,
 )
 from forecast.timegrid import TimeGrid, check_interval, floor_to_grid, local_midnight, make_grid, parse_timestamps
 from forecast.io.columnar import DuckDBSource, RowMap, check_series_partitions, is_columnar, parse_source, read_columnar
-from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns, source_columns
+from forecast.io.files import check_zones, normalise_channels, queue_column, parse_numbers, read_table, require_columns, source_columns
 
 
 def _zone_column(df: pd.DataFrame, file: str, default_tz: str | None) -> pd.Series:
@@ -94,7 +101,7 @@ def _aggregate(frame: pd.DataFrame, interval_min: int) -> pd.DataFrame:
         _work=frame["volume"] * frame["aht_s"],
         _timed=frame["volume"].where(frame["aht_s"].notna(), 0.0),
     )
-    out = frame.groupby(["channel", "tz", "ds"], as_index=False, sort=False).agg(
+    out = frame.groupby([*SERIES_COLUMNS, "ds"], as_index=False, sort=False).agg(
         volume=("volume", "sum"), _work=("_work", "sum"), _timed=("_timed", "sum")
     )
     out["aht_s"] = np.where(out["_timed"] > 0, out["_work"] / out["_timed"].where(out["_timed"] > 0), np.nan)
@@ -104,27 +111,28 @@ def _aggregate(frame: pd.DataFrame, interval_min: int) -> pd.DataFrame:
 def _complete_grid(frame: pd.DataFrame, interval_min: int, spans: dict, notes: list[str] | None, file: str, why: str) -> pd.DataFrame:
     """Reindex every series to a full grid over its span, filling zeros."""
     parts = []
-    for (channel, tz), group in frame.groupby(["channel", "tz"], sort=True):
-        start, end = spans[(channel, tz)]
+    for key, group in frame.groupby(list(SERIES_COLUMNS), sort=True):
+        start, end = spans[key]
         grid = make_grid(start, end, interval_min)
         g = group.set_index("ds").reindex(grid)
         filled = int(g["volume"].isna().sum())
         if filled and notes is not None and why:
-            notes.append(f"{file}: {channel}/{tz}: {filled} interval(s) with no row were counted as 0 contacts ({why})")
+            notes.append(f"{file}: {series_label(*key)}: {filled} interval(s) with no row were counted as 0 contacts ({why})")
         g["volume"] = g["volume"].fillna(0.0)
-        g["channel"], g["tz"] = channel, tz
+        for col, value in zip(SERIES_COLUMNS, key):
+            g[col] = value
         g.index.name = "ds"
         parts.append(g.reset_index())
     return pd.concat(parts, ignore_index=True)
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame[HISTORY_COLUMNS].sort_values(["channel", "tz", "ds"], kind="stable").reset_index(drop=True)
+    frame = frame[HISTORY_COLUMNS].sort_values([*SERIES_COLUMNS, "ds"], kind="stable").reset_index(drop=True)
     frame["ds"] = frame["ds"].astype("datetime64[ns, UTC]")
     frame["volume"] = frame["volume"].astype(float)
     frame["aht_s"] = frame["aht_s"].astype(float).where(frame["volume"] > 0)
-    frame["channel"] = frame["channel"].astype(str)
-    frame["tz"] = frame["tz"].astype(str)
+    for col in SERIES_COLUMNS:
+        frame[col] = frame[col].astype(str)
     return frame
 
 
@@ -135,7 +143,7 @@ class History:
     Attributes
     ----------
     frame : DataFrame
-        ``channel, tz, ds, volume, aht_s`` sorted by series then time; ``ds``
+        ``channel, queue, tz, ds, volume, aht_s`` sorted by series then time; ``ds``
         UTC at interval start; ``aht_s`` NaN where unknown or volume is 0.
     grid : TimeGrid
         The history's grid: the interval the loader decided (the file's own,
@@ -222,8 +230,8 @@ def _read_frame(df: pd.DataFrame, file: str, interval_min, default_tz, notes, ro
         found = ", ".join(source_columns(df))
         raise InputError.one(
             file,
-            "expected interval counts (columns ds, channel, tz, volume[, aht_s]) or a per-contact log "
-            f"(columns created_at, channel, tz[, handle_time_s]); found columns: {found}",
+            "expected interval counts (columns ds, channel[, queue], tz, volume[, aht_s]) or a per-contact log "
+            f"(columns created_at, channel[, queue], tz[, handle_time_s]); found columns: {found}",
         )
     if frame.empty:
         raise InputError.one(file, "the history has no rows")
@@ -250,6 +258,7 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes, rows=None) 
     require_columns(df, ["ds", "channel", "volume"], file, "an interval-count history")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
+    queue = queue_column(df, channel, file)
     volume = parse_numbers(df, "volume", file, minimum=0.0, what="a contact count of 0 or more")
     aht = (
         parse_numbers(df, "aht_s", file, allow_empty=True, strictly_positive=True, maximum=MAX_AHT_S,
@@ -258,20 +267,21 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes, rows=None) 
         else pd.Series(np.nan, index=df.index)
     )
     ds = parse_timestamps(df["ds"], tz, file=file, column="ds", lines=df["_line"].to_numpy())
-    frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": ds, "volume": volume, "aht_s": aht, "_line": df["_line"]})
+    frame = pd.DataFrame({"channel": channel, "queue": queue, "tz": tz, "ds": ds, "volume": volume, "aht_s": aht, "_line": df["_line"]})
     if rows is not None:
         check_series_partitions(frame, rows)
 
-    dup = frame.duplicated(["channel", "tz", "ds"], keep=False)
+    dup = frame.duplicated([*SERIES_COLUMNS, "ds"], keep=False)
     if dup.any():
         d = frame[dup]
-        first_line = d.groupby(["channel", "tz", "ds"])["_line"].transform("min")
+        first_line = d.groupby([*SERIES_COLUMNS, "ds"])["_line"].transform("min")
         again = d["_line"] != first_line
         d, first_line = d[again], first_line[again]
         raise InputError.cells(
             (
-                Problem(file, f"duplicate interval {channel}/{tz} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})", int(line), "ds")
-                for channel, tz, ds, line, first in zip(d["channel"], d["tz"], d["ds"], d["_line"], first_line)
+                Problem(file, f"duplicate interval {series_label(channel, queue, tz)} {ds:%Y-%m-%d %H:%M}Z (first given on line {first})",
+                        int(line), "ds")
+                for channel, queue, tz, ds, line, first in zip(d["channel"], d["queue"], d["tz"], d["ds"], d["_line"], first_line)
             ),
             len(d),
         )
@@ -285,7 +295,7 @@ def _load_interval_counts(df, file, interval_min, default_tz, notes, rows=None) 
             notes.append(f"{file}: {native}-minute intervals summed to {target}-minute intervals")
     spans = {
         key: (g["ds"].min(), g["ds"].max() + pd.Timedelta(minutes=target))
-        for key, g in frame.groupby(["channel", "tz"], sort=False)
+        for key, g in frame.groupby(list(SERIES_COLUMNS), sort=False)
     }
     frame = _complete_grid(frame, target, spans, notes, file, "missing rows")
     return _finish(frame), target
@@ -311,7 +321,7 @@ def _check_scale(frame: pd.DataFrame, interval_min: int, file: str, notes: list[
         )
     if notes is None:
         return
-    for (channel, tz), g in frame.groupby(["channel", "tz"], sort=True):
+    for key, g in frame.groupby(list(SERIES_COLUMNS), sort=True):
         level = g.loc[g["volume"] > 0, "volume"].median()
         if not level > 0:
             continue
@@ -319,7 +329,7 @@ def _check_scale(frame: pd.DataFrame, interval_min: int, file: str, notes: list[
         if len(far):
             top = far.loc[far["volume"].idxmax()]
             notes.append(
-                f"{file}: {channel}/{tz}: {len(far)} interval(s) above {SCALE_NOTE_RATIO}x the series' median of "
+                f"{file}: {series_label(*key)}: {len(far)} interval(s) above {SCALE_NOTE_RATIO}x the series' median of "
                 f"{level:g} contacts (largest {top['volume']:g} on line {int(top['_line'])}); check them "
                 "(unexplained spike days are left out of training)"
             )
@@ -329,6 +339,7 @@ def _load_contact_log(df, file, interval_min, default_tz, notes, rows=None) -> p
     require_columns(df, ["created_at", "channel"], file, "a per-contact log")
     tz = _zone_column(df, file, default_tz)
     channel = normalise_channels(df, file)
+    queue = queue_column(df, channel, file)
     handle = (
         parse_numbers(df, "handle_time_s", file, allow_empty=True, strictly_positive=True, maximum=MAX_AHT_S,
                       what="a handle time in seconds", why_maximum=" (one day)")
@@ -337,8 +348,8 @@ def _load_contact_log(df, file, interval_min, default_tz, notes, rows=None) -> p
     )
     created = parse_timestamps(df["created_at"], tz, file=file, column="created_at", lines=df["_line"].to_numpy())
     if rows is not None:
-        check_series_partitions(pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "_line": df["_line"]}), rows)
-    frame = pd.DataFrame({"channel": channel, "tz": tz, "ds": created, "volume": 1.0, "aht_s": handle})
+        check_series_partitions(pd.DataFrame({"channel": channel, "queue": queue, "tz": tz, "ds": created, "_line": df["_line"]}), rows)
+    frame = pd.DataFrame({"channel": channel, "queue": queue, "tz": tz, "ds": created, "volume": 1.0, "aht_s": handle})
     frame = _aggregate(frame, interval_min)
     over = frame[frame["volume"] > max_contacts(interval_min)]
     if len(over):
@@ -354,10 +365,11 @@ def _load_contact_log(df, file, interval_min, default_tz, notes, rows=None) -> p
     # first contact's day to local midnight after the last contact's day.
     first, last = created.min(), created.max()
     spans = {}
-    for channel_name, zone in frame[["channel", "tz"]].drop_duplicates().itertuples(index=False):
+    for key in frame[list(SERIES_COLUMNS)].drop_duplicates().itertuples(index=False):
+        zone = key[SERIES_COLUMNS.index("tz")]
         start = local_midnight(first.tz_convert(zone).date(), zone)
         end = local_midnight(last.tz_convert(zone).date() + pd.Timedelta(days=1), zone)
-        spans[(channel_name, zone)] = (start, end)
+        spans[tuple(key)] = (start, end)
     if notes is not None:
         notes.append(f"{file}: {len(df)} contacts counted into {interval_min}-minute intervals")
     frame = _complete_grid(frame, interval_min, spans, None, file, "")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from forecast.errors import InputError, file_label
 from forecast.timegrid import parse_timestamps
-from forecast.io.files import check_zones, normalise_channels, parse_numbers, read_table, require_columns
+from forecast.io.files import check_zones, normalise_channels, parse_numbers, queue_column, read_table, require_columns
 
 
 def load_output_table(
@@ -23,7 +23,8 @@ def load_output_table(
     """Load a table one stage wrote for the next (forecast.csv, requirements.csv, coverage.csv).
 
     ``ds`` must be an ISO 8601 instant (with ``Z`` or an offset); ``channel``
-    one of the known channels; each column in ``numbers`` a number (keyword
+    one of the known channels; ``queue``, when the file has it (forecast.csv), a queue of exactly one channel (an
+    empty cell: the channel); each column in ``numbers`` a number (keyword
     arguments of :func:`parse_numbers`, e.g. ``{"minimum": 0}``). Duplicate
     (ds, channel[, tz]) rows are errors.
     """
@@ -37,6 +38,8 @@ def load_output_table(
         line = int(df.loc[naive, "_line"].iloc[0])
         raise InputError.one(file, f"expected an ISO 8601 time with Z or an offset, found {df.loc[naive, 'ds'].iloc[0]!r}", line, "ds")
     out = pd.DataFrame({"ds": ds.to_numpy(), "channel": df["channel"].to_numpy()})
+    if "queue" in df.columns:
+        out["queue"] = queue_column(df, df["channel"], file).to_numpy()
     if "tz" in df.columns:
         out["tz"] = check_zones(df["tz"], df["_line"], file, "tz").to_numpy()
     for col, kw in (numbers or {}).items():
@@ -44,7 +47,7 @@ def load_output_table(
     for col, kw in (optional_numbers or {}).items():
         if col in df.columns:
             out[col] = parse_numbers(df, col, file, allow_empty=True, **kw).to_numpy()
-    key = ["ds", "channel"] + (["tz"] if "tz" in out.columns else [])
+    key = ["ds", "channel"] + [c for c in ("queue", "tz") if c in out.columns]
     dup = out.duplicated(key, keep="first").to_numpy()
     if dup.any():
         line = int(df["_line"].to_numpy()[dup][0])

@@ -50,7 +50,8 @@ from roster.planning.plan import OUTPUT_FILES, PlanResult, Progress, roster_stag
 from roster.planning.settings import PlanSettings
 from roster.rostering.partial import free_days_of, resolve_days, shift_key
 from roster.rostering.solution import RosterResult
-from roster.staffing.requirements import required_staff
+from forecast.schema import SERIES_COLUMNS
+from roster.staffing.requirements import channel_requirements, required_staff
 
 KeepRoster = Literal[False, "outside_event"]
 
@@ -138,6 +139,8 @@ class AdoptedScenario:
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     recommended_agents: pd.DataFrame | None = None
+    #: the requirements per queue (requirements_by_queue.csv); ``requirements`` holds their sums per channel
+    requirements_by_queue: pd.DataFrame | None = None
 
     def summary(self, currency: str | None = None) -> dict:
         """The figures a saved scenario keeps (JSON-ready): event, mode, fingerprint, totals, channels."""
@@ -222,6 +225,7 @@ def adopt_scenario(
     progress: Progress | None = None,
     source: str = "scenario",
     recommend: Callable[[pd.DataFrame, RosterResult], pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]] | None = None,
+    requirements_by_queue: pd.DataFrame | None = None,
 ) -> AdoptedScenario:
     """Plan for ``event`` on a base plan (see the module docstring).
 
@@ -245,6 +249,9 @@ def adopt_scenario(
         ``recommend(requirements, roster) -> DataFrame`` (or ``(recommendations, agent_rows)``): close-the-gap
         recommendations on the adopted roster, kept in :attr:`AdoptedScenario.recommendations` (and
         :attr:`AdoptedScenario.recommended_agents`).
+    requirements_by_queue : DataFrame, optional
+        The base plan's requirements per queue: an event that only adds contacts is staffed on top of each
+        queue's (without them, on top of ``requirements``, which covers channels of one queue).
 
     Raises
     ------
@@ -263,11 +270,13 @@ def adopt_scenario(
     timings["forecast"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    merged = forecast.forecast[["ds", "channel", "tz", "volume"]].merge(scen[["ds", "channel", "tz", "volume"]], on=["ds", "channel", "tz"])
+    keys = ["ds", *(c for c in SERIES_COLUMNS if c in forecast.forecast.columns and c in scen.columns)]
+    merged = forecast.forecast[[*keys, "volume"]].merge(scen[[*keys, "volume"]], on=keys)
     adds_only = bool((merged["volume_y"] - merged["volume_x"] >= -1e-9).all())
-    req = required_staff(scen, inputs.targets, grid=forecast.grid, interval_min=settings.interval_min,
-                         peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
-                         floor=requirements if adds_only else None)
+    req_q = required_staff(scen, inputs.targets, grid=forecast.grid, interval_min=settings.interval_min,
+                           peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile, by_queue=True,
+                           floor=(requirements if requirements_by_queue is None else requirements_by_queue) if adds_only else None)
+    req = channel_requirements(req_q, inputs.targets)
     timings["staffing"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -317,7 +326,7 @@ def adopt_scenario(
     if isinstance(recs, tuple):
         recs, rec_agents = recs
     return AdoptedScenario(event, keep, settings, fc, req, new_roster, simulation, iv, channels, totals,
-                           roster_fingerprint(roster.roster), recs, notes, timings, rec_agents)
+                           roster_fingerprint(roster.roster), recs, notes, timings, rec_agents, req_q)
 
 
 def gap_recommender(inputs: Inputs, settings: PlanSettings, grid, *, previous=None,
@@ -343,7 +352,8 @@ def adopt_plan(plan: PlanResult, event: PlannedEvent, *, keep_roster: KeepRoster
     recommend = gap_recommender(plan.inputs, plan.settings, plan.grid, previous=plan.inputs.previous,
                                 progress=progress) if close_gap else None
     return adopt_scenario(plan.inputs, plan.forecast, plan.requirements, plan.roster, event, plan.settings, grid=plan.grid,
-                          keep_roster=keep_roster, progress=progress, source=source, recommend=recommend)
+                          keep_roster=keep_roster, progress=progress, source=source, recommend=recommend,
+                          requirements_by_queue=plan.requirements_by_queue)
 
 
 def _intervals(event, before, after, req_before, req_after, cov_before, cov_after, start, end) -> pd.DataFrame:
@@ -424,6 +434,8 @@ def write_adopted(adopted: AdoptedScenario, inputs: Inputs, out_dir: str | Path)
         tables.FORECAST.name: partial(write_table, adopted.forecast.forecast, tables.FORECAST),
         tables.ACCURACY.name: partial(write_table, adopted.forecast.accuracy, tables.ACCURACY),
         tables.REQUIREMENTS.name: partial(write_table, adopted.requirements, tables.REQUIREMENTS),
+        **({tables.REQUIREMENTS_BY_QUEUE.name: partial(write_table, adopted.requirements_by_queue, tables.REQUIREMENTS_BY_QUEUE)}
+           if adopted.requirements_by_queue is not None else {}),
         TARGETS_FILE: partial(write_targets, inputs.targets),
         **_roster_files(adopted.roster, inputs.agents),
         EVENT_SL_FILE: partial(write_table, event_sl_table(adopted), tables.EVENT_SERVICE_LEVEL),

@@ -128,23 +128,63 @@ def load_previous_roster(path: str | Path, agents: list[Agent], rules: LabourRul
 
 def load_roster_inputs(
     agents: str | Path, *, rules: str | Path | None = None, time_off: str | Path | None = None, templates: str | Path | None = None,
-    previous_roster: str | Path | None = None, plan_interval_min: int | None = None,
+    previous_roster: str | Path | None = None, plan_interval_min: int | None = None, queues: dict[str, str] | None = None,
 ) -> RosterInputs:
     """Load the labour rules, shift templates, agents and time off of an agents file (see :func:`roster_files`), and any previous roster.
 
     ``plan_interval_min`` is the plan's grid: the previous roster's times lie on the roster's grid within it
     (:meth:`roster.schema.LabourRules.roster_interval_min`; None: the grid is not known yet, the rules' own or 60 minutes assumed).
+    ``queues`` (queue -> channel, from the history and the targets) are the queues an agent's skills may name.
     """
     files = roster_files(agents, rules=rules, time_off=time_off, templates=templates)
     lr = load_rules(files["rules"])
     if files["templates"] is not None:
         lr = load_shift_templates(files["templates"], lr)
-    ag = load_agents(files["agents"], lr)
+    ag = load_agents(files["agents"], lr, queues=queues)
     off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
     interval_min = lr.roster_interval_min(plan_interval_min or 60)
     previous = load_previous_roster(previous_roster, ag, lr, interval_min=interval_min) if previous_roster is not None else None
     files["previous_roster"] = Path(previous_roster) if previous_roster is not None else None
     return RosterInputs(lr, ag, off, files, previous)
+
+
+def known_queues(history: pd.DataFrame | None, targets: Targets | None) -> dict[str, str]:
+    """Every queue an agents file may name -> its channel: the history's queues and the targets' ``[queues.*]``."""
+    out: dict[str, str] = dict(targets.queue_channels()) if targets is not None else {}
+    if history is not None and "queue" in history.columns:
+        pairs = history[["queue", "channel"]].drop_duplicates()
+        out.update(zip(pairs["queue"], pairs["channel"]))
+    return out
+
+
+def queues_beside(path: str | Path | None) -> dict[str, str]:
+    """The queues (-> channel) of the requirements_by_queue.csv in the folder of ``path`` (a requirements.csv or a
+    plan folder), for the stand-alone roster commands whose agents' skills may name them; empty without one."""
+    if path is None:
+        return {}
+    from forecast import tables
+    from forecast.io.files import normalise_channels, queue_column, read_table
+
+    path = Path(path)
+    beside = (path if path.is_dir() else path.parent) / tables.REQUIREMENTS_BY_QUEUE.name
+    if not beside.is_file():
+        return {}
+    df = read_table(beside, label=beside.name)
+    if "queue" not in df.columns or "channel" not in df.columns:
+        return {}
+    channel = normalise_channels(df, beside.name)
+    queue = queue_column(df, channel, beside.name)
+    return dict(pd.DataFrame({"queue": queue, "channel": channel}).drop_duplicates().itertuples(index=False))
+
+
+def queue_target_problems(history: pd.DataFrame, targets: Targets, targets_file: str, history_file: str) -> list[Problem]:
+    """A ``[queues.NAME]`` section whose channel is not the one the history has the queue on."""
+    pairs = dict(history[["queue", "channel"]].drop_duplicates().itertuples(index=False)) if "queue" in history.columns else {}
+    return [
+        Problem(targets_file, f"key 'queues.{q}.channel': {own.channel!r}, but {history_file} has queue {q!r} on channel "
+                              f"{pairs[q]}; a queue belongs to exactly one channel")
+        for q, own in targets.queues.items() if q in pairs and pairs[q] != own.channel
+    ]
 
 
 def load_inputs(
@@ -178,16 +218,25 @@ def load_inputs(
 
     history = checked(lambda: read_history(files["history"], interval_min=interval_min, notes=notes))
     # the events' zones are checked against the history's, so they wait for a valid history
-    events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones))) if files["events"] and history is not None else None
+    history_queues = known_queues(history.frame, None) if history is not None else None
+    events = checked(lambda: load_events(files["events"], zones=list(history.grid.zones), queues=history_queues)) \
+        if files["events"] and history is not None else None
     plan_interval = history.grid.interval_min if history is not None else None
-    roster = checked(lambda: load_roster_inputs(files["agents"], previous_roster=previous_roster, plan_interval_min=plan_interval))
     targets = checked(lambda: load_targets(files["targets"]))
+    queues = known_queues(history.frame if history is not None else None, targets)
+    roster = checked(lambda: load_roster_inputs(files["agents"], previous_roster=previous_roster, plan_interval_min=plan_interval,
+                                                queues=queues))
     if history is not None and roster is not None:
         notes += checked(lambda: roster.rules.check_grid(history.grid.interval_min, file=files["rules"].name)) or []
     if history is not None and targets is not None:
         missing = sorted(set(history.frame["channel"]) - set(targets.channels))
         if missing:
             problems.append(Problem(files["targets"].name, f"no target for channel(s) {', '.join(missing)} found in the history"))
+        problems += queue_target_problems(history.frame, targets, files["targets"].name, files["history"].name)
+        unused = sorted(set(targets.queues) - set(history.frame["queue"]))
+        if unused:
+            notes.append(f"{files['targets'].name}: queue section(s) {', '.join(f'[queues.{q}]' for q in unused)} name no queue of "
+                         "the history; unused")
     cal = None
     if calibration is not None and targets is not None:
         cal = checked(lambda: load_calibration(calibration, targets=targets))

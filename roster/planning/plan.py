@@ -35,7 +35,7 @@ from roster.schema import Agent, LabourRules, Targets, TimeOff
 from roster.rostering.export import coverage_table, shifts_table, write_coverage_csv, write_deputy_csv, write_ics, write_roster_csv, write_shifts_csv
 from roster.rostering.search import RosterResult, SolverConfig, default_week_start, roster_span, solve_roster
 from roster.staffing.calibration import Calibration, apply_bands, calibrated_targets
-from roster.staffing.requirements import default_aht_notes, required_staff
+from roster.staffing.requirements import channel_requirements, default_aht_notes, required_staff
 from roster.staffing.simulate import simulate_roster, simulation_summary
 
 Progress = Callable[[str, float, float | None], None]
@@ -66,6 +66,8 @@ class PlanResult:
     #: what closes the roster's gap (None when it was not asked for); with the re-roster that checks it, if run
     gap: GapPlan | None = None
     gap_check: GapCheck | None = None
+    #: each queue's requirement (requirements_by_queue.csv); ``requirements`` holds their sums per channel
+    requirements_by_queue: pd.DataFrame | None = None
 
     def summary(self) -> PlanSummary:
         """Headline figures of the plan (see :func:`plan_summary`)."""
@@ -86,6 +88,8 @@ class Staffing:
     grid: TimeGrid
     notes: list[str] = field(default_factory=list)
     targets: Targets | None = None  # the targets staffed for, when a calibration changed them (None: those given)
+    #: each queue's requirement; ``requirements`` is their sum per channel (roster.staffing.requirements)
+    by_queue: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------- #
@@ -127,13 +131,14 @@ def staffing_stage(
     if calibration is not None:
         used, notes = calibrated_targets(targets, calibration)
         targets = used
-    requirements = required_staff(
+    by_queue = required_staff(
         forecast, targets, grid=grid, interval_min=settings.interval_min, file=file,
-        peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile,
+        peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile, by_queue=True,
     )
     if calibration is not None:
-        requirements = apply_bands(requirements, calibration)
-    return Staffing(requirements, grid.coarsen(settings.interval_min), notes + default_aht_notes(forecast, targets), used)
+        by_queue = apply_bands(by_queue, calibration)
+    requirements = channel_requirements(by_queue, used or targets)
+    return Staffing(requirements, grid.coarsen(settings.interval_min), notes + default_aht_notes(forecast, targets), used, by_queue)
 
 
 def roster_stage(
@@ -278,7 +283,8 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
             check = gap_check_stage(gap, requirements, grid, inputs.agents, inputs.rules, inputs.time_off, inputs.targets,
                                     settings, previous=inputs.previous, progress=progress)
             timings["re-roster"] = time.perf_counter() - t
-    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings, gap, check)
+    return PlanResult(inputs, settings, fc, requirements, roster, simulation, week_start, grid, notes, timings, gap, check,
+                      staffing.by_queue)
 
 
 # --------------------------------------------------------------------------- #
@@ -303,6 +309,33 @@ class ChannelSummary(BaseModel):
     target_sl: float = Field(default=float("nan"), description="the channel's service level target, a share")
     share_intervals_meeting_target: float = Field(
         default=float("nan"), description="share of intervals with contacts whose expected simulated service level meets the target"
+    )
+
+
+class QueueSummary(BaseModel):
+    """One queue's headline figures over the roster week(s) (requirements_by_queue.csv)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    queue: str = Field(description="the queue")
+    channel: str = Field(description="its channel")
+    contacts_roster_weeks: float = Field(description="contacts forecast over the roster week(s)")
+    required_agent_h: float = Field(description="agent-hours required on the queue, staffed on its own")
+    target_sl: float = Field(description="the queue's service level target, a share")
+    target_s: float = Field(description="the queue's answer-time target, seconds")
+
+
+def queue_summaries(by_queue: pd.DataFrame | None, start, end, interval_h: float) -> tuple[QueueSummary, ...]:
+    """Each queue's figures over ``[start, end]`` (UTC interval starts), in channel then queue order; none when every
+    queue is named as its channel (a history without queues)."""
+    if by_queue is None or (by_queue["queue"] == by_queue["channel"]).all():
+        return ()
+    w = by_queue[(by_queue["ds"] >= start) & (by_queue["ds"] <= end)]
+    return tuple(
+        QueueSummary(queue=q, channel=c, contacts_roster_weeks=float(g["volume"].sum()),
+                     required_agent_h=float(g["agents_required"].sum() * interval_h),
+                     target_sl=float(g["target_sl"].iloc[0]), target_s=float(g["target_s"].iloc[0]))
+        for (c, q), g in w.groupby(["channel", "queue"], sort=True) if len(g)
     )
 
 
@@ -338,6 +371,9 @@ class PlanSummary(BaseModel):
         default=float("nan"), description="agent-hours the channel rules leave short beyond channels chosen freely per interval; NaN when not computed")
     search_ended_by: str = Field(default="", description="what ended the roster search: work budget (reproducible), time limit, or converged")
     channels: tuple[ChannelSummary, ...] = Field(description="one summary per channel, in channel order")
+    queues: tuple[QueueSummary, ...] = Field(
+        default=(), description="one summary per queue when the history has queues (a channel's required hours are their sum)"
+    )
     simulation_runs: int | None = Field(description="replications of the simulation; None when the roster was not simulated")
     forecast_models: tuple[str, ...] = Field(default=(), description="the forecast models used on some series, sorted")
     backtested: bool = Field(
@@ -406,6 +442,7 @@ def plan_summary(result: PlanResult) -> PlanSummary:
         channel_block_cost_agent_h=kpis.channel_block_cost_agent_h,
         search_ended_by=kpis.search_ended_by,
         channels=tuple(ChannelSummary(**c) for c in per_channel.values()),
+        queues=queue_summaries(result.requirements_by_queue, span_start, span_end, h),
         simulation_runs=int(result.settings.simulation_runs) if result.simulation is not None else None,
         forecast_models=tuple(sorted(fc["model"].unique())),
         backtested=bool(len(result.forecast.accuracy)),
@@ -464,6 +501,11 @@ def format_summary(s: PlanSummary, timings: dict[str, float]) -> str:
             f"{c.intervals_understaffed:>10}"
             + (f"{c.simulated_sl:>8.1%}{c.target_sl:>8.0%}{c.share_intervals_meeting_target:>8.0%}" if c.simulated else "")
         )
+    if s.queues:
+        lines += ["", f"  {'queue':<14}{'channel':<8}{'contacts':>10}{'req h':>9}{'target':>16}"]
+        lines += [f"  {q.queue:<14}{q.channel:<8}{q.contacts_roster_weeks:>10,.0f}{q.required_agent_h:>9,.0f}"
+                  f"{f'{q.target_sl:.0%} in {q.target_s:g} s':>16}" for q in s.queues]
+        lines.append("  (each queue staffed on its own; a channel's required hours are the sum of its queues')")
     runs = s.simulation_runs
     lines.append("  (contacts, hours and intervals over the roster week(s); sim SL = simulated share answered in target time"
                  + (f"; ivl ok = share of intervals with contacts whose expected service level over {runs} simulated runs"
@@ -483,7 +525,7 @@ ROSTER_ICS = "roster.ics"
 #: The files each stage writes into an output folder, in the order the stages chain: each reads the one before.
 STAGE_FILES: dict[str, tuple[str, ...]] = {
     "forecast": (tables.FORECAST.name, tables.ACCURACY.name),
-    "staffing": (tables.REQUIREMENTS.name, TARGETS_FILE),
+    "staffing": (tables.REQUIREMENTS.name, tables.REQUIREMENTS_BY_QUEUE.name, TARGETS_FILE),
     "roster": (tables.ROSTER.name, tables.SHIFTS.name, tables.DEPUTY.name, tables.COVERAGE.name, ROSTER_ICS),
     "simulation": (tables.SIMULATION.name,),
 }
@@ -493,7 +535,8 @@ OUTPUT_FILES: tuple[str, ...] = tuple(name for names in STAGE_FILES.values() for
 
 #: The tables ``shiftcast plan --parquet`` also writes as Parquet (typed columns, UTC timestamps), for big runs.
 PARQUET_TABLES: tuple[tables.Table, ...] = (
-    tables.FORECAST, tables.ACCURACY, tables.REQUIREMENTS, tables.ROSTER, tables.SHIFTS, tables.COVERAGE, tables.SIMULATION,
+    tables.FORECAST, tables.ACCURACY, tables.REQUIREMENTS, tables.REQUIREMENTS_BY_QUEUE, tables.ROSTER, tables.SHIFTS,
+    tables.COVERAGE, tables.SIMULATION,
 )
 
 
@@ -545,13 +588,15 @@ def write_forecast(result: ForecastResult, out_dir: str | Path) -> list[Path]:
 
 def write_staffing(
     requirements: pd.DataFrame, targets: Targets, out_dir: str | Path, *, keep_upstream: bool,
+    by_queue: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """requirements.csv and targets.toml, the targets they were staffed for (see :func:`write_stage` for
-    ``keep_upstream``)."""
-    return write_stage(out_dir, "staffing", {
-        tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS),
-        TARGETS_FILE: partial(write_targets, targets),  # what `shiftcast simulate` reads
-    }, keep_upstream=keep_upstream)
+    """requirements.csv, requirements_by_queue.csv (``by_queue``, when given) and targets.toml, the targets they
+    were staffed for (see :func:`write_stage` for ``keep_upstream``)."""
+    files: dict[str, Writer] = {tables.REQUIREMENTS.name: partial(write_table, requirements, tables.REQUIREMENTS)}
+    if by_queue is not None:
+        files[tables.REQUIREMENTS_BY_QUEUE.name] = partial(write_table, by_queue, tables.REQUIREMENTS_BY_QUEUE)
+    files[TARGETS_FILE] = partial(write_targets, targets)  # what `shiftcast simulate` reads
+    return write_stage(out_dir, "staffing", files, keep_upstream=keep_upstream)
 
 
 def _roster_files(roster: RosterResult, agents: list[Agent], gap: GapPlan | None = None) -> dict[str, Writer]:
@@ -598,12 +643,15 @@ def write_plan(result: PlanResult, out_dir: str | Path, *, parquet: bool = False
         TARGETS_FILE: partial(write_targets, result.inputs.targets),  # what `shiftcast simulate` reads
         **_roster_files(result.roster, result.inputs.agents, result.gap),
     }
+    if result.requirements_by_queue is not None:
+        files[tables.REQUIREMENTS_BY_QUEUE.name] = partial(write_table, result.requirements_by_queue, tables.REQUIREMENTS_BY_QUEUE)
     if result.simulation is not None:
         files[tables.SIMULATION.name] = partial(write_table, result.simulation, tables.SIMULATION)
     if parquet:
         frames = {
             tables.FORECAST: result.forecast.forecast, tables.ACCURACY: result.forecast.accuracy,
-            tables.REQUIREMENTS: result.requirements, tables.ROSTER: result.roster.roster,
+            tables.REQUIREMENTS: result.requirements, tables.REQUIREMENTS_BY_QUEUE: result.requirements_by_queue,
+            tables.ROSTER: result.roster.roster,
             tables.SHIFTS: shifts_table(result.roster.roster, result.inputs.agents), tables.COVERAGE: coverage_table(result.roster.coverage),
             tables.SIMULATION: result.simulation,
         }

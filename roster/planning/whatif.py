@@ -17,7 +17,8 @@ import pandas as pd
 from forecast.timegrid import TimeGrid
 from roster.schema import Agent, LabourRules, Targets
 from roster.staffing.simulate import ROSTER_RUNS, simulate_roster, simulation_summary
-from roster.staffing.requirements import required_staff
+from forecast.schema import SERIES_COLUMNS
+from roster.staffing.requirements import channel_requirements, required_staff
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def compare(
     ``volume_quantile`` the staffing's (as the plan's, so the baseline is the
     requirement the planner sees).
     """
-    diff = baseline.merge(scenario[["ds", "channel", "tz", "volume"]], on=["ds", "channel", "tz"], suffixes=("", "_s"))
+    keys = ["ds", *(c for c in SERIES_COLUMNS if c in baseline.columns and c in scenario.columns)]
+    diff = baseline.merge(scenario[[*keys, "volume"]], on=keys, suffixes=("", "_s"))
     changed = diff.loc[(diff["volume_s"] - diff["volume"]).abs() > 1e-9, "ds"]
     if changed.empty:
         lo, hi = baseline["ds"].min(), baseline["ds"].min() + pd.Timedelta(days=1)
@@ -74,11 +76,12 @@ def compare(
     window = lambda f: f[(f["ds"] >= lo) & (f["ds"] < hi)]  # noqa: E731
     wgrid = grid.between(lo, hi)
     staffing = dict(peak_correction=peak_correction, volume_quantile=volume_quantile)
-    rb = required_staff(window(baseline), targets, grid=wgrid, **staffing)
+    rb_queues = required_staff(window(baseline), targets, grid=wgrid, by_queue=True, **staffing)
+    rb = channel_requirements(rb_queues, targets)
     # an event that only adds contacts is staffed on top of the baseline: the extra agents are then never
     # negative (a deferred channel's programme, solved afresh, could move work and show fewer agents somewhere)
     adds_only = bool((diff["volume_s"] - diff["volume"] >= -1e-9).all())
-    rs = required_staff(window(scenario), targets, grid=wgrid, floor=rb if adds_only else None, **staffing)
+    rs = required_staff(window(scenario), targets, grid=wgrid, floor=rb_queues if adds_only else None, **staffing)
     step_h = wgrid.interval_h
     iv = rb[["ds", "channel", "volume", "agents_required"]].merge(
         rs[["ds", "channel", "volume", "agents_required"]], on=["ds", "channel"], suffixes=("_baseline", "_scenario")

@@ -538,7 +538,7 @@ def calibrated_targets(targets: Targets, calibration: Calibration) -> tuple[Targ
             f"logged in" + (f", absence {c.absence_share:.0%}" if c.absence_share else "") + ")"
             + (f", patience {c.patience_s:g} s" if "patience_s" in update else "")
         )
-    return Targets(channels=channels), notes
+    return Targets(channels=channels, queues=targets.queues), notes
 
 
 def apply_bands(requirements: pd.DataFrame, calibration: Calibration) -> pd.DataFrame:

@@ -1,6 +1,15 @@
-"""Staffing requirements per channel and interval from a forecast and the targets.
+"""Staffing requirements per queue and per channel and interval from a forecast and the targets.
 
-Each channel is staffed as its target means:
+Each queue is staffed on its own, with its own target (``[queues.NAME]`` in targets.toml, inheriting every field
+it does not set from its channel's) and its own handle time; a history without queues has one queue per channel,
+named as it, staffed with the channel's target. A channel's requirement, what the roster covers, is the **sum of
+its queues'** (:func:`channel_requirements`): each queue is taken to be answered by agents dedicated to it while
+they serve it, so no pooling across queues is assumed. That is the conservative rule: exact for dedicated agents
+(the usual case where queues are languages, brands or a VIP line with its own service level), an upper bound for
+agents fully cross-skilled over the channel's queues (pooling them would need fewer, by the square-root staffing
+effect); it never asks fewer agents than the queues need. A channel with one queue is staffed exactly as before.
+
+Each queue is staffed as its target means:
 
 ``erlang_c``
     Calls without abandonment: fewest agents with Erlang C service level
@@ -58,6 +67,7 @@ from roster.staffing import queueing as q
 from roster.schema import VOLUME_QUANTILES, ChannelTarget, Targets
 
 REQUIREMENT_COLUMNS = list(tables.REQUIREMENTS.names)  # named in forecast/tables.py
+QUEUE_REQUIREMENT_COLUMNS = list(tables.REQUIREMENTS_BY_QUEUE.names)
 
 #: intervals listed in one error message before the rest are counted
 _SHOWN = 5
@@ -77,25 +87,51 @@ def _listed(stamps) -> str:
 MEAN = "mean"
 
 
-def channel_totals(
-    forecast: pd.DataFrame, targets: Targets, file: str = "forecast", volume_quantile: float | str | None = None
-) -> pd.DataFrame:
-    """Sum customer zones per channel and interval.
+def queue_targets(forecast: pd.DataFrame, targets: Targets, file: str = "forecast") -> dict[str, tuple[str, ChannelTarget]]:
+    """Each queue of ``forecast`` (``queue`` column; without it one queue per channel) -> its channel and target.
 
-    Handle time is weighted by volume; a missing ``aht_s`` takes the target's
-    default. ``volume_staffed`` is the volume each channel is staffed for: the
-    mean ``volume``, or the quantile column its ``volume_quantile`` names
-    (``volume_quantile`` here, when given, applies to every channel;
-    ``"mean"`` staffs every channel for the mean).
+    Raises
+    ------
+    InputError
+        A channel without a target, or a queue whose ``[queues.NAME]`` section names another channel than the
+        forecast's (naming the file and both channels).
     """
     unknown = sorted(set(forecast["channel"]) - set(targets.channels))
     if unknown:
         raise InputError.one(
             file, f"no target for channel(s) {', '.join(unknown)}; the targets file covers {', '.join(targets.channels)}"
         )
+    queues = forecast["queue"] if "queue" in forecast.columns else forecast["channel"]
+    pairs = pd.DataFrame({"queue": queues.to_numpy(), "channel": forecast["channel"].to_numpy()}).drop_duplicates()
+    out: dict[str, tuple[str, ChannelTarget]] = {}
+    for queue, channel in pairs.itertuples(index=False):
+        own = targets.queues.get(queue)
+        if own is not None and own.channel != channel:
+            raise InputError.one(
+                file, f"queue {queue!r} is on channel {channel} here, but the targets' [queues.{queue}] says channel {own.channel}"
+            )
+        out[queue] = (channel, targets.for_queue(queue, channel))
+    return out
+
+
+def channel_totals(
+    forecast: pd.DataFrame, targets: Targets, file: str = "forecast", volume_quantile: float | str | None = None,
+    *, by_queue: bool = False,
+) -> pd.DataFrame:
+    """Sum customer zones (and, unless ``by_queue``, queues) per channel and interval.
+
+    Handle time is weighted by volume; a missing ``aht_s`` takes the queue's
+    target's default. ``volume_staffed`` is the volume each queue is staffed for: the
+    mean ``volume``, or the quantile column its target's ``volume_quantile`` names
+    (``volume_quantile`` here, when given, applies to every queue;
+    ``"mean"`` staffs every queue for the mean). ``by_queue`` keeps a row per queue (a ``queue`` column).
+    """
+    per_queue = queue_targets(forecast, targets, file)
     f = forecast.copy()
+    if "queue" not in f.columns:
+        f["queue"] = f["channel"]
     f["volume"] = pd.to_numeric(f["volume"], errors="coerce").astype(float)
-    default = f["channel"].map({c: t.aht_s for c, t in targets.channels.items()})
+    default = f["queue"].map({q: t.aht_s for q, (_, t) in per_queue.items()})
     aht = pd.to_numeric(f["aht_s"], errors="coerce").astype(float) if "aht_s" in f else pd.Series(np.nan, index=f.index)
     bad = aht.notna() & ~(aht > 0)
     if bad.any():
@@ -106,9 +142,9 @@ def channel_totals(
         )
     f["aht_s"] = aht.where(aht > 0, default)
     f["volume_staffed"] = f["volume"]
-    for channel, t in targets.channels.items():
+    for queue, (channel, t) in per_queue.items():
         quantile = None if volume_quantile == MEAN else volume_quantile if volume_quantile is not None else t.volume_quantile
-        rows = f["channel"] == channel
+        rows = f["queue"] == queue
         if quantile is None or not rows.any():
             continue
         if quantile not in VOLUME_QUANTILES:
@@ -128,10 +164,11 @@ def channel_totals(
                 f"negative or infinite ({first[col] if col in first else 'NaN'}) at {_listed(f.loc[bad, 'ds'])}"
             )
     f["work"] = f["volume"] * f["aht_s"]
-    g = f.groupby(["ds", "channel"], as_index=False).agg(
+    key = "queue" if by_queue else "channel"
+    g = f.groupby(["ds", "channel", "queue"] if by_queue else ["ds", "channel"], as_index=False).agg(
         volume=("volume", "sum"), work=("work", "sum"), volume_staffed=("volume_staffed", "sum")
     )
-    g["aht_s"] = np.where(g["volume"] > 0, g["work"] / g["volume"].where(g["volume"] > 0), g["channel"].map(default.groupby(f["channel"]).first()))
+    g["aht_s"] = np.where(g["volume"] > 0, g["work"] / g["volume"].where(g["volume"] > 0), g[key].map(default.groupby(f[key]).first()))
     return g.drop(columns="work")
 
 
@@ -266,18 +303,20 @@ def required_staff(
     peak_correction: bool = True,
     volume_quantile: float | str | None = None,
     floor: pd.DataFrame | None = None,
+    by_queue: bool = False,
 ) -> pd.DataFrame:
-    """Staffing requirements per channel and interval.
+    """Staffing requirements per channel (or, with ``by_queue``, per queue) and interval.
 
     Parameters
     ----------
     forecast : DataFrame
-        ``ds`` (UTC interval start), ``channel``, ``volume``, optional ``tz``
+        ``ds`` (UTC interval start), ``channel``, optional ``queue`` (without it: one queue per channel),
+        ``volume``, optional ``tz``
         (customer zones are summed), ``aht_s`` (seconds; missing values use
         the target's default) and ``volume_lo`` / ``volume_hi`` (the 10% and
         90% quantiles, needed only to staff for them).
     targets : Targets
-        Service targets per channel.
+        Service targets per channel, and per queue where one has its own.
     grid : TimeGrid
         The forecast's grid (every ``ds`` is one of its interval starts).
     interval_min : int, optional
@@ -292,43 +331,110 @@ def required_staff(
         interval to the next relative to the handle time (a flash sale's
         start, the end of the evening peak).
     volume_quantile : {None, 0.1, 0.9, "mean"}
-        Staff every channel for this quantile of the forecast volume
+        Staff every queue for this quantile of the forecast volume
         (``volume_lo`` / ``volume_hi``) or for its mean; None follows each
-        channel's ``volume_quantile`` in the targets (default: the mean).
+        queue's ``volume_quantile`` in the targets (default: the mean).
     floor : DataFrame, optional
-        ``ds``, ``channel``, ``agents_net_exact``: agents on the channel to
+        ``ds``, ``channel``, optional ``queue``, ``agents_net_exact``: agents to
         keep at least in each interval (on the staffing grid), so that a
         scenario which only adds contacts is staffed as a top-up of the
         baseline (a deferred channel's programme could otherwise move work
-        between intervals and show fewer agents somewhere).
+        between intervals and show fewer agents somewhere). Without ``queue`` the rows are per channel: they are
+        applied to the channels of one queue only (pass the baseline's per-queue requirements for the others).
+    by_queue : bool
+        Return the requirements per queue (:data:`QUEUE_REQUIREMENT_COLUMNS`, requirements_by_queue.csv) instead
+        of per channel (their sums, :func:`channel_requirements`).
 
     Returns
     -------
     DataFrame
-        :data:`REQUIREMENT_COLUMNS`, one row per channel and interval;
-        ``volume`` is the mean forecast (the demand a simulation replays),
+        :data:`REQUIREMENT_COLUMNS`, one row per channel and interval (or :data:`QUEUE_REQUIREMENT_COLUMNS`, one
+        per queue and interval); ``volume`` is the mean forecast (the demand a simulation replays),
         ``volume_staffed`` the volume the staffing was computed for.
     """
     if forecast.empty:
         raise InputError.one(file, "the forecast is empty")
     grid.positions(forecast["ds"], file=file)
-    totals = channel_totals(forecast, targets, file, volume_quantile)
+    per_queue = queue_targets(forecast, targets, file)
+    totals = channel_totals(forecast, targets, file, volume_quantile, by_queue=True)
     staffing_grid = grid.coarsen(interval_min)
     if staffing_grid != grid:
         totals = totals.assign(work=totals["volume"] * totals["aht_s"], ds=totals["ds"].dt.floor(staffing_grid.step))
-        totals = totals.groupby(["ds", "channel"], as_index=False).agg(
+        totals = totals.groupby(["ds", "channel", "queue"], as_index=False).agg(
             volume=("volume", "sum"), work=("work", "sum"), volume_staffed=("volume_staffed", "sum")
         )
         totals["aht_s"] = totals["work"] / totals["volume"].where(totals["volume"] > 0)
-        totals["aht_s"] = totals["aht_s"].fillna(totals["channel"].map({c: t.aht_s for c, t in targets.channels.items()}))
+        totals["aht_s"] = totals["aht_s"].fillna(totals["queue"].map({q: t.aht_s for q, (_, t) in per_queue.items()}))
         totals = totals.drop(columns="work")
     if floor is not None:
-        fl = floor[["ds", "channel", "agents_net_exact"]].rename(columns={"agents_net_exact": "agents_floor"})
-        totals = totals.merge(fl, on=["ds", "channel"], how="left")
+        if "queue" in floor.columns:
+            fl = floor[["ds", "channel", "queue", "agents_net_exact"]].rename(columns={"agents_net_exact": "agents_floor"})
+            totals = totals.merge(fl, on=["ds", "channel", "queue"], how="left")
+        else:
+            single = totals.groupby("channel")["queue"].nunique()
+            fl = floor[floor["channel"].isin(single.index[single == 1])]
+            fl = fl[["ds", "channel", "agents_net_exact"]].rename(columns={"agents_net_exact": "agents_floor"})
+            totals = totals.merge(fl, on=["ds", "channel"], how="left")
     interval_s = staffing_grid.interval_s
     parts = []
-    for channel, g in totals.groupby("channel", sort=True):
+    for (channel, queue), g in totals.groupby(["channel", "queue"], sort=True):
         g = g.sort_values("ds")
-        parts.append(staff_channel(g, targets.channels[channel], interval_s, channel, peak_correction, file))
-    req = pd.concat(parts, ignore_index=True).sort_values(["ds", "channel"], ignore_index=True)
-    return req[REQUIREMENT_COLUMNS]
+        part = staff_channel(g, per_queue[queue][1], interval_s, channel, peak_correction, file)
+        part.insert(2, "queue", queue)
+        parts.append(part)
+    req = pd.concat(parts, ignore_index=True).sort_values(["ds", "channel", "queue"], ignore_index=True)[QUEUE_REQUIREMENT_COLUMNS]
+    return req if by_queue else channel_requirements(req, targets)
+
+
+def channel_requirements(by_queue: pd.DataFrame, targets: Targets) -> pd.DataFrame:
+    """Each channel's requirement per interval: the sum of its queues' (see the module's docstring).
+
+    A channel with one queue keeps that queue's rows as they are. For several, the agents (``agents_net``,
+    ``agents_net_exact``, ``agents_required``), the contacts (``volume``, ``volume_staffed``) and the ``backlog``
+    are summed; ``aht_s`` is weighted by contacts; ``predicted_sl``, ``predicted_asa_s`` and
+    ``predicted_abandon_rate`` by the staffed contacts (what share of the channel's contacts), and
+    ``predicted_occupancy`` by the agents; ``target_sl``, ``target_s``, ``shrinkage`` and ``model`` are the
+    channel's own target's.
+
+    Parameters
+    ----------
+    by_queue : DataFrame
+        :data:`QUEUE_REQUIREMENT_COLUMNS`, as ``required_staff(..., by_queue=True)`` returns them.
+    """
+    parts = []
+    for channel, g in by_queue.groupby("channel", sort=True):
+        if g["queue"].nunique() == 1:
+            parts.append(g.drop(columns="queue"))
+            continue
+        t = targets.for_channel(channel)
+        w = g.assign(
+            _work=g["volume"] * g["aht_s"],
+            _sl=g["predicted_sl"] * g["volume_staffed"],
+            _asa=g["predicted_asa_s"] * g["volume_staffed"],
+            _ab=g["predicted_abandon_rate"] * g["volume_staffed"],
+            _occ=g["predicted_occupancy"] * g["agents_net_exact"],
+        )
+        s = w.groupby("ds", sort=True).agg(
+            volume=("volume", "sum"), _work=("_work", "sum"), agents_net=("agents_net", "sum"),
+            agents_net_exact=("agents_net_exact", "sum"), agents_required=("agents_required", "sum"),
+            _sl=("_sl", "sum"), _asa=("_asa", "sum"), _ab=("_ab", "sum"), _occ=("_occ", "sum"),
+            backlog=("backlog", lambda b: b.sum(min_count=1)), volume_staffed=("volume_staffed", "sum"),
+            _sl_mean=("predicted_sl", "mean"), _asa_mean=("predicted_asa_s", "mean"),
+            _ab_mean=("predicted_abandon_rate", "mean"), _occ_mean=("predicted_occupancy", "mean"),
+        ).reset_index()
+        staffed = s["volume_staffed"].where(s["volume_staffed"] > 0)
+        agents = s["agents_net_exact"].where(s["agents_net_exact"] > 0)
+        out = pd.DataFrame({
+            "ds": s["ds"], "channel": channel, "volume": s["volume"],
+            "aht_s": (s["_work"] / s["volume"].where(s["volume"] > 0)).fillna(t.aht_s),
+            "agents_net": s["agents_net"].astype(np.int64), "agents_net_exact": np.round(s["agents_net_exact"], 4),
+            "agents_required": s["agents_required"].astype(np.int64), "target_sl": t.target_sl, "target_s": t.target_s,
+            "predicted_sl": np.round((s["_sl"] / staffed).fillna(s["_sl_mean"]), 4),
+            "predicted_asa_s": np.round((s["_asa"] / staffed).fillna(s["_asa_mean"]), 2),
+            "predicted_abandon_rate": np.round((s["_ab"] / staffed).fillna(s["_ab_mean"]), 4),
+            "predicted_occupancy": np.round((s["_occ"] / agents).fillna(s["_occ_mean"]), 4),
+            "backlog": np.round(s["backlog"], 2), "shrinkage": t.shrinkage, "model": t.model,
+            "volume_staffed": s["volume_staffed"],
+        })
+        parts.append(out)
+    return pd.concat(parts, ignore_index=True).sort_values(["ds", "channel"], ignore_index=True)[REQUIREMENT_COLUMNS]

@@ -62,9 +62,9 @@ def test_the_choice_is_made_per_horizon_bucket():
     predict = fake(s, {"short": lambda o, lead: (np.where(lead < 1, 10.0, 20.0), 1.0), "long": lambda o, lead: (13.0, 1.0)})
     origins = bk.schedule(len(s.y), PER_DAY, 28, 0)
     res = bk.score(bk.run_trials([s], predict, origins, PER_DAY), PER_DAY)
-    assert res.choice[("voice", "UTC", "day-ahead")] == "short"
-    assert res.choice[("voice", "UTC", "week-ahead")] == "long"
-    assert res.choice[("voice", "UTC", "month-ahead")] == "long"
+    assert res.choice[("voice", "voice", "UTC", "day-ahead")] == "short"
+    assert res.choice[("voice", "voice", "UTC", "week-ahead")] == "long"
+    assert res.choice[("voice", "voice", "UTC", "month-ahead")] == "long"
     acc = res.accuracy.set_index(["model", "horizon"])
     assert acc.loc[("auto", "day-ahead"), "wape"] == pytest.approx(0.0)
     assert acc.loc[("auto", "week-ahead"), "wape"] == pytest.approx(0.3)
@@ -80,7 +80,7 @@ def test_auto_is_scored_on_days_its_choice_did_not_see():
     bad = sorted(origins)[10]
     predict = fake(s, {"lucky": lambda o, lead: (60.0 if o == bad else 10.0, 1.0), "steady": lambda o, lead: (11.0, 1.0)})
     res = bk.score(bk.run_trials([s], predict, origins, PER_DAY), PER_DAY)
-    assert res.choice[("voice", "UTC", "day-ahead")] == "steady"
+    assert res.choice[("voice", "voice", "UTC", "day-ahead")] == "steady"
     acc = res.accuracy.set_index(["model", "horizon"])
     n = len(origins)
     assert acc.loc[("steady", "day-ahead"), "wape"] == pytest.approx(0.1)
@@ -94,7 +94,7 @@ def test_bands_are_calibrated_to_cover_80_percent_out_of_sample():
     res = bk.score(bk.run_trials([s], predict, origins, PER_DAY), PER_DAY)
     acc = res.accuracy.set_index(["model", "horizon"])
     for bucket in ("day-ahead", "week-ahead", "month-ahead"):
-        assert res.band_factor[("voice", "UTC", "narrow", bucket)] == pytest.approx(2.0, rel=0.1)
+        assert res.band_factor[("voice", "voice", "UTC", "narrow", bucket)] == pytest.approx(2.0, rel=0.1)
         assert acc.loc[("narrow", bucket), "coverage_80"] == pytest.approx(0.48, abs=0.05)
         assert acc.loc[("narrow", bucket), "coverage_80_calibrated"] == pytest.approx(0.8, abs=0.04)
 

@@ -81,9 +81,9 @@ def test_final_forecast_is_stitched_by_lead_time_with_each_models_band(monkeypat
     def chosen_by_hand(trials, per_day):
         res = real(trials, per_day)
         for bucket, _, _ in bk.BUCKETS:
-            res.choice[("voice", TZ, bucket)] = "snaive" if bucket == "day-ahead" else "ets"
-            res.band_factor[("voice", TZ, "ets", bucket)] = 2.0 if bucket == "week-ahead" else 1.0
-            res.band_factor[("voice", TZ, "snaive", bucket)] = 1.0
+            res.choice[("voice", "voice", TZ, bucket)] = "snaive" if bucket == "day-ahead" else "ets"
+            res.band_factor[("voice", "voice", TZ, "ets", bucket)] = 2.0 if bucket == "week-ahead" else 1.0
+            res.band_factor[("voice", "voice", TZ, "snaive", bucket)] = 1.0
         return res
 
     monkeypatch.setattr(bk, "score", chosen_by_hand)

@@ -99,7 +99,7 @@ def _load_or_refuse(load, name: str, content: bytes):
 
 def _check_history(h) -> None:
     frame, grid = h.frame, h.grid
-    assert list(frame.columns) == ["channel", "tz", "ds", "volume", "aht_s"]
+    assert list(frame.columns) == ["channel", "queue", "tz", "ds", "volume", "aht_s"]
     assert str(frame["ds"].dtype) == "datetime64[ns, UTC]"
     assert frame["channel"].isin(CHANNELS).all() and all(is_valid_tz(z) for z in frame["tz"].unique())
     assert np.isfinite(frame["volume"]).all() and (frame["volume"] >= 0).all()
@@ -108,7 +108,8 @@ def _check_history(h) -> None:
     assert grid.interval_min in INTERVAL_CHOICES_MIN and grid.start < grid.end
     step = pd.Timedelta(minutes=grid.interval_min)
     assert (frame["ds"] == frame["ds"].dt.floor(step)).all()
-    assert not frame.duplicated(["channel", "tz", "ds"]).any()
+    assert not frame.duplicated(["channel", "queue", "tz", "ds"]).any()
+    assert (frame.groupby("queue")["channel"].nunique() == 1).all()  # a queue of exactly one channel
 
 
 @settings(max_examples=examples(2))

@@ -115,7 +115,7 @@ AGENTS_HEADER = "agent_id,name,site,site_tz,contract,skills,earliest_start,lates
     ("row", "expected", "column"),
     [
         ("A1,Ann,Lisbon,Europe/Lisboa,full_time,voice,,,", "unknown time zone", "site_tz"),
-        ("A1,Ann,Lisbon,Europe/Lisbon,full_time,fax,,,", "unknown channel(s) fax", "skills"),
+        ("A1,Ann,Lisbon,Europe/Lisbon,full_time,fax,,,", "unknown skill 'fax': expected a channel (voice, chat, email, social)", "skills"),
         ("A1,Ann,Lisbon,Europe/Lisbon,zero_hours,voice,,,", "unknown contract 'zero_hours'", "contract"),
         ("A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,25:00,,", "valid time", "earliest_start"),
         ("A1,Ann,Lisbon,Europe/Lisbon,full_time,voice,,,someday", "expected weekdays", "preferred_days_off"),

@@ -62,7 +62,7 @@ def test_a_stage_removes_the_later_stages_outputs_and_keeps_the_earlier_ones_it_
     (work / "notes.txt").write_text("mine")
     forecast_files = {n: (work / n).read_bytes() for n in ("forecast.csv", "accuracy.csv")}
     assert main(["staff", "--forecast", str(work / "forecast.csv"), "--targets", str(TARGETS), "--out", str(work)]) == 0
-    assert sorted(os.listdir(work)) == ["accuracy.csv", "forecast.csv", "notes.txt", "requirements.csv", "targets.toml"]
+    assert sorted(os.listdir(work)) == ["accuracy.csv", "forecast.csv", "notes.txt", "requirements.csv", "requirements_by_queue.csv", "targets.toml"]
     assert {n: (work / n).read_bytes() for n in forecast_files} == forecast_files and (work / "notes.txt").read_text() == "mine"
     # a new forecast makes the requirements built from the old one stale
     assert main(forecast_args(history, work, days=4)) == 0
@@ -74,7 +74,7 @@ def test_a_stage_fed_from_another_folder_removes_the_earlier_outputs_it_did_not_
     assert main(forecast_args(history, a)) == 0
     assert main(forecast_args(history, b, days=4)) == 0
     assert main(["staff", "--forecast", str(a / "forecast.csv"), "--targets", str(TARGETS), "--out", str(b)]) == 0
-    assert sorted(os.listdir(b)) == ["requirements.csv", "targets.toml"]  # b's forecast is not the one these requirements come from
+    assert sorted(os.listdir(b)) == ["requirements.csv", "requirements_by_queue.csv", "targets.toml"]  # b's forecast is not the one these requirements come from
 
 
 def test_out_being_a_file_is_a_message_and_exit_2(history, tmp_path, capsys):

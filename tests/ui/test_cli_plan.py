@@ -210,6 +210,7 @@ def test_plan_summary_reports_the_simulators_own_service_level_and_the_runs_once
         roster=SimpleNamespace(coverage=coverage, roster=roster, kpis=kpis),
         simulation=sim, settings=PlanSettings(simulation_runs=5), week_start=dt.date(2026, 11, 23),
         grid=TimeGrid.from_frame(dated("requirements.csv"), file="requirements.csv"),
+        requirements_by_queue=dated("requirements_by_queue.csv"),
     )
     s = plan_summary(result)
     assert s.simulation_runs == 5

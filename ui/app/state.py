@@ -276,6 +276,7 @@ def _set_requirements(staffed, staffing: dict) -> None:
     """New requirements (a :class:`roster.planning.plan.Staffing`) and the staffing settings they were computed with
     (not the current ones: a forecast may have been started before the planner re-staffed)."""
     st.session_state["requirements"] = staffed.requirements
+    st.session_state["requirements_by_queue"] = staffed.by_queue
     st.session_state["requirements_grid"] = staffed.grid
     st.session_state["requirements_id"] = _next_id()
     st.session_state["requirements_settings"] = dict(staffing)
@@ -415,6 +416,7 @@ def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster, clo
     inp = inputs()
     fc = st.session_state["forecast"]
     req = st.session_state["requirements"]
+    req_by_queue = st.session_state.get("requirements_by_queue")
     grid = requirements_grid()
     roster = st.session_state["roster"]
     rs = st.session_state["roster_settings"]
@@ -425,7 +427,7 @@ def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster, clo
     def work(progress):
         recommend = gap_recommender(inp, plan, grid, previous=st_previous, progress=progress) if close_gap else None
         return adopt_scenario(inp, fc, req, roster, event, plan, grid=grid, keep_roster=keep_roster, progress=progress,
-                              source=f"scenario '{scenario_name}'", recommend=recommend)
+                              source=f"scenario '{scenario_name}'", recommend=recommend, requirements_by_queue=req_by_queue)
 
     j = jobs.start("adopt", f"Plan for '{scenario_name}'", work,
                    {"roster_id": st.session_state.get("roster_id"), "scenario_id": scenario_id, "name": scenario_name})

@@ -34,13 +34,13 @@ def check_roster_cmd(
     Monday on or before the roster's first day). Writes nothing.
     """
     from forecast.timegrid import TimeGrid
-    from roster.planning.inputs import load_roster_inputs
+    from roster.planning.inputs import load_roster_inputs, queues_beside
     from roster.roster_io import load_roster
     from roster.rostering.check import check_roster
     from ui.cli.stage_cmds import _load_requirements
 
     settings = plan_settings(week_start=week_start)
-    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates)
+    ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, queues=queues_beside(requirements))
     req = grid = None
     if requirements is not None:
         req = _load_requirements(requirements)

@@ -74,13 +74,13 @@ def reforecast_cmd(
     }
     result = None
     if plan is not None:
-        from roster.planning.inputs import load_roster_inputs
+        from roster.planning.inputs import load_roster_inputs, queues_beside
         from roster.planning.intraday import intraday_plan, load_plan_folder
 
         agents_file = agents or plan / "agents.csv"
         if not agents_file.is_file():
             raise InputError.one(str(agents_file), "not found: give --agents (the roster's agents.csv, with rules.toml beside it)")
-        ri = load_roster_inputs(agents_file)
+        ri = load_roster_inputs(agents_file, queues=queues_beside(plan))
         folder = load_plan_folder(plan, ri.agents, ri.rules, ri.time_off)
         result = intraday_plan(ref, folder, peak_correction=settings.peak_correction, volume_quantile=settings.volume_quantile)
         files[tables.INTRADAY.name] = partial(write_table, result.intraday, tables.INTRADAY)

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from forecast.errors import InputError
+from forecast.schema import SERIES_COLUMNS
 from roster.planning.inputs import load_inputs
 from roster.planning.settings import default
 from ui.cli.common import (
@@ -50,8 +51,14 @@ def check(
     inputs = load_inputs(data)
     h = inputs.history
     out.print(f"history: {len(h):,} intervals, {h['ds'].min():%Y-%m-%d %H:%M}Z to {h['ds'].max():%Y-%m-%d %H:%M}Z")
-    for (channel, tz), g in h.groupby(["channel", "tz"]):
-        out.print(f"  {channel:<7} {tz:<22} {g['volume'].sum():>12,.0f} contacts")
+    queues = "queue" in h.columns and bool((h["queue"] != h["channel"]).any())
+    for (channel, queue, tz), g in h.groupby(list(SERIES_COLUMNS)):
+        named = f"{queue:<14} " if queues else ""
+        out.print(f"  {channel:<7} {named}{tz:<22} {g['volume'].sum():>12,.0f} contacts")
+    if queues:
+        per = h.groupby("channel")["queue"].unique()
+        out.print("queues: " + "; ".join(f"{c}: {', '.join(sorted(q))}" for c, q in per.items())
+                  + (f"; with their own targets: {', '.join(inputs.targets.queues)}" if inputs.targets.queues else ""))
     out.print(f"events: {inputs.events['event'].nunique() if inputs.events is not None else 0} from file")
     out.print(f"agents: {len(inputs.agents)} on sites {', '.join(sorted({a.site for a in inputs.agents}))}")
     out.print(f"time off: {len(inputs.time_off)} periods; targets for {', '.join(inputs.targets.channels)}")
@@ -95,7 +102,7 @@ def plan(
 ) -> None:
     """Run the whole plan: forecast, staffing requirements, a roster and its simulation.
 
-    Writes forecast.csv, accuracy.csv, requirements.csv, roster.csv, shifts.csv,
+    Writes forecast.csv, accuracy.csv, requirements.csv, requirements_by_queue.csv, roster.csv, shifts.csv,
     roster_deputy.csv, coverage.csv, simulation.csv (unless --no-simulate), roster.ics
     and targets.toml (the targets used) into --out, replacing the previous outputs
     there whole, then prints a summary.

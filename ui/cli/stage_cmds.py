@@ -84,7 +84,7 @@ def forecast_cmd(
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
 
-    Writes forecast.csv (ds in UTC, channel, tz, volume with 10%/90% bounds,
+    Writes forecast.csv (ds in UTC, channel, queue, tz, volume with 10%/90% bounds,
     aht_s, model, event contribution) and accuracy.csv (backtest WAPE, MASE,
     bias and interval coverage per series, model and horizon).
     """
@@ -102,7 +102,9 @@ def forecast_cmd(
     hist = read_history(history, interval_min=settings.interval_min, notes=notes)
     ev = None
     if events is not None:
-        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()))
+        pairs = hist.frame[["queue", "channel"]].drop_duplicates()
+        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()),
+                         queues=dict(zip(pairs["queue"], pairs["channel"])))
     with progress_bar() as report:
         result = forecast_stage(
             hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
@@ -123,20 +125,22 @@ def forecast_cmd(
 
 @app.command("staff")
 def staff_cmd(
-    forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, tz], volume[, aht_s])."),
-    targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel."),
+    forecast: Path = typer.Option(..., "--forecast", help="forecast.csv (ds, channel[, queue][, tz], volume[, aht_s])."),
+    targets: Path = typer.Option(..., "--targets", help="targets.toml: model and service target per channel (and queue)."),
     interval_min: IntervalMin = default("interval_min"),
     peak_correction: PeakCorrection = default("peak_correction"),
     volume_quantile: VolumeQuantile = default("volume_quantile"),
     out_dir: Path = typer.Option(..., "--out", help="Folder for requirements.csv."),
     calibration: CalibrationFile = None,
 ) -> None:
-    """Agents needed per channel and interval to meet each channel's target.
+    """Agents needed per queue and channel and interval to meet each queue's target.
 
     Writes requirements.csv: ds, channel, volume, aht_s, agents_net (on the
     channel), agents_required (to schedule, after shrinkage), target_sl,
     target_s and the predicted service level, answer time and abandonment;
-    and targets.toml, the targets used (what ``shiftcast simulate`` reads).
+    requirements_by_queue.csv, the same per queue (each staffed on its own; a
+    channel's rows are the sums of its queues'); and targets.toml, the targets
+    used (what ``shiftcast simulate`` reads).
     """
     from roster.io import TARGETS_FILE, load_forecast, load_targets
     from roster.planning.plan import check_output_folder, staffing_stage, write_staffing
@@ -154,14 +158,23 @@ def staff_cmd(
         cal = load_calibration(calibration, targets=tg)
     staffing = staffing_stage(fc, grid, tg, settings, file=str(forecast), calibration=cal)
     req = staffing.requirements
-    write_staffing(req, staffing.targets or tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name))
+    write_staffing(req, staffing.targets or tg, out_dir, keep_upstream=_read_from(out_dir, forecast, tables.FORECAST.name),
+                   by_queue=staffing.by_queue)
     for n in staffing.notes:
         print_note(n)
     h = staffing.grid.interval_h
     out.print(f"{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'pred SL':>9}{'target':>8}")
     for c in staffing_summary(req, h).channels:
         out.print(f"{c.channel:<8}{c.contacts:>10,.0f}{c.agent_h:>10,.0f}{c.peak_agents:>6}{c.predicted_sl:>9.1%}{c.target_sl:>8.0%}")
-    out.print(f"wrote requirements.csv, {TARGETS_FILE} to {out_dir}/")
+    byq = staffing.by_queue
+    if byq is not None and (byq["queue"] != byq["channel"]).any():
+        out.print(f"\n{'queue':<14}{'channel':<8}{'contacts':>10}{'agent-h':>10}{'peak':>6}{'target':>16}")
+        for (channel, queue), g in byq.groupby(["channel", "queue"], sort=True):
+            target = f"{g['target_sl'].iloc[0]:.0%} in {g['target_s'].iloc[0]:g} s"
+            out.print(f"{queue:<14}{channel:<8}{g['volume'].sum():>10,.0f}{g['agents_required'].sum() * h:>10,.0f}"
+                      f"{int(g['agents_required'].max()):>6}{target:>16}")
+        out.print("(each queue staffed on its own; a channel's agents are the sum of its queues')")
+    out.print(f"wrote requirements.csv, requirements_by_queue.csv, {TARGETS_FILE} to {out_dir}/")
 
 
 @app.command("roster")
@@ -194,7 +207,7 @@ def roster_cmd(
     (what closes the gap: re-roster with them by adding --extra-agents recommended_agents.csv).
     """
     from roster.planning.display import money
-    from roster.planning.inputs import load_roster_inputs
+    from roster.planning.inputs import load_roster_inputs, queues_beside
     from roster.planning.plan import channel_switches_line, check_output_folder, roster_stage, search_end_text, write_roster
 
     started = time.perf_counter()  # the time limit covers the whole command
@@ -203,7 +216,7 @@ def roster_cmd(
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster,
-                            plan_interval_min=grid.interval_min)
+                            plan_interval_min=grid.interval_min, queues=queues_beside(requirements))
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     team, team_rules = ri.agents, ri.rules
     if extra_agents is not None:
@@ -211,7 +224,7 @@ def roster_cmd(
         from roster.planning.recommend import apply_agents
 
         team_rules = ri.rules.with_additions()
-        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules))
+        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules, queues=queues_beside(requirements)))
     tg = _gap_targets(targets, requirements) if close_gap else None
     with progress_bar() as report:
         result = roster_stage(req, grid, team, team_rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)

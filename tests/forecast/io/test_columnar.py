@@ -79,10 +79,12 @@ def test_typed_timestamps_zone_aware_are_instants_and_naive_ones_local(tmp_path)
     assert sorted(frame["ds"]) == [pd.Timestamp("2025-06-02T08:00Z"), pd.Timestamp("2025-06-02T12:00Z")]
 
 
-def test_other_columns_such_as_queue_are_not_read(tmp_path):
+def test_other_columns_are_not_read_and_queue_is(tmp_path):
     df = typed(GOOD).assign(queue="returns", note="free text")
     write_parquet(df, tmp_path / "h.parquet")
-    assert list(read_history(tmp_path / "h.parquet").frame.columns) == ["channel", "tz", "ds", "volume", "aht_s"]
+    frame = read_history(tmp_path / "h.parquet").frame
+    assert list(frame.columns) == ["channel", "queue", "tz", "ds", "volume", "aht_s"]
+    assert set(frame["queue"]) == {"returns"}
 
 
 # --------------------------------------------------------------- the CSV's bad-input messages, by file and row

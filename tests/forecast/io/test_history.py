@@ -23,7 +23,8 @@ def problem_lines(exc: InputError) -> list[tuple[int | None, str | None]]:
 
 def test_interval_counts_load_tidy_utc(write):
     df = load_history(write("h.csv", GOOD))
-    assert list(df.columns) == ["channel", "tz", "ds", "volume", "aht_s"]
+    assert list(df.columns) == ["channel", "queue", "tz", "ds", "volume", "aht_s"]
+    assert (df["queue"] == df["channel"]).all()  # no queue column: one queue per channel, named as it
     assert str(df["ds"].dtype) == "datetime64[ns, UTC]"
     assert df["volume"].tolist() == [10, 12, 0, 8]
     assert np.isnan(df["aht_s"].iloc[2])  # no handle time where nothing was handled

@@ -78,7 +78,8 @@ sites = sorted({f"{a.site} ({a.site_tz})" for a in inp.agents})
 loaded = pd.DataFrame([
     {"input": "history", "file": files.get("history", ""),
      "what was loaded": f"{len(h):,} rows; {fmt.stamp(h['ds'].min(), tz)} to {fmt.stamp(h['ds'].max(), tz)} ({tz}); {step_min}-minute intervals; "
-                        f"channels {', '.join(sorted(h['channel'].unique()))}; customer zones {', '.join(sorted(h['tz'].unique()))}"},
+                        f"channels {', '.join(sorted(h['channel'].unique()))}; customer zones {', '.join(sorted(h['tz'].unique()))}"
+                        + (f"; queues {', '.join(sorted(h['queue'].unique()))}" if "queue" in h and (h["queue"] != h["channel"]).any() else "")},
     {"input": "events", "file": files.get("events", "(none)"),
      "what was loaded": f"{len(user_events)} event(s): " + ", ".join(user_events["event"].head(8)) + (" ..." if len(user_events) > 8 else "")
                         + "; public holidays and retail events are added by the forecast"},
@@ -86,7 +87,9 @@ loaded = pd.DataFrame([
     {"input": "time off", "file": files.get("time_off", "(none)"),
      "what was loaded": f"{len(inp.time_off)} period(s) for {len({t.agent_id for t in inp.time_off})} agent(s)"},
     {"input": "targets", "file": files.get("targets", ""), "what was loaded": ", ".join(
-        f"{c} {t.target_sl:.0%} in {fmt.duration(t.target_s)}" for c, t in inp.targets.channels.items())},
+        [f"{c} {t.target_sl:.0%} in {fmt.duration(t.target_s)}" for c, t in inp.targets.channels.items()]
+        + [f"queue {n} ({q.channel}) {(t := inp.targets.for_queue(n, q.channel)).target_sl:.0%} in {fmt.duration(t.target_s)}"
+           for n, q in inp.targets.queues.items()])},
     {"input": "labour rules", "file": files.get("rules", ""), "what was loaded": f"rostered on the plan's {inp.grid.interval_min}-minute grid; contracts "
                         + ", ".join(f"{n} ({c.min_week_h:g}-{c.max_week_h:g} h/week, {fmt.per_hour(c.hourly_cost, inp.rules.currency)})" for n, c in inp.rules.contracts.items())},
     {"input": "shift templates", "file": files.get("templates", "(none)"), "what was loaded": "; ".join(
@@ -153,12 +156,20 @@ targets = pd.DataFrame([
     for c, t in inp.targets.channels.items()
 ])
 st.dataframe(targets, hide_index=True, width="stretch")
+if inp.targets.queues:
+    st.caption("Queues with targets of their own (every other field is their channel's): " + "; ".join(
+        f"**{n}** ({q.channel}): " + ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}"
+                                              for k, v in q.model_dump(exclude_none=True, exclude={"channel"}).items())
+        for n, q in inp.targets.queues.items()))
 
 st.subheader("Team")
 team = agents_frame(inp.agents)
 c = st.columns(2)
 c[0].dataframe(team.groupby(["site", "site_tz", "contract"], as_index=False).size().rename(columns={"size": "agents"}), hide_index=True, width="stretch")
 skills = team.assign(skill=team["skills"].str.split("|")).explode("skill").groupby(["site", "skill"]).size().unstack(fill_value=0)
+if any(a.queues for a in inp.agents):
+    c[1].caption("Skills by channel; agents naming a queue among their skills: " + ", ".join(
+        f"{q} {sum(q in a.queues for a in inp.agents)}" for q in sorted({q for a in inp.agents for q in a.queues})))
 c[1].dataframe(skills, width="stretch")
 with st.expander(f"All {len(team)} agents and {len(inp.time_off)} time-off periods"):
     st.dataframe(team, hide_index=True, width="stretch", height=300)

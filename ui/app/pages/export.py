@@ -38,6 +38,8 @@ def forecast_files() -> dict[str, bytes]:
         tables.FORECAST.name: file_bytes(write_table, fc.forecast, tables.FORECAST),
         tables.ACCURACY.name: file_bytes(write_table, fc.accuracy, tables.ACCURACY),
         tables.REQUIREMENTS.name: file_bytes(write_table, st.session_state["requirements"], tables.REQUIREMENTS),
+        **({tables.REQUIREMENTS_BY_QUEUE.name: file_bytes(write_table, by_queue, tables.REQUIREMENTS_BY_QUEUE)}
+           if (by_queue := st.session_state.get("requirements_by_queue")) is not None else {}),
     }
 
 
@@ -65,11 +67,14 @@ with st.spinner("Preparing the files..."):
 st.subheader("Forecast and staffing")
 st.caption(f"Times in UTC (ISO 8601 with Z); {f['ds'].min():%a %Y-%m-%d %H:%M} to {f['ds'].max():%a %Y-%m-%d %H:%M} UTC.")
 rows = [
-    ("forecast.csv", "contacts per interval, channel and customer zone, with the 10-90% band, handle time, model and events", len(f)),
-    ("accuracy.csv", "backtest scores per channel, zone, model and horizon, and which model was chosen", len(fc.accuracy)),
-    ("requirements.csv", "agents per interval and channel (net and to schedule), targets and predicted service level",
-     len(st.session_state["requirements"])),
+    ("forecast.csv", "contacts per interval, queue and customer zone, with the 10-90% band, handle time, model and events", len(f)),
+    ("accuracy.csv", "backtest scores per queue, zone, model and horizon, and which model was chosen", len(fc.accuracy)),
+    ("requirements.csv", "agents per interval and channel (net and to schedule; the sums of the channel's queues), targets and "
+                         "predicted service level", len(st.session_state["requirements"])),
 ]
+if tables.REQUIREMENTS_BY_QUEUE.name in ff:
+    rows.append((tables.REQUIREMENTS_BY_QUEUE.name, "the same per queue, each staffed on its own with its own target",
+                 len(st.session_state["requirements_by_queue"])))
 for name, what, n in rows:
     c = st.columns([1, 4])
     c[0].download_button(name, ff[name], name, "text/csv", key=f"dl_{name}", width="stretch")

@@ -71,14 +71,24 @@ if fc.notes:
             st.caption(note)
 
 # ---- chart ------------------------------------------------------------------
-c = st.columns([1, 1, 1, 1])
+# a history with queues (a queue column; some queue not named as its channel) gets a queue selection
+has_queues = "queue" in f.columns and bool((f["queue"] != f["channel"]).any())
+c = st.columns([1, 1, 1, 1, 1] if has_queues else [1, 1, 1, 1])
 channels = sorted(f["channel"].unique())
 channel = c[0].selectbox("Channel", ["all channels"] + channels, index=1 if channels else 0)
+queue = "all queues"
+if has_queues:
+    in_channel = f if channel == "all channels" else f[f["channel"] == channel]
+    queue = c[1].selectbox("Queue", ["all queues"] + sorted(in_channel["queue"].unique()), key="fc_queue",
+                           help="the queues of the channel (a history's queue column); all queues: the channel's total")
+    c = c[1:]
 zone = c[1].selectbox("Customer zone", ["all zones"] + sorted(f["tz"].unique()))
 
 sel = f
 if channel != "all channels":
     sel = sel[sel["channel"] == channel]
+if queue != "all queues":
+    sel = sel[sel["queue"] == queue]
 if zone != "all zones":
     sel = sel[sel["tz"] == zone]
 g = sel.groupby("ds", as_index=False)[["volume", "volume_lo", "volume_hi", "event_volume"]].sum()
@@ -91,6 +101,8 @@ g["when"] = g["time"].dt.strftime("%a %Y-%m-%d %H:%M")
 hist = inp.history
 if channel != "all channels":
     hist = hist[hist["channel"] == channel]
+if queue != "all queues" and "queue" in hist.columns:
+    hist = hist[hist["queue"] == queue]
 if zone != "all zones":
     hist = hist[hist["tz"] == zone]
 recent = pd.DataFrame()
@@ -130,12 +142,12 @@ if ev is not None and len(ev) and len(g):
             "when": [f"{state.stamp(a, tz)} to {state.stamp(b, tz)} ({tz})" for a, b in zip(e["start"], e["end"])],
         })
         layers += charts.event_layers(marks)
-title = f"{channel}, {zone}: forecast (line) with its 10-90% band" + ("; grey: the last week of history" if len(recent) else "")
+title = f"{channel}{f', {queue}' if has_queues else ''}, {zone}: forecast (line) with its 10-90% band" + ("; grey: the last week of history" if len(recent) else "")
 st.markdown(f"**{title}**")
 st.altair_chart(alt.layer(*layers).properties(height=400).resolve_scale(color="independent"), width="stretch")
 if len(marks):
     st.caption("Marked: " + "; ".join(f"**{r.label}** ({'public holiday' if r.kind == 'holiday' else r.kind}) {r.when}" for r in marks.itertuples()))
-if zone == "all zones" or channel == "all channels":
+if zone == "all zones" or channel == "all channels" or (has_queues and queue == "all queues"):
     st.caption("Totals add the series' forecasts; their 10-90% bands are added too, so the band shown is wider than the total's own.")
 
 # ---- totals -----------------------------------------------------------------
@@ -149,6 +161,16 @@ st.dataframe(t, hide_index=True, width="stretch", column_config={
     "from_events": st.column_config.NumberColumn("of which from events and holidays", format=fmt.column_format(0)),
     "peak": st.column_config.NumberColumn(f"busiest {step_min}-min interval, all zones", format=fmt.column_format(1)),
 })
+if has_queues:
+    st.markdown("**By queue**")
+    by_q = f.groupby(["channel", "queue"], as_index=False).agg(contacts=("volume", "sum"), from_events=("event_volume", "sum"))
+    by_q["share of the channel"] = by_q["contacts"] / by_q.groupby("channel")["contacts"].transform("sum")
+    st.dataframe(by_q.round({"contacts": 0, "from_events": 0}), hide_index=True, width="stretch", key="fc_by_queue", column_config={
+        "contacts": st.column_config.NumberColumn("contacts in the horizon", format=fmt.column_format(0)),
+        "from_events": st.column_config.NumberColumn("of which from events and holidays", format=fmt.column_format(0)),
+        "share of the channel": st.column_config.NumberColumn(format="percent"),
+    })
+    st.caption("Each queue is its own series (queue x customer zone): forecast, backtested and staffed on its own.")
 
 # ---- backtest ---------------------------------------------------------------
 st.subheader("Backtest accuracy and the model chosen per horizon")
@@ -159,7 +181,8 @@ else:
     buckets = [b for b in ("day-ahead", "week-ahead", "month-ahead") if b in set(acc["horizon"])]
     chosen = acc[acc["chosen"] & acc["horizon"].isin(buckets)]
     table = chosen.assign(cell=chosen["model"] + "  " + chosen["wape"].map(lambda w: f"{w:.1%}" if w == w else "n/a"))
-    pivot = table.pivot_table(index=["channel", "tz"], columns="horizon", values="cell", aggfunc="first")[buckets].reset_index()
+    rows = ["channel", "queue", "tz"] if has_queues and "queue" in acc.columns else ["channel", "tz"]
+    pivot = table.pivot_table(index=rows, columns="horizon", values="cell", aggfunc="first")[buckets].reset_index()
     st.dataframe(pivot.rename(columns={"tz": "customer zone"}), hide_index=True, width="stretch")
     st.caption(
         "Each cell: the model the backtest chose for that channel, customer zone and lead time, and its WAPE (sum of absolute errors "
@@ -168,7 +191,9 @@ else:
     )
     with st.expander("Every model's scores"):
         detail = acc if channel == "all channels" else acc[acc["channel"] == channel]
-        cols = [c for c in ["channel", "tz", "horizon", "model", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated", "origins", "chosen"] if c in detail]
+        if queue != "all queues" and "queue" in detail.columns:
+            detail = detail[detail["queue"] == queue]
+        cols = [c for c in ["channel"] + (["queue"] if has_queues else []) + ["tz", "horizon", "model", "wape", "mase", "bias", "coverage_80", "coverage_80_calibrated", "origins", "chosen"] if c in detail]
         st.dataframe(detail[cols], hide_index=True, width="stretch", height=320, column_config={
             "wape": st.column_config.NumberColumn("WAPE", format="percent"),
             "mase": st.column_config.NumberColumn("MASE", format="%.2f"),

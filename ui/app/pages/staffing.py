@@ -128,6 +128,27 @@ c[0].altair_chart(alt.layer(vol, staffed_line).properties(height=230), width="st
 c[1].markdown(f"**Predicted service level**; red: the {t.target_sl:.0%} target")
 c[1].altair_chart(alt.layer(sl, target).properties(height=230), width="stretch")
 
+# ---- by queue -----------------------------------------------------------------
+by_queue = st.session_state.get("requirements_by_queue")
+if by_queue is not None and (by_queue["queue"] != by_queue["channel"]).any():
+    qg = by_queue[by_queue["channel"] == channel]
+    st.subheader(f"{channel}: requirements by queue")
+    rows = []
+    for queue, qq in qg.groupby("queue", sort=True):
+        rows.append({"queue": queue, "target": f"{qq['target_sl'].iloc[0]:.0%} within {fmt.duration(qq['target_s'].iloc[0])}",
+                     "contacts": qq["volume"].sum(), "handle time (s)": (qq["volume"] * qq["aht_s"]).sum() / max(qq["volume"].sum(), 1e-9),
+                     "agent-hours to schedule": qq["agents_required"].sum() * step_s / 3600, "peak agents": int(qq["agents_required"].max())})
+    st.dataframe(pd.DataFrame(rows).round({"contacts": 0, "handle time (s)": 0, "agent-hours to schedule": 0}), hide_index=True,
+                 width="stretch", key="st_by_queue")
+    qv = qg.assign(time=state.wall(qg["ds"], tz))
+    qv = qv[(qv["time"] >= lo_t) & (qv["time"] < hi_t)]
+    st.altair_chart(alt.Chart(qv).mark_area(interpolate="step-after").encode(
+        x=x, y=alt.Y("agents_required:Q", title="agents to schedule", stack=True), color=alt.Color("queue:N", title="queue"),
+        tooltip=["queue:N", alt.Tooltip("agents_required:Q", title="agents to schedule")],
+    ).properties(height=220), width="stretch")
+    st.caption("Each queue is staffed on its own (its own target and handle time, agents dedicated to it while they serve it); "
+               "the channel's requirement above, which the roster covers, is the sum of its queues' (no pooling between queues).")
+
 # ---- explain one interval ---------------------------------------------------
 st.subheader("Explain one interval")
 options = list(range(len(g)))
