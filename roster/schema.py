@@ -326,6 +326,8 @@ class CapacitySettings(_Strict):
         default=None, description="paid hours of one FTE a week; default: the most weekly hours of any contract (max_week_h)")
     scheduling_overhead: float = Field(
         default=0.0, description="share of hours added to the interval requirement because shifts cannot follow it exactly, 0..1 (0.1 = 10%)")
+    sites: tuple[str, ...] | None = Field(
+        default=None, description="the sites hires may be placed at (each a site of agents.csv); default: every site of agents.csv")
 
     @field_validator("attrition_per_month")
     @classmethod
