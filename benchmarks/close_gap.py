@@ -28,19 +28,21 @@ from roster.planning.plan import run_plan  # noqa: E402
 from roster.planning.settings import PlanSettings  # noqa: E402
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The roster options of the close-the-gap figures (shared with benchmarks/capacity.py)."""
     ap.add_argument("--time-limit", type=float, default=60.0, help="the roster step's time limit, seconds (each roster)")
     ap.add_argument("--effort", type=int, default=None, help="the roster search's work budget (default: the plan's)")
     ap.add_argument("--workers", type=int, default=2)
-    args = ap.parse_args()
+
+
+def gap_figures(time_limit_s: float, effort: int | None, workers: int) -> None:
+    """Plan the sample, close the roster's gap, re-roster with the recommended agents, and print predicted vs reached."""
     t0 = time.perf_counter()
     inputs = load_inputs(ROOT / "data" / "samples")
-    settings = PlanSettings(time_limit_s=args.time_limit, workers=args.workers,
-                            **({} if args.effort is None else {"effort": args.effort}))
+    settings = PlanSettings(time_limit_s=time_limit_s, workers=workers, **({} if effort is None else {"effort": effort}))
     result = run_plan(inputs, settings, close_gap=True, check_gap=True)
     gap, check = result.gap, result.gap_check
-    print(f"sample plan, roster time limit {args.time_limit:g} s, effort {settings.effort}; "
+    print(f"sample plan, roster time limit {time_limit_s:g} s, effort {settings.effort}; "
           + ", ".join(f"{k} {v:.0f} s" for k, v in result.timings.items()))
     if gap is None:
         print("the roster is not short: nothing to close")
@@ -63,6 +65,13 @@ def main() -> None:
         print(f"{label:<22}{short:>14.1f}" + "".join(f"{sl.get(c, float('nan')):>11.1%}" for c in channels))
     print(f"(re-roster: {check.roster.kpis.agents_rostered} agents, status {check.roster.kpis.status}, "
           f"programme floor {check.roster.kpis.bound_short_agent_h:.1f}); total {time.perf_counter() - t0:.0f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(ap)
+    args = ap.parse_args()
+    gap_figures(args.time_limit, args.effort, args.workers)
 
 
 if __name__ == "__main__":

@@ -486,11 +486,17 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
                 notes.append(
                     f"{where}: weeks {_weeks_text(wk)} cannot be covered ({u[c].max():.1f} FTE short at most): {why} and overtime is "
                     f"capped at overtime_max_share = {cap.overtime_max_share:g}; raise the cap or start from more agents")
-    ten_alone = np.zeros((C, W))
+    # the overtime alone needs per channel (its sites together) and week, as a share of the channel's tenured FTE
+    names = sorted({c for c, _ in cells})
+    of_channel = np.array([names.index(c) for c, _ in cells])
+    ten_alone = np.zeros((len(names), W))
+    ot_alone = np.zeros((len(names), W))
     for e, (gi, c) in enumerate(edges):
-        ten_alone[c] += alone["x"][e]
+        ten_alone[of_channel[c]] += alone["x"][e]
+    for c in range(C):
+        ot_alone[of_channel[c]] += alone["o"][c]
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(ten_alone > 1e-9, alone["o"] / ten_alone, np.where(alone["o"] > 1e-9, np.inf, 0.0))
+        share = np.where(ten_alone > 1e-3, ot_alone / ten_alone, np.where(ot_alone > 1e-6, np.inf, 0.0))
     peak_share = float(share.max()) if share.size else 0.0
     if peak_share > cap.overtime_max_share + 1e-9:
         notes.append(f"overtime alone would need up to {peak_share:.0%} more hours in a week (overtime_max_share = "
