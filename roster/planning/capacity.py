@@ -42,7 +42,8 @@ model of Koole & Schild's section 5 with the hiring pipeline of Gans, Koole and 
               o[c,w] <= overtime_max_share x sum_g x[g,c,w]
               class_size_min y[c,s] <= h[c,s] <= class_size_max y[c,s],  h integer, y binary,  h[c,s] = 0 for s <= lead
 
-with ``e(k)`` a hire's productive FTE in its (k+1)-th week. Its optimum is exact (HiGHS proves it), unlike a greedy that
+with ``c`` a channel at a site (a pool ``g`` covers its own site's channels only; ``h[c, s] = 0`` too at a site hires are not
+placed at) and ``e(k)`` a hire's productive FTE in its (k+1)-th week. Its optimum is exact (HiGHS proves it), unlike a greedy that
 hires for the first gap it meets and cannot weigh a class against a few weeks of overtime. The same programme without
 hires and without the overtime cap gives the overtime-only alternative it is compared to. Today's agents' wages are the
 same under every plan and are left out of the costs; hires' wages count up to the horizon's end only.

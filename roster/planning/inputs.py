@@ -140,6 +140,9 @@ def load_roster_inputs(
     if files["templates"] is not None:
         lr = load_shift_templates(files["templates"], lr)
     ag = load_agents(files["agents"], lr)
+    from roster.planning.capacity import check_sites  # (capacity imports this module)
+
+    check_sites(lr.capacity, ag, file=files["rules"].name)
     off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
     interval_min = lr.roster_interval_min(plan_interval_min or 60)
     previous = load_previous_roster(previous_roster, ag, lr, interval_min=interval_min) if previous_roster is not None else None

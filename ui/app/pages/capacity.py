@@ -17,7 +17,7 @@ st.title("Capacity and hiring plan")
 inp = state.page_setup()
 if inp is None:
     st.stop()
-st.caption("Weekly FTE required per channel from a long forecast (holidays and the season included, staffed interval by "
+st.caption("Weekly FTE required per channel and site from a long forecast (holidays and the season included, staffed interval by "
            "interval), against today's agents after attrition; the hiring classes and the overtime that close the gap at "
            "the least cost. The settings start from rules.toml's [capacity] section.")
 
@@ -53,7 +53,11 @@ with st.form("capacity_form"):
                                 key="cap_ot_rate", help="pay of an overtime hour as a multiple of the hourly cost; at least 1")
     overhead = c[2].number_input("Scheduling overhead (%)", min_value=0.0, max_value=100.0, value=cap.scheduling_overhead * 100,
                                  step=1.0, key="cap_overhead", help="hours added because shifts cannot follow the interval curve exactly")
-    run = c[3].form_submit_button("Make the plan", type="primary", disabled=bool(state.running("capacity")))
+    all_sites = sorted({a.site for a in inp.agents})
+    hire_sites = c[3].multiselect("Hire at sites", all_sites, default=[s for s in (cap.sites or all_sites) if s in all_sites],
+                                  key="cap_sites", help="the sites hiring classes may be placed at (capacity.sites); the "
+                                                        "requirement of the others is covered by their agents and overtime")
+    run = st.form_submit_button("Make the plan", type="primary", disabled=bool(state.running("capacity")))
 
 if run:
     try:
@@ -65,6 +69,7 @@ if run:
             inp.rules, attrition_per_month=attrition / 100, hiring_lead_weeks=int(lead), training_weeks=int(training),
             ramp_aht_multiplier=ramp, class_size_min=int(class_min), class_size_max=int(class_max), cost_per_hire=float(per_hire),
             overtime_max_share=ot_share / 100, overtime_rate=float(ot_rate), scheduling_overhead=overhead / 100,
+            sites=None if set(hire_sites) == set(all_sites) else list(hire_sites),
         )
         check_settings(rules.capacity, int(weeks))
     except InputError as exc:
