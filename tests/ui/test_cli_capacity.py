@@ -3,6 +3,7 @@
 import shutil
 
 import pandas as pd
+import pytest
 
 from forecast import tables
 from ui.cli import main
@@ -62,4 +63,25 @@ def test_a_hiring_site_not_in_agents_csv_is_refused_naming_file_and_key(small_ap
     assert main(["capacity", "--data", str(data), "--weeks", "8", "--no-backtest", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "rules.toml" in err and "capacity.sites" in err and "'Porto' is not a site of agents.csv" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("file", "old", "new", "key", "words"), [
+    ("rules.toml", "attrition_per_month = 0.03", "attrition_per_month = -0.05", "capacity.attrition_per_month", "found -0.05"),
+    ("targets.toml", "shrinkage = 0.15", "shrinkage = -0.1", "shrinkage", "-0.1"),
+    ("targets.toml", "shrinkage = 0.15", "shrinkage = 1.2", "shrinkage", "1.2"),
+    ("rules.toml", "[capacity]", "[capacity]\novertime_rate = 0.9", "capacity.overtime_rate", "below the base rate"),
+    ("rules.toml", "rate = 1.5 ", "rate = 0.8 ", "overtime.rate", "below the base rate"),
+])
+def test_bad_rates_and_shares_exit_2_naming_file_and_key_and_write_nothing(small_app_data, tmp_path, capsys, file, old, new, key,
+                                                                           words):
+    data = tmp_path / "data"
+    shutil.copytree(small_app_data, data)
+    text = (data / file).read_text()
+    assert old in text
+    (data / file).write_text(text.replace(old, new, 1))
+    out = tmp_path / "out"
+    assert main(["capacity", "--data", str(data), "--weeks", "8", "--no-backtest", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert file in err and key in err and words in err, err
     assert not out.exists()

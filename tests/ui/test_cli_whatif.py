@@ -151,3 +151,14 @@ def test_refresh_stale_without_a_store_or_with_an_event_is_refused(small_app_dat
     assert main(["whatif", "--data", str(small_app_data), "--refresh-stale", "--event", "name=X; start=2026-11-25T10:00; hours=6; "
                  "uplift=2", *OPTIONS]) == 2
     assert "give no --event or --scenario" in capsys.readouterr().err.replace("\n", " ")
+
+
+def test_a_scenario_file_whose_event_lies_outside_the_forecast_names_the_file_and_key_and_writes_nothing(small_app_data, tmp_path,
+                                                                                                       capsys):
+    scenario = tmp_path / "late.toml"
+    scenario.write_text(FLASH.replace("start = 2026-11-25T10:00:00", "start = 2027-03-01T10:00:00"))
+    out = tmp_path / "out"
+    assert main(["whatif", "--data", str(small_app_data), "--scenario", str(scenario), "--out", str(out), *OPTIONS]) == 2
+    err = capsys.readouterr().err.replace("\n", " ")
+    assert "late.toml" in err and "'start'" in err and "2027-03-01" in err, err
+    assert not out.exists()
