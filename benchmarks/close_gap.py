@@ -1,6 +1,6 @@
 """Close the gap on the sample: the recommendations' predicted shortfall and service level against a re-roster with them.
 
-    python benchmarks/close_gap.py [--time-limit 60] [--effort 60] [--workers 2]
+    python benchmarks/close_gap.py [--time-limit 60] [--effort 60] [--workers 2] [--leave-out K]
 
 Runs the sample's plan (forecast, staffing, roster with the given time limit and
 work budget, simulation), the recommendations that close the roster's gap
@@ -15,6 +15,7 @@ five minutes on a 2-core machine. Figures, not a test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -33,12 +34,22 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--time-limit", type=float, default=60.0, help="the roster step's time limit, seconds (each roster)")
     ap.add_argument("--effort", type=int, default=None, help="the roster search's work budget (default: the plan's)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--leave-out", type=int, default=0, metavar="K",
+                    help="leave every K-th agent of agents.csv out of the team (0: the whole team), for a gap the team cannot cover")
 
 
-def gap_figures(time_limit_s: float, effort: int | None, workers: int) -> None:
-    """Plan the sample, close the roster's gap, re-roster with the recommended agents, and print predicted vs reached."""
+def gap_figures(time_limit_s: float, effort: int | None, workers: int, leave_out: int = 0) -> None:
+    """Plan the sample, close the roster's gap, re-roster with the recommended agents, and print predicted vs reached.
+
+    ``leave_out`` = K > 0 plans with the sample's team less every K-th agent (and their time off).
+    """
     t0 = time.perf_counter()
     inputs = load_inputs(ROOT / "data" / "samples")
+    if leave_out > 0:
+        kept = [a for i, a in enumerate(inputs.agents) if (i + 1) % leave_out]
+        ids = {a.agent_id for a in kept}
+        print(f"the sample's team less every {leave_out}th agent: {len(kept)} of {len(inputs.agents)} agents")
+        inputs = dataclasses.replace(inputs, agents=kept, time_off=[t for t in inputs.time_off if t.agent_id in ids])
     settings = PlanSettings(time_limit_s=time_limit_s, workers=workers, **({} if effort is None else {"effort": effort}))
     result = run_plan(inputs, settings, close_gap=True, check_gap=True)
     gap, check = result.gap, result.gap_check
@@ -71,7 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(ap)
     args = ap.parse_args()
-    gap_figures(args.time_limit, args.effort, args.workers)
+    gap_figures(args.time_limit, args.effort, args.workers, args.leave_out)
 
 
 if __name__ == "__main__":
