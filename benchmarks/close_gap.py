@@ -65,6 +65,8 @@ def gap_figures(time_limit_s: float, effort: int | None, workers: int, leave_out
     for r in gap.recommendations:
         print(f"{r.rank:>2}  {r.kind:<15}{r.removed_agent_h:>10.1f}{money(r.cost, cur):>12}  {r.what}")
     print(f"all: {money(gap.cost, cur)}")
+    for n in gap.notes:
+        print(f"note: {n}")
     if check is None:
         print("no recommendation, no re-roster")
         return

@@ -75,7 +75,7 @@ from forecast.errors import InputError, Problem
 from forecast.io.files import write_table
 from forecast.io.outputs import check_folder, write_folder
 from forecast.timegrid import TimeGrid
-from roster.planning.inputs import Inputs
+from roster.planning.inputs import Inputs, check_sites  # noqa: F401 - check_sites is this module's too
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, CapacitySettings, LabourRules, Targets
 
@@ -130,18 +130,6 @@ def full_time_week_h(rules: LabourRules) -> float:
 def hire_contract(rules: LabourRules) -> str:
     """The contract new hires work: ``capacity.hire_contract``, else the one with the most weekly hours."""
     return rules.capacity.hire_contract or max(rules.contracts, key=lambda n: (rules.contracts[n].max_week_h, n))
-
-
-def check_sites(settings: CapacitySettings, agents: list[Agent], file: str = RULES_FILE) -> None:
-    """Refuse hiring sites (``capacity.sites``) that no agent of agents.csv works at, naming the file and key."""
-    if settings.sites is None:
-        return
-    known = sorted({a.site for a in agents})
-    unknown = [s for s in settings.sites if s not in known]
-    if unknown:
-        raise InputError.one(file, f"sites = {list(settings.sites)}: {', '.join(repr(s) for s in unknown)} is not a site of agents.csv "
-                                   f"(its sites: {', '.join(known) or 'none'}); hires are placed at a site the team works at",
-                             column="capacity.sites")
 
 
 def hiring_sites(settings: CapacitySettings, agents: list[Agent]) -> list[str]:
