@@ -351,11 +351,12 @@ STAFFING_BACKTEST = Table(
 
 CAPACITY = Table(
     "capacity.csv",
-    "one per week and channel of the capacity plan (shiftcast capacity)",
+    "one per week, channel and site of the capacity plan (shiftcast capacity), plus one per week and channel totalling the sites (site = all)",
     (
         Column("week", "", "week of the horizon, 1 = the first 7 days after the history"),
         Column("week_start", "UTC", "the week's first instant"),
         Column("channel", "", "the channel"),
+        Column("site", "", "the site (its agents and its hires), or all: the channel's total over the sites"),
         Column("required_net_fte", "FTE", "agent-hours needed on the channel (interval staffing summed) / full-time weekly hours"),
         Column("required_fte", "FTE", "paid FTE required: required_net_fte x (1 + scheduling_overhead) / (1 - shrinkage)"),
         Column("tenured_fte", "FTE", "today's agents' FTE on the channel after attrition (multi-skilled agents shared out)"),
@@ -364,7 +365,7 @@ CAPACITY = Table(
         Column("overtime_fte", "FTE", "overtime the plan uses, in FTE (overtime_h / full-time weekly hours)"),
         Column("overtime_h", "h", "overtime hours the plan uses"),
         Column("gap_fte", "FTE", "available_fte + overtime_fte - required_fte: never below 0 unless the plan cannot cover the week"),
-        Column("hires_start", "agents", "new hires starting that week (a hiring class)"),
+        Column("hires_start", "agents", "new hires starting that week (a hiring class: one channel at one site)"),
         Column("requisitions_open", "agents", "hires whose requisition must open that week (hiring_lead_weeks before they start)"),
         Column("new_hires", "agents", "the plan's hires employed that week, after attrition (training, ramping and productive)"),
         Column("hire_cost", "currency", "the plan's hires' wages that week, plus cost_per_hire for each hire starting"),

@@ -301,6 +301,10 @@ class Contract(_Strict):
     earliest_start: dt.time = Field(default=dt.time(0, 0), description="earliest shift start, site local time")
     latest_start: dt.time = Field(default=dt.time(23, 59), description="latest shift start, site local time")
     hourly_cost: float = Field(default=0.0, ge=0, description="cost of one paid hour, for budgets and what-ifs")
+    overtime_days_per_week: int = Field(
+        default=0, ge=0, le=2,
+        description="days off an agent may work a week as overtime, past the weekly day limits (max_days_per_week, "
+                    "min_days_off_per_week); rest and max_consecutive_days still hold (the extra-day overtime contracts set it)")
     shifts: list[ShiftType] = Field(
         default_factory=list,
         description="fixed shift types (from a shift templates file); when given, the only shifts offered, "
@@ -400,6 +404,8 @@ class CapacitySettings(_Strict):
         default=None, description="paid hours of one FTE a week; default: the most weekly hours of any contract (max_week_h)")
     scheduling_overhead: float = Field(
         default=0.0, description="share of hours added to the interval requirement because shifts cannot follow it exactly, 0..1 (0.1 = 10%)")
+    sites: tuple[str, ...] | None = Field(
+        default=None, description="the sites hires may be placed at (each a site of agents.csv); default: every site of agents.csv")
 
     @field_validator("attrition_per_month")
     @classmethod
@@ -466,6 +472,8 @@ class CapacitySettings(_Strict):
         return self.training_weeks + len(self.ramp_aht_multiplier)
 #: suffix of the contract an agent on overtime works (``full_time`` -> ``full_time_overtime``), see :meth:`LabourRules.with_additions`
 OVERTIME_SUFFIX = "_overtime"
+#: suffix of the contract an agent working an extra day (a day off, as overtime) works (``full_time`` -> ``full_time_extra_day``)
+EXTRA_DAY_SUFFIX = "_extra_day"
 #: the contract temporary (flex) agents work, see :meth:`LabourRules.with_additions`
 TEMP_CONTRACT = "temp"
 
@@ -476,13 +484,19 @@ class Overtime(_Strict):
     Overtime is paid at ``rate`` times the contract's hourly cost for the
     hours beyond the contract's ``max_week_h``; it is worked as longer shifts
     (up to ``max_day_h`` more than the contract's longest) or more hours a
-    week within the days the rules allow.
+    week within the days the rules allow, or as an extra day: up to
+    ``max_extra_days`` days off a week worked (its hours paid at ``rate``),
+    within the rest and consecutive-day rules and ``max_week_h`` more hours.
     """
 
     max_week_h: float = Field(default=8.0, ge=0, le=40, description="overtime hours a week beyond the contract's max_week_h (0..40)")
     max_day_h: float = Field(default=2.0, ge=0, le=8,
                              description="how much longer than the contract's longest shift an overtime shift may be, in hours (0..8)")
     rate: float = Field(default=1.5, le=4, description="overtime pay as a multiple of the contract's hourly cost (1 = the base rate; 1..4)")
+    max_extra_days: int = Field(
+        default=1, ge=0, le=2,
+        description="days off an agent may work a week as overtime (an extra day), past the weekly day limits, within rest, "
+                    "max_consecutive_days and max_week_h above (0..2; 0: no extra day)")
 
     @field_validator("rate")
     @classmethod
@@ -647,17 +661,25 @@ class LabourRules(_Strict):
           paid hours a week and shifts up to ``overtime.max_day_h`` longer than
           its longest; paid at the contract's hourly cost (the overtime premium
           is counted by the recommendations, not by the roster's cost);
+        * ``<contract>_extra_day`` for each contract (with ``overtime.max_extra_days`` > 0):
+          ``overtime.max_extra_days`` more working days a week past the weekly day
+          limits (``overtime_days_per_week``), ``overtime.max_week_h`` more paid hours,
+          the contract's own shift lengths; rest and ``max_consecutive_days`` hold;
         * ``temp``: a temporary agent's week (``[temps]``), no weekly minimum.
         """
         contracts = dict(self.contracts)
         ot = self.overtime
         for name, c in self.contracts.items():
-            if name.endswith(OVERTIME_SUFFIX) or name + OVERTIME_SUFFIX in contracts:
+            if name.endswith((OVERTIME_SUFFIX, EXTRA_DAY_SUFFIX)) or name == TEMP_CONTRACT:
                 continue
-            longest = max(c.shift_lengths_h) + ot.max_day_h
-            lengths = sorted(set(c.shift_lengths_h) | ({longest} if 0 < ot.max_day_h and longest <= 16 else set()))
-            contracts[name + OVERTIME_SUFFIX] = c.model_copy(update={
-                "max_week_h": min(c.max_week_h + ot.max_week_h, HOURS_PER_WEEK), "shift_lengths_h": lengths})
+            if name + OVERTIME_SUFFIX not in contracts:
+                longest = max(c.shift_lengths_h) + ot.max_day_h
+                lengths = sorted(set(c.shift_lengths_h) | ({longest} if 0 < ot.max_day_h and longest <= 16 else set()))
+                contracts[name + OVERTIME_SUFFIX] = c.model_copy(update={
+                    "max_week_h": min(c.max_week_h + ot.max_week_h, HOURS_PER_WEEK), "shift_lengths_h": lengths})
+            if ot.max_extra_days > 0 and name + EXTRA_DAY_SUFFIX not in contracts:
+                contracts[name + EXTRA_DAY_SUFFIX] = c.model_copy(update={
+                    "max_week_h": min(c.max_week_h + ot.max_week_h, HOURS_PER_WEEK), "overtime_days_per_week": ot.max_extra_days})
         if TEMP_CONTRACT not in contracts:
             t = self.temps
             contracts[TEMP_CONTRACT] = Contract(min_week_h=0, max_week_h=t.max_week_h, max_days_per_week=t.max_days_per_week,

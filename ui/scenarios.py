@@ -350,3 +350,59 @@ def adoption_status(results: dict, roster_fingerprint: str | None) -> str:
     if not adopted:
         return NOT_PLANNED
     return CURRENT if roster_fingerprint is not None and adopted.get("base_fingerprint") == roster_fingerprint else STALE
+
+
+def stale_scenarios(store: ScenarioStore, roster_fingerprint: str | None) -> pd.DataFrame:
+    """The saved scenarios whose adopted plan was made on another roster than the one of ``roster_fingerprint``
+    (:func:`adoption_status` ``STALE``): ``id, name, event, results`` as :meth:`ScenarioStore.list` has them."""
+    df = store.list()
+    if not len(df):
+        return df
+    keep = [adoption_status(r, roster_fingerprint) == STALE for r in df["results"]]
+    return df[keep].reset_index(drop=True)
+
+
+class Refreshed:
+    """One stale scenario re-planned (``refreshed``), or why it could not be (``message``)."""
+
+    __slots__ = ("id", "name", "refreshed", "message")
+
+    def __init__(self, id: str, name: str, refreshed: bool, message: str = ""):
+        self.id, self.name, self.refreshed, self.message = id, name, refreshed, message
+
+    def __repr__(self) -> str:
+        return f"Refreshed({self.name!r}, {'refreshed' if self.refreshed else 'not refreshed: ' + self.message})"
+
+
+def keep_mode(results: dict) -> str | bool:
+    """How a scenario's adopted plan was rostered (``"outside_event"`` or False), to re-plan it the same way."""
+    return "outside_event" if (results.get("adopted") or {}).get("keep_roster", "outside_event") == "outside_event" else False
+
+
+def refresh_stale(store: ScenarioStore, roster_fingerprint: str, replan: Callable[[dict, str | bool], dict], *,
+                  progress: Callable[[str, float, float | None], None] | None = None) -> list[Refreshed]:
+    """Re-plan every saved scenario whose adopted plan is stale against the roster of ``roster_fingerprint``, and keep
+    the new figures with it (:meth:`ScenarioStore.save_adoption`).
+
+    ``replan(event, keep_roster)`` plans for a saved event (its JSON) on the current roster, rostered as it was before
+    (:func:`keep_mode`), and returns the figures to keep (``AdoptedScenario.summary()``, whose ``base_fingerprint``
+    must be ``roster_fingerprint``). A scenario that cannot be re-planned (its event now outside the forecast, say) keeps
+    its stale figures and its message is returned; the others are re-planned all the same.
+    """
+    todo = stale_scenarios(store, roster_fingerprint)
+    done: list[Refreshed] = []
+    for k, row in enumerate(todo.itertuples(index=False)):
+        if progress is not None:
+            progress(f"re-planning scenario '{row.name}' on the current roster ({k + 1} of {len(todo)})", k, len(todo))
+        try:
+            summary = replan(row.event, keep_mode(row.results))
+            if summary.get("base_fingerprint") != roster_fingerprint:
+                raise ScenarioError("the roster changed while the scenario was re-planned; refresh again")
+            store.save_adoption(row.id, summary)
+        except (ValueError, ScenarioError) as exc:  # bad input (InputError, an invalid saved event): reported, the others go on
+            done.append(Refreshed(row.id, row.name, False, str(exc).strip() or type(exc).__name__))
+            continue
+        done.append(Refreshed(row.id, row.name, True))
+    if progress is not None and len(todo):
+        progress("stale scenarios re-planned", len(todo), len(todo))
+    return done

@@ -6,6 +6,23 @@ summed per week: paid FTE required per channel and week is (Koole & Schild 2021,
     required_net_fte = sum over the week's intervals of agents_net_exact x interval_h / full_time_week_h
     required_fte     = required_net_fte x (1 + scheduling_overhead) / (1 - shrinkage)
 
+Where skills and sites decide, the requirement is planned per channel **and site**: each interval's agent-hours on a
+channel are allocated to the sites in proportion to the FTE each site can put on the channel at that time of day::
+
+    cover[s, c, i]   = sum over site s's agents with skill c whose start window covers interval i (local time of the site)
+                       of  fte(agent) / number of the agent's skills
+    share[s, c, i]   = cover[s, c, i] / sum_s' cover[s', c, i]
+    required[s, c, w] = sum over the week's intervals i of  net_agent_h[c, i] x share[s, c, i]    (then to FTE as above)
+
+An agent's start window covers the local times from its earliest start (the agent's, else its contract's) to its
+latest start plus the contract's longest shift (wrapping past midnight, at most a whole day). A site with no agent on
+the channel gets none of its requirement; an interval no site covers is shared equally among the hiring sites
+(``capacity.sites``, by default every site of agents.csv). An agent with several skills is counted once: its FTE is split
+over its skills for the shares only, and in the plan its pool's FTE is shared among its channels by the programme below
+(each pool covers its own site's channels only). Hires are decided per channel and site (a class is one channel and
+one site), at the hiring sites only; capacity.csv has one row per week, channel and site plus a total per week and
+channel (``site = all``).
+
 Today's agents (agents.csv) count as FTE = their contract's ``max_week_h`` / ``full_time_week_h``, grouped in pools of
 the same site and skills; a multi-skilled pool's FTE is shared between its channels week by week (the programme
 decides how). Attrition removes a share ``a`` a month, compounded: after ``t`` weeks ``(1 - a) ** (12 t / 52)`` of a
@@ -25,7 +42,8 @@ model of Koole & Schild's section 5 with the hiring pipeline of Gans, Koole and 
               o[c,w] <= overtime_max_share x sum_g x[g,c,w]
               class_size_min y[c,s] <= h[c,s] <= class_size_max y[c,s],  h integer, y binary,  h[c,s] = 0 for s <= lead
 
-with ``e(k)`` a hire's productive FTE in its (k+1)-th week. Its optimum is exact (HiGHS proves it), unlike a greedy that
+with ``c`` a channel at a site (a pool ``g`` covers its own site's channels only; ``h[c, s] = 0`` too at a site hires are not
+placed at) and ``e(k)`` a hire's productive FTE in its (k+1)-th week. Its optimum is exact (HiGHS proves it), unlike a greedy that
 hires for the first gap it meets and cannot weigh a class against a few weeks of overtime. The same programme without
 hires and without the overtime cap gives the overtime-only alternative it is compared to. Today's agents' wages are the
 same under every plan and are left out of the costs; hires' wages count up to the horizon's end only.
@@ -57,7 +75,7 @@ from forecast.errors import InputError, Problem
 from forecast.io.files import write_table
 from forecast.io.outputs import check_folder, write_folder
 from forecast.timegrid import TimeGrid
-from roster.planning.inputs import Inputs
+from roster.planning.inputs import Inputs, check_sites  # noqa: F401 - check_sites is this module's too
 from roster.planning.settings import PlanSettings
 from roster.schema import Agent, CapacitySettings, LabourRules, Targets
 
@@ -79,6 +97,8 @@ RULES_FILE = "rules.toml"
 #: 0.46% after 30 s (tests/roster/planning/test_capacity.py's first series).
 MIP_REL_GAP = 5e-3
 MIP_TIME_LIMIT_S = 20.0
+#: capacity.csv's ``site`` of the rows that total a week and channel over the sites (and of a plan made without sites).
+TOTAL_SITE = "all"
 #: Cost of one FTE-week of cover that no plan can give, relative to the dearest cover the plan can buy.
 SHORTFALL_PENALTY = 1000.0
 
@@ -112,6 +132,11 @@ def hire_contract(rules: LabourRules) -> str:
     return rules.capacity.hire_contract or max(rules.contracts, key=lambda n: (rules.contracts[n].max_week_h, n))
 
 
+def hiring_sites(settings: CapacitySettings, agents: list[Agent]) -> list[str]:
+    """The sites hires may be placed at: ``capacity.sites``, else every site of agents.csv."""
+    return list(settings.sites) if settings.sites is not None else sorted({a.site for a in agents})
+
+
 def check_settings(settings: CapacitySettings, weeks: int, file: str = RULES_FILE) -> None:
     """Refuse settings that cannot make a plan over ``weeks`` weeks, naming the file and key.
 
@@ -139,10 +164,55 @@ def check_settings(settings: CapacitySettings, weeks: int, file: str = RULES_FIL
 # --------------------------------------------------------------------------- #
 
 
+def _minute_of_day(ds: pd.DatetimeIndex, tz: str) -> np.ndarray:
+    local = ds.tz_convert(tz)
+    return np.asarray(local.hour * 60 + local.minute, dtype=int)
+
+
+def site_shares(ds: pd.DatetimeIndex, channels: list[str], agents: list[Agent], rules: LabourRules,
+                sites: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Each site's share of each channel's requirement at each interval start ``ds`` (UTC), by the rule of the module's docstring.
+
+    Returns
+    -------
+    dict
+        Channel -> DataFrame indexed by ``ds`` with one column per site of ``agents`` (shares summing to 1 in each row).
+    """
+    ft = full_time_week_h(rules)
+    all_sites = sorted({a.site for a in agents})
+    hire = [s for s in (sites or all_sites) if s in all_sites] or all_sites
+    groups: dict[tuple, float] = {}
+    for a in agents:
+        c = rules.contracts[a.contract]
+        lo = a.earliest_start or c.earliest_start
+        hi = a.latest_start or c.latest_start
+        lo_min, hi_min = lo.hour * 60 + lo.minute, hi.hour * 60 + hi.minute
+        span = min((hi_min - lo_min) % 1440 + int(round(max(c.shift_lengths_h) * 60)), 1440)
+        for ch in a.skills:
+            key = (a.site, a.site_tz, ch, lo_min, span)
+            groups[key] = groups.get(key, 0.0) + c.max_week_h / ft / len(a.skills)
+    minutes = {tz: _minute_of_day(ds, tz) for tz in {a.site_tz for a in agents}}
+    out = {}
+    for ch in channels:
+        cover = pd.DataFrame(0.0, index=ds, columns=all_sites)
+        for (site, tz, c, lo_min, span), fte in groups.items():
+            if c == ch:
+                cover[site] += fte * (((minutes[tz] - lo_min) % 1440) < span)
+        total = cover.sum(axis=1)
+        share = cover.div(total.where(total > 0), axis=0)
+        nobody = total <= 0
+        if nobody.any():
+            share.loc[nobody, :] = 0.0
+            share.loc[nobody, hire] = 1.0 / len(hire)
+        out[ch] = share
+    return out
+
+
 def weekly_requirement(
     requirements: pd.DataFrame, grid: TimeGrid, targets: Targets, rules: LabourRules, weeks: int,
+    agents: list[Agent] | None = None,
 ) -> pd.DataFrame:
-    """Paid FTE required per week and channel from interval requirements.
+    """Paid FTE required per week and channel (and site, given ``agents``) from interval requirements.
 
     Parameters
     ----------
@@ -155,11 +225,14 @@ def weekly_requirement(
         Each channel's shrinkage; the full-time weekly hours and the scheduling overhead (``rules.capacity``).
     weeks : int
         Weeks to cover: the requirements must reach ``grid.start + weeks x 7 days``.
+    agents : list of Agent, optional
+        Today's team: the requirement is then split by site (:func:`site_shares`, hiring sites ``rules.capacity.sites``)
+        and the result has a ``site`` column.
 
     Returns
     -------
     DataFrame
-        ``week`` (1..weeks), ``week_start`` (UTC), ``channel``, ``net_agent_h``, ``required_net_fte``, ``required_fte``.
+        ``week`` (1..weeks), ``week_start`` (UTC), ``channel``, [``site``], ``net_agent_h``, ``required_net_fte``, ``required_fte``.
     """
     start = grid.start
     end = start + pd.Timedelta(days=7 * weeks)
@@ -169,15 +242,34 @@ def weekly_requirement(
     r = requirements[(requirements["ds"] >= start) & (requirements["ds"] < end)]
     week = ((r["ds"] - start) // pd.Timedelta(days=7)).astype(int) + 1
     hours = r["agents_net_exact"].astype(float) * grid.interval_h
-    g = hours.groupby([week.rename("week"), r["channel"]]).sum().rename("net_agent_h").reset_index()
-    full = pd.MultiIndex.from_product([range(1, weeks + 1), sorted(r["channel"].unique())], names=["week", "channel"])
-    g = g.set_index(["week", "channel"]).reindex(full, fill_value=0.0).reset_index()
+    channels = sorted(r["channel"].unique())
+    if agents:
+        ds = pd.DatetimeIndex(sorted(r["ds"].unique()))
+        shares = site_shares(ds, channels, agents, rules, hiring_sites(rules.capacity, agents))
+        parts = []
+        for ch, share in shares.items():
+            on = (r["channel"] == ch).to_numpy()
+            sh = share.reindex(pd.DatetimeIndex(r.loc[on, "ds"])).to_numpy()
+            part = pd.DataFrame(sh * hours[on].to_numpy()[:, None], columns=share.columns)
+            part["week"] = week[on].to_numpy()
+            part = part.melt(id_vars="week", var_name="site", value_name="net_agent_h")
+            part["channel"] = ch
+            parts.append(part)
+        g = pd.concat(parts).groupby(["week", "channel", "site"])["net_agent_h"].sum().reset_index()
+        sites = sorted({a.site for a in agents})
+        full = pd.MultiIndex.from_product([range(1, weeks + 1), channels, sites], names=["week", "channel", "site"])
+        keys = ["week", "channel", "site"]
+    else:
+        g = hours.groupby([week.rename("week"), r["channel"]]).sum().rename("net_agent_h").reset_index()
+        full = pd.MultiIndex.from_product([range(1, weeks + 1), channels], names=["week", "channel"])
+        keys = ["week", "channel"]
+    g = g.set_index(keys).reindex(full, fill_value=0.0).reset_index()
     ft = full_time_week_h(rules)
     shrink = g["channel"].map({c: t.shrinkage for c, t in targets.channels.items()}).astype(float)
     g["week_start"] = start + pd.to_timedelta((g["week"] - 1) * 7, unit="D")
     g["required_net_fte"] = g["net_agent_h"] / ft
     g["required_fte"] = g["required_net_fte"] * (1.0 + rules.capacity.scheduling_overhead) / (1.0 - shrink)
-    return g[["week", "week_start", "channel", "net_agent_h", "required_net_fte", "required_fte"]]
+    return g[["week", "week_start", "channel"] + (["site"] if agents else []) + ["net_agent_h", "required_net_fte", "required_fte"]]
 
 
 def headcount(agents: list[Agent], rules: LabourRules) -> pd.DataFrame:
@@ -215,9 +307,10 @@ class CapacityPlan:
     Attributes
     ----------
     table : DataFrame
-        :data:`forecast.tables.CAPACITY`, one row per week and channel.
+        :data:`forecast.tables.CAPACITY`, one row per week, channel and site and one per week and channel totalling the
+        sites (``site`` = :data:`TOTAL_SITE`; a plan without sites: one row per week and channel, its ``site`` that one).
     classes : DataFrame
-        ``channel``, ``start_week``, ``week_start`` (UTC), ``requisition_week``, ``hires``: one row per hiring class.
+        ``channel``, ``site``, ``start_week``, ``week_start`` (UTC), ``requisition_week``, ``hires``: one row per hiring class.
     hire_cost, overtime_cost, cost : float
         The plan's costs over the horizon, in the rules' currency.
     overtime_only_cost : float
@@ -227,7 +320,7 @@ class CapacityPlan:
     overtime_only_capped_short_fte_weeks : float
         What overtime alone within ``overtime_max_share`` leaves uncovered, in FTE-weeks summed over weeks and channels.
     min_gap_fte : float
-        The smallest weekly gap after the plan (negative: a week no plan can cover, see ``notes``).
+        The smallest weekly gap of a channel at a site after the plan (negative: a week no plan can cover, see ``notes``).
     optimal : bool
         HiGHS proved the plan's cost within :data:`MIP_REL_GAP` of the best plan's.
     optimality_gap : float
@@ -263,10 +356,12 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     Parameters
     ----------
     weekly : DataFrame
-        ``week`` (1..W), ``week_start`` (UTC), ``channel``, ``required_net_fte``, ``required_fte``
-        (:func:`weekly_requirement`).
+        ``week`` (1..W), ``week_start`` (UTC), ``channel``, [``site``], ``required_net_fte``, ``required_fte``
+        (:func:`weekly_requirement`). With a ``site`` column the plan is per channel and site: a pool covers its own
+        site's channels, hires are placed at the hiring sites (``rules.capacity.sites``, by default every site), and the
+        table adds each week's and channel's total (``site`` = :data:`TOTAL_SITE`); without it, per channel.
     pools : DataFrame
-        ``skills`` (tuple of channels), ``fte``, ``hourly_cost`` (:func:`headcount`).
+        ``site``, ``skills`` (tuple of channels), ``fte``, ``hourly_cost`` (:func:`headcount`).
     rules : LabourRules
         Contracts (the hires' and their cost) and ``rules.capacity``.
 
@@ -277,14 +372,21 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     """
     t0 = time.perf_counter()
     cap = rules.capacity
-    channels = sorted(weekly["channel"].unique())
+    by_site = "site" in weekly.columns
+    if not by_site:
+        weekly = weekly.assign(site=TOTAL_SITE)
+        pools = pools.assign(site=TOTAL_SITE) if len(pools) else pools.assign(site=pd.Series(dtype=object))
+    cells = sorted({(r.channel, r.site) for r in weekly[["channel", "site"]].itertuples(index=False)})
     W = int(weekly["week"].max())
     check_settings(cap, W)
-    C = len(channels)
-    ci = {c: i for i, c in enumerate(channels)}
+    C = len(cells)
+    ci = {k: i for i, k in enumerate(cells)}
     R = np.zeros((C, W))
     for r in weekly.itertuples(index=False):
-        R[ci[r.channel], int(r.week) - 1] = float(r.required_fte)
+        R[ci[(r.channel, r.site)], int(r.week) - 1] = float(r.required_fte)
+    req_net = {(r.channel, r.site, int(r.week)): float(r.required_net_fte) for r in weekly.itertuples(index=False)}
+    week_start = {int(r.week): r.week_start for r in weekly.itertuples(index=False)}
+    hire_ok = np.array([not by_site or cap.sites is None or site in cap.sites for _, site in cells])
     ft = full_time_week_h(rules)
     hire_fte, hire_wage = _weekly_cost(rules)
     surv_end = survival(np.arange(1, W + 1), cap.attrition_per_month)  # at the end of week w (1-based), of a group there at week 1's start
@@ -293,21 +395,23 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     # wages of a hire started in week s (1-based) to the horizon's end, paid while employed (start-of-week survival)
     wage_left = np.array([hire_wage * survival(np.arange(W - s + 1), cap.attrition_per_month).sum() for s in range(1, W + 1)])
 
-    # pools' edges (pool, channel) for channels planned here
-    edges = [(gi, ci[c]) for gi, sk in enumerate(pools["skills"]) for c in sk if c in ci]
+    # pools' edges (pool, cell) for the cells planned here: a pool covers its skills at its own site
+    edges = [(gi, ci[(c, site)]) for gi, (site, sk) in enumerate(zip(pools["site"], pools["skills"])) for c in sk
+             if (c, site) in ci]
     pool_fte = pools["fte"].to_numpy(dtype=float) if len(pools) else np.zeros(0)
-    # overtime's base rate per channel: the FTE-weighted hourly cost of the agents who have the skill (else the hires')
+    # overtime's base rate per cell: the FTE-weighted hourly cost of the site's agents who have the skill (else the hires')
     base = np.full(C, rules.contracts[hire_contract(rules)].hourly_cost)
-    for c in channels:
-        sel = [gi for gi, sk in enumerate(pools["skills"]) if c in sk]
+    for k, (c, site) in enumerate(cells):
+        sel = [gi for gi, (ps, sk) in enumerate(zip(pools["site"], pools["skills"])) if c in sk and ps == site]
         if sel and pool_fte[sel].sum() > 0:
-            base[ci[c]] = float((pools["hourly_cost"].to_numpy()[sel] * pool_fte[sel]).sum() / pool_fte[sel].sum())
+            base[k] = float((pools["hourly_cost"].to_numpy()[sel] * pool_fte[sel]).sum() / pool_fte[sel].sum())
     ot_cost = ft * base * cap.overtime_rate  # one FTE-week of overtime
     penalty = SHORTFALL_PENALTY * max(float(ot_cost.max()), hire_wage + cap.cost_per_hire)
 
-    plan = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=True)
-    alone = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=False, capped=False)
-    within_cap = _solve(R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hires=False)
+    solve = partial(_solve, R, edges, pool_fte, surv_end, eff, wage_left + cap.cost_per_hire, ot_cost, penalty, cap, hire_ok=hire_ok)
+    plan = solve(hires=True)
+    alone = solve(hires=False, capped=False)
+    within_cap = solve(hires=False)
 
     h, o, u, x = plan["h"], plan["o"], plan["u"], plan["x"]
     new_fte = np.zeros((C, W))
@@ -323,12 +427,11 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     starts_cost = h * cap.cost_per_hire
     rows = []
     lead = cap.hiring_lead_weeks
-    for c, name in enumerate(channels):
+    for c, (name, site) in enumerate(cells):
         for w in range(W):
-            req_at = weekly[(weekly["week"] == w + 1) & (weekly["channel"] == name)].iloc[0]
             rows.append({
-                "week": w + 1, "week_start": req_at["week_start"], "channel": name,
-                "required_net_fte": float(req_at["required_net_fte"]), "required_fte": R[c, w],
+                "week": w + 1, "week_start": week_start[w + 1], "channel": name, "site": site,
+                "required_net_fte": req_net[(name, site, w + 1)], "required_fte": R[c, w],
                 "tenured_fte": tenured[c, w], "new_hire_fte": new_fte[c, w], "available_fte": tenured[c, w] + new_fte[c, w],
                 "overtime_fte": o[c, w], "overtime_h": o[c, w] * ft,
                 "gap_fte": tenured[c, w] + new_fte[c, w] + o[c, w] - R[c, w],
@@ -341,7 +444,12 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     table = pd.DataFrame(rows)
     table.loc[table["gap_fte"].abs() < 1e-5, "gap_fte"] = 0.0  # the solvers' tolerance, not a shortfall
     table["cost"] = table["hire_cost"] + table["overtime_cost"]
-    table = table.sort_values(["week", "channel"], ignore_index=True)
+    min_gap = float(table["gap_fte"].min())
+    if by_site:
+        total = table.drop(columns="site").groupby(["week", "week_start", "channel"], as_index=False).sum(numeric_only=True)
+        table = pd.concat([table, total.assign(site=TOTAL_SITE)], ignore_index=True)
+    site_order = table["site"].map(lambda v: (v == TOTAL_SITE, v))
+    table = table.assign(_s=site_order).sort_values(["week", "channel", "_s"], ignore_index=True).drop(columns="_s")
     fte_cols = ["required_net_fte", "required_fte", "tenured_fte", "new_hire_fte", "available_fte", "overtime_fte", "gap_fte",
                 "new_hires", "overtime_only_fte"]
     table[fte_cols] = table[fte_cols].round(3)
@@ -349,26 +457,35 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     table[money_cols + ["overtime_h"]] = table[money_cols + ["overtime_h"]].round(2)
     table = tables.CAPACITY.order(table)
 
-    classes = table[table["hires_start"] > 0][["channel", "week", "week_start", "hires_start"]].rename(
+    cells_t = table[table["site"] != TOTAL_SITE] if by_site else table
+    classes = cells_t[cells_t["hires_start"] > 0][["channel", "site", "week", "week_start", "hires_start"]].rename(
         columns={"week": "start_week", "hires_start": "hires"})
-    classes.insert(2, "requisition_week", classes["start_week"] - lead)
-    classes = classes.sort_values(["start_week", "channel"], ignore_index=True)
+    classes.insert(3, "requisition_week", classes["start_week"] - lead)
+    classes = classes.sort_values(["start_week", "channel", "site"], ignore_index=True)
 
     notes = []
     short = u > 1e-6
     if short.any():
-        for c, name in enumerate(channels):
+        for c, (name, site) in enumerate(cells):
             wk = np.flatnonzero(short[c]) + 1
             if len(wk):
+                where = name if not by_site else f"{name} at {site}"
+                why = (f"hires are not placed at {site} (capacity.sites = {list(cap.sites)})" if not hire_ok[c] else
+                       f"no class can be productive by then (hiring_lead_weeks = {lead}, training_weeks = {cap.training_weeks})")
                 notes.append(
-                    f"{name}: weeks {_weeks_text(wk)} cannot be covered ({u[c].max():.1f} FTE short at most): no class can be "
-                    f"productive by then (hiring_lead_weeks = {lead}, training_weeks = {cap.training_weeks}) and overtime is capped "
-                    f"at overtime_max_share = {cap.overtime_max_share:g}; raise the cap or start from more agents")
-    ten_alone = np.zeros((C, W))
+                    f"{where}: weeks {_weeks_text(wk)} cannot be covered ({u[c].max():.1f} FTE short at most): {why} and overtime is "
+                    f"capped at overtime_max_share = {cap.overtime_max_share:g}; raise the cap or start from more agents")
+    # the overtime alone needs per channel (its sites together) and week, as a share of the channel's tenured FTE
+    names = sorted({c for c, _ in cells})
+    of_channel = np.array([names.index(c) for c, _ in cells])
+    ten_alone = np.zeros((len(names), W))
+    ot_alone = np.zeros((len(names), W))
     for e, (gi, c) in enumerate(edges):
-        ten_alone[c] += alone["x"][e]
+        ten_alone[of_channel[c]] += alone["x"][e]
+    for c in range(C):
+        ot_alone[of_channel[c]] += alone["o"][c]
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(ten_alone > 1e-9, alone["o"] / ten_alone, np.where(alone["o"] > 1e-9, np.inf, 0.0))
+        share = np.where(ten_alone > 1e-3, ot_alone / ten_alone, np.where(ot_alone > 1e-6, np.inf, 0.0))
     peak_share = float(share.max()) if share.size else 0.0
     if peak_share > cap.overtime_max_share + 1e-9:
         notes.append(f"overtime alone would need up to {peak_share:.0%} more hours in a week (overtime_max_share = "
@@ -376,13 +493,24 @@ def plan_capacity(weekly: pd.DataFrame, pools: pd.DataFrame, rules: LabourRules,
     if not plan["optimal"]:
         notes.append(f"the hiring programme stopped at its {MIP_TIME_LIMIT_S:g} s limit {plan['gap']:.1%} from its bound; "
                      "the plan covers the weeks but may cost up to that share more than the best one")
+    tot = table[table["site"] == TOTAL_SITE]
     return CapacityPlan(
-        table=table, classes=classes, hire_cost=float(table["hire_cost"].sum()), overtime_cost=float(table["overtime_cost"].sum()),
-        cost=float(table["cost"].sum()), overtime_only_cost=float(table["overtime_only_cost"].sum()),
-        overtime_only_peak_share=peak_share, overtime_only_capped_short_fte_weeks=float(within_cap["u"].sum()), min_gap_fte=float(table["gap_fte"].min()), optimal=plan["optimal"],
-        optimality_gap=plan["gap"],
-        solve_s=time.perf_counter() - t0, notes=notes,
+        table=table, classes=classes, hire_cost=float(tot["hire_cost"].sum()), overtime_cost=float(tot["overtime_cost"].sum()),
+        cost=float(tot["cost"].sum()), overtime_only_cost=float(tot["overtime_only_cost"].sum()),
+        overtime_only_peak_share=peak_share, overtime_only_capped_short_fte_weeks=float(within_cap["u"].sum()), min_gap_fte=min_gap,
+        optimal=plan["optimal"], optimality_gap=plan["gap"], solve_s=time.perf_counter() - t0, notes=notes,
     )
+
+
+def channel_totals(table: pd.DataFrame) -> pd.DataFrame:
+    """capacity.csv's rows that total each week and channel over the sites (``site`` = :data:`TOTAL_SITE`)."""
+    return table[table["site"] == TOTAL_SITE].reset_index(drop=True)
+
+
+def site_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """capacity.csv's rows per week, channel and site (a plan without sites: its rows per week and channel)."""
+    rows = table[table["site"] != TOTAL_SITE]
+    return (rows if len(rows) else table).reset_index(drop=True)
 
 
 def _weeks_text(weeks: np.ndarray) -> str:
@@ -400,8 +528,9 @@ def _weeks_text(weeks: np.ndarray) -> str:
 
 
 def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: CapacitySettings, *, hires: bool,
-           capped: bool = True) -> dict:
-    """The programme of the module's docstring (``hires=False``: no hires; ``capped=False``: overtime uncapped); its solution."""
+           capped: bool = True, hire_ok: np.ndarray | None = None) -> dict:
+    """The programme of the module's docstring over cells ``c`` (a channel, or a channel at a site; ``hire_ok[c]``: hires
+    may be placed there) (``hires=False``: no hires; ``capped=False``: overtime uncapped); its solution."""
     C, W = R.shape
     E = len(edges)
     n_cw = C * W
@@ -420,7 +549,7 @@ def _solve(R, edges, pool_fte, surv_end, eff, hire_cost, ot_cost, penalty, cap: 
             integrality[H + cw(c, w)] = 1
             integrality[Y + cw(c, w)] = 1
             hi[Y + cw(c, w)] = 1
-            if not hires or w < cap.hiring_lead_weeks:
+            if not hires or w < cap.hiring_lead_weeks or (hire_ok is not None and not hire_ok[c]):
                 hi[H + cw(c, w)] = 0
                 hi[Y + cw(c, w)] = 0
     rows, cols, vals, lb, ub = [], [], [], [], []
@@ -573,6 +702,7 @@ def run_capacity(inputs: Inputs, weeks: int, settings: PlanSettings | None = Non
         raise InputError.one("--weeks", f"expected {lo} to {hi} weeks, found {weeks}")
     rules = rules or inputs.rules
     check_settings(rules.capacity, weeks)
+    check_sites(rules.capacity, inputs.agents)
     settings = (settings or PlanSettings()).model_copy(update={"horizon_days": 7 * weeks})
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -586,7 +716,7 @@ def run_capacity(inputs: Inputs, weeks: int, settings: PlanSettings | None = Non
     t = time.perf_counter()
     if progress:
         progress("planning hires and overtime", 0, None)
-    weekly = weekly_requirement(staffing.requirements, staffing.grid, inputs.targets, rules, weeks)
+    weekly = weekly_requirement(staffing.requirements, staffing.grid, inputs.targets, rules, weeks, inputs.agents)
     pools = headcount(inputs.agents, rules)
     plan = plan_capacity(weekly, pools, rules)
     timings["plan"] = time.perf_counter() - t
@@ -594,6 +724,10 @@ def run_capacity(inputs: Inputs, weeks: int, settings: PlanSettings | None = Non
     unskilled = sorted(set(weekly["channel"]) - {c for sk in pools["skills"] for c in sk})
     if unskilled:
         notes.append(f"no agent today has the skill for {', '.join(unskilled)}: its cover comes from hires and overtime only")
+    per_site = weekly.groupby(["channel", "site"])["required_fte"].sum().unstack("site", fill_value=0.0)
+    share = per_site.div(per_site.sum(axis=1).where(lambda v: v > 0), axis=0).fillna(0.0)
+    notes.append("requirement split by site (the FTE each site's agents can put on the channel at each interval): " + "; ".join(
+        f"{c} " + ", ".join(f"{s} {share.loc[c, s]:.0%}" for s in share.columns) for c in share.index))
     return CapacityResult(plan, weekly, pools, staffing.requirements, staffing.grid, weeks, rules.capacity, rules.currency,
                           full_time_week_h(rules), hire_contract(rules), notes, timings)
 
@@ -608,7 +742,7 @@ def summary_lines(result: CapacityResult) -> list[str]:
     from roster.planning.display import money
 
     p, cap, cur = result.plan, result.settings, result.currency
-    t = p.table
+    t = channel_totals(p.table)
     first = t["week_start"].min()
     lines = [
         f"capacity plan: {result.weeks} weeks from {first:%Y-%m-%d %H:%M}Z; 1 FTE = {result.full_time_week_h:g} paid h a week; "
@@ -622,9 +756,16 @@ def summary_lines(result: CapacityResult) -> list[str]:
     for c, g in by:
         lines.append(f"  {c:<8}{g['required_fte'].mean():>12,.1f}{g['required_fte'].max():>10,.1f}{g['available_fte'].iloc[0]:>10,.1f}"
                      f"{g['hires_start'].sum():>7,d}{g['overtime_h'].sum():>9,.0f}{g['gap_fte'].min():>9,.2f}")
+    sites = site_rows(p.table)
+    if sites["site"].nunique() > 1 or sites["site"].iloc[0] != TOTAL_SITE:
+        lines.append(f"  {'channel':<8}{'site':<12}{'req FTE avg':>12}{'avail wk1':>10}{'hires':>7}{'OT h':>9}{'min gap':>9}")
+        for (c, site), g in sites.groupby(["channel", "site"]):
+            lines.append(f"  {c:<8}{site:<12}{g['required_fte'].mean():>12,.1f}{g['available_fte'].iloc[0]:>10,.1f}"
+                         f"{g['hires_start'].sum():>7,d}{g['overtime_h'].sum():>9,.0f}{g['gap_fte'].min():>9,.2f}")
     if len(p.classes):
         lines.append("  hiring classes: " + "; ".join(
-            f"{r.hires} {r.channel} in week {r.start_week} ({r.week_start:%Y-%m-%d}; requisition in week {r.requisition_week})"
+            f"{r.hires} {r.channel}" + (f" at {r.site}" if r.site != TOTAL_SITE else "")
+            + f" in week {r.start_week} ({r.week_start:%Y-%m-%d}; requisition in week {r.requisition_week})"
             for r in p.classes.itertuples(index=False)))
     else:
         lines.append("  hiring classes: none (today's agents and overtime cover the horizon)")
@@ -635,13 +776,14 @@ def summary_lines(result: CapacityResult) -> list[str]:
     if p.overtime_only_capped_short_fte_weeks > 1e-6:
         lines.append(f"  overtime alone within the {cap.overtime_max_share:.0%} cap leaves {p.overtime_only_capped_short_fte_weeks:,.1f} "
                      "FTE-weeks uncovered")
-    lines.append(f"  smallest weekly gap after the plan: {p.min_gap_fte:+.2f} FTE; the plan's cost is within {p.optimality_gap:.2%} "
+    lines.append(f"  smallest weekly gap after the plan (a channel at a site): {p.min_gap_fte:+.2f} FTE; the plan's cost is within {p.optimality_gap:.2%} "
                  "of the best plan's (the programme's bound)")
     return lines
 
 
 def write_chart(result: CapacityResult, path: str | Path) -> Path:
-    """A PNG of required vs available FTE per channel and week, with the hiring classes marked (one panel per channel)."""
+    """A PNG of required vs available FTE per week, with the hiring classes marked: one row of panels per channel, one
+    column per site and one for the channel's total over the sites."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -649,23 +791,32 @@ def write_chart(result: CapacityResult, path: str | Path) -> Path:
 
     t = result.plan.table
     channels = sorted(t["channel"].unique())
-    fig, axes = plt.subplots(len(channels), 1, figsize=(10, 2.6 * len(channels) + 0.6), sharex=True, squeeze=False)
-    for ax, c in zip(axes[:, 0], channels):
-        g = t[t["channel"] == c]
-        wk = g["week"].to_numpy()
-        ax.plot(wk, g["required_fte"], color="#d62728", lw=2, label="required FTE")
-        ax.step(wk, g["available_fte"], where="mid", color="#1f77b4", lw=2, label="available FTE (tenured + hires)")
-        ax.step(wk, g["available_fte"] + g["overtime_fte"], where="mid", color="#1f77b4", lw=1, ls="--", label="available + overtime")
-        ax.step(wk, g["tenured_fte"], where="mid", color="#7f7f7f", lw=1, ls=":", label="today's agents after attrition")
-        for r in g[g["hires_start"] > 0].itertuples(index=False):
-            ax.axvline(r.week, color="#2ca02c", lw=1, alpha=0.6)
-            ax.annotate(f"+{r.hires_start}", (r.week, ax.get_ylim()[1]), xytext=(2, -12), textcoords="offset points",
-                        color="#2ca02c", fontsize=8)
-        ax.set_ylabel(f"{c}\nFTE")
-        ax.grid(alpha=0.3)
+    sites = sorted(set(t["site"]) - {TOTAL_SITE}) + [TOTAL_SITE]
+    fig, axes = plt.subplots(len(channels), len(sites), figsize=(5 * len(sites) + 1, 2.6 * len(channels) + 0.6), sharex=True,
+                             squeeze=False)
+    for i, c in enumerate(channels):
+        for j, site in enumerate(sites):
+            ax = axes[i, j]
+            g = t[(t["channel"] == c) & (t["site"] == site)]
+            wk = g["week"].to_numpy()
+            ax.plot(wk, g["required_fte"], color="#d62728", lw=2, label="required FTE")
+            ax.step(wk, g["available_fte"], where="mid", color="#1f77b4", lw=2, label="available FTE (tenured + hires)")
+            ax.step(wk, g["available_fte"] + g["overtime_fte"], where="mid", color="#1f77b4", lw=1, ls="--", label="available + overtime")
+            ax.step(wk, g["tenured_fte"], where="mid", color="#7f7f7f", lw=1, ls=":", label="today's agents after attrition")
+            for r in g[g["hires_start"] > 0].itertuples(index=False):
+                ax.axvline(r.week, color="#2ca02c", lw=1, alpha=0.6)
+                ax.annotate(f"+{r.hires_start}", (r.week, ax.get_ylim()[1]), xytext=(2, -12), textcoords="offset points",
+                            color="#2ca02c", fontsize=8)
+            if i == 0:
+                ax.set_title("all sites" if site == TOTAL_SITE else site, fontsize=10)
+            if j == 0:
+                ax.set_ylabel(f"{c}\nFTE")
+            ax.grid(alpha=0.3)
     axes[0, 0].legend(loc="upper left", fontsize=7, ncol=2)
-    axes[0, 0].set_title(f"Required vs available FTE per week from {t['week_start'].min():%Y-%m-%d} (UTC); green: hiring classes start")
-    axes[-1, 0].set_xlabel("week of the horizon")
+    fig.suptitle(f"Required vs available FTE per week from {t['week_start'].min():%Y-%m-%d} (UTC), per site; green: hiring classes start",
+                 fontsize=10)
+    for ax in axes[-1, :]:
+        ax.set_xlabel("week of the horizon")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

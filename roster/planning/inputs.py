@@ -18,7 +18,7 @@ from forecast.io.history import read_history
 from forecast.timegrid import TimeGrid
 from roster.io import load_agents, load_rules, load_shift_templates, load_targets, load_time_off
 from roster.roster_io import PreviousRoster, load_roster
-from roster.schema import Agent, LabourRules, Targets, TimeOff
+from roster.schema import Agent, CapacitySettings, LabourRules, Targets, TimeOff
 from roster.staffing.calibration import Calibration, load_calibration
 
 #: File names looked for in a data folder, first match wins.
@@ -113,6 +113,18 @@ def roster_files(
     return found
 
 
+def check_sites(settings: CapacitySettings, agents: list[Agent], file: str = "rules.toml") -> None:
+    """Refuse hiring sites (``capacity.sites``) that no agent of agents.csv works at, naming the file and key."""
+    if settings.sites is None:
+        return
+    known = sorted({a.site for a in agents})
+    unknown = [s for s in settings.sites if s not in known]
+    if unknown:
+        raise InputError.one(file, f"sites = {list(settings.sites)}: {', '.join(repr(s) for s in unknown)} is not a site of agents.csv "
+                                   f"(its sites: {', '.join(known) or 'none'}); hires are placed at a site the team works at",
+                             column="capacity.sites")
+
+
 def load_previous_roster(path: str | Path, agents: list[Agent], rules: LabourRules, *, interval_min: int) -> PreviousRoster:
     """A roster.csv already published, for the weeks before the new roster, read as any roster.csv (:func:`roster.roster_io.load_roster`).
 
@@ -141,6 +153,7 @@ def load_roster_inputs(
     if files["templates"] is not None:
         lr = load_shift_templates(files["templates"], lr)
     ag = load_agents(files["agents"], lr, queues=queues)
+    check_sites(lr.capacity, ag, file=files["rules"].name)
     off = load_time_off(files["time_off"], ag) if files["time_off"] is not None else []
     interval_min = lr.roster_interval_min(plan_interval_min or 60)
     previous = load_previous_roster(previous_roster, ag, lr, interval_min=interval_min) if previous_roster is not None else None

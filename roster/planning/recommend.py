@@ -10,6 +10,12 @@ each a pool of shift templates whose number of agents the programme chooses:
   up to ``overtime.max_week_h`` more paid hours a week and shifts up to
   ``overtime.max_day_h`` longer, the hours past the contract's maximum paid
   ``overtime.rate`` times its hourly cost;
+* **extra day**: existing agents of a pool on their contract's extra-day version
+  (``<contract>_extra_day``): up to ``overtime.max_extra_days`` days off a week
+  worked, past the weekly day limits but within rest, ``max_consecutive_days``
+  and ``overtime.max_week_h`` more paid hours; the week's overtime is the larger
+  of the hours past the contract's ``max_week_h`` and the paid hours of the
+  shifts past its days a week, paid ``overtime.rate`` times its hourly cost;
 * **cross-training**: existing agents of a pool trained on one more channel
   (``additions.training_cost`` each);
 * **temps**: temporary or flex agents by site, channel and start window
@@ -51,7 +57,8 @@ from roster.rostering.continuity import earlier_shifts, roster_pools
 from roster.rostering.instance import Demand, Pool, make_demand, make_pools
 from roster.rostering.search import _on_roster_grid, _prepare
 from roster.rostering.solution import RosterResult
-from roster.schema import OVERTIME_SUFFIX, TEMP_CONTRACT, Agent, LabourRules, Targets, TimeOff
+from roster.rostering.rules.weekly import max_days_per_week
+from roster.schema import EXTRA_DAY_SUFFIX, OVERTIME_SUFFIX, TEMP_CONTRACT, Agent, LabourRules, Targets, TimeOff
 
 #: local start windows (site time) temporary agents are offered in
 TEMP_WINDOWS: tuple[tuple[dt.time, dt.time], ...] = (
@@ -68,7 +75,17 @@ CROSS_TRAINING_CHANNELS = 2
 #: the programme with the additions as choices is the big one: it may take this many times ``time_limit_s``
 ADDITIONS_TIME_FACTOR = 4
 #: kinds of recommendation, in the order they are offered when they remove the same
-KINDS = ("overtime", "cross_training", "temp", "hire")
+KINDS = ("overtime", "extra_day", "cross_training", "temp", "hire")
+#: kinds whose agents are existing ones on an overtime contract, and the suffix of that contract
+OVERTIME_KINDS = {"overtime": OVERTIME_SUFFIX, "extra_day": EXTRA_DAY_SUFFIX}
+
+
+def base_contract(name: str) -> str:
+    """The contract an overtime or extra-day contract is made from (``full_time_extra_day`` -> ``full_time``)."""
+    for suffix in (OVERTIME_SUFFIX, EXTRA_DAY_SUFFIX):
+        if name.endswith(suffix):
+            return name.removesuffix(suffix)
+    return name
 
 
 @dataclass(frozen=True)
@@ -190,25 +207,34 @@ class _Setup:
                                  patterns=False), pools
 
     def overtime_h(self, lp: CoverageLP, pools: list[Pool], agents: list[Agent]) -> float:
-        """Overtime hours the programme's plan asks of the team's agents on overtime contracts.
+        """Overtime hours the programme's plan asks of the team's agents on overtime and extra-day contracts.
 
         Per pool on ``<contract>_overtime`` and week: paid hours past its agents' base ``max_week_h``, plus per
-        shift the paid time past the base contract's longest shift (the larger of the two counts).
+        shift the paid time past the base contract's longest shift (the larger of the two counts). Per pool on
+        ``<contract>_extra_day`` and week: the paid hours past the base ``max_week_h``, or the paid hours of the
+        shifts past the base days a week (at the week's mean paid hours a shift), the larger.
         """
         if lp.counts is None:
             return 0.0
         total = 0.0
         for p, x in zip(pools, lp.counts):
-            if not p.contract.endswith(OVERTIME_SUFFIX) or not len(p.templates):
+            extra_day = p.contract.endswith(EXTRA_DAY_SUFFIX)
+            if not (p.contract.endswith(OVERTIME_SUFFIX) or extra_day) or not len(p.templates):
                 continue
-            base = self.rules.contracts[p.contract.removesuffix(OVERTIME_SUFFIX)]
+            base = self.rules.contracts[base_contract(p.contract)]
             lengths = np.array([t.length_h for t in p.templates])
             in_base = np.isin(lengths, base.shift_lengths_h)
             longest = int(p.paid_min[in_base].max()) if in_base.any() else int(p.paid_min.max())
+            days = max_days_per_week(base, self.rules)
             for w in range(self.cal.first_day // 7, self.cal.weeks):
                 on = (p.day // 7) == w
-                weekly = max(float(x[on] @ p.paid_min[on]) - len(p.agents) * base.max_week_h * 60, 0.0)
-                daily = float(x[on] @ np.maximum(p.paid_min[on] - longest, 0))
+                paid = float(x[on] @ p.paid_min[on])
+                weekly = max(paid - len(p.agents) * base.max_week_h * 60, 0.0)
+                if extra_day:
+                    shifts = float(x[on].sum())
+                    daily = max(shifts - len(p.agents) * days, 0.0) * (paid / shifts if shifts > 0 else 0.0)
+                else:
+                    daily = float(x[on] @ np.maximum(p.paid_min[on] - longest, 0))
                 total += max(weekly, daily) / 60.0
         return total
 
@@ -258,6 +284,10 @@ def _options(agents: list[Agent], pools: list[Pool], rules: LabourRules, short_b
                 and a.contract + OVERTIME_SUFFIX in rules.contracts:
             out.append(Option("overtime", a.model_copy(update={"contract": a.contract + OVERTIME_SUFFIX}), p.index, n,
                               f"{a.site} {a.contract} agents ({'|'.join(p.skills)}) on overtime"))
+        if ot.max_extra_days > 0 and not a.contract.endswith((OVERTIME_SUFFIX, EXTRA_DAY_SUFFIX)) \
+                and a.contract + EXTRA_DAY_SUFFIX in rules.contracts:
+            out.append(Option("extra_day", a.model_copy(update={"contract": a.contract + EXTRA_DAY_SUFFIX}), p.index, n,
+                              f"{a.site} {a.contract} agents ({'|'.join(p.skills)}) working an extra day"))
         if rules.additions.cross_training and n >= CROSS_TRAINING_MIN_AGENTS:
             for c in short_channels[:CROSS_TRAINING_CHANNELS]:
                 if c not in a.skills:
@@ -299,7 +329,7 @@ class _Chosen:
 def _group_key(o: Option) -> tuple:
     """Options recommended together: overtime and training by site and contract (and channel), temps by site and
     channel, hires by site, contract and skills."""
-    base = o.agent.contract.removesuffix(OVERTIME_SUFFIX)
+    base = base_contract(o.agent.contract)
     if o.kind == "temp":
         return (o.kind, o.agent.site, o.agent.skills)
     if o.kind == "hire":
@@ -310,9 +340,11 @@ def _group_key(o: Option) -> tuple:
 def _describe(group: list[_Chosen], n: int) -> str:
     """A recommendation for people, e.g. ``overtime for 13 Charlotte full_time agents``."""
     o = group[0].option
-    base = o.agent.contract.removesuffix(OVERTIME_SUFFIX)
+    base = base_contract(o.agent.contract)
     if o.kind == "overtime":
         return f"overtime for {n} {o.agent.site} {base} agent(s)"
+    if o.kind == "extra_day":
+        return f"an extra day (a day off worked as overtime) for {n} {o.agent.site} {base} agent(s)"
     if o.kind == "cross_training":
         return f"train {n} {o.agent.site} {base} agent(s) on {o.channel}"
     if o.kind == "temp":
@@ -380,8 +412,8 @@ def _realise(opt: Option, count: int, team: list[Agent], pools: list[Pool], agen
         a = current[agents[ai].agent_id]
         if a.agent_id in moved:
             continue
-        if opt.kind == "overtime":
-            rows.append(a.model_copy(update={"contract": a.contract + OVERTIME_SUFFIX}))
+        if opt.kind in OVERTIME_KINDS:
+            rows.append(a.model_copy(update={"contract": a.contract + OVERTIME_KINDS[opt.kind]}))
         else:
             rows.append(a.model_copy(update={"skills": tuple(a.skills) + (opt.channel,)}))
         if len(rows) == count:
@@ -478,20 +510,26 @@ def recommend_additions(
         contract = rules_.contracts[opt.agent.contract]
         ot_over = ot_cost = None
         daily_ot_min = np.zeros(len(p.templates))
-        if opt.kind == "overtime":
-            base_contract = rules_.contracts[opt.agent.contract.removesuffix(OVERTIME_SUFFIX)]
-            ot_over = int(round(base_contract.max_week_h * 60))
+        days_over, day_min = None, 0.0
+        if opt.kind in OVERTIME_KINDS:
+            base_c = rules_.contracts[base_contract(opt.agent.contract)]
+            ot_over = int(round(base_c.max_week_h * 60))
             ot_cost = (rules_.overtime.rate - 1.0) * contract.hourly_cost * cw / 60.0
-            # a shift longer than the contract's longest is overtime for the minutes past that one's paid time
             lengths = np.array([t.length_h for t in p.templates])
-            in_base = np.isin(lengths, base_contract.shift_lengths_h)
+            in_base = np.isin(lengths, base_c.shift_lengths_h)
             longest_paid = int(p.paid_min[in_base].max()) if in_base.any() else int(p.paid_min.max())
-            daily_ot_min = np.maximum(p.paid_min - longest_paid, 0).astype(float)
-            p.cost = p.cost + np.round(daily_ot_min * ot_cost).astype(p.cost.dtype)
+            if opt.kind == "overtime":
+                # a shift longer than the contract's longest is overtime for the minutes past that one's paid time
+                daily_ot_min = np.maximum(p.paid_min - longest_paid, 0).astype(float)
+                p.cost = p.cost + np.round(daily_ot_min * ot_cost).astype(p.cost.dtype)
+            else:
+                # an extra day: each shift past the base contract's days a week is overtime, counted at its longest paid shift
+                days_over, day_min = max_days_per_week(base_c, rules_), float(longest_paid)
         daily_ot.append(daily_ot_min)
         fixed = rules_.additions.training_cost * cw if opt.kind == "cross_training" else 0.0
         additions.append(Addition(pool=p.index, most=float(opt.most), cost=fixed, source=opt.source,
-                                  overtime_over_min=ot_over, overtime_cost_per_min=ot_cost or 0.0))
+                                  overtime_over_min=ot_over, overtime_cost_per_min=ot_cost or 0.0,
+                                  overtime_days_over=days_over, overtime_day_min=day_min))
         add_pools.append((opt, p))
     lp = solve_coverage_lp(pools + [p for _, p in add_pools], all_agents, rules_, s.demand, s.cal.weeks,
                            time_limit_s=ADDITIONS_TIME_FACTOR * time_limit_s, additions=additions)
@@ -511,7 +549,7 @@ def recommend_additions(
         hourly = rules_.contracts[opt.agent.contract].hourly_cost
         per_agent_paid = paid_h / n if n > 0 else 0.0
         per_agent_ot = (float(lp.overtime_h[k]) + float(lp.counts[p.index] @ daily_ot[k]) / 60.0) / n if n > 0 else 0.0
-        if opt.kind == "overtime":
+        if opt.kind in OVERTIME_KINDS:
             cost = count * per_agent_ot * hourly * rules_.overtime.rate
         elif opt.kind == "cross_training":
             cost = count * rules_.additions.training_cost
@@ -555,7 +593,7 @@ def recommend_additions(
         cost = sum(c.cost * f for c, f in parts)
         ot_after = s.overtime_h(lp_k, trial_pools, trial)
         ot_h = 0.0
-        if group[0].option.kind == "overtime":
+        if group[0].option.kind in OVERTIME_KINDS:
             # the overtime the team's plan asks once these agents may work it, at the overtime rate
             ot_h = max(ot_after - ot_before, 0.0)
             hourly = s.rules.contracts[group[0].option.agent.contract].hourly_cost

@@ -73,7 +73,10 @@ class Addition:
     another channel or on overtime: that pool has one agent fewer for each);
     None for agents added to the team. ``overtime_over_min``: paid minutes a
     week per agent past which each minute costs ``overtime_cost_per_min`` more
-    (objective units); None without overtime.
+    (objective units); None without overtime. ``overtime_days_over``: working days a
+    week per agent past which each shift is overtime (an extra day), counted as
+    ``overtime_day_min`` overtime minutes at the same premium (the week's overtime
+    is the larger of the two counts); None without extra days.
     """
 
     pool: int
@@ -82,6 +85,8 @@ class Addition:
     source: int | None = None
     overtime_over_min: int | None = None
     overtime_cost_per_min: float = 0.0
+    overtime_days_over: int | None = None
+    overtime_day_min: float = 0.0
 
 
 class _Rows:
@@ -206,6 +211,12 @@ def solve_coverage_lp(pools: list[Pool], agents: list[Agent], rules: LabourRules
                 over = additions[k_add].overtime_over_min
                 rows.le(np.concatenate([cols[on], [add_col[p.index], ot_col[(k_add, w)]]]),
                         np.concatenate([p.paid_min[idx[on]], [-float(over), -1.0]]), 0.0)
+                days_over = additions[k_add].overtime_days_over
+                if days_over is not None:
+                    # an extra day: each shift past the base days a week is overtime_day_min overtime minutes
+                    m = float(additions[k_add].overtime_day_min)
+                    rows.le(np.concatenate([cols[on], [add_col[p.index], ot_col[(k_add, w)]]]),
+                            np.concatenate([np.full(len(on), m), [-m * days_over, -1.0]]), 0.0)
             if patterns:
                 weekly.append((cols[on], p.day[idx[on]], p.paid_min[idx[on]], max_days[:, w], min_min[:, w], max_min[:, w]))
         starts, ends = p.start_ns[idx], p.end_ns[idx] + rest

@@ -627,6 +627,8 @@ def test_today_page_reforecasts_and_suggests_actions(at):
 
 
 def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_path):
+    from roster.planning.adopt import roster_fingerprint
+
     forecast(at, days=14)
     goto(at, "whatif")
     assert not any(b.label.startswith("Plan for") for b in at.button)  # nothing saved yet
@@ -661,17 +663,33 @@ def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_pa
     assert any(b.label == "event_service_level.csv" for b in at.get("download_button"))
     goto(at, "whatif")
 
-    # another roster: the saved result is stale, and the page says so
-    res = at.session_state["roster"]
-    moved = res.roster.copy()
-    moved.loc[moved.index[0], "start_utc"] += dt.timedelta(minutes=15)
-    at.session_state["roster"] = type(res)(moved, res.coverage, res.kpis, res.penalties, res.notes)
-    at.session_state["roster_id"] = at.session_state["roster_id"] + 100
+    # another roster (less search effort): the saved result is stale, the page says so while it is re-planned
+    before = at.session_state["roster_id"]
+    goto(at, "roster")
+    next(n for n in at.number_input if n.label == "Search effort").set_value(10)
+    button(at, "Build roster").click()
     rerun(at)
+    wait_for(at, lambda: at.session_state["roster_id"] != before)
+    assert roster_fingerprint(at.session_state["roster"].roster) != saved["adopted"]["base_fingerprint"]
+    goto(at, "whatif")
+    if at.session_state["jobs"]["refresh"].running:
+        table = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
+        assert table.set_index("name").loc["Flash", "planned"].startswith("stale")
+        assert any("stale" in w.value and "re-planned" in w.value for w in at.warning)
+        assert any(b.label == "Plan for 'Flash' again (the roster changed)" for b in at.button)
+    # ... and it is re-planned on the new roster in the background, without a click: then current again
+    assert at.session_state["jobs"]["refresh"].params["names"] == ["Flash"]
+    wait_for(at, lambda: "refreshed" in at.session_state)
+    rerun(at)
+    assert [d.name for d in at.session_state["refreshed"]["done"] if d.refreshed] == ["Flash"], at.session_state["refreshed"]["done"]
     table = next(d.value for d in at.dataframe if "saved (UTC)" in d.value.columns)
-    assert table.set_index("name").loc["Flash", "planned"].startswith("stale")
-    assert any("stale" in w.value for w in at.warning)
-    assert any(b.label == "Plan for 'Flash' again (the roster changed)" for b in at.button)
+    assert table.set_index("name").loc["Flash", "planned"] == "current"
+    fingerprint = roster_fingerprint(at.session_state["roster"].roster)
+    assert store.list().set_index("name").loc["Flash", "results"]["adopted"]["base_fingerprint"] == fingerprint
+    assert any("Re-planned on the current roster" in s.value and "'Flash'" in s.value for s in at.success)
+    # once per roster: the next page load starts nothing
+    rerun(at)
+    assert not at.session_state["jobs"]["refresh"].running
 
 
 def test_a_parquet_history_upload_is_validated_and_named_by_its_row(at, small_app_data):

@@ -24,7 +24,16 @@ def test_capacity_page_makes_a_plan_and_offers_its_table(small_app_data, tmp_pat
     wait_for(at, lambda: "capacity" in at.session_state)
     assert not at.exception
     plan = at.session_state["capacity"].plan
-    assert len(plan.table) == 10 * plan.table["channel"].nunique()
+    t = plan.table
+    assert len(t) == 10 * t["channel"].nunique() * (t["site"].nunique())  # each site and the total ("all")
+    assert "all" in set(t["site"]) and t["site"].nunique() >= 2
+    assert at.selectbox(key="cap_site").options[-1] == "all sites"
+    # hires at one site only: the plan is made with capacity.sites, and any class is there
+    at.multiselect(key="cap_sites").set_value(["Lisbon"])
+    button(at, "Make the plan").click()
+    rerun(at)
+    wait_for(at, lambda: at.session_state["capacity"].settings.sites == ("Lisbon",))
+    assert set(at.session_state["capacity"].plan.classes["site"]) <= {"Lisbon"}
     assert any(m.label == "Smallest weekly gap" for m in at.metric)
     assert at.dataframe, "the capacity table is shown"
     assert any(b.label == "Hires" for b in at.metric)

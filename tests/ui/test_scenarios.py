@@ -252,3 +252,35 @@ def test_a_scenarios_adopted_plan_is_kept_and_flagged_stale_on_another_roster(tm
     store.delete(sid)
     with pytest.raises(ScenarioError, match="no longer exists"):
         store.save_adoption(sid, {"base_fingerprint": "abc"})
+
+
+def test_refresh_stale_replans_only_the_stale_ones_keeps_their_mode_and_reports_a_failure(tmp_path):
+    from ui.scenarios import CURRENT, STALE, refresh_stale
+
+    store = ScenarioStore(tmp_path / "s.duckdb")
+    ev = {"name": "e", "start": "2026-11-25T10:00:00"}
+    stale = store.save("stale", ev, {"adopted": {"base_fingerprint": "old", "keep_roster": "no"}})
+    current = store.save("current", ev, {"adopted": {"base_fingerprint": "new", "keep_roster": "outside_event"}})
+    broken = store.save("broken", dict(ev, name="broken"), {"adopted": {"base_fingerprint": "old", "keep_roster": "outside_event"}})
+    never = store.save("never", ev, {})
+    calls = []
+
+    def replan(event, keep):
+        calls.append((event["name"], keep))
+        if event["name"] == "broken":
+            raise ValueError("scenario 'broken', column 'start': the event lies outside the forecast")
+        return {"base_fingerprint": "new", "keep_roster": "no" if keep is False else keep, "totals": {"extra_cost": 12.5}}
+
+    done = refresh_stale(store, "new", replan)
+    assert sorted(calls) == [("broken", "outside_event"), ("e", False)]
+    by = {d.name: d for d in done}
+    assert by["stale"].refreshed and not by["broken"].refreshed and "outside the forecast" in by["broken"].message
+    status = store.table("new").set_index("name")["planned"]
+    assert status["stale"] == CURRENT and status["current"] == CURRENT and status["broken"] == STALE and status["never"] == ""
+    assert store.get(stale)["results"]["adopted"]["totals"]["extra_cost"] == 12.5
+    assert store.get(current)["results"]["adopted"]["keep_roster"] == "outside_event" and store.get(never)["results"] == {}
+    assert store.get(broken)["results"]["adopted"]["base_fingerprint"] == "old"
+    # a re-plan made on another roster than the one asked for is not kept
+    assert [d.refreshed for d in refresh_stale(store, "newer", lambda e, k: {"base_fingerprint": "other"})] == [False] * 3
+    assert all(d.message.startswith("the roster changed") for d in refresh_stale(store, "newer", lambda e, k: {"base_fingerprint": "x"}))
+    assert [d.name for d in refresh_stale(store, "new", replan)] == ["broken"]  # only the one still stale is tried again

@@ -87,7 +87,8 @@ def section(store, table: pd.DataFrame, target: str) -> None:
                 key="wi_plan_for", width="stretch")
     if status == STALE:
         st.warning(f"'{row['name']}' was planned for on another roster than the current one: its saved figures are stale. "
-                   "Plan for it again to bring them up to date.")
+                   + ("It is being re-planned on the current roster in the background." if state.running("refresh") else
+                      "Plan for it again to bring them up to date."))
     state.show_job("adopt")
     _show(inp, state.roster_fingerprint())
 

@@ -233,6 +233,8 @@ def collect() -> None:
                                                    "seconds": j.elapsed_s()}
         elif kind == "adopt":
             _collect_adoption(j)
+        elif kind == "refresh":
+            st.session_state["refreshed"] = {"roster_id": j.params["roster_id"], "done": j.result}
         elif kind in ("gap", "gap_check"):
             if j.params.get("roster_id") != st.session_state.get("roster_id"):
                 j.error = RuntimeError("the roster changed while the gap was being worked out; ask again")
@@ -451,6 +453,62 @@ def _collect_adoption(j: jobs.Job) -> None:
         st.session_state["adopted"]["store_error"] = str(exc)
 
 
+def _adoption_inputs():
+    """What a scenario is planned for on: the data, the forecast, requirements and roster, and the roster's settings."""
+    inp = inputs()
+    grid = requirements_grid()
+    rs = st.session_state["roster_settings"]
+    plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
+                                              "effort": rs.get("effort", plan_settings().effort), "interval_min": grid.interval_min})
+    return inp, st.session_state["forecast"], st.session_state["requirements"], grid, st.session_state["roster"], plan
+
+
+def keep_scenarios_current() -> jobs.Job | None:
+    """Once per roster: when saved scenarios were planned for on another roster (stale), re-plan them on this one in
+    the background (:func:`start_refresh`). Returns the job started, if any."""
+    from ui.scenarios import ScenarioError, ScenarioStore, default_path, stale_scenarios
+
+    rid = st.session_state.get("roster_id")
+    if rid is None or "roster" not in st.session_state or "roster_settings" not in st.session_state \
+            or st.session_state.get("refresh_roster_id") == rid or running("refresh") or running("roster"):
+        return None
+    st.session_state["refresh_roster_id"] = rid
+    if not default_path().is_file():
+        return None
+    try:
+        stale = stale_scenarios(ScenarioStore(), roster_fingerprint())
+    except ScenarioError as exc:
+        log.warning("the saved scenarios could not be checked: %s", exc)
+        return None
+    return start_refresh(list(stale["name"])) if len(stale) else None
+
+
+def start_refresh(names: list[str]) -> jobs.Job:
+    """Re-plan every stale saved scenario on the current roster, in the background (:func:`ui.scenarios.refresh_stale`);
+    each keeps how it was rostered (the event's days only, or every day) and its new figures go into the store."""
+    from roster.planning.adopt import adopt_scenario
+    from ui.scenarios import ScenarioStore, refresh_stale
+
+    inp, fc, req, grid, roster, plan = _adoption_inputs()
+    fingerprint = roster_fingerprint()
+    store = ScenarioStore()
+
+    def work(progress):
+        def replan(event_json: dict, keep) -> dict:
+            from forecast.scenario import PlannedEvent
+
+            adopted = adopt_scenario(inp, fc, req, roster, PlannedEvent(**event_json), plan, grid=grid, keep_roster=keep,
+                                     source=f"scenario '{event_json.get('name', '')}'")
+            return adopted.summary(inp.rules.currency)
+
+        return refresh_stale(store, fingerprint, replan, progress=progress)
+
+    label = f"Re-planning {len(names)} saved scenario(s) on the new roster"
+    j = jobs.start("refresh", label, work, {"roster_id": st.session_state.get("roster_id"), "names": names})
+    _jobs()["refresh"] = j
+    return j
+
+
 def start_gap() -> jobs.Job:
     """What closes the roster's gap (:func:`roster.planning.plan.gap_stage`), in the background."""
     from roster.planning.plan import gap_stage
@@ -614,9 +672,12 @@ def stamp(ts, tz: str, pattern: str = fmt.STAMP) -> str:
 
 
 def page_setup() -> Inputs | None:
-    """Collect finished steps, load the data on first use and draw the sidebar; returns the data."""
+    """Collect finished steps, load the data on first use, re-plan saved scenarios a new roster made stale (in the
+    background) and draw the sidebar; returns the data."""
     collect()
     inp = ensure_inputs()
+    if inp is not None:
+        keep_scenarios_current()
     with st.sidebar:
         zones = zone_choices()
         # the choice lives under its own key: a widget drawn by each page is a new widget on every page

@@ -2,7 +2,8 @@
 
 * **days per week** - at most :func:`max_days_per_week` working days a local
   week: the contract's ``max_days_per_week``, the rules' ``max_days_per_week``
-  and ``7 - min_days_off_per_week``, whichever is least.
+  and ``7 - min_days_off_per_week``, whichever is least, plus the contract's
+  ``overtime_days_per_week`` (an extra day worked as overtime).
 * **weekly hours** - paid time a week within the contract: at most
   ``max_week_h``, and at least ``min_week_h`` prorated by the days the agent
   can work that week (:func:`prorated_minimum_min`, :func:`open_days`).
@@ -36,8 +37,10 @@ RULES = (DAYS_PER_WEEK, WEEKLY_HOURS, CONSECUTIVE_DAYS)
 
 
 def max_days_per_week(contract: Contract, rules: LabourRules) -> int:
-    """The most working days an agent on ``contract`` may have in a local week."""
-    return min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+    """The most working days an agent on ``contract`` may have in a local week: the least of the limits, plus the
+    contract's overtime days (an extra day worked as overtime, :data:`roster.schema.EXTRA_DAY_SUFFIX`), at most 7."""
+    return min(min(contract.max_days_per_week, rules.max_days_per_week, 7 - rules.min_days_off_per_week)
+               + contract.overtime_days_per_week, 7)
 
 
 def prorated_minimum_min(min_week_h: float, available_days: int, step_min: int) -> int:

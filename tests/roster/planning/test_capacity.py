@@ -14,6 +14,7 @@ from roster.planning.capacity import (
     hire_productivity,
     plan_capacity,
     survival,
+    site_shares,
     weekly_requirement,
 )
 from roster.schema import Agent, CapacitySettings, LabourRules
@@ -210,3 +211,100 @@ def test_the_hiring_plan_pays_overtime_at_the_rules_one_overtime_rate_unless_cap
     # the sample sets the rate once, in [overtime]
     sample = load_rules("data/samples/rules.toml")
     assert sample.capacity.overtime_rate == sample.overtime.rate
+
+
+# --------------------------------------------------------------------------- #
+# Per channel and site
+# --------------------------------------------------------------------------- #
+
+
+def _agent(i, site, tz, skills, contract="full_time", **kw):
+    return Agent(agent_id=f"{site[:2]}{i:03d}", site=site, site_tz=tz, contract=contract, skills=tuple(skills), **kw)
+
+
+def _hourly_requirement(days: int, channels: dict[str, float]) -> tuple[pd.DataFrame, TimeGrid]:
+    grid = TimeGrid(interval_min=60, start=START, end=START + pd.Timedelta(days=days), zones=("UTC",))
+    ds = pd.date_range(START, periods=24 * days, freq="h", tz="UTC")
+    req = pd.concat([pd.DataFrame({"ds": ds, "channel": c, "agents_net_exact": v}) for c, v in channels.items()], ignore_index=True)
+    return req, grid
+
+
+def test_a_site_whose_hours_cover_part_of_the_day_gets_the_requirement_of_those_hours_only():
+    import datetime as dt
+
+    # Lisbon's agents start 08:00-08:00 local and work 8.5 h: 08:00-16:30 Lisbon (UTC in January); Charlotte's cover the day
+    agents = [_agent(i, "Lisbon", "Europe/Lisbon", ["voice"], earliest_start=dt.time(8), latest_start=dt.time(8)) for i in range(4)]
+    agents += [_agent(i, "Charlotte", "America/New_York", ["voice"], earliest_start=dt.time(0), latest_start=dt.time(23, 59))
+               for i in range(4)]
+    ds = pd.date_range(START, periods=24, freq="h", tz="UTC")
+    share = site_shares(ds, ["voice"], agents, rules())["voice"]
+    np.testing.assert_allclose(share.sum(axis=1), 1.0)
+    lisbon_hours = (ds.hour >= 8) & (ds.hour < 17)  # starts 08:00 .. 16:00 UTC
+    np.testing.assert_allclose(share.loc[lisbon_hours, "Lisbon"], 0.5)  # same FTE on both sites then
+    np.testing.assert_allclose(share.loc[~lisbon_hours, "Lisbon"], 0.0)
+    req, grid = _hourly_requirement(7, {"voice": 2.0})
+    w = weekly_requirement(req, grid, _targets(["voice"]), rules(), 1, agents)
+    by = w.set_index("site")["net_agent_h"]
+    assert by["Lisbon"] == pytest.approx(7 * 9 * 2.0 * 0.5) and by["Charlotte"] == pytest.approx(7 * 24 * 2.0 - by["Lisbon"])
+
+
+def test_a_site_without_the_skill_gets_none_of_the_channel_and_an_agent_with_two_skills_counts_once():
+    agents = [_agent(0, "Lisbon", "Europe/Lisbon", ["chat"]), _agent(1, "Lisbon", "Europe/Lisbon", ["chat", "voice"]),
+              _agent(0, "Charlotte", "Europe/Lisbon", ["voice"])]
+    ds = pd.date_range(START + pd.Timedelta(hours=10), periods=1, freq="h", tz="UTC")
+    shares = site_shares(ds, ["chat", "voice"], agents, rules())
+    assert shares["chat"].loc[ds[0], "Charlotte"] == 0.0 and shares["chat"].loc[ds[0], "Lisbon"] == 1.0
+    # voice: Lisbon's agent is half on voice (two skills), Charlotte's whole: 1/3 and 2/3
+    assert shares["voice"].loc[ds[0], "Lisbon"] == pytest.approx(1 / 3)
+
+
+def _targets(channels):
+    from roster.schema import Targets
+
+    return Targets.model_validate({"channels": {c: {"model": "erlang_c", "target_sl": 0.8, "target_s": 20, "aht_s": 300,
+                                                     "shrinkage": 0.0} for c in channels}})
+
+
+def site_weekly(required: dict[tuple[str, str], list[float]]) -> pd.DataFrame:
+    rows = [{"week": w + 1, "week_start": START + pd.Timedelta(days=7 * w), "channel": c, "site": s, "required_net_fte": r,
+             "required_fte": r} for (c, s), series in required.items() for w, r in enumerate(series)]
+    return pd.DataFrame(rows)
+
+
+def site_pools(*entries) -> pd.DataFrame:
+    return pd.DataFrame([{"site": site, "skills": tuple(s), "agents": int(np.ceil(f)), "fte": float(f), "hourly_cost": 20.0}
+                         for site, s, f in entries])
+
+
+def test_hires_are_placed_at_the_site_that_is_short_and_only_at_the_hiring_sites():
+    r = rules(attrition_per_month=0.0, hiring_lead_weeks=1, training_weeks=1, ramp_aht_multiplier=[], class_size_min=1,
+              class_size_max=20, overtime_max_share=0.0)
+    # Lisbon is short from week 4, Charlotte has spare agents but cannot cover Lisbon's hours
+    weekly_ = site_weekly({("voice", "Lisbon"): [10.0] * 3 + [14.0] * 7, ("voice", "Charlotte"): [8.0] * 10})
+    plan = plan_capacity(weekly_, site_pools(("Lisbon", ["voice"], 10), ("Charlotte", ["voice"], 12)), r)
+    t = plan.table
+    assert set(t["site"]) == {"Lisbon", "Charlotte", "all"}
+    assert len(plan.classes) and set(plan.classes["site"]) == {"Lisbon"} and plan.classes["hires"].sum() == 4
+    assert plan.min_gap_fte >= -1e-6
+    lis = t[t["site"] == "Lisbon"]
+    assert (lis["tenured_fte"] <= 10 + 1e-6).all()  # Charlotte's agents are not counted at Lisbon
+    tot = t[t["site"] == "all"].set_index("week")
+    per = t[t["site"] != "all"].groupby("week")[["required_fte", "available_fte", "hires_start", "cost"]].sum()
+    np.testing.assert_allclose(tot[["required_fte", "available_fte", "hires_start", "cost"]].to_numpy(), per.to_numpy(), atol=0.01)
+    assert plan.cost == pytest.approx(float(tot["cost"].sum()), abs=0.1)
+    # hires only at Charlotte: Lisbon's weeks cannot be covered, and the note says why
+    only = plan_capacity(weekly_, site_pools(("Lisbon", ["voice"], 10), ("Charlotte", ["voice"], 12)),
+                         rules(**{**r.capacity.model_dump(), "sites": ["Charlotte"]}))
+    assert only.classes.empty and only.min_gap_fte < -1
+    assert any("voice at Lisbon" in n and "not placed at Lisbon" in n for n in only.notes)
+
+
+def test_a_hiring_site_not_in_the_team_names_the_file_and_key():
+    from roster.planning.capacity import check_sites
+
+    agents = [_agent(0, "Lisbon", "Europe/Lisbon", ["voice"])]
+    check_sites(CapacitySettings(sites=["Lisbon"]), agents)
+    with pytest.raises(InputError) as exc:
+        check_sites(CapacitySettings(sites=["Lisbon", "Porto"]), agents)
+    p = exc.value.problems[0]
+    assert p.file == "rules.toml" and p.column == "capacity.sites" and "'Porto' is not a site of agents.csv" in p.message

@@ -7,10 +7,10 @@ import pytest
 from forecast import tables
 from forecast.errors import InputError
 from roster.io import load_agents, load_rules
-from roster.planning.recommend import apply_agents, gap_lines, recommend_additions
+from roster.planning.recommend import apply_agents, gap_lines, recommend_additions, verify_gap
 from roster.rostering import solve_roster
 from roster.rostering.validation import validate_roster
-from roster.schema import OVERTIME_SUFFIX, TEMP_CONTRACT, Overtime
+from roster.schema import EXTRA_DAY_SUFFIX, OVERTIME_SUFFIX, TEMP_CONTRACT, Overtime
 from tests.roster.rostering.factory import CFG, WEEK, agent, grid_of, requirements, rules
 
 from pathlib import Path
@@ -86,6 +86,7 @@ def test_no_shortfall_no_recommendation():
 def test_overtime_is_recommended_when_it_is_the_only_addition(short_week):
     lr, team, req, grid, res, _ = short_week
     only_ot = lr.model_copy(update={"temps": lr.temps.model_copy(update={"max_per_option": 0}),
+                                    "overtime": lr.overtime.model_copy(update={"max_extra_days": 0}),
                                     "additions": lr.additions.model_copy(update={"max_hires_per_option": 0, "cross_training": False})})
     gap = recommend_additions(req, res, team, only_ot, grid=grid, week_start=WEEK, config=CFG, time_limit_s=30)
     assert gap.recommendations and {r.kind for r in gap.recommendations} == {"overtime"}
@@ -121,3 +122,60 @@ def test_a_shortfall_the_team_could_cover_is_said_to_be_the_searchs_not_a_reason
     text = " ".join(gap_lines(gap))
     assert "this team can cover the requirement" in text and "the roster search's own" in text
     assert "no addition offered" not in text
+
+
+def _six_day_week(max_consecutive_days: int):
+    """One voice agent (five days a week at most) for one agent 9:00-17:00 Monday to Saturday: Saturday has no one."""
+    lr = rules(max_consecutive_days=max_consecutive_days, overtime=Overtime(max_week_h=8, max_day_h=2, rate=1.5, max_extra_days=1),
+               temps={"max_per_option": 0}, additions={"max_hires_per_option": 0, "cross_training": False})
+    team = [agent(0)]
+    req = requirements(level=1, hours=(9, 17))
+    sunday = req["ds"].dt.tz_convert("America/New_York").dt.day_of_week == 6
+    req.loc[sunday, "agents_required"] = 0
+    grid = grid_of(req)
+    res = solve_roster(req, team, lr, grid=grid, week_start=WEEK, config=CFG)
+    return lr, team, req, grid, res
+
+
+def test_a_day_no_one_can_work_is_closed_by_an_extra_day_at_the_overtime_rate_and_rerostering_confirms_it():
+    lr, team, req, grid, res = _six_day_week(max_consecutive_days=6)
+    shifts = res.roster[res.roster["activity"] == "shift"]
+    # Saturday's 8 h, and an hour of breaks and lunch in each of the five shifts
+    assert shifts["local_date"].nunique() == 5 and res.kpis.under_agent_h == pytest.approx(13.0, abs=0.3)
+    gap = recommend_additions(req, res, team, lr, grid=grid, week_start=WEEK, config=CFG, time_limit_s=20)
+    # longer shifts and more hours (overtime) cannot reach Saturday: only the extra day does
+    assert [r.kind for r in gap.recommendations] == ["extra_day"], (gap.recommendations, gap.notes)
+    rec = gap.recommendations[0]
+    assert rec.rows[0].agent_id == "A00" and rec.rows[0].contract == "ft" + EXTRA_DAY_SUFFIX
+    assert rec.removed_agent_h == pytest.approx(7.0, abs=0.3)  # Saturday's 8 h less the shift's hour of pauses
+    # the extra day's paid hours (8, the 30-minute lunch unpaid) at 1.5 x 20 an hour
+    assert rec.overtime_h == pytest.approx(8.0, abs=0.3) and rec.cost == pytest.approx(rec.overtime_h * 30, rel=1e-6)
+    assert "extra day" in rec.what and gap.frame()["kind"].tolist() == ["extra_day"]
+    # re-rostered with the recommended row: six days, nothing short, every rule (rest, consecutive days, hours) kept
+    check = verify_gap(gap, req, team, lr, (), grid=grid, targets=None,
+                       solve=lambda t, r: solve_roster(req, t, r, grid=grid, week_start=WEEK, config=CFG))
+    assert check.predicted_short_agent_h == pytest.approx(6.0, abs=0.3)  # the six shifts' pauses
+    assert check.actual_short_agent_h == pytest.approx(check.predicted_short_agent_h, abs=0.3)
+    again = check.roster.roster
+    assert again[again["activity"] == "shift"]["local_date"].nunique() == 6
+    extended = lr.with_additions()
+    assert not validate_roster(again, apply_agents(team, gap.agent_rows()), extended, (), interval_min=15, week_start=WEEK, weeks=1)
+
+
+def test_an_extra_day_that_would_break_the_consecutive_days_rule_is_not_recommended():
+    lr, team, req, grid, res = _six_day_week(max_consecutive_days=5)
+    assert res.kpis.under_agent_h == pytest.approx(13.0, abs=0.3)
+    gap = recommend_additions(req, res, team, lr, grid=grid, week_start=WEEK, config=CFG, time_limit_s=20)
+    # Monday to Saturday is six days in a row: the sixth day cannot be worked, whatever the overtime allowance
+    assert gap.recommendations == [] and gap.floor_after_agent_h == pytest.approx(gap.floor_agent_h)
+
+
+def test_the_extra_day_contract_adds_days_past_the_weekly_limits_and_the_overtime_hours():
+    from roster.rostering.rules.weekly import max_days_per_week
+
+    lr = rules(overtime=Overtime(max_week_h=8, max_extra_days=1))
+    ext = lr.with_additions()
+    c = ext.contracts["ft" + EXTRA_DAY_SUFFIX]
+    assert c.max_week_h == 48 and c.shift_lengths_h == lr.contracts["ft"].shift_lengths_h
+    assert max_days_per_week(c, ext) == max_days_per_week(lr.contracts["ft"], ext) + 1 == 6
+    assert "ft" + EXTRA_DAY_SUFFIX not in rules(overtime=Overtime(max_extra_days=0)).with_additions().contracts

@@ -8,7 +8,7 @@ import streamlit as st
 from forecast import tables
 from forecast.errors import InputError
 from forecast.io.files import write_table
-from roster.planning.capacity import WEEKS_BOUNDS, capacity_settings, check_settings, summary_lines
+from roster.planning.capacity import TOTAL_SITE, WEEKS_BOUNDS, capacity_settings, channel_totals, check_settings, summary_lines
 from roster.schema import CAPACITY_BOUNDS
 from ui.app import format as fmt
 from ui.app import state
@@ -17,7 +17,7 @@ st.title("Capacity and hiring plan")
 inp = state.page_setup()
 if inp is None:
     st.stop()
-st.caption("Weekly FTE required per channel from a long forecast (holidays and the season included, staffed interval by "
+st.caption("Weekly FTE required per channel and site from a long forecast (holidays and the season included, staffed interval by "
            "interval), against today's agents after attrition; the hiring classes and the overtime that close the gap at "
            "the least cost. The settings start from rules.toml's [capacity] section.")
 
@@ -53,7 +53,11 @@ with st.form("capacity_form"):
                                 key="cap_ot_rate", help="pay of an overtime hour as a multiple of the hourly cost; at least 1")
     overhead = c[2].number_input("Scheduling overhead (%)", min_value=0.0, max_value=100.0, value=cap.scheduling_overhead * 100,
                                  step=1.0, key="cap_overhead", help="hours added because shifts cannot follow the interval curve exactly")
-    run = c[3].form_submit_button("Make the plan", type="primary", disabled=bool(state.running("capacity")))
+    all_sites = sorted({a.site for a in inp.agents})
+    hire_sites = c[3].multiselect("Hire at sites", all_sites, default=[s for s in (cap.sites or all_sites) if s in all_sites],
+                                  key="cap_sites", help="the sites hiring classes may be placed at (capacity.sites); the "
+                                                        "requirement of the others is covered by their agents and overtime")
+    run = st.form_submit_button("Make the plan", type="primary", disabled=bool(state.running("capacity")))
 
 if run:
     try:
@@ -65,6 +69,7 @@ if run:
             inp.rules, attrition_per_month=attrition / 100, hiring_lead_weeks=int(lead), training_weeks=int(training),
             ramp_aht_multiplier=ramp, class_size_min=int(class_min), class_size_max=int(class_max), cost_per_hire=float(per_hire),
             overtime_max_share=ot_share / 100, overtime_rate=float(ot_rate), scheduling_overhead=overhead / 100,
+            sites=None if set(hire_sites) == set(all_sites) else list(hire_sites),
         )
         check_settings(rules.capacity, int(weeks))
     except InputError as exc:
@@ -81,11 +86,13 @@ res = st.session_state["capacity"]
 plan = res.plan
 cur = inp.rules.currency
 t = plan.table.copy()
+totals = channel_totals(t)
 
 m = st.columns(3)
-m[0].metric("Hires", fmt.number(int(t["hires_start"].sum())), help=f"in {len(plan.classes)} class(es)")
-m[1].metric("Overtime in the plan", f"{fmt.number(t['overtime_h'].sum())} h")
-m[2].metric("Smallest weekly gap", f"{plan.min_gap_fte:+.2f} FTE", help="available + overtime - required; below 0: a week no plan can cover")
+m[0].metric("Hires", fmt.number(int(totals["hires_start"].sum())), help=f"in {len(plan.classes)} class(es), each one channel at one site")
+m[1].metric("Overtime in the plan", f"{fmt.number(totals['overtime_h'].sum())} h")
+m[2].metric("Smallest weekly gap", f"{plan.min_gap_fte:+.2f} FTE",
+            help="available + overtime - required of a channel at a site; below 0: a week no plan can cover")
 m = st.columns(3)
 m[0].metric("Plan cost", fmt.money(plan.cost, cur), help="hires' wages to the horizon's end and recruiting, plus overtime")
 m[1].metric("Overtime alone", fmt.money(plan.overtime_only_cost, cur),
@@ -98,8 +105,13 @@ with st.expander("Summary as the command line prints it"):
     st.code("\n".join(summary_lines(res)), language=None)
 
 channels = sorted(t["channel"].unique())
-channel = st.selectbox("Channel", channels, key="cap_channel")
-g = t[t["channel"] == channel].copy()
+sites = sorted(set(t["site"]) - {TOTAL_SITE}) + [TOTAL_SITE]
+pick = st.columns(2)
+channel = pick[0].selectbox("Channel", channels, key="cap_channel")
+site = pick[1].selectbox("Site", sites, key="cap_site", format_func=lambda v: "all sites" if v == TOTAL_SITE else v,
+                         help="the channel's requirement is split by site where the sites' skills and hours decide (the FTE each "
+                              "site's agents can put on the channel at each interval); hires are placed per site")
+g = t[(t["channel"] == channel) & (t["site"] == site)].copy()
 g["week_of"] = g["week_start"].dt.strftime("%Y-%m-%d")
 long = g.melt(id_vars=["week", "week_of"], value_vars=["required_fte", "available_fte", "tenured_fte"], var_name="measure", value_name="fte")
 long.loc[long["measure"] == "available_fte", "fte"] = (g["available_fte"] + g["overtime_fte"]).to_numpy()
@@ -116,7 +128,8 @@ marks = alt.Chart(starts).mark_rule(color="#2ca02c", strokeDash=[4, 3]).encode(
     x="week:Q", tooltip=["week:Q", alt.Tooltip("week_of:N", title="from (UTC)"), alt.Tooltip("hires_start:Q", title="hires start")])
 labels = alt.Chart(starts).mark_text(color="#2ca02c", dy=-6, align="left", dx=3).encode(
     x="week:Q", y=alt.value(10), text=alt.Text("hires_start:Q", format="+d"))
-st.markdown(f"**{channel}: required vs available FTE per week**; green: a hiring class starts (its size)")
+st.markdown(f"**{channel}, {'all sites' if site == TOTAL_SITE else site}: required vs available FTE per week**; green: a hiring "
+            "class starts (its size)")
 st.altair_chart(alt.layer(lines, marks, labels).properties(height=320), width="stretch")
 
 if len(plan.classes):
@@ -126,7 +139,13 @@ if len(plan.classes):
 else:
     st.info("No hiring class: today's agents and overtime cover the horizon.")
 
-st.markdown("**capacity.csv** (one row per week and channel)")
+by_site = t[t["site"] != TOTAL_SITE]
+if len(by_site):
+    st.markdown("**Per site** (over the horizon)")
+    st.dataframe(by_site.groupby(["channel", "site"], as_index=False).agg(
+        required_fte_avg=("required_fte", "mean"), available_fte_week1=("available_fte", "first"), hires=("hires_start", "sum"),
+        overtime_h=("overtime_h", "sum"), min_gap_fte=("gap_fte", "min"), cost=("cost", "sum")).round(2), hide_index=True, width="stretch")
+st.markdown("**capacity.csv** (one row per week, channel and site, and the channel's total over the sites: site = all)")
 show = t.assign(week_start=t["week_start"].dt.strftime("%Y-%m-%d"))
 st.dataframe(show, hide_index=True, width="stretch")
 

@@ -243,6 +243,16 @@ for note in st.session_state["wi_store_notes"]:
     st.warning(note)
 st.caption(f"Kept in {store.path} (one transaction per change, shared safely by every user and app process); "
            "they stay after the app restarts.")
+state.show_job("refresh")
+refreshed = st.session_state.get("refreshed")
+if refreshed and refreshed["roster_id"] == st.session_state.get("roster_id"):
+    ok = [d.name for d in refreshed["done"] if d.refreshed]
+    if ok:
+        st.success("Re-planned on the current roster (the roster changed): " + ", ".join(f"'{n}'" for n in ok)
+                   + "; their figures are current.")
+    for d in refreshed["done"]:
+        if not d.refreshed:
+            st.warning(f"'{d.name}' could not be re-planned on the current roster: {d.message}")
 if table.empty:
     st.caption("No saved scenarios yet.")
 else:
