@@ -74,3 +74,7 @@ def is_valid_tz(name: str) -> bool:
     except (KeyError, ValueError, OSError):
         return False
     return True
+
+#: The columns that identify one series of the history (one forecast each): the groupby of the pipeline, the
+#: fan-out's tasks and the per-series reads of a columnar history all use this one tuple.
+SERIES_COLUMNS = ("channel", "tz")
