@@ -467,6 +467,7 @@ def drive(
     step1, kept = executor.map(
         _evidence_task, {k: (data[k], k, by_series[k]) for k in keys}, shared=(setup, options.backtest), keep=True,
         summary=evidence_of, label="forecast: series prepared", progress=progress)
+    executor.release(data)  # the series' rows are no longer needed: step 1 keeps each series on the models' grid
     evidence = []
     for k in keys:
         r = step1[k]
@@ -545,6 +546,8 @@ def drive(
 
 
 def _evidence_task(history, setup, backtest, key, events):
+    if isinstance(history, tuple):  # (frame, grid, notes) as a per-series read keeps it (forecast.fanout)
+        history = history[0]
     return evidence_step(history, key, setup, events, backtest)
 
 
