@@ -106,7 +106,7 @@ class DaskExecutor:
     def map(self, fn, args, *, shared=(), keep=False, summary=None, label="", progress=None):
         from distributed import as_completed
 
-        shared_f = tuple(self.client.scatter(x, broadcast=True, hash=False) if _big(x) else x for x in shared)
+        shared_f = tuple(self.client.scatter([x], broadcast=True, hash=False)[0] if _big(x) else x for x in shared)
         futures, wanted = {}, {}
         for key, a in args.items():
             f = self.client.submit(_call, fn, *a[:1], *shared_f, *a[1:], retries=self.retries, pure=False,
@@ -281,11 +281,8 @@ def forecast_history(
         ev = events(list(h.grid.zones), sorted({k[0] for k in keys})) if callable(events) else events
         with executor_for(len(keys), workers=workers, scheduler=scheduler) as (executor, where):
             if isinstance(executor, DaskExecutor):
-                futures = executor.client.scatter(parts, hash=False)
-                data = {k: futures[k] for k in keys}
-            else:
-                data = parts
-            result = drive(data, ev, grid=h.grid, executor=executor, horizon_days=horizon_days, options=options,
+                parts = executor.client.scatter(parts, hash=False)  # each series' rows sent to one worker
+            result = drive(parts, ev, grid=h.grid, executor=executor, horizon_days=horizon_days, options=options,
                            holiday_eves=holiday_eves, progress=progress)
         return FanoutResult(result, h.grid, keys, where)
 
@@ -316,12 +313,8 @@ def forecast_history(
                         end=max(g.end for g in grids.values()), zones=tuple(sorted({k[1] for k in grids})))
         ok = [k for k in keys if k in grids]
         ev = events(list(grid.zones), sorted({k[0] for k in ok})) if callable(events) else events
-        if isinstance(executor, DaskExecutor):
-            data = {k: kept[k] for k in ok}  # the frames stay where they were read; the first step takes them there
-        else:
-            data = {k: kept[k][0] for k in ok}
-        kept.clear()
-        result = drive(data, ev, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
+        # the frames stay where they were read (on a cluster: the first step runs there), and are let go after it
+        result = drive({k: kept.pop(k) for k in ok}, ev, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
                        holiday_eves=holiday_eves, progress=progress)
         result.failures = sorted([r for r in loaded.values() if isinstance(r, Failure)] + result.failures, key=lambda f: f.key)
     return FanoutResult(result, grid, keys, where)

@@ -460,6 +460,7 @@ def drive(
     are kept (its evidence is then missing from its channel's pool).
     """
     executor = executor or SerialExecutor()
+    data = dict(data)  # (released after step 1: a caller that passes its dict inline lets the rows go then)
     keys = sorted(data)
     setup, all_events, notes = plan_setup(keys, events, grid=grid, horizon_days=horizon_days, holiday_eves=holiday_eves)
     by_series = events_by_series(all_events, keys)
