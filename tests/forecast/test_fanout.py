@@ -188,3 +188,17 @@ def test_small_inputs_and_one_worker_stay_in_process():
         assert isinstance(ex, SerialExecutor) and where.kind == "in-process"
     with fanout.executor_for(1000, workers=1) as (ex, where):
         assert where.kind == "in-process"
+
+
+def _raise_once(x, marker):
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        raise OSError("the disk hiccupped")
+    return x + 1
+
+
+def test_a_task_that_raises_once_is_retried(cluster, tmp_path):
+    _, client = cluster
+    marker = str(tmp_path / "raised")
+    results, _ = fanout.DaskExecutor(client).map(_raise_once, {("a", "x"): (1,)}, shared=(marker,))
+    assert results == {("a", "x"): 2}
