@@ -273,18 +273,11 @@ def forecast_history(
     from forecast.io.history import read_history
     from forecast.io.partitioned import scan_series
 
-    scan = scan_series(history, default_tz=default_tz) if not isinstance(history, pd.DataFrame) else None
+    scan = scan_series(history, default_tz=default_tz)
     if scan is None:
         h = read_history(history, interval_min=interval_min, default_tz=default_tz, notes=notes)
-        parts = split_series(h.frame)
-        keys = list(parts)
-        ev = events(list(h.grid.zones), sorted({k[0] for k in keys})) if callable(events) else events
-        with executor_for(len(keys), workers=workers, scheduler=scheduler) as (executor, where):
-            if isinstance(executor, DaskExecutor):
-                parts = executor.client.scatter(parts, hash=False)  # each series' rows sent to one worker
-            result = drive(parts, ev, grid=h.grid, executor=executor, horizon_days=horizon_days, options=options,
-                           holiday_eves=holiday_eves, progress=progress)
-        return FanoutResult(result, h.grid, keys, where)
+        return forecast_frame(h.frame, h.grid, events, horizon_days=horizon_days, options=options, holiday_eves=holiday_eves,
+                              workers=workers, scheduler=scheduler, progress=progress)
 
     keys = list(scan.series)
     with executor_for(len(keys), workers=workers, scheduler=scheduler) as (executor, where):
@@ -317,4 +310,29 @@ def forecast_history(
         result = drive({k: kept.pop(k) for k in ok}, ev, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
                        holiday_eves=holiday_eves, progress=progress)
         result.failures = sorted([r for r in loaded.values() if isinstance(r, Failure)] + result.failures, key=lambda f: f.key)
+    return FanoutResult(result, grid, keys, where)
+
+
+def forecast_frame(
+    frame: pd.DataFrame,
+    grid: TimeGrid,
+    events: Callable[[list[str], list[str]], pd.DataFrame | None] | pd.DataFrame | None = None,
+    *,
+    horizon_days: int = 28,
+    options: Options = Options(),
+    holiday_eves: bool = True,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Progress | None = None,
+) -> FanoutResult:
+    """A loaded history (``frame`` on ``grid``, as :func:`forecast.io.history.read_history` gives it) forecast on the
+    executor :func:`executor_for` picks; each series' rows are sent to its task."""
+    parts = split_series(frame)
+    keys = list(parts)
+    ev = events(list(grid.zones), sorted({k[0] for k in keys})) if callable(events) else events
+    with executor_for(len(keys), workers=workers, scheduler=scheduler) as (executor, where):
+        if isinstance(executor, DaskExecutor):
+            parts = executor.client.scatter(parts, hash=False)  # each series' rows sent to one worker
+        result = drive(parts, ev, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
+                       holiday_eves=holiday_eves, progress=progress)
     return FanoutResult(result, grid, keys, where)

@@ -202,3 +202,17 @@ def test_a_task_that_raises_once_is_retried(cluster, tmp_path):
     marker = str(tmp_path / "raised")
     results, _ = fanout.DaskExecutor(client).map(_raise_once, {("a", "x"): (1,)}, shared=(marker,))
     assert results == {("a", "x"): 2}
+
+
+def test_the_plans_forecast_stage_fans_out_on_request(operation, monkeypatch):
+    from roster.planning.plan import forecast_stage
+    from roster.planning.settings import PlanSettings
+
+    h = read_history(operation)
+    settings = PlanSettings(horizon_days=7, backtest=False)
+    here = forecast_stage(h.frame, h.grid, None, settings)
+    calls = []
+    monkeypatch.setattr(fanout, "drive", lambda *a, **kw: calls.append(kw["executor"]) or drive(*a, **kw))
+    fanned = forecast_stage(h.frame, h.grid, None, settings, forecast_workers=1)
+    assert len(calls) == 1 and isinstance(calls[0], SerialExecutor)
+    pd.testing.assert_frame_equal(here.forecast, fanned.forecast)

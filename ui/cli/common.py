@@ -156,7 +156,7 @@ Workers = Annotated[int, typer.Option("--workers", help=f"Solver threads ({_rang
 ForecastWorkers = Annotated[int, typer.Option(
     "--workers", help="Processes forecasting the series: 1 = in this process, one series after the other; 0 = every core "
                       "(the default; a history of fewer than 24 series stays in this process). See README, Big operations.")]
-PlanForecastWorkers = Annotated[int, typer.Option(
+PlanForecastWorkers = Annotated[int | None, typer.Option(
     "--forecast-workers", help="Processes forecasting the series (as forecast --workers; --workers is the solver's threads).")]
 Scheduler = Annotated[str | None, typer.Option(
     "--scheduler", metavar="ADDRESS", help="A running Dask scheduler (tcp://HOST:8786) to forecast the series on "

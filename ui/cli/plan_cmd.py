@@ -32,6 +32,8 @@ from ui.cli.common import (
     Weeks,
     WeekStart,
     Workers,
+    PlanForecastWorkers,
+    Scheduler,
     app,
     out,
     parse_quantile,
@@ -75,6 +77,8 @@ def plan(
     time_limit_s: TimeLimit = default("time_limit_s"),
     effort: Effort = default("effort"),
     workers: Workers = default("workers"),
+    forecast_workers: PlanForecastWorkers = None,
+    scheduler: Scheduler = None,
     seed: Seed = default("seed"),
     model: Model = default("model"),
     backtest: Backtest = default("backtest"),
@@ -125,7 +129,8 @@ def plan(
     check_output_folder(out_dir)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
-        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap)
+        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap,
+                          forecast_workers=forecast_workers, scheduler=scheduler)
     written = write_plan(result, out_dir, parquet=parquet)
     result.timings["total"] = time.perf_counter() - started
     for n in inputs.notes + result.notes:
