@@ -163,7 +163,7 @@ def executor_for(n_series: int, *, workers: int | None = None, scheduler: str | 
         yield SerialExecutor(catch=True), Where("in-process", 1)
         return
     _quiet()
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from forecast.dask_worker import OneBlasThread
 
@@ -185,15 +185,7 @@ def executor_for(n_series: int, *, workers: int | None = None, scheduler: str | 
         return
     n = workers or os.cpu_count() or 1
     n = max(1, min(n, n_series))
-    import dask
-
-    # the workers start with this process's BLAS settings (Dask's default starts them with OPENBLAS_NUM_THREADS=1), so
-    # that their forecasts equal this process's to the last digit; each is then limited to one thread at run time
-    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items() if k not in _BLAS_ENV}
-    environ |= {k: os.environ[k] for k in _BLAS_ENV if k in os.environ}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                               silence_logs=logging.ERROR)
+    cluster = local_cluster(n)
     try:
         client = Client(cluster, set_as_default=False)
         try:
@@ -336,3 +328,20 @@ def forecast_frame(
         result = drive(parts, ev, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
                        holiday_eves=holiday_eves, progress=progress)
     return FanoutResult(result, grid, keys, where)
+
+
+def local_cluster(n_workers: int):
+    """A ``distributed.LocalCluster`` of ``n_workers`` processes, one thread each, on 127.0.0.1.
+
+    The workers start with this process's BLAS settings (Dask's default starts them with ``OPENBLAS_NUM_THREADS=1``),
+    so that their forecasts equal this process's to the last digit; each is then limited to one BLAS thread at run
+    time (:class:`forecast.dask_worker.OneBlasThread`, registered by :func:`executor_for`).
+    """
+    import dask
+    from distributed import LocalCluster
+
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items() if k not in _BLAS_ENV}
+    environ |= {k: os.environ[k] for k in _BLAS_ENV if k in os.environ}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                            dashboard_address=None, silence_logs=logging.ERROR)
