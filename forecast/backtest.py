@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from forecast.predict import Z80, OriginPredictions, Series, SeriesPredictions, band
 from forecast.schema import SERIES_COLUMNS
-from forecast.predict import Z80, OriginPredictions, Series, band
 
 BUCKETS = (("day-ahead", 0, 1), ("week-ahead", 1, 7), ("month-ahead", 7, 10_000))
 DAILY_ORIGINS = 28
@@ -134,24 +134,26 @@ Predictor = Callable[[int, int], OriginPredictions]
 def run_trials(series: list[Series], predict: Predictor, origins: dict[int, int], per_day: int,
                progress: Callable[[str, float, float | None], None] | None = None) -> list[Trial]:
     """Forecast from every origin (in time order) and keep each model's forecast beside the actuals."""
-    week = 7 * per_day
     trials: list[Trial] = []
     for i, (origin, n) in enumerate(origins.items()):
         if progress:
             progress("forecast backtest", i, len(origins))
         preds = predict(origin, origin + n)
         for s in series:
-            if origin - s.first < MIN_TRAIN_DAYS * per_day:  # a series that starts late joins when it has the history
-                continue
-            y = s.y[origin : origin + n]
-            scale = _mase_scale(s.y[:origin], week)
-            for name, p in preds.by_series[s.key].models.items():
-                if name == "zero":  # no contacts before the origin: nothing to choose or calibrate
-                    continue
-                trials.append(Trial(s.key, name, origin, y, p.mu, p.sd, scale, p.seconds))
+            trials += series_trials(s, preds.by_series[s.key], origin, n, per_day)
     if progress:
         progress("forecast backtest", len(origins), len(origins))
     return trials
+
+
+def series_trials(s: Series, preds: SeriesPredictions, origin: int, n: int, per_day: int) -> list[Trial]:
+    """One series' trials from one origin (``n`` intervals forecast): each model's forecast beside the actuals."""
+    if origin - s.first < MIN_TRAIN_DAYS * per_day:  # a series that starts late joins when it has the history
+        return []
+    y = s.y[origin : origin + n]
+    scale = _mase_scale(s.y[:origin], 7 * per_day)
+    return [Trial(s.key, name, origin, y, p.mu, p.sd, scale, p.seconds)
+            for name, p in preds.models.items() if name != "zero"]  # zero: no contacts before the origin
 
 
 def _mase_scale(y: np.ndarray, week: int) -> float:

@@ -235,34 +235,74 @@ class Evidence:
 
 def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> None:
     """Add one series' evidence for each effect key, using intervals before ``end`` only."""
+    apply_evidence(evidence, series_evidence(y, ref, ev, end))
+
+
+#: One series' additions to a channel's :class:`Evidence`, in the order they are made: ``("single", key, contacts,
+#: reference, fallback)`` for a window acting alone, ``("combo", combo, contacts, reference)`` for an interval under
+#: several windows. Replayed in series order (:func:`apply_evidence`) they give the pooled evidence bit for bit,
+#: wherever each series' part was computed.
+EvidenceOps = list[tuple]
+
+
+def series_evidence(y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) -> EvidenceOps:
+    """One series' evidence for each effect key, using intervals before ``end`` only (see :data:`EvidenceOps`)."""
+    return series_evidence_at(y, ref, ev, [end])[end]
+
+
+def series_evidence_at(y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, ends: list[int]) -> dict[int, EvidenceOps]:
+    """:func:`series_evidence` at each of ``ends`` (the windows and what is usable found once)."""
     count = np.zeros(len(y), dtype=np.int16)
     for w in ev.windows:
         count[w.index] += 1
     usable = ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
-    usable[end:] = False
-    cover: dict[int, list[int]] = {}
+    parts = []
     for k, w in enumerate(ev.windows):
         idx = w.index[usable[w.index]]
-        if len(idx) == 0:
-            continue
-        alone = idx[count[idx] == 1]
-        if len(alone) and w.fixed is None:
-            acc = evidence.single.setdefault(w.key, [0.0, 0.0, 0])
-            acc[0] += float(y[alone].sum())
-            acc[1] += float(ref[alone].sum())
+        if len(idx):
+            parts.append((k, w, idx, count[idx] == 1))
+    combo_of = {}
+    out: dict[int, EvidenceOps] = {}
+    for end in ends:
+        ops: EvidenceOps = []
+        cover: dict[int, list[int]] = {}
+        for k, w, idx, single in parts:
+            before = idx < end
+            if not before.any():
+                continue
+            alone = idx[before & single]
+            if len(alone) and w.fixed is None:
+                ops.append(("single", w.key, float(y[alone].sum()), float(ref[alone].sum()), w.fallback))
+            for i in idx[before & ~single].tolist():
+                cover.setdefault(i, []).append(k)
+        for i, ks in cover.items():
+            t = tuple(ks)
+            combo = combo_of.get(t)
+            if combo is None:
+                combo = combo_of[t] = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
+            ops.append(("combo", combo, float(y[i]), float(ref[i])))
+        out[end] = ops
+    return out
+
+
+def apply_evidence(evidence: Evidence, ops: EvidenceOps) -> None:
+    """Add one series' evidence (:func:`series_evidence`) to a channel's pooled ``evidence``."""
+    for op in ops:
+        if op[0] == "single":
+            _, key, a, r, fallback = op
+            acc = evidence.single.setdefault(key, [0.0, 0.0, 0])
+            acc[0] += a
+            acc[1] += r
             acc[2] += 1
-            a, r = float(y[alone].sum()), float(ref[alone].sum())
             if r > 0:
-                evidence.occurrences.setdefault(w.key, []).append((a, r))
-            if w.fallback:
-                evidence.pool[w.key] = w.fallback
-        for i in idx[count[idx] > 1].tolist():
-            cover.setdefault(i, []).append(k)
-    for i, ks in cover.items():
-        combo = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
-        acc = evidence.combos.setdefault(combo, [0.0, 0.0])
-        acc[0] += float(y[i])
-        acc[1] += float(ref[i])
+                evidence.occurrences.setdefault(key, []).append((a, r))
+            if fallback:
+                evidence.pool[key] = fallback
+        else:
+            _, combo, a, r = op
+            acc = evidence.combos.setdefault(combo, [0.0, 0.0])
+            acc[0] += a
+            acc[1] += r
 
 
 def _log_ratio(a: float, r: float) -> float:

@@ -80,6 +80,9 @@ class InputError(ValueError):
         self.total = max(total or 0, len(self.problems))
         super().__init__(self._format())
 
+    def __reduce__(self):  # picklable (sent back from a worker process): rebuilt from its problems
+        return (_input_error, (self.problems, self.total))
+
     def _format(self) -> str:
         shown = [str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
         rest = self.total - len(shown)
@@ -154,3 +157,7 @@ def file_label(file: str | Path | None) -> str:
     if file is None:
         return "<data>"
     return Path(str(file)).name or str(file)
+
+
+def _input_error(problems: list[Problem], total: int) -> InputError:
+    return InputError(problems, total=total)

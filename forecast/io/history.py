@@ -220,6 +220,28 @@ def read_history(
     return history
 
 
+def read_series_history(reader, pairs: tuple, files: tuple[int, ...] = (), *, interval_min: int | None = None,
+                        default_tz: str | None = None, notes: list[str] | None = None) -> History:
+    """One series of a columnar history (:func:`forecast.io.partitioned.read_series`), checked as :func:`read_history` checks it.
+
+    Messages and notes name the file and row as the whole read's do; ``History.grid`` is this series' own.
+    """
+    from forecast.io.partitioned import read_series
+
+    if interval_min is not None:
+        check_interval(interval_min)
+    rows = reader.rows
+    df = read_series(reader, pairs, files)
+    found: list[str] = []
+    try:
+        history = _read_frame(df, rows.source, interval_min, default_tz, found if notes is not None else None, rows)
+    except InputError as exc:
+        raise rows.error(exc) from None
+    if notes is not None:
+        notes += [rows.text(n) for n in found]
+    return history
+
+
 def _read_frame(df: pd.DataFrame, file: str, interval_min, default_tz, notes, rows: RowMap | None) -> History:
     """The history of a frame read from a file (strings from a CSV, typed columns from a columnar source)."""
     if "created_at" in df.columns:

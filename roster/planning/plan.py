@@ -105,15 +105,30 @@ def forecast_stage(
     *,
     progress: Progress | None = None,
     candidates: tuple[str, ...] | None = None,
+    forecast_workers: int | None = None,
+    scheduler: str | None = None,
 ) -> ForecastResult:
     """Forecast the history (on ``grid``, already the plan's: see :func:`roster.planning.inputs.load_inputs`)."""
     if grid.coarsen(settings.interval_min) != grid:
         raise InputError.one("--interval-min", f"the history was loaded on a {grid.interval_min}-minute grid and the settings ask "
                              f"for {settings.interval_min} minutes; load it with that interval (load_inputs(..., interval_min=...))")
-    return run_forecast(
-        history, events, grid=grid, horizon_days=settings.horizon_days, model=settings.model, backtest=settings.backtest,
-        progress=progress, candidates=candidates, calendar=settings.calendar_effects, pay_days=parse_pay_days(settings.pay_days),
-    )
+    from forecast.fanout import scheduler_address
+
+    if forecast_workers is None and scheduler_address(scheduler) is None:
+        return run_forecast(
+            history, events, grid=grid, horizon_days=settings.horizon_days, model=settings.model, backtest=settings.backtest,
+            progress=progress, candidates=candidates, calendar=settings.calendar_effects, pay_days=parse_pay_days(settings.pay_days),
+        )
+    from forecast.fanout import forecast_frame
+    from forecast.pipeline import forecast_options
+
+    options = forecast_options(settings.model, candidates, backtest=settings.backtest, calendar=settings.calendar_effects,
+                               pay_days=parse_pay_days(settings.pay_days), horizon_days=settings.horizon_days)
+    run = forecast_frame(history, grid, events, horizon_days=settings.horizon_days, options=options,
+                         workers=forecast_workers, scheduler=scheduler, progress=progress)
+    if run.result.failures:  # a plan staffs every series: one missing is an error, named
+        raise InputError.one("history", "the forecast failed for " + "; ".join(f"{f.label}: {f.message}" for f in run.result.failures))
+    return run.result
 
 
 def staffing_stage(
@@ -224,8 +239,12 @@ GAP_TIME_LIMIT_S = 60.0
 
 
 def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: Progress | None = None,
-             close_gap: bool = False, check_gap: bool = False) -> PlanResult:
+             close_gap: bool = False, check_gap: bool = False, forecast_workers: int | None = None,
+             scheduler: str | None = None) -> PlanResult:
     """Run forecast, staffing, roster and simulation on validated inputs.
+
+    ``forecast_workers`` / ``scheduler``: forecast the series on a Dask cluster (:mod:`forecast.fanout`; None and
+    None: in this process, as :func:`forecast.pipeline.run_forecast`).
 
     ``close_gap``: when the roster is short, recommend what closes the gap (:func:`gap_stage`);
     ``check_gap``: and re-roster with the recommended agents to check the prediction (:func:`gap_check_stage`).
@@ -235,7 +254,8 @@ def run_plan(inputs: Inputs, settings: PlanSettings | None = None, *, progress: 
     notes: list[str] = []
 
     t = time.perf_counter()
-    fc = forecast_stage(inputs.history, inputs.grid, inputs.events, settings, progress=progress)
+    fc = forecast_stage(inputs.history, inputs.grid, inputs.events, settings, progress=progress,
+                        forecast_workers=forecast_workers, scheduler=scheduler)
     timings["forecast"] = time.perf_counter() - t
     notes += fc.notes
 

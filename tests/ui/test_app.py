@@ -736,3 +736,21 @@ def test_roster_page_closes_the_gap_and_rerosters_with_the_accepted_ones(at):
     assert check.actual_short_agent_h < gap.short_agent_h
     table = next(d.value for d in at.dataframe if "re-rostered" in d.value.columns)
     assert table.loc[0, "re-rostered"] == pytest.approx(check.actual_short_agent_h)
+
+
+def test_forecast_page_workers_and_cluster_setting_reaches_the_fanout(at, monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens there
+    monkeypatch.setenv("SHIFTCAST_DASK_TIMEOUT_S", "1")
+    goto(at, "forecast")
+    next(n for n in at.number_input if n.label == "Horizon (days)").set_value(7)
+    next(c for c in at.checkbox if c.label == "Backtest").uncheck()
+    assert next(n for n in at.number_input if n.label == "Workers").value == 0
+    next(t for t in at.text_input if t.label == "Dask scheduler").set_value(f"tcp://127.0.0.1:{port}")
+    button(at, "Run forecast").click()
+    rerun(at)
+    wait_for(at, lambda: any(f"no Dask scheduler answers at tcp://127.0.0.1:{port}" in e.value for e in at.error))
+    assert "forecast" not in at.session_state

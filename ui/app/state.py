@@ -285,7 +285,8 @@ def _set_requirements(staffed, staffing: dict) -> None:
 
 
 def start_forecast(
-    horizon_days: int, model: str, backtest: bool, *, calendar_effects: bool = True, pay_days: str = "1,15,last"
+    horizon_days: int, model: str, backtest: bool, *, calendar_effects: bool = True, pay_days: str = "1,15,last",
+    workers: int = 0, scheduler: str | None = None,
 ) -> jobs.Job | None:
     """Forecast and staff in the background; None when this forecast was already made (it is shown at once)."""
     from roster.planning.plan import forecast_stage, staffing_stage
@@ -295,7 +296,8 @@ def start_forecast(
     staffing = dict(staffing_settings())
     cal = calibration_in_use()
     settings = {"horizon_days": horizon_days, "model": model, "backtest": backtest,
-                "calendar_effects": calendar_effects, "pay_days": plan.pay_days}
+                "calendar_effects": calendar_effects, "pay_days": plan.pay_days, "forecast_workers": workers,
+                "scheduler": scheduler or ""}
     key = (data_id(), horizon_days, model, backtest, calendar_effects, plan.pay_days, tuple(sorted(staffing.items())),
            st.session_state.get("calibration_in_use_id"))
     kept = st.session_state.get("_forecasts", {}).get(key)
@@ -304,7 +306,9 @@ def start_forecast(
         return None
 
     def work(progress):
-        fc = forecast_stage(inp.history, inp.grid, inp.events, plan, progress=progress)
+        fc = forecast_stage(inp.history, inp.grid, inp.events, plan, progress=progress, forecast_workers=workers, scheduler=scheduler)
+        if fc.failures:
+            raise RuntimeError("the forecast failed for " + ", ".join(f.label for f in fc.failures))
         progress("staffing: agents per interval and channel", 0, None)
         return fc, staffing_stage(fc.forecast, fc.grid, inp.targets, plan, calibration=cal)
 

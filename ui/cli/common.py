@@ -55,8 +55,13 @@ def quiet_libraries() -> None:
 def progress_bar(enabled: bool = True):
     """A rich progress display; yields a callback ``report(task, done, total)``."""
     if not enabled or not sys.stderr.isatty():
+        shown: dict[str, int] = {}
+
         def report(task: str, done: float, total: float | None = None) -> None:
-            if total and done == total or done == 0:
+            # the start, the end and every tenth of the way (series done / total of a long forecast)
+            tenth = int(10 * done / total) if total else 0
+            if total and done == total or done == 0 or (total and total >= 20 and tenth > shown.get(task, 0)):
+                shown[task] = tenth
                 console.print(f"{task}{'' if not total else f' ({int(done)}/{int(total)})'}", style="dim", highlight=False)
         yield report
         return
@@ -148,6 +153,20 @@ Effort = Annotated[int, typer.Option(
     "--effort", help=f"Work budget of the roster search ({_range('effort')}): the same inputs and seed give the same roster; "
                      "0 = search until --time-limit (not reproducible).")]
 Workers = Annotated[int, typer.Option("--workers", help=f"Solver threads ({_range('workers')}; 0 = all cores).")]
+ForecastWorkers = Annotated[int, typer.Option(
+    "--workers", help="Processes forecasting the series: 1 = in this process, one series after the other; 0 = every core "
+                      "(the default; a history of fewer than 24 series stays in this process). See README, Big operations.")]
+PlanForecastWorkers = Annotated[int | None, typer.Option(
+    "--forecast-workers", help="Processes forecasting the series (as forecast --workers; --workers is the solver's threads).")]
+Scheduler = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="ADDRESS", help="A running Dask scheduler (tcp://HOST:8786) to forecast the series on "
+                                           "(default $SHIFTCAST_DASK_SCHEDULER; none: this machine).")]
+AllowFailures = Annotated[bool, typer.Option(
+    "--allow-failures", help="Exit 0 when some series failed (their names are printed; the others are written). "
+                             "Without it the exit status is 3.")]
+#: Exit status of a forecast where some series failed (the others written), unless --allow-failures.
+EXIT_SERIES_FAILED = 3
+
 Seed = Annotated[int, typer.Option("--seed", help=f"Random seed of the solver and the simulator ({_range('seed')}).")]
 Runs = Annotated[int, typer.Option(
     "--runs", help=f"Simulation replications ({_range('simulation_runs')}): each interval's service level is its expected one over them.")]

@@ -33,6 +33,8 @@ from ui.cli.common import (
     Weeks,
     WeekStart,
     Workers,
+    PlanForecastWorkers,
+    Scheduler,
     app,
     out,
     parse_quantile,
@@ -82,6 +84,8 @@ def plan(
     time_limit_s: TimeLimit = default("time_limit_s"),
     effort: Effort = default("effort"),
     workers: Workers = default("workers"),
+    forecast_workers: PlanForecastWorkers = None,
+    scheduler: Scheduler = None,
     seed: Seed = default("seed"),
     model: Model = default("model"),
     backtest: Backtest = default("backtest"),
@@ -132,7 +136,8 @@ def plan(
     check_output_folder(out_dir)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
-        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap)
+        result = run_plan(inputs, settings, progress=report, close_gap=close_gap, check_gap=check_gap,
+                          forecast_workers=forecast_workers, scheduler=scheduler)
     written = write_plan(result, out_dir, parquet=parquet)
     result.timings["total"] = time.perf_counter() - started
     for n in inputs.notes + result.notes:

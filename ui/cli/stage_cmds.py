@@ -41,6 +41,10 @@ from ui.cli.common import (
     Weeks,
     WeekStart,
     Workers,
+    ForecastWorkers,
+    Scheduler,
+    AllowFailures,
+    EXIT_SERIES_FAILED,
     app,
     out,
     parse_quantile,
@@ -81,6 +85,9 @@ def forecast_cmd(
     out_dir: Path = typer.Option(..., "--out", help="Folder for forecast.csv and accuracy.csv."),
     calendar: CalendarEffects = default("calendar_effects"),
     pay_days: PayDays = default("pay_days"),
+    workers: ForecastWorkers = 0,
+    scheduler: Scheduler = None,
+    allow_failures: AllowFailures = False,
 ) -> None:
     """Forecast contacts and handle time per channel and customer zone.
 
@@ -89,9 +96,11 @@ def forecast_cmd(
     bias and interval coverage per series, model and horizon).
     """
     from forecast.io.events import load_events
-    from forecast.io.history import read_history
+    from forecast.calendar import parse_pay_days
+    from forecast.fanout import forecast_history
+    from forecast.pipeline import forecast_options
     from forecast.summary import forecast_summary
-    from roster.planning.plan import check_output_folder, forecast_stage, write_forecast
+    from roster.planning.plan import check_output_folder, write_forecast
 
     quiet_libraries()
     t = time.perf_counter()
@@ -99,16 +108,17 @@ def forecast_cmd(
     settings = plan_settings(horizon_days=horizon_days, interval_min=interval_min, model=model, backtest=backtest,
                              calendar_effects=calendar, pay_days=pay_days)
     check_output_folder(out_dir, "forecast")
-    hist = read_history(history, interval_min=settings.interval_min, notes=notes)
-    ev = None
-    if events is not None:
-        pairs = hist.frame[["queue", "channel"]].drop_duplicates()
-        ev = load_events(events, zones=list(hist.grid.zones), channels=sorted(hist.frame["channel"].unique()),
-                         queues=dict(zip(pairs["queue"], pairs["channel"])))
+    def events_for(zones: list[str], channels: list[str], queues: dict[str, str]):
+        return None if events is None else load_events(events, zones=zones, channels=channels, queues=queues)
+
+    options = forecast_options(settings.model, ("snaive", "ets", "prophet") if with_prophet else None, backtest=settings.backtest,
+                               calendar=settings.calendar_effects, pay_days=parse_pay_days(settings.pay_days),
+                               horizon_days=settings.horizon_days)
     with progress_bar() as report:
-        result = forecast_stage(
-            hist.frame, hist.grid, ev, settings, progress=report, candidates=("snaive", "ets", "prophet") if with_prophet else None,
-        )
+        run = forecast_history(history, events=events_for, interval_min=settings.interval_min, horizon_days=settings.horizon_days,
+                               options=options, workers=workers, scheduler=scheduler, notes=notes, progress=report)
+    result = run.result
+    out.print(f"{len(run.keys)} series forecast {run.where}")
     write_forecast(result, out_dir)
     for n in notes + result.notes:
         print_note(n)
@@ -121,6 +131,12 @@ def forecast_cmd(
     else:
         out.print("no backtest: models not chosen by accuracy, 10-90% bands not calibrated, accuracy.csv without rows")
     out.print(f"wrote forecast.csv, accuracy.csv to {out_dir}/ in {time.perf_counter() - t:.1f}s")
+    if result.failures:
+        out.print(f"[bold red]{len(result.failures)} of {len(run.keys)} series FAILED[/] (not in forecast.csv; the others are):")
+        for f in result.failures:
+            out.print(f"  {f.label}: {f.message}", highlight=False, markup=False)
+        if not allow_failures:
+            raise typer.Exit(EXIT_SERIES_FAILED)
 
 
 @app.command("staff")

@@ -39,6 +39,18 @@ with st.form("forecast_form"):
         "Pay days", value=str(last.get("pay_days", default("pay_days"))),
         help="days of the month salaries are paid: 1-31 or last, separated by commas (a pay day on a weekend is paid the Friday before)",
     )
+    with st.expander("Workers and cluster"):
+        w = st.columns([1, 2])
+        fc_workers = w[0].number_input(
+            "Workers", min_value=0, max_value=256, value=int(last.get("forecast_workers", 0)), step=1,
+            help="processes forecasting the series: 1 = in the app's process, one series after the other; 0 = every core "
+                 "(a history of fewer than 24 series stays in-process); as shiftcast forecast --workers",
+        )
+        scheduler = w[1].text_input(
+            "Dask scheduler", value=str(last.get("scheduler", "")), placeholder="tcp://HOST:8786",
+            help="a running Dask cluster to forecast the series on (empty: this machine, or $SHIFTCAST_DASK_SCHEDULER); "
+                 "as shiftcast forecast --scheduler; see README, Big operations",
+        )
 if run:
     from forecast.calendar import parse_pay_days
 
@@ -47,7 +59,8 @@ if run:
     except ValueError as exc:
         st.error(f"Pay days: {exc}")
         st.stop()
-    if state.start_forecast(int(horizon), model, bool(backtest), calendar_effects=bool(calendar_on), pay_days=pay_days) is None:
+    if state.start_forecast(int(horizon), model, bool(backtest), calendar_effects=bool(calendar_on), pay_days=pay_days,
+                            workers=int(fc_workers), scheduler=scheduler.strip() or None) is None:
         st.toast("This forecast was already made with these settings: shown from memory.")
     else:
         st.rerun()  # draw the page again with the step running (button disabled, progress in the sidebar)

@@ -1,0 +1,291 @@
+"""A columnar history read one series at a time: the series' keys scanned first, then each series' rows alone.
+
+For a big operation (a thousand queues, years of 15-minute intervals) no process should hold the whole history.
+:func:`scan_series` reads only the key columns (a DuckDB aggregate over the Parquet files or the table): the
+series, the files each is in, and the check that a folder partitioned by series holds no other series' rows.
+:func:`read_series` then reads one series (a DuckDB ``WHERE`` on its keys, only the files that hold it) and runs
+the history loader's own validation on it (:func:`forecast.io.history.read_history`), so a message names the file
+and row as the whole read's would.
+
+Sources read this way: interval counts (``ds``) in a Parquet file or folder, or in a DuckDB table. A contact log
+(``created_at``: its grid spans every series) and a DuckDB query or view are read whole
+(:func:`forecast.io.history.read_history`); :func:`scan_series` returns None for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast.errors import InputError, Problem, Problems, file_label
+from forecast.io.columnar import DuckDBSource, Part, RowMap, _check_schema, _frame, _parquet_files, _quoted, parse_source
+from forecast.schema import series_label
+
+
+@dataclass(frozen=True)
+class SeriesReader:
+    """How to read one series of a columnar source (small: sent to every series' task).
+
+    ``kind`` is ``"parquet"`` or ``"duckdb"``; ``paths`` the Parquet files (in the whole read's order) or the
+    database file; ``names`` the history columns (lower-cased name -> the source's own); ``rows`` names the rows
+    by file and row; ``first`` each Parquet file's first row in the whole read's numbering.
+    """
+
+    kind: str
+    paths: tuple[str, ...]
+    table: str | None
+    names: dict[str, str]
+    columns: tuple[str, ...]  # every column of the source (messages that list the columns found)
+    rows: RowMap
+    first: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class SeriesScan:
+    """A columnar source's series: key ``(channel, tz)`` as the loader will name it -> the raw key values and files."""
+
+    reader: SeriesReader
+    series: dict[tuple[str, ...], tuple[tuple, ...]]  # -> raw (channel, tz) pairs
+    files: dict[tuple[str, ...], tuple[int, ...]]  # -> indices of the Parquet files holding it
+    rows: dict[tuple[str, ...], int]
+
+
+def _key(channel, tz, default_tz: str | None) -> tuple[str, str, str]:
+    """The key (:data:`~forecast.schema.SERIES_COLUMNS`) of a source without queues: one queue per channel, named as it."""
+    c = "" if channel is None else str(channel).strip().lower()
+    z = "" if tz is None else str(tz).strip()
+    return c, c, (z or default_tz or "")
+
+
+def _sql_list(values) -> str:
+    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
+
+
+def scan_series(history: str | Path | DuckDBSource, *, default_tz: str | None = None, label: str | None = None) -> SeriesScan | None:
+    """The series of a columnar interval-count history, reading only its key columns; None if it is read whole.
+
+    Raises
+    ------
+    InputError
+        The schema checks of :func:`forecast.io.columnar.read_parquet` / ``read_duckdb`` (wrong types, files with
+        other columns), and, in a folder partitioned by series, a row of one series in another series' file
+        (named by file and row, as the whole read names it).
+    """
+    import duckdb
+
+    source = parse_source(history) if isinstance(history, str) else history
+    if isinstance(source, DuckDBSource):
+        return _scan_duckdb(source, default_tz)
+    path = Path(source)
+    if not (path.is_dir() or path.suffix.lower() == ".parquet"):
+        return None
+    import pyarrow.parquet as pq
+
+    name = label or file_label(path)
+    if not path.exists():
+        raise InputError.one(name, f"file not found: {path}")
+    if path.is_dir():
+        files = _parquet_files(path)
+        if not files:
+            raise InputError.one(name, f"the folder holds no Parquet file (*.parquet): {path}")
+        labels = [f"{name}/{f.relative_to(path).as_posix()}" for f in files]
+    else:
+        files, labels = [path], [name]
+    found = Problems()
+    metas, columns = [], []
+    for f, lab in zip(files, labels):
+        try:
+            meta = pq.ParquetFile(f)
+        except Exception as exc:  # not Parquet: the whole read gives the message
+            found.add(Problem(lab, f"is not a readable Parquet file ({str(exc).splitlines()[0]})"))
+            continue
+        metas.append(meta)
+        columns.append(_check_schema(meta.schema_arrow, lab, found))
+    found.raise_if_any()
+    if any(set(c) != set(columns[0]) for c in columns[1:]):
+        return None  # the whole read names the files with other columns
+    names = columns[0]
+    if "ds" not in names or "channel" not in names or "created_at" in names or "queue" in names:  # queues: read whole
+        return None
+    parts, first = [], 1
+    for lab, meta in zip(labels, metas):
+        parts.append(Part(lab, first, meta.metadata.num_rows))
+        first += meta.metadata.num_rows
+    if first == 1:
+        return None
+    rows = RowMap(name, tuple(parts))
+    all_columns = tuple(f.name.strip().lower() for f in metas[0].schema_arrow)
+    reader = SeriesReader("parquet", tuple(str(f) for f in files), None, names, all_columns, rows, tuple(p.first for p in parts))
+    ch = '"' + names["channel"].replace('"', '""') + '"'
+    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
+    ds = '"' + names["ds"].replace('"', '""') + '"'
+    con = duckdb.connect()
+    try:
+        agg = con.sql(
+            f"SELECT filename, {ch} AS channel, {tz} AS tz, count(*) AS n, min({ds})::VARCHAR AS lo, max({ds})::VARCHAR AS hi "
+            f"FROM read_parquet({_sql_list(reader.paths)}, filename=true) GROUP BY ALL"
+        ).df()
+    finally:
+        con.close()
+    index = {p: i for i, p in enumerate(reader.paths)}
+    agg["file"] = agg["filename"].map(index)
+    if agg["file"].isna().any():  # duckdb names the files as they were given; anything else: read whole
+        return None
+    agg["file"] = agg["file"].astype(int)
+    agg["key"] = [_key(c, z, default_tz) for c, z in zip(agg["channel"], agg["tz"])]
+    _check_partitions(agg, reader)
+    return _scan_of(reader, agg)
+
+
+def _scan_of(reader: SeriesReader, agg: pd.DataFrame) -> SeriesScan:
+    series: dict[tuple[str, ...], list] = {}
+    files: dict[tuple[str, ...], set] = {}
+    counts: dict[tuple[str, ...], int] = {}
+    for key, c, z, f, n in zip(agg["key"], agg["channel"], agg["tz"], agg["file"], agg["n"]):
+        pairs = series.setdefault(key, [])
+        raw = (None if c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)) else c,
+               None if z is None or z is pd.NA or (isinstance(z, float) and np.isnan(z)) else z)
+        if raw not in pairs:
+            pairs.append(raw)
+        files.setdefault(key, set()).add(int(f))
+        counts[key] = counts.get(key, 0) + int(n)
+    return SeriesScan(reader, {k: tuple(v) for k, v in sorted(series.items())}, {k: tuple(sorted(v)) for k, v in files.items()}, counts)
+
+
+def _check_partitions(agg: pd.DataFrame, reader: SeriesReader) -> None:
+    """A folder partitioned by series (:func:`forecast.io.columnar.check_series_partitions`) from the key scan."""
+    if len(reader.paths) < 2:
+        return
+    per = agg.groupby(["file", "key"], sort=False)["n"].sum()
+    total = per.groupby(level="file").sum()
+    top = per.groupby(level="file").idxmax().map(lambda t: t[1])
+    share = per.groupby(level="file").max() / total
+    if len(top) < len(reader.paths) or (share <= 0.5).any() or top.duplicated().any():
+        return
+    spans = agg.groupby("file").agg(lo=("lo", "min"), hi=("hi", "max"))
+    if not spans["lo"].max() < spans["hi"].min():
+        return  # one file a month (or a year): not a partition by series
+    home = {k: int(f) for f, k in top.items()}
+    stray = agg[[home.get(k, -1) not in (-1, f) for k, f in zip(agg["key"], agg["file"])]]
+    if stray.empty:
+        return
+    import duckdb
+
+    names = reader.names
+    ch = '"' + names["channel"].replace('"', '""') + '"'
+    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
+    con = duckdb.connect()
+    try:
+        conds = " OR ".join(
+            f"(filename = '{reader.paths[f]}' AND {ch} IS NOT DISTINCT FROM {_lit(c)} AND {tz} IS NOT DISTINCT FROM {_lit(z)})"
+            for f, c, z in zip(stray["file"], stray["channel"], stray["tz"])
+        )
+        hit = con.sql(
+            f"SELECT filename, file_row_number, {ch} AS channel, {tz} AS tz FROM "
+            f"read_parquet({_sql_list(reader.paths)}, filename=true, file_row_number=true) WHERE {conds}"
+        ).df()
+    finally:
+        con.close()
+    index = {p: i for i, p in enumerate(reader.paths)}
+    hit["file"] = hit["filename"].map(index).astype(int)
+    hit["line"] = [reader.first[f] + int(r) for f, r in zip(hit["file"], hit["file_row_number"])]
+    hit = hit.sort_values("line")
+    key_of = {(int(f), _lit(c), _lit(z)): k for f, c, z, k in zip(stray["file"], stray["channel"], stray["tz"], stray["key"])}
+
+    def label(k: tuple[str, ...]) -> str:
+        return series_label(*k)
+
+    problems = []
+    for f, c, z, line in zip(hit["file"], hit["channel"], hit["tz"], hit["line"]):
+        k = key_of[(int(f), _lit(c), _lit(z))]
+        own = top[f]
+        part_label, row = reader.rows.locate(int(line))
+        problems.append(Problem(part_label, f"a row of series {label(k)} in the file of series {label(own)}; the folder is "
+                                            f"partitioned by series and {label(k)}'s rows are in {reader.rows.parts[home[k]].label}",
+                                row, "channel", unit="row"))
+    raise InputError.cells(iter(problems), len(problems))
+
+
+def _lit(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return "NULL"
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _scan_duckdb(source: DuckDBSource, default_tz: str | None) -> SeriesScan | None:
+    import duckdb
+
+    if source.table is None or not source.path.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(source.path), read_only=True)
+    except duckdb.Error:
+        return None  # the whole read gives the message
+    label = source.label
+    try:
+        try:
+            schema = con.sql(f"SELECT * FROM {_quoted(source.table)} LIMIT 0").to_arrow_table().schema
+            con.sql(f"SELECT rowid FROM {_quoted(source.table)} LIMIT 0")
+        except duckdb.Error:
+            return None  # no such table, or a view (no rowid): read whole
+        found = Problems()
+        names = _check_schema(schema, label, found)
+        found.raise_if_any()
+        if "ds" not in names or "channel" not in names or "created_at" in names or "queue" in names:  # queues: read whole
+            return None
+        ch = '"' + names["channel"].replace('"', '""') + '"'
+        tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
+        agg = con.sql(f"SELECT 0 AS file, {ch} AS channel, {tz} AS tz, count(*) AS n FROM {_quoted(source.table)} GROUP BY ALL").df()
+        n = int(agg["n"].sum())
+    finally:
+        con.close()
+    if n == 0:
+        return None
+    rows = RowMap(label, (Part(label, 1, n),))
+    reader = SeriesReader("duckdb", (str(source.path),), source.table, names,
+                          tuple(f.name.strip().lower() for f in schema), rows, (1,))
+    agg["key"] = [_key(c, z, default_tz) for c, z in zip(agg["channel"], agg["tz"])]
+    return _scan_of(reader, agg)
+
+
+def read_series(reader: SeriesReader, pairs: tuple[tuple, ...], files: tuple[int, ...] = ()) -> pd.DataFrame:
+    """One series' rows (its raw key ``pairs``) as the history loader's frame, ``_line`` numbered as the whole read's."""
+    import duckdb
+
+    names = reader.names
+    cols = ", ".join('"' + own.replace('"', '""') + '"' for own in names.values())
+    ch = '"' + names["channel"].replace('"', '""') + '"'
+    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
+    where = " OR ".join(f"({ch} IS NOT DISTINCT FROM {_lit(c)} AND {tz} IS NOT DISTINCT FROM {_lit(z)})" for c, z in pairs)
+    if reader.kind == "parquet":
+        chosen = [reader.paths[i] for i in (files or range(len(reader.paths)))]
+        con = duckdb.connect()
+        try:
+            table = con.sql(f"SELECT {cols}, filename AS _file, file_row_number AS _row FROM "
+                            f"read_parquet({_sql_list(chosen)}, filename=true, file_row_number=true) WHERE {where}").to_arrow_table()
+        finally:
+            con.close()
+        index = {p: i for i, p in enumerate(reader.paths)}
+        first = np.array(reader.first)
+        file_no = pd.Series(table.column("_file").to_pandas()).map(index).to_numpy(dtype=np.int64)
+        line = first[file_no] + table.column("_row").to_numpy().astype(np.int64)
+    else:
+        con = duckdb.connect(reader.paths[0], read_only=True)
+        try:
+            table = con.sql(f"SELECT {cols}, rowid AS _row FROM {_quoted(reader.table)} WHERE {where}").to_arrow_table()
+        finally:
+            con.close()
+        line = table.column("_row").to_numpy().astype(np.int64) + 1
+    df = _frame(table, names)
+    df["_line"] = line
+    df = df.sort_values("_line", kind="stable").reset_index(drop=True)
+    df.attrs["columns"] = list(reader.columns)
+    return df
+
+
+def series_keys(scan: SeriesScan) -> list[tuple[str, ...]]:
+    """The scanned series' keys, in order (the columns of :data:`forecast.schema.SERIES_COLUMNS`)."""
+    return list(scan.series)
