@@ -93,6 +93,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the environment README's "Big operations" gives `dask worker` (see forecast.fanout.local_cluster)
+WORKER_ENV = {"MALLOC_TRIM_THRESHOLD_": str(128 * 2**20), "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+
+
 def _start_cluster(workers: int, env: dict) -> tuple[str, list[subprocess.Popen]]:
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
@@ -117,7 +121,8 @@ def _run(mode: str, source: Path, work: Path, workers: int, backtest: bool) -> d
     cluster: list[subprocess.Popen] = []
     address = None
     if mode == "cluster":
-        address, cluster = _start_cluster(workers, env)
+        # as README's "Big operations" starts workers: glibc's own trim threshold, no stack sampler
+        address, cluster = _start_cluster(workers, env | WORKER_ENV)
     cmd = [sys.executable, __file__, "--child", mode, str(source), str(out), "--workers", str(workers)]
     if address:
         cmd += ["--scheduler", address]

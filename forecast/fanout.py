@@ -334,15 +334,19 @@ def forecast_frame(
 def local_cluster(n_workers: int):
     """A ``distributed.LocalCluster`` of ``n_workers`` processes, one thread each, on 127.0.0.1.
 
-    The workers start with this process's BLAS settings (Dask's default starts them with ``OPENBLAS_NUM_THREADS=1``),
+    The workers start with this process's memory allocator settings and BLAS settings (Dask's default starts them with ``OPENBLAS_NUM_THREADS=1``),
     so that their forecasts equal this process's to the last digit; each is then limited to one BLAS thread at run
     time (:class:`forecast.dask_worker.OneBlasThread`, registered by :func:`executor_for`).
     """
     import dask
     from distributed import LocalCluster
 
-    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items() if k not in _BLAS_ENV}
+    environ = {k: v for k, v in dask.config.get("distributed.nanny.pre-spawn-environ").items()
+               if k not in _BLAS_ENV and k != "MALLOC_TRIM_THRESHOLD_"}
     environ |= {k: os.environ[k] for k in _BLAS_ENV if k in os.environ}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 for its workers: glibc then hands freed memory back at once,
+    # and the models' many large temporary arrays made every task ~20% slower than in this process (measured with
+    # benchmarks/scale.py); the stack sampler (every 10 ms, holding the GIL) cost a few % more. Neither is wanted here.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
                             dashboard_address=None, silence_logs=logging.ERROR)
