@@ -244,6 +244,43 @@ def _parquet_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.parquet") if p.is_file() and not any(s.startswith((".", "_")) for s in p.relative_to(folder).parts))
 
 
+def open_parquet(path: Path, name: str):
+    """Every Parquet file of ``path`` (a file, or a folder's ``*.parquet``), opened, with its history columns checked.
+
+    Returns ``(files, columns, labels)``: per file ``(path, label, ParquetFile)``, the history columns it holds
+    (:func:`_check_schema`) and the labels that name the files in messages (``name``, or ``name/relative path``).
+
+    Raises
+    ------
+    InputError
+        Missing file or folder, a folder without Parquet files, a file that is not Parquet, a column of the wrong
+        type: each named by its file (and column).
+    """
+    import pyarrow.parquet as pq
+
+    if not path.exists():
+        raise InputError.one(name, f"file not found: {path}")
+    if path.is_dir():
+        files = _parquet_files(path)
+        if not files:
+            raise InputError.one(name, f"the folder holds no Parquet file (*.parquet): {path}")
+        labels = [f"{name}/{f.relative_to(path).as_posix()}" for f in files]
+    else:
+        files, labels = [path], [name]
+    found = Problems()
+    opened, columns = [], []
+    for f, lab in zip(files, labels):
+        try:
+            meta = pq.ParquetFile(f)
+        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
+            found.add(Problem(lab, f"is not a readable Parquet file ({str(exc).splitlines()[0]})"))
+            continue
+        opened.append((f, lab, meta))
+        columns.append(_check_schema(meta.schema_arrow, lab, found))
+    found.raise_if_any()
+    return opened, columns, labels
+
+
 def read_parquet(path: str | Path, *, label: str | None = None) -> tuple[pd.DataFrame, RowMap]:
     """A Parquet file, or a folder of them, as the history loader's frame and where its rows came from.
 
@@ -259,31 +296,10 @@ def read_parquet(path: str | Path, *, label: str | None = None) -> tuple[pd.Data
         Missing file or folder, a folder without Parquet files, a file that is not Parquet, a column of the wrong
         type, files of one folder with different history columns: each named by its file (and column).
     """
-    import pyarrow.parquet as pq
-
     path = Path(path)
     name = label or file_label(path)
-    if not path.exists():
-        raise InputError.one(name, f"file not found: {path}")
-    if path.is_dir():
-        files = _parquet_files(path)
-        if not files:
-            raise InputError.one(name, f"the folder holds no Parquet file (*.parquet): {path}")
-        labels = [f"{name}/{f.relative_to(path).as_posix()}" for f in files]
-    else:
-        files, labels = [path], [name]
+    schemas, columns, labels = open_parquet(path, name)
     found = Problems()
-    schemas, columns = [], []
-    for f, lab in zip(files, labels):
-        try:
-            meta = pq.ParquetFile(f)
-        except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for a file that is not Parquet
-            found.add(Problem(lab, f"is not a readable Parquet file ({str(exc).splitlines()[0]})"))
-            continue
-        schema = meta.schema_arrow
-        schemas.append((f, lab, meta))
-        columns.append(_check_schema(schema, lab, found))
-    found.raise_if_any()
     first_names = set(columns[0])
     for (f, lab, _), names in zip(schemas[1:], columns[1:]):
         missing, extra = sorted(first_names - set(names)), sorted(set(names) - first_names)

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from forecast.errors import InputError, Problem, Problems, file_label
-from forecast.io.columnar import DuckDBSource, Part, RowMap, _check_schema, _frame, _parquet_files, _quoted, parse_source
+from forecast.io.columnar import DuckDBSource, Part, RowMap, _check_schema, _frame, _quoted, open_parquet, parse_source
 from forecast.schema import series_label
 
 
@@ -82,29 +82,10 @@ def scan_series(history: str | Path | DuckDBSource, *, default_tz: str | None = 
     path = Path(source)
     if not (path.is_dir() or path.suffix.lower() == ".parquet"):
         return None
-    import pyarrow.parquet as pq
-
     name = label or file_label(path)
-    if not path.exists():
-        raise InputError.one(name, f"file not found: {path}")
-    if path.is_dir():
-        files = _parquet_files(path)
-        if not files:
-            raise InputError.one(name, f"the folder holds no Parquet file (*.parquet): {path}")
-        labels = [f"{name}/{f.relative_to(path).as_posix()}" for f in files]
-    else:
-        files, labels = [path], [name]
-    found = Problems()
-    metas, columns = [], []
-    for f, lab in zip(files, labels):
-        try:
-            meta = pq.ParquetFile(f)
-        except Exception as exc:  # not Parquet: the whole read gives the message
-            found.add(Problem(lab, f"is not a readable Parquet file ({str(exc).splitlines()[0]})"))
-            continue
-        metas.append(meta)
-        columns.append(_check_schema(meta.schema_arrow, lab, found))
-    found.raise_if_any()
+    opened, columns, labels = open_parquet(path, name)
+    files = [f for f, _, _ in opened]
+    metas = [meta for _, _, meta in opened]
     if any(set(c) != set(columns[0]) for c in columns[1:]):
         return None  # the whole read names the files with other columns
     names = columns[0]
