@@ -802,7 +802,7 @@ def write_chart(result: CapacityResult, path: str | Path) -> Path:
             ax.plot(wk, g["required_fte"], color="#d62728", lw=2, label="required FTE")
             ax.step(wk, g["available_fte"], where="mid", color="#1f77b4", lw=2, label="available FTE (tenured + hires)")
             ax.step(wk, g["available_fte"] + g["overtime_fte"], where="mid", color="#1f77b4", lw=1, ls="--", label="available + overtime")
-            ax.step(wk, g["tenured_fte"], where="mid", color="#7f7f7f", lw=1, ls=":", label="today's agents after attrition")
+            ax.step(wk, g["tenured_fte"], where="mid", color="#7f7f7f", lw=1, ls=":", label="today's agents after attrition, as assigned")
             for r in g[g["hires_start"] > 0].itertuples(index=False):
                 ax.axvline(r.week, color="#2ca02c", lw=1, alpha=0.6)
                 ax.annotate(f"+{r.hires_start}", (r.week, ax.get_ylim()[1]), xytext=(2, -12), textcoords="offset points",

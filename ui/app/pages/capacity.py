@@ -115,7 +115,7 @@ g = t[(t["channel"] == channel) & (t["site"] == site)].copy()
 g["week_of"] = g["week_start"].dt.strftime("%Y-%m-%d")
 long = g.melt(id_vars=["week", "week_of"], value_vars=["required_fte", "available_fte", "tenured_fte"], var_name="measure", value_name="fte")
 long.loc[long["measure"] == "available_fte", "fte"] = (g["available_fte"] + g["overtime_fte"]).to_numpy()
-names = {"required_fte": "required", "available_fte": "available + overtime", "tenured_fte": "today's agents after attrition"}
+names = {"required_fte": "required", "available_fte": "available + overtime", "tenured_fte": "today's agents, as assigned"}
 long["measure"] = long["measure"].map(names)
 lines = alt.Chart(long).mark_line(interpolate="step-after").encode(
     x=alt.X("week:Q", title="week of the horizon", axis=alt.Axis(tickMinStep=1)),
@@ -129,7 +129,8 @@ marks = alt.Chart(starts).mark_rule(color="#2ca02c", strokeDash=[4, 3]).encode(
 labels = alt.Chart(starts).mark_text(color="#2ca02c", dy=-6, align="left", dx=3).encode(
     x="week:Q", y=alt.value(10), text=alt.Text("hires_start:Q", format="+d"))
 st.markdown(f"**{channel}, {'all sites' if site == TOTAL_SITE else site}: required vs available FTE per week**; green: a hiring "
-            "class starts (its size)")
+            "class starts (its size); grey: today's agents after attrition, multi-skilled ones put on this channel week by week "
+            "as the plan assigns them (so it can rise)")
 st.altair_chart(alt.layer(lines, marks, labels).properties(height=320), width="stretch")
 
 if len(plan.classes):
