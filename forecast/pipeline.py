@@ -463,7 +463,7 @@ def drive(
     holiday_eves: bool = True,
     progress: Progress | None = None,
 ) -> ForecastResult:
-    """Forecast each series in ``data`` (key ``(channel, tz)`` -> its rows of the history, or a handle on them).
+    """Forecast each series in ``data`` (key :data:`~forecast.schema.SERIES_COLUMNS` -> its rows of the history, or a handle on them).
 
     Step 1 maps :func:`evidence_step` over the series; the driver pools the evidence per channel (in series key
     order) into effects per origin; step 2 maps :func:`forecast_series`. The result equals the serial run's
@@ -491,12 +491,9 @@ def drive(
     for e in evidence:
         notes += e.notes
         excluded_notes += e.excluded_notes
-    if len(excluded_notes) > MAX_EXCLUSION_NOTES:
-        rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
-        excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
-    notes += excluded_notes
+    notes += _capped_exclusions(excluded_notes)
     if not evidence:
-        raise InputError.one("history", "every series failed: " + "; ".join(f"{f.label}: {f.message}" for f in failures.values()))
+        raise _every_series_failed(failures)
 
     origins: dict[int, int] = {}
     if options.backtest:
@@ -524,7 +521,7 @@ def drive(
         else:
             done.append(r)
     if not done:
-        raise InputError.one("history", "every series failed: " + "; ".join(f"{f.label}: {f.message}" for f in failures.values()))
+        raise _every_series_failed(failures)
     if any(r.scored for r in done):  # the backtest ran but could not score these series and horizons
         for r in done:
             if r.unscored:
@@ -593,10 +590,7 @@ def prepare(
         series.append(s)
         notes += n
         excluded_notes += ex
-    if len(excluded_notes) > MAX_EXCLUSION_NOTES:
-        rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
-        excluded_notes = excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
-    notes += excluded_notes
+    notes += _capped_exclusions(excluded_notes)
     frames = {tz: setup.frame(tz) for tz in sorted({k[-1] for k in keys})}
     return Prepared(series, frames, setup.index, setup.per_day, setup.n_hist, setup.n_out, all_events, notes)
 
@@ -674,6 +668,18 @@ def run_forecast(
     grid.positions(history["ds"], file="history")
     return drive(split_series(history), events, grid=grid, executor=executor, horizon_days=horizon_days, options=options,
                  holiday_eves=holiday_eves, progress=progress)
+
+
+def _capped_exclusions(excluded_notes: list[str]) -> list[str]:
+    """The notes on stretches left out of training, at most :data:`MAX_EXCLUSION_NOTES` and a count of the rest."""
+    if len(excluded_notes) <= MAX_EXCLUSION_NOTES:
+        return excluded_notes
+    rest = len(excluded_notes) - MAX_EXCLUSION_NOTES
+    return excluded_notes[:MAX_EXCLUSION_NOTES] + [f"... and {rest} more stretch(es) left out of training by the same rule"]
+
+
+def _every_series_failed(failures: dict[tuple, Failure]) -> InputError:
+    return InputError.one("history", "every series failed: " + "; ".join(f"{f.label}: {f.message}" for f in failures.values()))
 
 
 def _dedupe(notes: list[str]) -> list[str]:

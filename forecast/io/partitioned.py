@@ -45,7 +45,7 @@ class SeriesReader:
 
 @dataclass(frozen=True)
 class SeriesScan:
-    """A columnar source's series: key ``(channel, tz)`` as the loader will name it -> the raw key values and files."""
+    """A columnar source's series: key ``(channel, queue, tz)`` as the loader will name it (a source without queues: queue = channel) -> the raw ``(channel, tz)`` values and files."""
 
     reader: SeriesReader
     series: dict[tuple[str, ...], tuple[tuple, ...]]  # -> raw (channel, tz) pairs
