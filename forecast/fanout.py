@@ -239,10 +239,6 @@ def _load_summary(loaded):
     return loaded[1], loaded[2]
 
 
-def _frame_of(loaded):
-    return loaded[0]
-
-
 def forecast_history(
     history: str | Path,
     *,

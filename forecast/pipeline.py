@@ -61,7 +61,7 @@ class Failure:
 
     @property
     def label(self) -> str:
-        return "/".join(self.key)
+        return series_label(*self.key)
 
 
 @dataclass

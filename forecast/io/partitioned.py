@@ -265,8 +265,3 @@ def read_series(reader: SeriesReader, pairs: tuple[tuple, ...], files: tuple[int
     df = df.sort_values("_line", kind="stable").reset_index(drop=True)
     df.attrs["columns"] = list(reader.columns)
     return df
-
-
-def series_keys(scan: SeriesScan) -> list[tuple[str, ...]]:
-    """The scanned series' keys, in order (the columns of :data:`forecast.schema.SERIES_COLUMNS`)."""
-    return list(scan.series)
