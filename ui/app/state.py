@@ -419,15 +419,7 @@ def start_adoption(scenario_id: str, scenario_name: str, event, keep_roster, clo
     """
     from roster.planning.adopt import adopt_scenario, gap_recommender
 
-    inp = inputs()
-    fc = st.session_state["forecast"]
-    req = st.session_state["requirements"]
-    req_by_queue = st.session_state.get("requirements_by_queue")
-    grid = requirements_grid()
-    roster = st.session_state["roster"]
-    rs = st.session_state["roster_settings"]
-    plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
-                                              "effort": rs.get("effort", plan_settings().effort), "interval_min": grid.interval_min})
+    inp, fc, req, req_by_queue, grid, roster, plan = _adoption_inputs()
     st_previous = st.session_state.get("roster_previous")
 
     def work(progress):
@@ -458,13 +450,15 @@ def _collect_adoption(j: jobs.Job) -> None:
 
 
 def _adoption_inputs():
-    """What a scenario is planned for on: the data, the forecast, requirements and roster, and the roster's settings."""
+    """What a scenario is planned for on: the data, the forecast, the requirements (per channel and per queue), the
+    requirements' grid, the roster and the roster's settings."""
     inp = inputs()
     grid = requirements_grid()
     rs = st.session_state["roster_settings"]
     plan = plan_settings().model_copy(update={"week_start": rs["week_start"], "weeks": rs["weeks"], "time_limit_s": rs["time_limit_s"],
                                               "effort": rs.get("effort", plan_settings().effort), "interval_min": grid.interval_min})
-    return inp, st.session_state["forecast"], st.session_state["requirements"], grid, st.session_state["roster"], plan
+    return (inp, st.session_state["forecast"], st.session_state["requirements"], st.session_state.get("requirements_by_queue"),
+            grid, st.session_state["roster"], plan)
 
 
 def keep_scenarios_current() -> jobs.Job | None:
@@ -493,7 +487,7 @@ def start_refresh(names: list[str]) -> jobs.Job:
     from roster.planning.adopt import adopt_scenario
     from ui.scenarios import ScenarioStore, refresh_stale
 
-    inp, fc, req, grid, roster, plan = _adoption_inputs()
+    inp, fc, req, req_by_queue, grid, roster, plan = _adoption_inputs()
     fingerprint = roster_fingerprint()
     store = ScenarioStore()
 
@@ -502,7 +496,7 @@ def start_refresh(names: list[str]) -> jobs.Job:
             from forecast.scenario import PlannedEvent
 
             adopted = adopt_scenario(inp, fc, req, roster, PlannedEvent(**event_json), plan, grid=grid, keep_roster=keep,
-                                     source=f"scenario '{event_json.get('name', '')}'")
+                                     source=f"scenario '{event_json.get('name', '')}'", requirements_by_queue=req_by_queue)
             return adopted.summary(inp.rules.currency)
 
         return refresh_stale(store, fingerprint, replan, progress=progress)
