@@ -116,7 +116,7 @@ def queue_targets(forecast: pd.DataFrame, targets: Targets, file: str = "forecas
 
 def channel_totals(
     forecast: pd.DataFrame, targets: Targets, file: str = "forecast", volume_quantile: float | str | None = None,
-    *, by_queue: bool = False,
+    *, by_queue: bool = False, per_queue: dict[str, tuple[str, ChannelTarget]] | None = None,
 ) -> pd.DataFrame:
     """Sum customer zones (and, unless ``by_queue``, queues) per channel and interval.
 
@@ -125,8 +125,10 @@ def channel_totals(
     mean ``volume``, or the quantile column its target's ``volume_quantile`` names
     (``volume_quantile`` here, when given, applies to every queue;
     ``"mean"`` staffs every queue for the mean). ``by_queue`` keeps a row per queue (a ``queue`` column).
+    ``per_queue`` is :func:`queue_targets` of the same forecast, when the caller has it already.
     """
-    per_queue = queue_targets(forecast, targets, file)
+    if per_queue is None:
+        per_queue = queue_targets(forecast, targets, file)
     f = forecast.copy()
     if "queue" not in f.columns:
         f["queue"] = f["channel"]
@@ -356,7 +358,7 @@ def required_staff(
         raise InputError.one(file, "the forecast is empty")
     grid.positions(forecast["ds"], file=file)
     per_queue = queue_targets(forecast, targets, file)
-    totals = channel_totals(forecast, targets, file, volume_quantile, by_queue=True)
+    totals = channel_totals(forecast, targets, file, volume_quantile, by_queue=True, per_queue=per_queue)
     staffing_grid = grid.coarsen(interval_min)
     if staffing_grid != grid:
         totals = totals.assign(work=totals["volume"] * totals["aht_s"], ds=totals["ds"].dt.floor(staffing_grid.step))

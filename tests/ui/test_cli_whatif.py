@@ -85,7 +85,6 @@ def test_whatif_with_close_gap_writes_what_closes_the_adopted_rosters_gap(small_
 def _store_with_stale_scenarios(path):
     """A store holding a scenario planned for on an earlier roster, one whose event is now outside the forecast, and one
     never planned for."""
-    from roster.io import load_scenario
     from ui.scenarios import ScenarioStore
 
     store = ScenarioStore(path)
@@ -95,7 +94,6 @@ def _store_with_stale_scenarios(path):
     late = dict(flash, name="Late sale", start="2027-03-01T10:00:00")
     ids["late"] = store.save("Late sale", late, {"adopted": dict(old)})
     ids["never"] = store.save("Never planned", dict(flash, name="Never planned"), {})
-    assert load_scenario  # (the saved events are the app's: PlannedEvent.model_dump(mode="json"))
     return store, ids
 
 

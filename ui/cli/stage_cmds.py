@@ -231,8 +231,9 @@ def roster_cmd(
     check_output_folder(out_dir, "roster")
     req = _load_requirements(requirements)
     grid = TimeGrid.from_frame(req, file=str(requirements))
+    queues = queues_beside(requirements)
     ri = load_roster_inputs(agents, rules=rules, time_off=time_off, templates=templates, previous_roster=previous_roster,
-                            plan_interval_min=grid.interval_min, queues=queues_beside(requirements))
+                            plan_interval_min=grid.interval_min, queues=queues)
     notes = ri.rules.check_grid(grid.interval_min, file=str(ri.files["rules"]))
     team, team_rules = ri.agents, ri.rules
     if extra_agents is not None:
@@ -240,7 +241,7 @@ def roster_cmd(
         from roster.planning.recommend import apply_agents
 
         team_rules = ri.rules.with_additions()
-        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules, queues=queues_beside(requirements)))
+        team = apply_agents(ri.agents, load_agents(extra_agents, team_rules, queues=queues))
     tg = _gap_targets(targets, requirements) if close_gap else None
     with progress_bar() as report:
         result = roster_stage(req, grid, team, team_rules, ri.time_off, settings, progress=report, previous=ri.previous, started=started)

@@ -104,25 +104,19 @@ def whatif_cmd(
             raise InputError.one("--scenarios", "names the store --refresh-stale re-plans; give --refresh-stale with it")
         if event is not None or scenario is not None:
             raise InputError.one("--refresh-stale", "re-plans the saved scenarios: give no --event or --scenario with it")
-    if refresh_stale:
-        settings = plan_settings(
-            horizon_days=horizon_days, interval_min=interval_min, week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
-            effort=effort, workers=workers, seed=seed, model=model, backtest=backtest, peak_correction=peak_correction,
-            volume_quantile=parse_quantile(volume_quantile), simulate=simulate, simulation_runs=runs,
-            calendar_effects=calendar, pay_days=pay_days,
-        )
-        _refresh(data, scenarios, settings, previous_roster, calibration, started)
-        return
-    if (event is None) == (scenario is None):
-        raise InputError.one("--event/--scenario", "give the event either as --event 'key=value; ...' or as --scenario FILE (one of them)")
-    planned = parse_event_option(event) if event is not None else load_scenario(scenario)
-    source = "--event" if event is not None else scenario.name
     settings = plan_settings(
         horizon_days=horizon_days, interval_min=interval_min, week_start=week_start, weeks=weeks, time_limit_s=time_limit_s,
         effort=effort, workers=workers, seed=seed, model=model, backtest=backtest, peak_correction=peak_correction,
         volume_quantile=parse_quantile(volume_quantile), simulate=simulate, simulation_runs=runs,
         calendar_effects=calendar, pay_days=pay_days,
     )
+    if refresh_stale:
+        _refresh(data, scenarios, settings, previous_roster, calibration, started)
+        return
+    if (event is None) == (scenario is None):
+        raise InputError.one("--event/--scenario", "give the event either as --event 'key=value; ...' or as --scenario FILE (one of them)")
+    planned = parse_event_option(event) if event is not None else load_scenario(scenario)
+    source = "--event" if event is not None else scenario.name
     check_folder(out_dir, SCENARIO_FILES)
     with progress_bar() as report:
         inputs = load_inputs(data, interval_min=settings.interval_min, previous_roster=previous_roster, calibration=calibration)
