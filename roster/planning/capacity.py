@@ -143,7 +143,8 @@ def check_settings(settings: CapacitySettings, weeks: int, file: str = RULES_FIL
     Raises
     ------
     InputError
-        A training and ramp longer than the horizon, or a lead time that lets no class start within it.
+        A training and ramp longer than the horizon, a lead time that lets no class start within it, or no site to
+        hire at.
     """
     problems = []
     if settings.ramp_weeks > weeks:
@@ -155,6 +156,9 @@ def check_settings(settings: CapacitySettings, weeks: int, file: str = RULES_FIL
         problems.append(Problem(
             file, f"hiring_lead_weeks = {settings.hiring_lead_weeks}: no class could start within the {weeks}-week horizon; "
             "plan more weeks or shorten the lead time", column="capacity.hiring_lead_weeks"))
+    if settings.sites is not None and not settings.sites:
+        problems.append(Problem(file, "sites = []: no site to hire at; name at least one site of agents.csv, or leave "
+                                      "sites out to hire at every site", column="capacity.sites"))
     if problems:
         raise InputError(problems)
 

@@ -308,3 +308,13 @@ def test_a_hiring_site_not_in_the_team_names_the_file_and_key():
         check_sites(CapacitySettings(sites=["Lisbon", "Porto"]), agents)
     p = exc.value.problems[0]
     assert p.file == "rules.toml" and p.column == "capacity.sites" and "'Porto' is not a site of agents.csv" in p.message
+
+
+def test_an_empty_list_of_hiring_sites_is_refused_naming_the_key():
+    from roster.planning.capacity import check_settings
+
+    check_settings(CapacitySettings(sites=None), 26)
+    with pytest.raises(InputError) as exc:
+        check_settings(CapacitySettings(sites=[]), 26)
+    p = exc.value.problems[0]
+    assert p.file == "rules.toml" and p.column == "capacity.sites" and "no site to hire at" in p.message
