@@ -239,9 +239,10 @@ def accumulate(evidence: Evidence, y: np.ndarray, ref: np.ndarray, ev: SeriesEve
 
 
 #: One series' additions to a channel's :class:`Evidence`, in the order they are made: ``("single", key, contacts,
-#: reference, fallback)`` for a window acting alone, ``("combo", combo, contacts, reference)`` for an interval under
-#: several windows. Replayed in series order (:func:`apply_evidence`) they give the pooled evidence bit for bit,
-#: wherever each series' part was computed.
+#: reference, fallback)`` for a window acting alone, ``("combo", combo, contacts, reference)`` for the
+#: intervals under one combination of several windows, summed in interval order (one op a combination, so that a
+#: series' evidence stays small whatever the length of its history). Replayed in series order (:func:`apply_evidence`)
+#: they give the pooled evidence bit for bit, wherever each series' part was computed.
 EvidenceOps = list[tuple]
 
 
@@ -275,12 +276,16 @@ def series_evidence_at(y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, ends: l
                 ops.append(("single", w.key, float(y[alone].sum()), float(ref[alone].sum()), w.fallback))
             for i in idx[before & ~single].tolist():
                 cover.setdefault(i, []).append(k)
+        sums: dict[tuple, list[float]] = {}  # the series' intervals under each combination, summed in interval order
         for i, ks in cover.items():
             t = tuple(ks)
             combo = combo_of.get(t)
             if combo is None:
                 combo = combo_of[t] = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
-            ops.append(("combo", combo, float(y[i]), float(ref[i])))
+            acc = sums.setdefault(combo, [0.0, 0.0])
+            acc[0] += float(y[i])
+            acc[1] += float(ref[i])
+        ops.extend(("combo", combo, a, r) for combo, (a, r) in sums.items())
         out[end] = ops
     return out
 
