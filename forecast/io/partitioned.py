@@ -2,7 +2,8 @@
 
 For a big operation (a thousand queues, years of 15-minute intervals) no process should hold the whole history.
 :func:`scan_series` reads only the key columns (a DuckDB aggregate over the Parquet files or the table): the
-series, the files each is in, and the check that a folder partitioned by series holds no other series' rows.
+series, the files each is in, and the checks that need every series: a folder partitioned by series holds no
+other series' rows, and a queue is on one channel only.
 :func:`read_series` then reads one series (a DuckDB ``WHERE`` on its keys, only the files that hold it) and runs
 the history loader's own validation on it (:func:`forecast.io.history.read_history`), so a message names the file
 and row as the whole read's would.
@@ -45,19 +46,44 @@ class SeriesReader:
 
 @dataclass(frozen=True)
 class SeriesScan:
-    """A columnar source's series: key ``(channel, queue, tz)`` as the loader will name it (a source without queues: queue = channel) -> the raw ``(channel, tz)`` values and files."""
+    """A columnar source's series: key ``(channel, queue, tz)`` as the loader will name it (an empty queue cell, or
+    a source without queues: queue = channel) -> the raw values of its key columns (:func:`_key_columns`) and files."""
 
     reader: SeriesReader
-    series: dict[tuple[str, ...], tuple[tuple, ...]]  # -> raw (channel, tz) pairs
+    series: dict[tuple[str, ...], tuple[tuple, ...]]  # -> raw (channel[, queue], tz) tuples
     files: dict[tuple[str, ...], tuple[int, ...]]  # -> indices of the Parquet files holding it
     rows: dict[tuple[str, ...], int]
 
 
-def _key(channel, tz, default_tz: str | None) -> tuple[str, str, str]:
-    """The key (:data:`~forecast.schema.SERIES_COLUMNS`) of a source without queues: one queue per channel, named as it."""
-    c = "" if channel is None else str(channel).strip().lower()
-    z = "" if tz is None else str(tz).strip()
-    return c, c, (z or default_tz or "")
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _key_columns(names: dict[str, str]) -> list[tuple[str, str]]:
+    """The key columns as ``(alias, SQL expression)``: channel, queue where the source has one, tz (NULL if none)."""
+    out = [("channel", _ident(names["channel"]))]
+    if "queue" in names:
+        out.append(("queue", _ident(names["queue"])))
+    out.append(("tz", _ident(names["tz"]) if "tz" in names else "NULL"))
+    return out
+
+
+def _null(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+
+
+def _key(raw: tuple, default_tz: str | None) -> tuple[str, str, str]:
+    """The key (:data:`~forecast.schema.SERIES_COLUMNS`) of raw ``(channel[, queue], tz)`` values, as the loader
+    names the series (:func:`forecast.io.files.queue_column`): an empty or absent queue is the channel's own."""
+    channel, tz = raw[0], raw[-1]
+    c = "" if _null(channel) else str(channel).strip().lower()
+    q = "" if len(raw) < 3 or _null(raw[1]) else str(raw[1]).strip().lower()
+    z = "" if _null(tz) else str(tz).strip()
+    return c, (q or c), (z or default_tz or "")
+
+
+def _raw(row: tuple) -> tuple:
+    return tuple(None if _null(v) else v for v in row)
 
 
 def _sql_list(values) -> str:
@@ -89,7 +115,7 @@ def scan_series(history: str | Path | DuckDBSource, *, default_tz: str | None = 
     if any(set(c) != set(columns[0]) for c in columns[1:]):
         return None  # the whole read names the files with other columns
     names = columns[0]
-    if "ds" not in names or "channel" not in names or "created_at" in names or "queue" in names:  # queues: read whole
+    if "ds" not in names or "channel" not in names or "created_at" in names:
         return None
     parts, first = [], 1
     for lab, meta in zip(labels, metas):
@@ -100,14 +126,14 @@ def scan_series(history: str | Path | DuckDBSource, *, default_tz: str | None = 
     rows = RowMap(name, tuple(parts))
     all_columns = tuple(f.name.strip().lower() for f in metas[0].schema_arrow)
     reader = SeriesReader("parquet", tuple(str(f) for f in files), None, names, all_columns, rows, tuple(p.first for p in parts))
-    ch = '"' + names["channel"].replace('"', '""') + '"'
-    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
-    ds = '"' + names["ds"].replace('"', '""') + '"'
+    keys = ", ".join(f"{expr} AS {alias}" for alias, expr in _key_columns(names))
+    ds = _ident(names["ds"])
     con = duckdb.connect()
     try:
         agg = con.sql(
-            f"SELECT filename, {ch} AS channel, {tz} AS tz, count(*) AS n, min({ds})::VARCHAR AS lo, max({ds})::VARCHAR AS hi "
-            f"FROM read_parquet({_sql_list(reader.paths)}, filename=true) GROUP BY ALL"
+            f"SELECT filename, {keys}, count(*) AS n, min({ds})::VARCHAR AS lo, max({ds})::VARCHAR AS hi, "
+            f"min(file_row_number) AS first_row FROM read_parquet({_sql_list(reader.paths)}, filename=true, file_row_number=true) "
+            "GROUP BY ALL"
         ).df()
     finally:
         con.close()
@@ -116,19 +142,25 @@ def scan_series(history: str | Path | DuckDBSource, *, default_tz: str | None = 
     if agg["file"].isna().any():  # duckdb names the files as they were given; anything else: read whole
         return None
     agg["file"] = agg["file"].astype(int)
-    agg["key"] = [_key(c, z, default_tz) for c, z in zip(agg["channel"], agg["tz"])]
+    agg["line"] = [reader.first[f] + int(r) for f, r in zip(agg["file"], agg["first_row"])]
+    _keyed(agg, names, default_tz)
     _check_partitions(agg, reader)
+    _check_queue_channels(agg, reader)
     return _scan_of(reader, agg)
+
+
+def _keyed(agg: pd.DataFrame, names: dict[str, str], default_tz: str | None) -> None:
+    cols = [alias for alias, _ in _key_columns(names)]
+    agg["raw"] = [_raw(t) for t in zip(*(agg[c] for c in cols))]
+    agg["key"] = [_key(r, default_tz) for r in agg["raw"]]
 
 
 def _scan_of(reader: SeriesReader, agg: pd.DataFrame) -> SeriesScan:
     series: dict[tuple[str, ...], list] = {}
     files: dict[tuple[str, ...], set] = {}
     counts: dict[tuple[str, ...], int] = {}
-    for key, c, z, f, n in zip(agg["key"], agg["channel"], agg["tz"], agg["file"], agg["n"]):
+    for key, raw, f, n in zip(agg["key"], agg["raw"], agg["file"], agg["n"]):
         pairs = series.setdefault(key, [])
-        raw = (None if c is None or c is pd.NA or (isinstance(c, float) and np.isnan(c)) else c,
-               None if z is None or z is pd.NA or (isinstance(z, float) and np.isnan(z)) else z)
         if raw not in pairs:
             pairs.append(raw)
         files.setdefault(key, set()).add(int(f))
@@ -153,40 +185,87 @@ def _check_partitions(agg: pd.DataFrame, reader: SeriesReader) -> None:
     stray = agg[[home.get(k, -1) not in (-1, f) for k, f in zip(agg["key"], agg["file"])]]
     if stray.empty:
         return
-    import duckdb
-
-    names = reader.names
-    ch = '"' + names["channel"].replace('"', '""') + '"'
-    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
-    con = duckdb.connect()
-    try:
-        conds = " OR ".join(
-            f"(filename = '{reader.paths[f]}' AND {ch} IS NOT DISTINCT FROM {_lit(c)} AND {tz} IS NOT DISTINCT FROM {_lit(z)})"
-            for f, c, z in zip(stray["file"], stray["channel"], stray["tz"])
-        )
-        hit = con.sql(
-            f"SELECT filename, file_row_number, {ch} AS channel, {tz} AS tz FROM "
-            f"read_parquet({_sql_list(reader.paths)}, filename=true, file_row_number=true) WHERE {conds}"
-        ).df()
-    finally:
-        con.close()
-    index = {p: i for i, p in enumerate(reader.paths)}
-    hit["file"] = hit["filename"].map(index).astype(int)
-    hit["line"] = [reader.first[f] + int(r) for f, r in zip(hit["file"], hit["file_row_number"])]
-    hit = hit.sort_values("line")
-    key_of = {(int(f), _lit(c), _lit(z)): k for f, c, z, k in zip(stray["file"], stray["channel"], stray["tz"], stray["key"])}
+    hit = _rows_of(reader, stray)
+    key_of = {(int(f), raw): k for f, raw, k in zip(stray["file"], stray["raw"], stray["key"])}
 
     def label(k: tuple[str, ...]) -> str:
         return series_label(*k)
 
     problems = []
-    for f, c, z, line in zip(hit["file"], hit["channel"], hit["tz"], hit["line"]):
-        k = key_of[(int(f), _lit(c), _lit(z))]
+    for f, raw, line in zip(hit["file"], hit["raw"], hit["line"]):
+        k = key_of[(int(f), raw)]
         own = top[f]
         part_label, row = reader.rows.locate(int(line))
         problems.append(Problem(part_label, f"a row of series {label(k)} in the file of series {label(own)}; the folder is "
                                             f"partitioned by series and {label(k)}'s rows are in {reader.rows.parts[home[k]].label}",
                                 row, "channel", unit="row"))
+    raise InputError.cells(iter(problems), len(problems))
+
+
+def _where(names: dict[str, str], raw: tuple) -> str:
+    """A SQL condition true on the rows whose key columns hold the ``raw`` values."""
+    return "(" + " AND ".join(f"{expr} IS NOT DISTINCT FROM {_lit(v)}" for (_, expr), v in zip(_key_columns(names), raw)) + ")"
+
+
+def _rows_of(reader: SeriesReader, groups: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the scan's ``groups`` (a Parquet file and raw key values each): ``file``, ``raw`` and ``line``
+    (numbered as the whole read numbers them), in row order."""
+    import duckdb
+
+    names = reader.names
+    cols = [alias for alias, _ in _key_columns(names)]
+    keys = ", ".join(f"{expr} AS {alias}" for alias, expr in _key_columns(names))
+    if reader.kind == "duckdb":
+        conds = " OR ".join(_where(names, raw) for raw in groups["raw"])
+        con = duckdb.connect(reader.paths[0], read_only=True)
+        try:
+            hit = con.sql(f"SELECT rowid + 1 AS line, {keys} FROM {_quoted(reader.table)} WHERE {conds}").df()
+        finally:
+            con.close()
+        hit["file"] = 0
+    else:
+        conds = " OR ".join(f"(filename = {_lit(reader.paths[f])} AND {_where(names, raw)})"
+                            for f, raw in zip(groups["file"], groups["raw"]))
+        con = duckdb.connect()
+        try:
+            hit = con.sql(f"SELECT filename, file_row_number, {keys} FROM "
+                          f"read_parquet({_sql_list(reader.paths)}, filename=true, file_row_number=true) WHERE {conds}").df()
+        finally:
+            con.close()
+        index = {p: i for i, p in enumerate(reader.paths)}
+        hit["file"] = hit["filename"].map(index).astype(int)
+        hit["line"] = [reader.first[f] + int(r) for f, r in zip(hit["file"], hit["file_row_number"])]
+    hit["raw"] = [_raw(t) for t in zip(*(hit[c] for c in cols))]
+    return hit.sort_values("line", kind="stable")
+
+
+def _check_queue_channels(agg: pd.DataFrame, reader: SeriesReader) -> None:
+    """A queue belongs to one channel (:func:`forecast.io.files.queue_column`), checked from the key scan: each
+    row of a queue on another channel than the one of the queue's first row is named, as the whole read names it.
+
+    (A queue named as another channel, and a queue name that is no name, are the series' own read's to report.)
+    """
+    from forecast.io.files import CHANNELS
+
+    if "queue" not in reader.names or agg.empty:
+        return
+    g = agg.assign(channel_=[k[0] for k in agg["key"]], queue_=[k[1] for k in agg["key"]])
+    g = g[~(g["queue_"].isin(CHANNELS) & (g["queue_"] != g["channel_"]))]
+    first = g.sort_values("line", kind="stable").drop_duplicates("queue_")
+    home = dict(zip(first["queue_"], first["channel_"]))
+    home_line = dict(zip(first["queue_"], first["line"]))
+    clash = g[g["channel_"] != g["queue_"].map(home)]
+    if clash.empty:
+        return
+    hit = _rows_of(reader, clash)
+    key_of = {(int(f), raw): k for f, raw, k in zip(clash["file"], clash["raw"], clash["key"])}
+    problems = []
+    for f, raw, line in zip(hit["file"], hit["raw"], hit["line"]):
+        channel, queue, _ = key_of[(int(f), raw)]
+        # the whole read's message (forecast.io.files.queue_column), named by file and row as it names it
+        problems.append(reader.rows.problem(Problem(
+            reader.rows.source, f"queue {queue!r} is on channel {channel} here but on channel {home[queue]} on line "
+                                f"{int(home_line[queue])}; a queue belongs to exactly one channel", int(line), "queue")))
     raise InputError.cells(iter(problems), len(problems))
 
 
@@ -215,11 +294,11 @@ def _scan_duckdb(source: DuckDBSource, default_tz: str | None) -> SeriesScan | N
         found = Problems()
         names = _check_schema(schema, label, found)
         found.raise_if_any()
-        if "ds" not in names or "channel" not in names or "created_at" in names or "queue" in names:  # queues: read whole
+        if "ds" not in names or "channel" not in names or "created_at" in names:
             return None
-        ch = '"' + names["channel"].replace('"', '""') + '"'
-        tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
-        agg = con.sql(f"SELECT 0 AS file, {ch} AS channel, {tz} AS tz, count(*) AS n FROM {_quoted(source.table)} GROUP BY ALL").df()
+        keys = ", ".join(f"{expr} AS {alias}" for alias, expr in _key_columns(names))
+        agg = con.sql(f"SELECT 0 AS file, {keys}, count(*) AS n, min(rowid) + 1 AS line FROM {_quoted(source.table)} "
+                      "GROUP BY ALL").df()
         n = int(agg["n"].sum())
     finally:
         con.close()
@@ -228,19 +307,18 @@ def _scan_duckdb(source: DuckDBSource, default_tz: str | None) -> SeriesScan | N
     rows = RowMap(label, (Part(label, 1, n),))
     reader = SeriesReader("duckdb", (str(source.path),), source.table, names,
                           tuple(f.name.strip().lower() for f in schema), rows, (1,))
-    agg["key"] = [_key(c, z, default_tz) for c, z in zip(agg["channel"], agg["tz"])]
+    _keyed(agg, names, default_tz)
+    _check_queue_channels(agg, reader)
     return _scan_of(reader, agg)
 
 
 def read_series(reader: SeriesReader, pairs: tuple[tuple, ...], files: tuple[int, ...] = ()) -> pd.DataFrame:
-    """One series' rows (its raw key ``pairs``) as the history loader's frame, ``_line`` numbered as the whole read's."""
+    """One series' rows (its raw key values ``pairs``, :class:`SeriesScan`) as the history loader's frame, ``_line`` numbered as the whole read's."""
     import duckdb
 
     names = reader.names
-    cols = ", ".join('"' + own.replace('"', '""') + '"' for own in names.values())
-    ch = '"' + names["channel"].replace('"', '""') + '"'
-    tz = ('"' + names["tz"].replace('"', '""') + '"') if "tz" in names else "NULL"
-    where = " OR ".join(f"({ch} IS NOT DISTINCT FROM {_lit(c)} AND {tz} IS NOT DISTINCT FROM {_lit(z)})" for c, z in pairs)
+    cols = ", ".join(_ident(own) for own in names.values())
+    where = " OR ".join(_where(names, raw) for raw in pairs)
     if reader.kind == "parquet":
         chosen = [reader.paths[i] for i in (files or range(len(reader.paths)))]
         con = duckdb.connect()

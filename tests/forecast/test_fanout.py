@@ -18,6 +18,7 @@ from benchmarks.generate_operation import write_operation
 from forecast import fanout
 from forecast.errors import InputError
 from forecast.io.history import read_history
+from forecast.io.partitioned import scan_series
 from forecast.pipeline import (
     Failure,
     SerialExecutor,
@@ -229,3 +230,60 @@ def test_the_plans_forecast_stage_fans_out_on_request(operation, monkeypatch):
     fanned = forecast_stage(h.frame, h.grid, None, settings, forecast_workers=1)
     assert len(calls) == 1 and isinstance(calls[0], SerialExecutor)
     pd.testing.assert_frame_equal(here.forecast, fanned.forecast)
+
+
+def _queue_counts(channel: str, queue, days: int = 10, tz: str = TZ) -> pd.DataFrame:
+    return _counts(channel + str(queue), days, tz).assign(channel=channel, queue=queue)[["ds", "channel", "queue", "tz", "volume"]]
+
+
+def test_a_parquet_folder_with_queues_is_read_one_series_at_a_time_as_the_whole_read_reads_it(tmp_path, monkeypatch):
+    folder = tmp_path / "history"
+    folder.mkdir()
+    voice = pd.concat([_queue_counts("voice", "brand_a"), _queue_counts("voice", " Brand_B ")], ignore_index=True)
+    chat = _queue_counts("chat", "brand_c")
+    chat.loc[3, "queue"] = None  # an empty cell: the channel's own queue
+    pq.write_table(pa.Table.from_pandas(voice, preserve_index=False), folder / "voice.parquet")
+    pq.write_table(pa.Table.from_pandas(chat, preserve_index=False), folder / "chat.parquet")
+    scan = scan_series(folder)
+    assert scan is not None
+    assert sorted(scan.series) == sorted({("chat", "brand_c", TZ), ("chat", "chat", TZ), ("voice", "brand_a", TZ), ("voice", "brand_b", TZ)})
+    read = []
+    real = fanout._load_task
+
+    def spy(pairs, *a):  # each task reads one series
+        out = real(pairs, *a)
+        read.append(len(out[0]))
+        return out
+
+    monkeypatch.setattr(fanout, "_load_task", spy)
+    h = read_history(folder)
+    serial = run_forecast(h.frame, None, grid=h.grid, horizon_days=7, backtest=False)
+    run = fanout.forecast_history(folder, horizon_days=7, options=forecast_options(backtest=False), workers=1)
+    assert sorted(read) == sorted(h.frame.groupby(list(SERIES_COLUMNS)).size().tolist())  # one series each, not all
+    pd.testing.assert_frame_equal(serial.forecast, run.result.forecast)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+def test_a_queue_on_two_channels_is_named_by_file_and_row_as_the_whole_read_names_it(tmp_path, kind):
+    voice = _queue_counts("voice", "brand_a")
+    chat = _queue_counts("chat", "brand_c")
+    chat.loc[[7, 9], "queue"] = "BRAND_A "
+    if kind == "parquet":
+        source = tmp_path / "history"
+        source.mkdir()
+        pq.write_table(pa.Table.from_pandas(voice, preserve_index=False), source / "voice.parquet")
+        pq.write_table(pa.Table.from_pandas(chat, preserve_index=False), source / "chat.parquet")
+    else:
+        df = pd.concat([voice, chat], ignore_index=True)  # noqa: F841 (read by duckdb)
+        db = tmp_path / "shop.duckdb"
+        con = duckdb.connect(str(db))
+        con.execute("CREATE TABLE history AS SELECT * FROM df")
+        con.close()
+        source = f"duckdb:{db}::history"
+    message = _fanout_error(source)
+    assert message == _serial_error(source)
+    if kind == "parquet":  # chat.parquet is read first: brand_a's first row is chat's
+        assert "history/voice.parquet, row 1, column 'queue'" in message
+        assert "on channel chat in row 8 of history/chat.parquet" in message
+    else:
+        assert "row 248, column 'queue'" in message and "on channel voice" in message
