@@ -232,7 +232,10 @@ def _load_task(pairs, reader, interval_min, default_tz, files):
 
     notes: list[str] = []
     history = read_series_history(reader, pairs, files, interval_min=interval_min, default_tz=default_tz, notes=notes)
-    return history.frame, history.grid, notes
+    # what the first step reads of it (forecast.pipeline.prepare_series), kept on the worker until then: the
+    # key and row-number columns would triple a series' size there
+    frame = history.frame[[c for c in ("ds", "volume", "aht_s") if c in history.frame.columns]]
+    return frame, history.grid, notes
 
 
 def _load_summary(loaded):

@@ -507,11 +507,10 @@ def drive(
             + "the 10-90% bands are not calibrated, and accuracy.csv has its columns but no rows"
         )
     effects = pool_effects(evidence, list(origins) + [setup.n_hist])
-    args = {}
-    for e in evidence:
-        channel = e.key[0]
-        args[e.key] = (kept[e.key], {o: effects[o].get(channel, {}) for o in list(origins) + [setup.n_hist]})
-    step2, _ = executor.map(_forecast_task, args, shared=(setup, options, origins), label="forecast: series done", progress=progress)
+    # every channel's effects are sent once (a cluster scatters them to each worker), each series names its channel
+    args = {e.key: (kept[e.key], e.key[0]) for e in evidence}
+    step2, _ = executor.map(_forecast_task, args, shared=(setup, options, origins, effects), label="forecast: series done",
+                            progress=progress)
     executor.release(kept)
     done: list[SeriesForecast] = []
     for e in evidence:
@@ -560,8 +559,8 @@ def _evidence_task(history, setup, backtest, key, events):
     return evidence_step(history, key, setup, events, backtest)
 
 
-def _forecast_task(step1, setup, options, origins, effects):
-    return forecast_series(step1, setup, options, effects, origins)
+def _forecast_task(step1, setup, options, origins, effects, channel):
+    return forecast_series(step1, setup, options, {o: by_channel.get(channel, {}) for o, by_channel in effects.items()}, origins)
 
 
 def split_series(history: pd.DataFrame) -> dict[tuple[str, ...], pd.DataFrame]:
