@@ -3,7 +3,8 @@
 Where the work runs (:func:`executor_for`):
 
 ``--workers 1``
-    In this process, one series after the other.
+    In this process, one series after the other; with :data:`MIN_SERIES_FOR_CLUSTER` series or more, each
+    series waits between the steps in a temporary file, not in memory (:class:`forecast.pipeline.SerialExecutor`).
 fewer than :data:`MIN_SERIES_FOR_CLUSTER` series
     In this process too (a cluster costs seconds to start).
 otherwise
@@ -161,7 +162,12 @@ def executor_for(n_series: int, *, workers: int | None = None, scheduler: str | 
     if workers is not None and workers < 0:
         raise InputError.one("--workers", f"expected 0 (every core) or more; found {workers}")
     if address is None and (workers == 1 or n_series < MIN_SERIES_FOR_CLUSTER):
-        yield SerialExecutor(catch=True), Where("in-process", 1)
+        # a big history in this process: the series wait between the steps on disk, not in memory
+        serial = SerialExecutor(catch=True, spill=n_series >= MIN_SERIES_FOR_CLUSTER)
+        try:
+            yield serial, Where("in-process", 1)
+        finally:
+            serial.close()
         return
     _quiet()
     from distributed import Client

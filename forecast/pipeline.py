@@ -21,8 +21,14 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -421,19 +427,51 @@ class Executor(Protocol):
     def release(self, kept: dict) -> None: ...
 
 
-class SerialExecutor:
-    """Every series in this process, one after the other (``catch``: a failing series is a :class:`Failure`)."""
+@dataclass(frozen=True)
+class Spilled:
+    """What a step kept of one series, in a file of :class:`SerialExecutor`'s spill folder (pickled)."""
 
-    def __init__(self, catch: bool = False):
+    path: Path
+
+    def load(self):
+        with open(self.path, "rb") as f:
+            return pickle.load(f)
+
+
+class SerialExecutor:
+    """Every series in this process, one after the other (``catch``: a failing series is a :class:`Failure`).
+
+    With ``spill``, what a step keeps for the next (a series' rows, a series on the models' grid) is written to a
+    temporary folder and read back by the step that takes it, so that the process holds one series at a time,
+    not every series between the steps; :meth:`close` removes the folder.
+    """
+
+    def __init__(self, catch: bool = False, spill: bool = False):
         self.catch = catch
+        self.spill = spill
+        self._folder: Path | None = None
+
+    def _spilled(self, key: tuple, value) -> Spilled:
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="shiftcast-series-"))
+        path = self._folder / f"{hashlib.sha1(repr(key).encode()).hexdigest()}-{os.urandom(4).hex()}.pkl"
+        with open(path, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        return Spilled(path)
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
 
     def map(self, fn, args, *, shared=(), keep=False, summary=None, label="", progress=None):
         results, kept = {}, {}
         for i, (key, a) in enumerate(args.items()):
             if progress:
                 progress(label, i, len(args))
+            first = tuple(x.load() if isinstance(x, Spilled) else x for x in a[:1])
             try:
-                r = fn(*a[:1], *shared, *a[1:])
+                r = fn(*first, *shared, *a[1:])
             except InputError:
                 raise
             except Exception as exc:
@@ -442,13 +480,17 @@ class SerialExecutor:
                 results[key] = Failure(tuple(key), f"{type(exc).__name__}: {exc}")
                 continue
             if keep:
-                kept[key] = r
+                kept[key] = self._spilled(key, r) if self.spill else r
             results[key] = summary(r) if summary else r
+            del first, r
         if progress:
             progress(label, len(args), len(args))
         return results, kept
 
     def release(self, kept):
+        for v in kept.values():
+            if isinstance(v, Spilled):
+                v.path.unlink(missing_ok=True)
         kept.clear()
 
 

@@ -22,6 +22,7 @@ from forecast.io.partitioned import scan_series
 from forecast.pipeline import (
     Failure,
     SerialExecutor,
+    Spilled,
     drive,
     forecast_options,
     run_forecast,
@@ -287,3 +288,30 @@ def test_a_queue_on_two_channels_is_named_by_file_and_row_as_the_whole_read_name
         assert "on channel chat in row 8 of history/chat.parquet" in message
     else:
         assert "row 248, column 'queue'" in message and "on channel voice" in message
+
+
+def test_in_process_a_big_history_waits_between_the_steps_on_disk_with_the_same_forecast(operation, monkeypatch):
+    h = read_history(operation)
+    plain = drive(split_series(h.frame), None, grid=h.grid, executor=SerialExecutor(), horizon_days=7)
+    spilling = SerialExecutor(spill=True)
+    kept_between: list = []
+    real_map = spilling.map
+
+    def watch(fn, args, **kw):  # what the first step keeps for the second
+        results, kept = real_map(fn, args, **kw)
+        kept_between.extend(kept.values())
+        return results, kept
+
+    monkeypatch.setattr(spilling, "map", watch)
+    spilled = drive(split_series(h.frame), None, grid=h.grid, executor=spilling, horizon_days=7)
+    assert len(kept_between) == 6 and all(isinstance(k, Spilled) for k in kept_between)
+    assert not any(k.path.exists() for k in kept_between)  # released after the second step
+    folder = kept_between[0].path.parent
+    assert folder.is_dir()
+    spilling.close()
+    assert not folder.exists()
+    pd.testing.assert_frame_equal(plain.forecast, spilled.forecast)
+    with fanout.executor_for(fanout.MIN_SERIES_FOR_CLUSTER, workers=1) as (executor, _):
+        assert executor.spill
+    with fanout.executor_for(fanout.MIN_SERIES_FOR_CLUSTER - 1, workers=1) as (executor, _):
+        assert not executor.spill
