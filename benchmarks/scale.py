@@ -13,9 +13,13 @@ file per series, kept in ``--work`` for the next run), then forecasts it with th
     127.0.0.1 (and stopped at the end), the forecast sent with ``--scheduler``.
 
 Each run is its own process; a monitor samples every process of the run (the driver, its workers, the scheduler)
-twice a second. Printed per run: wall time, CPU time (all processes), peak memory (RSS) of the driver and of the
+twice a second. Printed per run: wall time, CPU time (all processes, and the driver's: with a local cluster the
+driver holds the scheduler too), peak memory (RSS) of the driver and of the
 largest worker, series per second, the speed-up on the serial run and the largest absolute difference of any
-forecast figure (volume, bounds, handle time) from the serial run's.
+forecast figure (volume, bounds, handle time) from the serial run's. Then, unless ``--no-staffing``, the staffing
+stage (``shiftcast plan``'s, with the sample's targets.toml: requirements per queue, then per channel) on the
+first run's forecast, each series made a queue of its own (so that 1,000 queues are staffed), in a process of its
+own: wall time, peak memory and the rows it gives.
 
 Targets on a 2-core machine: speed-up >= 1.7 with 2 workers; 1,000 queues with the backtest in <= 10 minutes
 and <= 6 GB per process.
@@ -52,6 +56,43 @@ def _child(mode: str, source: str, out: str, workers: int, scheduler: str | None
     with open(out, "wb") as f:
         pickle.dump({"forecast": run.result.forecast, "wall": wall, "where": str(run.where), "series": len(run.keys),
                      "failures": [f.label for f in run.result.failures]}, f)
+
+
+def _child_staffing(forecast_pkl: str, out: str) -> None:
+    """The plan's staffing stage on a run's forecast (this process's peak memory is the stage's)."""
+    import resource
+
+    import pandas as pd
+
+    from forecast.timegrid import TimeGrid
+    from roster.io import load_targets
+    from roster.planning.plan import staffing_stage
+    from roster.planning.settings import PlanSettings
+
+    with open(forecast_pkl, "rb") as f:
+        forecast = pickle.load(f)["forecast"]
+    # staffed as a thousand queues: each series (a channel in a customer zone) its own queue of its channel
+    series = forecast.groupby(["channel", "tz"], sort=True).ngroup()
+    forecast = forecast.assign(queue=[f"{c}_q{i:04d}" for c, i in zip(forecast["channel"], series)])
+    stamps = pd.DatetimeIndex(forecast["ds"].unique()).sort_values()
+    step = stamps[1] - stamps[0]
+    grid = TimeGrid(interval_min=int(step.total_seconds() // 60), start=forecast["ds"].min(), end=forecast["ds"].max() + step,
+                    zones=tuple(sorted(forecast["tz"].unique())))
+    targets = load_targets(ROOT / "data" / "samples" / "targets.toml")
+    t = time.perf_counter()
+    st = staffing_stage(forecast, grid, targets, PlanSettings())
+    wall = time.perf_counter() - t
+    with open(out, "w") as f:
+        json.dump({"wall_s": wall, "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
+                   "queue_rows": len(st.by_queue), "channel_rows": len(st.requirements),
+                   "queues": int(st.by_queue["queue"].nunique())}, f)
+
+
+def _staffing(pkl: Path, work: Path) -> dict:
+    out = work / "staffing.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, __file__, "--child-staffing", str(pkl), str(out)], env=env, check=True)
+    return json.loads(out.read_text())
 
 
 class Monitor(threading.Thread):
@@ -146,7 +187,8 @@ def _run(mode: str, source: Path, work: Path, workers: int, backtest: bool) -> d
     driver = mon.peak.get(child.pid, 0)
     others = [v for pid, v in mon.peak.items() if pid != child.pid and "scheduler" not in mon.names.get(pid, "")
               and "resource_tracker" not in mon.names.get(pid, "")]
-    res.update(cpu=sum(mon.cpu.values()), driver_rss=driver, worker_rss=max(others) if others else 0)
+    res.update(cpu=sum(mon.cpu.values()), driver_cpu=mon.cpu.get(child.pid, 0.0), driver_rss=driver,
+               worker_rss=max(others) if others else 0)
     return res
 
 
@@ -170,15 +212,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--partition", choices=("series", "month"), default="series")
     p.add_argument("--work", type=Path, default=Path("/tmp/shiftcast-scale"))
     p.add_argument("--no-backtest", action="store_true")
+    p.add_argument("--no-staffing", action="store_true")
     p.add_argument("--child", nargs=3, metavar=("MODE", "SOURCE", "OUT"), help=argparse.SUPPRESS)
+    p.add_argument("--child-staffing", nargs=2, metavar=("FORECAST", "OUT"), help=argparse.SUPPRESS)
     p.add_argument("--scheduler", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.child:
         _child(*a.child, a.workers, a.scheduler, not a.no_backtest)
         return
+    if a.child_staffing:
+        _child_staffing(*a.child_staffing)
+        return
     from benchmarks.generate_operation import write_operation
 
-    print(f"{'queues':>6} {'weeks':>5} {'run':<8} {'wall s':>8} {'CPU s':>8} {'driver GB':>9} {'worker GB':>9} "
+    print(f"{'queues':>6} {'weeks':>5} {'run':<8} {'wall s':>8} {'CPU s':>8} {'driver CPU':>10} {'driver GB':>9} {'worker GB':>9} "
           f"{'series/s':>8} {'speed-up':>8} {'max |diff|':>10}", flush=True)
     for n in a.queues:
         folder = a.work / f"op-{n}x{a.weeks}-{a.partition}"
@@ -193,10 +240,14 @@ def main(argv: list[str] | None = None) -> None:
                 serial = r
             speed = serial["wall"] / r["wall"] if serial else float("nan")
             diff = _max_diff(serial["forecast"], r["forecast"]) if serial else float("nan")
-            print(f"{n:>6} {a.weeks:>5} {mode:<8} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['driver_rss'] / 1e9:>9.2f} "
+            print(f"{n:>6} {a.weeks:>5} {mode:<8} {r['wall']:>8.1f} {r['cpu']:>8.1f} {r['driver_cpu']:>10.1f} {r['driver_rss'] / 1e9:>9.2f} "
                   f"{r['worker_rss'] / 1e9:>9.2f} {r['series'] / r['wall']:>8.2f} {speed:>8.2f} {diff:>10.2g}"
                   + (f"  FAILED: {', '.join(r['failures'])}" if r["failures"] else ""), flush=True)
             print("# " + json.dumps({"queues": n, "mode": mode, "where": r["where"], "wall_s": round(r["wall"], 1)}), flush=True)
+        if not a.no_staffing:
+            st = _staffing(folder / f"result-{a.modes[0]}.pkl", folder)
+            print(f"# staffing ({n} queues, the {a.modes[0]} run's forecast): {st['wall_s']:.1f} s, peak {st['peak_gb']:.2f} GB, "
+                  f"{st['queue_rows']:,} rows per queue ({st['queues']} queues), {st['channel_rows']:,} per channel", flush=True)
 
 
 if __name__ == "__main__":

@@ -354,4 +354,4 @@ def local_cluster(n_workers: int):
     # benchmarks/scale.py); the stack sampler (every 10 ms, holding the GIL) cost a few % more. Neither is wanted here.
     with dask.config.set({"distributed.nanny.pre-spawn-environ": environ, "distributed.worker.profile.enabled": False}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                            dashboard_address=None, silence_logs=logging.ERROR)
+                            dashboard_address=None, silence_logs=logging.CRITICAL)
