@@ -226,17 +226,31 @@ def _rows_of(reader: SeriesReader, groups: pd.DataFrame) -> pd.DataFrame:
     else:
         conds = " OR ".join(f"(filename = {_lit(reader.paths[f])} AND {_where(names, raw)})"
                             for f, raw in zip(groups["file"], groups["raw"]))
-        con = duckdb.connect()
-        try:
-            hit = con.sql(f"SELECT filename, file_row_number, {keys} FROM "
-                          f"read_parquet({_sql_list(reader.paths)}, filename=true, file_row_number=true) WHERE {conds}").df()
-        finally:
-            con.close()
-        index = {p: i for i, p in enumerate(reader.paths)}
-        hit["file"] = hit["filename"].map(index).astype(int)
-        hit["line"] = [reader.first[f] + int(r) for f, r in zip(hit["file"], hit["file_row_number"])]
+        table = _parquet_rows(reader, reader.paths, keys, conds)
+        hit = table.select(cols).to_pandas()
+        hit["file"], hit["line"] = _parquet_lines(reader, table)
     hit["raw"] = [_raw(t) for t in zip(*(hit[c] for c in cols))]
     return hit.sort_values("line", kind="stable")
+
+
+def _parquet_rows(reader: SeriesReader, paths: list[str], select: str, where: str):
+    """``select`` of the rows of the Parquet ``paths`` where ``where`` holds, with their ``_file`` and ``_row``
+    (DuckDB's file name and 0-based row in it), as an Arrow table."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        return con.sql(f"SELECT {select}, filename AS _file, file_row_number AS _row FROM "
+                       f"read_parquet({_sql_list(paths)}, filename=true, file_row_number=true) WHERE {where}").to_arrow_table()
+    finally:
+        con.close()
+
+
+def _parquet_lines(reader: SeriesReader, table) -> tuple[np.ndarray, np.ndarray]:
+    """Each row of :func:`_parquet_rows`' table: its file's index in ``reader.paths`` and its row in the whole read."""
+    index = {p: i for i, p in enumerate(reader.paths)}
+    file_no = pd.Series(table.column("_file").to_pandas()).map(index).to_numpy(dtype=np.int64)
+    return file_no, np.array(reader.first)[file_no] + table.column("_row").to_numpy().astype(np.int64)
 
 
 def _check_queue_channels(agg: pd.DataFrame, reader: SeriesReader) -> None:
@@ -320,17 +334,8 @@ def read_series(reader: SeriesReader, pairs: tuple[tuple, ...], files: tuple[int
     cols = ", ".join(_ident(own) for own in names.values())
     where = " OR ".join(_where(names, raw) for raw in pairs)
     if reader.kind == "parquet":
-        chosen = [reader.paths[i] for i in (files or range(len(reader.paths)))]
-        con = duckdb.connect()
-        try:
-            table = con.sql(f"SELECT {cols}, filename AS _file, file_row_number AS _row FROM "
-                            f"read_parquet({_sql_list(chosen)}, filename=true, file_row_number=true) WHERE {where}").to_arrow_table()
-        finally:
-            con.close()
-        index = {p: i for i, p in enumerate(reader.paths)}
-        first = np.array(reader.first)
-        file_no = pd.Series(table.column("_file").to_pandas()).map(index).to_numpy(dtype=np.int64)
-        line = first[file_no] + table.column("_row").to_numpy().astype(np.int64)
+        table = _parquet_rows(reader, [reader.paths[i] for i in (files or range(len(reader.paths)))], cols, where)
+        _, line = _parquet_lines(reader, table)
     else:
         con = duckdb.connect(reader.paths[0], read_only=True)
         try:

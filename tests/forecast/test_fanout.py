@@ -128,14 +128,20 @@ def test_a_partition_with_another_series_row_is_named_by_file_and_row(tmp_path):
     assert "history/voice.parquet, row 41" in message and "chat/America/New_York" in message
 
 
+def _duckdb_table(tmp_path, df: pd.DataFrame) -> str:
+    """``df`` as the table ``history`` of a new DuckDB file; the source that names it."""
+    db = tmp_path / "shop.duckdb"
+    con = duckdb.connect(str(db))
+    con.register("frame", df)
+    con.execute("CREATE TABLE history AS SELECT * FROM frame")
+    con.close()
+    return f"duckdb:{db}::history"
+
+
 def test_a_duckdb_table_with_a_bad_cell_gives_the_loaders_message(tmp_path):
     df = pd.concat([_counts("voice"), _counts("chat")], ignore_index=True)
     df.loc[300, "volume"] = -3.0
-    db = tmp_path / "shop.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE history AS SELECT * FROM df")
-    con.close()
-    source = f"duckdb:{db}::history"
+    source = _duckdb_table(tmp_path, df)
     message = _fanout_error(source)
     assert message == _serial_error(source)
     assert "row 301" in message and "volume" in message
@@ -275,12 +281,7 @@ def test_a_queue_on_two_channels_is_named_by_file_and_row_as_the_whole_read_name
         pq.write_table(pa.Table.from_pandas(voice, preserve_index=False), source / "voice.parquet")
         pq.write_table(pa.Table.from_pandas(chat, preserve_index=False), source / "chat.parquet")
     else:
-        df = pd.concat([voice, chat], ignore_index=True)  # noqa: F841 (read by duckdb)
-        db = tmp_path / "shop.duckdb"
-        con = duckdb.connect(str(db))
-        con.execute("CREATE TABLE history AS SELECT * FROM df")
-        con.close()
-        source = f"duckdb:{db}::history"
+        source = _duckdb_table(tmp_path, pd.concat([voice, chat], ignore_index=True))
     message = _fanout_error(source)
     assert message == _serial_error(source)
     if kind == "parquet":  # chat.parquet is read first: brand_a's first row is chat's
