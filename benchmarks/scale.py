@@ -54,7 +54,7 @@ def _child(mode: str, source: str, out: str, workers: int, scheduler: str | None
                            scheduler=scheduler)
     wall = time.perf_counter() - t
     with open(out, "wb") as f:
-        pickle.dump({"forecast": run.result.forecast, "wall": wall, "where": str(run.where), "series": len(run.keys),
+        pickle.dump({"forecast": run.result.forecast, "grid": run.result.grid, "wall": wall, "where": str(run.where), "series": len(run.keys),
                      "failures": [f.label for f in run.result.failures]}, f)
 
 
@@ -62,22 +62,16 @@ def _child_staffing(forecast_pkl: str, out: str) -> None:
     """The plan's staffing stage on a run's forecast (this process's peak memory is the stage's)."""
     import resource
 
-    import pandas as pd
-
-    from forecast.timegrid import TimeGrid
     from roster.io import load_targets
     from roster.planning.plan import staffing_stage
     from roster.planning.settings import PlanSettings
 
     with open(forecast_pkl, "rb") as f:
-        forecast = pickle.load(f)["forecast"]
+        run = pickle.load(f)
+    forecast, grid = run["forecast"], run["grid"]
     # staffed as a thousand queues: each series (a channel in a customer zone) its own queue of its channel
     series = forecast.groupby(["channel", "tz"], sort=True).ngroup()
     forecast = forecast.assign(queue=[f"{c}_q{i:04d}" for c, i in zip(forecast["channel"], series)])
-    stamps = pd.DatetimeIndex(forecast["ds"].unique()).sort_values()
-    step = stamps[1] - stamps[0]
-    grid = TimeGrid(interval_min=int(step.total_seconds() // 60), start=forecast["ds"].min(), end=forecast["ds"].max() + step,
-                    zones=tuple(sorted(forecast["tz"].unique())))
     targets = load_targets(ROOT / "data" / "samples" / "targets.toml")
     t = time.perf_counter()
     st = staffing_stage(forecast, grid, targets, PlanSettings())

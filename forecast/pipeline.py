@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
-import os
+import itertools
 import pickle
 import shutil
 import tempfile
@@ -450,11 +449,12 @@ class SerialExecutor:
         self.catch = catch
         self.spill = spill
         self._folder: Path | None = None
+        self._files = itertools.count()
 
-    def _spilled(self, key: tuple, value) -> Spilled:
+    def _spilled(self, value) -> Spilled:
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix="shiftcast-series-"))
-        path = self._folder / f"{hashlib.sha1(repr(key).encode()).hexdigest()}-{os.urandom(4).hex()}.pkl"
+        path = self._folder / f"{next(self._files)}.pkl"
         with open(path, "wb") as f:
             pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         return Spilled(path)
@@ -469,9 +469,9 @@ class SerialExecutor:
         for i, (key, a) in enumerate(args.items()):
             if progress:
                 progress(label, i, len(args))
-            first = tuple(x.load() if isinstance(x, Spilled) else x for x in a[:1])
+            data = a[0].load() if isinstance(a[0], Spilled) else a[0]
             try:
-                r = fn(*first, *shared, *a[1:])
+                r = fn(data, *shared, *a[1:])
             except InputError:
                 raise
             except Exception as exc:
@@ -480,9 +480,9 @@ class SerialExecutor:
                 results[key] = Failure(tuple(key), f"{type(exc).__name__}: {exc}")
                 continue
             if keep:
-                kept[key] = self._spilled(key, r) if self.spill else r
+                kept[key] = self._spilled(r) if self.spill else r
             results[key] = summary(r) if summary else r
-            del first, r
+            del data, r  # (not held while the next series is read)
         if progress:
             progress(label, len(args), len(args))
         return results, kept
