@@ -226,14 +226,14 @@ def _rows_of(reader: SeriesReader, groups: pd.DataFrame) -> pd.DataFrame:
     else:
         conds = " OR ".join(f"(filename = {_lit(reader.paths[f])} AND {_where(names, raw)})"
                             for f, raw in zip(groups["file"], groups["raw"]))
-        table = _parquet_rows(reader, reader.paths, keys, conds)
+        table = _parquet_rows(reader.paths, keys, conds)
         hit = table.select(cols).to_pandas()
         hit["file"], hit["line"] = _parquet_lines(reader, table)
     hit["raw"] = [_raw(t) for t in zip(*(hit[c] for c in cols))]
     return hit.sort_values("line", kind="stable")
 
 
-def _parquet_rows(reader: SeriesReader, paths: list[str], select: str, where: str):
+def _parquet_rows(paths: list[str], select: str, where: str):
     """``select`` of the rows of the Parquet ``paths`` where ``where`` holds, with their ``_file`` and ``_row``
     (DuckDB's file name and 0-based row in it), as an Arrow table."""
     import duckdb
@@ -334,7 +334,7 @@ def read_series(reader: SeriesReader, pairs: tuple[tuple, ...], files: tuple[int
     cols = ", ".join(_ident(own) for own in names.values())
     where = " OR ".join(_where(names, raw) for raw in pairs)
     if reader.kind == "parquet":
-        table = _parquet_rows(reader, [reader.paths[i] for i in (files or range(len(reader.paths)))], cols, where)
+        table = _parquet_rows([reader.paths[i] for i in (files or range(len(reader.paths)))], cols, where)
         _, line = _parquet_lines(reader, table)
     else:
         con = duckdb.connect(reader.paths[0], read_only=True)
