@@ -72,9 +72,11 @@ def forecast(at, days=14, backtest=False):
     wait_for(at, lambda: "forecast" in at.session_state)
 
 
-def roster(at, limit_s=10):
+def roster(at, limit_s=10, effort=None):
     goto(at, "roster")
     next(n for n in at.number_input if n.label == "Solver time limit (s)").set_value(limit_s)
+    if effort is not None:
+        next(n for n in at.number_input if n.label == "Search effort").set_value(effort)
     button(at, "Build roster").click()
     rerun(at)
     wait_for(at, lambda: "roster" in at.session_state)
@@ -640,7 +642,8 @@ def test_whatif_plans_for_a_saved_scenario_and_flags_its_result_stale(at, tmp_pa
     rerun(at)
     # no roster yet: the page says what to do first
     assert any("Build a roster" in i.value and "planned for on top of it" in i.value for i in at.info)
-    roster(at, limit_s=5)
+    # both rosters end on their search effort, not on the time limit: the same roster every run, and two different ones
+    roster(at, limit_s=120, effort=20)
     goto(at, "whatif")
     button(at, "Plan for 'Flash'").click()
     rerun(at)
