@@ -41,6 +41,8 @@ A planned event with an ``uplift`` uses that multiplier for its core. Kinds
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -310,8 +312,14 @@ def apply_evidence(evidence: Evidence, ops: EvidenceOps) -> None:
             acc[1] += r
 
 
+def _clipped(a: float, r: float) -> float:
+    """``a / r`` within :data:`MULTIPLIER_BOUNDS` (plain floats: the driver pools thousands of these per origin)."""
+    lo, hi = MULTIPLIER_BOUNDS
+    return min(max(a / r, lo), hi)
+
+
 def _log_ratio(a: float, r: float) -> float:
-    return float(np.log(np.clip(a / r, *MULTIPLIER_BOUNDS)))
+    return math.log(_clipped(a, r))
 
 
 def pooled_holidays(evidence: Evidence) -> tuple[dict[str, float], dict[str, float]]:
@@ -332,29 +340,35 @@ def pooled_holidays(evidence: Evidence) -> tuple[dict[str, float], dict[str, flo
     for key in evidence.pool:
         occ = evidence.occurrences.get(key, [])
         if len(occ) >= 2:
-            x = np.array([_log_ratio(a, r) for a, r in occ])
-            ss += float(((x - x.mean()) ** 2).sum())
+            x = [_log_ratio(a, r) for a, r in occ]
+            m = math.fsum(x) / len(x)
+            ss += math.fsum((v - m) ** 2 for v in x)
             dof += len(x) - 1
     sigma2 = ss / dof
     mean: dict[str, float] = {}
     sd: dict[str, float] = {}
-    own = {k: (_log_ratio(*np.sum(evidence.occurrences[k], axis=0)), len(evidence.occurrences[k])) for k in evidence.pool if k in evidence.occurrences}
+    own = {}
+    for k in evidence.pool:
+        occ = evidence.occurrences.get(k)
+        if occ:
+            own[k] = (_log_ratio(math.fsum(a for a, _ in occ), math.fsum(r for _, r in occ)), len(occ))
     for pool, keys in members.items():
-        x = np.array([own[k][0] for k in keys])
-        n = np.array([own[k][1] for k in keys], dtype=float)
-        mu = float(x.mean())
+        x = [own[k][0] for k in keys]
+        n = [float(own[k][1]) for k in keys]
+        mu = math.fsum(x) / len(x)
         if len(x) >= 2:
-            tau2 = max(float(x.var(ddof=1)) - float(np.mean(sigma2 / n)), MIN_TAU**2)
+            var = math.fsum((v - mu) ** 2 for v in x) / (len(x) - 1)
+            tau2 = max(var - math.fsum(sigma2 / nk for nk in n) / len(n), MIN_TAU**2)
         else:
             tau2 = PRIOR_TAU**2
         mean[pool] = mu
-        sd[pool] = float(np.sqrt(tau2 * (1.0 + 1.0 / len(x))))
+        sd[pool] = math.sqrt(tau2 * (1.0 + 1.0 / len(x)))
         for k, xk, nk in zip(keys, x, n):  # a holiday's own estimate is shrunk toward its nearest pool only
             if fallbacks(evidence.pool[k])[0] != pool:
                 continue
             prec = nk / sigma2 + 1.0 / tau2
-            mean[k] = float((nk / sigma2 * xk + mu / tau2) / prec)
-            sd[k] = float(np.sqrt(1.0 / prec))
+            mean[k] = (nk / sigma2 * xk + mu / tau2) / prec
+            sd[k] = math.sqrt(1.0 / prec)
     return mean, sd
 
 
@@ -372,10 +386,10 @@ def learned(evidence: Evidence) -> Effects:
     out: dict[str, float] = {}
     for key, (a, r, n) in evidence.single.items():
         if r > 0:
-            out[key] = float(np.clip(a / r, *MULTIPLIER_BOUNDS))
+            out[key] = _clipped(a, r)
     log_mean, log_sd = pooled_holidays(evidence)
     for key, v in log_mean.items():
-        out[key] = float(np.clip(np.exp(v), *MULTIPLIER_BOUNDS))
+        out[key] = min(max(math.exp(v), MULTIPLIER_BOUNDS[0]), MULTIPLIER_BOUNDS[1])
 
     def value(key: str, fallback: str | None, fixed: float | None) -> tuple[float | None, bool]:
         """A window's multiplier so far, and whether it is its own (not its fallback's)."""
@@ -398,11 +412,11 @@ def learned(evidence: Evidence) -> Effects:
             target = unknown if unknown else borrowed
             if len(target) != 1 or sum(w[0] == combo[target[0]][0] for w in combo) != 1:
                 continue
-            others = float(np.prod([v for i, (v, _) in enumerate(values) if i != target[0]]))
+            others = math.prod(v for i, (v, _) in enumerate(values) if i != target[0])
             acc = residual.setdefault(combo[target[0]][0], [0.0, 0.0])
             acc[0] += a
             acc[1] += r * others
-        new = {k: float(np.clip(a / r, *MULTIPLIER_BOUNDS)) for k, (a, r) in residual.items() if r > 0}
+        new = {k: _clipped(a, r) for k, (a, r) in residual.items() if r > 0}
         new = {k: v for k, v in new.items() if out.get(k) != v}
         if not new:
             break

@@ -248,8 +248,11 @@ def _parquet_rows(paths: list[str], select: str, where: str):
 
 def _parquet_lines(reader: SeriesReader, table) -> tuple[np.ndarray, np.ndarray]:
     """Each row of :func:`_parquet_rows`' table: its file's index in ``reader.paths`` and its row in the whole read."""
-    index = {p: i for i, p in enumerate(reader.paths)}
-    file_no = pd.Series(table.column("_file").to_pandas()).map(index).to_numpy(dtype=np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    file_no = pc.index_in(table.column("_file"), value_set=pa.array(list(reader.paths), type=pa.string())).to_numpy(zero_copy_only=False)
+    file_no = np.asarray(file_no, dtype=np.int64)
     return file_no, np.array(reader.first)[file_no] + table.column("_row").to_numpy().astype(np.int64)
 
 
