@@ -207,18 +207,29 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
     choice: dict[tuple[str, ...], str] = {}
     factors: dict[tuple[str, ...], float] = {}
     auto_rows, cal_rows = [], []
-    for (*key, bucket), g in parts.groupby([*SERIES_COLUMNS, "horizon"], sort=False):
+    records = parts.to_dict("records")
+    groups = parts.groupby([*SERIES_COLUMNS, "horizon"], sort=False).indices
+    for (*key, bucket), rows_i in sorted(groups.items(), key=lambda kv: kv[1][0]):  # in order of appearance
         key = tuple(key)
-        origins = np.sort(g["origin"].unique())
-        win = g.drop_duplicates("origin").set_index("origin").loc[origins, ["win_lo", "win_hi"]].to_numpy()
+        g_origin = parts["origin"].to_numpy()[rows_i]
+        g_model = parts["model"].to_numpy()[rows_i]
+        origins = np.sort(np.unique(g_origin))
+        pos = {int(o): i for i, o in enumerate(origins)}
+        models = sorted(set(g_model))
+        col = {m: j for j, m in enumerate(models)}
+        first_row = {}  # origin -> its first row (the window and the actuals are the origin's, whatever the model)
+        e = np.full((len(origins), len(models)), np.nan)
+        for r in rows_i:
+            rec = records[r]
+            i = pos[int(rec["origin"])]
+            first_row.setdefault(i, rec)
+            e[i, col[rec["model"]]] = rec["abs_err"]
+        win = np.array([[first_row[i]["win_lo"], first_row[i]["win_hi"]] for i in range(len(origins))])
+        actual = np.array([first_row[i]["actual"] for i in range(len(origins))], dtype=float)
         s_lo = np.array([spans[o][0] for o in origins])
         s_hi = np.array([spans[o][1] for o in origins])
         # apart[i, j]: origin j's whole forecast window misses the days of origin i's bucket
         apart = (s_hi[None, :] <= win[:, :1]) | (s_lo[None, :] >= win[:, 1:])
-        abs_err = g.pivot_table(index="origin", columns="model", values="abs_err", aggfunc="sum").reindex(origins)
-        actual = g.groupby("origin")["actual"].first().reindex(origins).to_numpy()
-        models = list(abs_err.columns)
-        e = abs_err.to_numpy()
         have = ~np.isnan(e)
         # the choice for the final forecast: lowest WAPE over every origin
         choice[key + (bucket,)] = models[_argmin_wape(np.nansum(e, axis=0), (have * actual[:, None]).sum(axis=0))]
@@ -232,10 +243,13 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
                 if have[i, models.index(m)]:
                     picked[o] = m
         # band factors per model, and every band checked without its own days
-        zs = {}
-        for m, gm in g.groupby("model"):
-            trial_of = dict(zip(gm["origin"], gm["trial"]))
-            zs[m] = {o: z_of[(t, bucket)] for o, t in trial_of.items()}
+        zs: dict[str, dict] = {m: {} for m in models}
+        row_of = {}
+        for r in rows_i:
+            rec = records[r]
+            zs[rec["model"]][rec["origin"]] = z_of[(rec["trial"], bucket)]
+            row_of[(rec["origin"], rec["model"])] = rec
+        for m in models:
             factors[key + (m, bucket)] = band_factor(np.concatenate(list(zs[m].values())))
         # (model, origin) -> band factor learned without that origin's days (auto reuses its pick's)
         oos: dict[tuple[str, int], float] = {}
@@ -256,9 +270,8 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
                 inside += int((zs[used][o] <= Z80 * f).sum())
                 n += len(zs[used][o])
             cal_rows.append({**dict(zip(SERIES_COLUMNS, key)), "model": m, "horizon": bucket, "cal_inside": inside, "cal_n": n})
-        rows = g.set_index(["origin", "model"])
         for o, m in picked.items():
-            r = rows.loc[(o, m)].to_dict()
+            r = {k: v for k, v in row_of[(o, m)].items() if k not in ("origin", "model")}
             auto_rows.append(r | {"origin": o, "model": AUTO})
     auto = pd.DataFrame(auto_rows)
     allp = pd.concat([parts, auto], ignore_index=True) if len(auto) else parts
