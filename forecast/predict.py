@@ -15,6 +15,7 @@ and ``contrib``, the part of ``mu`` due to events and holidays.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,9 +28,10 @@ from forecast.schema import series_label
 
 Z80 = 1.2815515655446004  # 10% / 90% quantiles of the normal
 SPREAD_GROWTH_PER_DAY = 0.08
-#: Days between re-estimations of the Holt-Winters parameters in the backtest
-#: (in between, the model is only run forward over the new days); the final
-#: forecast always re-estimates them.
+#: Days between re-estimations of the Holt-Winters parameters and of the
+#: calendar effects in the backtest (in between, the model is only run forward
+#: over the new days, with the calendar effects last learned); the final
+#: forecast always re-estimates both.
 ETS_REFIT_DAYS = 7
 
 
@@ -106,13 +108,15 @@ class OriginPredictions:
 
 @dataclass
 class EtsCache:
-    """Holt-Winters parameters per series, re-estimated every ``ETS_REFIT_DAYS``.
+    """Holt-Winters parameters and calendar effects per series, re-estimated every ``ETS_REFIT_DAYS``.
 
     Origins must be visited in increasing order, so parameters are always
     estimated on data before the origin that uses them.
     """
 
     fits: dict[tuple[str, str], tuple[int, fm.EtsFit]] = field(default_factory=dict)
+    #: calendar effects (or None: the history showed none) per series, learned on the same schedule
+    calendars: dict[tuple[str, str], tuple[int, fcal.CalendarEffects | None]] = field(default_factory=dict)
 
     def get(self, key: tuple[str, str], last_day: int) -> fm.EtsFit | None:
         hit = self.fits.get(key)
@@ -124,6 +128,14 @@ class EtsCache:
         hit = self.fits.get(key)
         if hit is None or hit[1] is not fit:
             self.fits[key] = (last_day, fit)
+
+    def calendar(self, key: tuple[str, str], last_day: int, learn: Callable[[], fcal.CalendarEffects | None]) -> fcal.CalendarEffects | None:
+        """The series' calendar effects: learned again (``learn()``) every ``ETS_REFIT_DAYS``, like the parameters."""
+        hit = self.calendars.get(key)
+        if hit is None or not 0 <= last_day - hit[0] < ETS_REFIT_DAYS:
+            hit = (last_day, learn())
+            self.calendars[key] = hit
+        return hit[1]
 
 
 def predict_origin(
@@ -262,7 +274,12 @@ def predict_series(
 
     cal = None
     if "ets_calendar" in models:
-        cal = fcal.learn(log_daily, seen, pay_days) if pay_days is not None else None
+        if pay_days is None:
+            cal = None
+        elif ets_cache is not None:
+            cal = ets_cache.calendar(s.key, last_day, lambda: fcal.learn(log_daily, seen, pay_days))
+        else:
+            cal = fcal.learn(log_daily, seen, pay_days)
         if cal is not None and cal.largest(np.concatenate([log_daily.index.to_numpy(), future_days])) < fcal.MIN_EFFECT:
             cal = None
         if cal is None:

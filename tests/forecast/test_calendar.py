@@ -82,3 +82,47 @@ def test_the_backtest_keeps_the_calendar_where_it_helps_and_rejects_it_where_it_
     # off by the setting: not a candidate
     off = run_forecast(h, grid=TimeGrid.from_frame(h, file="history"), horizon_days=28, calendar=False)
     assert "ets_calendar" not in set(off.accuracy["model"])
+
+
+def test_the_backtest_learns_the_calendar_again_on_the_holt_winters_schedule():
+    from forecast.predict import ETS_REFIT_DAYS, EtsCache
+
+    cache, learned = EtsCache(), []
+    s = daily_log(0.2)
+
+    def learn(day):
+        learned.append(day)
+        return fcal.learn(s[s.index <= day], np.ones(int((s.index <= day).sum()), bool))
+
+    key = ("chat", "chat", TZ)
+    first = int(s.index[200])
+    for day in range(first, first + 2 * ETS_REFIT_DAYS + 1):  # daily origins, in time order
+        cal = cache.calendar(key, day, lambda d=day: learn(d))
+        assert cal is not None
+    # learned on the first day, then again once the last one is ETS_REFIT_DAYS old: never from days after the origin
+    assert learned == [first, first + ETS_REFIT_DAYS, first + 2 * ETS_REFIT_DAYS]
+    assert cache.calendar(("chat", "chat", "Europe/Paris"), first, lambda: learn(first)) is not None  # per series
+    assert learned[-1] == first
+
+
+def test_a_forecast_learns_the_calendar_once_a_week_of_origins_and_at_the_end(monkeypatch):
+    from forecast import backtest as bk
+
+    calls = []
+    real = fcal.learn
+    monkeypatch.setattr(fcal, "learn", lambda *a, **k: calls.append(1) or real(*a, **k))
+    from forecast.predict import ETS_REFIT_DAYS
+
+    h = hourly()
+    grid = TimeGrid.from_frame(h, file="history")
+    run_forecast(h, grid=grid, horizon_days=28)
+    # learned at an origin when the last learning is ETS_REFIT_DAYS old (the weekly origins: each; the 28 daily
+    # ones: every 7th), and once more for the final forecast
+    per_day = 24 * 60 // grid.interval_min
+    origins = bk.schedule(grid.n, per_day, 28, 0)
+    expected, last = 1, None
+    for o in origins:
+        if last is None or o // per_day - last >= ETS_REFIT_DAYS:
+            expected, last = expected + 1, o // per_day
+    assert len(origins) == 35 and expected == 12
+    assert len(calls) == expected
