@@ -42,7 +42,6 @@ A planned event with an ``uplift`` uses that multiplier for its core. Kinds
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 
 import numpy as np
