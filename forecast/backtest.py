@@ -208,14 +208,13 @@ def score(trials: list[Trial], per_day: int) -> BacktestResult:
     factors: dict[tuple[str, ...], float] = {}
     auto_rows, cal_rows = [], []
     records = parts.to_dict("records")
+    all_origins, all_models = parts["origin"].to_numpy(), parts["model"].to_numpy()
     groups = parts.groupby([*SERIES_COLUMNS, "horizon"], sort=False).indices
     for (*key, bucket), rows_i in sorted(groups.items(), key=lambda kv: kv[1][0]):  # in order of appearance
         key = tuple(key)
-        g_origin = parts["origin"].to_numpy()[rows_i]
-        g_model = parts["model"].to_numpy()[rows_i]
-        origins = np.sort(np.unique(g_origin))
+        origins = np.unique(all_origins[rows_i])  # (sorted)
         pos = {int(o): i for i, o in enumerate(origins)}
-        models = sorted(set(g_model))
+        models = sorted(set(all_models[rows_i]))
         col = {m: j for j, m in enumerate(models)}
         first_row = {}  # origin -> its first row (the window and the actuals are the origin's, whatever the model)
         e = np.full((len(origins), len(models)), np.nan)

@@ -118,11 +118,14 @@ class EtsCache:
     #: calendar effects (or None: the history showed none) per series, learned on the same schedule
     calendars: dict[tuple[str, str], tuple[int, fcal.CalendarEffects | None]] = field(default_factory=dict)
 
+    @staticmethod
+    def _fresh(hit: tuple[int, object] | None, last_day: int) -> bool:
+        """Whether an estimate made at ``hit[0]`` still serves an origin whose last day is ``last_day``."""
+        return hit is not None and 0 <= last_day - hit[0] < ETS_REFIT_DAYS
+
     def get(self, key: tuple[str, str], last_day: int) -> fm.EtsFit | None:
         hit = self.fits.get(key)
-        if hit is None or not 0 <= last_day - hit[0] < ETS_REFIT_DAYS:
-            return None
-        return hit[1]
+        return hit[1] if self._fresh(hit, last_day) else None
 
     def put(self, key: tuple[str, str], last_day: int, fit: fm.EtsFit) -> None:
         hit = self.fits.get(key)
@@ -132,7 +135,7 @@ class EtsCache:
     def calendar(self, key: tuple[str, str], last_day: int, learn: Callable[[], fcal.CalendarEffects | None]) -> fcal.CalendarEffects | None:
         """The series' calendar effects: learned again (``learn()``) every ``ETS_REFIT_DAYS``, like the parameters."""
         hit = self.calendars.get(key)
-        if hit is None or not 0 <= last_day - hit[0] < ETS_REFIT_DAYS:
+        if not self._fresh(hit, last_day):
             hit = (last_day, learn())
             self.calendars[key] = hit
         return hit[1]
@@ -274,12 +277,11 @@ def predict_series(
 
     cal = None
     if "ets_calendar" in models:
-        if pay_days is None:
-            cal = None
-        elif ets_cache is not None:
-            cal = ets_cache.calendar(s.key, last_day, lambda: fcal.learn(log_daily, seen, pay_days))
-        else:
-            cal = fcal.learn(log_daily, seen, pay_days)
+        if pay_days is not None:
+            def learn() -> fcal.CalendarEffects | None:
+                return fcal.learn(log_daily, seen, pay_days)
+
+            cal = ets_cache.calendar(s.key, last_day, learn) if ets_cache is not None else learn()
         if cal is not None and cal.largest(np.concatenate([log_daily.index.to_numpy(), future_days])) < fcal.MIN_EFFECT:
             cal = None
         if cal is None:
