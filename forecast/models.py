@@ -88,6 +88,11 @@ def _week_table(weekday: np.ndarray, slot: np.ndarray, values: np.ndarray) -> np
         return np.where(count > 0, total / np.maximum(count, 1), np.nan).reshape(7, 1440)
 
 
+def _day_span(day: np.ndarray, first: int, last: int) -> tuple[int, int]:
+    """``lo, hi`` such that ``day[lo:hi]`` are the intervals of local days ``first`` to ``last`` (``day`` never decreases)."""
+    return int(np.searchsorted(day, first, side="left")), int(np.searchsorted(day, last, side="right"))
+
+
 def daily_totals(frame: LocalFrame, y: np.ndarray, last_complete_day: int) -> pd.Series:
     """Contacts per local day over complete days; a day with any missing value is NaN.
 
@@ -106,12 +111,12 @@ def daily_totals(frame: LocalFrame, y: np.ndarray, last_complete_day: int) -> pd
         Totals indexed by local day number, from the first whole local day.
     """
     first_day = int(frame.day[0]) + (0 if frame.slot[0] == 0 else 1)
-    sel = (frame.day >= first_day) & (frame.day <= last_complete_day)
+    lo, hi = _day_span(frame.day, first_day, last_complete_day)
     n = int(last_complete_day) - first_day + 1
-    if n <= 0 or not sel.any():
+    if n <= 0 or hi <= lo:
         return pd.Series(dtype=float)
-    d = frame.day[sel] - first_day
-    v = y[sel]
+    d = frame.day[lo:hi] - first_day
+    v = y[lo:hi]
     missing = np.isnan(v)
     total = np.bincount(d, weights=np.where(missing, 0.0, v), minlength=n)
     bad = np.bincount(d, weights=missing, minlength=n) > 0
@@ -145,7 +150,8 @@ def intraday_profile(frame: LocalFrame, clean: np.ndarray, train_end_day: int) -
     shape of the others.
     """
     first = train_end_day - 7 * PROFILE_WEEKS + 1
-    sel = (frame.day >= first) & (frame.day <= train_end_day)
+    lo, hi = _day_span(frame.day, first, train_end_day)
+    sel = slice(lo, hi)
     day, y = frame.day[sel] - first, clean[sel]
     n = 7 * PROFILE_WEEKS
     missing = np.bincount(day, weights=np.isnan(y), minlength=n) > 0
@@ -392,7 +398,7 @@ def yearly_drift(log_daily: pd.Series, last_day: int, future_days: np.ndarray) -
 
 def snaive(frame_hist: LocalFrame, y: np.ndarray, last_complete_day: int, frame_out: LocalFrame) -> np.ndarray:
     """Same local weekday and slot in the last complete local week."""
-    sel = (frame_hist.day > last_complete_day - 7) & (frame_hist.day <= last_complete_day)
+    sel = slice(*_day_span(frame_hist.day, last_complete_day - 6, last_complete_day))
     table = _week_table(frame_hist.weekday[sel], frame_hist.slot[sel], y[sel])
     out = table[frame_out.weekday, frame_out.slot]
     if np.isnan(out).any():  # a slot that did not exist last week (DST): neighbouring value

@@ -114,7 +114,7 @@ def find(y: np.ndarray, frame: LocalFrame, protected: np.ndarray, per_day: int) 
     table[d, col] = usable
     expected = _weekly_median(table)[d, col]
     zero = observed & ~protected & (np.nan_to_num(y, nan=1.0) == 0)
-    gaps = [(lo, hi) for lo, hi in _runs(zero) if np.nansum(expected[lo:hi]) >= GAP_MIN_EXPECTED]
+    gaps = _runs_expecting(_runs(zero), expected, GAP_MIN_EXPECTED)
 
     # 2 and 3. whole local days far from their weekday's usual total
     complete = np.bincount(d, weights=observed, minlength=n_days) == np.bincount(d, minlength=n_days)
@@ -137,6 +137,21 @@ def find(y: np.ndarray, frame: LocalFrame, protected: np.ndarray, per_day: int) 
         seen = float(np.nansum(y[lo:hi]))
         out.append(Exclusion(lo, hi, "no contacts" if seen == 0 else "near-zero day", seen, float(np.nansum(expected[lo:hi]))))
     return sorted(out, key=lambda x: x.lo)
+
+
+def _runs_expecting(runs: list[tuple[int, int]], expected: np.ndarray, least: float) -> list[tuple[int, int]]:
+    """The runs whose ``np.nansum(expected[lo:hi])`` is at least ``least``.
+
+    A series has thousands of runs of zeros (every night), nearly all far below ``least``: running sums pick the
+    few near or above it, and those are decided by ``np.nansum`` itself, so the answer is that of summing each run.
+    """
+    if not runs:
+        return []
+    lo, hi = np.array(runs).T
+    running = np.concatenate([[0.0], np.cumsum(np.nan_to_num(expected))])
+    tolerance = 1e-9 * (abs(running[-1]) + 1.0)  # far above the running sums' rounding (about len * 1e-16 of the total)
+    near = np.flatnonzero(running[hi] - running[lo] >= least - tolerance)
+    return [(int(lo[i]), int(hi[i])) for i in near if np.nansum(expected[lo[i] : hi[i]]) >= least]
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -98,3 +98,24 @@ def test_pipeline_leaves_a_gap_out_and_says_so():
     assert any("2026-02-10 00:00 to 2026-02-12 00:00 (America/New_York) left out of training" in n for n in res.notes)
     ref = run_forecast(clean, grid=on, horizon_days=7, backtest=False, model="ets")
     assert res.forecast["volume"].sum() == pytest.approx(ref.forecast["volume"].sum(), rel=0.03)
+
+
+def test_runs_expecting_decides_as_summing_each_run():
+    """The running-sum shortcut picks exactly the runs whose own NaN-aware sum reaches the threshold."""
+    from forecast.outliers import _runs, _runs_expecting
+
+    rng = np.random.default_rng(7)
+    for _ in range(20):
+        n = 5000
+        expected = rng.gamma(0.5, 3.0, n)
+        expected[rng.random(n) < 0.05] = np.nan
+        zero = rng.random(n) < 0.6
+        runs = _runs(zero)
+        for lo, hi in runs[::7]:  # some runs whose sum sits right at the threshold, a hair either side
+            part = expected[lo:hi]
+            total = np.nansum(part)
+            if total > 0:
+                expected[lo:hi] = part * (20.0 / total) * (1 + rng.choice([-1e-15, 0.0, 1e-15]))
+        want = [(lo, hi) for lo, hi in runs if np.nansum(expected[lo:hi]) >= 20.0]
+        assert _runs_expecting(runs, expected, 20.0) == want
+        assert want  # the case is not empty
