@@ -253,40 +253,70 @@ def series_evidence(y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, end: int) 
 
 
 def series_evidence_at(y: np.ndarray, ref: np.ndarray, ev: SeriesEvents, ends: list[int]) -> dict[int, EvidenceOps]:
-    """:func:`series_evidence` at each of ``ends`` (the windows and what is usable found once)."""
+    """:func:`series_evidence` at each of ``ends``.
+
+    What does not depend on the end is found once: the usable intervals of each window (ascending, as windows are
+    built), which of them the window has alone, and the intervals under several windows with their combination,
+    in the order the sums take them, with running sums. An end then takes a prefix of each. The sums are the ones
+    of adding interval after interval (a running sum is that), and a window's intervals alone are summed as one
+    array, as before, so the evidence is the same to the last bit whatever the ends.
+    """
     count = np.zeros(len(y), dtype=np.int16)
     for w in ev.windows:
         count[w.index] += 1
     usable = ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
-    parts = []
+    alone_parts: list[tuple[int, Window, np.ndarray]] = []
+    shared: dict[int, list[int]] = {}  # interval under several windows -> those windows, in the order first seen
     for k, w in enumerate(ev.windows):
         idx = w.index[usable[w.index]]
-        if len(idx):
-            parts.append((k, w, idx, count[idx] == 1))
-    combo_of = {}
+        if not len(idx):
+            continue
+        single = count[idx] == 1
+        if w.fixed is None:
+            alone_parts.append((k, w, idx[single]))
+        for i in idx[~single].tolist():
+            shared.setdefault(i, []).append(k)
+    combo_of: dict[tuple, tuple] = {}
+    members: dict[tuple, tuple[list[int], list[int]]] = {}  # combination -> its intervals and their rank in `shared`
+    for rank, (i, ks) in enumerate(shared.items()):
+        t = tuple(ks)
+        combo = combo_of.get(t)
+        if combo is None:
+            combo = combo_of[t] = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
+        got = members.setdefault(combo, ([], []))
+        got[0].append(i)
+        got[1].append(rank)
+    combos = []
+    for combo, (intervals, ranks) in members.items():
+        iv = np.array(intervals)
+        combos.append((combo, iv, np.array(ranks), np.cumsum(y[iv]), np.cumsum(ref[iv]), bool(np.all(np.diff(iv) > 0))))
+    alone_sums: dict[tuple[int, int], tuple[float, float]] = {}
     out: dict[int, EvidenceOps] = {}
     for end in ends:
         ops: EvidenceOps = []
-        cover: dict[int, list[int]] = {}
-        for k, w, idx, single in parts:
-            before = idx < end
-            if not before.any():
-                continue
-            alone = idx[before & single]
-            if len(alone) and w.fixed is None:
-                ops.append(("single", w.key, float(y[alone].sum()), float(ref[alone].sum()), w.fallback))
-            for i in idx[before & ~single].tolist():
-                cover.setdefault(i, []).append(k)
-        sums: dict[tuple, list[float]] = {}  # the series' intervals under each combination, summed in interval order
-        for i, ks in cover.items():
-            t = tuple(ks)
-            combo = combo_of.get(t)
-            if combo is None:
-                combo = combo_of[t] = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
-            acc = sums.setdefault(combo, [0.0, 0.0])
-            acc[0] += float(y[i])
-            acc[1] += float(ref[i])
-        ops.extend(("combo", combo, a, r) for combo, (a, r) in sums.items())
+        for k, w, alone in alone_parts:
+            n = int(np.searchsorted(alone, end))
+            if n:
+                sums = alone_sums.get((k, n))
+                if sums is None:
+                    sums = alone_sums[(k, n)] = (float(y[alone[:n]].sum()), float(ref[alone[:n]].sum()))
+                ops.append(("single", w.key, sums[0], sums[1], w.fallback))
+        found = []
+        for combo, iv, ranks, run_y, run_ref, ascending in combos:
+            if ascending:  # the intervals before the end are a prefix
+                n = int(np.searchsorted(iv, end))
+                if n:
+                    found.append((int(ranks[0]), combo, float(run_y[n - 1]), float(run_ref[n - 1])))
+            else:  # (a combination reached from two sets of windows) add the intervals before the end one by one
+                before = iv < end
+                if before.any():
+                    a = r = 0.0
+                    for i in iv[before].tolist():
+                        a += float(y[i])
+                        r += float(ref[i])
+                    found.append((int(ranks[np.argmax(before)]), combo, a, r))
+        found.sort(key=lambda f: f[0])
+        ops.extend(("combo", combo, a, r) for _, combo, a, r in found)
         out[end] = ops
     return out
 

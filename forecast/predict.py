@@ -63,6 +63,20 @@ class Series:
     ref: np.ndarray
     first: int
     queue: str | None = None
+    #: contacts per complete local day over the whole history, found once (:meth:`raw_daily`)
+    _raw_daily: tuple | None = field(default=None, repr=False, compare=False)
+
+    def raw_daily(self, frame: fm.LocalFrame, last_day: int) -> pd.Series:
+        """``fm.daily_totals(frame.part(0, origin), self.y[:origin], last_day)`` for any origin (``last_day`` its day before).
+
+        A day's total depends only on its own intervals, all before the origin, so the totals over the whole series
+        are found once and cut at ``last_day``.
+        """
+        on = (len(frame.day), int(frame.day[0]), int(frame.slot[0]))  # the frame the totals were found on
+        if self._raw_daily is None or self._raw_daily[0] != on:
+            self._raw_daily = (on, fm.daily_totals(frame, self.y[: len(frame.day)], int(frame.day[-1])))
+        totals = self._raw_daily[1]
+        return totals.iloc[: int(np.searchsorted(totals.index, last_day, side="right"))]
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -234,7 +248,7 @@ def predict_series(
     hist = frame.part(0, origin)
     # seasonal naive: last week as it was, events included
     sn = fm.snaive(hist, np.nan_to_num(s.y[:origin]), last_day, sub)[cut]
-    daily_raw = fm.daily_totals(hist, s.y[:origin], last_day)
+    daily_raw = s.raw_daily(frame, last_day)
     ld = np.log1p(daily_raw.dropna())
     sn_sd = float(np.nanstd((ld - ld.shift(7)).to_numpy())) if len(ld) > 14 else 0.15
     seconds, clock = _lap(clock)

@@ -63,3 +63,53 @@ def test_two_events_with_nothing_to_tell_them_apart_stay_unknown():
     assert "kind_a|core" not in eff and "kind_b|core" not in eff
     _, unknown = fx.multiplier(ev, eff, 100)
     assert set(unknown) == {"A", "B"}
+
+
+def _evidence_by_hand(y, ref, ev, end):
+    """The definition: windows in order, each interval before ``end`` alone in a window or under a combination of
+    windows; a window's lone intervals summed as one array, a combination's added interval after interval in the
+    order the windows first reach them."""
+    count = np.zeros(len(y), dtype=int)
+    for w in ev.windows:
+        count[w.index] += 1
+    usable = ~np.isnan(ref) & ~np.isnan(y) & ~ev.excluded
+    ops, cover = [], {}
+    for k, w in enumerate(ev.windows):
+        idx = w.index[usable[w.index] & (w.index < end)]
+        alone = idx[count[idx] == 1]
+        if len(alone) and w.fixed is None:
+            ops.append(("single", w.key, float(y[alone].sum()), float(ref[alone].sum()), w.fallback))
+        for i in idx[count[idx] > 1]:
+            cover.setdefault(int(i), []).append(k)
+    sums = {}
+    for i, ks in cover.items():
+        combo = tuple(sorted((ev.windows[k].key, ev.windows[k].fallback, ev.windows[k].fixed) for k in ks))
+        acc = sums.setdefault(combo, [0.0, 0.0])
+        acc[0] += float(y[i])
+        acc[1] += float(ref[i])
+    return ops + [("combo", combo, a, r) for combo, (a, r) in sums.items()]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_evidence_at_many_ends_is_the_evidence_at_each_bit_for_bit(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    y = rng.gamma(2.0, 5.0, n)
+    ref = rng.gamma(2.0, 5.0, n)
+    y[rng.random(n) < 0.03] = np.nan
+    ref[rng.random(n) < 0.03] = np.nan
+    ev = fx.SeriesEvents(excluded=rng.random(n) < 0.02)
+    keys = ["holiday:A|core", "holiday:B|core", "sale|core", "promo|core", "holiday:A|pre1"]
+    for _ in range(40):
+        lo = int(rng.integers(0, n - 120))
+        key = keys[int(rng.integers(len(keys)))]
+        fixed = 1.3 if key == "promo|core" else None  # an event with its uplift given (one uplift per event)
+        # windows of one key recur (so a combination is reached from several sets of windows, out of interval order)
+        ev.windows.append(fx.Window(key, key, "holiday|core" if key.startswith("holiday") else None,
+                                    np.arange(lo, lo + int(rng.integers(5, 120))), fixed))
+    ends = sorted({int(e) for e in rng.integers(0, n + 1, 25)} | {n})
+    got = fx.series_evidence_at(y, ref, ev, ends)
+    assert list(got) == ends
+    for end in ends:
+        assert got[end] == _evidence_by_hand(y, ref, ev, end)
+    assert any(op[0] == "combo" for op in got[n]) and any(op[0] == "single" for op in got[n])
