@@ -159,8 +159,8 @@ def intraday_profile(frame: LocalFrame, clean: np.ndarray, train_end_day: int) -
     ok = ~missing[day] & (total[day] > 0)
     if not ok.any():
         return np.zeros((7, 1440))
-    age_weeks = (n - 1 - day[ok]) / 7.0
-    weight = 0.5 ** (age_weeks / PROFILE_HALF_LIFE_WEEKS)
+    day_weight = 0.5 ** (((n - 1 - np.arange(n)) / 7.0) / PROFILE_HALF_LIFE_WEEKS)  # by age in weeks, per day
+    weight = day_weight[day[ok]]
     key = frame.weekday[sel][ok].astype(np.int64) * 1440 + frame.slot[sel][ok]
     num = np.bincount(key, weights=weight * y[ok] / total[day[ok]], minlength=7 * 1440)
     den = np.bincount(key, weights=weight, minlength=7 * 1440)
