@@ -78,8 +78,14 @@ def pay_dates(days: np.ndarray, pay_days: tuple[int, ...]) -> np.ndarray:
     """
     if not len(days) or not pay_days:
         return np.zeros(len(days), dtype=bool)
-    lo, hi = int(days.min()) - 40, int(days.max()) + 40
-    months = pd.period_range(pd.Timestamp(lo, unit="D"), pd.Timestamp(hi, unit="D"), freq="M")
+    lo, hi = pd.Timestamp(int(days.min()) - 40, unit="D"), pd.Timestamp(int(days.max()) + 40, unit="D")
+    return np.isin(days, _paid_days((lo.year, lo.month), (hi.year, hi.month), tuple(pay_days)))
+
+
+@lru_cache(maxsize=256)
+def _paid_days(first: tuple[int, int], last: tuple[int, int], pay_days: tuple[int, ...]) -> np.ndarray:
+    """The pay dates (days since 1970-01-01) of the months ``first`` to ``last`` (year, month), as :func:`pay_dates` defines them."""
+    months = pd.period_range(pd.Period(year=first[0], month=first[1], freq="M"), pd.Period(year=last[0], month=last[1], freq="M"), freq="M")
     paid: set[int] = set()
     for m in months:
         for p in pay_days:
@@ -88,7 +94,9 @@ def pay_dates(days: np.ndarray, pay_days: tuple[int, ...]) -> np.ndarray:
             while d.weekday() >= 5:
                 d -= pd.Timedelta(days=1)
             paid.add(int(d.value // (86_400 * 10**9)))
-    return np.isin(days, np.fromiter(paid, dtype=np.int64))
+    out = np.fromiter(paid, dtype=np.int64)
+    out.flags.writeable = False  # shared by every caller
+    return out
 
 
 def features(days: np.ndarray, pay_days: tuple[int, ...] = DEFAULT_PAY_DAYS) -> tuple[np.ndarray, list[str]]:
